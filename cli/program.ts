@@ -1,0 +1,15 @@
+// Builds the `semamesh` command tree; each subcommand lives in cli/commands/<name>.ts and registers itself here.
+import { Command } from 'commander';
+import { registerVersion } from './commands/version.js';
+import { VERSION } from './version.js';
+
+/** Creates the CLI program. Exported separately from the bin so tests can run commands in-process. */
+export function createProgram(): Command {
+  const program = new Command('semamesh')
+    .description('Govern autonomous AI agents: policy engine, LLM waypoint, eBPF interception.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+  registerVersion(program);
+  return program;
+}
