@@ -1,5 +1,6 @@
 // Builds the `semamesh` command tree; each subcommand lives in cli/commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
+import { registerMockLlm } from './commands/mock-llm.js';
 import { registerVersion } from './commands/version.js';
 import { VERSION } from './version.js';
 
@@ -11,5 +12,6 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
   registerVersion(program);
+  registerMockLlm(program);
   return program;
 }
