@@ -1,6 +1,7 @@
 // Builds the `semamesh` command tree; each subcommand lives in cli/commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
 import { registerMockLlm } from './commands/mock-llm.js';
+import { registerValidate } from './commands/validate.js';
 import { registerVersion } from './commands/version.js';
 import { VERSION } from './version.js';
 
@@ -11,6 +12,7 @@ export function createProgram(): Command {
     .version(VERSION, '-V, --version')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  registerValidate(program);
   registerVersion(program);
   registerMockLlm(program);
   return program;

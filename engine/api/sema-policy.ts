@@ -1,0 +1,174 @@
+// SemaPolicy: rules that match an agent's intent, tool calls or text and decide ALLOW, AUDIT, REDACT, BLOCK or PAUSE.
+import { type Static, Type } from '@sinclair/typebox';
+import { AgentSelector, resource, statusWith } from './common.js';
+import { celRules, Obj, PATTERNS, Re2Regex, StringEnum } from './schema-helpers.js';
+
+export const RISK_LEVELS = ['Low', 'Medium', 'High', 'Critical'] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+/** Ordered from least to most severe: the engine's "most severe action wins" follows this order. */
+export const POLICY_ACTIONS = ['ALLOW', 'AUDIT', 'REDACT', 'BLOCK', 'PAUSE'] as const;
+export type PolicyAction = (typeof POLICY_ACTIONS)[number];
+
+export const ENFORCEMENT_MODES = ['enforce', 'dryrun'] as const;
+
+export const ToolMatch = Obj(
+  {
+    name: Type.String({
+      description:
+        "Tool (function) name, exact or a glob where '*' matches any run of characters and '?' one character, e.g. `kubectl_*`.",
+      minLength: 1,
+      maxLength: 256,
+    }),
+    argumentPattern: Type.Optional(
+      Re2Regex({
+        description:
+          "RE2 regular expression searched in the tool call's arguments serialized as JSON; omitted matches any arguments. RE2 semantics: linear time, no backreferences or lookarounds.",
+      }),
+    ),
+  },
+  { description: 'Matches a tool call by tool name and, optionally, by its arguments.' },
+);
+export type ToolMatch = Static<typeof ToolMatch>;
+
+export const TextMatch = Obj(
+  {
+    literal: Type.Optional(
+      Type.String({
+        description:
+          'Text that matches when it occurs in the prompt or response (case-insensitive, after NFKC).',
+        minLength: 1,
+        maxLength: 4096,
+      }),
+    ),
+    regex: Type.Optional(
+      Re2Regex({
+        description:
+          'RE2 regular expression searched in the prompt or response text. Matching uses RE2 semantics (linear time), so backreferences and lookarounds are rejected.',
+      }),
+    ),
+  },
+  {
+    description: 'Matches raw text: give exactly one of `literal` or `regex`.',
+    ...celRules<{ literal?: string; regex?: string }>({
+      rule: 'has(self.literal) != has(self.regex)',
+      message: 'exactly one of literal or regex must be set',
+      check: (self) => (self.literal !== undefined) !== (self.regex !== undefined),
+    }),
+  },
+);
+export type TextMatch = Static<typeof TextMatch>;
+
+export const PolicyRule = Obj(
+  {
+    name: Type.String({
+      description: 'Rule name, unique within the policy; reported in decisions, audit logs and incidents.',
+      pattern: PATTERNS.dnsLabel,
+      minLength: 1,
+      maxLength: 63,
+    }),
+    intentMatches: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+      description:
+        'Intent phrases such as "delete namespace" or "drop database". They are canonicalized into verb:object pairs through synonym sets, so "remove the prod ns" matches "delete namespace".',
+      maxItems: 64,
+    }),
+    toolMatches: Type.Optional(
+      Type.Array(ToolMatch, { description: 'Tool calls that match this rule.', maxItems: 64 }),
+    ),
+    textMatches: Type.Optional(
+      Type.Array(TextMatch, {
+        description: 'Literal text or RE2 patterns that match this rule.',
+        maxItems: 64,
+      }),
+    ),
+    riskLevel: StringEnum(RISK_LEVELS, { description: 'Risk recorded with every decision this rule makes.' }),
+    action: StringEnum(POLICY_ACTIONS, {
+      description: 'What happens when the rule matches; across matching rules the most severe action wins.',
+    }),
+    message: Type.Optional(
+      Type.String({
+        description: 'Explanation returned to the agent and written to the audit log.',
+        maxLength: 1024,
+      }),
+    ),
+  },
+  {
+    description: 'One rule: what to match and what to do about it.',
+    ...celRules<{ intentMatches: string[]; toolMatches?: unknown[]; textMatches?: unknown[] }>({
+      rule: 'size(self.intentMatches) > 0 || (has(self.toolMatches) && size(self.toolMatches) > 0) || (has(self.textMatches) && size(self.textMatches) > 0)',
+      message: 'a rule needs at least one intentMatches, toolMatches or textMatches entry',
+      fieldPath: '.intentMatches',
+      check: (self) =>
+        self.intentMatches.length > 0 ||
+        (self.toolMatches?.length ?? 0) > 0 ||
+        (self.textMatches?.length ?? 0) > 0,
+    }),
+  },
+);
+export type PolicyRule = Static<typeof PolicyRule>;
+
+export const SemaPolicySpec = Obj(
+  {
+    rules: Type.Array(PolicyRule, {
+      description: 'The rules of this policy; names are unique.',
+      minItems: 1,
+      maxItems: 256,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+    }),
+    selector: Type.Optional(AgentSelector),
+    enforcement: Type.Optional(
+      StringEnum(ENFORCEMENT_MODES, {
+        description:
+          '`enforce` applies the actions; `dryrun` only records what would have happened (as AUDIT).',
+        default: 'enforce',
+      }),
+    ),
+    rego: Type.Optional(
+      Type.String({
+        description:
+          'A custom Rego module compiled into the bundle next to the rules. It contributes to the decision through the documented `semamesh` entrypoint contract.',
+        maxLength: 262144,
+      }),
+    ),
+    priority: Type.Optional(
+      Type.Integer({
+        description:
+          'Orders policies in decision reasons and audit logs (higher first, ties by namespace/name). It never weakens "most severe action wins".',
+        minimum: -1000000,
+        maximum: 1000000,
+        default: 0,
+        format: 'int32',
+      }),
+    ),
+  },
+  { description: 'SemaPolicySpec defines the rules and where they apply.' },
+);
+export type SemaPolicySpec = Static<typeof SemaPolicySpec>;
+
+export const SemaPolicyStatus = statusWith(
+  {
+    compiledRevision: Type.Optional(
+      Type.String({
+        description: 'Revision of the policy bundle that includes this generation.',
+        maxLength: 256,
+      }),
+    ),
+    rules: Type.Optional(
+      Type.Integer({
+        description: 'Number of rules compiled from this policy.',
+        minimum: 0,
+        format: 'int32',
+      }),
+    ),
+  },
+  'SemaPolicyStatus is the observed state of a SemaPolicy.',
+);
+export type SemaPolicyStatus = Static<typeof SemaPolicyStatus>;
+
+export const SemaPolicy = resource(
+  'SemaPolicy governs what AI agents may do: rules match intents, tool calls or text and decide an action.',
+  SemaPolicySpec,
+  SemaPolicyStatus,
+);
+export type SemaPolicy = Static<typeof SemaPolicy>;

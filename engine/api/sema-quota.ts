@@ -1,0 +1,171 @@
+// SemaQuota: token, cost and request budgets per agent selection, model prices, and loop detection.
+import { type Static, Type } from '@sinclair/typebox';
+import { AgentSelector, resource, statusWith } from './common.js';
+import { celRules, Duration, MapOf, Obj, StringEnum, Timestamp } from './schema-helpers.js';
+
+export const QUOTA_WINDOWS = ['minute', 'hour', 'day', 'month'] as const;
+export type QuotaWindow = (typeof QUOTA_WINDOWS)[number];
+export const WINDOW_TYPES = ['rolling', 'calendar'] as const;
+export const QUOTA_EXCEED_ACTIONS = ['THROTTLE', 'BLOCK', 'PAUSE'] as const;
+export const LOOP_ACTIONS = ['THROTTLE', 'PAUSE'] as const;
+
+export const QuotaLimit = Obj(
+  {
+    window: StringEnum(QUOTA_WINDOWS, { description: 'Length of the accounting window.' }),
+    type: Type.Optional(
+      StringEnum(WINDOW_TYPES, {
+        description:
+          '`rolling`: the last minute/hour/day/month up to now; `calendar`: resets at the start of each UTC minute/hour/day/month.',
+        default: 'rolling',
+      }),
+    ),
+    tokens: Type.Optional(
+      Type.Integer({
+        description: 'Most tokens (prompt + completion) in the window.',
+        minimum: 0,
+        format: 'int64',
+      }),
+    ),
+    costUSD: Type.Optional(
+      Type.Number({ description: 'Most spend in US dollars in the window.', minimum: 0, format: 'double' }),
+    ),
+    requests: Type.Optional(
+      Type.Integer({ description: 'Most LLM requests in the window.', minimum: 0, format: 'int64' }),
+    ),
+  },
+  {
+    description: 'A budget over one window; every limit given must hold.',
+    ...celRules<{ tokens?: number; costUSD?: number; requests?: number }>({
+      rule: 'has(self.tokens) || has(self.costUSD) || has(self.requests)',
+      message: 'a limit needs at least one of tokens, costUSD or requests',
+      check: (self) => self.tokens !== undefined || self.costUSD !== undefined || self.requests !== undefined,
+    }),
+  },
+);
+export type QuotaLimit = Static<typeof QuotaLimit>;
+
+export const ModelPrice = Obj(
+  {
+    inputPer1M: Type.Number({ description: 'USD per million prompt tokens.', minimum: 0, format: 'double' }),
+    outputPer1M: Type.Number({
+      description: 'USD per million completion tokens.',
+      minimum: 0,
+      format: 'double',
+    }),
+    cachedInputPer1M: Type.Optional(
+      Type.Number({
+        description: 'USD per million cached prompt tokens; defaults to inputPer1M.',
+        minimum: 0,
+        format: 'double',
+      }),
+    ),
+  },
+  { description: 'Prices of one model in US dollars.' },
+);
+export type ModelPrice = Static<typeof ModelPrice>;
+
+export const LoopDetection = Obj(
+  {
+    window: Type.Optional(
+      Duration({ description: 'How far back identical calls are counted.', default: '5m' }),
+    ),
+    maxIdenticalPrompts: Type.Integer({
+      description: 'Identical prompts from one agent within the window that count as a loop.',
+      minimum: 2,
+      format: 'int32',
+    }),
+    maxIdenticalToolCalls: Type.Integer({
+      description: 'Identical tool calls (name + arguments) within the window that count as a loop.',
+      minimum: 2,
+      format: 'int32',
+    }),
+    warnAt: Type.Optional(
+      Type.Integer({
+        description: 'Repetitions at which an AUDIT warning is recorded before the loop action applies.',
+        minimum: 1,
+        format: 'int32',
+      }),
+    ),
+    action: Type.Optional(
+      StringEnum(LOOP_ACTIONS, {
+        description: 'What happens to an agent caught in a loop.',
+        default: 'THROTTLE',
+      }),
+    ),
+  },
+  {
+    description: 'Detects agents repeating the same prompt or tool call.',
+    ...celRules<{ warnAt?: number; maxIdenticalPrompts: number; maxIdenticalToolCalls: number }>({
+      rule: '!has(self.warnAt) || (self.warnAt < self.maxIdenticalPrompts && self.warnAt < self.maxIdenticalToolCalls)',
+      message: 'warnAt must be below maxIdenticalPrompts and maxIdenticalToolCalls',
+      fieldPath: '.warnAt',
+      check: (self) =>
+        self.warnAt === undefined ||
+        (self.warnAt < self.maxIdenticalPrompts && self.warnAt < self.maxIdenticalToolCalls),
+    }),
+  },
+);
+export type LoopDetection = Static<typeof LoopDetection>;
+
+export const SemaQuotaSpec = Obj(
+  {
+    selector: Type.Optional(AgentSelector),
+    limits: Type.Array(QuotaLimit, {
+      description: 'Budgets shared by all agents the quota selects; every limit must hold.',
+      maxItems: 16,
+    }),
+    models: Type.Optional(
+      MapOf(ModelPrice, {
+        description:
+          'Price overrides by model name (as sent in the request), on top of the built-in price table.',
+        maxProperties: 256,
+      }),
+    ),
+    defaultMaxTokens: Type.Optional(
+      Type.Integer({
+        description: 'Completion tokens reserved for a request that sets no max_tokens.',
+        minimum: 1,
+        format: 'int64',
+      }),
+    ),
+    loopDetection: Type.Optional(LoopDetection),
+    onExceed: Type.Optional(
+      StringEnum(QUOTA_EXCEED_ACTIONS, {
+        description:
+          'What happens to a request that would exceed a limit: THROTTLE answers 429 with Retry-After.',
+        default: 'THROTTLE',
+      }),
+    ),
+  },
+  { description: 'SemaQuotaSpec defines budgets and where they apply.' },
+);
+export type SemaQuotaSpec = Static<typeof SemaQuotaSpec>;
+
+export const QuotaUsage = Obj(
+  {
+    window: StringEnum(QUOTA_WINDOWS, { description: 'The window this usage is counted over.' }),
+    tokens: Type.Integer({ description: 'Tokens used in the window.', minimum: 0, format: 'int64' }),
+    costUSD: Type.Number({ description: 'Spend in US dollars in the window.', minimum: 0, format: 'double' }),
+    requests: Type.Integer({ description: 'Requests in the window.', minimum: 0, format: 'int64' }),
+    resetAt: Timestamp({ description: 'When the window next resets (calendar) or fully drains (rolling).' }),
+  },
+  { description: 'Usage summed over the agents the quota selects.' },
+);
+export type QuotaUsage = Static<typeof QuotaUsage>;
+
+export const SemaQuotaStatus = statusWith(
+  {
+    usage: Type.Optional(
+      Type.Array(QuotaUsage, { description: 'Current usage per limit window.', maxItems: 16 }),
+    ),
+  },
+  'SemaQuotaStatus is the observed state of a SemaQuota.',
+);
+export type SemaQuotaStatus = Static<typeof SemaQuotaStatus>;
+
+export const SemaQuota = resource(
+  'SemaQuota limits the tokens, cost and requests of AI agents and detects loops.',
+  SemaQuotaSpec,
+  SemaQuotaStatus,
+);
+export type SemaQuota = Static<typeof SemaQuota>;
