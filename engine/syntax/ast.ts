@@ -165,7 +165,10 @@ export type Body = Expr[];
  * ref heads); `name` is its first segment. Kinds:
  *  - complete `p := v` / `p = v` / `p if ...` (value defaults to true): key undefined, value set
  *  - partial set `p contains x`: key = x, value undefined
- *  - partial object / ref head `p[k] := v`: the last ref segment is the key, value set
+ *  - partial object / ref head `p[k] := v`: the last ref segment is the key, value set. The parser
+ *    sets `key` only when that segment is not ground (`p[k]`, `a.b[x]`); a ground ref head such as
+ *    `a.b.c := 1` or `p["x"] := 1` is a complete rule with a dotted name and no key. `p[x] if ...`
+ *    (no value) is `p[x] = true`, as in OPA v1.
  *  - function `f(a, b) := v`: args set
  */
 export interface Head {
@@ -184,6 +187,10 @@ export interface Head {
 export interface Rule {
   default: boolean;
   head: Head;
+  /**
+   * The rule body. Rules written without one (`p := 1`, `default p := 1`, `p contains 1`, `else := 2`)
+   * get OPA's body: a single `true` expression with `generated: true` (the printer omits it).
+   */
   body: Body;
   /** The next link of an `else` chain, if any. */
   else?: Rule;
@@ -202,6 +209,8 @@ export interface Import {
 export interface Package {
   /** Always starts with the var `data`, e.g. [var data, string "semamesh", string "decision"]. */
   path: Term[];
+  /** `package`/`subpackages`-scoped METADATA blocks written right above the package clause. */
+  annotations?: Annotations[];
   loc?: Location;
 }
 

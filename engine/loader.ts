@@ -1,0 +1,78 @@
+// Loads policy sources from files and directories the way `opa build` / `opa test` do: every
+// `.rego` module, and data files (data.json / data.yaml) placed in the data document by directory.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { SourceFile } from './compiler.js';
+
+export interface PolicyFiles {
+  modules: SourceFile[];
+  /** Data files merged by directory: `x/y/data.json` under a given root lands at `data.x.y`. */
+  data: Record<string, unknown>;
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+const DATA_FILE = /^data\.(json|ya?ml)$/;
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Merges objects recursively; a non-object overlap is an error naming the file. */
+function merge(into: Record<string, unknown>, value: Record<string, unknown>, file: string): void {
+  for (const [k, v] of Object.entries(value)) {
+    const old = Object.hasOwn(into, k) ? into[k] : undefined;
+    if (old === undefined)
+      Object.defineProperty(into, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else if (isRecord(old) && isRecord(v)) merge(old, v, file);
+    else throw new Error(`${file}: data key ${JSON.stringify(k)} conflicts with data from another file`);
+  }
+}
+
+export function readDataFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new Error(
+      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** Places a data document at `prefix` (directory segments) in `data`. */
+export function addData(data: Record<string, unknown>, prefix: string[], value: unknown, file: string): void {
+  const wrapped = prefix.reduceRight<unknown>((acc, seg) => ({ [seg]: acc }), value);
+  if (!isRecord(wrapped)) throw new Error(`${file}: data at the root must be an object`);
+  merge(data, wrapped, file);
+}
+
+function walk(dir: string, out: string[]): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    if (SKIP_DIRS.has(name) || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, out);
+    else out.push(path);
+  }
+  return out;
+}
+
+/** Reads `.rego` files and data files from files and directories, the way `opa build` loads paths. */
+export function loadPolicyFiles(paths: string[]): PolicyFiles {
+  const files: PolicyFiles = { modules: [], data: {} };
+  for (const root of paths) {
+    const isDir = statSync(root).isDirectory();
+    for (const path of isDir ? walk(root, []) : [root]) {
+      const name = path
+        .split(sep)
+        .join('/')
+        .replace(/^(\.\/)+/, '');
+      const base = name.slice(name.lastIndexOf('/') + 1);
+      if (name.endsWith('.rego')) files.modules.push({ file: name, source: readFileSync(path, 'utf8') });
+      else if (DATA_FILE.test(base)) {
+        const dir = isDir ? relative(root, path).split(sep).slice(0, -1) : [];
+        addData(files.data, dir, readDataFile(path), name);
+      } else if (!isDir) throw new Error(`${path}: not a .rego or data.json/data.yaml file`);
+    }
+  }
+  return files;
+}

@@ -1,0 +1,119 @@
+# METADATA
+# title: SemaMesh decision
+# description: |
+#   The entrypoint every waypoint evaluates (`semamesh/decision`). It combines the verdicts of all
+#   SemaPolicies selecting the agent, custom Rego policies and the quota verdict into one decision;
+#   the most severe action wins.
+package semamesh
+
+import rego.v1
+
+import data.semamesh.lib.match
+import data.semamesh.lib.selector
+
+# Severity order of actions: the most severe matching action is the decision.
+severity := {"ALLOW": 0, "AUDIT": 1, "REDACT": 2, "THROTTLE": 3, "BLOCK": 4, "PAUSE": 5}
+
+risk_rank := {"None": 0, "Low": 1, "Medium": 2, "High": 3, "Critical": 4}
+
+# The SemaPolicies compiled to data (engine/semapolicy), keyed "<namespace>/<name>".
+compiled_policies := data.semamesh.policies
+
+default compiled_policies := {}
+
+# Every (policy, rule) pair that matches this request, with the action it asks for after dry-run.
+violations contains v if {
+	some id, policy in compiled_policies
+	selector.selects(object.get(policy, "selector", {}), input.agent)
+	some rule in policy.rules
+	match.rule_matches(rule, input)
+	v := {
+		"policy": id,
+		"rule": rule.name,
+		"action": effective_action(policy, rule),
+		"risk": object.get(rule, "risk", "Medium"),
+		"message": rule_message(policy, rule),
+	}
+}
+
+# Custom Rego policies (SemaPolicy.spec.rego) report violations of the same shape.
+violations contains v if {
+	some name
+	custom := data.semamesh.custom[name].violations[_]
+	v := {
+		"policy": sprintf("custom/%s", [name]),
+		"rule": object.get(custom, "rule", name),
+		"action": object.get(custom, "action", "BLOCK"),
+		"risk": object.get(custom, "risk", "High"),
+		"message": object.get(custom, "message", "custom policy violation"),
+	}
+}
+
+# The quota verdict computed by the waypoint's budget engine.
+violations contains v if {
+	input.quota.exceeded == true
+	v := {
+		"policy": object.get(input.quota, "name", "quota"),
+		"rule": "budget",
+		"action": object.get(input.quota, "action", "THROTTLE"),
+		"risk": "Medium",
+		"message": object.get(input.quota, "message", "token or cost budget exhausted"),
+	}
+}
+
+# Dry-run policies never enforce: a non-ALLOW action is downgraded to AUDIT and says so.
+effective_action(policy, rule) := "AUDIT" if {
+	policy.enforcement == "dryrun"
+	rule.action != "ALLOW"
+}
+
+effective_action(policy, rule) := rule.action if {
+	object.get(policy, "enforcement", "enforce") != "dryrun"
+}
+
+effective_action(policy, rule) := "ALLOW" if {
+	policy.enforcement == "dryrun"
+	rule.action == "ALLOW"
+}
+
+rule_message(policy, rule) := sprintf("dry run: would %s: %s", [rule.action, object.get(rule, "message", rule.name)]) if {
+	policy.enforcement == "dryrun"
+}
+
+rule_message(policy, rule) := object.get(rule, "message", rule.name) if {
+	object.get(policy, "enforcement", "enforce") != "dryrun"
+}
+
+top_severity := max({severity[v.action] | some v in violations})
+
+action := a if {
+	some a, s in severity
+	s == top_severity
+}
+
+default action := "ALLOW"
+
+risk := r if {
+	top := max({risk_rank[v.risk] | some v in violations})
+	some r, n in risk_rank
+	n == top
+}
+
+default risk := "None"
+
+# Reasons list the violations that decided the action first (most severe first), each group in the
+# sorted order of the violations set, so the output is stable.
+reasons := [{"policy": v.policy, "rule": v.rule, "message": v.message, "action": v.action} |
+	some neg in sort({(0 - severity[x.action]) | some x in violations})
+	some v in violations
+	severity[v.action] == 0 - neg
+]
+
+redactions := [r | some v in violations; v.action == "REDACT"; r := {"policy": v.policy, "rule": v.rule}]
+
+decision := {
+	"action": action,
+	"risk": risk,
+	"reasons": reasons,
+	"redactions": redactions,
+}

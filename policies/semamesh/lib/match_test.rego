@@ -1,0 +1,21 @@
+package semamesh.lib.match_test
+
+import rego.v1
+
+import data.semamesh.lib.match
+
+inp(text, intents) := {"request": {"text": text, "tool_calls": []}, "features": {"intents": intents}}
+
+test_intent_membership if {
+	match.rule_matches({"intents": ["delete:database"]}, inp("", ["delete:database", "read:namespace"]))
+	not match.rule_matches({"intents": ["delete:database"]}, inp("", ["read:database"]))
+}
+
+test_literal_text_is_case_insensitive if {
+	match.rule_matches({"texts": [{"literal": "DROP TABLE"}]}, inp("please drop table users", []))
+}
+
+test_regex_text if {
+	match.rule_matches({"texts": [{"regex": "rm\\s+-rf"}]}, inp("run rm   -rf / now", []))
+	not match.rule_matches({"texts": [{"regex": "rm\\s+-rf"}]}, inp("remove the file", []))
+}
