@@ -1,6 +1,10 @@
 // Builds the `semamesh` command tree; each subcommand lives in cli/commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
+import { registerBuild } from './commands/build.js';
+import { registerEval } from './commands/eval.js';
 import { registerMockLlm } from './commands/mock-llm.js';
+import { registerParse } from './commands/parse.js';
+import { registerTest } from './commands/test.js';
 import { registerValidate } from './commands/validate.js';
 import { registerVersion } from './commands/version.js';
 import { VERSION } from './version.js';
@@ -15,5 +19,9 @@ export function createProgram(): Command {
   registerValidate(program);
   registerVersion(program);
   registerMockLlm(program);
+  registerBuild(program);
+  registerEval(program);
+  registerParse(program);
+  registerTest(program);
   return program;
 }
