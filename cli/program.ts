@@ -1,6 +1,7 @@
 // Builds the `semamesh` command tree; each subcommand lives in cli/commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
 import { registerBuild } from './commands/build.js';
+import { registerCompile } from './commands/compile.js';
 import { registerEval } from './commands/eval.js';
 import { registerMockLlm } from './commands/mock-llm.js';
 import { registerParse } from './commands/parse.js';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerMockLlm(program);
   registerBuild(program);
   registerEval(program);
+  registerCompile(program);
   registerParse(program);
   registerTest(program);
   return program;

@@ -1,8 +1,7 @@
 // The policy engine's public entry: compile Rego to wasm, build and read OPA bundles, load and
 // evaluate policies. The waypoint, controller and CLI import the engine only through this file.
-import { writeBundle } from './bundle/index.js';
-import { type CompileOptions, type CompileResult, compile } from './compiler.js';
 
+export { type BuildBundleOptions, type BuildBundleResult, buildBundle } from './build.js';
 export type { Bundle, BundleModule, Manifest, ReadBundleLimits } from './bundle/index.js';
 export { readBundle, writeBundle } from './bundle/index.js';
 export type {
@@ -15,47 +14,22 @@ export type {
 } from './compiler.js';
 export { compile, isInternalError } from './compiler.js';
 export { EngineError, type EngineErrorCode } from './errors.js';
+export { loadPolicyFiles, type PolicyFiles } from './loader.js';
 export { EnginePolicy, type LoadOptions, loadPolicy, loadPolicySync, type ResultRow } from './policy.js';
+export { Canonicalizer, defaultCanonicalizer, type Vocabulary } from './semapolicy/canonicalize.js';
+export {
+  type CompiledPolicy,
+  type CompiledRule,
+  type CompileResourcesResult,
+  compileResources,
+  DECISION_ENTRYPOINT,
+  type ResourceSet,
+} from './semapolicy/compile-resources.js';
 export type { Diagnostic, DiagnosticCode, DiagnosticLocation } from './syntax/diagnostics.js';
 export { formatDiagnostic } from './syntax/diagnostics.js';
-
-export interface BuildBundleOptions {
-  modules: CompileOptions['modules'];
-  /** `pkg/rule` paths; at least one is needed for a wasm bundle. */
-  entrypoints: string[];
-  /** The base document (`/data.json`). */
-  data?: Record<string, unknown>;
-  revision?: string;
-  /** The bundle's roots; default `[""]` (owns all of data). */
-  roots?: string[];
-  metadata?: Record<string, unknown>;
-}
-
-export interface BuildBundleResult extends CompileResult {
-  /** The gzip'd bundle, present when compilation succeeded. */
-  bundle?: Uint8Array;
-}
-
-/** Compiles the modules for the entrypoints and packages the result as an OPA bundle (`opa build -t wasm`). */
-export function buildBundle(options: BuildBundleOptions): BuildBundleResult {
-  const result: BuildBundleResult = compile({ modules: options.modules, entrypoints: options.entrypoints });
-  if (options.entrypoints.length === 0 && result.diagnostics.length === 0)
-    result.diagnostics.push({
-      code: 'rego_compile_error',
-      message: 'a wasm bundle needs at least one entrypoint',
-    });
-  if (!result.wasm || result.diagnostics.length > 0) return result;
-  result.bundle = writeBundle({
-    manifest: {
-      revision: options.revision ?? '',
-      roots: options.roots ?? [''],
-      wasm: options.entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
-      rego_version: 1,
-      ...(options.metadata ? { metadata: options.metadata } : {}),
-    },
-    data: options.data,
-    modules: options.modules,
-    wasm: result.wasm,
-  });
-  return result;
-}
+export {
+  exitCode as testExitCode,
+  formatJson as formatTestJson,
+  formatPretty as formatTestPretty,
+  runTests,
+} from './tester/index.js';

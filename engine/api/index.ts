@@ -85,4 +85,5 @@ export {
 } from './sema-quota.js';
 export { structuralProblems } from './structural.js';
 export { type ValidatedDocument, type ValidationReport, validateDocuments } from './validate-documents.js';
+export { type ValidateSummary, validatePaths } from './validate-paths.js';
 export { type Classification, classify, validateObject, withDefaults } from './validator.js';

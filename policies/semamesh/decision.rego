@@ -21,11 +21,35 @@ compiled_policies := data.semamesh.policies
 
 default compiled_policies := {}
 
+# Candidate rules as [policy id, rule index]. The compiler indexes rules by intent
+# (data.semamesh.index.intents), so a request only visits rules sharing one of its intents, plus the
+# rules that match on tool calls or text (index.scan). Without an index every rule is a candidate.
+candidates contains [id, i] if {
+	some intent in input.features.intents
+	some ref in data.semamesh.index.intents[intent]
+	id := ref[0]
+	i := ref[1]
+}
+
+candidates contains [id, i] if {
+	some ref in data.semamesh.index.scan
+	id := ref[0]
+	i := ref[1]
+}
+
+candidates contains [id, i] if {
+	not data.semamesh.index
+	some id, policy in compiled_policies
+	some i, _ in policy.rules
+}
+
 # Every (policy, rule) pair that matches this request, with the action it asks for after dry-run.
 violations contains v if {
-	some id, policy in compiled_policies
+	some c in candidates
+	id := c[0]
+	policy := compiled_policies[id]
 	selector.selects(object.get(policy, "selector", {}), input.agent)
-	some rule in policy.rules
+	rule := policy.rules[c[1]]
 	match.rule_matches(rule, input)
 	v := {
 		"policy": id,

@@ -1,0 +1,44 @@
+// Compiles Rego and packages the result as an OPA bundle, like `opa build -t wasm`.
+import { writeBundle } from './bundle/index.js';
+import { type CompileOptions, type CompileResult, compile } from './compiler.js';
+
+export interface BuildBundleOptions {
+  modules: CompileOptions['modules'];
+  /** `pkg/rule` paths; at least one is needed for a wasm bundle. */
+  entrypoints: string[];
+  /** The base document (`/data.json`). */
+  data?: Record<string, unknown>;
+  revision?: string;
+  /** The bundle's roots; default `[""]` (owns all of data). */
+  roots?: string[];
+  metadata?: Record<string, unknown>;
+}
+
+export interface BuildBundleResult extends CompileResult {
+  /** The gzip'd bundle, present when compilation succeeded. */
+  bundle?: Uint8Array;
+}
+
+/** Compiles the modules for the entrypoints and packages the result as an OPA bundle (`opa build -t wasm`). */
+export function buildBundle(options: BuildBundleOptions): BuildBundleResult {
+  const result: BuildBundleResult = compile({ modules: options.modules, entrypoints: options.entrypoints });
+  if (options.entrypoints.length === 0 && result.diagnostics.length === 0)
+    result.diagnostics.push({
+      code: 'rego_compile_error',
+      message: 'a wasm bundle needs at least one entrypoint',
+    });
+  if (!result.wasm || result.diagnostics.length > 0) return result;
+  result.bundle = writeBundle({
+    manifest: {
+      revision: options.revision ?? '',
+      roots: options.roots ?? [''],
+      wasm: options.entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
+      rego_version: 1,
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+    },
+    data: options.data,
+    modules: options.modules,
+    wasm: result.wasm,
+  });
+  return result;
+}
