@@ -25,6 +25,19 @@ export {
   DECISION_ENTRYPOINT,
   type ResourceSet,
 } from './semapolicy/compile-resources.js';
+export type {
+  Action,
+  AgentIdentity,
+  Decision,
+  DecisionEngine,
+  DecisionFeatures,
+  DecisionInput,
+  DecisionRequest,
+  Reason,
+  Redaction,
+  ToolCall,
+} from './semapolicy/decision.js';
+export { ACTIONS } from './semapolicy/decision.js';
 export type { Diagnostic, DiagnosticCode, DiagnosticLocation } from './syntax/diagnostics.js';
 export { formatDiagnostic } from './syntax/diagnostics.js';
 export {

@@ -57,6 +57,7 @@ violations contains v if {
 		"action": effective_action(policy, rule),
 		"risk": object.get(rule, "risk", "Medium"),
 		"message": rule_message(policy, rule),
+		"redactions": rule_redactions(rule),
 	}
 }
 
@@ -70,6 +71,7 @@ violations contains v if {
 		"action": object.get(custom, "action", "BLOCK"),
 		"risk": object.get(custom, "risk", "High"),
 		"message": object.get(custom, "message", "custom policy violation"),
+		"redactions": object.get(custom, "redactions", []),
 	}
 }
 
@@ -82,6 +84,7 @@ violations contains v if {
 		"action": object.get(input.quota, "action", "THROTTLE"),
 		"risk": "Medium",
 		"message": object.get(input.quota, "message", "token or cost budget exhausted"),
+		"redactions": [],
 	}
 }
 
@@ -133,7 +136,16 @@ reasons := [{"policy": v.policy, "rule": v.rule, "message": v.message, "action":
 	severity[v.action] == 0 - neg
 ]
 
-redactions := [r | some v in violations; v.action == "REDACT"; r := {"policy": v.policy, "rule": v.rule}]
+# What REDACT rules ask the waypoint to rewrite: their text matches, or every detected PII kind.
+redactions := [r | some r in {x | some v in violations; v.action == "REDACT"; some x in v.redactions}]
+
+rule_redactions(rule) := [{"kind": "pii"}] if count(object.get(rule, "texts", [])) == 0
+
+rule_redactions(rule) := [text_redaction(t) | some t in rule.texts] if count(object.get(rule, "texts", [])) > 0
+
+text_redaction(t) := {"literal": t.literal} if t.literal
+
+text_redaction(t) := {"pattern": t.regex} if t.regex
 
 decision := {
 	"action": action,

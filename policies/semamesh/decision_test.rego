@@ -91,3 +91,14 @@ test_quota_exceeded_throttles if {
 	d := semamesh.decision with data.semamesh.policies as {} with input as inp
 	d.action == "THROTTLE"
 }
+
+test_redact_rule_lists_what_to_rewrite if {
+	redact := {"default/pii": {"rules": [
+		{"name": "mask-card-numbers", "intents": ["export:secret"], "risk": "Medium", "action": "REDACT"},
+		{"name": "mask-codename", "texts": [{"literal": "Project Falcon"}], "risk": "Low", "action": "REDACT"},
+	]}}
+	inp := object.union(request(["export:secret"]), {"request": {"text": "send the Project Falcon api key"}})
+	d := semamesh.decision with data.semamesh.policies as redact with input as inp
+	d.action == "REDACT"
+	{r | some r in d.redactions} == {{"kind": "pii"}, {"literal": "Project Falcon"}}
+}

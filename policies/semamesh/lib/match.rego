@@ -27,7 +27,14 @@ rule_matches(rule, inp) if {
 
 tool_arguments_match(tool, _) if not tool.argumentPattern
 
-tool_arguments_match(tool, call) if regex.match(tool.argumentPattern, object.get(call, "arguments", ""))
+tool_arguments_match(tool, call) if regex.match(tool.argumentPattern, arguments_text(call))
+
+# Arguments are matched as text: as sent (OpenAI sends a JSON string) or serialized to JSON.
+arguments_text(call) := call.arguments if is_string(call.arguments)
+
+arguments_text(call) := json.marshal(call.arguments) if not is_string(call.arguments)
+
+arguments_text(call) := "" if not call.arguments
 
 text_matches(text, subject) if contains(lower(subject), lower(text.literal))
 
