@@ -82,7 +82,7 @@ test('intent phrases outside the lexicon extend the vocabulary', () => {
     ],
   });
   assert.deepEqual(r.data.semamesh.policies['default/hr'].rules[0].intents, ['fire:employee']);
-  assert.deepEqual(r.data.semamesh.vocabulary.actions.fire, ['fire']);
+  assert.deepEqual(r.data.semamesh.vocabulary.actions?.fire, ['fire']);
 });
 
 test('hostile resource strings stay data and cannot inject Rego', () => {

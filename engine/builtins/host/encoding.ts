@@ -1,0 +1,225 @@
+// Encoding builtins: hex, URL query strings (Go's net/url rules), YAML (the `yaml` package in YAML
+// 1.1 mode, as Go's yaml.v2 reads it), json.marshal_with_options and json.patch (RFC 6902 over
+// JSON values: sets arrive as arrays, so patches addressing set members cannot be honoured here).
+import { parseDocument, stringify } from 'yaml';
+import { arr, fail, type Json, type JsonObject, obj, str, strs } from './args.js';
+import { goJson } from './core.js';
+import { compareStrings, deepEqual } from './values.js';
+
+/** Go's url.QueryEscape. */
+export function queryEscape(s: string): string {
+  let out = '';
+  for (const byte of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
+    else if (c === ' ') out += '+';
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** Go's url.QueryUnescape: `+` is a space, malformed `%` escapes are errors. */
+export function queryUnescape(s: string): string {
+  const bytes: number[] = [];
+  const raw = Buffer.from(s, 'utf8');
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i];
+    if (b === 0x25) {
+      const hex = raw.subarray(i + 1, i + 3).toString('latin1');
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) fail(`invalid URL escape ${JSON.stringify(`%${hex}`)}`);
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(b === 0x2b ? 0x20 : b);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function encodeObject(o: JsonObject): string {
+  const parts: string[] = [];
+  for (const key of Object.keys(o).sort(compareStrings)) {
+    const v = o[key];
+    const values = typeof v === 'string' ? [v] : strs(v, 'query value');
+    for (const x of values) parts.push(`${queryEscape(key)}=${queryEscape(x)}`);
+  }
+  return parts.join('&');
+}
+
+function decodeObject(s: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const part of s.split('&')) {
+    if (part === '') continue;
+    if (part.includes(';')) fail('invalid semicolon separator in query');
+    const eq = part.indexOf('=');
+    const key = queryUnescape(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : queryUnescape(part.slice(eq + 1));
+    out[key] ??= [];
+    out[key].push(value);
+  }
+  return out;
+}
+
+/** YAML → JSON-compatible value; YAML 1.1 as Go's yaml.v2 (`yes` is true). */
+function yamlToJson(text: string): Json {
+  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true });
+  if (doc.errors.length > 0) throw doc.errors[0];
+  return JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: 100 }) ?? null)) as Json;
+}
+
+/** Go's json.MarshalIndent layout. */
+function goJsonIndent(v: Json, prefix: string, indent: string, depth = 0): string {
+  const nl = (d: number) => `\n${prefix}${indent.repeat(d)}`;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[${v.map((x) => nl(depth + 1) + goJsonIndent(x, prefix, indent, depth + 1)).join(',')}${nl(depth)}]`;
+  }
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v).sort(compareStrings);
+    if (keys.length === 0) return '{}';
+    const body = keys.map(
+      (k) => `${nl(depth + 1)}${goJson(k)}: ${goJsonIndent(v[k], prefix, indent, depth + 1)}`,
+    );
+    return `{${body.join(',')}${nl(depth)}}`;
+  }
+  return goJson(v);
+}
+
+function marshalWithOptions(v: Json, opts: JsonObject): string {
+  for (const k of Object.keys(opts))
+    if (!['pretty', 'indent', 'prefix'].includes(k)) fail(`unknown option ${k}`);
+  const indent = opts.indent === undefined ? undefined : str(opts.indent, 'indent');
+  const prefix = opts.prefix === undefined ? undefined : str(opts.prefix, 'prefix');
+  const pretty =
+    opts.pretty === undefined ? indent !== undefined || prefix !== undefined : opts.pretty === true;
+  if (!pretty) return goJson(v);
+  return prefix === undefined && indent === undefined
+    ? goJsonIndent(v, '', '\t')
+    : goJsonIndent(v, prefix ?? '', indent ?? '\t');
+}
+
+type Container = Json[] | JsonObject;
+
+/** A patch path: a JSON pointer (leading `/` optional, as OPA allows) or an array of keys. */
+function pathOf(p: unknown): string[] {
+  if (Array.isArray(p)) return p.map((k) => (typeof k === 'string' ? k : JSON.stringify(k)));
+  const s = str(p, 'path');
+  if (s === '' || s === '/') return [];
+  return (s.startsWith('/') ? s.slice(1) : s)
+    .split('/')
+    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function isContainer(v: Json | undefined): v is Container {
+  return v !== null && typeof v === 'object';
+}
+
+function arrayIndex(a: Json[], key: string, forInsert: boolean): number {
+  if (forInsert && key === '-') return a.length;
+  if (!/^(0|[1-9]\d*)$/.test(key)) fail(`invalid array index ${key}`);
+  const i = Number(key);
+  if (i > a.length || (!forInsert && i === a.length)) fail(`array index ${key} out of range`);
+  return i;
+}
+
+function clone(v: Json): Json {
+  return JSON.parse(JSON.stringify(v)) as Json;
+}
+
+function getAt(doc: Json, path: string[]): Json {
+  let cur: Json = doc;
+  for (const key of path) {
+    if (Array.isArray(cur)) cur = cur[arrayIndex(cur, key, false)];
+    else if (isContainer(cur) && Object.hasOwn(cur, key)) cur = cur[key];
+    else fail(`path /${path.join('/')} does not exist`);
+  }
+  return cur;
+}
+
+/** Applies `mutate` to the parent container of `path`; an empty path replaces the root. */
+function withParent(doc: Json, path: string[], mutate: (parent: Container, key: string) => void): Json {
+  if (path.length === 0) fail('cannot address the document root here');
+  const parent = getAt(doc, path.slice(0, -1));
+  if (!isContainer(parent)) fail('parent is not an object or array');
+  mutate(parent, path[path.length - 1]);
+  return doc;
+}
+
+function add(doc: Json, path: string[], value: Json): Json {
+  if (path.length === 0) return value;
+  return withParent(doc, path, (parent, key) => {
+    if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, true), 0, value);
+    else parent[key] = value;
+  });
+}
+
+function remove(doc: Json, path: string[]): Json {
+  return withParent(doc, path, (parent, key) => {
+    if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, false), 1);
+    else if (Object.hasOwn(parent, key)) delete parent[key];
+    else fail(`path /${path.join('/')} does not exist`);
+  });
+}
+
+function jsonPatch(target: Json, patches: Json[]): Json {
+  let doc = clone(target);
+  for (const p of patches) {
+    const op = obj(p, 'patch');
+    const path = pathOf(op.path);
+    switch (op.op) {
+      case 'add':
+        if (!('value' in op)) fail('add needs a value');
+        doc = add(doc, path, clone(op.value));
+        break;
+      case 'remove':
+        doc = remove(doc, path);
+        break;
+      case 'replace':
+        if (!('value' in op)) fail('replace needs a value');
+        getAt(doc, path);
+        doc = path.length === 0 ? clone(op.value) : add(remove(doc, path), path, clone(op.value));
+        break;
+      case 'move': {
+        const from = pathOf(op.from);
+        const value = getAt(doc, from);
+        doc = add(remove(doc, from), path, value);
+        break;
+      }
+      case 'copy':
+        doc = add(doc, path, clone(getAt(doc, pathOf(op.from))));
+        break;
+      case 'test':
+        if (!deepEqual(getAt(doc, path), op.value ?? null)) fail('test operation failed');
+        break;
+      default:
+        fail(`unknown patch operation ${JSON.stringify(op.op)}`);
+    }
+  }
+  return doc;
+}
+
+export const encodingBuiltins = {
+  'hex.encode': (s: unknown) => Buffer.from(str(s), 'utf8').toString('hex'),
+  'hex.decode': (s: unknown) => {
+    const t = str(s);
+    if (!/^(?:[0-9a-fA-F]{2})*$/.test(t)) fail('invalid hex string');
+    return Buffer.from(t, 'hex').toString('utf8');
+  },
+  'urlquery.encode': (s: unknown) => queryEscape(str(s)),
+  'urlquery.decode': (s: unknown) => queryUnescape(str(s)),
+  'urlquery.encode_object': (o: unknown) => encodeObject(obj(o)),
+  'urlquery.decode_object': (s: unknown) => decodeObject(str(s)),
+  'yaml.marshal': (v: Json) => stringify(v, { version: '1.1', indentSeq: false, sortMapEntries: true }),
+  'yaml.unmarshal': (s: unknown) => yamlToJson(str(s)),
+  'yaml.is_valid': (s: unknown) => {
+    if (typeof s !== 'string') return false;
+    try {
+      yamlToJson(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  'json.marshal_with_options': (v: Json, opts: unknown) => marshalWithOptions(v, obj(opts)),
+  'json.patch': (doc: Json, patches: unknown) => jsonPatch(doc, arr(patches)),
+};

@@ -1,0 +1,114 @@
+// json.verify_schema and json.match_schema on ajv (draft-07), with errors reshaped into the
+// {error, type, field, desc} records OPA produces from gojsonschema for the common keywords.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Json } from './args.js';
+import { goJson } from './core.js';
+
+const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: true, verbose: true });
+const cache = new Map<string, ValidateFunction>();
+
+/** A schema or document given as a JSON string or as a value. */
+function asValue(v: Json, what: string): Json {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v) as Json;
+  } catch (err) {
+    throw new Error(`${what} is not valid JSON`, { cause: err });
+  }
+}
+
+function compile(schema: Json): ValidateFunction {
+  const key = goJson(schema);
+  let fn = cache.get(key);
+  if (fn === undefined) {
+    if (typeof schema !== 'object' && typeof schema !== 'boolean')
+      throw new Error('schema must be an object');
+    fn = ajv.compile(schema as object);
+    if (cache.size >= 64) cache.delete(cache.keys().next().value as string);
+    cache.set(key, fn);
+  }
+  return fn;
+}
+
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+function fieldOf(path: string): string {
+  return path === '' ? '(root)' : path.slice(1).split('/').join('.');
+}
+
+interface SchemaError {
+  error: string;
+  type: string;
+  field: string;
+  desc: string;
+}
+
+function describe(e: ErrorObject): Omit<SchemaError, 'error' | 'field'> {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'type':
+      return { type: 'invalid_type', desc: `Invalid type. Expected: ${p.type}, given: ${jsonType(e.data)}` };
+    case 'required':
+      return { type: 'required', desc: `${p.missingProperty} is required` };
+    case 'minimum':
+      return { type: 'number_gte', desc: `Must be greater than or equal to ${p.limit}` };
+    case 'maximum':
+      return { type: 'number_lte', desc: `Must be less than or equal to ${p.limit}` };
+    case 'exclusiveMinimum':
+      return { type: 'number_gt', desc: `Must be greater than ${p.limit}` };
+    case 'exclusiveMaximum':
+      return { type: 'number_lt', desc: `Must be less than ${p.limit}` };
+    case 'minLength':
+      return { type: 'string_gte', desc: `String length must be greater than or equal to ${p.limit}` };
+    case 'maxLength':
+      return { type: 'string_lte', desc: `String length must be less than or equal to ${p.limit}` };
+    case 'pattern':
+      return { type: 'pattern', desc: `Does not match pattern '${p.pattern}'` };
+    case 'additionalProperties':
+      return {
+        type: 'additional_property_not_allowed',
+        desc: `Additional property ${p.additionalProperty} is not allowed`,
+      };
+    case 'minItems':
+      return { type: 'array_min_items', desc: `Array must have at least ${p.limit} items` };
+    case 'maxItems':
+      return { type: 'array_max_items', desc: `Array must have at most ${p.limit} items` };
+    case 'enum':
+      return {
+        type: 'enum',
+        desc: `must be one of the following: ${(p.allowedValues as Json[]).map((v) => goJson(v)).join(', ')}`,
+      };
+    case 'const':
+      return { type: 'const', desc: `does not match: ${goJson(p.allowedValue as Json)}` };
+    default:
+      return { type: e.keyword, desc: e.message ?? e.keyword };
+  }
+}
+
+function toSchemaError(e: ErrorObject): SchemaError {
+  const { type, desc } = describe(e);
+  const field = fieldOf(e.instancePath);
+  const text = type === 'enum' || type === 'const' ? `${field} ${desc}` : desc;
+  return { error: `${field}: ${text}`, type, field, desc: text };
+}
+
+export const jsonSchemaBuiltins = {
+  'json.verify_schema': (schema: Json) => {
+    try {
+      compile(asValue(schema, 'schema'));
+      return [true, null];
+    } catch (err) {
+      return [false, err instanceof Error ? err.message : String(err)];
+    }
+  },
+  'json.match_schema': (document: Json, schema: Json) => {
+    const validate = compile(asValue(schema, 'schema'));
+    const ok = validate(asValue(document, 'document'));
+    return [ok, ok ? [] : (validate.errors ?? []).map(toSchemaError)];
+  },
+};
