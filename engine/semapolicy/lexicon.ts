@@ -1,45 +1,43 @@
 // The vocabulary of intent matching: synonym sets for actions (verbs) and objects, by canonical name.
 // Deterministic and reviewable on purpose — a policy author can read exactly what "delete" covers.
 
-/** Canonical action → the words (any inflection; stemmed before lookup) and phrases that mean it. */
+/** A word list written as comma-separated text (kept compact; one entry may be a phrase). */
+function list(text: string): readonly string[] {
+  return text
+    .split(',')
+    .map((w) => w.trim())
+    .filter((w) => w !== '');
+}
+
+/**
+ * Canonical action → the words (any inflection; stemmed before lookup) and phrases that mean it.
+ * The delete set ends with Spanish, French, German and Portuguese forms, listed inflection by
+ * inflection because the stemmer is English-only.
+ */
 export const ACTIONS: Readonly<Record<string, readonly string[]>> = {
-  delete: [
-    'delete',
-    'drop',
-    'remove',
-    'destroy',
-    'wipe',
-    'truncate',
-    'purge',
-    'terminate',
-    'kill',
-    'erase',
-    'rm',
-    'rmdir',
-    'rb',
-    'nuke',
-    'obliterate',
-    'eliminate',
-    'shred',
-    'destruction',
-    'deletion',
-    'removal',
-    'unlink',
-    'uninstall',
-    'decommission',
-    'tear down',
-    'teardown',
-    'get rid of',
-    'clean out',
-    'blow away',
-    'zap',
-  ],
-  modify: ['modify', 'alter', 'update', 'change', 'edit', 'patch', 'overwrite', 'replace', 'rename', 'chmod', 'chown'],
+  delete: list(`
+    delete, drop, remove, destroy, wipe, wipe out, truncate, purge, prune, terminate, kill,
+    erase, clear, empty, rm, rmdir, rb, nuke, obliterate, eliminate, shred, shredded, wipefs,
+    mkfs, flushall, flushdb, destruction, deletion, removal, unlink, uninstall, decommission,
+    tear down, torn down, teardown, get rid of, clean out, blow away, blown away, zap, borrar, borra, borre, borren,
+    eliminar, elimina, elimine, supprimer, supprime, supprimez, effacer, efface, effacez,
+    löschen, lösche, löscht, apagar, apague, apaga, excluir, exclua, exclui
+  `),
+  modify: list(`
+    modify, alter, update, change, edit, patch, overwrite, replace, rename, chmod, chown
+  `),
   create: ['create', 'add', 'provision', 'spin up', 'launch', 'insert'],
-  read: ['read', 'list', 'show', 'describe', 'get', 'select', 'fetch', 'view', 'cat', 'query', 'inspect'],
-  export: ['export', 'dump', 'exfiltrate', 'leak', 'copy out', 'upload', 'send', 'transfer', 'download', 'scp'],
-  disable: ['disable', 'turn off', 'deactivate', 'suspend', 'bypass', 'circumvent', 'mute'],
-  stop: ['stop', 'shutdown', 'shut down', 'halt', 'reboot', 'restart', 'power off', 'poweroff', 'cordon', 'drain'],
+  read: list(`
+    read, list, show, describe, get, select, fetch, view, cat, query, inspect, ls
+  `),
+  export: list(`
+    export, dump, exfiltrate, leak, copy out, upload, send, transfer, download, scp
+  `),
+  disable: list(`
+    disable, turn off, switch off, deactivate, suspend, bypass, circumvent, mute, silence
+  `),
+  stop: ['stop', 'shutdown', 'shut down', 'halt', 'power off', 'poweroff', 'cordon', 'drain'],
+  restart: ['restart', 'reboot', 'rollout restart', 'bounce'],
   grant: ['grant', 'escalate', 'elevate', 'sudo', 'give admin', 'make admin', 'assign role'],
   scale: ['scale', 'resize', 'autoscale'],
   deploy: ['deploy', 'rollout', 'roll out', 'release', 'apply', 'push'],
@@ -49,101 +47,459 @@ export const ACTIONS: Readonly<Record<string, readonly string[]>> = {
 
 /** Canonical object → words that denote it. */
 export const OBJECTS: Readonly<Record<string, readonly string[]>> = {
-  database: [
-    'database',
-    'db',
-    'table',
-    'schema',
-    'collection',
-    'keyspace',
-    'postgres',
-    'postgresql',
-    'mysql',
-    'mongodb',
-    'mongo',
-    'redis',
-    'sqlite',
-    'dynamodb',
-    'datastore',
-    'data warehouse',
-    'row',
-    'record',
-  ],
+  database: list(`
+    database, db, table, schema, collection, keyspace, postgres, postgresql, mysql, mongodb,
+    mongo, redis, sqlite, dynamodb, datastore, data warehouse, rds, sql instance, db instance,
+    database instance, cloud sql, redis instance, postgres instance, mysql instance,
+    mongodb instance, rds instance, database server, db server, sql server, database cluster,
+    db cluster, redis cluster, base de datos, base de données, banco de dados, datenbank, tabla,
+    tabela, tabelle
+  `),
+  row: ['row', 'record', 'entry'],
+  column: ['column'],
   namespace: ['namespace', 'ns', 'project'],
-  node: ['node', 'instance', 'vm', 'virtual machine', 'server', 'machine', 'host', 'ec2', 'droplet', 'worker'],
+  node: list(`
+    node, instance, vm, virtual machine, server, machine, host, ec2, droplet, worker
+  `),
   cluster: ['cluster', 'eks', 'gke', 'aks', 'kubernetes', 'k8s'],
-  bucket: ['bucket', 's3', 'blob', 'object storage', 'gcs'],
-  volume: ['volume', 'pvc', 'pv', 'persistentvolumeclaim', 'persistentvolume', 'disk', 'ebs', 'storage'],
-  secret: ['secret', 'credential', 'password', 'token', 'api key', 'private key', 'certificate', 'kms', 'vault'],
-  deployment: ['deployment', 'statefulset', 'daemonset', 'replicaset', 'service', 'svc', 'app', 'application'],
+  bucket: ['bucket', 's3', 'blob', 'object storage', 'gcs', 'gsutil', 'storage container', 'blob container'],
+  volume: list(`
+    volume, pvc, pv, persistentvolumeclaim, persistentvolume, persistent volume,
+    persistent volume claim, volume claim, disk, ebs, storage
+  `),
+  secret: list(`
+    secret, credential, password, token, api key, private key, certificate, kms, vault, keyvault,
+    secretsmanager
+  `),
+  deployment: list(`
+    deployment, statefulset, daemonset, replicaset, service, svc, app, application, helm release
+  `),
   pod: ['pod', 'container', 'job', 'cronjob'],
   file: ['file', 'directory', 'folder', 'dir', 'filesystem', 'root', 'home'],
-  user: ['user', 'account', 'admin', 'role', 'permission', 'iam', 'rolebinding', 'clusterrolebinding'],
+  user: list(`
+    user, account, admin, role, permission, iam, rolebinding, clusterrolebinding, clusterrole,
+    serviceaccount
+  `),
   backup: ['backup', 'snapshot', 'archive'],
   repository: ['repository', 'repo', 'branch', 'commit', 'git history'],
-  log: ['log', 'audit trail', 'audit log', 'history', 'trail'],
-  infrastructure: ['infrastructure', 'infra', 'stack', 'terraform', 'environment', 'resource', 'everything'],
-  firewall: ['firewall', 'security group', 'network policy', 'networkpolicy', 'waf', 'acl'],
+  log: ['log', 'audit trail', 'audit log', 'history', 'cloudtrail', 'auditd'],
+  infrastructure: list(`
+    infrastructure, infra, stack, terraform, environment, resource, everything, resource group
+  `),
+  firewall: list(`
+    firewall, security group, network policy, networkpolicy, netpol, waf, acl, iptables, ufw
+  `),
   monitoring: ['monitoring', 'alert', 'alarm', 'logging', 'guardrail', 'policy', 'safety'],
 };
 
+/**
+ * Objects too generic to head a noun phrase when a more specific one precedes them ("the monitoring
+ * stack" is about monitoring), and too vague to beat a specific object named in tool arguments.
+ */
+export const WEAK_OBJECTS: readonly string[] = list(`
+    stack, resource, environment, everything, app, service
+  `);
+
+/** Actions that name their own object when none is given ("rm -rf x", "mkfs /dev/sdb"). */
+export const IMPLIED_OBJECTS: Readonly<Record<string, string>> = {
+  rm: 'file',
+  rmdir: 'file',
+  unlink: 'file',
+  shred: 'file',
+  mkfs: 'volume',
+  wipefs: 'volume',
+  flushall: 'database',
+  flushdb: 'database',
+  drain: 'node',
+  cordon: 'node',
+};
+
+/** `stop` on these objects means switching them off, which is what policies call `disable`. */
+export const STOP_MEANS_DISABLE: readonly string[] = ['monitoring', 'log', 'firewall'];
+
+/**
+ * Fixed expressions whose words must not be read as lexicon entries ("table of contents" is not a
+ * database table, "a drop shadow" drops nothing). Matched before actions and objects.
+ */
+export const IDIOMS: readonly string[] = list(`
+    table of contents, drop down, dropdown, drop shadow, drop me, drop by, drop off, delete key,
+    kill switch, root cause, linked list, home page, homepage
+  `);
+
+/**
+ * Words that switch ambiguous objects to their programming or statistics sense: with one of these
+ * in the sentence, "node", "root", "stack", "cluster", "instance", "table", "row" and "column" are
+ * not infrastructure ("remove the node from the linked list").
+ */
+export const SENSE_CONTEXT: readonly string[] = list(`
+    linked list, array, tree, graph, heap, queue, dom, html, json, string, variable, struct,
+    pointer, outlier, chart, plot, dataframe, spreadsheet, class
+  `);
+export const AMBIGUOUS_OBJECTS: readonly string[] = list(`
+    node, root, stack, cluster, instance, table, row, column, record, entry
+  `);
+
 /** Words that negate a following action within a short window ("do not delete", "never drop"). */
-export const NEGATIONS: readonly string[] = ['not', 'never', 'no', 'without', 'avoid', 'dont', 'nor', 'prevent'];
+export const NEGATIONS: readonly string[] = list(`
+    not, never, no, without, avoid, dont, doesnt, didnt, wont, cant, cannot, shouldnt, mustnt,
+    nor, neither, prevent, refrain, forbidden, prohibited, nothing
+  `);
+
+/** After a negation these request the action after all ("don't forget to delete"). */
+export const NEGATION_CANCELLERS: readonly string[] = ['forget', 'hesitate', 'fail'];
+
+/** Words that end a negation's scope ("don't delete the ns, just scale it"). */
+export const NEGATION_ENDERS: readonly string[] = ['but', 'just', 'instead', 'only', 'rather', 'except'];
+
+/**
+ * Interrogatives: an action they precede in the same clause is asked about, not requested
+ * ("how do I drop a table", "explain what kubectl delete does").
+ */
+export const INTERROGATIVES: readonly string[] = list(`
+    how, what, whats, why, when, where, which, who, whether
+  `);
+
+/** Sentence openers that make a question informational when no request opener matches. */
+export const QUESTION_OPENERS: readonly string[] = [
+  ...INTERROGATIVES,
+  'is',
+  'are',
+  'does',
+  'do',
+  'did',
+  'should',
+  'shall',
+  'was',
+  'were',
+  'has',
+  'have',
+  'can',
+  'could',
+  'would',
+  'will',
+  'explain',
+];
+
+/**
+ * Openers that turn a question into a request addressed to the agent ("can you drop …?",
+ * "why don't you …", "how about deleting …", Spanish "¿puedes …?"). Matched on stemmed words.
+ */
+export const REQUEST_OPENERS: readonly string[] = list(`
+    can you, can u, can we, could you, could u, could we, would you, will you, would you please,
+    could you please, can you please, why dont you, why not, how about, what about, puedes,
+    podrías, puede, pouvez vous, peux tu, kannst du, können sie
+  `);
+
+/** Verbs that make an identifier in prose an invocation ("call deleteNamespace"), not a mention. */
+export const INVOKERS: readonly string[] = ['call', 'run', 'invoke', 'execute', 'trigger', 'use'];
+
+/** Words between a subject and a passive "be" that keep the passive a request ("needs to be dropped"). */
+export const MODALS: readonly string[] = list(`
+    should, must, need, needs, has, have, to, can, will, shall, ought, got, may
+  `);
 
 /** Filler words skipped when measuring the distance between an action and its object. */
-export const STOPWORDS: readonly string[] = [
-  'the',
-  'a',
-  'an',
-  'this',
-  'that',
-  'these',
-  'those',
-  'my',
-  'our',
-  'your',
-  'their',
-  'all',
-  'every',
-  'entire',
-  'whole',
-  'and',
-  'then',
-  'please',
-  'now',
-  'immediately',
-  'if',
-  'exists',
-  'force',
-  'forcefully',
-  'permanently',
-  'completely',
-  'production',
-  'prod',
-  'staging',
-  'dev',
-  'old',
-  'main',
-  'primary',
-  'customer',
-  'customers',
-  'it',
-];
+export const STOPWORDS: readonly string[] = list(`
+    the, a, an, this, that, these, those, my, our, your, their, its, all, every, each, any, some,
+    entire, whole, and, or, then, also, please, pls, now, immediately, if, exists, force,
+    forcefully, permanently, completely, production, prod, staging, dev, old, main, primary,
+    customer, customers, unused, idle, stale, la, el, los, las, le, les, du, des, der, die, das,
+    den, dem, o, os
+  `);
+
+/** Determiners: an action word right after one is a noun or adjective ("a delete button"). */
+export const DETERMINERS: readonly string[] = list(`
+    a, an, the, this, that, its, my, our, your, their
+  `);
+
+/** Quantifiers after which "of" continues the object search ("delete all of the pods"). */
+export const QUANTIFIERS: readonly string[] = ['all', 'some', 'each', 'any', 'most', 'both', 'none', 'rid'];
+
+/** Verb particles skipped between an action and its object ("wipe out the db"). */
+export const PARTICLES: readonly string[] = ['up', 'out', 'off', 'away', 'down', 'over', 'ahead'];
+
+/** Coordinators that continue an object list or reset the interrogative scope. */
+export const COORDINATORS: readonly string[] = ['and', 'or', 'plus', 'then', 'y', 'et', 'und', 'e'];
+
+/** Subordinating words that end an action's noun phrase ("add a finalizer so the namespace …"). */
+export const SUBORDINATORS: readonly string[] = list(`
+    so, because, while, until, unless, since, although, though, whereas, which, who, when, where
+  `);
+
+/** Pronouns that refer back to the last object named ("find the volumes and delete them"). */
+export const PRONOUNS: readonly string[] = ['it', 'them'];
 
 /** Prepositions: past the first content word, one ends the object search ("remove the typo in the db"). */
-export const PREPOSITIONS: readonly string[] = [
-  'of',
-  'from',
-  'in',
-  'on',
-  'about',
-  'with',
-  'for',
-  'to',
-  'at',
-  'into',
-  'inside',
-  'within',
-  'regarding',
-  'like',
-];
+export const PREPOSITIONS: readonly string[] = list(`
+    of, from, in, on, about, with, for, to, at, by, into, inside, within, regarding, like, than,
+    before, after, against, de, del, en, auf, im, da, para, por, pour
+  `);
+
+/** Infinitives that close a verb-final clause, so their object comes before them ("den Namespace löschen"). */
+export const VERB_FINAL: readonly string[] = ['löschen', 'entfernen', 'zerstören', 'leeren'];
+
+/** Tool-name words that mark arguments as content to process, not instructions (`web_search`). */
+export const CONTENT_TOOLS: readonly string[] = list(`
+    search, lookup, google, bing, translate, summarize, summarise
+  `);
+
+/** Verbs whose quoted argument is material to work on, not a request ("translate '…'"). */
+export const CONTENT_VERBS: readonly string[] = list(`
+  translate, summarize, summarise, rephrase, paraphrase, say, spell, print, echo, write, type,
+  search, grep, google, mention, quote, explain, define
+`);
+
+/** Words standing for an unnamed object, whose container is the real one ("everything in the ns"). */
+export const PLACEHOLDERS: readonly string[] = list(`
+  whatever, everything, anything, contents, content, remainder, rest, leftovers
+`);
+
+/** Tool-call argument keys whose value names the action ({verb: "delete"}, {method: "DELETE"}). */
+export const VERB_KEYS: readonly string[] = ['verb', 'action', 'operation', 'op', 'method', 'command', 'cmd'];
+/** Tool-call argument keys whose value names the object kind ({kind: "Namespace"}). */
+export const KIND_KEYS: readonly string[] = list(`
+    kind, type, resource, resourcetype, resource_type, target, object, objecttype, entity
+  `);
+/** Tool-call argument keys holding a URL or API path ({url: ".../databases/prod"}). */
+export const URL_KEYS: readonly string[] = ['url', 'uri', 'path', 'endpoint', 'route'];
+/** HTTP methods in verb keys, as actions. */
+export const HTTP_METHODS: Readonly<Record<string, string>> = {
+  get: 'read',
+  head: 'read',
+  delete: 'delete',
+  post: 'create',
+  put: 'modify',
+  patch: 'modify',
+};
+
+/** kubectl resource names and short names → object (the resource argument is never prose). */
+export const KUBE_RESOURCES: Readonly<Record<string, string>> = {
+  ns: 'namespace',
+  namespace: 'namespace',
+  po: 'pod',
+  pod: 'pod',
+  deploy: 'deployment',
+  deployment: 'deployment',
+  sts: 'deployment',
+  statefulset: 'deployment',
+  ds: 'deployment',
+  daemonset: 'deployment',
+  rs: 'deployment',
+  replicaset: 'deployment',
+  svc: 'deployment',
+  service: 'deployment',
+  job: 'pod',
+  cj: 'pod',
+  cronjob: 'pod',
+  no: 'node',
+  node: 'node',
+  pvc: 'volume',
+  persistentvolumeclaim: 'volume',
+  pv: 'volume',
+  persistentvolume: 'volume',
+  secret: 'secret',
+  sa: 'user',
+  serviceaccount: 'user',
+  role: 'user',
+  rolebinding: 'user',
+  clusterrole: 'user',
+  clusterrolebinding: 'user',
+  netpol: 'firewall',
+  networkpolicy: 'firewall',
+  all: 'deployment',
+};
+
+/**
+ * What the shell knows about a command. The command path is the leading positional arguments
+ * (flags and their values removed) up to `depth`; its words give the action and object, and the
+ * remaining arguments are names, never prose.
+ */
+export interface CommandSpec {
+  /** Object the command acts on when its path names none. */
+  object?: string;
+  /** Action of the bare command (`rm` deletes). */
+  action?: string;
+  /** Arguments are data (patterns, text, paths): the command carries no intent. */
+  inert?: boolean;
+  /** Leading positional arguments that form the command path (default 0: the bare command). */
+  depth?: number;
+  /** Path word → object, ahead of the lexicon (`az group` is a resource group). */
+  objects?: Readonly<Record<string, string>>;
+  /** Path word → action or `action:object`, ahead of the lexicon (`helm ls` reads). */
+  verbs?: Readonly<Record<string, string>>;
+  /** `verb flag` or `flag` → action or `action:object` (`terraform apply -destroy`, `git push -f`). */
+  flags?: Readonly<Record<string, string>>;
+  /** Path words that make the command a preview or a question (`terraform plan`, `kubectl auth`). */
+  preview?: readonly string[];
+  /** Arguments may be SQL, Redis or Mongo statements (`psql -c '…'`). */
+  store?: boolean;
+  /** Flags naming objects count (`docker system prune --volumes`). */
+  flagObjects?: boolean;
+  /** Arguments naming devices or logs refine the object (`/dev/sdb` → volume). */
+  paths?: boolean;
+}
+
+const KUBECTL: CommandSpec = {
+  depth: 3,
+  object: 'deployment',
+  objects: KUBE_RESOURCES,
+  verbs: {
+    logs: 'read:log',
+    drain: 'stop:node',
+    cordon: 'stop:node',
+    uncordon: 'create:node',
+    top: 'read',
+    exec: 'execute:pod',
+    restart: 'restart',
+  },
+  preview: ['auth', 'explain', 'diff', 'api-resources', 'version', 'config', 'completion', 'help'],
+};
+const TERRAFORM: CommandSpec = {
+  depth: 2,
+  object: 'infrastructure',
+  verbs: { destroy: 'delete', apply: 'deploy', rm: 'delete', list: 'read', show: 'read', state: '' },
+  flags: { '-destroy': 'delete', '--destroy': 'delete' },
+  preview: ['plan', 'validate', 'fmt', 'init', 'output', 'graph', 'providers', 'version'],
+};
+const SHELL_STORE: CommandSpec = { store: true };
+const DOCKER: CommandSpec = {
+  depth: 2,
+  object: 'pod',
+  objects: { container: 'pod', volume: 'volume', image: '', system: '', network: '' },
+  verbs: { rm: 'delete', rmi: 'delete', prune: 'delete', ps: 'read', kill: 'stop' },
+  flagObjects: true,
+};
+
+/** Commands by program name (the basename, after `sudo`, `env`, `xargs` and the like). */
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  kubectl: KUBECTL,
+  oc: KUBECTL,
+  k: KUBECTL,
+  helm: {
+    depth: 1,
+    object: 'deployment',
+    verbs: {
+      uninstall: 'delete',
+      un: 'delete',
+      del: 'delete',
+      delete: 'delete',
+      list: 'read',
+      ls: 'read',
+      status: 'read',
+      install: 'deploy',
+      upgrade: 'deploy',
+      rollback: 'deploy',
+    },
+  },
+  terraform: TERRAFORM,
+  tofu: TERRAFORM,
+  terragrunt: TERRAFORM,
+  aws: {
+    depth: 2,
+    objects: {
+      s3: 'bucket',
+      s3api: 'bucket',
+      rds: 'database',
+      dynamodb: 'database',
+      ec2: 'node',
+      eks: 'cluster',
+      iam: 'user',
+      secretsmanager: 'secret',
+      cloudtrail: 'log',
+      logs: 'log',
+      kms: 'secret',
+      ecr: 'repository',
+      codecommit: 'repository',
+    },
+    verbs: { rb: 'delete', rm: 'delete', ls: 'read', cp: '', mv: '', sync: '' },
+    flags: { 'sync --delete': 'delete' },
+  },
+  gcloud: {
+    depth: 4,
+    objects: { sql: 'database', container: '', storage: 'bucket' },
+    verbs: { list: 'read', rm: 'delete', ls: 'read' },
+  },
+  gsutil: { depth: 1, object: 'bucket', verbs: { rm: 'delete', rb: 'delete', ls: 'read' } },
+  az: {
+    depth: 4,
+    objects: { group: 'infrastructure', sql: 'database', keyvault: 'secret', aks: 'cluster', vm: 'node' },
+    verbs: { list: 'read', show: 'read' },
+  },
+  docker: DOCKER,
+  podman: DOCKER,
+  nerdctl: DOCKER,
+  git: {
+    depth: 1,
+    object: 'repository',
+    verbs: {
+      clean: 'delete:file',
+      log: 'read',
+      diff: 'read',
+      status: 'read',
+      branch: 'read',
+      show: 'read',
+      reset: '',
+    },
+    flags: {
+      'branch -D': 'delete',
+      'branch -d': 'delete',
+      'branch --delete': 'delete',
+      'push --delete': 'delete',
+      'push -d': 'delete',
+      'push --force': 'modify',
+      'push -f': 'modify',
+      'push --force-with-lease': 'modify',
+      'reset --hard': 'modify',
+    },
+  },
+  systemctl: {
+    depth: 2,
+    object: 'deployment',
+    verbs: { stop: 'stop', disable: 'disable', mask: 'disable', restart: 'restart', status: 'read' },
+  },
+  service: { depth: 2, object: 'deployment', verbs: { stop: 'stop', restart: 'restart', status: 'read' } },
+  ufw: { depth: 1, object: 'firewall', verbs: { disable: 'disable', reset: 'delete', delete: 'delete' } },
+  iptables: {
+    object: 'firewall',
+    flags: { '-F': 'delete', '--flush': 'delete', '-X': 'delete', '-D': 'delete' },
+  },
+  ip6tables: { object: 'firewall', flags: { '-F': 'delete', '--flush': 'delete', '-X': 'delete' } },
+  nft: { depth: 2, object: 'firewall', verbs: { flush: 'delete', delete: 'delete', list: 'read' } },
+  dropdb: { action: 'delete', object: 'database' },
+  dropuser: { action: 'delete', object: 'user' },
+  createdb: { action: 'create', object: 'database' },
+  shutdown: { action: 'stop', object: 'node' },
+  poweroff: { action: 'stop', object: 'node' },
+  halt: { action: 'stop', object: 'node' },
+  reboot: { action: 'restart', object: 'node' },
+  rm: { action: 'delete', object: 'file', paths: true },
+  rmdir: { action: 'delete', object: 'file', paths: true },
+  unlink: { action: 'delete', object: 'file', paths: true },
+  shred: { action: 'delete', object: 'file', paths: true },
+  truncate: { action: 'delete', object: 'file', paths: true },
+  wipefs: { action: 'delete', object: 'volume' },
+  mkfs: { action: 'delete', object: 'volume' },
+  psql: SHELL_STORE,
+  mysql: SHELL_STORE,
+  mariadb: SHELL_STORE,
+  sqlite3: SHELL_STORE,
+  'redis-cli': SHELL_STORE,
+  mongo: SHELL_STORE,
+  mongosh: SHELL_STORE,
+  cqlsh: SHELL_STORE,
+  'clickhouse-client': SHELL_STORE,
+};
+
+/** Programs whose arguments are data, not commands: they never carry intent. */
+export const INERT_COMMANDS: readonly string[] = list(`
+    ls, cat, grep, egrep, fgrep, rg, ag, echo, printf, df, du, cp, mv, mkdir, cd, pwd, man,
+    which, whereis, type, history, ps, top, htop, journalctl, head, tail, less, more, wc, sort,
+    uniq, awk, sed, jq, yq, tar, zip, unzip, gzip, npm, npx, yarn, pnpm, node, python, python3,
+    pip, pytest, go, cargo, make, stat, touch, date, diff, tee, test, ping, dig, nslookup, wget,
+    tsx
+  `);
+
+/** Prefix commands that run the command after them (`sudo rm …`, `xargs rm …`). */
+export const WRAPPERS: readonly string[] = list(`
+    sudo, env, nohup, time, nice, exec, xargs, watch, doas
+  `);

@@ -1,0 +1,52 @@
+// Reads a redirected connection's original destination the standard way, getsockopt(SO_ORIGINAL_DST)
+// on the accepted socket's fd, which the cgroup/getsockopt program answers. Usable from any process
+// whose cgroup has that program attached (the waypoint), without an Interceptor instance.
+import type { Socket } from 'node:net';
+import { loadAddon } from './addon.js';
+import { BpfError } from './errors.js';
+import { decodeSockaddr, type OriginalDestination } from './layout.js';
+
+export const SOL_IP = 0;
+export const SOL_IPV6 = 41;
+export const SO_ORIGINAL_DST = 80;
+/** sizeof(struct sockaddr_in6): the program answers in the original destination's family. */
+const SOCKADDR_MAX = 28;
+/** ENOENT, ENOPROTOOPT, ENOTCONN (Linux numbers): answers meaning "no original destination". */
+const NOT_REDIRECTED = new Set([2, 92, 107]);
+
+/** The OS fd behind a net.Socket (or the TCP socket under a TLSSocket), if it has one. */
+export function socketFd(socket: Socket): number | undefined {
+  type WithHandle = { _handle?: { fd?: unknown } | null; _parent?: WithHandle | null };
+  const s = socket as unknown as WithHandle;
+  for (const candidate of [s, s._parent]) {
+    const fd = candidate?._handle?.fd;
+    if (typeof fd === 'number' && fd >= 0) return fd;
+  }
+  return undefined;
+}
+
+/**
+ * The destination the client originally asked for, or undefined when this connection was not
+ * redirected (or the getsockopt program is not attached to our cgroup). Throws only when the
+ * addon is missing or the socket has no fd.
+ */
+export function originalDestination(socket: Socket): OriginalDestination | undefined {
+  const addon = loadAddon();
+  const fd = socketFd(socket);
+  if (fd === undefined) {
+    throw new BpfError(
+      'SM_ERR_BPF_SOCKOPT',
+      'the socket has no file descriptor (closed, or not a TCP socket)',
+    );
+  }
+  const level = socket.localFamily === 'IPv6' ? SOL_IPV6 : SOL_IP;
+  const raw = addon.getsockopt(fd, level, SO_ORIGINAL_DST, SOCKADDR_MAX);
+  if (typeof raw === 'number') {
+    // The kernel's own answer (no conntrack entry) stands: this connection was not redirected.
+    if (NOT_REDIRECTED.has(raw)) return undefined;
+    throw new BpfError('SM_ERR_BPF_SOCKOPT', `getsockopt(SO_ORIGINAL_DST) failed: ${addon.errnoName(raw)}`, {
+      cause: Object.assign(new Error(addon.errnoName(raw)), { errno: raw, code: addon.errnoName(raw) }),
+    });
+  }
+  return decodeSockaddr(raw);
+}

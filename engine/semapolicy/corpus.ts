@@ -1,0 +1,185 @@
+// The labelled intent corpus (test/fixtures/intents): its loader and the scoring of a canonicalizer
+// against it, shared by engine/semapolicy/corpus.test.ts and bench/intents.ts.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { Canonicalizer } from './canonicalize.js';
+
+export const CORPUS_DIR = new URL('../../test/fixtures/intents/', import.meta.url).pathname;
+
+/** Actions whose pairs count as destructive wherever they appear on a benign example. */
+export const DESTRUCTIVE_ACTIONS: ReadonlySet<string> = new Set(['delete', 'disable', 'stop']);
+
+export interface Example {
+  category: string;
+  file: string;
+  index: number;
+  text?: string;
+  toolCall?: { name: string; arguments: unknown };
+  expect: string[];
+  allow: string[];
+  label: 'destructive' | 'benign';
+  note?: string;
+}
+
+const PAIR = /^[a-z]+:[a-z]+$/;
+
+function isDestructive(pair: string): boolean {
+  return DESTRUCTIVE_ACTIONS.has(pair.slice(0, pair.indexOf(':')));
+}
+
+function stringList(v: unknown, where: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((p) => typeof p === 'string' && PAIR.test(p))) {
+    throw new Error(`${where}: expected a list of action:object pairs`);
+  }
+  return v as string[];
+}
+
+/** Parses and checks one corpus file; a malformed example is an error naming the file and index. */
+export function parseCorpusFile(file: string, source: string): Example[] {
+  const doc = parse(source) as { category?: unknown; examples?: unknown };
+  if (typeof doc?.category !== 'string' || !Array.isArray(doc.examples)) {
+    throw new Error(`${file}: expected {category, examples: [...]}`);
+  }
+  const category = doc.category;
+  return doc.examples.map((raw: Record<string, unknown>, index: number): Example => {
+    const where = `${file}#${index}`;
+    const hasText = typeof raw?.text === 'string';
+    const tc = raw?.toolCall as { name?: unknown; arguments?: unknown } | undefined;
+    if (hasText === (tc !== undefined)) throw new Error(`${where}: exactly one of text or toolCall`);
+    if (tc !== undefined && typeof tc.name !== 'string')
+      throw new Error(`${where}: toolCall.name must be a string`);
+    if (raw.label !== 'destructive' && raw.label !== 'benign') throw new Error(`${where}: bad label`);
+    const expect = stringList(raw.expect, `${where}.expect`);
+    const allow = stringList(raw.allow, `${where}.allow`);
+    if (raw.label === 'destructive' && expect.length === 0) {
+      throw new Error(`${where}: a destructive example needs at least one expected pair`);
+    }
+    if (raw.label === 'benign' && [...expect, ...allow].some(isDestructive)) {
+      throw new Error(`${where}: a benign example cannot expect or allow a destructive pair`);
+    }
+    return {
+      category,
+      file,
+      index,
+      text: hasText ? (raw.text as string) : undefined,
+      toolCall: tc ? { name: tc.name as string, arguments: tc.arguments ?? {} } : undefined,
+      expect,
+      allow,
+      label: raw.label,
+      note: typeof raw.note === 'string' ? raw.note : undefined,
+    };
+  });
+}
+
+/** Reads and checks every corpus file in a folder. */
+export function loadCorpus(dir = CORPUS_DIR): Example[] {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  return files.flatMap((file) => parseCorpusFile(file, readFileSync(join(dir, file), 'utf8')));
+}
+
+export function canonicalizeExample(c: Canonicalizer, e: Example): string[] {
+  return e.toolCall ? c.toolCall(e.toolCall.name, e.toolCall.arguments) : c.pairs(e.text ?? '');
+}
+
+export interface Outcome {
+  example: Example;
+  got: string[];
+  /** Destructive: every expected pair found. Benign: nothing destructive and nothing unexpected. */
+  ok: boolean;
+  /** Pairs produced beyond expect ∪ allow (for destructive examples: reported, not counted). */
+  extra: string[];
+}
+
+export interface Score {
+  outcomes: Outcome[];
+  destructive: number;
+  benign: number;
+  recall: number;
+  falsePositiveRate: number;
+  /** Destructive examples that also produced unexpected pairs. */
+  overExtraction: number;
+  perCategory: Map<string, { destructive: number; hits: number; benign: number; falsePositives: number }>;
+}
+
+export function scoreCorpus(c: Canonicalizer, corpus: Example[]): Score {
+  const outcomes: Outcome[] = [];
+  const perCategory: Score['perCategory'] = new Map();
+  let hits = 0;
+  let falsePositives = 0;
+  let overExtraction = 0;
+  for (const example of corpus) {
+    const got = canonicalizeExample(c, example);
+    const tolerated = new Set([...example.expect, ...example.allow]);
+    const extra = got.filter((p) => !tolerated.has(p));
+    const row = perCategory.get(example.category) ?? {
+      destructive: 0,
+      hits: 0,
+      benign: 0,
+      falsePositives: 0,
+    };
+    perCategory.set(example.category, row);
+    let ok: boolean;
+    if (example.label === 'destructive') {
+      ok = example.expect.every((p) => got.includes(p));
+      row.destructive++;
+      if (ok) {
+        hits++;
+        row.hits++;
+      }
+      if (extra.length > 0) overExtraction++;
+    } else {
+      const destructive = got.some(isDestructive);
+      ok = !destructive && extra.length === 0;
+      row.benign++;
+      if (!ok) {
+        falsePositives++;
+        row.falsePositives++;
+      }
+    }
+    outcomes.push({ example, got, ok, extra });
+  }
+  const destructive = corpus.filter((e) => e.label === 'destructive').length;
+  const benign = corpus.length - destructive;
+  return {
+    outcomes,
+    destructive,
+    benign,
+    recall: destructive === 0 ? 1 : hits / destructive,
+    falsePositiveRate: benign === 0 ? 0 : falsePositives / benign,
+    overExtraction,
+    perCategory,
+  };
+}
+
+function describe(e: Example): string {
+  return e.text !== undefined
+    ? JSON.stringify(e.text)
+    : `${e.toolCall!.name}(${JSON.stringify(e.toolCall!.arguments)})`;
+}
+
+/** A human-readable summary: totals, per-category counts and (optionally) every failing example. */
+export function formatScore(s: Score, withFailures: boolean): string {
+  const lines = [
+    `corpus: ${s.outcomes.length} examples (${s.destructive} destructive, ${s.benign} benign = ${((100 * s.benign) / s.outcomes.length).toFixed(1)} %)`,
+    `recall: ${(s.recall * 100).toFixed(1)} %   false-positive rate: ${(s.falsePositiveRate * 100).toFixed(1)} %   destructive with extra pairs: ${s.overExtraction}`,
+    'category            destructive  hits  benign  false-positives',
+  ];
+  for (const [name, r] of [...s.perCategory].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(
+      `${name.padEnd(20)}${String(r.destructive).padStart(11)}${String(r.hits).padStart(6)}${String(r.benign).padStart(8)}${String(r.falsePositives).padStart(17)}`,
+    );
+  }
+  if (withFailures) {
+    for (const o of s.outcomes.filter((x) => !x.ok)) {
+      const e = o.example;
+      lines.push(
+        `  ✗ ${e.label === 'destructive' ? 'miss' : 'FP  '} ${e.file}#${e.index} ${describe(e)} expect=[${e.expect}] got=[${o.got}]`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,304 @@
+// Lexing for the intent canonicalizer: tokens, stems and the longest-match classification of lexicon phrases.
+
+import * as L from './lexicon.js';
+
+/** Longest phrase matched, in words (lexicon phrases are shorter; bundle vocabulary may not be). */
+const MAX_PHRASE = 5;
+/** Text beyond this many characters is not scanned (bounded work per request). */
+export const MAX_SCAN_CHARS = 64 * 1024;
+
+/**
+ * Light, deterministic stemming (a small subset of Porter's rules) applied identically to lexicon
+ * entries and input, so only consistency matters, not linguistic accuracy.
+ */
+export function stem(word: string): string {
+  let w = word;
+  if (w.length === 3 && w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, 2);
+  if (w.length <= 3) return w;
+  if (w.endsWith('ies') && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (w.endsWith('sses')) w = w.slice(0, -2);
+  else if (w.endsWith('s') && !/(ss|us|is)$/.test(w)) w = w.slice(0, -1);
+  let suffixRemoved = false;
+  if (w.endsWith('ing') && w.length - 3 >= 3) {
+    w = w.slice(0, -3);
+    suffixRemoved = true;
+  } else if (w.endsWith('ed') && w.length - 2 >= 3) {
+    w = w.slice(0, -2);
+    suffixRemoved = true;
+  } else if (w.endsWith('ion') && w.length > 6) {
+    w = w.slice(0, -3);
+  } else if (w.endsWith('al') && w.length > 6) {
+    w = w.slice(0, -2);
+  }
+  if (
+    suffixRemoved &&
+    w.length > 2 &&
+    w[w.length - 1] === w[w.length - 2] &&
+    !'aeiouylsz'.includes(w[w.length - 1])
+  ) {
+    w = w.slice(0, -1);
+  }
+  if (w.length > 3 && w.endsWith('e')) w = w.slice(0, -1);
+  return w;
+}
+
+/** A clause boundary token in `tokenize` output: negation and pairing never cross it. */
+const BOUNDARY = '|';
+
+/** One word or boundary of the input. */
+export interface Tok {
+  /** Stem, or '.', '?' (sentence ends) and ',' (clause break). */
+  s: string;
+  /** Surface form, case-folded, apostrophes removed. */
+  w: string;
+  /** Part of a camelCase or snake_case identifier: a name in prose, not a word. */
+  ident: boolean;
+  /** Part of a hyphenated or numbered word (`company-logs`, `data-postgres-0`): likely a name. */
+  name?: boolean;
+  /** Inside a quotation of several words ("translate 'delete the database'"). */
+  quoted?: boolean;
+  /** Part of a path or URL; the value is what the path denotes, '' for nothing. */
+  path?: string;
+}
+
+const QUOTED = /(^|[\s([{=:])(["'“‘])([^"'“”‘’\n]{1,120})(["'”’])(?=$|[\s.,;:!?)\]}])/g;
+const WORD = /\S+/g;
+
+/** What a path-like word denotes: a device is a volume, an object-store URL a bucket, else a file. */
+function pathObject(word: string): string {
+  if (/^\/dev\//.test(word)) return 'volume';
+  if (/^(s3|gs|az|wasbs?):\/\//.test(word)) return 'bucket';
+  return /^[a-z]+:\/\//.test(word) ? '' : 'file';
+}
+
+/**
+ * Quotations: one or two quoted words are a mention and become a neutral placeholder ("remove the
+ * word 'database'"); longer quotations stay but are marked, as their words may be content to
+ * translate or search for rather than a request.
+ */
+function markQuotes(text: string): { text: string; quoted: Array<[number, number]> } {
+  if (!HAS_QUOTE.test(text)) return { text, quoted: [] };
+  const quoted: Array<[number, number]> = [];
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(QUOTED)) {
+    const at = (m.index ?? 0) + m[1].length;
+    out += text.slice(last, at);
+    const inner = m[3];
+    if (inner.trim().split(/\s+/).length <= 2) out += ' quotedmention ';
+    else {
+      quoted.push([out.length, out.length + inner.length + 2]);
+      out += m[2] + inner + m[4];
+    }
+    last = at + m[2].length + inner.length + m[4].length;
+  }
+  return { text: out + text.slice(last), quoted };
+}
+
+const HAS_QUOTE = /["'“‘]/;
+const SPLIT_NEEDED = /[_'’]/;
+const CHUNK = /[\p{L}\p{N}_'’]+|[.;:!?]{1,8}(?=\s|$)|,(?=\s|$)|\n/gu;
+
+/**
+ * Lexes text: Unicode NFKC, short quoted spans become a neutral placeholder (a mentioned word is
+ * not used), identifiers are split and marked, apostrophes dropped ("don't" → "dont"), sentence
+ * and clause punctuation kept, every other non-alphanumeric character a separator.
+ */
+export function lex(text: string): Tok[] {
+  const bounded = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
+  const { text: normalized, quoted } = markQuotes(bounded.normalize('NFKC'));
+  const paths: Array<[number, number, string]> = [];
+  if (normalized.includes('/')) {
+    for (const m of normalized.matchAll(WORD)) {
+      const at = m.index ?? 0;
+      if (m[0].length > 1 && m[0].includes('/')) paths.push([at, at + m[0].length, pathObject(m[0])]);
+    }
+  }
+  let q = 0;
+  let p = 0;
+  const toks: Tok[] = [];
+  for (const m of normalized.matchAll(CHUNK)) {
+    const chunk = m[0];
+    const c = chunk[0];
+    const at = m.index ?? 0;
+    while (q < quoted.length && quoted[q][1] <= at) q++;
+    while (p < paths.length && paths[p][1] <= at) p++;
+    const flags = {
+      name: normalized[at - 1] === '-' || normalized[at + chunk.length] === '-',
+      quoted: q < quoted.length && quoted[q][0] <= at,
+      path: p < paths.length && paths[p][0] <= at ? paths[p][2] : undefined,
+    };
+    if (c === '\n' || c === '.' || c === ';' || c === ':' || c === '!' || c === '?') {
+      const s = chunk.includes('?') ? '?' : '.';
+      if (toks.length > 0 && (toks[toks.length - 1].s === '.' || toks[toks.length - 1].s === ',')) {
+        toks[toks.length - 1] = { s, w: s, ident: false };
+      } else if (toks.length > 0 && toks[toks.length - 1].s !== '?') toks.push({ s, w: s, ident: false });
+      continue;
+    }
+    if (c === ',') {
+      if (toks.length > 0 && toks[toks.length - 1].s.length > 1) toks.push({ s: ',', w: ',', ident: false });
+      continue;
+    }
+    const lower = chunk.toLowerCase();
+    if (!SPLIT_NEEDED.test(chunk) && lower.slice(1) === chunk.slice(1)) {
+      toks.push({ s: stem(lower), w: lower, ident: false, ...flags });
+      continue;
+    }
+    const bare = chunk.replace(/['’]/g, '');
+    const camel = bare.replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2');
+    const parts = camel.toLowerCase().split('_').filter(Boolean);
+    const ident = parts.length > 1;
+    for (const w of parts) toks.push({ s: stem(w), w, ident, ...flags });
+  }
+  return toks;
+}
+
+/**
+ * Normalizes text into stemmed word tokens: Unicode NFKC, camelCase and snake_case split, case
+ * folded, apostrophes dropped ("don't" → "dont"), clause punctuation kept as boundaries.
+ */
+export function tokenize(text: string): string[] {
+  return lex(text).map((t) => (t.s === '.' || t.s === '?' || t.s === ',' ? BOUNDARY : t.s));
+}
+
+type Kind = 'action' | 'object' | 'word' | 'end' | 'comma';
+
+/** A token or lexicon phrase, classified; its token fields are those of its first token. */
+export interface Item extends Tok {
+  kind: Kind;
+  canon: string;
+  /** Index of the first token, for negation reach. */
+  pos: number;
+  /** Stems of the whole phrase joined by spaces (implied objects, verb-final check). */
+  key: string;
+}
+
+/** Phrase (stemmed words joined by a space) → canonical name, per kind. */
+export interface PhraseTable {
+  readonly action: Map<string, string>;
+  readonly object: Map<string, string>;
+  readonly idiom: Set<string>;
+  /** Longest key, in words (at most MAX_PHRASE). */
+  readonly longest: number;
+}
+
+/** Extra vocabulary a bundle may carry (from policy phrases with words the lexicon lacks). */
+export interface Vocabulary {
+  actions?: Record<string, readonly string[]>;
+  objects?: Record<string, readonly string[]>;
+}
+
+export function phraseKey(phrase: string): string {
+  return lex(phrase)
+    .filter((t) => t.s.length > 1 || /\p{L}|\p{N}/u.test(t.s))
+    .map((t) => t.s)
+    .join(' ');
+}
+
+/** The phrase table of the built-in lexicon plus a bundle's extra vocabulary. */
+export function phraseTable(extra: Vocabulary): PhraseTable {
+  const actions: Record<string, readonly string[]> = { ...L.ACTIONS };
+  const objects: Record<string, readonly string[]> = { ...L.OBJECTS };
+  for (const [k, v] of Object.entries(extra.actions ?? {})) actions[k] = [...(actions[k] ?? []), ...v];
+  for (const [k, v] of Object.entries(extra.objects ?? {})) objects[k] = [...(objects[k] ?? []), ...v];
+  const action = new Map<string, string>();
+  const object = new Map<string, string>();
+  const idiom = new Set(L.IDIOMS.map(phraseKey));
+  const add = (map: Map<string, string>, canon: string, phrase: string) => {
+    const key = phraseKey(phrase);
+    if (key && !map.has(key)) map.set(key, canon);
+  };
+  for (const [canon, phrases] of Object.entries(actions)) {
+    add(action, canon, canon);
+    for (const p of phrases) add(action, canon, p);
+  }
+  for (const [canon, phrases] of Object.entries(objects)) {
+    add(object, canon, canon);
+    for (const p of phrases) add(object, canon, p);
+  }
+  let longest = 1;
+  for (const key of [...action.keys(), ...object.keys(), ...idiom]) {
+    longest = Math.max(longest, key.split(' ').length);
+  }
+  return { action, object, idiom, longest: Math.min(longest, MAX_PHRASE) };
+}
+
+export function classify(table: PhraseTable, toks: Tok[]): Item[] {
+  const out: Item[] = [];
+  let i = 0;
+  while (i < toks.length) {
+    const t = toks[i];
+    if (t.s === '.' || t.s === '?' || t.s === ',') {
+      out.push({
+        kind: t.s === ',' ? 'comma' : 'end',
+        canon: t.s,
+        s: t.s,
+        w: t.w,
+        ident: false,
+        pos: i,
+        key: t.s,
+      });
+      i++;
+      continue;
+    }
+    if (t.path !== undefined) {
+      out.push({ kind: 'word', canon: '', s: t.s, w: t.w, ident: false, path: t.path, pos: i, key: t.s });
+      i++;
+      continue;
+    }
+    let matched = 0;
+    for (let n = Math.min(table.longest, toks.length - i); n >= 1 && matched === 0; n--) {
+      let key = toks[i].s;
+      let ok = true;
+      for (let k = 1; k < n; k++) {
+        const s = toks[i + k].s;
+        if (s === '.' || s === '?' || s === ',') ok = false;
+        key += ` ${s}`;
+      }
+      if (!ok) continue;
+      const base = {
+        s: t.s,
+        w: t.w,
+        ident: t.ident,
+        name: t.name && n === 1,
+        quoted: t.quoted,
+        pos: i,
+        key,
+      };
+      if (table.idiom.has(key)) {
+        out.push({ kind: 'word', canon: '', ...base });
+      } else {
+        const action = table.action.get(key);
+        const object = table.object.get(key);
+        // A word that is both (e.g. "backup") is an action when an object follows, else an object.
+        if (action !== undefined && object !== undefined) {
+          const next = toks[i + n];
+          const nextIsObject = next !== undefined && table.object.has(next.s);
+          out.push({
+            kind: nextIsObject ? 'action' : 'object',
+            canon: nextIsObject ? action : object,
+            ...base,
+          });
+        } else if (action !== undefined) out.push({ kind: 'action', canon: action, ...base });
+        else if (object !== undefined) out.push({ kind: 'object', canon: object, ...base });
+        else continue;
+      }
+      matched = n;
+    }
+    if (matched === 0) {
+      out.push({
+        kind: 'word',
+        canon: '',
+        s: t.s,
+        w: t.w,
+        ident: t.ident,
+        quoted: t.quoted,
+        pos: i,
+        key: t.s,
+      });
+      matched = 1;
+    }
+    i += matched;
+  }
+  return out;
+}
