@@ -1,0 +1,176 @@
+// The bundle HTTP API: 200 with a strong ETag, 304 on If-None-Match, long polls held until a publish
+// (or their wait) ends, bearer auth, and 100 long-pollers woken by one publish.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { Agent, request } from 'undici';
+import { BUNDLE_CONTENT_TYPE, etagMatches, preferWait } from './server.js';
+import { type RunningBundleServer, sampleBundle, startBundleServer } from './testing.js';
+
+let srv: RunningBundleServer;
+const agent = new Agent({ connections: 200 });
+
+before(async () => {
+  srv = await startBundleServer();
+});
+after(async () => {
+  await srv.close();
+  await agent.close();
+});
+
+function get(path: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' | 'POST' = 'GET') {
+  return request(`${srv.origin}${path}`, { method, headers, dispatcher: agent });
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 2));
+}
+
+test('publish → 200 with a sha256 ETag and the bundle media type → 304 on If-None-Match', async () => {
+  const bytes = sampleBundle('r1');
+  const published = srv.server.publish('semamesh', bytes, 'r1');
+  assert.equal(published.etag, `"${createHash('sha256').update(bytes).digest('hex')}"`);
+  const res = await get('/bundles/semamesh');
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-type'], BUNDLE_CONTENT_TYPE);
+  assert.equal(res.headers.etag, published.etag);
+  assert.deepEqual(new Uint8Array(await res.body.arrayBuffer()), bytes);
+  const again = await get('/bundles/semamesh', { 'if-none-match': published.etag });
+  assert.equal(again.statusCode, 304);
+  assert.equal(again.headers.etag, published.etag);
+  assert.equal(await again.body.text(), '');
+  const stale = await get('/bundles/semamesh', { 'if-none-match': '"stale"' });
+  assert.equal(stale.statusCode, 200);
+  await stale.body.dump();
+  const head = await get('/bundles/semamesh', {}, 'HEAD');
+  assert.equal(head.statusCode, 200);
+  assert.equal(head.headers['content-length'], String(bytes.length));
+  await head.body.dump();
+});
+
+test('unknown bundles, bad paths and other methods get coded errors', async () => {
+  for (const path of ['/bundles/nope', '/bundles/../x', '/other', '/bundles/%E0%A4%A']) {
+    const res = await get(path);
+    assert.equal(res.statusCode, 404, path);
+    assert.equal(((await res.body.json()) as { code: string }).code, 'SM_ERR_CONTROLLER_BUNDLE_NOT_FOUND');
+  }
+  const post = await get('/bundles/semamesh', {}, 'POST');
+  assert.equal(post.statusCode, 405);
+  assert.equal(((await post.body.json()) as { code: string }).code, 'SM_ERR_CONTROLLER_METHOD');
+  assert.throws(() => srv.server.publish('../etc', sampleBundle(), 'x'), /invalid bundle name/);
+  assert.throws(() => srv.server.publish('ok', new Uint8Array(), 'x'), /empty body/);
+});
+
+test('a long poll is held while the ETag matches and answered with the new bundle on publish', async () => {
+  const first = srv.server.publish('lp', sampleBundle('a'), 'a');
+  const pending = get('/bundles/lp', { 'if-none-match': first.etag, prefer: 'modes=snapshot,delta;wait=60' });
+  await until(() => srv.server.waiting === 1);
+  const next = srv.server.publish('lp', sampleBundle('b'), 'b');
+  const res = await pending;
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers.etag, next.etag);
+  assert.deepEqual(new Uint8Array(await res.body.arrayBuffer()), sampleBundle('b'));
+  assert.equal(srv.server.waiting, 0);
+});
+
+test('a long poll whose wait expires gets 304; republishing identical bytes wakes nobody', async () => {
+  const cur = srv.server.publish('expire', sampleBundle('e'), 'e');
+  const pending = get('/bundles/expire', { 'if-none-match': cur.etag, prefer: 'wait=1' });
+  await until(() => srv.server.waiting === 1);
+  srv.server.publish('expire', sampleBundle('e'), 'e');
+  assert.equal(srv.server.waiting, 1);
+  const res = await pending;
+  assert.equal(res.statusCode, 304);
+  assert.equal(res.headers['content-type'], BUNDLE_CONTENT_TYPE);
+  await res.body.dump();
+});
+
+test('a long poll for a bundle not yet published is answered by its first publish', async () => {
+  const pending = get('/bundles/later', { prefer: 'wait=60' });
+  await until(() => srv.server.waiting === 1);
+  srv.server.publish('later', sampleBundle('first'), 'first');
+  const res = await pending;
+  assert.equal(res.statusCode, 200);
+  await res.body.dump();
+});
+
+test('100 long-pollers are all woken by one publish', async () => {
+  const cur = srv.server.publish('many', sampleBundle('m1'), 'm1');
+  const polls = Array.from({ length: 100 }, () =>
+    get('/bundles/many', { 'if-none-match': cur.etag, prefer: 'wait=120' }),
+  );
+  await until(() => srv.server.waiting === 100);
+  const next = srv.server.publish('many', sampleBundle('m2'), 'm2');
+  const results = await Promise.all(
+    polls.map(async (p) => {
+      const res = await p;
+      await res.body.dump();
+      return [res.statusCode, res.headers.etag];
+    }),
+  );
+  assert.equal(results.length, 100);
+  for (const r of results) assert.deepEqual(r, [200, next.etag]);
+});
+
+test('a client that disconnects during a long poll is forgotten', async () => {
+  const cur = srv.server.publish('gone', sampleBundle('g'), 'g');
+  const ac = new AbortController();
+  const pending = request(`${srv.origin}/bundles/gone`, {
+    headers: { 'if-none-match': cur.etag, prefer: 'wait=60' },
+    signal: ac.signal,
+    dispatcher: agent,
+  });
+  await until(() => srv.server.waiting === 1);
+  ac.abort();
+  await assert.rejects(pending);
+  await until(() => srv.server.waiting === 0);
+});
+
+test('bearer auth: requests without the token get 401', async () => {
+  const authed = await startBundleServer({ token: 's3cret' });
+  try {
+    authed.server.publish('semamesh', sampleBundle(), 'r1');
+    const no = await request(`${authed.origin}/bundles/semamesh`);
+    assert.equal(no.statusCode, 401);
+    assert.match(String(no.headers['www-authenticate']), /^Bearer/);
+    assert.equal(((await no.body.json()) as { code: string }).code, 'SM_ERR_CONTROLLER_UNAUTHORIZED');
+    const wrong = await request(`${authed.origin}/bundles/semamesh`, {
+      headers: { authorization: 'Bearer nope' },
+    });
+    assert.equal(wrong.statusCode, 401);
+    await wrong.body.dump();
+    const ok = await request(`${authed.origin}/bundles/semamesh`, {
+      headers: { authorization: 'Bearer s3cret' },
+    });
+    assert.equal(ok.statusCode, 200);
+    await ok.body.dump();
+  } finally {
+    await authed.close();
+  }
+});
+
+test('close() answers held long polls with 304', async () => {
+  const local = await startBundleServer();
+  const cur = local.server.publish('b', sampleBundle(), 'r');
+  const pending = request(`${local.origin}/bundles/b`, {
+    headers: { 'if-none-match': cur.etag, prefer: 'wait=60' },
+  });
+  await until(() => local.server.waiting === 1);
+  await local.close();
+  const res = await pending;
+  assert.equal(res.statusCode, 304);
+  await res.body.dump();
+});
+
+test('Prefer and If-None-Match parsing', () => {
+  assert.equal(preferWait('wait=30'), 30);
+  assert.equal(preferWait('modes=snapshot,delta;wait=15'), 15);
+  assert.equal(preferWait(['respond-async', 'wait=5']), 5);
+  assert.equal(preferWait('handling=lenient'), 0);
+  assert.equal(preferWait(undefined), 0);
+  assert.ok(etagMatches('"a", "b"', '"b"'));
+  assert.ok(etagMatches('W/"b"', '"b"'));
+  assert.ok(etagMatches('*', '"b"'));
+  assert.ok(!etagMatches('"a"', '"b"'));
+  assert.ok(!etagMatches(undefined, '"b"'));
+});

@@ -1,0 +1,232 @@
+// The controller's bundle service: serves published bundles over OPA's bundle HTTP API (strong
+// ETags, If-None-Match → 304, `Prefer: wait=N` long polling) so waypoints and real OPAs can pull them.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ControllerError, type ControllerErrorCode, configError } from '../errors.js';
+
+export const BUNDLE_CONTENT_TYPE = 'application/vnd.openpolicyagent.bundles';
+export const REVISION_HEADER = 'x-semamesh-bundle-revision';
+
+export interface BundleServerOptions {
+  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Upper bound on a client's `Prefer: wait=N`, in seconds. Default 300. */
+  maxWaitSeconds?: number;
+  /** URL prefix the bundles live under. Default `/bundles/`. */
+  prefix?: string;
+}
+
+export interface PublishedBundle {
+  name: string;
+  bytes: Buffer;
+  /** Quoted strong ETag: the SHA-256 of the bytes. */
+  etag: string;
+  revision: string;
+  publishedAt: Date;
+}
+
+interface Waiter {
+  req: IncomingMessage;
+  res: ServerResponse;
+  timer: NodeJS.Timeout;
+}
+
+const NAME = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+
+function validName(name: string): boolean {
+  return NAME.test(name) && !name.split('/').some((s) => s === '.' || s === '..');
+}
+
+/** Seconds from a `Prefer` header such as `wait=30` or OPA's `modes=snapshot,delta;wait=30`. */
+export function preferWait(header: string | string[] | undefined): number {
+  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
+  const m = /(?:^|[\s;,])wait\s*=\s*"?(\d{1,9})"?/i.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Whether `If-None-Match` names the current ETag (weak comparison, lists and `*` allowed). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const bare = etag.replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
+}
+
+export class BundleServer {
+  private readonly bundles = new Map<string, PublishedBundle>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly token: Buffer | undefined;
+  private readonly maxWait: number;
+  private readonly prefix: string;
+  private server: Server | undefined;
+
+  constructor(options: BundleServerOptions = {}) {
+    if (options.token !== undefined && options.token.length === 0)
+      throw configError('the bearer token is empty');
+    this.token = options.token === undefined ? undefined : Buffer.from(`Bearer ${options.token}`);
+    this.maxWait = options.maxWaitSeconds ?? 300;
+    this.prefix = options.prefix ?? '/bundles/';
+    if (!this.prefix.startsWith('/') || !this.prefix.endsWith('/'))
+      throw configError(`the bundle prefix must start and end with "/": ${JSON.stringify(this.prefix)}`);
+  }
+
+  /** Replaces what `name` serves (one assignment, so a reader sees the old or the new bundle) and wakes long-pollers. */
+  publish(name: string, bytes: Uint8Array, revision: string): PublishedBundle {
+    if (!validName(name)) throw configError(`invalid bundle name ${JSON.stringify(name)}`);
+    if (bytes.length === 0) throw configError(`bundle ${name}: refusing to publish an empty body`);
+    const body = Buffer.from(bytes);
+    const etag = `"${createHash('sha256').update(body).digest('hex')}"`;
+    const old = this.bundles.get(name);
+    if (old && old.etag === etag && old.revision === revision) return old;
+    const published: PublishedBundle = { name, bytes: body, etag, revision, publishedAt: new Date() };
+    this.bundles.set(name, published);
+    this.wake(name);
+    return published;
+  }
+
+  get(name: string): PublishedBundle | undefined {
+    return this.bundles.get(name);
+  }
+
+  /** Long-poll requests being held right now (all bundles). */
+  get waiting(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
+  }
+
+  /** The request listener, for mounting on an existing node:http server. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      this.route(req, res);
+    } catch (err) {
+      if (!res.headersSent) this.fail(res, 500, 'SM_ERR_CONTROLLER_CONFIG', (err as Error).message);
+      else res.destroy();
+    }
+  };
+
+  listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+    const server = createServer({ keepAliveTimeout: 65_000 }, this.handle);
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', (err) =>
+        reject(
+          new ControllerError('SM_ERR_CONTROLLER_LISTEN', `cannot listen on ${host}:${port}`, { cause: err }),
+        ),
+      );
+      server.listen(port, host, () => resolve(server.address() as AddressInfo));
+    });
+  }
+
+  /** Answers held long-polls with 304 (nothing changed), then stops the listener. */
+  async close(): Promise<void> {
+    for (const [name, set] of this.waiters) {
+      for (const w of set) {
+        clearTimeout(w.timer);
+        this.respond(w.req, w.res, name, 0);
+      }
+    }
+    this.waiters.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      this.fail(res, 405, 'SM_ERR_CONTROLLER_METHOD', `method ${req.method} is not allowed`);
+      return;
+    }
+    if (this.token) {
+      const got = Buffer.from(req.headers.authorization ?? '');
+      if (got.length !== this.token.length || !timingSafeEqual(got, this.token)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="semamesh-bundles"');
+        this.fail(res, 401, 'SM_ERR_CONTROLLER_UNAUTHORIZED', 'a valid bearer token is required');
+        return;
+      }
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    let name = '';
+    try {
+      name = path.startsWith(this.prefix) ? decodeURIComponent(path.slice(this.prefix.length)) : '';
+    } catch {
+      name = '';
+    }
+    if (!validName(name)) {
+      this.fail(res, 404, 'SM_ERR_CONTROLLER_BUNDLE_NOT_FOUND', `no bundle at ${JSON.stringify(path)}`);
+      return;
+    }
+    this.respond(req, res, name, Math.min(preferWait(req.headers.prefer), this.maxWait));
+  }
+
+  /** Serves the current bundle, 304s an unchanged one, or holds the request for `wait` seconds. */
+  private respond(req: IncomingMessage, res: ServerResponse, name: string, wait: number): void {
+    if (res.destroyed || res.headersSent) return;
+    const current = this.bundles.get(name);
+    const unchanged = current !== undefined && etagMatches(req.headers['if-none-match'], current.etag);
+    if ((unchanged || !current) && wait > 0) {
+      this.hold(req, res, name, wait);
+      return;
+    }
+    if (!current) {
+      this.fail(res, 404, 'SM_ERR_CONTROLLER_BUNDLE_NOT_FOUND', `bundle ${name} is not published yet`);
+      return;
+    }
+    // Content-Type on 304 too: OPA decides from it whether the server supports long polling.
+    res.setHeader('Content-Type', BUNDLE_CONTENT_TYPE);
+    res.setHeader('ETag', current.etag);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader(REVISION_HEADER, encodeURIComponent(current.revision));
+    if (unchanged) {
+      res.writeHead(304).end();
+      return;
+    }
+    res.setHeader('Content-Length', current.bytes.length);
+    res.writeHead(200);
+    res.end(req.method === 'HEAD' ? undefined : current.bytes);
+  }
+
+  private hold(req: IncomingMessage, res: ServerResponse, name: string, wait: number): void {
+    let set = this.waiters.get(name);
+    if (!set) {
+      set = new Set();
+      this.waiters.set(name, set);
+    }
+    const waiters = set;
+    const waiter: Waiter = {
+      req,
+      res,
+      timer: setTimeout(() => {
+        waiters.delete(waiter);
+        this.respond(req, res, name, 0);
+      }, wait * 1000),
+    };
+    waiters.add(waiter);
+    res.once('close', () => {
+      clearTimeout(waiter.timer);
+      waiters.delete(waiter);
+    });
+  }
+
+  private wake(name: string): void {
+    const set = this.waiters.get(name);
+    if (!set || set.size === 0) return;
+    this.waiters.delete(name);
+    for (const w of set) {
+      clearTimeout(w.timer);
+      this.respond(w.req, w.res, name, 0);
+    }
+  }
+
+  private fail(res: ServerResponse, status: number, code: ControllerErrorCode, message: string): void {
+    const body = JSON.stringify({ code, message });
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+}

@@ -1,0 +1,108 @@
+// Local snapshots: CRIU's failure reason is detected and recorded, gcore is the fallback (a real gdb
+// gcore of a child process included), and `none` is reported with both reasons.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { criuReason, localSnapshot } from './local-snapshot.js';
+
+let dir: string;
+let child: ChildProcess;
+
+/** What CRIU 3.17.1 prints on kernels >= 6.13 (checked on this machine's 6.18 kernel). */
+const CRIU_LOG = [
+  '(00.003) Error (criu/vdso.c:381): vdso: Unexpected rt vDSO area bounds',
+  '(00.003) Error (criu/vdso.c:613): vdso: Failed to fill self vdso symtable',
+  '(00.003) Error (criu/kerndat.c:1615): kerndat_vdso_fill_symtable failed when initializing kerndat.',
+].join('\n');
+
+async function script(name: string, body: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, `#!/bin/sh\n${body}\n`);
+  await chmod(path, 0o755);
+  return path;
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sm-snapshot-'));
+  child = spawn('sleep', ['600'], { stdio: 'ignore' });
+});
+after(async () => {
+  child.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('criuReason takes the first CRIU error and explains the vDSO failure', () => {
+  assert.equal(
+    criuReason(CRIU_LOG),
+    'vdso: Unexpected rt vDSO area bounds (CRIU older than 4.1 cannot dump on kernels 6.13 and later)',
+  );
+  assert.equal(criuReason('(00.1) Error (criu/cr-dump.c:1): Dumping FAILED.'), 'Dumping FAILED.');
+  assert.equal(criuReason('all good'), undefined);
+});
+
+test('a failing CRIU is recorded and gcore is used instead', async () => {
+  // The fake CRIU writes its log where `-D <dir> -o dump.log` says, as the real one does.
+  const criu = await script(
+    'criu',
+    `while [ $# -gt 0 ]; do [ "$1" = -D ] && D=$2; shift; done\nprintf '%s\\n' '${CRIU_LOG}' > "$D/dump.log"\nexit 1`,
+  );
+  const gcore = await script('gcore', `echo core > "$2.$3"; echo "Saved corefile $2.$3"`);
+  const rec = await localSnapshot({
+    pids: [child.pid!],
+    dir: join(dir, 'a'),
+    criuPath: criu,
+    gcorePath: gcore,
+  });
+  assert.equal(rec.method, 'gcore');
+  assert.equal(rec.attempts[0].method, 'criu');
+  assert.match(rec.attempts[0].error ?? '', /criu dump failed: vdso: Unexpected rt vDSO area bounds/);
+  assert.deepEqual(rec.attempts[1], { method: 'gcore' });
+  assert.equal(rec.path, join(dir, 'a', `core.${child.pid}`));
+});
+
+test('when neither tool works the method is none, with both reasons and a code', async () => {
+  const rec = await localSnapshot({
+    pids: [child.pid!],
+    dir: join(dir, 'b'),
+    criuPath: join(dir, 'no-such-criu'),
+    gcorePath: await script('gcore-fails', 'echo "ptrace: Operation not permitted." >&2; exit 1'),
+  });
+  assert.equal(rec.method, 'none');
+  assert.equal(rec.code, 'SM_ERR_PAUSE_SNAPSHOT');
+  assert.match(rec.error ?? '', /criu is not installed; gcore failed: ptrace: Operation not permitted\./);
+  assert.equal(rec.path, undefined);
+  // gcore exiting 0 without writing a core file is no copy either.
+  const empty = await localSnapshot({
+    pids: [child.pid!],
+    dir: join(dir, 'b2'),
+    methods: ['gcore'],
+    gcorePath: await script('gcore-empty', 'touch "$2.$3"'),
+  });
+  assert.equal(empty.method, 'none');
+  assert.match(empty.error ?? '', /no core file written/);
+});
+
+test('a tool that hangs is killed after its timeout', async () => {
+  const rec = await localSnapshot({
+    pids: [child.pid!],
+    dir: join(dir, 'c'),
+    methods: ['gcore'],
+    gcorePath: await script('gcore-hangs', 'exec sleep 30'),
+    timeoutMs: 200,
+  });
+  assert.equal(rec.method, 'none');
+  assert.match(rec.error ?? '', /gcore did not finish within 200 ms/);
+});
+
+test('real gcore (gdb) dumps a running child process', async () => {
+  const rec = await localSnapshot({ pids: [child.pid!], dir: join(dir, 'real'), methods: ['gcore'] });
+  assert.equal(rec.method, 'gcore', rec.error);
+  assert.equal(rec.path, join(dir, 'real', `core.${child.pid}`));
+  assert.ok((await stat(rec.path!)).size > 0);
+  // gdb detached: the process still runs.
+  assert.equal(child.exitCode, null);
+  process.kill(child.pid!, 0);
+});

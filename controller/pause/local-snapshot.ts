@@ -1,0 +1,194 @@
+// Local-mode forensics for a paused process tree: CRIU first (`criu dump --leave-running`), then a
+// gcore memory dump, else nothing, recording which method was used and why the others failed.
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorText } from '../errors.js';
+import { freeze, thaw } from './cgroup.js';
+import type { CheckpointRecord } from './checkpoint.js';
+
+export type SnapshotMethod = 'criu' | 'gcore';
+
+export interface SnapshotAttempt {
+  method: SnapshotMethod;
+  error?: string;
+}
+
+export interface SnapshotRecord extends CheckpointRecord {
+  method: 'criu' | 'gcore' | 'none';
+  attempts: SnapshotAttempt[];
+}
+
+export interface SnapshotOptions {
+  /** The processes to copy (for a cgroup: `cgroupPids(path)`). */
+  pids: number[];
+  /** Where the copy goes; created if missing. */
+  dir: string;
+  /**
+   * The frozen cgroup holding the processes. ptrace (gdb, CRIU) hangs on frozen tasks, so the copy
+   * is taken in a window where every process is SIGSTOPped and the cgroup thawed: the stop is
+   * delivered before any user code runs, and the cgroup is frozen again before SIGCONT.
+   */
+  frozenCgroup?: string;
+  /** Methods in order of preference. Default criu, then gcore. */
+  methods?: SnapshotMethod[];
+  criuPath?: string;
+  gcorePath?: string;
+  /** Per-tool timeout. Default 120 s. */
+  timeoutMs?: number;
+}
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  error?: NodeJS.ErrnoException & { killed?: boolean };
+}
+
+function run(file: string, args: string[], timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 },
+      (error, stdout, stderr) => {
+        const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: unknown }) | null;
+        resolve({
+          code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+          error: e ?? undefined,
+        });
+      },
+    );
+  });
+}
+
+function toolFailure(tool: string, r: RunResult, timeoutMs: number): string | undefined {
+  if (!r.error) return undefined;
+  if (r.error.code === 'ENOENT') return `${tool} is not installed`;
+  if (r.error.killed) return `${tool} did not finish within ${timeoutMs} ms`;
+  return undefined;
+}
+
+/** CRIU logs `Error (file:line): message`; the first such line is the cause, later ones its echoes. */
+export function criuReason(log: string): string | undefined {
+  const m = /Error \([^)]*\):\s*(.+)/.exec(log);
+  if (!m) return undefined;
+  const reason = m[1].trim();
+  return /vDSO/i.test(reason)
+    ? `${reason} (CRIU older than 4.1 cannot dump on kernels 6.13 and later)`
+    : reason;
+}
+
+/** Tree roots: pids whose parent is not in the set (CRIU dumps one tree per root). */
+async function treeRoots(pids: number[]): Promise<number[]> {
+  const set = new Set(pids);
+  const roots: number[] = [];
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!set.has(ppid)) roots.push(pid);
+  }
+  return roots;
+}
+
+async function tryCriu(o: SnapshotOptions, timeoutMs: number): Promise<{ path?: string; error?: string }> {
+  const base = join(o.dir, 'criu');
+  for (const root of await treeRoots(o.pids)) {
+    const images = join(base, String(root));
+    await mkdir(images, { recursive: true });
+    const args = ['dump', '-t', String(root), '-D', images, '--leave-running', '--shell-job'];
+    args.push('--tcp-established', '--file-locks', '--ext-unix-sk', '-o', 'dump.log', '-v2');
+    const r = await run(o.criuPath ?? 'criu', args, timeoutMs);
+    const failure = toolFailure('criu', r, timeoutMs);
+    if (failure) return { error: failure };
+    if (r.code !== 0) {
+      const log = await readFile(join(images, 'dump.log'), 'utf8').catch(() => '');
+      const reason = criuReason(log) ?? criuReason(r.stderr) ?? (r.stderr.trim() || `exit code ${r.code}`);
+      return { error: `criu dump failed: ${reason}` };
+    }
+  }
+  return { path: base };
+}
+
+async function tryGcore(o: SnapshotOptions, timeoutMs: number): Promise<{ path?: string; error?: string }> {
+  await mkdir(o.dir, { recursive: true });
+  const prefix = join(o.dir, 'core');
+  const r = await run(o.gcorePath ?? 'gcore', ['-o', prefix, ...o.pids.map(String)], timeoutMs);
+  const failure = toolFailure('gcore', r, timeoutMs);
+  if (failure) return { error: failure };
+  const written: string[] = [];
+  for (const pid of o.pids) {
+    const file = `${prefix}.${pid}`;
+    if (
+      await stat(file).then(
+        (s) => s.size > 0,
+        () => false,
+      )
+    )
+      written.push(file);
+  }
+  if (r.code !== 0 || written.length === 0) {
+    const lines = r.stderr.split('\n').filter((l) => l.trim() && !/^warning:/i.test(l.trim()));
+    return { error: `gcore failed: ${lines.at(-1)?.trim() || `exit code ${r.code}, no core file written`}` };
+  }
+  return { path: written.length === 1 ? written[0] : o.dir };
+}
+
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // The process already exited: nothing to stop or continue.
+    }
+  }
+}
+
+async function waitStopped(pids: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const pid of pids) {
+    while (Date.now() < deadline) {
+      const s = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const state = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+      if (state === '' || state === 'T' || state === 't' || state === 'Z') break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+}
+
+/** Runs the snapshot methods in order; never throws: the record says what was used and why not the others. */
+export async function localSnapshot(o: SnapshotOptions): Promise<SnapshotRecord> {
+  const timeoutMs = o.timeoutMs ?? 120_000;
+  const attempts: SnapshotAttempt[] = [];
+  if (o.pids.length === 0) return { method: 'none', error: 'no processes to copy', attempts };
+  if (o.frozenCgroup) {
+    signalAll(o.pids, 'SIGSTOP');
+    await thaw(o.frozenCgroup);
+    await waitStopped(o.pids, 2000);
+  }
+  try {
+    for (const method of o.methods ?? ['criu', 'gcore']) {
+      let result: { path?: string; error?: string };
+      try {
+        result = method === 'criu' ? await tryCriu(o, timeoutMs) : await tryGcore(o, timeoutMs);
+      } catch (err) {
+        result = { error: `${method}: ${errorText(err)}` };
+      }
+      attempts.push({ method, ...(result.error ? { error: result.error } : {}) });
+      if (result.path) return { method, path: result.path, attempts };
+    }
+  } finally {
+    if (o.frozenCgroup) {
+      await freeze(o.frozenCgroup);
+      signalAll(o.pids, 'SIGCONT');
+    }
+  }
+  return {
+    method: 'none',
+    error: attempts.map((a) => a.error).join('; '),
+    code: 'SM_ERR_PAUSE_SNAPSHOT',
+    attempts,
+  };
+}
