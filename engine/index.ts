@@ -46,3 +46,4 @@ export {
   formatPretty as formatTestPretty,
   runTests,
 } from './tester/index.js';
+export * as api from './api/index.js';
