@@ -1,0 +1,70 @@
+// Label and field selector parsing and matching, against the operators apimachinery supports.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { builtinResourceTypes } from './resource-types.js';
+import { matchesLabels, parseFieldSelector, parseLabelSelector, selectorMatcher } from './selectors.js';
+import { ApiError } from './status.js';
+
+const pods = builtinResourceTypes().find((t) => t.plural === 'pods')!;
+
+describe('label selectors', () => {
+  const cases: [string, Record<string, string>, boolean][] = [
+    ['app=web', { app: 'web' }, true],
+    ['app==web', { app: 'web' }, true],
+    ['app=web', { app: 'db' }, false],
+    ['app!=web', { app: 'db' }, true],
+    ['app!=web', {}, true],
+    ['app in (web, api)', { app: 'api' }, true],
+    ['app in (web,api)', { app: 'db' }, false],
+    ['app notin (web,api)', { app: 'db' }, true],
+    ['app notin (web,api)', {}, true],
+    ['app', { app: '' }, true],
+    ['app', {}, false],
+    ['!app', {}, true],
+    ['!app', { app: 'x' }, false],
+    ['app=web,tier in (fe),!legacy', { app: 'web', tier: 'fe' }, true],
+    ['app=web,tier in (fe),!legacy', { app: 'web', tier: 'fe', legacy: 'y' }, false],
+    ['semamesh.io/agent=true', { 'semamesh.io/agent': 'true' }, true],
+    ['replicas>2', { replicas: '3' }, true],
+    ['replicas<2', { replicas: '3' }, false],
+    ['', { any: 'thing' }, true],
+  ];
+  for (const [selector, labels, expected] of cases) {
+    test(`${JSON.stringify(selector)} on ${JSON.stringify(labels)} → ${expected}`, () => {
+      assert.equal(matchesLabels(parseLabelSelector(selector), labels), expected);
+    });
+  }
+
+  test('malformed selectors are 400 BadRequest', () => {
+    for (const bad of ['app in web', 'a=b=c', 'in (x)x', 'app=not ok', '-bad=1', 'n>x']) {
+      assert.throws(
+        () => parseLabelSelector(bad),
+        (err: unknown) => err instanceof ApiError && err.code === 400,
+        bad,
+      );
+    }
+  });
+});
+
+describe('field selectors', () => {
+  const pod = {
+    metadata: { name: 'p', namespace: 'ns' },
+    spec: { nodeName: 'n1' },
+    status: { phase: 'Running' },
+  };
+
+  test('metadata and per-kind fields, = and !=', () => {
+    assert.ok(selectorMatcher(undefined, 'metadata.name=p,metadata.namespace=ns', pods)(pod));
+    assert.ok(selectorMatcher(undefined, 'spec.nodeName==n1,status.phase!=Pending', pods)(pod));
+    assert.ok(!selectorMatcher(undefined, 'status.phase=Pending', pods)(pod));
+    assert.ok(selectorMatcher(undefined, 'spec.nodeName!=n2', pods)({ metadata: { name: 'q' } }));
+  });
+
+  test('fields a kind does not support are 400 BadRequest', () => {
+    assert.throws(
+      () => parseFieldSelector('spec.containers=x', pods),
+      (err: unknown) =>
+        err instanceof ApiError && err.code === 400 && /field label not supported/.test(err.message),
+    );
+  });
+});
