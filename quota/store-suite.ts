@@ -1,7 +1,7 @@
 // The behaviour tests every quota store must pass; sqlite-store.test.ts and redis-store.test.ts run
 // this same suite against their store, so both enforce budgets identically.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import type { SemaQuotaSpec } from '../engine/api/index.js';
 import { QuotaBudgetEngine } from './engine.js';
 import type { QuotaStore } from './store.js';
@@ -13,9 +13,16 @@ export interface StoreFactory {
 }
 
 export function storeSuite(name: string, factory: StoreFactory): void {
+  // Engines a test opened; closed after each test even when an assertion failed, so a failing test
+  // cannot leave a Redis connection holding the process open.
+  const opened: QuotaBudgetEngine[] = [];
+  afterEach(async () => {
+    for (const e of opened.splice(0)) await e.close().catch(() => undefined);
+  });
   async function setup(specs: Record<string, SemaQuotaSpec>, ttlMs?: number) {
     const { store, share } = await factory.open();
     const engine = new QuotaBudgetEngine({ store, gcIntervalMs: 0, reservationTtlMs: ttlMs });
+    opened.push(engine);
     engine.setQuotas(Object.entries(specs).map(([n, spec]) => quota(n, spec)));
     return { engine, share };
   }
@@ -78,7 +85,10 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       assert.equal(st.windows[0].held.tokens, 0);
       assert.equal(st.windows[0].remaining.tokens, 8900);
       assert.equal(st.usage[0].window, 'day');
-      assert.equal(await engine.settle(r.id, { promptTokens: 1000, completionTokens: 100 }), 'already');
+      assert.equal(
+        await engine.settle(r.id, { promptTokens: 1000, completionTokens: 100 }, { now: T0 + 6 }),
+        'already',
+      );
       const [again] = await engine.status(T0 + 10);
       assert.equal(again.windows[0].used.tokens, 1100, 'a second settle charges nothing');
       await engine.close();

@@ -17,7 +17,7 @@ import { type Mark, ParserBase } from './parser-base.js';
 import { isKeywordToken, T, TOKEN_NAMES, type Tok } from './tokens.js';
 
 /** Deepest term nesting accepted (OPA allows more, but the JS stack is the real bound here). */
-const MAX_DEPTH = 1000;
+const MAX_DEPTH = 400;
 
 export abstract class TermParser extends ParserBase {
   /** A term with infix operators; with `keyVal`, also `k, v in xs`. */
