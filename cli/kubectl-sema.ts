@@ -1,14 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `kubectl sema` plugin (kubectl finds `kubectl-sema` on PATH).
-import { Command } from 'commander';
-import { VERSION } from './version.js';
+import { runKubectlSema } from './kubectl-sema/program.js';
 
-const program = new Command('kubectl-sema')
-  .description('Inspect and decide SemaMesh incidents and policies from kubectl.')
-  .version(VERSION, '-V, --version')
-  .showHelpAfterError();
-
-program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exitCode = 1;
+void runKubectlSema(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
 });

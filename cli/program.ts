@@ -1,13 +1,18 @@
 // Builds the `semamesh` command tree; each subcommand lives in cli/commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
+
 import { registerBuild } from './commands/build.js';
 import { registerCompile } from './commands/compile.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
+import { registerIncidents } from './commands/incidents.js';
 import { registerMockLlm } from './commands/mock-llm.js';
 import { registerParse } from './commands/parse.js';
+import { registerQuota } from './commands/quota.js';
 import { registerTest } from './commands/test.js';
 import { registerValidate } from './commands/validate.js';
 import { registerVersion } from './commands/version.js';
+import { registerWaypoint } from './commands/waypoint.js';
 import { VERSION } from './version.js';
 
 /** Creates the CLI program. Exported separately from the bin so tests can run commands in-process. */
@@ -24,6 +29,10 @@ export function createProgram(): Command {
   registerEval(program);
   registerCompile(program);
   registerParse(program);
+  registerDoctor(program);
   registerTest(program);
+  registerQuota(program);
+  registerIncidents(program);
+  registerWaypoint(program);
   return program;
 }

@@ -1,0 +1,131 @@
+// `semamesh incidents`, `semamesh approve <id>`, `semamesh terminate <id>`: local mode's pause flow
+// for agents run with `semamesh exec`, over controller/pause's incident store (a JSON file).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import {
+  approveLocalIncident,
+  ControllerError,
+  IncidentStore,
+  isControllerError,
+  type LocalIncident,
+  listLocalIncidents,
+  nodeCgroups,
+  PauseAgent,
+  terminateLocalIncident,
+} from '../../controller/index.js';
+import { age, table } from '../kubectl-sema/format.js';
+
+const PHASES = ['Pending', 'Paused', 'Approved', 'Terminated', 'Failed'] as const;
+
+/** `$SEMAMESH_INCIDENTS`, else /var/lib/semamesh (root) or ~/.local/state/semamesh. */
+export function defaultIncidentStore(): string {
+  if (process.env.SEMAMESH_INCIDENTS) return process.env.SEMAMESH_INCIDENTS;
+  if (process.getuid?.() === 0) return '/var/lib/semamesh/incidents.json';
+  return join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'semamesh', 'incidents.json');
+}
+
+const agentOf = (i: LocalIncident) =>
+  i.agent.pod
+    ? `${i.agent.namespace ?? ''}/${i.agent.pod}`
+    : `${i.agent.command ?? 'pid'}${i.agent.pid ? `[${i.agent.pid}]` : ''}`;
+
+function fail(err: unknown): never {
+  const text = isControllerError(err)
+    ? `${err.message} [${err.code}]`
+    : err instanceof Error
+      ? err.message
+      : String(err);
+  throw new Error(`error: ${text}`);
+}
+
+/** Who decided: the invoking user (sudo's caller when run through sudo). */
+const localUser = () => process.env.SUDO_USER ?? process.env.USER ?? process.env.LOGNAME ?? 'local-user';
+
+// freeze/thaw take absolute cgroup paths from the store; the root only matters for pod lookups.
+const pauseAgent = () => new PauseAgent(nodeCgroups('/'));
+
+function print(value: unknown, output: string | undefined): boolean {
+  if (output === 'json') console.log(JSON.stringify(value, null, 2));
+  else if (output === 'yaml') process.stdout.write(stringify(value));
+  else if (output !== undefined && output !== 'table')
+    fail(
+      new ControllerError(
+        'SM_ERR_CONTROLLER_KUBECTL',
+        `unknown output format ${JSON.stringify(output)} (use json or yaml)`,
+      ),
+    );
+  else return false;
+  return true;
+}
+
+export function registerIncidents(program: Command): void {
+  program
+    .command('incidents')
+    .description('list local incidents (agents paused by a policy under `semamesh exec`)')
+    .option('--store <file>', 'incident store', defaultIncidentStore())
+    .option('--state <phase>', `only this state (${PHASES.join(', ')})`)
+    .option('-o, --output <format>', 'json or yaml')
+    .action(async (opts: { store: string; state?: string; output?: string }) => {
+      const phase = opts.state
+        ? PHASES.find((p) => p.toLowerCase() === opts.state?.toLowerCase())
+        : undefined;
+      if (opts.state && !phase)
+        fail(
+          new ControllerError(
+            'SM_ERR_CONTROLLER_KUBECTL',
+            `unknown state ${JSON.stringify(opts.state)} (use ${PHASES.join(', ')})`,
+          ),
+        );
+      const items = await listLocalIncidents(new IncidentStore(opts.store), phase).catch(fail);
+      if (print(items, opts.output)) return;
+      if (items.length === 0) return void console.error('No incidents.');
+      process.stdout.write(
+        table(
+          ['ID', 'AGE', 'AGENT', 'RULE', 'STATE', 'CHECKPOINT'],
+          items.map((i) => [
+            i.id,
+            age(i.detectedAt),
+            agentOf(i),
+            `${i.policy}/${i.rule}`,
+            i.phase,
+            i.checkpoint?.path ?? i.checkpoint?.method ?? '',
+          ]),
+        ),
+      );
+    });
+
+  program
+    .command('approve <id>')
+    .description('thaw a paused local agent and let it continue')
+    .option('--store <file>', 'incident store', defaultIncidentStore())
+    .option('-o, --output <format>', 'json or yaml')
+    .action(async (id: string, opts: { store: string; output?: string }) => {
+      const i = await approveLocalIncident(
+        new IncidentStore(opts.store),
+        pauseAgent(),
+        id,
+        localUser(),
+      ).catch(fail);
+      if (!print(i, opts.output))
+        console.log(`incident ${i.id} approved by ${i.decidedBy}: ${agentOf(i)} thawed`);
+    });
+
+  program
+    .command('terminate <id>')
+    .description('kill a paused local agent (it never runs again) and keep the evidence')
+    .option('--store <file>', 'incident store', defaultIncidentStore())
+    .option('-o, --output <format>', 'json or yaml')
+    .action(async (id: string, opts: { store: string; output?: string }) => {
+      const i = await terminateLocalIncident(
+        new IncidentStore(opts.store),
+        pauseAgent(),
+        id,
+        localUser(),
+      ).catch(fail);
+      if (print(i, opts.output)) return;
+      const evidence = i.checkpoint?.path ? `; evidence kept at ${i.checkpoint.path}` : '';
+      console.log(`incident ${i.id} terminated by ${i.decidedBy}: ${agentOf(i)} killed${evidence}`);
+    });
+}

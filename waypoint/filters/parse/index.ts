@@ -1,0 +1,51 @@
+// Parses the provider request into the normalized decision request, and asks OpenAI streams for
+// usage upstream (include_usage) so completion tokens are always counted.
+import { contentType } from '../../errors.js';
+import { isRecord } from '../../providers/types.js';
+import type { Filter } from '../types.js';
+import { decodeJsonBody } from './json.js';
+
+export interface ParseOptions {
+  /** Deepest JSON nesting accepted (default 64). */
+  maxDepth?: number;
+}
+
+export function parse(options: ParseOptions = {}): Filter {
+  const maxDepth = options.maxDepth ?? 64;
+  return {
+    name: 'parse',
+    onRequest(ctx) {
+      const { provider, api, method } = ctx;
+      const base = {
+        provider: provider.name,
+        api,
+        model: '',
+        stream: false,
+        max_tokens: null,
+        // Path segments as words, so `DELETE /api/v1/namespaces/prod` reads as delete + namespace.
+        text: `${method} ${ctx.path.replace(/[/_.-]+/g, ' ').trim()}`,
+        messages: [],
+        tools: [],
+        tool_calls: [],
+        method,
+        host: ctx.route.host,
+        path: ctx.path,
+      };
+      if (!provider.hasJsonBody(api, method)) {
+        ctx.request = base;
+        return;
+      }
+      const ct = ctx.headers['content-type'];
+      if (!ct || !/^application\/([\w.+-]+\+)?json\b/i.test(ct.trim())) throw contentType(ct);
+      ctx.body = decodeJsonBody(ctx.rawBody, maxDepth);
+      const req = provider.parse(api, ctx.body);
+      ctx.request = { ...req, method, host: ctx.route.host, path: ctx.path };
+      if (req.stream && provider.prepareStream && isRecord(ctx.body)) {
+        const { changed, stripUsage } = provider.prepareStream(api, ctx.body);
+        ctx.stripUsage = stripUsage;
+        if (changed) ctx.bodyChanged = true;
+      }
+      ctx.features.tokens.max_completion = req.max_tokens;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// Prometheus metrics of one waypoint instance (its own registry, so several can share a process).
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { WaypointMetricsSink } from './filters/types.js';
+
+export interface WaypointMetrics extends WaypointMetricsSink {
+  readonly registry: Registry;
+}
+
+export function createMetrics(): WaypointMetrics {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'semamesh_waypoint_requests_total',
+    help: 'Requests handled, by provider, API and response status',
+    labelNames: ['provider', 'api', 'status'],
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: 'semamesh_waypoint_decisions_total',
+    help: 'Policy decisions, by action (ERROR when none could be made) and phase',
+    labelNames: ['action', 'phase'],
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'semamesh_waypoint_tokens_total',
+    help: 'Tokens: prompt_estimate (counted before forwarding), prompt and completion (provider usage)',
+    labelNames: ['provider', 'model', 'kind'],
+    registers: [registry],
+  });
+  const failOpen = new Counter({
+    name: 'semamesh_waypoint_fail_open_total',
+    help: 'Requests allowed only because failOpen is set (no policy, or the engine failed)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const upstream = new Histogram({
+    name: 'semamesh_waypoint_upstream_duration_seconds',
+    help: 'Time from sending a request upstream to its response headers',
+    labelNames: ['provider'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const policy = new Histogram({
+    name: 'semamesh_waypoint_policy_eval_duration_seconds',
+    help: 'Policy decision latency, by phase',
+    labelNames: ['phase'],
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [registry],
+  });
+  return {
+    registry,
+    request: (provider, api, status) => requests.inc({ provider, api, status: String(status) }),
+    decision(action, phase, seconds) {
+      decisions.inc({ action, phase });
+      policy.observe({ phase }, seconds);
+    },
+    failOpen: (reason) => failOpen.inc({ reason }),
+    tokens: (provider, model, kind, n) => tokens.inc({ provider, model: model || 'unknown', kind }, n),
+    upstream: (provider, seconds) => upstream.observe({ provider }, seconds),
+  };
+}

@@ -1,0 +1,45 @@
+// The decision contract as the waypoint uses it: the types are the engine's (canonical definition in
+// engine/semapolicy/decision.ts, imported through the engine's public entry); the helpers here name
+// the rule and message a refusal shows the client.
+import type { Decision } from '../../engine/index.js';
+
+export type {
+  Action,
+  AgentIdentity,
+  Decision,
+  DecisionEngine,
+  DecisionFeatures,
+  DecisionInput,
+  DecisionRequest,
+  Reason,
+  Redaction,
+  ToolCall,
+} from '../../engine/index.js';
+export { ACTIONS } from '../../engine/index.js';
+
+/**
+ * The rule a refusal names: the first (deciding) reason as `policy/rule` — just the policy when its
+ * name already ends with the rule (`default/no-deletes` + rule `no-deletes`) — or the action itself.
+ */
+export function primaryRule(decision: Decision): string {
+  const r = decision.reasons[0];
+  if (!r) return `semamesh/${decision.action.toLowerCase()}`;
+  if (!r.policy || r.policy === r.rule) return r.rule || r.policy;
+  if (!r.rule || r.policy.endsWith(`/${r.rule}`)) return r.policy;
+  return `${r.policy}/${r.rule}`;
+}
+
+/**
+ * The canonicalizer an engine was built with, when it carries one: a bundle may extend the lexicon
+ * (`data.semamesh.vocabulary`), and traffic must be canonicalized with the same words the policy
+ * phrases were. Engines without one use the built-in lexicon.
+ */
+export function engineCanonicalizer<T>(engine: unknown, fallback: T): T {
+  const c = (engine as { canonicalizer?: T } | undefined)?.canonicalizer;
+  return c ?? fallback;
+}
+
+export function primaryMessage(decision: Decision): string {
+  const r = decision.reasons[0];
+  return r?.message || `request refused by SemaMesh policy (${decision.action})`;
+}

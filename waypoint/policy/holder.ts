@@ -1,0 +1,116 @@
+// Holds the loaded decision engine, swaps it atomically, and turns a missing, failing or slow engine
+// into a fail-closed refusal (or a counted fail-open ALLOW when configured).
+import { noPolicy, policyError, type WaypointError } from '../errors.js';
+import { ACTIONS, type Decision, type DecisionEngine, type DecisionInput } from './decision.js';
+
+export interface PolicyHolderOptions {
+  /** Milliseconds the engine may take for one decision (default 50). */
+  timeoutMs?: number;
+  /** Answer ALLOW when no decision can be made (default false: refuse). */
+  failOpen?: boolean;
+  /** Called for every fail-open decision, with why. */
+  onFailOpen?: (reason: 'no_policy' | 'policy_error') => void;
+}
+
+/** A decision, or the refusal that replaces it when the engine could not decide. */
+export type DecisionOutcome =
+  | { ok: true; decision: Decision; revision: string; failOpen: boolean }
+  | { ok: false; error: WaypointError; revision: string };
+
+const FAIL_OPEN: Decision = {
+  action: 'ALLOW',
+  risk: 'unknown',
+  reasons: [
+    { policy: 'semamesh', rule: 'fail-open', message: 'no decision could be made; fail-open is set' },
+  ],
+  redactions: [],
+};
+
+export class PolicyHolder {
+  private engine: DecisionEngine | undefined;
+  private readonly timeoutMs: number;
+  private readonly failOpen: boolean;
+  private readonly onFailOpen: PolicyHolderOptions['onFailOpen'];
+
+  constructor(options: PolicyHolderOptions = {}, engine?: DecisionEngine) {
+    this.timeoutMs = options.timeoutMs ?? 50;
+    this.failOpen = options.failOpen ?? false;
+    this.onFailOpen = options.onFailOpen;
+    this.engine = engine;
+  }
+
+  /** Replaces the engine; requests already deciding keep the one they captured. */
+  swap(engine: DecisionEngine | undefined): void {
+    this.engine = engine;
+  }
+
+  get loaded(): boolean {
+    return this.engine !== undefined;
+  }
+
+  get revision(): string {
+    return this.engine?.revision ?? '';
+  }
+
+  /** Captures the current engine so one request uses one policy for both phases. */
+  current(): DecisionEngine | undefined {
+    return this.engine;
+  }
+
+  /**
+   * Decides with the given engine — the one the request captured with current(), passed explicitly
+   * (even when undefined) so a swap mid-request never changes the policy a request is judged by.
+   */
+  async decide(input: DecisionInput, engine: DecisionEngine | undefined): Promise<DecisionOutcome> {
+    if (!engine) return this.fail('no_policy', noPolicy(), '');
+    const revision = engine.revision;
+    try {
+      const decision = await withTimeout(engine.decide(input), this.timeoutMs);
+      if (!isDecision(decision)) throw new Error('the engine returned something that is not a decision');
+      const normalized: Decision = {
+        ...decision,
+        reasons: decision.reasons ?? [],
+        redactions: decision.redactions ?? [],
+      };
+      return { ok: true, decision: normalized, revision, failOpen: false };
+    } catch (err) {
+      const message = err instanceof TimeoutError ? `no answer within ${this.timeoutMs} ms` : String(err);
+      return this.fail('policy_error', policyError(message, err), revision);
+    }
+  }
+
+  private fail(
+    reason: 'no_policy' | 'policy_error',
+    error: WaypointError,
+    revision: string,
+  ): DecisionOutcome {
+    if (!this.failOpen) return { ok: false, error, revision };
+    this.onFailOpen?.(reason);
+    return { ok: true, decision: FAIL_OPEN, revision, failOpen: true };
+  }
+}
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(value: T | Promise<T>, ms: number): Promise<T> {
+  if (!(value instanceof Promise)) return Promise.resolve(value);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError('timeout')), ms);
+    value.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+function isDecision(d: unknown): d is Decision {
+  if (d === null || typeof d !== 'object') return false;
+  const x = d as Partial<Decision>;
+  return ACTIONS.includes(x.action as Decision['action']) && Array.isArray(x.reasons ?? []);
+}

@@ -1,0 +1,452 @@
+// The OpenAI API family: chat completions, responses, legacy completions, embeddings and models —
+// request normalization, response and stream inspection, and OpenAI-shaped errors.
+import { requestInvalid, type WaypointError } from '../errors.js';
+import type { DecisionRequest, ToolCall } from '../policy/decision.js';
+import { eventJson, jsonEvent, type SseEvent } from '../streaming/sse.js';
+import {
+  errorFields,
+  isPolicyRefusal,
+  isRecord,
+  optionalNumber,
+  type ParsedResponse,
+  type Provider,
+  parseArgs,
+  type StreamObservation,
+  type StreamTracker,
+  slot,
+  slotAt,
+  type TextSlot,
+  textFromSlots,
+} from './types.js';
+
+const PATHS: Record<string, string> = {
+  '/v1/chat/completions': 'chat.completions',
+  '/v1/responses': 'responses',
+  '/v1/completions': 'completions',
+  '/v1/embeddings': 'embeddings',
+};
+
+const ERROR_TYPES: Record<WaypointError['kind'], string> = {
+  invalid_request: 'invalid_request_error',
+  permission: 'permission_error',
+  rate_limit: 'rate_limit_error',
+  not_found: 'not_found_error',
+  too_large: 'invalid_request_error',
+  unsupported_media: 'invalid_request_error',
+  upstream: 'api_error',
+  unavailable: 'api_error',
+  internal: 'api_error',
+};
+
+/** Text parts of a content value: a string, or an array of `{type, text}` parts. */
+function contentSlots(role: string, holder: Record<string, unknown>, key: string, out: TextSlot[]): void {
+  const c = holder[key];
+  if (typeof c === 'string') {
+    out.push(slot(role, holder, key)!);
+  } else if (Array.isArray(c)) {
+    for (const part of c) {
+      if (!isRecord(part)) continue;
+      const s = slot(role, part, 'text');
+      if (s) out.push(s);
+      else if (typeof part.output === 'string') out.push(slot(role, part, 'output')!);
+    }
+  } else if (c !== undefined && c !== null) {
+    throw requestInvalid(`${key} must be a string or an array of content parts`);
+  }
+}
+
+function chatSlots(body: Record<string, unknown>): TextSlot[] {
+  const out: TextSlot[] = [];
+  if (typeof body.prompt === 'string' && body.messages === undefined) {
+    out.push(slot('user', body, 'prompt')!);
+    return out;
+  }
+  const messages = body.messages;
+  if (!Array.isArray(messages)) throw requestInvalid('messages must be an array');
+  for (const [i, m] of messages.entries()) {
+    if (!isRecord(m) || typeof m.role !== 'string')
+      throw requestInvalid(`messages[${i}] needs a string role`);
+    contentSlots(m.role, m, 'content', out);
+  }
+  return out;
+}
+
+function responsesSlots(body: Record<string, unknown>): TextSlot[] {
+  const out: TextSlot[] = [];
+  const instr = slot('system', body, 'instructions');
+  if (instr) out.push(instr);
+  const input = body.input;
+  if (typeof input === 'string') out.push(slot('user', body, 'input')!);
+  else if (Array.isArray(input)) {
+    for (const item of input) {
+      if (typeof item === 'string') continue;
+      if (!isRecord(item)) throw requestInvalid('input items must be objects');
+      if (item.type === 'function_call_output') {
+        const s = slot('tool', item, 'output');
+        if (s) out.push(s);
+      } else if (item.content !== undefined) contentSlots(String(item.role ?? 'user'), item, 'content', out);
+    }
+  } else if (input !== undefined) throw requestInvalid('input must be a string or an array');
+  return out;
+}
+
+function promptSlots(body: Record<string, unknown>, key: string): TextSlot[] {
+  const v = body[key];
+  if (typeof v === 'string') return [slot('user', body, key)!];
+  if (Array.isArray(v))
+    return v.map((_, i) => slotAt('user', v, i)).filter((s): s is TextSlot => s !== undefined);
+  return [];
+}
+
+function historyToolCalls(api: string, body: Record<string, unknown>): ToolCall[] {
+  const out: ToolCall[] = [];
+  if (api === 'chat.completions' && Array.isArray(body.messages)) {
+    for (const m of body.messages) {
+      if (!isRecord(m) || !Array.isArray(m.tool_calls)) continue;
+      for (const tc of m.tool_calls) {
+        if (isRecord(tc) && isRecord(tc.function) && typeof tc.function.name === 'string') {
+          out.push({
+            id: String(tc.id ?? ''),
+            name: tc.function.name,
+            arguments: parseArgs(tc.function.arguments),
+          });
+        }
+      }
+    }
+  } else if (api === 'responses' && Array.isArray(body.input)) {
+    for (const item of body.input) {
+      if (isRecord(item) && item.type === 'function_call' && typeof item.name === 'string') {
+        out.push({ id: String(item.call_id ?? ''), name: item.name, arguments: parseArgs(item.arguments) });
+      }
+    }
+  }
+  return out;
+}
+
+function toolNames(tools: unknown): string[] {
+  if (!Array.isArray(tools)) return [];
+  const out: string[] = [];
+  for (const t of tools) {
+    if (!isRecord(t)) continue;
+    if (isRecord(t.function) && typeof t.function.name === 'string') out.push(t.function.name);
+    else if (typeof t.name === 'string') out.push(t.name);
+  }
+  return out;
+}
+
+export const openai: Provider = {
+  name: 'openai',
+
+  apiFor(method, path) {
+    if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) return 'models';
+    return method === 'POST' ? PATHS[path] : undefined;
+  },
+
+  hasJsonBody(api, method) {
+    return api !== 'models' && method === 'POST';
+  },
+
+  requestSlots(api, body) {
+    if (!isRecord(body)) throw requestInvalid('the request body must be a JSON object');
+    if (api === 'chat.completions') return chatSlots(body);
+    if (api === 'responses') return responsesSlots(body);
+    if (api === 'completions') return promptSlots(body, 'prompt');
+    if (api === 'embeddings') return promptSlots(body, 'input');
+    return [];
+  },
+
+  parse(api, body) {
+    if (!isRecord(body)) throw requestInvalid('the request body must be a JSON object');
+    const barePrompt =
+      api === 'chat.completions' && typeof body.prompt === 'string' && body.messages === undefined;
+    if (typeof body.model !== 'string' && !barePrompt && api !== 'models') {
+      throw requestInvalid('model is required and must be a string');
+    }
+    if (api === 'chat.completions' && !barePrompt && !Array.isArray(body.messages)) {
+      throw requestInvalid('messages is required and must be an array (or send a bare {"prompt": "..."})');
+    }
+    if (api === 'responses' && body.input === undefined) throw requestInvalid('input is required');
+    if (api === 'completions' && body.prompt === undefined) throw requestInvalid('prompt is required');
+    if (api === 'embeddings' && body.input === undefined) throw requestInvalid('input is required');
+    if (body.stream !== undefined && typeof body.stream !== 'boolean')
+      throw requestInvalid('stream must be a boolean');
+    const { text, messages } = textFromSlots(this.requestSlots(api, body));
+    const req: DecisionRequest = {
+      provider: 'openai',
+      api,
+      model: typeof body.model === 'string' ? body.model : '',
+      stream: body.stream === true,
+      max_tokens: optionalNumber(body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens),
+      text,
+      messages,
+      tools: toolNames(body.tools),
+      tool_calls: historyToolCalls(api, body),
+    };
+    return req;
+  },
+
+  inspectsResponse(api) {
+    return api === 'chat.completions' || api === 'responses' || api === 'completions';
+  },
+
+  parseResponse(api, body) {
+    const out: ParsedResponse = { toolCalls: [], usage: undefined };
+    if (!isRecord(body)) return out;
+    const u = body.usage;
+    if (isRecord(u)) {
+      const prompt = Number(u.prompt_tokens ?? u.input_tokens ?? 0);
+      const completion = Number(u.completion_tokens ?? u.output_tokens ?? 0);
+      out.usage = { prompt, completion };
+    }
+    if (api === 'chat.completions' && Array.isArray(body.choices)) {
+      for (const c of body.choices) {
+        if (!isRecord(c) || !isRecord(c.message) || !Array.isArray(c.message.tool_calls)) continue;
+        for (const tc of c.message.tool_calls) {
+          if (isRecord(tc) && isRecord(tc.function) && typeof tc.function.name === 'string') {
+            out.toolCalls.push({
+              id: String(tc.id ?? ''),
+              name: tc.function.name,
+              arguments: parseArgs(tc.function.arguments),
+            });
+          }
+        }
+      }
+    } else if (api === 'responses' && Array.isArray(body.output)) {
+      for (const item of body.output) {
+        if (isRecord(item) && item.type === 'function_call' && typeof item.name === 'string') {
+          out.toolCalls.push({
+            id: String(item.call_id ?? ''),
+            name: item.name,
+            arguments: parseArgs(item.arguments),
+          });
+        }
+      }
+    }
+    return out;
+  },
+
+  responseSlots(api, body) {
+    const out: TextSlot[] = [];
+    if (!isRecord(body)) return out;
+    if (api === 'chat.completions' && Array.isArray(body.choices)) {
+      for (const c of body.choices)
+        if (isRecord(c) && isRecord(c.message)) contentSlots('assistant', c.message, 'content', out);
+    } else if (api === 'completions' && Array.isArray(body.choices)) {
+      for (const c of body.choices)
+        if (isRecord(c) && typeof c.text === 'string') out.push(slot('assistant', c, 'text')!);
+    } else if (api === 'responses' && Array.isArray(body.output)) {
+      for (const item of body.output)
+        if (isRecord(item) && item.type === 'message') contentSlots('assistant', item, 'content', out);
+    }
+    return out;
+  },
+
+  stream(api) {
+    return api === 'responses' ? new ResponsesTracker() : new ChatTracker(api);
+  },
+
+  prepareStream(api, body) {
+    if (api !== 'chat.completions' && api !== 'completions') return { changed: false, stripUsage: false };
+    const opts = body.stream_options;
+    if (isRecord(opts) && opts.include_usage === true) return { changed: false, stripUsage: false };
+    body.stream_options = { ...(isRecord(opts) ? opts : {}), include_usage: true };
+    return { changed: true, stripUsage: true };
+  },
+
+  errorBody(err) {
+    const f = errorFields(err);
+    const error: Record<string, unknown> = {
+      message: f.message,
+      type: ERROR_TYPES[err.kind],
+      code: isPolicyRefusal(err) ? 'semamesh_policy_violation' : f.code,
+      param: null,
+      semamesh_code: f.code,
+    };
+    if (f.rule !== undefined) error.rule = f.rule;
+    return { error };
+  },
+
+  streamError(err, api) {
+    const body = this.errorBody(err) as { error: Record<string, unknown> };
+    if (api === 'responses') {
+      // The SDK throws on `data.error`; `type: "error"` keeps the Responses event shape too.
+      return jsonEvent(
+        { type: 'error', code: body.error.code, message: body.error.message, param: null, error: body.error },
+        'error',
+      );
+    }
+    return jsonEvent(body);
+  },
+};
+
+/** Chat and legacy completion chunks: tool-call deltas by index, complete at finish_reason. */
+class ChatTracker implements StreamTracker {
+  private calls = new Map<number, { id: string; name: string; args: string }>();
+
+  constructor(private readonly api: string) {}
+
+  observe(ev: SseEvent): StreamObservation {
+    if (ev.data === '[DONE]') return { done: true, completed: this.flush() };
+    // Fast path for the common text chunk: nothing a tracker cares about can be in it.
+    const d = ev.data;
+    if (!d.includes('"tool_calls"') && !d.includes('"usage":{') && d.includes('"finish_reason":null'))
+      return {};
+    const j = eventJson(ev);
+    if (!isRecord(j)) return {};
+    const obs: StreamObservation = {};
+    if (isRecord(j.usage)) {
+      obs.usage = {
+        prompt: Number(j.usage.prompt_tokens ?? 0),
+        completion: Number(j.usage.completion_tokens ?? 0),
+      };
+      if (Array.isArray(j.choices) && j.choices.length === 0) obs.usageOnly = true;
+    }
+    if (!Array.isArray(j.choices)) return obs;
+    let finished = false;
+    for (const c of j.choices) {
+      if (!isRecord(c)) continue;
+      const d = c.delta;
+      if (isRecord(d) && Array.isArray(d.tool_calls)) {
+        for (const tc of d.tool_calls) {
+          if (!isRecord(tc)) continue;
+          const idx = typeof tc.index === 'number' ? tc.index : 0;
+          let call = this.calls.get(idx);
+          if (!call) {
+            call = { id: '', name: '', args: '' };
+            this.calls.set(idx, call);
+            obs.toolCallStarted = true;
+          }
+          if (typeof tc.id === 'string') call.id = tc.id;
+          const fn = isRecord(tc.function) ? tc.function : {};
+          if (typeof fn.name === 'string') call.name += fn.name;
+          if (typeof fn.arguments === 'string') call.args += fn.arguments;
+        }
+      }
+      if (c.finish_reason !== null && c.finish_reason !== undefined) finished = true;
+    }
+    if (finished && this.calls.size > 0) obs.completed = this.flush();
+    return obs;
+  }
+
+  private flush(): ToolCall[] {
+    const out = [...this.calls.values()].map((c) => ({
+      id: c.id,
+      name: c.name,
+      arguments: parseArgs(c.args),
+    }));
+    this.calls.clear();
+    return out;
+  }
+
+  text(ev: SseEvent): string | undefined {
+    const j = eventJson(ev);
+    if (!isRecord(j) || !Array.isArray(j.choices) || j.choices.length !== 1) return undefined;
+    const c = j.choices[0];
+    if (!isRecord(c)) return undefined;
+    if (this.api === 'completions') return typeof c.text === 'string' ? c.text : undefined;
+    return isRecord(c.delta) && typeof c.delta.content === 'string' ? c.delta.content : undefined;
+  }
+
+  withText(ev: SseEvent, text: string): SseEvent {
+    const j = structuredClone(eventJson(ev)) as { choices: Record<string, unknown>[] };
+    const c = j.choices[0];
+    if (this.api === 'completions') c.text = text;
+    else (c.delta as Record<string, unknown>).content = text;
+    return jsonEvent(j, ev.event);
+  }
+
+  strip(ev: SseEvent): SseEvent {
+    // Upstreams append the field last; cut it from the text instead of re-encoding the chunk.
+    if (ev.data.endsWith(',"usage":null}')) {
+      const out: SseEvent = { data: `${ev.data.slice(0, -14)}}` };
+      if (ev.event !== undefined) out.event = ev.event;
+      return out;
+    }
+    const j = eventJson(ev);
+    if (!isRecord(j) || !('usage' in j) || j.usage !== null) return ev;
+    const { usage: _drop, ...rest } = j;
+    return jsonEvent(rest, ev.event);
+  }
+}
+
+/** Responses API events: function calls open at output_item.added and complete at output_item.done. */
+class ResponsesTracker implements StreamTracker {
+  observe(ev: SseEvent): StreamObservation {
+    const j = eventJson(ev);
+    if (!isRecord(j)) return {};
+    const type = j.type;
+    const item = isRecord(j.item) ? j.item : undefined;
+    if (type === 'response.output_item.added' && item?.type === 'function_call')
+      return { toolCallStarted: true };
+    if (type === 'response.output_item.done' && item?.type === 'function_call') {
+      return {
+        completed: [
+          {
+            id: String(item.call_id ?? ''),
+            name: String(item.name ?? ''),
+            arguments: parseArgs(item.arguments),
+          },
+        ],
+      };
+    }
+    if (type === 'response.completed' || type === 'response.incomplete') {
+      const r = isRecord(j.response) ? j.response : {};
+      const u = isRecord(r.usage) ? r.usage : undefined;
+      const obs: StreamObservation = { done: true };
+      if (u) obs.usage = { prompt: Number(u.input_tokens ?? 0), completion: Number(u.output_tokens ?? 0) };
+      return obs;
+    }
+    return {};
+  }
+
+  text(ev: SseEvent): string | undefined {
+    const j = eventJson(ev);
+    return isRecord(j) && j.type === 'response.output_text.delta' && typeof j.delta === 'string'
+      ? j.delta
+      : undefined;
+  }
+
+  withText(ev: SseEvent, text: string): SseEvent {
+    const j = { ...(eventJson(ev) as Record<string, unknown>), delta: text };
+    return jsonEvent(j, ev.event);
+  }
+
+  rewriteWhole(ev: SseEvent, rewrite: (text: string) => string): SseEvent {
+    const j = eventJson(ev);
+    if (!isRecord(j) || typeof j.type !== 'string' || !WHOLE_TEXT_EVENTS.has(j.type)) return ev;
+    const copy = structuredClone(j);
+    const slots: TextSlot[] = [];
+    const s = slot('assistant', copy, 'text');
+    if (s) slots.push(s);
+    if (isRecord(copy.part)) {
+      const p = slot('assistant', copy.part, 'text');
+      if (p) slots.push(p);
+    }
+    const items = isRecord(copy.item)
+      ? [copy.item]
+      : isRecord(copy.response) && Array.isArray(copy.response.output)
+        ? copy.response.output
+        : [];
+    for (const item of items)
+      if (isRecord(item) && item.type === 'message') contentSlots('assistant', item, 'content', slots);
+    let changed = false;
+    for (const sl of slots) {
+      const before = sl.get();
+      const after = rewrite(before);
+      if (after !== before) {
+        sl.set(after);
+        changed = true;
+      }
+    }
+    return changed ? jsonEvent(copy, ev.event) : ev;
+  }
+}
+
+/** Responses API events that repeat the whole text of what the deltas streamed. */
+const WHOLE_TEXT_EVENTS = new Set([
+  'response.output_text.done',
+  'response.content_part.done',
+  'response.output_item.done',
+  'response.completed',
+  'response.incomplete',
+]);

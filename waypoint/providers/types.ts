@@ -1,0 +1,138 @@
+// The provider adapter contract: how one API family's requests, responses, stream events and error
+// shapes look to the rest of the waypoint (filters never special-case a provider themselves).
+import type { WaypointError } from '../errors.js';
+import type { DecisionRequest, ToolCall } from '../policy/decision.js';
+import type { SseEvent } from '../streaming/sse.js';
+
+export type ProviderName = 'openai' | 'anthropic' | 'mcp' | 'generic';
+
+/** One rewritable string inside a parsed body (a message's text, a tool result, a prompt). */
+export interface TextSlot {
+  role: string;
+  get(): string;
+  set(value: string): void;
+}
+
+export interface Usage {
+  prompt: number;
+  completion: number;
+}
+
+export interface ParsedResponse {
+  toolCalls: ToolCall[];
+  usage: Usage | undefined;
+}
+
+/** What one stream event means, as far as the filters care. */
+export interface StreamObservation {
+  /** A tool call began in this event: hold events from here on. */
+  toolCallStarted?: boolean;
+  /** Tool calls whose arguments are now complete. */
+  completed?: ToolCall[];
+  usage?: Partial<Usage>;
+  /** An OpenAI usage-only chunk (`choices: []`), which exists only because include_usage was set. */
+  usageOnly?: boolean;
+  /** The terminal event (`[DONE]`, `message_stop`, `response.completed`). */
+  done?: boolean;
+}
+
+/** Per-response stream state: assembles tool-call deltas and reads/writes text deltas. */
+export interface StreamTracker {
+  observe(ev: SseEvent): StreamObservation;
+  /** The text a delta event carries, or undefined when it carries none. */
+  text(ev: SseEvent): string | undefined;
+  /** A copy of a text delta event carrying `text` instead. */
+  withText(ev: SseEvent, text: string): SseEvent;
+  /**
+   * Rewrites text an event carries whole (not as a delta), e.g. the Responses API's `*.done` and
+   * `response.completed` events; returns the event unchanged when it carries none.
+   */
+  rewriteWhole?(ev: SseEvent, rewrite: (text: string) => string): SseEvent;
+  /** Removes fields that exist only because the waypoint changed the request (OpenAI `usage: null`). */
+  strip?(ev: SseEvent): SseEvent;
+}
+
+export interface Provider {
+  readonly name: ProviderName;
+  /** The API a method + path names (`chat.completions`, `messages`, …), or undefined when unknown. */
+  apiFor(method: string, path: string): string | undefined;
+  /** Whether the API carries a JSON body the waypoint must parse and check. */
+  hasJsonBody(api: string, method: string): boolean;
+  /** Validates and normalizes a request body; throws a coded 400 for missing or mistyped fields. */
+  parse(api: string, body: unknown): DecisionRequest;
+  /** The rewritable text of a request body. */
+  requestSlots(api: string, body: unknown): TextSlot[];
+  /** Tool calls and usage in a non-streaming 2xx response body. */
+  parseResponse(api: string, body: unknown): ParsedResponse;
+  responseSlots(api: string, body: unknown): TextSlot[];
+  /** Whether responses of this API are inspected (chat-like APIs) or passed through. */
+  inspectsResponse(api: string): boolean;
+  stream(api: string): StreamTracker;
+  /** The provider-shaped error body for a refusal. */
+  errorBody(err: WaypointError, requestBody?: unknown): unknown;
+  /** The provider-shaped error event that ends a stream. */
+  streamError(err: WaypointError, api: string): SseEvent;
+  /** Adjusts a streaming request before forwarding; returns true when the body changed. */
+  prepareStream?(api: string, body: Record<string, unknown>): { changed: boolean; stripUsage: boolean };
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A slot for `obj[key]` when it holds a string. */
+export function slot(role: string, obj: Record<string, unknown>, key: string): TextSlot | undefined {
+  if (typeof obj[key] !== 'string') return undefined;
+  return {
+    role,
+    get: () => obj[key] as string,
+    set: (v) => {
+      obj[key] = v;
+    },
+  };
+}
+
+export function slotAt(role: string, arr: unknown[], i: number): TextSlot | undefined {
+  if (typeof arr[i] !== 'string') return undefined;
+  return {
+    role,
+    get: () => arr[i] as string,
+    set: (v) => {
+      arr[i] = v;
+    },
+  };
+}
+
+/** Parses tool-call arguments sent as a JSON string; keeps the string when it is not JSON. */
+export function parseArgs(args: unknown): unknown {
+  if (typeof args !== 'string') return args;
+  try {
+    return JSON.parse(args);
+  } catch {
+    return args;
+  }
+}
+
+export function optionalNumber(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Messages and text assembled from slots, the shape every provider's parse() returns. */
+export function textFromSlots(slots: TextSlot[]): {
+  text: string;
+  messages: { role: string; text: string }[];
+} {
+  const messages = slots.map((s) => ({ role: s.role, text: s.get() }));
+  return { text: messages.map((m) => m.text).join('\n'), messages };
+}
+
+/** The human-readable part of an error shared by all shapes. */
+export function errorFields(err: WaypointError): { message: string; code: string; rule?: string } {
+  const out: { message: string; code: string; rule?: string } = { message: err.message, code: err.code };
+  if (err.rule !== undefined) out.rule = err.rule;
+  return out;
+}
+
+export function isPolicyRefusal(err: WaypointError): boolean {
+  return err.code === 'SM_ERR_WAYPOINT_POLICY_BLOCK' || err.code === 'SM_ERR_WAYPOINT_POLICY_PAUSE';
+}

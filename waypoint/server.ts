@@ -1,0 +1,259 @@
+// createWaypoint: the fastify proxy (raw-body, hijacked replies, keep-alive upstream pool) plus its
+// admin app (/metrics, /healthz, /readyz), wired to the filter chain and the policy holder.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { defaultCanonicalizer } from '../engine/index.js';
+import { bodyInvalid, bodyTooLarge, contentType, internalError, type WaypointError } from './errors.js';
+import { defaultChain } from './filters/chain.js';
+import type { Identify } from './filters/identity/index.js';
+import type { QuotaBackend } from './filters/quota/index.js';
+import type { RedactOptions } from './filters/redact/index.js';
+import type { Canonicalizer, Filter, RequestContext } from './filters/types.js';
+import { createMetrics, type WaypointMetrics } from './metrics.js';
+import { Pipeline, sendError } from './pipeline.js';
+import type { DecisionEngine } from './policy/decision.js';
+import { PolicyHolder } from './policy/holder.js';
+import { loggingPauseReporter, type PauseReporter } from './policy/pause-reporter.js';
+import { generic } from './providers/generic.js';
+import { type OriginalDestination, type RouteConfig, Router } from './routing.js';
+import { loadTokenizers } from './tokens/index.js';
+import { createUpstream, type UpstreamOptions } from './upstream/client.js';
+
+export interface WaypointOptions {
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  adminHost?: string;
+  adminPort?: number;
+  routes?: RouteConfig[];
+  /** Path of the MCP endpoint (default `/mcp`). */
+  mcpPath?: string;
+  /** Transparent mode: the original destination of an intercepted connection. */
+  originalDestination?: OriginalDestination;
+  engine?: DecisionEngine;
+  /** Allow requests when no decision can be made (default false); each one is counted. */
+  failOpen?: boolean;
+  /** Milliseconds one decision may take (default 50). */
+  policyTimeoutMs?: number;
+  /** Largest request body (default 10 MiB). */
+  bodyLimit?: number;
+  maxJsonDepth?: number;
+  /** Largest non-streaming response buffered for inspection (default 32 MiB). */
+  maxResponseBytes?: number;
+  /** Whole request (headers + body) must arrive within this (default 30 s), else 408. */
+  requestTimeoutMs?: number;
+  /** Headers must arrive within this (default 10 s), else 408. */
+  headersTimeoutMs?: number;
+  /** Idle keep-alive connections from agents close after this (default 65 s). */
+  keepAliveTimeoutMs?: number;
+  upstream?: UpstreamOptions;
+  /** Where audit records go as JSON lines (default stdout). */
+  auditStream?: Writable;
+  auditPrompts?: boolean;
+  /** Fastify/pino logger options, or false (default: level warn). */
+  logger?: boolean | Record<string, unknown>;
+  identify?: Identify;
+  pauseReporter?: PauseReporter;
+  quota?: QuotaBackend;
+  redact?: RedactOptions;
+  canonicalizer?: Canonicalizer;
+  /** Adjusts the default chain (add, remove, reorder filters). */
+  filters?: (defaults: Filter[]) => Filter[];
+}
+
+export interface Waypoint {
+  app: FastifyInstance;
+  admin: FastifyInstance;
+  holder: PolicyHolder;
+  metrics: WaypointMetrics;
+  listen(): Promise<{ url: string; adminUrl: string }>;
+  close(): Promise<void>;
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+export async function createWaypoint(options: WaypointOptions = {}): Promise<Waypoint> {
+  const bodyLimit = options.bodyLimit ?? 10 * 1024 * 1024;
+  const router = new Router(options);
+  const metrics = createMetrics();
+  const holder = new PolicyHolder(
+    {
+      timeoutMs: options.policyTimeoutMs,
+      failOpen: options.failOpen,
+      onFailOpen: (reason) => metrics.failOpen(reason),
+    },
+    options.engine,
+  );
+  const tokenizers = await loadTokenizers();
+  const upstream = createUpstream(options.upstream);
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
+
+  const serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
+    createServer(
+      {
+        requestTimeout,
+        headersTimeout,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000,
+        // Node checks the two timeouts on this interval (30 s by default): keep it fine-grained.
+        connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))),
+      },
+      handler,
+    );
+
+  const app = Fastify({
+    logger: options.logger ?? { level: 'warn' },
+    bodyLimit,
+    requestTimeout,
+    return503OnClosing: true,
+    serverFactory,
+  });
+  const log = app.log;
+  const auditLog = pino(
+    { base: undefined, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' },
+    options.auditStream ?? process.stdout,
+  );
+
+  const filters = defaultChain({
+    holder,
+    canonicalizer: options.canonicalizer ?? defaultCanonicalizer(),
+    tokenizers,
+    metrics,
+    pauseReporter: options.pauseReporter ?? loggingPauseReporter((o, m) => log.warn(o, m)),
+    log,
+    upstream,
+    audit: { write: (record) => auditLog.info(record, 'semamesh:waypoint:audit') },
+    auditPrompts: options.auditPrompts,
+    identify: options.identify,
+    quota: options.quota,
+    redact: options.redact,
+    maxJsonDepth: options.maxJsonDepth,
+  });
+  const pipeline = new Pipeline(options.filters ? options.filters(filters) : filters, {
+    maxResponseBytes: options.maxResponseBytes ?? 32 * 1024 * 1024,
+  });
+
+  // Every body arrives as the raw bytes: unmodified requests are forwarded exactly as received.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    let e: WaypointError;
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = bodyTooLarge(bodyLimit);
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = contentType(req.headers['content-type']);
+    else if ((err.statusCode ?? 500) < 500) e = bodyInvalid(err.message, err);
+    else e = internalError(err);
+    const provider = router.providerOf(req.method, req.url);
+    metrics.request(provider.name, 'unknown', e.status);
+    reply.hijack();
+    sendError(reply.raw, provider, e);
+  });
+
+  app.route({
+    method: [...METHODS],
+    url: '/*',
+    handler: async (req, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      const socket = req.raw.socket as Socket;
+      let route: RequestContext['route'];
+      try {
+        route = router.resolve(req.method, req.url, socket, req.headers.host);
+      } catch (err) {
+        const e = err as WaypointError;
+        metrics.request(generic.name, 'http', e.status ?? 500);
+        sendError(res, router.providerOf(req.method, req.url), e);
+        return;
+      }
+      const ac = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) ac.abort();
+      });
+      const q = req.url.indexOf('?');
+      const ctx: RequestContext = {
+        id: randomUUID(),
+        startedAt: performance.now(),
+        method: req.method,
+        path: q < 0 ? req.url : req.url.slice(0, q),
+        headers: req.headers,
+        remoteAddress: socket.remoteAddress ?? '',
+        socket,
+        route,
+        provider: route.provider,
+        api: route.api,
+        signal: ac.signal,
+        rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        body: undefined,
+        bodyChanged: false,
+        agent: { namespace: '', pod: '', serviceAccount: '', labels: {}, cgroup: '' },
+        request: {
+          provider: route.provider.name,
+          api: route.api,
+          model: '',
+          stream: false,
+          max_tokens: null,
+          text: '',
+          messages: [],
+          tools: [],
+          tool_calls: [],
+        },
+        features: { intents: [], pii: [], tokens: { prompt: 0, max_completion: null } },
+        quota: {},
+        // Captured once: both decision phases and the canonicalizer use this request's engine.
+        engine: holder.current(),
+        revision: '',
+        decision: undefined,
+        responseDecisions: [],
+        failOpen: false,
+        redact: false,
+        stripUsage: false,
+        usage: {},
+        upstream: undefined,
+        tracker: undefined,
+        status: 0,
+        error: undefined,
+        audit: false,
+      };
+      // Lets a client (or its owner) find the exchange in the audit log.
+      res.setHeader('x-semamesh-request-id', ctx.id);
+      await pipeline.run(ctx, res);
+    },
+  });
+
+  const admin = Fastify({ logger: false });
+  admin.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  admin.get('/healthz', async () => ({ ok: true }));
+  admin.get('/readyz', async (_req, reply) => {
+    if (!holder.loaded) {
+      reply.code(503);
+      return { ready: false, reason: 'no policy loaded' };
+    }
+    return { ready: true, revision: holder.revision };
+  });
+
+  return {
+    app,
+    admin,
+    holder,
+    metrics,
+    async listen() {
+      await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+      await admin.listen({ host: options.adminHost ?? '127.0.0.1', port: options.adminPort ?? 0 });
+      const a = app.server.address() as AddressInfo;
+      const b = admin.server.address() as AddressInfo;
+      return { url: `http://${a.address}:${a.port}`, adminUrl: `http://${b.address}:${b.port}` };
+    },
+    async close() {
+      await Promise.allSettled([app.close(), admin.close()]);
+      await upstream.close();
+      auditLog.flush?.();
+    },
+  };
+}
