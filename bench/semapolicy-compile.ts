@@ -16,8 +16,13 @@ function generate(n: number): SemaPolicy[] {
       selector: { namespaces: [`team-${i % 50}`], podLabels: { app: `agent-${i % 7}` } },
       rules: [0, 1, 2].map((j) => ({
         name: `rule-${j}`,
-        intentMatches: [`${verbs[(i + j) % verbs.length]} ${objects[(i * 3 + j) % objects.length]}`, 'drop database'],
-        ...(j === 1 ? { toolMatches: [{ name: 'shell', argumentPattern: `kubectl\\s+delete\\s+ns-${i}` }] } : {}),
+        intentMatches: [
+          `${verbs[(i + j) % verbs.length]} ${objects[(i * 3 + j) % objects.length]}`,
+          'drop database',
+        ],
+        ...(j === 1
+          ? { toolMatches: [{ name: 'shell', argumentPattern: `kubectl\\s+delete\\s+ns-${i}` }] }
+          : {}),
         ...(j === 2 ? { textMatches: [{ literal: `project-${i}-secret` }] } : {}),
         riskLevel: 'High',
         action: j === 0 ? 'BLOCK' : 'AUDIT',

@@ -1,6 +1,7 @@
 // The policy engine's public entry: compile Rego to wasm, build and read OPA bundles, load and
 // evaluate policies. The waypoint, controller and CLI import the engine only through this file.
 
+export * as api from './api/index.js';
 export { type BuildBundleOptions, type BuildBundleResult, buildBundle } from './build.js';
 export type { Bundle, BundleModule, Manifest, ReadBundleLimits } from './bundle/index.js';
 export { readBundle, writeBundle } from './bundle/index.js';
@@ -46,4 +47,3 @@ export {
   formatPretty as formatTestPretty,
   runTests,
 } from './tester/index.js';
-export * as api from './api/index.js';

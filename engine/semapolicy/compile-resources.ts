@@ -108,7 +108,10 @@ function indexRules(policies: Record<string, CompiledPolicy>): RuleIndex {
   const index: RuleIndex = { intents: {}, scan: [] };
   for (const [id, policy] of Object.entries(policies)) {
     policy.rules.forEach((rule, i) => {
-      for (const intent of rule.intents) (index.intents[intent] ??= []).push([id, i]);
+      for (const intent of rule.intents) {
+        index.intents[intent] ??= [];
+        index.intents[intent].push([id, i]);
+      }
       if (rule.tools.length > 0 || rule.texts.length > 0) index.scan.push([id, i]);
     });
   }

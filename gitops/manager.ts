@@ -1,0 +1,105 @@
+// Wires the GitOps controller together for a cluster: client, Git cache, Event recorder,
+// reconciler, per-source scheduler and (optionally) the webhook receiver.
+import {
+  EventRecorder,
+  K8sClient,
+  type KubeconfigSource,
+  type KubeObject,
+  SEMAMESH_KINDS,
+  type SecretObject,
+  secretValues,
+} from '../controller/k8s/index.js';
+import { errorMessage } from './errors.js';
+import { type BackoffOptions, type ReconcileResult, SourceReconciler, type SourceRef } from './reconciler.js';
+import { SourceScheduler } from './scheduler.js';
+import { GitSourceCache } from './source/index.js';
+import { startWebhookServer, type WebhookServer } from './webhook.js';
+
+/** Annotation on a SemaPolicySource naming a Secret (key `token`) with that source's webhook secret. */
+export const WEBHOOK_SECRET_ANNOTATION = 'semamesh.io/webhook-secret';
+
+export interface GitopsManagerOptions {
+  kubeconfig?: KubeconfigSource;
+  /** An existing client (tests); wins over `kubeconfig`. */
+  client?: K8sClient;
+  /** Cache directory for fetched repositories. */
+  workDir: string;
+  namespace?: string;
+  concurrency?: number;
+  backoff?: BackoffOptions;
+  /** Start the webhook receiver on this port (0: any free port). Omitted: no receiver. */
+  webhookPort?: number;
+  webhookHost?: string;
+  /** Shared webhook secret for sources without the annotation. */
+  webhookSecret?: string;
+  instance?: string;
+  onResult?: (ref: SourceRef, result: ReconcileResult) => void;
+  log?: (message: string) => void;
+}
+
+export interface GitopsManager {
+  readonly client: K8sClient;
+  readonly scheduler: SourceScheduler;
+  readonly reconciler: SourceReconciler;
+  readonly webhook?: WebhookServer;
+  stop(): Promise<void>;
+}
+
+export async function startGitops(options: GitopsManagerOptions): Promise<GitopsManager> {
+  const client = options.client ?? K8sClient.fromKubeconfig(options.kubeconfig);
+  const recorder = new EventRecorder(client, { component: 'semamesh-gitops', instance: options.instance });
+  const reconciler = new SourceReconciler({
+    client,
+    cache: new GitSourceCache(options.workDir),
+    recorder,
+    backoff: options.backoff,
+    log: options.log,
+  });
+  const scheduler = new SourceScheduler({
+    client,
+    reconciler,
+    namespace: options.namespace,
+    concurrency: options.concurrency,
+    onResult: options.onResult,
+    log: options.log,
+  });
+  await scheduler.start();
+  let webhook: WebhookServer | undefined;
+  if (options.webhookPort !== undefined) {
+    webhook = await startWebhookServer({
+      port: options.webhookPort,
+      host: options.webhookHost,
+      has: (ref) => scheduler.has(ref),
+      trigger: (ref) => {
+        void scheduler.trigger(ref);
+      },
+      secretFor: async (ref) => {
+        try {
+          const src = await client.find({ ...SEMAMESH_KINDS.SemaPolicySource, ...ref });
+          const secretName = src?.metadata.annotations?.[WEBHOOK_SECRET_ANNOTATION];
+          if (!secretName) return options.webhookSecret;
+          const secret = await client.find<SecretObject & KubeObject>({
+            apiVersion: 'v1',
+            kind: 'Secret',
+            name: secretName,
+            namespace: ref.namespace,
+          });
+          return secret ? secretValues(secret).token : undefined;
+        } catch (err) {
+          options.log?.(`webhook secret of ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
+          return undefined;
+        }
+      },
+    });
+  }
+  return {
+    client,
+    scheduler,
+    reconciler,
+    webhook,
+    async stop() {
+      await webhook?.close();
+      await scheduler.stop();
+    },
+  };
+}
