@@ -137,3 +137,11 @@ test('broken custom Rego is a located diagnostic, not a bundle', () => {
   assert.equal(r.diagnostics[0].code, 'rego_parse_error');
   assert.equal(r.diagnostics[0].location?.file, 'custom/default/broken.rego');
 });
+
+test('custom Rego that opens with its own METADATA block still compiles', () => {
+  const rego =
+    '# METADATA\n# title: mine\npackage foo\nimport rego.v1\nviolations contains {"rule": "x"} if input.request.text == "boom"\n';
+  const r = compileResources({ policies: [policy('meta', { rules: [], rego })] });
+  assert.deepEqual(r.diagnostics, []);
+  assert.equal(decide(r.bundle!, input('boom')).action, 'BLOCK');
+});

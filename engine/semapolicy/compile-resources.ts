@@ -95,7 +95,8 @@ function customModule(policy: SemaPolicy, id: string, diagnostics: Diagnostic[])
     '# custom:',
     `#   source: ${JSON.stringify(`SemaPolicy/${id}`)}`,
   ].join('\n');
-  return { file, source: `${header}\n${printModule(module)}` };
+  // A blank line keeps our METADATA block apart from one the user wrote above their package.
+  return { file, source: `${header}\n\n${printModule(module)}` };
 }
 
 /** Rule references by intent, plus the rules that must always be checked (tool and text matches). */
