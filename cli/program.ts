@@ -3,6 +3,7 @@ import { Command } from 'commander';
 
 import { registerBuild } from './commands/build.js';
 import { registerCompile } from './commands/compile.js';
+import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerIncidents } from './commands/incidents.js';
@@ -10,6 +11,7 @@ import { registerMockLlm } from './commands/mock-llm.js';
 import { registerParse } from './commands/parse.js';
 import { registerQuota } from './commands/quota.js';
 import { registerTest } from './commands/test.js';
+import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { registerVersion } from './commands/version.js';
 import { registerWaypoint } from './commands/waypoint.js';
@@ -34,5 +36,7 @@ export function createProgram(): Command {
   registerQuota(program);
   registerIncidents(program);
   registerWaypoint(program);
+  registerUp(program);
+  registerDemo(program);
   return program;
 }

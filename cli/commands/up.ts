@@ -1,0 +1,174 @@
+// `semamesh up`: local mode. Compiles policies from folders (or syncs them from a Git repository),
+// starts the waypoint on 127.0.0.1 (with an in-process mock LLM if asked) and prints where to point agents.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { type Command, InvalidArgumentError } from 'commander';
+import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
+import { createWaypoint, type DecisionEngine, loadWasmEngine, type Waypoint } from '../../waypoint/index.js';
+import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
+import { syncUpSource, watchUpSource } from './up-source.js';
+
+export interface UpOptions {
+  policies?: string[];
+  source?: string;
+  path?: string;
+  syncInterval: number;
+  upstream?: string[];
+  mock?: boolean;
+  host: string;
+  port: number;
+  adminPort: number;
+  failOpen?: boolean;
+  /** Where audit records go (default stdout). */
+  auditStream?: Writable;
+}
+
+export interface LocalMode {
+  waypoint: Waypoint;
+  url: string;
+  adminUrl: string;
+  mock?: MockLlm;
+  /** What was loaded, for the banner. */
+  policySource: string;
+  close(): Promise<void>;
+}
+
+const PROVIDERS = new Set(['openai', 'anthropic', 'mcp', 'generic']);
+
+function parseUpstream(value: string, prev: string[] = []): string[] {
+  const [name, url] = value.split(/=(.*)/s);
+  if (!PROVIDERS.has(name) || !/^https?:\/\//.test(url ?? ''))
+    throw new InvalidArgumentError('expected <openai|anthropic|mcp|generic>=<http(s) URL>');
+  return [...prev, value];
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return n;
+}
+
+/** Starts local mode; the caller prints the banner and waits for a signal. */
+export async function startLocalMode(opts: UpOptions, log: (line: string) => void): Promise<LocalMode> {
+  let engine: DecisionEngine;
+  let policySource: string;
+  let stopWatch: (() => void) | undefined;
+  const outDir = mkdtempSync(join(tmpdir(), 'semamesh-up-'));
+  if (opts.source) {
+    const sync = { source: opts.source, path: opts.path, dir: outDir, log };
+    const first = await syncUpSource(sync);
+    if (!first.ok || !first.bundlePath)
+      throw new Error(`the policy repository ${opts.source} did not compile`);
+    engine = await loadWasmEngine(readFileSync(first.bundlePath));
+    policySource = `${opts.source} (${first.revision})`;
+  } else {
+    const paths = opts.policies?.length ? opts.policies : [samplePolicyPath()];
+    engine = (await loadLocalPolicy(paths)).engine;
+    policySource = paths.join(', ');
+  }
+
+  const mock = opts.mock ? await createMockLlm({ port: 0 }) : undefined;
+  const upstream = new Map<string, string>();
+  if (mock) for (const p of ['openai', 'anthropic']) upstream.set(p, mock.url);
+  for (const u of opts.upstream ?? []) {
+    const [name, url] = u.split(/=(.*)/s);
+    upstream.set(name, url);
+  }
+  const waypoint = await createWaypoint({
+    host: opts.host,
+    port: opts.port,
+    adminPort: opts.adminPort,
+    routes: [
+      { provider: 'openai', upstream: upstream.get('openai') ?? 'https://api.openai.com' },
+      { provider: 'anthropic', upstream: upstream.get('anthropic') ?? 'https://api.anthropic.com' },
+      ...(upstream.has('mcp') ? [{ provider: 'mcp' as const, upstream: upstream.get('mcp')! }] : []),
+      ...(upstream.has('generic')
+        ? [{ provider: 'generic' as const, upstream: upstream.get('generic')! }]
+        : []),
+    ],
+    engine,
+    failOpen: opts.failOpen,
+    auditStream: opts.auditStream,
+  });
+  const { url, adminUrl } = await waypoint.listen();
+
+  if (opts.source) {
+    stopWatch = watchUpSource({
+      source: opts.source,
+      path: opts.path,
+      dir: outDir,
+      log,
+      intervalMs: opts.syncInterval * 1000,
+      onChange: async (result) => {
+        if (!result.bundlePath) return;
+        waypoint.holder.swap(await loadWasmEngine(readFileSync(result.bundlePath)));
+        log(`policies updated to ${result.revision}`);
+      },
+    });
+  }
+  return {
+    waypoint,
+    url,
+    adminUrl,
+    mock,
+    policySource,
+    async close() {
+      stopWatch?.();
+      await waypoint.close();
+      await mock?.close();
+    },
+  };
+}
+
+export function registerUp(program: Command): void {
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  program
+    .command('up')
+    .description('local mode: compile policies, start the waypoint on localhost, print where to point agents')
+    .option(
+      '--policies <path>',
+      'SemaPolicy/SemaQuota YAML file or folder (repeatable; default: the sample policy)',
+      collect,
+    )
+    .option(
+      '--source <git-url>',
+      'sync policies from a Git repository instead (`url#branch`, `#tag`, `#sha`)',
+    )
+    .option('--path <dir>', 'folder inside the repository holding the manifests', '.')
+    .option('--sync-interval <seconds>', 'how often to re-sync --source', (v) => Number(v), 60)
+    .option(
+      '--upstream <provider=url>',
+      'upstream for a provider, e.g. openai=https://api.openai.com (repeatable)',
+      parseUpstream,
+    )
+    .option('--mock', 'answer with the built-in mock LLM instead of a real provider')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('-p, --port <port>', 'waypoint port (0 picks a free one)', parsePort, 8788)
+    .option('--admin-port <port>', 'port of /metrics, /healthz, /readyz', parsePort, 9788)
+    .option('--fail-open', 'allow requests when no decision can be made (counted)')
+    .action(async (opts: UpOptions) => {
+      let local: LocalMode;
+      try {
+        local = await startLocalMode(opts, (line) => console.error(line));
+      } catch (err) {
+        console.error(`semamesh up: ${err instanceof Error ? err.message : String(err)}`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`SemaMesh waypoint on ${local.url} (metrics ${local.adminUrl}/metrics)`);
+      console.log(`  policies: ${local.policySource}`);
+      console.log(`  upstream: ${local.mock ? `mock LLM at ${local.mock.url}` : 'the real providers'}`);
+      console.log('Point agents at it:');
+      console.log(`  export OPENAI_BASE_URL=${local.url}/v1`);
+      console.log(`  export ANTHROPIC_BASE_URL=${local.url}`);
+      console.log('Or run an unmodified agent under the eBPF redirect: sudo semamesh exec -- <command>');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await local.close();
+    });
+}
