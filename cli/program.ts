@@ -3,11 +3,13 @@ import { Command } from 'commander';
 
 import { registerBuild } from './commands/build.js';
 import { registerCompile } from './commands/compile.js';
+import { registerController } from './commands/controller.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerIncidents } from './commands/incidents.js';
 import { registerMockLlm } from './commands/mock-llm.js';
+import { registerNodeAgent } from './commands/node-agent.js';
 import { registerParse } from './commands/parse.js';
 import { registerQuota } from './commands/quota.js';
 import { registerTest } from './commands/test.js';
@@ -38,5 +40,7 @@ export function createProgram(): Command {
   registerWaypoint(program);
   registerUp(program);
   registerDemo(program);
+  registerController(program);
+  registerNodeAgent(program);
   return program;
 }

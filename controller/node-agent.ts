@@ -1,0 +1,228 @@
+// The node agent process (a DaemonSet pod per node): watches this node's pods for the PAUSE
+// annotation and freezes, checkpoints, thaws or kills them through controller/pause;
+// `npx tsx controller/node-agent.ts --help` for its flags (each also a SEMAMESH_* variable).
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import { ControllerError, configError, errorText } from './errors.js';
+import { K8sClient } from './k8s/index.js';
+import {
+  type CgroupOps,
+  checkpointRecord,
+  findCgroupMounts,
+  type KubeletClientOptions,
+  nodeCgroups,
+  PauseAgent,
+} from './pause/index.js';
+import { PodPauseWatcher } from './reconcilers/index.js';
+
+export interface NodeAgentConfig {
+  kubeconfig?: string;
+  context?: string;
+  nodeName: string;
+  /** The cgroup hierarchy to search for pod cgroups; default the cgroup2 mount (else the v1 freezer). */
+  cgroupRoot?: string;
+  /** Kubelet checkpoint API; without a host no checkpoint is attempted (the pause still freezes). */
+  kubelet?: KubeletClientOptions;
+  healthHost: string;
+  healthPort: number;
+}
+
+export interface RunningNodeAgent {
+  watcher: PodPauseWatcher;
+  agent: PauseAgent;
+  cgroups: CgroupOps;
+  healthUrl: string;
+  close(): Promise<void>;
+}
+
+type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+
+const jsonLog: Log = (level, msg, fields) =>
+  process.stderr.write(
+    `${JSON.stringify({ level, time: new Date().toISOString(), component: 'semamesh-node-agent', msg, ...fields })}\n`,
+  );
+
+export async function startNodeAgent(
+  config: NodeAgentConfig,
+  options: {
+    client?: K8sClient;
+    log?: Log;
+    onAction?: ConstructorParameters<typeof PodPauseWatcher>[0]['onAction'];
+  } = {},
+): Promise<RunningNodeAgent> {
+  const log = options.log ?? jsonLog;
+  if (!config.nodeName)
+    throw configError('the node agent needs --node-name (or NODE_NAME from the downward API)');
+  const client =
+    options.client ??
+    K8sClient.fromKubeconfig({ kubeconfigPath: config.kubeconfig, context: config.context });
+  let root = config.cgroupRoot;
+  if (!root) {
+    const mounts = await findCgroupMounts();
+    root = mounts.v2 ?? mounts.freezerV1;
+    if (!root) throw configError('no cgroup2 mount and no v1 freezer hierarchy in /proc/mounts');
+  }
+  const cgroups = nodeCgroups(root);
+  const kubelet = config.kubelet;
+  const agent = new PauseAgent(
+    cgroups,
+    kubelet ? { checkpoint: (t) => checkpointRecord(kubelet, t) } : undefined,
+  );
+  const watcher = new PodPauseWatcher({
+    client,
+    nodeName: config.nodeName,
+    agent,
+    cgroups,
+    log,
+    onAction: options.onAction,
+  });
+  await watcher.start();
+  const health: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz' || path === '/readyz') res.writeHead(200).end('ok\n');
+    else if (path === '/frozen')
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(Object.fromEntries(watcher.frozen())));
+    else res.writeHead(404).end();
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    health.once('error', (err) =>
+      reject(
+        new ControllerError(
+          'SM_ERR_CONTROLLER_LISTEN',
+          `cannot listen on ${config.healthHost}:${config.healthPort}`,
+          { cause: err },
+        ),
+      ),
+    );
+    health.listen(config.healthPort, config.healthHost, () =>
+      resolve((health.address() as { port: number }).port),
+    );
+  });
+  log('info', 'node agent started', {
+    node: config.nodeName,
+    cgroupRoot: root,
+    checkpoint: kubelet ? `${kubelet.host}:${kubelet.port ?? 10250}` : 'off',
+  });
+  return {
+    watcher,
+    agent,
+    cgroups,
+    healthUrl: `http://${config.healthHost === '0.0.0.0' ? '127.0.0.1' : config.healthHost}:${port}`,
+    async close() {
+      await watcher.stop();
+      await new Promise<void>((resolve) => {
+        health.close(() => resolve());
+        health.closeAllConnections();
+      });
+    },
+  };
+}
+
+const env = (name: string, fallback?: string) => process.env[`SEMAMESH_${name}`] ?? fallback;
+
+const readOptional = async (path: string | undefined) => {
+  if (!path) return undefined;
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw configError(`cannot read ${path}: ${errorText(err)}`, err);
+  }
+};
+
+export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfig> {
+  const o = new Command('semamesh-node-agent')
+    .description('SemaMesh node agent: freezes and checkpoints paused agent pods on this node.')
+    .option(
+      '--kubeconfig <path>',
+      'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
+      env('KUBECONFIG'),
+    )
+    .option('--context <name>', 'kubeconfig context')
+    .option('--node-name <name>', 'this node', process.env.NODE_NAME ?? env('NODE_NAME', hostname()))
+    .option(
+      '--cgroup-root <path>',
+      'cgroup hierarchy holding kubepods (default: the cgroup2 mount)',
+      env('CGROUP_ROOT'),
+    )
+    .option(
+      '--kubelet-host <host>',
+      'kubelet address for the checkpoint API (empty: no checkpoint)',
+      process.env.NODE_IP ?? env('KUBELET_HOST'),
+    )
+    .option('--kubelet-port <port>', 'kubelet port', env('KUBELET_PORT', '10250'))
+    .option('--kubelet-ca <file>', 'CA of the kubelet serving certificate', env('KUBELET_CA'))
+    .option('--kubelet-cert <file>', 'client certificate for the kubelet', env('KUBELET_CERT'))
+    .option('--kubelet-key <file>', 'client key for the kubelet', env('KUBELET_KEY'))
+    .option(
+      '--kubelet-token-file <file>',
+      'bearer token for the kubelet',
+      env('KUBELET_TOKEN_FILE', '/var/run/secrets/kubernetes.io/serviceaccount/token'),
+    )
+    .option('--kubelet-server-name <name>', 'TLS server name of the kubelet', env('KUBELET_SERVER_NAME'))
+    .option('--health-host <host>', 'health address', env('HEALTH_HOST', '0.0.0.0'))
+    .option('--health-port <port>', 'health port (/healthz, /frozen)', env('HEALTH_PORT', '8081'))
+    .exitOverride()
+    .parse(argv, { from: 'user' })
+    .opts();
+  const int = (v: string, what: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw configError(`--${what} must be a port number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  let kubelet: KubeletClientOptions | undefined;
+  if (o.kubeletHost) {
+    const token = await readFile(o.kubeletTokenFile, 'utf8').then(
+      (t) => t.trim(),
+      () => undefined,
+    );
+    kubelet = {
+      host: o.kubeletHost,
+      port: int(o.kubeletPort, 'kubelet-port'),
+      ca: await readOptional(o.kubeletCa),
+      cert: await readOptional(o.kubeletCert),
+      key: await readOptional(o.kubeletKey),
+      token,
+      servername: o.kubeletServerName,
+    };
+  }
+  return {
+    kubeconfig: o.kubeconfig,
+    context: o.context,
+    nodeName: o.nodeName,
+    cgroupRoot: o.cgroupRoot,
+    kubelet,
+    healthHost: o.healthHost,
+    healthPort: int(o.healthPort, 'health-port'),
+  };
+}
+
+/** The process entry (also for `semamesh node-agent <flags>`): runs until SIGTERM/SIGINT. */
+export async function runNodeAgent(argv: string[]): Promise<void> {
+  let running: RunningNodeAgent;
+  try {
+    running = await startNodeAgent(await parseNodeAgentArgs(argv));
+  } catch (err) {
+    const e = err as { code?: string };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return;
+    jsonLog('warn', errorText(err), { code: e.code });
+    process.exitCode = 1;
+    return;
+  }
+  const shutdown = () => {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  void runNodeAgent(process.argv.slice(2));

@@ -1,0 +1,172 @@
+// The node agent's pod watcher: pods on this node annotated `semamesh.io/action: PAUSE` are frozen
+// and checkpointed through controller/pause and the evidence is recorded on their SemaIncident;
+// a cleared annotation thaws them; a deleted paused pod is killed without ever running again.
+import { errorText } from '../errors.js';
+import { CORE_KINDS, type K8sClient, type KindWatch, type KubeObject, watchSelected } from '../k8s/index.js';
+import type { CgroupOps, PauseAgent, PauseEvidence, QosClass } from '../pause/index.js';
+import {
+  ACTION_ANNOTATION,
+  INCIDENT_ANNOTATION,
+  type IncidentObject,
+  incidentRef,
+  phaseOf,
+} from './incident-actions.js';
+
+export interface PodPauseWatcherOptions {
+  client: K8sClient;
+  nodeName: string;
+  agent: PauseAgent;
+  /** Used to re-freeze a pod whose incident is already Paused (the node agent restarted). */
+  cgroups: CgroupOps;
+  log?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+  /** Every pause/thaw/kill outcome, for tests and metrics. */
+  onAction?: (action: 'paused' | 'thawed' | 'killed' | 'failed', pod: string, detail?: PauseEvidence) => void;
+}
+
+interface PodState {
+  namespace: string;
+  name: string;
+  incident?: string;
+  frozen: string[];
+}
+
+interface PodSpecView {
+  spec?: { containers?: { name: string }[] };
+  status?: { qosClass?: QosClass; containerStatuses?: { containerID?: string }[] };
+}
+
+export class PodPauseWatcher {
+  private watch: KindWatch | undefined;
+  private readonly paused = new Map<string, PodState>();
+  /** One operation at a time per pod: events for a pod queue behind its running pause. */
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(private readonly o: PodPauseWatcherOptions) {}
+
+  async start(): Promise<void> {
+    this.watch = await watchSelected(this.o.client, CORE_KINDS.Pod, {
+      fieldSelector: `spec.nodeName=${this.o.nodeName}`,
+      onAdd: (p) => this.observe(p),
+      onUpdate: (p) => this.observe(p),
+      onDelete: (p) => this.gone(p),
+      onError: (err) => this.o.log?.('warn', 'pod watch failed', { err: err.message }),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.watch?.stop();
+    await Promise.all([...this.chains.values()]);
+  }
+
+  /** Pods this agent holds frozen (uid → cgroup paths). */
+  frozen(): Map<string, string[]> {
+    return new Map([...this.paused].map(([uid, s]) => [uid, s.frozen]));
+  }
+
+  /** Resolves when every queued pod operation has finished. */
+  async settled(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+  }
+
+  private enqueue(uid: string, op: () => Promise<void>): void {
+    const prev = this.chains.get(uid) ?? Promise.resolve();
+    const next = prev
+      .then(op)
+      .catch((err) => this.o.log?.('warn', 'pod pause operation failed', { uid, err: errorText(err) }))
+      .finally(() => {
+        if (this.chains.get(uid) === next) this.chains.delete(uid);
+      });
+    this.chains.set(uid, next);
+  }
+
+  private observe(pod: KubeObject): void {
+    const uid = pod.metadata.uid ?? '';
+    if (!uid) return;
+    const wantPaused = pod.metadata.annotations?.[ACTION_ANNOTATION] === 'PAUSE';
+    this.enqueue(uid, async () => {
+      const held = this.paused.get(uid);
+      if (wantPaused && !held) await this.pause(uid, pod);
+      else if (!wantPaused && held) await this.thaw(uid, held);
+    });
+  }
+
+  private gone(pod: KubeObject): void {
+    const uid = pod.metadata.uid ?? '';
+    this.enqueue(uid, async () => {
+      const held = this.paused.get(uid);
+      if (!held) return;
+      // Kill while frozen, then thaw: the agent never runs another instruction.
+      await this.o.agent.terminate(held.frozen);
+      this.paused.delete(uid);
+      this.o.onAction?.('killed', `${held.namespace}/${held.name}`);
+      this.o.log?.('info', 'paused pod deleted: processes killed', { pod: `${held.namespace}/${held.name}` });
+    });
+  }
+
+  private async incident(namespace: string, name: string | undefined): Promise<IncidentObject | undefined> {
+    if (!name) return undefined;
+    return this.o.client.find<IncidentObject>(incidentRef(namespace, name));
+  }
+
+  private async pause(uid: string, pod: KubeObject): Promise<void> {
+    const namespace = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name;
+    const incidentName = pod.metadata.annotations?.[INCIDENT_ANNOTATION];
+    const view = pod as KubeObject & PodSpecView;
+    const incident = await this.incident(namespace, incidentName);
+    const phase = incident ? phaseOf(incident) : 'Pending';
+    // A stale annotation on a decided incident: the incident reconciler clears it; do not freeze.
+    if (phase === 'Approved' || phase === 'Terminated') return;
+    const qosClass = view.status?.qosClass;
+    const containerIds = view.status?.containerStatuses
+      ?.map((c) => c.containerID ?? '')
+      .filter((id) => id !== '');
+    const ids = containerIds && containerIds.length > 0 ? containerIds : undefined;
+    if (phase === 'Paused') {
+      // Restarted node agent: the evidence exists; freeze again and take the pod back.
+      const cgroups = await this.o.cgroups.locate(uid, { qosClass, containerIds: ids });
+      for (const c of cgroups)
+        if (!(await this.o.cgroups.isFrozen(c.path))) await this.o.cgroups.freeze(c.path);
+      this.paused.set(uid, { namespace, name, incident: incidentName, frozen: cgroups.map((c) => c.path) });
+      return;
+    }
+    const evidence = await this.o.agent.pausePod({
+      incidentId: incidentName ?? `pod-${uid}`,
+      podUid: uid,
+      namespace,
+      pod: name,
+      containers: (view.spec?.containers ?? []).map((c) => c.name),
+      qosClass,
+      containerIds: ids,
+    });
+    this.paused.set(uid, { namespace, name, incident: incidentName, frozen: evidence.frozen });
+    this.o.onAction?.(evidence.phase === 'Paused' ? 'paused' : 'failed', `${namespace}/${name}`, evidence);
+    this.o.log?.(evidence.phase === 'Paused' ? 'info' : 'warn', `pod ${evidence.phase.toLowerCase()}`, {
+      pod: `${namespace}/${name}`,
+      incident: incidentName,
+      frozen: evidence.frozen.length,
+      checkpoint: evidence.checkpoint,
+      error: evidence.error,
+    });
+    if (!incidentName) return;
+    // A human may have decided while the checkpoint ran: then the decision wins over the record.
+    const now = await this.incident(namespace, incidentName);
+    if (!now) return;
+    const decided = phaseOf(now);
+    if (decided === 'Approved' || decided === 'Terminated') return;
+    const checkpoint = evidence.error
+      ? { ...evidence.checkpoint, error: (evidence.checkpoint.error ?? evidence.error).slice(0, 4096) }
+      : evidence.checkpoint;
+    await this.o.client.patchStatus(incidentRef(namespace, incidentName), {
+      phase: evidence.phase,
+      checkpoint,
+    });
+  }
+
+  private async thaw(uid: string, held: PodState): Promise<void> {
+    await this.o.agent.approve(held.frozen);
+    this.paused.delete(uid);
+    this.o.onAction?.('thawed', `${held.namespace}/${held.name}`);
+    this.o.log?.('info', 'pod thawed', { pod: `${held.namespace}/${held.name}`, incident: held.incident });
+  }
+}
