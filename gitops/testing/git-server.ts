@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { servingCert } from '../../test/kube-api-server/tls.js';
 
 const run = promisify(execFile);
 const HTTP_BACKEND = '/usr/lib/git-core/git-http-backend';
@@ -144,37 +145,6 @@ function serveCgi(
   });
 }
 
-/** A throwaway certificate for 127.0.0.1 from the openssl CLI. */
-async function selfSignedCert(): Promise<{ cert: string; key: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'semamesh-git-cert-'));
-  try {
-    const keyPath = join(dir, 'tls.key');
-    const certPath = join(dir, 'tls.crt');
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=semamesh-git-test',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-    ]);
-    return { cert: await readFile(certPath, 'utf8'), key: await readFile(keyPath, 'utf8') };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
   const ownRoot = options.root === undefined;
   const root = options.root ?? (await mkdtemp(join(tmpdir(), 'semamesh-git-')));
@@ -182,7 +152,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   let up = true;
   let delayMs = 0;
   const requests: GitServer['requests'] = [];
-  const cert = options.tls ? await selfSignedCert() : undefined;
+  const cert = options.tls ? await servingCert() : undefined;
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     const record = (status: number) =>
