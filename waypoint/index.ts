@@ -1,10 +1,38 @@
 // Public entry of the waypoint: the server factory, the policy seam and the filter contract.
 export * from './errors.js';
-export type { QuotaBackend } from './filters/quota/index.js';
+export { type CacheOptions, type CacheResult, LruCache } from './filters/cache/index.js';
+export { type LocalIdentityOptions, localIdentity } from './filters/identity/local.js';
+export { findPeerProcess, type PeerProcess } from './filters/identity/peer-process.js';
+export {
+  type BudgetEngineLike,
+  type BudgetReservation,
+  type BudgetReserveRequest,
+  budgetBackend,
+} from './filters/quota/budget-adapter.js';
+export type {
+  QuotaBackend,
+  QuotaOutcome,
+  QuotaReservation,
+  QuotaUsage,
+} from './filters/quota/index.js';
 export type { Filter, RequestContext, StreamItem } from './filters/types.js';
+export {
+  type BundleInfo,
+  BundleLoader,
+  type BundleSink,
+  type BundleSource,
+  fileBundleSource,
+} from './policy/bundle-source.js';
 export * from './policy/decision.js';
 export { PolicyHolder } from './policy/holder.js';
 export type { PauseReport, PauseReporter } from './policy/pause-reporter.js';
 export { loadWasmEngine, type WasmEngine, wasmDecisionEngine } from './policy/wasm-engine.js';
 export type { Destination, OriginalDestination, RouteConfig } from './routing.js';
 export { createWaypoint, type Waypoint, type WaypointOptions } from './server.js';
+export * from './tls/index.js';
+export {
+  type DestinationLookup,
+  type InterceptedConnection,
+  TransparentMode,
+  type TransparentOptions,
+} from './transparent.js';

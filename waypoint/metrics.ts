@@ -1,9 +1,13 @@
 // Prometheus metrics of one waypoint instance (its own registry, so several can share a process).
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WaypointMetricsSink } from './filters/types.js';
 
 export interface WaypointMetrics extends WaypointMetricsSink {
   readonly registry: Registry;
+  /** A response-cache lookup: hit, miss, or bypass (no-cache, stream, tools). */
+  cache(result: 'hit' | 'miss' | 'bypass'): void;
+  /** A policy bundle delivered by the bundle source: loaded, or rejected (the old one stays). */
+  bundle(result: 'loaded' | 'rejected', revision?: string): void;
 }
 
 export function createMetrics(): WaypointMetrics {
@@ -46,8 +50,30 @@ export function createMetrics(): WaypointMetrics {
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [registry],
   });
+  const cache = new Counter({
+    name: 'semamesh_waypoint_cache_requests_total',
+    help: 'Response cache lookups, by result (hit, miss, bypass)',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const bundles = new Counter({
+    name: 'semamesh_waypoint_bundle_updates_total',
+    help: 'Policy bundles delivered to the waypoint, by result (loaded, rejected: the old one stays)',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const bundleLoaded = new Gauge({
+    name: 'semamesh_waypoint_bundle_loaded_timestamp_seconds',
+    help: 'When the policy bundle in force was loaded',
+    registers: [registry],
+  });
   return {
     registry,
+    cache: (result) => cache.inc({ result }),
+    bundle(result) {
+      bundles.inc({ result });
+      if (result === 'loaded') bundleLoaded.set(Date.now() / 1000);
+    },
     request: (provider, api, status) => requests.inc({ provider, api, status: String(status) }),
     decision(action, phase, seconds) {
       decisions.inc({ action, phase });

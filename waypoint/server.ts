@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { defaultCanonicalizer } from '../engine/index.js';
 import { bodyInvalid, bodyTooLarge, contentType, internalError, type WaypointError } from './errors.js';
+import type { CacheOptions } from './filters/cache/index.js';
 import { defaultChain } from './filters/chain.js';
 import type { Identify } from './filters/identity/index.js';
 import type { QuotaBackend } from './filters/quota/index.js';
@@ -15,6 +16,7 @@ import type { RedactOptions } from './filters/redact/index.js';
 import type { Canonicalizer, Filter, RequestContext } from './filters/types.js';
 import { createMetrics, type WaypointMetrics } from './metrics.js';
 import { Pipeline, sendError } from './pipeline.js';
+import { BundleLoader, type BundleSource } from './policy/bundle-source.js';
 import type { DecisionEngine } from './policy/decision.js';
 import { PolicyHolder } from './policy/holder.js';
 import { loggingPauseReporter, type PauseReporter } from './policy/pause-reporter.js';
@@ -59,6 +61,10 @@ export interface WaypointOptions {
   identify?: Identify;
   pauseReporter?: PauseReporter;
   quota?: QuotaBackend;
+  /** The exact response cache for non-streaming requests (off when absent). */
+  cache?: CacheOptions;
+  /** Delivers policy bundles (controller poller, watched file); each good one is swapped in. */
+  bundleSource?: BundleSource;
   redact?: RedactOptions;
   canonicalizer?: Canonicalizer;
   /** Adjusts the default chain (add, remove, reorder filters). */
@@ -70,6 +76,8 @@ export interface Waypoint {
   admin: FastifyInstance;
   holder: PolicyHolder;
   metrics: WaypointMetrics;
+  /** Loads bundles from `bundleSource` (or anything calling `deliver`) into the holder. */
+  bundles: BundleLoader;
   listen(): Promise<{ url: string; adminUrl: string }>;
   close(): Promise<void>;
 }
@@ -130,6 +138,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     auditPrompts: options.auditPrompts,
     identify: options.identify,
     quota: options.quota,
+    cache: options.cache ? { ...options.cache, metrics } : undefined,
     redact: options.redact,
     maxJsonDepth: options.maxJsonDepth,
   });
@@ -238,19 +247,30 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     return { ready: true, revision: holder.revision };
   });
 
+  const bundles = new BundleLoader(holder, { metrics, log });
+  let sourceStarted = false;
+
   return {
     app,
     admin,
     holder,
     metrics,
+    bundles,
     async listen() {
       await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
       await admin.listen({ host: options.adminHost ?? '127.0.0.1', port: options.adminPort ?? 0 });
+      if (options.bundleSource && !sourceStarted) {
+        sourceStarted = true;
+        // Listening before the first bundle is on purpose: /readyz says 503 and requests are refused
+        // (fail closed) until one loads.
+        await options.bundleSource.start(bundles);
+      }
       const a = app.server.address() as AddressInfo;
       const b = admin.server.address() as AddressInfo;
       return { url: `http://${a.address}:${a.port}`, adminUrl: `http://${b.address}:${b.port}` };
     },
     async close() {
+      if (sourceStarted) await Promise.resolve(options.bundleSource?.stop()).catch(() => undefined);
       await Promise.allSettled([app.close(), admin.close()]);
       await upstream.close();
       auditLog.flush?.();

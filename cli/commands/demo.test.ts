@@ -60,3 +60,43 @@ test('semamesh up refuses to start on a broken policy and names the file', async
     /bad\.yaml:9:\d+/,
   );
 });
+
+test('semamesh up enforces the SemaQuotas it finds next to the policies', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync('/tmp/semamesh-up-quota-');
+  writeFileSync(
+    `${dir}/quota.yaml`,
+    'apiVersion: semamesh.io/v1alpha1\nkind: SemaQuota\nmetadata: {name: tiny, namespace: default}\nspec:\n  limits:\n    - window: hour\n      requests: 2\n',
+  );
+  const local = await startLocalMode(
+    {
+      policies: [dir],
+      mock: true,
+      host: '127.0.0.1',
+      port: 0,
+      adminPort: 0,
+      syncInterval: 60,
+      auditStream: new (await import('node:stream')).PassThrough(),
+    },
+    () => undefined,
+  );
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${local.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+        body: JSON.stringify({
+          model: 'gpt-4o',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: `hello ${i}` }],
+        }),
+      });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    assert.deepEqual(statuses, [200, 200, 429]);
+  } finally {
+    await local.close();
+  }
+});

@@ -5,10 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
+import type { SemaQuota } from '../../engine/api/index.js';
 import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
-import { createWaypoint, type DecisionEngine, loadWasmEngine, type Waypoint } from '../../waypoint/index.js';
+import {
+  budgetBackend,
+  createWaypoint,
+  type DecisionEngine,
+  loadWasmEngine,
+  type Waypoint,
+} from '../../waypoint/index.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import { syncUpSource, watchUpSource } from './up-source.js';
+import { openBudgetEngine } from './waypoint.js';
 
 export interface UpOptions {
   policies?: string[];
@@ -54,6 +62,7 @@ function parsePort(value: string): number {
 /** Starts local mode; the caller prints the banner and waits for a signal. */
 export async function startLocalMode(opts: UpOptions, log: (line: string) => void): Promise<LocalMode> {
   let engine: DecisionEngine;
+  let quotas: SemaQuota[] = [];
   let policySource: string;
   let stopWatch: (() => void) | undefined;
   const outDir = mkdtempSync(join(tmpdir(), 'semamesh-up-'));
@@ -66,10 +75,13 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
     policySource = `${opts.source} (${first.revision})`;
   } else {
     const paths = opts.policies?.length ? opts.policies : [samplePolicyPath()];
-    engine = (await loadLocalPolicy(paths)).engine;
+    ({ engine, quotas } = await loadLocalPolicy(paths));
     policySource = paths.join(', ');
   }
 
+  // Budgets live in SQLite next to the synced policies, for as long as this local mode runs.
+  const budget =
+    quotas.length > 0 ? openBudgetEngine({ quotaDb: join(outDir, 'quota.db') }, quotas) : undefined;
   const mock = opts.mock ? await createMockLlm({ port: 0 }) : undefined;
   const upstream = new Map<string, string>();
   if (mock) for (const p of ['openai', 'anthropic']) upstream.set(p, mock.url);
@@ -90,6 +102,7 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
         : []),
     ],
     engine,
+    quota: budget ? budgetBackend(budget) : undefined,
     failOpen: opts.failOpen,
     auditStream: opts.auditStream,
   });
@@ -118,6 +131,7 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
     async close() {
       stopWatch?.();
       await waypoint.close();
+      await budget?.close();
       await mock?.close();
     },
   };

@@ -1,0 +1,192 @@
+// Live bundle updates under load: 8 workers send requests continuously through the waypoint while
+// 100 signed bundles (two real compiled policies, alternating) arrive from the real bundle server
+// through the poller as `semamesh waypoint --bundle-url` composes it; no request may fail, bad
+// bundles are rejected with the old policy kept, and the last bundle is the policy in force.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fetch } from 'undici';
+import { pollerBundleSource } from '../cli/commands/waypoint.js';
+import { type SigningKey, signBundle } from '../controller/bundle-server/signing.js';
+import { sampleBundle, startBundleServer } from '../controller/bundle-server/testing.js';
+import type { SemaPolicy } from '../engine/api/index.js';
+import { compileResources } from '../engine/index.js';
+import { startStack } from './testing/harness.js';
+
+const KEY: SigningKey = { algorithm: 'HS256', secret: 'hot-swap-secret' };
+const SWAPS = 100;
+const WORKERS = 8;
+const MIN_REQUESTS = 2000;
+
+function policy(action: 'BLOCK' | 'ALLOW'): SemaPolicy {
+  return {
+    apiVersion: 'semamesh.io/v1alpha1',
+    kind: 'SemaPolicy',
+    metadata: { name: 'no-drops', namespace: 'default' },
+    spec: {
+      enforcement: 'enforce',
+      rules: [{ name: 'no-drops', intentMatches: ['drop database'], action, message: 'no dropping' }],
+    },
+  } as SemaPolicy;
+}
+
+function bundle(action: 'BLOCK' | 'ALLOW', revision: string): Uint8Array {
+  const compiled = compileResources({ policies: [policy(action)] }, { revision });
+  assert.ok(compiled.bundle, `the ${action} policy compiles`);
+  return signBundle(compiled.bundle, KEY);
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 10_000; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('100 bundle swaps under continuous load: no failed request, the last policy in force', async (t) => {
+  const block = bundle('BLOCK', 'block');
+  const allow = bundle('ALLOW', 'allow');
+  const srv = await startBundleServer();
+  srv.server.publish('wp', block, 'block');
+  const stack = await startStack({
+    bundleSource: pollerBundleSource({
+      url: `${srv.origin}/bundles/wp`,
+      key: KEY,
+      waitSeconds: 30,
+      backoffBaseMs: 5,
+    }),
+  });
+  const { wp } = stack;
+  try {
+    await until(() => wp.holder.revision === 'block', 'the first bundle');
+    assert.equal((await fetch(`${stack.adminUrl}/readyz`)).status, 200);
+
+    let stop = false;
+    const tally = { ok: 0, blocked: 0, failed: [] as string[] };
+    const worker = async (w: number) => {
+      for (let i = 0; !stop; i++) {
+        const drop = (i + w) % 2 === 0;
+        const res = await fetch(`${stack.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: drop ? 'please drop the database now' : `hello ${w}/${i}` }],
+          }),
+        });
+        const body = (await res.json()) as { choices?: unknown[]; error?: { message?: string } };
+        const code = res.headers.get('x-semamesh-error');
+        if (res.status === 200 && Array.isArray(body.choices)) tally.ok++;
+        else if (drop && res.status === 403 && code === 'SM_ERR_WAYPOINT_POLICY_BLOCK' && body.error?.message)
+          tally.blocked++;
+        else tally.failed.push(`${res.status} ${code} drop=${drop} ${JSON.stringify(body).slice(0, 200)}`);
+      }
+    };
+    const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
+
+    const loadsBefore = wp.bundles.loads;
+    for (let n = 1; n <= SWAPS; n++) {
+      // Odd swaps allow, even ones block; the 100th leaves the blocking policy in force.
+      const name = n % 2 === 1 ? 'allow' : 'block';
+      srv.server.publish('wp', name === 'allow' ? allow : block, name);
+      await until(() => wp.bundles.loads === loadsBefore + n && wp.holder.revision === name, `swap ${n}`);
+      // Spread the swaps over the load so requests are in flight across them.
+      await until(() => tally.ok + tally.blocked >= (MIN_REQUESTS * n) / SWAPS, `traffic after swap ${n}`);
+    }
+    stop = true;
+    await Promise.all(workers);
+
+    t.diagnostic(`${tally.ok} allowed + ${tally.blocked} blocked requests over ${SWAPS} swaps`);
+    assert.deepEqual(tally.failed.slice(0, 5), [], `${tally.failed.length} failed requests`);
+    assert.ok(tally.ok + tally.blocked >= MIN_REQUESTS);
+    assert.ok(tally.blocked > 0, 'the blocking policy was in force for part of the run');
+    assert.equal(wp.holder.revision, 'block');
+    const after = await fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'drop the database' }],
+      }),
+    });
+    assert.equal(after.status, 403);
+    await after.body?.cancel();
+  } finally {
+    await stack.close();
+    await srv.close();
+  }
+});
+
+test('bad bundles are rejected and counted; the policy in force stays', async () => {
+  const block = bundle('BLOCK', 'block');
+  const srv = await startBundleServer();
+  srv.server.publish('wp', block, 'block');
+  const stack = await startStack({
+    bundleSource: pollerBundleSource({
+      url: `${srv.origin}/bundles/wp`,
+      key: KEY,
+      waitSeconds: 30,
+      backoffBaseMs: 5,
+    }),
+  });
+  const { wp } = stack;
+  try {
+    await until(() => wp.holder.revision === 'block', 'the first bundle');
+    const bad: Array<[string, Uint8Array]> = [
+      ['corrupt', new TextEncoder().encode('this is not a gzip tarball')],
+      ['wrong-signature', signBundle(bundle('ALLOW', 'forged'), { algorithm: 'HS256', secret: 'other' })],
+      // Signed correctly, but its policy.wasm is a bare header: loading it fails.
+      ['unloadable', signBundle(sampleBundle('broken'), KEY)],
+    ];
+    for (const [i, [name, bytes]] of bad.entries()) {
+      srv.server.publish('wp', bytes, name);
+      await until(() => wp.bundles.rejections >= i + 1, `rejection of the ${name} bundle`);
+      assert.equal(wp.holder.revision, 'block', `the ${name} bundle left the old policy in force`);
+    }
+    const metrics = await (await fetch(`${stack.adminUrl}/metrics`)).text();
+    assert.match(metrics, /semamesh_waypoint_bundle_updates_total\{result="rejected"\} [3-9]/);
+    assert.match(metrics, /semamesh_waypoint_bundle_updates_total\{result="loaded"\} 1/);
+    const res = await fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'drop the database' }],
+      }),
+    });
+    assert.equal(res.status, 403);
+    await res.body?.cancel();
+  } finally {
+    await stack.close();
+    await srv.close();
+  }
+});
+
+test('until the first bundle loads, /readyz is 503 and requests are refused with NO_POLICY', async () => {
+  const srv = await startBundleServer();
+  const stack = await startStack({
+    bundleSource: pollerBundleSource({
+      url: `${srv.origin}/bundles/later`,
+      key: KEY,
+      waitSeconds: 30,
+      backoffBaseMs: 5,
+    }),
+  });
+  try {
+    assert.equal((await fetch(`${stack.adminUrl}/readyz`)).status, 503);
+    const res = await fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('x-semamesh-error'), 'SM_ERR_WAYPOINT_NO_POLICY');
+    await res.body?.cancel();
+    srv.server.publish('later', bundle('BLOCK', 'late'), 'late');
+    await until(() => stack.wp.holder.revision === 'late', 'the late bundle');
+    assert.equal((await fetch(`${stack.adminUrl}/readyz`)).status, 200);
+  } finally {
+    await stack.close();
+    await srv.close();
+  }
+});
