@@ -7,6 +7,7 @@ import { registerController } from './commands/controller.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
+import { registerExec } from './commands/exec.js';
 import { registerIncidents } from './commands/incidents.js';
 import { registerMockLlm } from './commands/mock-llm.js';
 import { registerNodeAgent } from './commands/node-agent.js';
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerQuota(program);
   registerIncidents(program);
   registerWaypoint(program);
+  registerExec(program);
   registerUp(program);
   registerDemo(program);
   registerController(program);

@@ -32,6 +32,7 @@ export {
   listIncidents as listLocalIncidents,
   nodeCgroups,
   PauseAgent,
+  pauseLocalIncident,
   terminateIncident as terminateLocalIncident,
 } from './pause/index.js';
 export * from './reconcilers/index.js';

@@ -1,5 +1,6 @@
 // The upstream side: one undici Agent (a keep-alive pool per origin, TLS origination for https)
 // and the mapping of its failures to coded 502/504 errors.
+import { rootCertificates } from 'node:tls';
 import { Agent } from 'undici';
 import { upstreamFailed, upstreamTimeout, type WaypointError } from '../errors.js';
 import type { UpstreamResponse } from '../filters/types.js';
@@ -15,6 +16,8 @@ export interface UpstreamOptions {
   bodyTimeoutMs?: number;
   /** Verify upstream TLS certificates (default true). */
   rejectUnauthorized?: boolean;
+  /** Extra CA certificates (PEM) trusted upstream besides the system ones, e.g. a test CA. */
+  extraCa?: string[];
 }
 
 export interface UpstreamRequest {
@@ -40,6 +43,8 @@ export function createUpstream(options: UpstreamOptions = {}): UpstreamClient {
     connect: {
       timeout: options.connectTimeoutMs ?? 10_000,
       rejectUnauthorized: options.rejectUnauthorized ?? true,
+      // Setting `ca` replaces Node's roots, so they are repeated: an extra CA adds trust, never narrows it.
+      ...(options.extraCa?.length ? { ca: [...rootCertificates, ...options.extraCa] } : {}),
     },
   });
   return {
