@@ -1,12 +1,16 @@
 // The node agent process (a DaemonSet pod per node): watches this node's pods for the PAUSE
-// annotation and freezes, checkpoints, thaws or kills them through controller/pause;
+// annotation and freezes, checkpoints, thaws or kills them through controller/pause, and (with
+// --waypoint-ip) attaches the eBPF redirect to agent pods through controller/interception;
 // `npx tsx controller/node-agent.ts --help` for its flags (each also a SEMAMESH_* variable).
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
+import { type HostTarget, Interceptor } from '../bpf/src/index.js';
 import { ControllerError, configError, errorText } from './errors.js';
+import { type InterceptorLike, PodInterception, parseHosts, parseLabelSelector } from './interception.js';
 import { K8sClient } from './k8s/index.js';
 import {
   type CgroupOps,
@@ -28,14 +32,29 @@ export interface NodeAgentConfig {
   kubelet?: KubeletClientOptions;
   healthHost: string;
   healthPort: number;
+  /** The eBPF redirect of agent pods to this node's waypoint; off when absent. */
+  interception?: InterceptionConfig;
+}
+
+export interface InterceptionConfig {
+  /** This pod's UID (the waypoint's pod): never intercepted; its cgroup answers SO_ORIGINAL_DST. */
+  podUid?: string;
+  /** The waypoint's container name in this pod (getsockopt then sits on that container's cgroup). */
+  waypointContainer?: string;
+  waypoint: { ip: string; port: number; tlsPort?: number };
+  hosts: HostTarget[];
+  selector: string;
+  pinPath?: string;
 }
 
 export interface RunningNodeAgent {
   watcher: PodPauseWatcher;
   agent: PauseAgent;
   cgroups: CgroupOps;
+  interception?: PodInterception;
   healthUrl: string;
-  close(): Promise<void>;
+  /** `keepPinned`: leave pinned redirect links in place (process shutdown; fail-closed across restarts). */
+  close(options?: { keepPinned?: boolean }): Promise<void>;
 }
 
 type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
@@ -51,6 +70,9 @@ export async function startNodeAgent(
     client?: K8sClient;
     log?: Log;
     onAction?: ConstructorParameters<typeof PodPauseWatcher>[0]['onAction'];
+    /** Creates the Interceptor (default bpf's); tests inject a fake. */
+    interceptor?: () => InterceptorLike;
+    removeStalePins?: (dir: string) => boolean;
   } = {},
 ): Promise<RunningNodeAgent> {
   const log = options.log ?? jsonLog;
@@ -80,6 +102,31 @@ export async function startNodeAgent(
     onAction: options.onAction,
   });
   await watcher.start();
+  let interception: PodInterception | undefined;
+  if (config.interception) {
+    // BPF cgroup programs exist on cgroup v2 only: a v1 freezer root cannot carry the redirect.
+    const bpfRoot = config.cgroupRoot ?? (await findCgroupMounts()).v2;
+    if (!bpfRoot) {
+      await watcher.stop();
+      throw configError('interception (--waypoint-ip) needs a cgroup2 mount; none in /proc/mounts');
+    }
+    interception = new PodInterception({
+      client,
+      nodeName: config.nodeName,
+      cgroupRoot: bpfRoot,
+      ...config.interception,
+      interceptor: options.interceptor ?? (() => new Interceptor()),
+      removeStalePins: options.removeStalePins ?? ((dir) => Interceptor.removeStalePins(dir)),
+      log,
+    });
+    try {
+      await interception.start();
+    } catch (err) {
+      await watcher.stop();
+      await interception.stop().catch(() => {});
+      throw err;
+    }
+  }
   const health: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' || path === '/readyz') res.writeHead(200).end('ok\n');
@@ -87,6 +134,10 @@ export async function startNodeAgent(
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify(Object.fromEntries(watcher.frozen())));
+    else if (path === '/intercepted')
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(Object.fromEntries(interception?.attached() ?? [])));
     else res.writeHead(404).end();
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -107,14 +158,19 @@ export async function startNodeAgent(
     node: config.nodeName,
     cgroupRoot: root,
     checkpoint: kubelet ? `${kubelet.host}:${kubelet.port ?? 10250}` : 'off',
+    interception: config.interception
+      ? `${config.interception.selector} → ${config.interception.waypoint.ip}:${config.interception.waypoint.port}`
+      : 'off',
   });
   return {
     watcher,
     agent,
     cgroups,
+    interception,
     healthUrl: `http://${config.healthHost === '0.0.0.0' ? '127.0.0.1' : config.healthHost}:${port}`,
-    async close() {
+    async close(closeOptions = {}) {
       await watcher.stop();
+      await interception?.stop(closeOptions);
       await new Promise<void>((resolve) => {
         health.close(() => resolve());
         health.closeAllConnections();
@@ -136,7 +192,9 @@ const readOptional = async (path: string | undefined) => {
 
 export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfig> {
   const o = new Command('semamesh-node-agent')
-    .description('SemaMesh node agent: freezes and checkpoints paused agent pods on this node.')
+    .description(
+      'SemaMesh node agent: redirects agent pods to the waypoint (eBPF), freezes and checkpoints paused ones.',
+    )
     .option(
       '--kubeconfig <path>',
       'kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
@@ -165,7 +223,47 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
     )
     .option('--kubelet-server-name <name>', 'TLS server name of the kubelet', env('KUBELET_SERVER_NAME'))
     .option('--health-host <host>', 'health address', env('HEALTH_HOST', '0.0.0.0'))
-    .option('--health-port <port>', 'health port (/healthz, /frozen)', env('HEALTH_PORT', '8081'))
+    .option(
+      '--health-port <port>',
+      'health port (/healthz, /frozen, /intercepted)',
+      env('HEALTH_PORT', '8081'),
+    )
+    .option(
+      '--waypoint-ip <ip>',
+      "this node's waypoint address; turns on the eBPF redirect of agent pods (default: off)",
+      env('WAYPOINT_IP'),
+    )
+    .option('--waypoint-port <port>', 'waypoint port for plain-HTTP targets', env('WAYPOINT_PORT', '15001'))
+    .option(
+      '--waypoint-tls-port <port>',
+      'waypoint TLS port for :443 targets (default: --waypoint-port)',
+      env('WAYPOINT_TLS_PORT'),
+    )
+    .option(
+      '--waypoint-container <name>',
+      "the waypoint's container in this pod (default: the whole pod cgroup serves the waypoint)",
+      env('WAYPOINT_CONTAINER'),
+    )
+    .option(
+      '--pod-uid <uid>',
+      "this pod's UID (downward API metadata.uid): never intercepted",
+      process.env.POD_UID ?? env('POD_UID'),
+    )
+    .option(
+      '--hosts <list>',
+      'endpoints to redirect, host:port comma-separated',
+      env('HOSTS', 'api.openai.com:443,api.anthropic.com:443'),
+    )
+    .option(
+      '--agent-selector <selector>',
+      'label selector of the agent pods to intercept',
+      env('AGENT_SELECTOR', 'semamesh.io/agent=true'),
+    )
+    .option(
+      '--bpf-pin-path <dir>',
+      'bpffs directory for pinned maps and links (empty: no pins)',
+      env('BPF_PIN_PATH'),
+    )
     .exitOverride()
     .parse(argv, { from: 'user' })
     .opts();
@@ -191,6 +289,21 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
       servername: o.kubeletServerName,
     };
   }
+  let interception: InterceptionConfig | undefined;
+  if (o.waypointIp) {
+    if (isIP(o.waypointIp) !== 4)
+      throw configError(`--waypoint-ip must be an IPv4 address, got ${JSON.stringify(o.waypointIp)}`);
+    const tlsPort = o.waypointTlsPort ? int(o.waypointTlsPort, 'waypoint-tls-port') : undefined;
+    parseLabelSelector(o.agentSelector);
+    interception = {
+      podUid: o.podUid || undefined,
+      waypointContainer: o.waypointContainer || undefined,
+      waypoint: { ip: o.waypointIp, port: int(o.waypointPort, 'waypoint-port'), tlsPort },
+      hosts: parseHosts(o.hosts, tlsPort),
+      selector: o.agentSelector,
+      pinPath: o.bpfPinPath || undefined,
+    };
+  }
   return {
     kubeconfig: o.kubeconfig,
     context: o.context,
@@ -199,6 +312,7 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
     kubelet,
     healthHost: o.healthHost,
     healthPort: int(o.healthPort, 'health-port'),
+    interception,
   };
 }
 
@@ -215,7 +329,8 @@ export async function runNodeAgent(argv: string[]): Promise<void> {
     return;
   }
   const shutdown = () => {
-    running.close().then(
+    // Pinned links outlive the process: agents stay redirected (fail-closed) across a restart.
+    running.close({ keepPinned: true }).then(
       () => process.exit(0),
       () => process.exit(1),
     );

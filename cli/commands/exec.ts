@@ -9,9 +9,7 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
-  statSync,
   type WriteStream,
   writeFileSync,
 } from 'node:fs';
@@ -34,7 +32,6 @@ import {
   type Target,
 } from '../../bpf/src/index.js';
 import { IncidentStore, nodeCgroups, PauseAgent, pauseLocalIncident } from '../../controller/index.js';
-import { compileResources } from '../../engine/index.js';
 import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
 import {
   createWaypoint,
@@ -51,7 +48,7 @@ import {
   type Waypoint,
 } from '../../waypoint/index.js';
 import { defaultIncidentStore } from './incidents.js';
-import { engineFromPolicies } from './waypoint.js';
+import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 
 type Provider = 'openai' | 'anthropic' | 'generic';
 const PROVIDER_HOSTS: Record<Provider, string | undefined> = {
@@ -119,27 +116,14 @@ function parseResolve(value: string, prev = new Map<string, string[]>()): Map<st
   return new Map(prev).set(m[1].toLowerCase(), m[2].split(','));
 }
 
-/** SemaPolicy files from `--policies` arguments; a directory contributes its *.yaml / *.yml. */
-function policyFiles(args: string[]): string[] {
-  return args.flatMap((p) =>
-    statSync(p).isDirectory()
-      ? readdirSync(p)
-          .filter((f) => /\.ya?ml$/.test(f))
-          .sort()
-          .map((f) => join(p, f))
-      : [p],
-  );
-}
-
+/** The policies to enforce: a bundle, the given SemaPolicy files/folders, or (like `up`) the sample policy. */
 async function loadEngine(opts: ExecCliOptions): Promise<{ engine: DecisionEngine; note?: string }> {
   if (opts.bundle) return { engine: await loadWasmEngine(readFileSync(opts.bundle)) };
-  if (opts.policies?.length) return { engine: await engineFromPolicies(policyFiles(opts.policies)) };
-  // No policy given: an empty set decides ALLOW for everything, audited; it is still a decision.
-  const compiled = compileResources({ policies: [] }, { revision: 'exec-empty' });
-  if (!compiled.bundle) throw new Error('cannot compile the empty policy set');
+  if (opts.policies?.length) return { engine: (await loadLocalPolicy(opts.policies)).engine };
+  const sample = samplePolicyPath();
   return {
-    engine: await loadWasmEngine(compiled.bundle),
-    note: 'no --policies/--bundle: requests are allowed and audited',
+    engine: (await loadLocalPolicy([sample])).engine,
+    note: `no --policies/--bundle: enforcing ${sample}`,
   };
 }
 
