@@ -2,7 +2,7 @@
 // small Node HTTP wrapper on 127.0.0.1, with optional basic/bearer auth, an outage switch, and a
 // helper that commits and (force-)pushes with the git CLI.
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
