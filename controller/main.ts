@@ -15,7 +15,7 @@ import { BundleServer, type SigningKey, signBundle } from './bundle-server/index
 import { ControllerError, errorText } from './errors.js';
 import { CORE_KINDS, EventRecorder, K8sClient, type SecretObject, secretValues } from './k8s/index.js';
 import { LeaderElector } from './leader/index.js';
-import { ControllerManager } from './reconcilers/index.js';
+import { ControllerManager, QuotaUsageReporter } from './reconcilers/index.js';
 
 export interface ControllerConfig {
   kubeconfig?: string;
@@ -47,6 +47,10 @@ export interface ControllerConfig {
   /** Port of the GitOps push webhook receiver; undefined: no receiver. */
   webhookPort?: number;
   webhookSecret?: string;
+  /** The waypoints' shared Redis budget store; set: SemaQuota.status.usage is reported from it. */
+  redisUrl?: string;
+  /** How often the leader reports quota usage (default 15 s; 0 turns the reporter off). */
+  quotaStatusIntervalMs?: number;
 }
 
 export interface RunningController {
@@ -59,6 +63,8 @@ export interface RunningController {
   metricsUrl: string;
   elector?: LeaderElector;
   registry: Registry;
+  /** Present when `redisUrl` is set. */
+  quotaUsage?: QuotaUsageReporter;
   close(): Promise<void>;
 }
 
@@ -247,6 +253,19 @@ export async function startController(
     gitops = undefined;
   };
   m = metrics(manager, () => manager.isLeader);
+  // Ticks on every replica but writes only while leading (it checks on each tick).
+  const quotaInterval = config.quotaStatusIntervalMs ?? 15_000;
+  const quotaUsage =
+    config.redisUrl && quotaInterval > 0
+      ? new QuotaUsageReporter({
+          client,
+          redis: { url: config.redisUrl },
+          quotas: () => manager.cached('SemaQuota'),
+          isLeader: () => manager.isLeader,
+          intervalMs: quotaInterval,
+          log,
+        })
+      : undefined;
   const health = healthServer(m.registry, () => ({
     ok: manager.isLeader ? bundles.get(config.bundleName) !== undefined : true,
     detail: { leader: manager.isLeader, bundle: bundles.get(config.bundleName)?.revision ?? null },
@@ -275,6 +294,7 @@ export async function startController(
     });
     elector.start();
   } else startLeading();
+  quotaUsage?.start();
   const host = config.bundleHost === '0.0.0.0' ? '127.0.0.1' : config.bundleHost;
   return {
     config,
@@ -285,7 +305,9 @@ export async function startController(
     metricsUrl: `http://${config.metricsHost === '0.0.0.0' ? '127.0.0.1' : config.metricsHost}:${metricsPort}`,
     elector,
     registry: m.registry,
+    quotaUsage,
     async close() {
+      await quotaUsage?.stop();
       await elector?.stop();
       await stopLeading();
       await manager.stop();
@@ -360,6 +382,16 @@ export function parseControllerArgs(argv: string[]): ControllerConfig {
     )
     .option('--webhook-port <port>', 'port of the GitOps push webhook (HMAC-verified)', env('WEBHOOK_PORT'))
     .option('--webhook-secret-file <file>', 'shared webhook secret', env('WEBHOOK_SECRET_FILE'))
+    .option(
+      '--redis-url <url>',
+      "the waypoints' shared budget store; reports SemaQuota.status.usage from it",
+      env('REDIS_URL'),
+    )
+    .option(
+      '--quota-status-interval <seconds>',
+      'how often the leader writes SemaQuota usage (0: never)',
+      env('QUOTA_STATUS_INTERVAL', '15'),
+    )
     .exitOverride()
     .parse(argv, { from: 'user' });
   const o = cmd.opts();
@@ -398,6 +430,8 @@ export function parseControllerArgs(argv: string[]): ControllerConfig {
     gitopsWorkDir: o.gitopsWorkDir,
     webhookPort: o.webhookPort === undefined ? undefined : int(o.webhookPort, 'webhook-port'),
     webhookSecret: o.webhookSecretFile ? readFileSync(o.webhookSecretFile, 'utf8').trim() : undefined,
+    redisUrl: o.redisUrl || undefined,
+    quotaStatusIntervalMs: int(o.quotaStatusInterval, 'quota-status-interval') * 1000,
   };
 }
 

@@ -389,6 +389,8 @@ export class QuotaBudgetEngine implements BudgetEngine {
           costUSD: w.used.costUSD,
           requests: w.used.requests,
           resetAt: w.resetAt,
+          type: w.type,
+          remaining: w.remaining,
         })),
         unknownModels: unknown.map((u) => ({ ...u, lastSeen: new Date(u.lastSeen).toISOString() })),
       });

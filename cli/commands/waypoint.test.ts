@@ -1,15 +1,21 @@
-// Tests for `semamesh waypoint`: policies compiled from SemaPolicy YAML are enforced end to end, and
-// the command's options parse.
+// Tests for `semamesh waypoint`: policies compiled from SemaPolicy YAML are enforced end to end, the
+// command's options parse, and cluster mode terminates redirected TLS with the given mesh CA.
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { TLSSocket } from 'node:tls';
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { resetAddonCache } from '../../bpf/src/addon.js';
 import { compileResources } from '../../engine/index.js';
 import { createMockLlm } from '../../test/mock-llm/index.js';
-import { registerWaypoint, runWaypoint } from './waypoint.js';
+import { MeshCa } from '../../waypoint/index.js';
+import { registerWaypoint, runWaypoint, type WaypointCliOptions } from './waypoint.js';
+import { clusterTransparent, destinationLookup } from './waypoint-transparent.js';
 
 const policyYaml = (action: string) =>
   `apiVersion: semamesh.io/v1alpha1\nkind: SemaPolicy\nmetadata: {name: drops, namespace: default}\nspec:\n  rules:\n    - name: drops\n      intentMatches: [drop database]\n      riskLevel: High\n      action: ${action}\n`;
@@ -164,6 +170,245 @@ test('--help lists the bundle, quota and cache options', () => {
     '--redis-url',
     '--cache',
     '--cache-ttl',
+    '--tls-port',
+    '--mesh-ca-cert',
+    '--mesh-ca-key',
+    '--node-name',
   ])
     assert.ok(help.includes(flag), `${flag} in --help`);
+});
+
+const samplePolicy = new URL('../../examples/sample-policy.yaml', import.meta.url).pathname;
+
+/** A mesh CA generated the way the cluster's Secret is filled, as tls.crt + tls.key files. */
+async function meshCaFiles(): Promise<{ cert: string; key: string; pem: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'wp-cli-ca-'));
+  const ca = await MeshCa.loadOrCreate(join(dir, 'generated'));
+  const cert = join(dir, 'tls.crt');
+  const key = join(dir, 'tls.key');
+  writeFileSync(cert, readFileSync(ca.certPath));
+  writeFileSync(key, readFileSync(ca.keyPath), { mode: 0o600 });
+  return { cert, key, pem: ca.certificate.pem, dir };
+}
+
+/** A chat completion over TLS to the waypoint's TLS port, as a redirected agent would send it. */
+function chatOverTls(
+  port: number,
+  options: { ca?: string; servername: string },
+): Promise<{ status: number; body: string; issuer: string }> {
+  const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] });
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        servername: options.servername,
+        ca: options.ca,
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: {
+          host: options.servername,
+          authorization: 'Bearer k',
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => {
+          const cert = (res.socket as TLSSocket).getPeerCertificate?.();
+          resolve({ status: res.statusCode ?? 0, body: text, issuer: String(cert?.issuer?.CN ?? '') });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('--tls-port terminates TLS for the SNI with the given mesh CA and routes by SNI to the override', async () => {
+  const mock = await createMockLlm({ tokenizer: 'approx' });
+  const ca = await meshCaFiles();
+  const auditFile = join(ca.dir, 'audit.jsonl');
+  const running = await runWaypoint({
+    port: 0,
+    host: '127.0.0.1',
+    adminPort: 0,
+    // --openai changed from its default: connections for api.openai.com follow it (the mock).
+    openai: mock.url,
+    anthropic: 'https://api.anthropic.com',
+    policies: [samplePolicy],
+    quotaDb: join(ca.dir, 'quota.db'),
+    tlsPort: 0,
+    meshCaCert: ca.cert,
+    meshCaKey: ca.key,
+    nodeName: 'node-a',
+    auditFile,
+    logger: false,
+  });
+  try {
+    assert.ok(running.tlsUrl, 'a TLS listener');
+    const tlsPort = Number(new URL(running.tlsUrl).port);
+    // This test process is not redirected: no original destination, so the SNI decides.
+    const reply = await chatOverTls(tlsPort, { ca: ca.pem, servername: 'api.openai.com' });
+    assert.equal(reply.status, 200, reply.body);
+    assert.equal(reply.issuer, 'SemaMesh mesh CA');
+    assert.ok(JSON.parse(reply.body).choices[0].message, reply.body);
+    assert.equal(mock.requests.at(-1)?.path, '/v1/chat/completions');
+    // Only the mesh CA vouches for the leaf: a client without it fails closed.
+    await assert.rejects(
+      chatOverTls(tlsPort, { servername: 'api.openai.com' }),
+      /self.signed|unable to (get|verify)/i,
+    );
+    const records = readFileSync(auditFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(records.length > 0);
+    for (const r of records) assert.equal(r.node, 'node-a');
+    assert.ok(
+      records.some((r) => JSON.stringify(r).includes('"semamesh.io/node":"node-a"')),
+      'the agent identity carries the node',
+    );
+    const metrics = await (await fetch(`${running.adminUrl}/metrics`)).text();
+    assert.match(metrics, /semamesh_waypoint_requests_total\{[^}]*node="node-a"[^}]*\} 1/);
+  } finally {
+    await running.close();
+    await mock.close();
+  }
+});
+
+test('plain redirected HTTP on --port goes to the original destination the lookup reports', async () => {
+  const mock = await createMockLlm({ tokenizer: 'approx' });
+  const ca = await meshCaFiles();
+  const mockPort = Number(new URL(mock.url).port);
+  const running = await runWaypoint({
+    port: 0,
+    host: '127.0.0.1',
+    adminPort: 0,
+    // Nothing listens here: a 200 can only come from following the original destination.
+    openai: 'http://127.0.0.1:1',
+    anthropic: 'http://127.0.0.1:1',
+    policies: [samplePolicy],
+    quotaDb: join(ca.dir, 'quota.db'),
+    tlsPort: 0,
+    meshCaCert: ca.cert,
+    meshCaKey: ca.key,
+    destinationLookup: () => ({ address: '127.0.0.1', port: mockPort }),
+    auditFile: '/dev/null',
+    logger: false,
+  });
+  try {
+    const res = await chat(running.url, 'hello');
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.body?.cancel();
+    assert.equal(running.transparent?.counts.plain, 1);
+  } finally {
+    await running.close();
+    await mock.close();
+  }
+});
+
+test('without an original destination, TLS connections route by SNI to known provider hosts only', async () => {
+  const ca = await MeshCa.loadOrCreate(join(mkdtempSync(join(tmpdir(), 'wp-cli-sni-')), 'ca'));
+  const tlsSocket = (servername: string | false) => {
+    const s = new TLSSocket(new Socket());
+    Object.defineProperty(s, 'servername', { value: servername });
+    return s;
+  };
+  const compose = (overridden: string[]) =>
+    clusterTransparent({
+      ca,
+      lookup: () => undefined,
+      overriddenHosts: new Set(overridden),
+      tlsHost: '127.0.0.1',
+      tlsPort: 0,
+      onError: () => {},
+    }).routeDestination;
+  const route = compose([]);
+  assert.deepEqual(route(tlsSocket('api.anthropic.com')), { host: 'api.anthropic.com', port: 443 });
+  assert.deepEqual(route(tlsSocket('API.OpenAI.com')), { host: 'api.openai.com', port: 443 });
+  // Any other name, no SNI, or plain HTTP: the configured routes (explicit mode), never an open proxy.
+  assert.equal(route(tlsSocket('metadata.internal')), undefined);
+  assert.equal(route(tlsSocket(false)), undefined);
+  assert.equal(route(new Socket()), undefined);
+  // A changed --anthropic upstream wins over the SNI.
+  assert.equal(compose(['api.anthropic.com'])(tlsSocket('api.anthropic.com')), undefined);
+});
+
+test('a missing, mismatched or half-given mesh CA stops startup with a coded error', async () => {
+  const a = await meshCaFiles();
+  const b = await meshCaFiles();
+  const base: WaypointCliOptions = {
+    port: 0,
+    host: '127.0.0.1',
+    adminPort: 0,
+    openai: 'http://127.0.0.1:1',
+    anthropic: 'http://127.0.0.1:1',
+    tlsPort: 0,
+    logger: false,
+  };
+  await assert.rejects(
+    runWaypoint({ ...base, meshCaCert: join(a.dir, 'nope.crt'), meshCaKey: a.key }),
+    (err: Error & { code?: string }) =>
+      err.code === 'SM_ERR_TLS_CA_STORE' && err.message.includes('--mesh-ca-cert'),
+  );
+  await assert.rejects(
+    runWaypoint({ ...base, meshCaCert: a.cert, meshCaKey: b.key }),
+    (err: Error & { code?: string }) => err.code === 'SM_ERR_TLS_CA_INVALID' && err.message.includes(a.cert),
+  );
+  await assert.rejects(runWaypoint({ ...base, meshCaCert: a.key, meshCaKey: a.key }), {
+    code: 'SM_ERR_TLS_CA_INVALID',
+  });
+  await assert.rejects(runWaypoint({ ...base, meshCaCert: a.cert }), { code: 'SM_ERR_WAYPOINT_CONFIG' });
+  await assert.rejects(runWaypoint({ ...base, tlsPort: undefined, meshCaCert: a.cert, meshCaKey: a.key }), {
+    code: 'SM_ERR_WAYPOINT_CONFIG',
+  });
+});
+
+test('the command reports a bad --mesh-ca-cert with its code and exit status 1', async () => {
+  const ca = await meshCaFiles();
+  const program = new Command().exitOverride();
+  registerWaypoint(program);
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => errors.push(args.join(' '));
+  try {
+    await program.parseAsync([
+      'node',
+      'x',
+      'waypoint',
+      '--port=0',
+      '--admin-port=0',
+      '--tls-port=0',
+      `--mesh-ca-cert=${join(ca.dir, 'missing.crt')}`,
+      `--mesh-ca-key=${ca.key}`,
+      '--node-name=node-a',
+    ]);
+  } finally {
+    console.error = original;
+  }
+  assert.equal(process.exitCode, 1);
+  process.exitCode = 0;
+  assert.match(errors.join('\n'), /^SM_ERR_TLS_CA_STORE: --mesh-ca-cert .*missing\.crt cannot be read/m);
+});
+
+test('without the BPF addon the lookup answers "not redirected" and says why, once', async () => {
+  const saved = process.env.SEMAMESH_BPF_ADDON;
+  process.env.SEMAMESH_BPF_ADDON = join(tmpdir(), 'no-such-addon.node');
+  resetAddonCache();
+  try {
+    const { lookup, note } = await destinationLookup();
+    assert.match(note ?? '', /no-such-addon\.node|needs Linux/);
+    assert.equal(lookup(new Socket()), undefined);
+  } finally {
+    if (saved === undefined) delete process.env.SEMAMESH_BPF_ADDON;
+    else process.env.SEMAMESH_BPF_ADDON = saved;
+    resetAddonCache();
+  }
 });

@@ -1,28 +1,41 @@
 // `semamesh waypoint`: runs the governing proxy in the foreground with policies compiled from
 // SemaPolicy YAML (or OPA bundles from a watched file or the controller's bundle service), budgets
 // from SemaQuota YAML (SQLite or Redis store), the response cache, explicit routes, admin routes.
-// This is where the waypoint's seams meet their implementations (quota/, the bundle poller).
+// This is where the waypoint's seams meet their implementations (quota/, the bundle poller); with
+// --tls-port it runs in transparent (cluster) mode, composed in waypoint-transparent.ts.
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import { BundlePoller } from '../../controller/bundle-server/poller.js';
 import { type VerificationKey, verifyBundle } from '../../controller/bundle-server/signing.js';
 import type { SemaQuota } from '../../engine/api/index.js';
-import { api, compileResources, formatDiagnostic, type ResourceSet } from '../../engine/index.js';
 import { createBudgetEngine, type QuotaBudgetEngine } from '../../quota/index.js';
 import {
   type BundleSource,
   budgetBackend,
   type CacheOptions,
+  configInvalid,
   createWaypoint,
   type DecisionEngine,
+  type DestinationLookup,
   fileBundleSource,
-  loadWasmEngine,
+  type OriginalDestination,
   type QuotaBackend,
   type RouteConfig,
+  type TransparentMode,
   type Waypoint,
+  type WaypointOptions,
 } from '../../waypoint/index.js';
+import { loadLocalPolicy } from './local-policy.js';
+import {
+  auditWithNode,
+  clusterTransparent,
+  destinationLookup,
+  meshCaFor,
+  overriddenHosts,
+} from './waypoint-transparent.js';
 
 export interface WaypointCliOptions {
   port: number;
@@ -48,6 +61,15 @@ export interface WaypointCliOptions {
   cacheSize?: number;
   cacheTtl?: number;
   cacheShared?: boolean;
+  /** Transparent mode: TLS listener for redirected :443 connections (0 picks a free port). */
+  tlsPort?: number;
+  /** The mesh CA leaves are minted from (both or neither; without them the local CA is used). */
+  meshCaCert?: string;
+  meshCaKey?: string;
+  /** The node this waypoint serves: in audit records, metrics labels and agent identities. */
+  nodeName?: string;
+  /** Tests: replaces the BPF addon's SO_ORIGINAL_DST lookup (not a command-line option). */
+  destinationLookup?: DestinationLookup;
   /** Logger for bundle updates (default: warn level on stderr). */
   logger?: boolean | Record<string, unknown>;
 }
@@ -64,40 +86,16 @@ function parsePort(value: string): number {
   return n;
 }
 
+function parseName(value: string): string {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(value))
+    throw new InvalidArgumentError('expected a node name (letters, digits, "-" and ".")');
+  return value;
+}
+
 function parseCount(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return n;
-}
-
-/**
- * Validates the SemaPolicy and SemaQuota documents in YAML files and compiles the policies (the
- * quotas go to the budget engine); throws with the located diagnostics on errors.
- */
-export async function loadPolicyFiles(
-  files: string[],
-): Promise<{ engine: DecisionEngine; quotas: SemaQuota[] }> {
-  const policies: ResourceSet['policies'] = [];
-  const quotas: SemaQuota[] = [];
-  const problems: string[] = [];
-  for (const file of files) {
-    const report = api.validateDocuments(readFileSync(file, 'utf8'), file);
-    for (const d of report.diagnostics) if (d.severity === 'error') problems.push(api.formatDiagnostic(d));
-    for (const doc of report.documents) {
-      if (doc.kind === 'SemaPolicy' && doc.valid)
-        policies.push(doc.object as ResourceSet['policies'][number]);
-      if (doc.kind === 'SemaQuota' && doc.valid) quotas.push(doc.object as SemaQuota);
-    }
-  }
-  if (problems.length > 0) throw new Error(problems.join('\n'));
-  const compiled = compileResources({ policies, quotas }, { revision: `local-${Date.now()}` });
-  if (!compiled.bundle) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n') || 'no bundle');
-  return { engine: await loadWasmEngine(compiled.bundle), quotas };
-}
-
-/** Validates and compiles the SemaPolicy documents in YAML files; throws with the diagnostics on errors. */
-export async function engineFromPolicies(files: string[]): Promise<DecisionEngine> {
-  return (await loadPolicyFiles(files)).engine;
 }
 
 /** The bundle verification key from --bundle-public-key (RS256 PEM) or --bundle-secret (HS256). */
@@ -163,18 +161,61 @@ export interface RunningWaypoint {
   url: string;
   adminUrl: string;
   budget?: QuotaBudgetEngine;
+  /** Transparent mode (--tls-port): the TLS listener's URL and its TransparentMode. */
+  tlsUrl?: string;
+  transparent?: TransparentMode;
+  /** Why original destinations cannot be read (then TLS connections are routed by SNI). */
+  originalDestinationUnavailable?: string;
   /** Closes the waypoint, stops bundle updates and closes the quota store. */
   close(): Promise<void>;
 }
 
+/** Transparent mode's pieces, built before the waypoint so the router can ask them. */
+interface Transparent {
+  transparent: TransparentMode;
+  routeDestination: OriginalDestination;
+  note?: string;
+  errors: { log: (err: unknown) => void };
+}
+
+async function prepareTransparent(opts: WaypointCliOptions): Promise<Transparent | undefined> {
+  if (opts.tlsPort === undefined) {
+    if (opts.meshCaCert || opts.meshCaKey)
+      throw configInvalid('--mesh-ca-cert/--mesh-ca-key need --tls-port (the listener they serve)');
+    return undefined;
+  }
+  const ca = await meshCaFor(opts);
+  const found = opts.destinationLookup
+    ? { lookup: opts.destinationLookup, note: undefined }
+    : await destinationLookup();
+  // Failed handshakes and lookups are logged by the waypoint's logger once it exists.
+  const errors = { log: (_err: unknown) => {} };
+  const composed = clusterTransparent({
+    ca,
+    lookup: found.lookup,
+    overriddenHosts: overriddenHosts(opts),
+    tlsHost: opts.host,
+    tlsPort: opts.tlsPort,
+    onError: (err) => errors.log(err),
+  });
+  return { ...composed, note: found.note, errors };
+}
+
+/** In cluster mode every agent identity carries the node it runs on (its node's waypoint is this one). */
+function nodeIdentity(node: string | undefined): WaypointOptions['identify'] {
+  if (!node) return undefined;
+  return () => ({ labels: { 'semamesh.io/node': node } });
+}
+
 export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWaypoint> {
   if (opts.bundle && opts.bundleUrl) throw new Error('give --bundle or --bundle-url, not both');
+  const tp = await prepareTransparent(opts);
   const key = bundleKey(opts);
   let engine: DecisionEngine | undefined;
   let quotas: SemaQuota[] = [];
   let bundleSource: BundleSource | undefined;
   if (opts.policies?.length) {
-    const loaded = await loadPolicyFiles(opts.policies);
+    const loaded = await loadLocalPolicy(opts.policies);
     quotas = loaded.quotas;
     // With a bundle the bundle decides; the YAML still supplies the SemaQuotas.
     if (!opts.bundle && !opts.bundleUrl) engine = loaded.engine;
@@ -218,14 +259,30 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     cache,
     failOpen: opts.failOpen,
     auditPrompts: opts.auditPrompts,
-    auditStream: opts.auditFile ? createWriteStream(opts.auditFile, { flags: 'a' }) : undefined,
+    auditStream: auditStream(opts),
     logger: opts.logger,
+    originalDestination: tp?.routeDestination,
+    identify: nodeIdentity(opts.nodeName),
   });
+  if (opts.nodeName) waypoint.metrics.registry.setDefaultLabels({ node: opts.nodeName });
   let url: string;
   let adminUrl: string;
+  let tlsUrl: string | undefined;
   try {
     ({ url, adminUrl } = await waypoint.listen());
+    if (tp) {
+      const log = waypoint.app.log;
+      tp.errors.log = (err) => log.warn({ err }, 'transparent connection failed');
+      if (tp.note)
+        log.warn(`original destinations unavailable (${tp.note}): TLS connections are routed by SNI`);
+      const { tlsPort } = await tp.transparent.listen(waypoint);
+      const u = new URL(url);
+      u.protocol = 'https:';
+      u.port = String(tlsPort);
+      tlsUrl = u.origin;
+    }
   } catch (err) {
+    await tp?.transparent.close();
     await waypoint.close();
     await budget?.close();
     throw err;
@@ -235,11 +292,21 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     url,
     adminUrl,
     budget,
+    tlsUrl,
+    transparent: tp?.transparent,
+    originalDestinationUnavailable: tp?.note,
     async close() {
+      await tp?.transparent.close();
       await waypoint.close();
       await budget?.close();
     },
   };
+}
+
+function auditStream(opts: WaypointCliOptions): Writable | undefined {
+  const target = opts.auditFile ? createWriteStream(opts.auditFile, { flags: 'a' }) : undefined;
+  if (!opts.nodeName) return target;
+  return auditWithNode(target ?? process.stdout, opts.nodeName);
 }
 
 /** A watched bundle file checked against the key like the poller checks fetched ones. */
@@ -299,6 +366,14 @@ export function registerWaypoint(program: Command): void {
     .option('--fail-open', 'allow requests while no policy can decide (counted in metrics)')
     .option('--audit-prompts', 'include prompt text in audit records')
     .option('--audit-file <file>', 'append audit records here (default: stdout)')
+    .option(
+      '--tls-port <port>',
+      'transparent mode: TLS listener for redirected :443 connections, leaves minted per SNI from the mesh CA',
+      parsePort,
+    )
+    .option('--mesh-ca-cert <file>', 'mesh CA certificate (PEM) for --tls-port; loaded, never generated')
+    .option('--mesh-ca-key <file>', 'its private key (default without both: the local CA of semamesh exec)')
+    .option('--node-name <name>', 'the node served, recorded in audit records and metrics labels', parseName)
     .action(async (opts: WaypointCliOptions) => {
       let running: RunningWaypoint;
       try {
@@ -312,6 +387,10 @@ export function registerWaypoint(program: Command): void {
       console.error(`waypoint listening on ${running.url} (admin ${running.adminUrl})`);
       console.error(`  OpenAI base URL:    ${running.url}/v1`);
       console.error(`  Anthropic base URL: ${running.url}`);
+      if (running.tlsUrl)
+        console.error(
+          `  transparent TLS: ${running.tlsUrl} (original destinations: ${running.originalDestinationUnavailable ? `unavailable, routing by SNI: ${running.originalDestinationUnavailable}` : 'SO_ORIGINAL_DST'})`,
+        );
       if (running.budget)
         console.error(`  budgets: ${opts.redisUrl ? 'Redis' : (opts.quotaDb ?? defaultQuotaDb())}`);
       if (!running.waypoint.holder.loaded)

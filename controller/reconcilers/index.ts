@@ -43,6 +43,13 @@ export {
   type ResourceOutcome,
 } from './policy-set.js';
 export {
+  openReadOnlyBudgetView,
+  QuotaUsageReporter,
+  type QuotaUsageReporterOptions,
+  type QuotaUsageTick,
+  sameUsage,
+} from './quota-usage.js';
+export {
   keyOf,
   Patcher,
   parseKey,

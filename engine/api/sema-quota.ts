@@ -148,6 +148,21 @@ export const QuotaUsage = Obj(
     costUSD: Type.Number({ description: 'Spend in US dollars in the window.', minimum: 0, format: 'double' }),
     requests: Type.Integer({ description: 'Requests in the window.', minimum: 0, format: 'int64' }),
     resetAt: Timestamp({ description: 'When the window next resets (calendar) or fully drains (rolling).' }),
+    type: Type.Optional(StringEnum(WINDOW_TYPES, { description: 'Rolling or calendar window.' })),
+    remaining: Type.Optional(
+      Obj(
+        {
+          tokens: Type.Optional(Type.Integer({ description: 'Tokens left in the window.', format: 'int64' })),
+          costUSD: Type.Optional(
+            Type.Number({ description: 'Dollars left in the window.', format: 'double' }),
+          ),
+          requests: Type.Optional(
+            Type.Integer({ description: 'Requests left in the window.', format: 'int64' }),
+          ),
+        },
+        { description: 'Budget left for limits set on this window (absent for unlimited figures).' },
+      ),
+    ),
   },
   { description: 'Usage summed over the agents the quota selects.' },
 );

@@ -40,6 +40,8 @@ const PROCESSES: Record<string, string[]> = {
 const DYNAMIC: Record<string, string[]> = {
   // The reconciler runtime writes the status of whatever it reconciles (reconcilers/manager.ts).
   'controller/reconcilers/runtime.ts:patchStatus': ['SemaPolicy', 'SemaQuota', 'SemaIncident'],
+  // The usage reporter writes the budget figures of SemaQuotas (reconcilers/quota-usage.ts).
+  'controller/reconcilers/quota-usage.ts:patchStatus': ['SemaQuota'],
   // GitOps applies and prunes the kinds its renderer accepts.
   'gitops/apply/apply.ts:apply': [...APPLIED_KINDS],
   'gitops/apply/apply.ts:mergePatch': [...APPLIED_KINDS],
