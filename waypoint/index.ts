@@ -32,6 +32,7 @@ export { createWaypoint, type Waypoint, type WaypointOptions } from './server.js
 export * from './tls/index.js';
 export {
   type DestinationLookup,
+  destinationOf,
   type InterceptedConnection,
   TransparentMode,
   type TransparentOptions,

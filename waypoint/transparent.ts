@@ -178,7 +178,8 @@ export class TransparentMode {
 }
 
 /** Where to forward: the SNI or resolved name (so upstream TLS verifies the real host), else the address. */
-function destinationOf(conn: InterceptedConnection): Destination {
+/** Where an intercepted connection was headed: TLS SNI, then the interceptor's DNS name, then the IP. */
+export function destinationOf(conn: InterceptedConnection): Destination {
   const name = (conn.tls ? conn.servername : undefined) ?? conn.hostname ?? conn.address;
   return { host: isIP(name) === 6 ? `[${name}]` : name, port: conn.port };
 }

@@ -4,16 +4,15 @@
 import { constants } from 'node:fs';
 import { access, mkdtemp, rm, symlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import {
   configInvalid,
-  type Destination,
   type DestinationLookup,
   defaultCaDir,
+  destinationOf,
   type InterceptedConnection,
   LeafMinter,
   MeshCa,
@@ -103,12 +102,6 @@ export function sniConnection(socket: Socket): InterceptedConnection | undefined
   const name = typeof socket.servername === 'string' ? socket.servername.toLowerCase() : undefined;
   if (!name || !Object.values<string>(PROVIDER_HOSTS).includes(name)) return undefined;
   return { address: name, port: 443, hostname: undefined, tls: true, servername: name };
-}
-
-/** Where a redirected connection goes: the SNI or resolved name (so upstream TLS verifies), else the address. */
-export function destinationOf(conn: InterceptedConnection): Destination {
-  const name = (conn.tls ? conn.servername : undefined) ?? conn.hostname ?? conn.address;
-  return { host: isIP(name) === 6 ? `[${name}]` : name, port: conn.port };
 }
 
 export interface ClusterTransparentOptions {
