@@ -11,10 +11,17 @@ import { SqliteQuotaStore } from './sqlite-store.js';
 import { agent, quota, T0 } from './test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sm-quota-engine-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+// Every engine is closed before exit (an open better-sqlite3 handle crashes Node 24 at teardown).
+const engines: QuotaBudgetEngine[] = [];
+after(async () => {
+  for (const e of engines.splice(0)) await e.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function engineAt(path = ':memory:') {
-  return new QuotaBudgetEngine({ store: new SqliteQuotaStore({ path }), gcIntervalMs: 0 });
+  const engine = new QuotaBudgetEngine({ store: new SqliteQuotaStore({ path }), gcIntervalMs: 0 });
+  engines.push(engine);
+  return engine;
 }
 
 test('an invalid SemaQuota is refused with one coded error naming every problem, keeping the old quotas', async () => {

@@ -7,12 +7,23 @@ import { SqliteQuotaStore } from './sqlite-store.js';
 import { storeSuite } from './store-suite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sm-quota-sqlite-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+// Every handle is closed before the process exits: a database left open with prepared statements
+// crashes Node 24 at teardown inside better-sqlite3 12 (its destructor runs after the environment).
+const handles: SqliteQuotaStore[] = [];
+const open = (path: string) => {
+  const store = new SqliteQuotaStore({ path });
+  handles.push(store);
+  return store;
+};
+after(async () => {
+  for (const h of handles.splice(0)) await h.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 let n = 0;
 
 storeSuite('sqlite', {
   async open() {
     const path = join(dir, `q${n++}.db`);
-    return { store: new SqliteQuotaStore({ path }), share: () => new SqliteQuotaStore({ path }) };
+    return { store: open(path), share: () => open(path) };
   },
 });

@@ -3,7 +3,7 @@
 // the original destination with getsockopt(SO_ORIGINAL_DST); clients outside are untouched; detach()
 // leaves no program, link, pin or map behind. Skips with a printed reason when BPF is unavailable.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
@@ -21,6 +21,19 @@ import {
   startForwarder,
 } from './test-env.js';
 
+/** BPF programs, maps and links this process holds open (anon inodes in /proc/self/fd). */
+function bpfFds(): string[] {
+  return readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .filter((l) => /^anon_inode:bpf-(prog|map|link)/.test(l));
+}
+
 const skip = privilegedSkipReason();
 if (skip) console.log(`# bpf privileged tests skipped: ${skip}`);
 
@@ -35,7 +48,9 @@ describe('Interceptor on the real kernel', { skip }, () => {
   let ic: Interceptor;
   let v6Port: number;
   const dns: Record<string, string> = { 'api.semamesh.test': '127.0.0.3' };
-  const before_ = { progIds: new Set<number>() };
+  // BPF objects this test process holds before the Interceptor loads anything. Other test files run
+  // in parallel and load sm_* programs of their own, so "ours" is judged by this process's fds.
+  const before_ = { progIds: new Set<number>(), bpfFds: 0 };
 
   before(async () => {
     mock = await createMockLlm({ tokenizer: 'approx', apiKeys: [KEY] });
@@ -43,6 +58,7 @@ describe('Interceptor on the real kernel', { skip }, () => {
     proxy = await startForwarder(mock.port);
     v6Port = await freePort('::1');
     for (const p of loadAddon().listPrograms()) before_.progIds.add(p.id);
+    before_.bpfFds = bpfFds().length;
     ic = new Interceptor();
     await ic.attach({
       cgroupPath: sandbox.agent,
@@ -258,10 +274,9 @@ console.log(JSON.stringify(r));`;
     for (const cg of [sandbox.agent, sandbox.waypoint])
       for (const t of [types.connect4, types.connect6, types.sockops, types.getsockopt])
         assert.deepEqual(addon.cgroupQuery(cg, t), [], `${cg} type ${t}`);
-    const still = addon
-      .listPrograms()
-      .filter((p) => ours.has(p.id) || (p.name.startsWith('sm_') && !before_.progIds.has(p.id)));
+    const still = addon.listPrograms().filter((p) => ours.has(p.id));
     assert.deepEqual(still, []);
+    assert.deepEqual(bpfFds().length, before_.bpfFds, 'no program, map or link fd left open in this process');
     assert.equal(existsSync(PIN), false);
     const r = await curl('http://127.0.0.2:8443/v1/models', sandbox.agent);
     assert.equal(r.code, 7, 'after detach the agent reaches the real (absent) target');
