@@ -43,6 +43,20 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   assert.fail(`timed out waiting for ${what}`);
 }
 
+/** The HTTP status the waypoint gives a prompt every blocking test policy refuses. */
+async function dropDatabaseStatus(url: string): Promise<number> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'drop the database' }],
+    }),
+  });
+  await res.body?.cancel();
+  return res.status;
+}
+
 test('100 bundle swaps under continuous load: no failed request, the last policy in force', async (t) => {
   const block = bundle('BLOCK', 'block');
   const allow = bundle('ALLOW', 'allow');
@@ -101,16 +115,7 @@ test('100 bundle swaps under continuous load: no failed request, the last policy
     assert.ok(tally.ok + tally.blocked >= MIN_REQUESTS);
     assert.ok(tally.blocked > 0, 'the blocking policy was in force for part of the run');
     assert.equal(wp.holder.revision, 'block');
-    const after = await fetch(`${stack.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'gpt-4o-mini',
-        messages: [{ role: 'user', content: 'drop the database' }],
-      }),
-    });
-    assert.equal(after.status, 403);
-    await after.body?.cancel();
+    assert.equal(await dropDatabaseStatus(stack.url), 403);
   } finally {
     await stack.close();
     await srv.close();
@@ -146,16 +151,7 @@ test('bad bundles are rejected and counted; the policy in force stays', async ()
     const metrics = await (await fetch(`${stack.adminUrl}/metrics`)).text();
     assert.match(metrics, /semamesh_waypoint_bundle_updates_total\{result="rejected"\} [3-9]/);
     assert.match(metrics, /semamesh_waypoint_bundle_updates_total\{result="loaded"\} 1/);
-    const res = await fetch(`${stack.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'gpt-4o-mini',
-        messages: [{ role: 'user', content: 'drop the database' }],
-      }),
-    });
-    assert.equal(res.status, 403);
-    await res.body?.cancel();
+    assert.equal(await dropDatabaseStatus(stack.url), 403);
   } finally {
     await stack.close();
     await srv.close();
