@@ -12,7 +12,7 @@ import type { SemaPolicy } from '../engine/api/index.js';
 import { compileResources } from '../engine/index.js';
 import { startStack } from './testing/harness.js';
 
-const KEY: SigningKey = { algorithm: 'HS256', secret: 'hot-swap-secret' };
+const KEY = { algorithm: 'HS256', secret: 'hot-swap-secret' } as const satisfies SigningKey;
 const SWAPS = 100;
 const WORKERS = 8;
 const MIN_REQUESTS = 2000;
@@ -57,9 +57,8 @@ async function dropDatabaseStatus(url: string): Promise<number> {
   return res.status;
 }
 
-test('100 bundle swaps under continuous load: no failed request, the last policy in force', async (t) => {
-  const block = bundle('BLOCK', 'block');
-  const allow = bundle('ALLOW', 'allow');
+/** A bundle server publishing `block` and a waypoint long-polling it, once that bundle is in force. */
+async function servingBlockBundle(block: Uint8Array) {
   const srv = await startBundleServer();
   srv.server.publish('wp', block, 'block');
   const stack = await startStack({
@@ -70,9 +69,16 @@ test('100 bundle swaps under continuous load: no failed request, the last policy
       backoffBaseMs: 5,
     }),
   });
+  await until(() => stack.wp.holder.revision === 'block', 'the first bundle');
+  return { srv, stack };
+}
+
+test('100 bundle swaps under continuous load: no failed request, the last policy in force', async (t) => {
+  const block = bundle('BLOCK', 'block');
+  const allow = bundle('ALLOW', 'allow');
+  const { srv, stack } = await servingBlockBundle(block);
   const { wp } = stack;
   try {
-    await until(() => wp.holder.revision === 'block', 'the first bundle');
     assert.equal((await fetch(`${stack.adminUrl}/readyz`)).status, 200);
 
     let stop = false;
@@ -123,20 +129,9 @@ test('100 bundle swaps under continuous load: no failed request, the last policy
 });
 
 test('bad bundles are rejected and counted; the policy in force stays', async () => {
-  const block = bundle('BLOCK', 'block');
-  const srv = await startBundleServer();
-  srv.server.publish('wp', block, 'block');
-  const stack = await startStack({
-    bundleSource: pollerBundleSource({
-      url: `${srv.origin}/bundles/wp`,
-      key: KEY,
-      waitSeconds: 30,
-      backoffBaseMs: 5,
-    }),
-  });
+  const { srv, stack } = await servingBlockBundle(bundle('BLOCK', 'block'));
   const { wp } = stack;
   try {
-    await until(() => wp.holder.revision === 'block', 'the first bundle');
     const bad: Array<[string, Uint8Array]> = [
       ['corrupt', new TextEncoder().encode('this is not a gzip tarball')],
       ['wrong-signature', signBundle(bundle('ALLOW', 'forged'), { algorithm: 'HS256', secret: 'other' })],
