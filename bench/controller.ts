@@ -2,9 +2,10 @@
 // the first and last bundle publish, to all-Ready, how many compiles the debounce allowed, status
 // writes, and RSS. Prints figures, no pass/fail.
 // Usage: npx tsx bench/controller.ts [policies=1000] [debounceMs=150] [parallel=64]
-import { K8sClient, type KubeObject } from '../controller/k8s/index.js';
+
 import { startController } from '../controller/main.js';
 import { testControllerConfig } from '../controller/testing.js';
+import { K8sClient, type KubeObject } from '../kube/index.js';
 import { startKubeApiServer } from '../test/kube-api-server/index.js';
 
 const total = Number(process.argv[2] ?? 1000);

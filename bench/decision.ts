@@ -2,9 +2,9 @@
 // and evaluate the shipped `semamesh/decision` entrypoint in the opa-wasm SDK, with the reference
 // policy alone and with 100 more generated SemaPolicies. Baseline in the same run: evaluation with
 // precomputed intents (no canonicalization).
-import type { SemaPolicy } from '../engine/api/index.js';
-import { compileResources, defaultCanonicalizer, loadPolicySync, readBundle } from '../engine/index.js';
-import { canonicalizeExample, loadCorpus } from '../engine/semapolicy/corpus.js';
+import type { SemaPolicy } from '../api/index.js';
+import { compileResources, loadPolicySync, readBundle } from '../engine/index.js';
+import { canonicalizeExample, defaultCanonicalizer, loadCorpus } from '../intent/index.js';
 
 const reference: SemaPolicy = {
   apiVersion: 'semamesh.io/v1alpha1',

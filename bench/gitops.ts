@@ -6,10 +6,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { K8sClient } from '../controller/k8s/index.js';
 import { GitSourceCache, SourceReconciler, syncLocal } from '../gitops/index.js';
 import { startGitServer, TestRepo } from '../gitops/testing/git-server.js';
 import { policyYaml } from '../gitops/testing/manifests.js';
+import { K8sClient } from '../kube/index.js';
 import { startKubeApiServer } from '../test/kube-api-server/index.js';
 
 const files = Number(process.argv[2] ?? 1000);

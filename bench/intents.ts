@@ -1,9 +1,15 @@
-// Scores the intent canonicalizer on the labelled corpus in test/fixtures/intents and measures its
-// throughput; loading and scoring live in engine/semapolicy/corpus.ts, shared with its test.
+// Scores the intent canonicalizer on the labelled corpus in intent/corpus and measures its
+// throughput; loading and scoring live in intent/corpus.ts, shared with its test.
 // Usage: npx tsx bench/intents.ts [--failures]
 import { pathToFileURL } from 'node:url';
-import { defaultCanonicalizer, tokenize } from '../engine/semapolicy/canonicalize.js';
-import { canonicalizeExample, formatScore, loadCorpus, scoreCorpus } from '../engine/semapolicy/corpus.js';
+import {
+  canonicalizeExample,
+  defaultCanonicalizer,
+  formatScore,
+  loadCorpus,
+  scoreCorpus,
+  tokenize,
+} from '../intent/index.js';
 
 /** Calls per second: the best of several short rounds, so a busy machine disturbs it less. */
 function rate(fn: () => void, rounds = 7, roundMs = 120): number {

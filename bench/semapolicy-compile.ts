@@ -1,6 +1,6 @@
 // Compiles N generated SemaPolicies (3 rules each, varied intents, tool and text matches) into a bundle
 // and prints the time per phase; baseline: the library alone (0 policies) in the same run.
-import type { SemaPolicy } from '../engine/api/index.js';
+import type { SemaPolicy } from '../api/index.js';
 import { compileResources } from '../engine/index.js';
 
 const verbs = ['delete', 'drop', 'terminate', 'wipe', 'scale', 'export', 'disable', 'restart'];

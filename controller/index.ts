@@ -1,7 +1,6 @@
 // Public entry of the controller for the CLI and other components: the controller and node agent
 // processes, the reconcilers and pause-flow operations, leader election, and the pieces they build on.
-export * from './bundle-server/index.js';
-export { ControllerError, type ControllerErrorCode, errorText, isControllerError } from './errors.js';
+
 export {
   isK8sError,
   K8sClient,
@@ -9,7 +8,9 @@ export {
   type KubeObject,
   loadKubeConfig,
   SEMAMESH_KINDS,
-} from './k8s/index.js';
+} from '../kube/index.js';
+export * from './bundle-server/index.js';
+export { ControllerError, type ControllerErrorCode, errorText, isControllerError } from './errors.js';
 export { LeaderElector, type LeaderElectorOptions } from './leader/index.js';
 export {
   type ControllerConfig,

@@ -2,8 +2,18 @@
 // of every Running pod on this node that matches the agent selector, and detaches it when the pod
 // goes away or stops matching; the waypoint's own pod is never attached.
 import type { AttachOptions, HostTarget } from '../bpf/src/index.js';
+import {
+  CORE_KINDS,
+  type K8sClient,
+  type KindWatch,
+  type KubeObject,
+  LabelSelectorError,
+  matchesLabels,
+  parseLabelSelector as parseSelector,
+  type LabelSelectorRequirement as Requirement,
+  watchSelected,
+} from '../kube/index.js';
 import { configError, errorText, pauseError } from './errors.js';
-import { CORE_KINDS, type K8sClient, type KindWatch, type KubeObject, watchSelected } from './k8s/index.js';
 import { findPodCgroup, podCgroupPaths, type QosClass } from './pause/index.js';
 
 /** The part of bpf's Interceptor this module drives (injected so unit tests need no kernel). */
@@ -46,74 +56,20 @@ export interface PodInterceptionOptions {
   maxRetryMs?: number;
 }
 
-type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | 'absent' };
-
-const KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
-
 /**
- * Parses a Kubernetes label selector (`a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`,
- * `!a`, comma-joined). Matching is done here rather than by the watch so a pod whose label is
- * removed is seen as an update to detach, not as a watch that silently stops mentioning it.
+ * Parses the node agent's `--agent-selector` with the shared label-selector grammar. Matching is
+ * done here rather than by the watch so a pod whose label is removed is seen as an update to
+ * detach, not as a watch that silently stops mentioning it.
  */
 export function parseLabelSelector(text: string): Requirement[] {
-  const out: Requirement[] = [];
-  const bad = (why: string) => configError(`invalid --agent-selector ${JSON.stringify(text)}: ${why}`);
-  // Commas inside `( … )` belong to a set, so split on the others only.
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
+  try {
+    if (!text.trim()) throw new LabelSelectorError('empty selector');
+    return parseSelector(text);
+  } catch (err) {
+    if (err instanceof LabelSelectorError)
+      throw configError(`invalid --agent-selector ${JSON.stringify(text)}: ${err.message}`);
+    throw err;
   }
-  parts.push(cur);
-  for (const raw of parts) {
-    const p = raw.trim();
-    if (!p) throw bad('empty requirement');
-    out.push(requirement(p, bad));
-    if (!KEY.test(out[out.length - 1].key)) throw bad(`bad key ${JSON.stringify(out[out.length - 1].key)}`);
-  }
-  return out;
-}
-
-function requirement(p: string, bad: (why: string) => Error): Requirement {
-  const set = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(p);
-  if (set) {
-    const values = set[3].split(',').map((v) => v.trim());
-    if (values.some((v) => !VALUE.test(v))) throw bad(`bad value in ${p}`);
-    return { key: set[1], op: set[2] as 'in' | 'notin', values };
-  }
-  const eq = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(p);
-  if (eq) {
-    if (!VALUE.test(eq[3])) throw bad(`bad value ${JSON.stringify(eq[3])}`);
-    return { key: eq[1], op: eq[2] === '!=' ? 'notin' : 'in', values: [eq[3]] };
-  }
-  const not = /^!\s*(\S+)$/.exec(p);
-  return not ? { key: not[1], op: 'absent' } : { key: p, op: 'exists' };
-}
-
-export function matchesSelector(labels: Record<string, string> | undefined, req: Requirement[]): boolean {
-  const l = labels ?? {};
-  return req.every((r) => {
-    const has = Object.hasOwn(l, r.key);
-    switch (r.op) {
-      case 'exists':
-        return has;
-      case 'absent':
-        return !has;
-      case 'in':
-        return has && r.values.includes(l[r.key]);
-      default:
-        return !has || !r.values.includes(l[r.key]);
-    }
-  });
 }
 
 /**
@@ -297,7 +253,7 @@ export class PodInterception {
       const uid = p.metadata.uid;
       if (!uid || uid === this.#o.podUid) continue;
       // A terminating pod still runs: keep redirecting it until it is deleted.
-      if (p.status?.phase !== 'Running' || !matchesSelector(p.metadata.labels, this.#selector)) continue;
+      if (p.status?.phase !== 'Running' || !matchesLabels(this.#selector, p.metadata.labels)) continue;
       wanted.set(uid, p);
     }
     for (const uid of this.#retry.keys()) if (!wanted.has(uid)) this.#retry.delete(uid);

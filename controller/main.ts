@@ -11,9 +11,9 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { type GitopsManager, startGitops } from '../gitops/index.js';
+import { CORE_KINDS, EventRecorder, K8sClient, type SecretObject, secretValues } from '../kube/index.js';
 import { BundleServer, type SigningKey, signBundle } from './bundle-server/index.js';
 import { ControllerError, errorText } from './errors.js';
-import { CORE_KINDS, EventRecorder, K8sClient, type SecretObject, secretValues } from './k8s/index.js';
 import { LeaderElector } from './leader/index.js';
 import { ControllerManager, QuotaUsageReporter } from './reconcilers/index.js';
 

@@ -9,9 +9,9 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { type HostTarget, Interceptor } from '../bpf/src/index.js';
+import { K8sClient } from '../kube/index.js';
 import { ControllerError, configError, errorText } from './errors.js';
 import { type InterceptorLike, PodInterception, parseHosts, parseLabelSelector } from './interception.js';
-import { K8sClient } from './k8s/index.js';
 import {
   type CgroupOps,
   checkpointRecord,

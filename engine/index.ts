@@ -1,7 +1,10 @@
 // The policy engine's public entry: compile Rego to wasm, build and read OPA bundles, load and
-// evaluate policies. The waypoint, controller and CLI import the engine only through this file.
+// evaluate policies, run Rego tests, and compile SemaPolicy/SemaQuota resources to Rego and data.
+//
+// The stages are folders whose imports run left to right: syntax → compile → plan → wasm → bundle,
+// with tester/ and semapolicy/ on top. The engine imports only api/ (the resource types) and
+// intent/ (the canonicalizer that turns policy phrases into intents at compile time).
 
-export * as api from './api/index.js';
 export { type BuildBundleOptions, type BuildBundleResult, buildBundle } from './build.js';
 export type { Bundle, BundleModule, Manifest, ReadBundleLimits } from './bundle/index.js';
 export { readBundle, writeBundle } from './bundle/index.js';
@@ -17,7 +20,6 @@ export { compile, isInternalError } from './compiler.js';
 export { EngineError, type EngineErrorCode } from './errors.js';
 export { loadPolicyFiles, type PolicyFiles } from './loader.js';
 export { EnginePolicy, type LoadOptions, loadPolicy, loadPolicySync, type ResultRow } from './policy.js';
-export { Canonicalizer, defaultCanonicalizer, type Vocabulary } from './semapolicy/canonicalize.js';
 export {
   type CompiledPolicy,
   type CompiledRule,

@@ -1,6 +1,6 @@
 // The status vocabulary of a SemaPolicySource, declared as data in Flux's style: condition types
 // with their polarity, the reasons each may carry, and the helper that sets one on a list.
-import type { Condition } from '../engine/api/index.js';
+import type { Condition } from '../api/index.js';
 
 /**
  * `positive`: True is the healthy state (Ready). `negative` ("abnormal-true"): True means something

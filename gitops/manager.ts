@@ -8,7 +8,7 @@ import {
   SEMAMESH_KINDS,
   type SecretObject,
   secretValues,
-} from '../controller/k8s/index.js';
+} from '../kube/index.js';
 import { errorMessage } from './errors.js';
 import { type BackoffOptions, type ReconcileResult, SourceReconciler, type SourceRef } from './reconciler.js';
 import { SourceScheduler } from './scheduler.js';

@@ -6,14 +6,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { SemaPolicySourceStatus } from '../api/index.js';
 import {
   EventRecorder,
   K8sClient,
   type KubeObject,
   type RecordedEvent,
   SEMAMESH_KINDS,
-} from '../controller/k8s/index.js';
-import type { SemaPolicySourceStatus } from '../engine/api/index.js';
+} from '../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../test/kube-api-server/index.js';
 import { SOURCE_LABEL } from './apply/index.js';
 import { SourceReconciler } from './reconciler.js';

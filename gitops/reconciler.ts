@@ -1,6 +1,13 @@
 // Reconciles one SemaPolicySource in Flux's shape: get → status patcher → sub-steps (source, build,
 // apply) with one signature → a deferred step that summarizes conditions and writes status once.
 // The error's disposition decides what happens next: Stalled (wait for a change) or a jittered retry.
+
+import {
+  type Condition,
+  parseDuration,
+  type SemaPolicySourceSpec,
+  type SemaPolicySourceStatus,
+} from '../api/index.js';
 import {
   type EventRecorder,
   isK8sError,
@@ -9,13 +16,7 @@ import {
   SEMAMESH_KINDS,
   type SecretObject,
   secretValues,
-} from '../controller/k8s/index.js';
-import {
-  type Condition,
-  parseDuration,
-  type SemaPolicySourceSpec,
-  type SemaPolicySourceStatus,
-} from '../engine/api/index.js';
+} from '../kube/index.js';
 import { type ApplyOutcome, applyRevision, FIELD_MANAGER } from './apply/index.js';
 import {
   type ConditionType,

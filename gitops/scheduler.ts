@@ -1,7 +1,7 @@
 // Runs every SemaPolicySource on its own clock: an informer notices new and changed sources, each
 // source is reconciled at most once at a time, then requeued after its interval (or its backoff),
 // and a webhook can pull a run forward.
-import { type K8sClient, type KindWatch, SEMAMESH_KINDS, watchKind } from '../controller/k8s/index.js';
+import { type K8sClient, type KindWatch, SEMAMESH_KINDS, watchKind } from '../kube/index.js';
 import { errorMessage } from './errors.js';
 import { type ReconcileResult, type SourceReconciler, type SourceRef, sourceIdOf } from './reconciler.js';
 

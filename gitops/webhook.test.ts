@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { K8sClient, SEMAMESH_KINDS } from '../controller/k8s/index.js';
+import { K8sClient, SEMAMESH_KINDS } from '../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../test/kube-api-server/index.js';
 import { type GitopsManager, startGitops } from './manager.js';
 import type { ReconcileResult } from './reconciler.js';

@@ -6,7 +6,7 @@ import {
   QUOTA_WINDOWS,
   type QuotaWindow,
   type SemaQuota,
-} from '../engine/api/index.js';
+} from '../api/index.js';
 import { QUOTA_ERROR_CODES, QuotaError } from './errors.js';
 import type { PriceEntry } from './prices.js';
 import type { Limits, SeriesSpec } from './store.js';

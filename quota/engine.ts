@@ -1,7 +1,7 @@
 // The budget engine: reserves prompt + max tokens at the model's price against every quota that
 // selects the agent (all or nothing, in one store operation), settles on real usage, detects loops.
 import { randomUUID } from 'node:crypto';
-import type { SemaQuota } from '../engine/api/index.js';
+import type { SemaQuota } from '../api/index.js';
 import { type CompiledQuota, compileQuotas, quotaId } from './compile-quotas.js';
 import { QUOTA_ERROR_CODES, QuotaError } from './errors.js';
 import { promptFingerprint, stepFingerprint, toolCallFingerprint } from './fingerprint.js';

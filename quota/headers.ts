@@ -1,7 +1,7 @@
 // Rate-limit response headers for every response: Retry-After when refused, the IETF RateLimit-Policy
 // and RateLimit fields (draft-ietf-httpapi-ratelimit-headers, structured-field lists) and the
 // x-ratelimit-* headers OpenAI clients already understand.
-import type { QuotaWindow } from '../engine/api/index.js';
+import type { QuotaWindow } from '../api/index.js';
 import type { Amount, Limits } from './store.js';
 import type { WindowType } from './windows.js';
 

@@ -1,6 +1,6 @@
 // Decides what a refused or suspicious request gets: the action (most severe wins), the quota and
 // window to blame, and an honest Retry-After computed from the charged buckets; loop verdicts too.
-import type { QuotaWindow } from '../engine/api/index.js';
+import type { QuotaWindow } from '../api/index.js';
 import type { CompiledQuota, ExceedAction } from './compile-quotas.js';
 import type { LoopCounts, QuotaHold, QuotaStore, SeriesAt, SeriesFigures } from './store.js';
 import type { LoopInfo } from './types.js';

@@ -1,6 +1,6 @@
 // Agent selector matching for SemaQuota (same semantics as SemaPolicy selectors): every given field
 // must match, an omitted field matches all agents.
-import type { AgentSelector } from '../engine/api/index.js';
+import type { AgentSelector } from '../api/index.js';
 
 export interface AgentRef {
   namespace: string;

@@ -2,7 +2,7 @@
 // this same suite against their store, so both enforce budgets identically.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import type { SemaQuotaSpec } from '../engine/api/index.js';
+import type { SemaQuotaSpec } from '../api/index.js';
 import { QuotaBudgetEngine } from './engine.js';
 import type { QuotaStore } from './store.js';
 import { agent, quota, T0 } from './test-support.js';

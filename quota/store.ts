@@ -1,6 +1,6 @@
 // The storage contract every quota store implements (SQLite locally, Redis across nodes): one atomic
 // reserve across all quotas and windows, idempotent settle/release, reads for status and Retry-After.
-import type { QuotaWindow } from '../engine/api/index.js';
+import type { QuotaWindow } from '../api/index.js';
 import type { WindowType } from './windows.js';
 
 /** An amount of budget; cost is in nano-dollars (1e-9 USD) so every store sums integers exactly. */

@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import type { SemaQuota, SemaQuotaSpec } from '../engine/api/index.js';
+import type { SemaQuota, SemaQuotaSpec } from '../api/index.js';
 import type { AgentRef } from './selector.js';
 
 export function quota(name: string, spec: SemaQuotaSpec, namespace = 'agents'): SemaQuota {

@@ -1,5 +1,5 @@
 // Public types of the budget engine: what the waypoint's quota filter sends and gets back.
-import type { QuotaUsage, QuotaWindow } from '../engine/api/index.js';
+import type { QuotaUsage, QuotaWindow } from '../api/index.js';
 import type { ToolCallRef } from './fingerprint.js';
 import type { AgentRef } from './selector.js';
 import type { SettleState } from './store.js';
@@ -120,7 +120,7 @@ export interface EngineStats {
 }
 
 export interface BudgetEngine {
-  setQuotas(quotas: import('../engine/api/index.js').SemaQuota[]): void;
+  setQuotas(quotas: import('../api/index.js').SemaQuota[]): void;
   reserve(req: ReserveRequest): Promise<Reservation>;
   settle(reservationId: string, usage: Usage, options?: SettleOptions): Promise<SettleResult>;
   release(reservationId: string, partialUsage?: Usage, options?: SettleOptions): Promise<SettleResult>;

@@ -1,6 +1,6 @@
 // Window arithmetic shared by every store: which buckets a rolling or calendar window counts at a
 // given instant, when it resets, and how long a refused request has to wait.
-import type { QuotaWindow } from '../engine/api/index.js';
+import type { QuotaWindow } from '../api/index.js';
 
 export type WindowType = 'rolling' | 'calendar';
 

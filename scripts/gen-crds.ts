@@ -1,7 +1,7 @@
-// Writes deploy/crds/*.yaml from the TypeBox schemas in engine/api (`--check`: report drift, write nothing).
+// Writes deploy/crds/*.yaml from the TypeBox schemas in api (`--check`: report drift, write nothing).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crdFiles, crdFor, KINDS, structuralProblems } from '../engine/api/index.js';
+import { crdFiles, crdFor, KINDS, structuralProblems } from '../api/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const outDir = join(root, 'deploy/crds');

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { SemaQuota } from '../engine/api/index.js';
+import type { SemaQuota } from '../api/index.js';
 import { createBudgetEngine } from '../quota/index.js';
 import { LruCache } from './filters/cache/lru.js';
 import { budgetBackend } from './filters/quota/budget-adapter.js';

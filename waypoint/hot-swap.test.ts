@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fetch } from 'undici';
+import type { SemaPolicy } from '../api/index.js';
 import { pollerBundleSource } from '../cli/commands/waypoint.js';
 import { type SigningKey, signBundle } from '../controller/bundle-server/signing.js';
 import { sampleBundle, startBundleServer } from '../controller/bundle-server/testing.js';
-import type { SemaPolicy } from '../engine/api/index.js';
 import { compileResources } from '../engine/index.js';
 import { startStack } from './testing/harness.js';
 

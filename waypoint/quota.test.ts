@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import type { SemaQuota } from '../engine/api/index.js';
+import type { SemaQuota } from '../api/index.js';
 import { compileResources } from '../engine/index.js';
 import { createBudgetEngine, type QuotaBudgetEngine, type QuotaStatus } from '../quota/index.js';
 import { type RedisServer, redisServerPath, startRedis } from '../quota/test-support.js';

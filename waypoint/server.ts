@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { defaultCanonicalizer } from '../engine/index.js';
+import { defaultCanonicalizer } from '../intent/index.js';
 import { bodyInvalid, bodyTooLarge, contentType, internalError, type WaypointError } from './errors.js';
 import type { CacheOptions } from './filters/cache/index.js';
 import { defaultChain } from './filters/chain.js';

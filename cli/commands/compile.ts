@@ -1,8 +1,8 @@
 // `semamesh compile <paths> -o bundle.tar.gz`: SemaPolicy/SemaQuota manifests → an OPA bundle with policy.wasm.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { SemaPolicy, SemaQuota } from '../../engine/api/index.js';
-import { formatDiagnostic as formatApiDiagnostic, validatePaths } from '../../engine/api/index.js';
+import type { SemaPolicy, SemaQuota } from '../../api/index.js';
+import { formatDiagnostic as formatApiDiagnostic, validatePaths } from '../../api/index.js';
 
 interface CompileOptions {
   output: string;

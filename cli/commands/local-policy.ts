@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SemaPolicy, SemaQuota } from '../../engine/api/index.js';
-import { formatDiagnostic as formatApiDiagnostic, validatePaths } from '../../engine/api/index.js';
+import type { SemaPolicy, SemaQuota } from '../../api/index.js';
+import { formatDiagnostic as formatApiDiagnostic, validatePaths } from '../../api/index.js';
 import { type CompileResourcesResult, compileResources, formatDiagnostic } from '../../engine/index.js';
 import { type DecisionEngine, loadWasmEngine } from '../../waypoint/index.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
-import type { SemaQuota } from '../../engine/api/index.js';
+import type { SemaQuota } from '../../api/index.js';
 import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
 import {
   budgetBackend,

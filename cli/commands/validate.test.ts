@@ -9,7 +9,7 @@ import { runValidate, type ValidateSummary } from './validate.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const examples = join(root, 'examples');
-const fixtures = join(root, 'engine/api/fixtures');
+const fixtures = join(root, 'api/fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'semamesh-validate-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -1,6 +1,6 @@
 // `semamesh validate <files|dirs...>`: checks SemaMesh manifests against the API schemas and prints located diagnostics.
 import { type Command, Option } from 'commander';
-import { formatDiagnostic, type ValidateSummary, validatePaths } from '../../engine/api/index.js';
+import { formatDiagnostic, type ValidateSummary, validatePaths } from '../../api/index.js';
 
 export { type ValidateSummary, validatePaths };
 

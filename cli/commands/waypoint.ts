@@ -8,9 +8,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
+import type { SemaQuota } from '../../api/index.js';
 import { BundlePoller } from '../../controller/bundle-server/poller.js';
 import { type VerificationKey, verifyBundle } from '../../controller/bundle-server/signing.js';
-import type { SemaQuota } from '../../engine/api/index.js';
 import { createBudgetEngine, type QuotaBudgetEngine } from '../../quota/index.js';
 import {
   type BundleSource,

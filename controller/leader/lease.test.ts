@@ -2,8 +2,8 @@
 // leader's lease counts as expired, and that concurrent candidates never both lead.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { CORE_KINDS, K8sClient } from '../../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../../test/kube-api-server/index.js';
-import { CORE_KINDS, K8sClient } from '../k8s/index.js';
 import { LeaderElector } from './lease.js';
 
 let api: KubeApiServer;

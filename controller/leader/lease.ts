@@ -2,8 +2,9 @@
 // acquire when the Lease is free or its holder stopped renewing for leaseDurationSeconds (judged by
 // our own clock since we last saw it change, never by the holder's clock), renew every retry period,
 // and every write carries the resourceVersion it read so two candidates can never both win.
+
+import { CORE_KINDS, isK8sError, type K8sClient, type KubeObject } from '../../kube/index.js';
 import { ControllerError, errorText } from '../errors.js';
-import { CORE_KINDS, isK8sError, type K8sClient, type KubeObject } from '../k8s/index.js';
 
 export interface LeaderElectorOptions {
   client: K8sClient;

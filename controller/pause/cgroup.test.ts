@@ -123,13 +123,23 @@ async function fakeV2(dir: string, respond: boolean) {
   await writeFile(join(dir, 'cgroup.freeze'), '0');
   await writeFile(join(dir, 'cgroup.events'), 'populated 1\nfrozen 0\n');
   if (!respond) return () => {};
+  // One write of cgroup.freeze may raise several watch events (truncate, then data); answer only
+  // after the last one, one answer at a time, so a slow early answer never overwrites a later one.
+  let timer: NodeJS.Timeout | undefined;
+  let answering = Promise.resolve();
   const w = watch(join(dir, 'cgroup.freeze'), () => {
-    setTimeout(async () => {
-      const v = (await readFile(join(dir, 'cgroup.freeze'), 'utf8')).trim();
-      await writeFile(join(dir, 'cgroup.events'), `populated 1\nfrozen ${v}\n`);
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      answering = answering.then(async () => {
+        const v = (await readFile(join(dir, 'cgroup.freeze'), 'utf8')).trim();
+        if (v === '0' || v === '1') await writeFile(join(dir, 'cgroup.events'), `populated 1\nfrozen ${v}\n`);
+      });
     }, 20);
   });
-  return () => w.close();
+  return () => {
+    clearTimeout(timer);
+    w.close();
+  };
 }
 
 test('v2 freeze waits for cgroup.events to say frozen 1; thaw for frozen 0', async () => {

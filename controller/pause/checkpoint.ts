@@ -6,7 +6,7 @@ import { type ControllerErrorCode, errorText, isControllerError, pauseError } fr
 
 export type CheckpointMethod = 'kubelet' | 'criu' | 'gcore' | 'none';
 
-/** Mirrors SemaIncident `status.checkpoint` (engine/api/sema-incident.ts), plus which container and code. */
+/** Mirrors SemaIncident `status.checkpoint` (api/sema-incident.ts), plus which container and code. */
 export interface CheckpointRecord {
   method: CheckpointMethod;
   path?: string;

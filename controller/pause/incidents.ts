@@ -1,6 +1,6 @@
 // Local mode's incident store (a JSON file) and the operations behind `semamesh incidents`,
 // `semamesh approve <id>` and `semamesh terminate <id>`: the cluster keeps the same record as a
-// SemaIncident resource, so phases and fields follow engine/api/sema-incident.ts.
+// SemaIncident resource, so phases and fields follow api/sema-incident.ts.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';

@@ -1,9 +1,9 @@
 // The cluster side of the pause flow's human decisions, shared by `kubectl sema` and the incident
 // reconciler: the pod annotations that tell the node agent what to do, approve (thaw) and terminate
 // (delete the pod, keep the evidence), each recording who decided and when.
-import type { IncidentPhase, SemaIncident } from '../../engine/api/index.js';
+import type { IncidentPhase, SemaIncident } from '../../api/index.js';
+import { isK8sError, type K8sClient, type KubeObject, SEMAMESH_KINDS } from '../../kube/index.js';
 import { ControllerError } from '../errors.js';
-import { isK8sError, type K8sClient, type KubeObject, SEMAMESH_KINDS } from '../k8s/index.js';
 
 /** On an agent pod: `PAUSE` asks the node agent to freeze it; removing it asks for a thaw. */
 export const ACTION_ANNOTATION = 'semamesh.io/action';

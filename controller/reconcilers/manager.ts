@@ -1,8 +1,7 @@
 // Wires the controller's reconcilers: informers on SemaPolicy, SemaQuota and SemaIncident feed the
 // debounced policy-set compiler and one work queue; only while leading does anything compile,
 // publish or write status (informers keep running so a new leader starts with warm caches).
-import type { SemaPolicy, SemaQuota } from '../../engine/api/index.js';
-import { errorText } from '../errors.js';
+import type { SemaPolicy, SemaQuota } from '../../api/index.js';
 import {
   type EventRecorder,
   type K8sClient,
@@ -10,7 +9,8 @@ import {
   type KubeObject,
   SEMAMESH_KINDS,
   watchKind,
-} from '../k8s/index.js';
+} from '../../kube/index.js';
+import { errorText } from '../errors.js';
 import { incidentSteps } from './incident.js';
 import { type IncidentObject, phaseOf } from './incident-actions.js';
 import { compiledStep } from './policy.js';

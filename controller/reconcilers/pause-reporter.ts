@@ -2,8 +2,8 @@
 // and the request's digest only: never prompt text or secrets) and the pod annotation the node agent
 // freezes on. Repeated reports for a pod already being paused reuse the open incident.
 import { randomBytes } from 'node:crypto';
+import { isK8sError, type K8sClient } from '../../kube/index.js';
 import { ControllerError, errorText } from '../errors.js';
-import { isK8sError, type K8sClient } from '../k8s/index.js';
 import {
   ACTION_ANNOTATION,
   INCIDENT_ANNOTATION,

@@ -1,8 +1,15 @@
 // The node agent's pod watcher: pods on this node annotated `semamesh.io/action: PAUSE` are frozen
 // and checkpointed through controller/pause and the evidence is recorded on their SemaIncident;
 // a cleared annotation thaws them; a deleted paused pod is killed without ever running again.
+
+import {
+  CORE_KINDS,
+  type K8sClient,
+  type KindWatch,
+  type KubeObject,
+  watchSelected,
+} from '../../kube/index.js';
 import { errorText } from '../errors.js';
-import { CORE_KINDS, type K8sClient, type KindWatch, type KubeObject, watchSelected } from '../k8s/index.js';
 import type { CgroupOps, PauseAgent, PauseEvidence, QosClass } from '../pause/index.js';
 import {
   ACTION_ANNOTATION,

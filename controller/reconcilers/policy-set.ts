@@ -2,7 +2,7 @@
 // so a burst of changes compiles once; a resource that does not compile is left out so the rest
 // still ships, and the last good bundle keeps serving when the set as a whole fails.
 import { createHash } from 'node:crypto';
-import type { SemaPolicy, SemaQuota } from '../../engine/api/index.js';
+import type { SemaPolicy, SemaQuota } from '../../api/index.js';
 import { compileResources, type Diagnostic, formatDiagnostic } from '../../engine/index.js';
 import { errorText } from '../errors.js';
 

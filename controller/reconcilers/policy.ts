@@ -1,7 +1,7 @@
 // The SemaPolicy / SemaQuota status reconciler: after each set compile, every resource gets Ready
 // with the compiled revision and its rule count, or CompileFailed with the diagnostic that kept it
 // out of the bundle. Compiling is the PolicySetCompiler's job; this writes what it decided.
-import type { KubeObject } from '../k8s/index.js';
+import type { KubeObject } from '../../kube/index.js';
 import type { PolicySetCompiler } from './policy-set.js';
 import { StallingError, type Step, WaitingError } from './runtime.js';
 

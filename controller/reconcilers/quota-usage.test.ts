@@ -3,11 +3,11 @@
 // conditions; unchanged usage is not rewritten; a dead store is reported, not thrown.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { QuotaUsage } from '../../engine/api/index.js';
+import type { QuotaUsage } from '../../api/index.js';
+import { K8sClient, type KubeObject, SEMAMESH_KINDS } from '../../kube/index.js';
 import { createBudgetEngine, type QuotaBudgetEngine } from '../../quota/index.js';
 import { type RedisServer, redisServerPath, startRedis } from '../../quota/test-support.js';
 import { type KubeApiServer, startKubeApiServer } from '../../test/kube-api-server/index.js';
-import { K8sClient, type KubeObject, SEMAMESH_KINDS } from '../k8s/index.js';
 import { parseControllerArgs, startController } from '../main.js';
 import { testControllerConfig, waitFor } from '../testing.js';
 import { QuotaUsageReporter, sameUsage } from './quota-usage.js';

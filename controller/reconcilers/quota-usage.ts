@@ -1,6 +1,7 @@
 // Reports shared budget usage into SemaQuota.status.usage: on the leader, every interval, it reads
 // the waypoints' Redis budget store through a read-only engine and merge-patches only `usage`.
-import type { QuotaUsage, SemaQuota } from '../../engine/api/index.js';
+import type { QuotaUsage, SemaQuota } from '../../api/index.js';
+import { isK8sError, type K8sClient, type KubeObject, refOf } from '../../kube/index.js';
 import {
   QUOTA_ERROR_CODES,
   QuotaBudgetEngine,
@@ -11,7 +12,6 @@ import {
   type RedisStoreOptions,
 } from '../../quota/index.js';
 import { errorText } from '../errors.js';
-import { isK8sError, type K8sClient, type KubeObject, refOf } from '../k8s/index.js';
 
 type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 

@@ -1,9 +1,10 @@
 // The small reconciler framework every SemaMesh controller uses (Flux source-controller's shape):
 // get → patcher → sub-steps with one signature → a deferred summarize-and-patch-status, with the
 // error type deciding what happens next, and a de-duplicating work queue with rate-limited requeue.
+
+import type { EventRecorder, K8sClient, KubeObject } from '../../kube/index.js';
+import { isK8sError, refOf } from '../../kube/index.js';
 import { ControllerError, errorText } from '../errors.js';
-import type { EventRecorder, K8sClient, KubeObject } from '../k8s/index.js';
-import { isK8sError, refOf } from '../k8s/index.js';
 import { type Condition, type Reason, removeCondition, setCondition } from './conditions.js';
 
 /** Needs a human: the object gets Stalled=True and is not retried until it changes. */

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { SemaPolicy } from '../api/index.js';
-import { validatePaths } from '../api/index.js';
+import type { SemaPolicy } from '../../api/index.js';
+import { validatePaths } from '../../api/index.js';
+import { defaultCanonicalizer } from '../../intent/canonicalize.js';
 import { readBundle } from '../bundle/index.js';
 import { loadPolicySync } from '../policy.js';
-import { defaultCanonicalizer } from './canonicalize.js';
 import { compileResources } from './compile-resources.js';
 
 const root = new URL('../..', import.meta.url).pathname;

@@ -1,12 +1,12 @@
 // Turns SemaPolicy / SemaQuota resources into an OPA bundle: rules become data (intent phrases
 // canonicalized to `action:object` pairs), the shipped Rego library is the logic, and only a
 // resource's custom `spec.rego` becomes generated Rego — under a package we choose, never one it can.
-import type { SemaPolicy, SemaQuota } from '../api/index.js';
+import type { SemaPolicy, SemaQuota } from '../../api/index.js';
+import { Canonicalizer, type Vocabulary } from '../../intent/canonicalize.js';
 import { buildBundle } from '../build.js';
 import type { SourceFile } from '../compiler.js';
 import type { Diagnostic } from '../syntax/diagnostics.js';
 import { parseModule, printModule, stringTerm, varTerm } from '../syntax/index.js';
-import { Canonicalizer, type Vocabulary } from './canonicalize.js';
 import { libraryModules } from './library.js';
 
 /** The decision entrypoint every waypoint evaluates. */

@@ -2,14 +2,14 @@
 // `semamesh-gitops`, forced so hand edits are taken back), labels every object with its source,
 // detects and reverts drift, and prunes what left the repository.
 import { createHash } from 'node:crypto';
+import { type InventoryEntry, withDefaults } from '../../api/index.js';
 import {
   isK8sError,
   type K8sClient,
   type KubeObject,
   type ObjectRef,
   SEMAMESH_KINDS,
-} from '../../controller/k8s/index.js';
-import { type InventoryEntry, withDefaults } from '../../engine/api/index.js';
+} from '../../kube/index.js';
 import { errorMessage, GitopsError } from '../errors.js';
 import { APPLIED_KINDS, objectKey, type RenderedObject } from '../render/index.js';
 

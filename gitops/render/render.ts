@@ -12,7 +12,7 @@ import {
   type SemaPolicy,
   type SemaQuota,
   validateDocuments,
-} from '../../engine/api/index.js';
+} from '../../api/index.js';
 import { compileResources, type Diagnostic as EngineDiagnostic } from '../../engine/index.js';
 import { regoLocator } from './rego-locations.js';
 

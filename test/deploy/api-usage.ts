@@ -1,6 +1,6 @@
 // Derives the Kubernetes API permissions a process needs from its source: starting at the
-// process's entry files it follows relative imports, finds every call through the controller/k8s
-// helpers (controller/k8s/README.md maps helpers to RBAC verbs) and resolves which kind each call
+// process's entry files it follows relative imports, finds every call through the kube
+// helpers (kube/README.md maps helpers to RBAC verbs) and resolves which kind each call
 // touches. The result is compared with deploy/'s Roles and ClusterRoles by rbac.test.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
@@ -28,7 +28,7 @@ export interface UsageReport {
   unresolved: { file: string; line: number; helper: string; argument: string }[];
 }
 
-/** Helper → RBAC verbs (the table in controller/k8s/README.md). */
+/** Helper → RBAC verbs (the table in kube/README.md). */
 export const HELPER_VERBS: Record<string, { verbs: string[]; subresource?: string }> = {
   get: { verbs: ['get'] },
   find: { verbs: ['get'] },
@@ -196,7 +196,7 @@ export function reachableFiles(entries: string[]): string[] {
 
 function followed(target: string): boolean {
   return !(
-    target.startsWith('controller/k8s/') ||
+    target.startsWith('kube/') ||
     target.startsWith('engine/') ||
     target.startsWith('node_modules/') ||
     target.endsWith('.test.ts')

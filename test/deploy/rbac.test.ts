@@ -170,13 +170,13 @@ describe('RBAC equals what the code calls', () => {
 });
 
 describe('the derivation itself', () => {
-  test('every helper of controller/k8s is classified as an API call or not', () => {
-    const text = readFileSync(join(REPO_ROOT, 'controller/k8s/client.ts'), 'utf8');
+  test('every helper of kube is classified as an API call or not', () => {
+    const text = readFileSync(join(REPO_ROOT, 'kube/client.ts'), 'utf8');
     const client = text.slice(text.indexOf('export class K8sClient'));
     const members = [...client.matchAll(/^ {2}(?:async |static |private |get )*([a-zA-Z]\w*)\s*[<(]/gm)]
       .map((m) => m[1])
       .filter((n) => !['if', 'for', 'while', 'switch', 'catch', 'return'].includes(n));
-    const index = readFileSync(join(REPO_ROOT, 'controller/k8s/index.ts'), 'utf8');
+    const index = readFileSync(join(REPO_ROOT, 'kube/index.ts'), 'utf8');
     const exported = [...index.matchAll(/export \{([^}]*)\}/g)]
       .flatMap((m) => m[1].split(','))
       .map((s) => s.trim())
@@ -187,7 +187,7 @@ describe('the derivation itself', () => {
     assert.deepEqual(
       unknown,
       [],
-      'map the new helper to its verbs in test/deploy/api-usage.ts (see controller/k8s/README.md)',
+      'map the new helper to its verbs in test/deploy/api-usage.ts (see kube/README.md)',
     );
   });
 

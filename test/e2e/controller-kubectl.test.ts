@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
 import { runKubectlSema } from '../../cli/kubectl-sema/program.js';
-import { K8sClient, type KubeObject } from '../../controller/k8s/index.js';
 import { type RunningController, startController } from '../../controller/main.js';
 import { testControllerConfig, waitFor } from '../../controller/testing.js';
+import { K8sClient, type KubeObject } from '../../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../kube-api-server/index.js';
 
 let api: KubeApiServer;

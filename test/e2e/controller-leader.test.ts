@@ -2,9 +2,9 @@
 // publishes and writes status; when it stops renewing, the other takes over and carries on.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CORE_KINDS, K8sClient, type KubeObject } from '../../controller/k8s/index.js';
 import { type RunningController, startController } from '../../controller/main.js';
 import { testControllerConfig, waitFor } from '../../controller/testing.js';
+import { CORE_KINDS, K8sClient, type KubeObject } from '../../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../kube-api-server/index.js';
 
 let api: KubeApiServer;

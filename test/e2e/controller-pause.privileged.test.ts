@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runKubectlSema } from '../../cli/kubectl-sema/program.js';
-import { K8sClient, type KubeObject } from '../../controller/k8s/index.js';
 import { type RunningController, startController } from '../../controller/main.js';
 import { type RunningNodeAgent, startNodeAgent } from '../../controller/node-agent.js';
 import { findCgroupMounts } from '../../controller/pause/index.js';
@@ -21,6 +20,7 @@ import {
   incidentRef,
 } from '../../controller/reconcilers/index.js';
 import { testControllerConfig, waitFor } from '../../controller/testing.js';
+import { K8sClient, type KubeObject } from '../../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../kube-api-server/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sm-pause-e2e-'));

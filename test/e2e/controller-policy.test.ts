@@ -3,10 +3,11 @@
 // generation stays enforced, a fix makes it Ready again.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { K8sClient, type KubeObject } from '../../controller/k8s/index.js';
 import { type RunningController, startController } from '../../controller/main.js';
 import { testControllerConfig, waitFor } from '../../controller/testing.js';
-import { defaultCanonicalizer, loadPolicy, readBundle } from '../../engine/index.js';
+import { loadPolicy, readBundle } from '../../engine/index.js';
+import { defaultCanonicalizer } from '../../intent/index.js';
+import { K8sClient, type KubeObject } from '../../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../kube-api-server/index.js';
 
 const PROMPT = 'I want to delete the production database';

@@ -20,10 +20,10 @@ import {
 } from '../../bpf/src/index.js';
 import { freePort, privilegedSkipReason } from '../../bpf/src/test-env.js';
 import { parseHosts } from '../../controller/interception.js';
-import { K8sClient, type KubeObject } from '../../controller/k8s/index.js';
 import { type RunningNodeAgent, startNodeAgent } from '../../controller/node-agent.js';
 import { removeCgroup } from '../../controller/pause/index.js';
 import { waitFor } from '../../controller/testing.js';
+import { K8sClient, type KubeObject } from '../../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../kube-api-server/index.js';
 
 const skip = privilegedSkipReason();

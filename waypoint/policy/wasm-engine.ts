@@ -2,7 +2,6 @@
 // engine's public entry) to the waypoint's DecisionEngine seam, with the bundle's own vocabulary.
 import {
   type Bundle,
-  Canonicalizer,
   DECISION_ENTRYPOINT,
   type Decision,
   type DecisionEngine,
@@ -10,8 +9,8 @@ import {
   type EnginePolicy,
   loadPolicy,
   readBundle,
-  type Vocabulary,
 } from '../../engine/index.js';
+import { Canonicalizer, type Vocabulary } from '../../intent/index.js';
 
 export interface WasmEngine extends DecisionEngine {
   readonly policy: EnginePolicy;

@@ -1,11 +1,11 @@
-// The labelled intent corpus (test/fixtures/intents): its loader and the scoring of a canonicalizer
-// against it, shared by engine/semapolicy/corpus.test.ts and bench/intents.ts.
+// The labelled intent corpus (intent/corpus): its loader and the scoring of a canonicalizer
+// against it, shared by intent/corpus.test.ts and bench/intents.ts.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Canonicalizer } from './canonicalize.js';
 
-export const CORPUS_DIR = new URL('../../test/fixtures/intents/', import.meta.url).pathname;
+export const CORPUS_DIR = new URL('./corpus/', import.meta.url).pathname;
 
 /** Actions whose pairs count as destructive wherever they appear on a benign example. */
 export const DESTRUCTIVE_ACTIONS: ReadonlySet<string> = new Set(['delete', 'disable', 'stop']);

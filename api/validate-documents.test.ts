@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { type Diagnostic, validateDocuments } from './index.js';
 
-const root = new URL('../..', import.meta.url).pathname;
+const root = new URL('..', import.meta.url).pathname;
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 
 function check(file: string) {

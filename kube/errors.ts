@@ -35,6 +35,15 @@ export class K8sError extends Error {
   }
 }
 
+/** A label selector that does not parse; the message reads like the API server's. */
+export class LabelSelectorError extends Error {
+  readonly code = 'SM_ERR_K8S_SELECTOR';
+  constructor(message: string) {
+    super(message);
+    this.name = 'LabelSelectorError';
+  }
+}
+
 export function isK8sError(err: unknown, code?: K8sErrorCode): err is K8sError {
   return err instanceof K8sError && (code === undefined || err.code === code);
 }

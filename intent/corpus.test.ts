@@ -1,4 +1,4 @@
-// Scores the canonicalizer on the labelled intent corpus (test/fixtures/intents) and holds it to
+// Scores the canonicalizer on the labelled intent corpus (intent/corpus) and holds it to
 // correctness floors: recall of destructive intents and the false-positive rate on benign text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -17,7 +17,7 @@ import {
 } from './index.js';
 import { constraintCheck } from './schema-helpers.js';
 
-const root = new URL('../..', import.meta.url).pathname;
+const root = new URL('..', import.meta.url).pathname;
 const crdDir = join(root, 'deploy/crds');
 
 function* nodes(schema: JSONSchemaProps, at = ''): Generator<[string, JSONSchemaProps]> {

@@ -1,15 +1,15 @@
 // The intent canonicalizer: turns prompts, tool calls and policy phrases into `action:object` pairs.
 // One implementation serves both sides — the compiler canonicalizes `intentMatches` phrases and the
 // waypoint canonicalizes traffic — so matching in Rego is plain set membership. This file is the
-// facade; the stages are intent-lexing ← intent-prose ← intent-sql / intent-shell ← intent-tools.
+// facade; the stages are lexing ← prose ← sql / shell ← tools.
 
-import { MAX_SCAN_CHARS, type Vocabulary } from './intent-lexing.js';
-import { type ProseOptions, ProseReader } from './intent-prose.js';
-import { commandPairs, looksLikeCommand } from './intent-shell.js';
-import { looksLikeStore, storePairs } from './intent-sql.js';
-import { toolCallPairs } from './intent-tools.js';
+import { MAX_SCAN_CHARS, type Vocabulary } from './lexing.js';
+import { type ProseOptions, ProseReader } from './prose.js';
+import { commandPairs, looksLikeCommand } from './shell.js';
+import { looksLikeStore, storePairs } from './sql.js';
+import { toolCallPairs } from './tools.js';
 
-export { MAX_SCAN_CHARS, stem, tokenize, type Vocabulary } from './intent-lexing.js';
+export { MAX_SCAN_CHARS, stem, tokenize, type Vocabulary } from './lexing.js';
 
 /** A canonicalizer bound to a vocabulary; reuse one instance (building the tables is the costly part). */
 export class Canonicalizer {

@@ -2,7 +2,7 @@
 // CRUD, server-side apply ownership, the status subresource, Events, informers and error codes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type KubeApiServer, startKubeApiServer } from '../../test/kube-api-server/index.js';
+import { type KubeApiServer, startKubeApiServer } from '../test/kube-api-server/index.js';
 import { K8sClient } from './client.js';
 import { isK8sError } from './errors.js';
 import { EventRecorder } from './events.js';

@@ -154,7 +154,7 @@ export function crdFileName(kind: Kind): string {
 }
 
 const HEADER =
-  '# Generated from the TypeBox schemas in engine/api/ by scripts/gen-crds.ts. Do not edit:\n' +
+  '# Generated from the TypeBox schemas in api/ by scripts/gen-crds.ts. Do not edit:\n' +
   '# change the schema and run `npx tsx scripts/gen-crds.ts`.\n';
 
 /** The CRD as the YAML text committed in deploy/crds/ (deterministic: sorted keys, no line folding). */

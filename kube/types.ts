@@ -1,6 +1,6 @@
-// Plain object shapes the Kubernetes layer hands out (so callers outside controller/k8s never import
+// Plain object shapes the Kubernetes layer hands out (so callers outside kube never import
 // @kubernetes/client-node types) and typed references to the kinds SemaMesh reads and writes.
-import { API_VERSION, KINDS, type Kind } from '../../engine/api/index.js';
+import { API_VERSION, KINDS, type Kind } from '../api/index.js';
 
 export interface ObjectMeta {
   name: string;

@@ -1,4 +1,8 @@
-// Public entry of the SemaMesh API (semamesh.io/v1alpha1): schemas, TS types, validation and CRD generation.
+// Public entry of the SemaMesh API (semamesh.io/v1alpha1), the contract every component shares.
+//
+// Each kind is defined once as a TypeBox schema, from which come the TypeScript types, validation
+// with YAML line:col diagnostics and the generated CRDs in deploy/crds (scripts/gen-crds.ts). This
+// folder imports nothing else of SemaMesh's.
 export type { Condition } from './common.js';
 export { AgentSelector, CONDITION_STATUSES, Condition as ConditionSchema, ObjectMeta } from './common.js';
 export {

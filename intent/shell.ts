@@ -1,8 +1,8 @@
 // Shell commands for the intent canonicalizer: command lines, known CLIs and HTTP calls to `action:object` pairs.
 
-import { type ProseReader, pair } from './intent-prose.js';
-import { looksLikeStore, storePairs } from './intent-sql.js';
 import * as L from './lexicon.js';
+import { type ProseReader, pair } from './prose.js';
+import { looksLikeStore, storePairs } from './sql.js';
 
 /**
  * What reading commands needs from the canonicalizer: word lookups, and reading a script's name

@@ -1,6 +1,6 @@
 // Store statements for the intent canonicalizer: SQL, Redis and Mongo shell text to `action:object` pairs.
 
-import { STOP } from './intent-prose.js';
+import { STOP } from './prose.js';
 
 const SQL_VERBS = new Set([
   'select',

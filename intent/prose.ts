@@ -1,5 +1,6 @@
 // Prose rules of the intent canonicalizer: which actions a sentence requests, and of which objects.
 
+import * as L from './lexicon.js';
 import {
   classify,
   type Item,
@@ -8,8 +9,7 @@ import {
   phraseKey,
   phraseTable,
   type Vocabulary,
-} from './intent-lexing.js';
-import * as L from './lexicon.js';
+} from './lexing.js';
 
 /** How many content words (stop words excluded) may separate an action from its object. */
 const WINDOW = 3;

@@ -1,10 +1,10 @@
 // Tool calls for the intent canonicalizer: a tool name and its JSON arguments to `action:object` pairs.
 
-import { MAX_SCAN_CHARS } from './intent-lexing.js';
-import { type ProseReader, pair } from './intent-prose.js';
-import { type CommandReader, looksLikeCommand, restPairs } from './intent-shell.js';
-import { looksLikeStore } from './intent-sql.js';
 import * as L from './lexicon.js';
+import { MAX_SCAN_CHARS } from './lexing.js';
+import { type ProseReader, pair } from './prose.js';
+import { type CommandReader, looksLikeCommand, restPairs } from './shell.js';
+import { looksLikeStore } from './sql.js';
 
 /** What reading a tool call needs from the canonicalizer: commands, plus prose and content tools. */
 export interface ToolCallReader extends CommandReader, Pick<ProseReader, 'isContentTool'> {

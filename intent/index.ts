@@ -1,0 +1,26 @@
+// Public entry of the intent analyser: text, shell, SQL and tool calls → `action:object` pairs.
+//
+// One canonicalizer serves both sides of a decision: the engine canonicalizes a policy's
+// `intentMatches` phrases at compile time and the waypoint canonicalizes traffic at run time, so
+// matching inside Rego is plain set membership. This folder imports nothing else of SemaMesh's;
+// its vocabulary is in lexicon.ts and its labelled corpus in corpus/ (scored by corpus.ts).
+export {
+  Canonicalizer,
+  defaultCanonicalizer,
+  MAX_SCAN_CHARS,
+  stem,
+  tokenize,
+  type Vocabulary,
+} from './canonicalize.js';
+export {
+  CORPUS_DIR,
+  canonicalizeExample,
+  DESTRUCTIVE_ACTIONS,
+  type Example,
+  formatScore,
+  loadCorpus,
+  type Outcome,
+  parseCorpusFile,
+  type Score,
+  scoreCorpus,
+} from './corpus.js';
