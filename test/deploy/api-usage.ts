@@ -66,6 +66,8 @@ export const NO_API_CALL = new Set([
   'normal',
   'warning',
   'event',
+  'parseLabelSelector',
+  'matchesLabels',
 ]);
 
 /** Core and other built-in kinds the code can name → REST group and resource. */
