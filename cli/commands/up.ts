@@ -14,8 +14,10 @@ import {
   loadWasmEngine,
   type Waypoint,
 } from '../../waypoint/index.js';
+import { cpuBudget, isWaypointWorker, onPrimaryMessage, reportListening } from '../../waypoint/workers.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import { syncUpSource, watchUpSource } from './up-source.js';
+import { sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
 import { openBudgetEngine } from './waypoint.js';
 
 export interface UpOptions {
@@ -29,6 +31,8 @@ export interface UpOptions {
   port: number;
   adminPort: number;
   failOpen?: boolean;
+  /** Event loops (worker processes) serving the port; default: the CPUs the cgroup allows. */
+  workers?: number;
   /** Where audit records go (default stdout). */
   auditStream?: Writable;
 }
@@ -65,8 +69,14 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
   let quotas: SemaQuota[] = [];
   let policySource: string;
   let stopWatch: (() => void) | undefined;
-  const outDir = mkdtempSync(join(tmpdir(), 'semamesh-up-'));
-  if (opts.source) {
+  // A worker of `up --workers N` loads the bundle its primary prepared, in the shared directory.
+  const shared = sharedPolicy();
+  const outDir = shared?.dir ?? mkdtempSync(join(tmpdir(), 'semamesh-up-'));
+  if (shared) {
+    engine = await loadWasmEngine(readFileSync(shared.bundlePath));
+    quotas = shared.quotas;
+    policySource = shared.policySource;
+  } else if (opts.source) {
     const sync = { source: opts.source, path: opts.path, dir: outDir, log };
     const first = await syncUpSource(sync);
     if (!first.ok || !first.bundlePath)
@@ -92,7 +102,8 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
   const waypoint = await createWaypoint({
     host: opts.host,
     port: opts.port,
-    adminPort: opts.adminPort,
+    // In a worker the primary serves the admin port; this one is private and unused.
+    adminPort: shared ? 0 : opts.adminPort,
     routes: [
       { provider: 'openai', upstream: upstream.get('openai') ?? 'https://api.openai.com' },
       { provider: 'anthropic', upstream: upstream.get('anthropic') ?? 'https://api.anthropic.com' },
@@ -108,7 +119,7 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
   });
   const { url, adminUrl } = await waypoint.listen();
 
-  if (opts.source) {
+  if (opts.source && !shared) {
     stopWatch = watchUpSource({
       source: opts.source,
       path: opts.path,
@@ -163,7 +174,14 @@ export function registerUp(program: Command): void {
     .option('-p, --port <port>', 'waypoint port (0 picks a free one)', parsePort, 8788)
     .option('--admin-port <port>', 'port of /metrics, /healthz, /readyz', parsePort, 9788)
     .option('--fail-open', 'allow requests when no decision can be made (counted)')
+    .option(
+      '--workers <n>',
+      'event loops serving the port (default: the CPUs this process may use, cgroup quota included)',
+      parseWorkers,
+    )
     .action(async (opts: UpOptions) => {
+      const workers = opts.workers ?? cpuBudget();
+      if (workers > 1 && !isWaypointWorker()) return runPrimary(opts, workers);
       let local: LocalMode;
       try {
         local = await startLocalMode(opts, (line) => console.error(line));
@@ -172,17 +190,62 @@ export function registerUp(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      console.log(`SemaMesh waypoint on ${local.url} (metrics ${local.adminUrl}/metrics)`);
-      console.log(`  policies: ${local.policySource}`);
-      console.log(`  upstream: ${local.mock ? `mock LLM at ${local.mock.url}` : 'the real providers'}`);
-      console.log('Point agents at it:');
-      console.log(`  export OPENAI_BASE_URL=${local.url}/v1`);
-      console.log(`  export ANTHROPIC_BASE_URL=${local.url}`);
-      console.log('Or run an unmodified agent under the eBPF redirect: sudo semamesh exec -- <command>');
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      if (isWaypointWorker()) {
+        reportListening(local.url, local.waypoint.metrics.registry);
+        onPrimaryMessage(async (m) =>
+          local.waypoint.holder.swap(await loadWasmEngine(readFileSync(m.bundlePath))),
+        );
+        await untilSignal();
+        await local.close();
+        return;
+      }
+      printBanner(local);
+      await untilSignal();
       await local.close();
     });
+}
+
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 256)
+    throw new InvalidArgumentError('expected a number of workers from 1 to 256');
+  return n;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+
+async function runPrimary(opts: UpOptions, workers: number): Promise<void> {
+  let primary: UpPrimary;
+  try {
+    primary = await startUpPrimary(opts, workers, (line) => console.error(line));
+  } catch (err) {
+    console.error(`semamesh up: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+    return;
+  }
+  printBanner({ ...primary, mock: undefined }, workers, opts.mock);
+  await untilSignal();
+  await primary.close();
+}
+
+function printBanner(
+  local: Pick<LocalMode, 'url' | 'adminUrl' | 'policySource' | 'mock'>,
+  workers = 1,
+  mock = !!local.mock,
+): void {
+  console.log(`SemaMesh waypoint on ${local.url} (metrics ${local.adminUrl}/metrics)`);
+  console.log(`  policies: ${local.policySource}`);
+  console.log(
+    `  upstream: ${mock ? (local.mock ? `mock LLM at ${local.mock.url}` : 'the mock LLM') : 'the real providers'}`,
+  );
+  if (workers > 1) console.log(`  workers: ${workers} event loops`);
+  console.log('Point agents at it:');
+  console.log(`  export OPENAI_BASE_URL=${local.url}/v1`);
+  console.log(`  export ANTHROPIC_BASE_URL=${local.url}`);
+  console.log('Or run an unmodified agent under the eBPF redirect: sudo semamesh exec -- <command>');
 }

@@ -1,0 +1,225 @@
+// Several event loops for one waypoint: node:cluster workers share the listening socket the primary
+// holds, each runs its own filter chain and policy engine, and the primary serves the admin port
+// (metrics summed over the workers, health, readiness), restarts a worker that dies, and tells all
+// workers at once when a new bundle is to be loaded.
+import cluster, { type Worker } from 'node:cluster';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import Fastify from 'fastify';
+import { AggregatorRegistry, type Registry } from 'prom-client';
+
+/** Messages between the primary and its workers (node:cluster IPC). */
+export type WorkerMessage = { type: 'semamesh:listening'; url: string } | SwapMessage;
+export interface SwapMessage {
+  type: 'semamesh:swap';
+  bundlePath: string;
+  revision: string;
+}
+
+/**
+ * Event loops worth running: the CPUs this process may use, capped by its cgroup's CPU quota (a
+ * container limited to 1.5 CPUs gets 2 loops, not one per core of the node).
+ */
+export function cpuBudget(): number {
+  const cpus = availableParallelism();
+  const quota = cgroupCpuLimit();
+  return Math.max(1, Math.min(cpus, quota === undefined ? cpus : Math.ceil(quota)));
+}
+
+/**
+ * The CPU quota of this process's cgroup and its ancestors, in CPUs (cgroup v2 `cpu.max`, v1
+ * `cpu.cfs_quota_us` / `cpu.cfs_period_us`), or undefined when none is set or none can be read.
+ */
+export function cgroupCpuLimit(
+  procCgroup = '/proc/self/cgroup',
+  mountinfo = '/proc/self/mountinfo',
+): number | undefined {
+  let cgroups: string;
+  let mounts: string;
+  try {
+    cgroups = readFileSync(procCgroup, 'utf8');
+    mounts = readFileSync(mountinfo, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let limit: number | undefined;
+  const take = (cpus: number) => {
+    if (Number.isFinite(cpus) && cpus > 0) limit = limit === undefined ? cpus : Math.min(limit, cpus);
+  };
+  for (const line of cgroups.split('\n')) {
+    const [, controllers, path] = line.split(/:(.*?):(.*)/s);
+    if (path === undefined) continue;
+    const v2 = controllers === '';
+    if (!v2 && !controllers!.split(',').includes('cpu')) continue;
+    const mount = mountFor(mounts, v2);
+    if (!mount) continue;
+    // With a cgroup namespace the path is relative to the mount's root; strip that root if present.
+    const rel = mount.root !== '/' && path.startsWith(mount.root) ? path.slice(mount.root.length) : path;
+    for (let dir = join(mount.point, rel); dir.startsWith(mount.point); dir = dirname(dir)) {
+      if (v2) {
+        const max = readOr(join(dir, 'cpu.max'))?.trim().split(/\s+/);
+        if (max && max[0] !== 'max') take(Number(max[0]) / Number(max[1]));
+      } else {
+        const quota = Number(readOr(join(dir, 'cpu.cfs_quota_us')));
+        const period = Number(readOr(join(dir, 'cpu.cfs_period_us')));
+        if (quota > 0 && period > 0) take(quota / period);
+      }
+      if (dir === mount.point) break;
+    }
+  }
+  return limit;
+}
+
+function readOr(path: string): string | undefined {
+  try {
+    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cgroup2 mount, or the v1 mount carrying the cpu controller, from /proc/self/mountinfo. */
+function mountFor(mountinfo: string, v2: boolean): { point: string; root: string } | undefined {
+  for (const line of mountinfo.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const f = left.split(' ');
+    const [fstype, , options] = right.split(' ');
+    if (v2 ? fstype === 'cgroup2' : fstype === 'cgroup' && options?.split(',').includes('cpu'))
+      return { root: f[3]!, point: f[4]! };
+  }
+  return undefined;
+}
+
+export interface PrimaryOptions {
+  workers: number;
+  /** Where the primary serves /metrics (summed over workers), /healthz and /readyz. */
+  adminHost: string;
+  adminPort: number;
+  /** Extra environment for every worker (shared state directory, bundle path, …). */
+  env?: Record<string, string>;
+  log: (line: string) => void;
+}
+
+export interface Primary {
+  /** The URL the workers listen on and the primary's admin URL, once every worker listens. */
+  ready: Promise<{ url: string; adminUrl: string }>;
+  /** Sends one message to every live worker (e.g. load this bundle now). */
+  broadcast(message: WorkerMessage): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Forks `workers` copies of this process (same script, arguments and Node flags) and supervises
+ * them. Must be called in the primary; each worker then runs the normal single-process code and
+ * calls `reportListening` once its server listens.
+ */
+export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
+  // Round-robin hand-off from the primary balances keep-alive connections evenly across workers.
+  cluster.schedulingPolicy = cluster.SCHED_RR;
+  const aggregator = new AggregatorRegistry();
+  const listening = new Map<number, string>();
+  let closing = false;
+  let started = false;
+  let restarts = 0;
+  let resolveReady: (v: { url: string; adminUrl: string }) => void = () => {};
+  let rejectReady: (err: Error) => void = () => {};
+  const ready = new Promise<{ url: string; adminUrl: string }>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  let adminUrl = '';
+
+  const fork = (): Worker => {
+    const worker = cluster.fork({ ...options.env, SEMAMESH_WORKER: '1' });
+    worker.on('message', (m: WorkerMessage) => {
+      if (m?.type !== 'semamesh:listening') return;
+      listening.set(worker.id, m.url);
+      if (listening.size === options.workers && !started) {
+        started = true;
+        resolveReady({ url: m.url, adminUrl });
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      listening.delete(worker.id);
+      if (closing) return;
+      // A worker that dies before all listened is a start-up error (a bad flag, a taken port):
+      // report it rather than restart it forever.
+      if (!started) {
+        rejectReady(new Error(`a waypoint worker exited during start-up (code ${code}, signal ${signal})`));
+        return;
+      }
+      restarts++;
+      const delay = Math.min(5000, 100 * 2 ** Math.min(restarts, 6));
+      options.log(
+        `waypoint worker ${worker.process.pid} exited (code ${code}, signal ${signal}); restarting in ${delay} ms`,
+      );
+      setTimeout(() => {
+        if (!closing) fork();
+      }, delay).unref();
+    });
+    return worker;
+  };
+
+  const admin = Fastify({ logger: false });
+  admin.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', aggregator.contentType);
+    return aggregator.clusterMetrics();
+  });
+  admin.get('/healthz', async () => ({ ok: true }));
+  admin.get('/readyz', async (_req, reply) => {
+    if (listening.size < options.workers) reply.code(503);
+    return { ready: listening.size === options.workers, workers: listening.size, want: options.workers };
+  });
+  await admin.listen({ host: options.adminHost, port: options.adminPort });
+  const a = admin.server.address();
+  adminUrl = typeof a === 'object' && a ? `http://${a.address}:${a.port}` : String(a);
+  for (let i = 0; i < options.workers; i++) fork();
+
+  return {
+    ready,
+    broadcast(message) {
+      for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(message);
+    },
+    async close() {
+      closing = true;
+      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.isDead()) return resolve();
+              const kill = setTimeout(() => w.process.kill('SIGKILL'), 5000);
+              w.once('exit', () => {
+                clearTimeout(kill);
+                resolve();
+              });
+              w.process.kill('SIGTERM');
+            }),
+        ),
+      );
+      await admin.close();
+    },
+  };
+}
+
+/** True in a worker forked by `startPrimary`. */
+export function isWaypointWorker(): boolean {
+  return cluster.isWorker && process.env.SEMAMESH_WORKER === '1';
+}
+
+/** Tells the primary this worker serves, and lets it collect this worker's metrics. */
+export function reportListening(url: string, registry: Registry): void {
+  AggregatorRegistry.setRegistries([registry]);
+  // prom-client answers the primary's metrics requests only once an aggregator exists in the worker.
+  new AggregatorRegistry();
+  process.send?.({ type: 'semamesh:listening', url } satisfies WorkerMessage);
+}
+
+/** Calls `fn` for each message the primary sends this worker. */
+export function onPrimaryMessage(fn: (message: SwapMessage) => void): void {
+  process.on('message', (m: WorkerMessage) => {
+    if (m?.type === 'semamesh:swap') fn(m);
+  });
+}
