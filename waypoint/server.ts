@@ -121,9 +121,14 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     serverFactory,
   });
   const log = app.log;
+  // Audit lines go to stdout through sonic-boom's buffered asynchronous writes: a write to a pipe
+  // from process.stdout is synchronous on Linux and would hold the event loop on every request.
+  const auditDestination = options.auditStream
+    ? undefined
+    : pino.destination({ dest: 1, sync: false });
   const auditLog = pino(
     { base: undefined, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' },
-    options.auditStream ?? process.stdout,
+    options.auditStream ?? auditDestination,
   );
 
   const filters = defaultChain({
@@ -274,6 +279,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
       await Promise.allSettled([app.close(), admin.close()]);
       await upstream.close();
       auditLog.flush?.();
+      auditDestination?.flushSync();
     },
   };
 }
