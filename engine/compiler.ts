@@ -26,6 +26,13 @@ export interface CompileOptions {
    * query's variables — OPA's `rego.Compile`. Takes precedence over `entrypoints`.
    */
   query?: string;
+  /** Keep `print(...)` calls as calls to the `print` builtin (the host must then provide it). */
+  print?: boolean;
+  /**
+   * Changes the parsed modules before they are compiled (e.g. the tester naming each test rule
+   * apart); `result.modules` still holds them as parsed.
+   */
+  rewrite?: (modules: Module[]) => void;
 }
 
 export type StageName = 'parse' | 'compile' | 'plan' | 'wasm';
@@ -112,9 +119,14 @@ export function compile(options: CompileOptions): CompileResult {
   if (options.query !== undefined && !queryBody) return finish();
   result.modules = modules;
 
-  const compiled = stage('compile', () =>
-    compileModules(modules, queryBody ? { query: queryBody } : undefined),
-  );
+  const compiled = stage('compile', () => {
+    let input = modules;
+    if (options.rewrite) {
+      input = structuredClone(modules);
+      options.rewrite(input);
+    }
+    return compileModules(input, { query: queryBody, print: options.print });
+  });
   if (!compiled) return finish();
   result.diagnostics.push(...compiled.diagnostics);
   if (result.diagnostics.length > 0) return finish();

@@ -46,22 +46,52 @@ export function addData(data: Record<string, unknown>, prefix: string[], value: 
   merge(data, wrapped, file);
 }
 
-function walk(dir: string, out: string[]): string[] {
+export interface LoadOptions {
+  /**
+   * File and directory names to leave out, as shell globs over the base name (`*_test.rego`, `.*`),
+   * like `opa test --ignore`.
+   */
+  ignore?: string[];
+}
+
+/** A shell glob over one path segment (`*`, `?`, `[abc]`) as a regular expression. */
+export function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
+        re += `[${body}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function walk(dir: string, out: string[], ignored: (name: string) => boolean): string[] {
   for (const name of readdirSync(dir).sort()) {
-    if (SKIP_DIRS.has(name) || name.startsWith('.')) continue;
+    if (SKIP_DIRS.has(name) || name.startsWith('.') || ignored(name)) continue;
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path, out);
+    if (statSync(path).isDirectory()) walk(path, out, ignored);
     else out.push(path);
   }
   return out;
 }
 
 /** Reads `.rego` files and data files from files and directories, the way `opa build` loads paths. */
-export function loadPolicyFiles(paths: string[]): PolicyFiles {
+export function loadPolicyFiles(paths: string[], options: LoadOptions = {}): PolicyFiles {
   const files: PolicyFiles = { modules: [], data: {} };
+  const patterns = (options.ignore ?? []).map(globRegExp);
+  const ignored = (name: string) => patterns.some((p) => p.test(name));
   for (const root of paths) {
     const isDir = statSync(root).isDirectory();
-    for (const path of isDir ? walk(root, []) : [root]) {
+    for (const path of isDir ? walk(root, [], ignored) : [root]) {
       const name = path
         .split(sep)
         .join('/')

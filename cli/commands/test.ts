@@ -1,4 +1,6 @@
-// `semamesh test [paths]`: runs `test_*` rules through the wasm path and prints `opa test` output.
+// `semamesh test [paths]`: runs `test_*` rules through the wasm path and prints `opa test` output,
+// with opa test's flags and exit codes (1: load/compile problems, 2: a failing, erroring or skipped test).
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadPolicyFiles, type PolicyFiles } from '../../engine/loader.js';
 
@@ -6,6 +8,30 @@ interface TestOptions {
   verbose?: boolean;
   format: string;
   run?: string;
+  exitZeroOnSkipped?: boolean;
+  failOnEmpty?: boolean;
+  ignore: string[];
+  bundle?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
+
+/** `-b`: a path is a bundle — a directory (loaded as usual) or a .tar.gz bundle file. */
+async function loadBundles(paths: string[], ignore: string[]): Promise<PolicyFiles> {
+  const { readBundle } = await import('../../engine/bundle/index.js');
+  const out: PolicyFiles = { modules: [], data: {} };
+  for (const p of paths) {
+    if (statSync(p).isDirectory()) {
+      const files = loadPolicyFiles([p], { ignore });
+      out.modules.push(...files.modules);
+      Object.assign(out.data, files.data);
+      continue;
+    }
+    const bundle = readBundle(readFileSync(p));
+    out.modules.push(...bundle.modules.map((m) => ({ file: `${p}${m.file}`, source: m.source })));
+    Object.assign(out.data, bundle.data);
+  }
+  return out;
 }
 
 export function registerTest(program: Command): void {
@@ -13,9 +39,18 @@ export function registerTest(program: Command): void {
     .command('test')
     .description('run Rego unit tests (test_* rules) through the wasm engine, like `opa test`')
     .argument('[paths...]', '.rego files, data files, or directories', ['.'])
-    .option('-v, --verbose', 'also print passing tests')
+    .option('-v, --verbose', 'also print passing tests and their print() output')
     .option('-f, --format <format>', 'pretty or json', 'pretty')
     .option('-r, --run <regex>', 'only run tests whose data.pkg.name matches')
+    .option('-z, --exit-zero-on-skipped', 'skipped (todo_) tests return status 0')
+    .option('--fail-on-empty', 'fail (status 1) when no test ran')
+    .option(
+      '--ignore <globs>',
+      'file and directory names to leave out (repeatable, comma-separated)',
+      collect,
+      [],
+    )
+    .option('-b, --bundle', 'load paths as bundles (directories or .tar.gz files)')
     .action(async (paths: string[], opts: TestOptions) => {
       if (opts.format !== 'pretty' && opts.format !== 'json') return fail(`unknown format ${opts.format}`, 1);
       let run: RegExp | undefined;
@@ -26,7 +61,9 @@ export function registerTest(program: Command): void {
       }
       let files: PolicyFiles;
       try {
-        files = loadPolicyFiles(paths);
+        files = opts.bundle
+          ? await loadBundles(paths, opts.ignore)
+          : loadPolicyFiles(paths, { ignore: opts.ignore });
       } catch (err) {
         return fail((err as Error).message, 1);
       }
@@ -34,11 +71,16 @@ export function registerTest(program: Command): void {
       const tester = await import('../../engine/tester/index.js');
       const result = tester.runTests({ modules: files.modules, data: files.data, run });
       for (const d of result.diagnostics) console.error(formatDiagnostic(d));
-      if (result.diagnostics.length === 0)
+      if (result.diagnostics.length === 0) {
+        if (opts.failOnEmpty && result.results.length === 0) console.error('no tests were run');
         process.stdout.write(
           opts.format === 'json' ? tester.formatJson(result) : tester.formatPretty(result, !!opts.verbose),
         );
-      process.exitCode = tester.exitCode(result);
+      }
+      process.exitCode = tester.exitCode(result, {
+        exitZeroOnSkipped: opts.exitZeroOnSkipped,
+        failOnEmpty: opts.failOnEmpty,
+      });
     });
 }
 

@@ -114,7 +114,7 @@ test('print calls are dropped unless enabled, then wrap operands in sets', () =>
   const dropped = printBody(compileModules([m]).program!.modules[0].rules[0].body);
   assert.ok(!dropped.includes('print'), dropped);
   const kept = printBody(compileModules([m], { print: true }).program!.modules[0].rules[0].body);
-  assert.match(kept, /print\(\[\{\$\d+ \| \$\d+ = "x"\}, \{\$\d+ \| \$\d+ = \$\d+\}\]\)/);
+  assert.match(kept, /internal\.print\(\[\{\$\d+ \| \$\d+ = "x"\}, \{\$\d+ \| \$\d+ = \$\d+\}\]\)/);
 });
 
 test('names resolve across every module of a package, and not across packages', () => {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadPolicyFiles } from '../loader.js';
 import { opaEvalValues, opaTest, ourEvalValues, testOutcomes } from '../reference/diff.js';
-import { findOpa } from '../reference/opa.js';
-import { formatJson, runTests } from './index.js';
+import { findOpa, runOpa } from '../reference/opa.js';
+import { exitCode, formatJson, runTests } from './index.js';
 
 const { skip } = findOpa();
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -35,4 +35,30 @@ test('a package split across files: eval of the package equals opa eval', { skip
       query,
     );
   }
+});
+
+/** print() output per test, from `--format json` (base64 in opa's output). */
+function outputs(json: string): Record<string, string> {
+  const items = JSON.parse(json) as { name: string; output?: string }[];
+  return Object.fromEntries(
+    items.filter((i) => i.output).map((i) => [i.name, Buffer.from(i.output!, 'base64').toString()]),
+  );
+}
+
+test('duplicate, parametrised, printing and todo tests: outcomes, output, exit codes equal opa test', {
+  skip,
+}, () => {
+  const dir = join(FIXTURES, 'opa-test-features');
+  const ours = runTests(loadPolicyFiles([dir]));
+  assert.deepEqual(ours.diagnostics, []);
+  const theirs = opaTest([dir]);
+  assert.deepEqual(testOutcomes(formatJson(ours)), theirs.outcomes);
+  assert.deepEqual(outputs(formatJson(ours)), outputs(runOpa(['test', '--format', 'json', dir]).stdout));
+  assert.equal(exitCode(ours), theirs.status);
+  assert.equal(exitCode(ours, { exitZeroOnSkipped: true }), opaTest([dir], ['-z']).status);
+  // Only the todo test selected: a skip alone exits 2, and 0 with -z.
+  const todo = runTests({ ...loadPolicyFiles([dir]), run: /todo/ });
+  assert.equal(exitCode(todo), opaTest([dir], ['--run', 'todo']).status);
+  assert.equal(exitCode(todo, { exitZeroOnSkipped: true }), opaTest([dir], ['--run', 'todo', '-z']).status);
+  assert.equal(exitCode(todo, { exitZeroOnSkipped: true }), 0);
 });

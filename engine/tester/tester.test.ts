@@ -47,23 +47,18 @@ test('runs every test rule and classifies pass, fail and skip', () => {
   assert.deepEqual(broken.location, { file: 'authz_test.rego', row: 7, col: 1 });
 });
 
-test('pretty output matches opa test: failures only, dashes, counts', () => {
+test('pretty output matches opa test: failures only under file:row, dashes, counts', () => {
   const run = runTests({ modules: [policy, tests], data: { config: { limit: 10 } } });
   const text = formatPretty(run, false).replace(/\(\d[^)]*\)/g, '(T)');
   assert.equal(
     text,
     [
-      'authz_test.rego:',
+      'authz_test.rego:7:',
       'data.authz_test.test_broken_on_purpose: FAIL (T)',
+      'authz_test.rego:8:',
       'data.authz_test.test_conflict: FAIL (T)',
+      'authz_test.rego:12:',
       'data.authz_test.todo_test_later: SKIPPED',
-      '',
-      'FAILURES',
-      '-'.repeat(80),
-      'data.authz_test.test_broken_on_purpose: FAIL',
-      '  at authz_test.rego:7:1',
-      'data.authz_test.test_conflict: FAIL',
-      '  at authz_test.rego:8:1',
       '-'.repeat(80),
       'PASS: 3/6',
       'FAIL: 2/6',
@@ -71,7 +66,9 @@ test('pretty output matches opa test: failures only, dashes, counts', () => {
       '',
     ].join('\n'),
   );
-  assert.match(formatPretty(run, true), /data\.authz_test\.test_admin_allowed: PASS \(\d/);
+  const verbose = formatPretty(run, true);
+  assert.match(verbose, /authz_test\.rego:4:\ndata\.authz_test\.test_admin_allowed: PASS \(\d/);
+  assert.match(verbose, /\nFAILURES\n-{80}\ndata\.authz_test\.test_broken_on_purpose: FAIL \(\d/);
 });
 
 test('--run selects tests by name and exit code is 0 when all pass', () => {
