@@ -79,6 +79,11 @@ function compileUnguarded(modules: Module[], options: CompileOptions): CompileRe
   let query = options.query ? structuredClone(options.query) : undefined;
   const gen = new VarGen();
 
+  // `f() := v` declares no function: as in OPA, it is a complete rule `f`, referenced as `f`.
+  for (const m of mods)
+    for (const r of m.rules)
+      for (let l: Rule | undefined = r; l; l = l.else) if (l.head.args?.length === 0) delete l.head.args;
+
   rewriteMetadataCalls(mods);
   resolveModules(mods, bag);
   if (query) resolveQuery(query);
@@ -97,7 +102,10 @@ function compileUnguarded(modules: Module[], options: CompileOptions): CompileRe
 
   const calls = new CallChecker(root, bag);
   forEachLink(mods, (r) => calls.body(r.body));
-  if (query) calls.body(query);
+  if (query) {
+    calls.allowDeprecated = true;
+    calls.body(query);
+  }
   if (!bag.empty) return { diagnostics: bag.items };
 
   const arity = (op: Term): number | undefined => {

@@ -97,6 +97,17 @@ function containsMarker(s: Stmt, marker: Stmt): boolean {
 function planEvery(p: Planner, ev: Every, k: Cont): void {
   planTerm(p, ev.domain, (dom) => {
     const source = p.toLocal(dom);
+    // As in OPA, `every` over something that is not a collection (a number, a string) is undefined.
+    const isCollection = p.newLocal();
+    p.emit({ kind: 'ResetLocal', target: isCollection });
+    const mark: Stmt = { kind: 'AssignVar', source: { type: 'bool', value: true }, target: isCollection };
+    p.emit({
+      kind: 'Block',
+      blocks: (['IsArray', 'IsObject', 'IsSet'] as const).map((kind) => ({
+        stmts: [{ kind, source: { type: 'local', value: source } }, mark],
+      })),
+    });
+    p.emit({ kind: 'IsDefined', source: isCollection });
     planNegation(
       p,
       (found) => {

@@ -1,5 +1,8 @@
 // Runs the same policies through our engine and the real opa, and normalises both outputs so a
 // differential test can compare them (durations and trace output are left out).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compile, type SourceFile } from '../compiler.js';
 import { loadPolicySync } from '../policy.js';
 import { runOpa } from './opa.js';
@@ -95,5 +98,31 @@ export function ourEvalValues(
     return policy.evaluate(input).map((row) => row.__value__);
   } catch (err) {
     return { error: String(err) };
+  }
+}
+
+/** `opa eval` over in-memory modules and data (written to a temporary folder). */
+export function opaEvalSources(
+  modules: SourceFile[],
+  data: Record<string, unknown>,
+  query: string,
+  input?: unknown,
+): unknown[] | { error: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'semamesh-opa-'));
+  try {
+    const paths: string[] = [];
+    modules.forEach((m, i) => {
+      const p = join(dir, `m${i}.rego`);
+      writeFileSync(p, m.source);
+      paths.push(p);
+    });
+    if (Object.keys(data).length > 0) {
+      const p = join(dir, 'data.json');
+      writeFileSync(p, JSON.stringify(data));
+      paths.push(p);
+    }
+    return opaEvalValues(paths, query, input);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -269,7 +269,7 @@ export class ModuleParser extends ExprParser {
     this.flags.set(rule, { hasIf, usesContains, generatedBody, generatedValue });
 
     if (this.kind() === T.Else) {
-      if (head.ref.length > 1 && !isGround(head.ref)) {
+      if (head.ref.length > 1 && !isGround(head.ref.slice(1))) {
         this.error(this.tok, 'else keyword cannot be used on rules with variables in head');
         return undefined;
       }
