@@ -12,6 +12,8 @@ export interface SourceFile {
   /** The name diagnostics and the bundle use, e.g. `policies/decision.rego`. */
   file: string;
   source: string;
+  /** Rego version of this file (a bundle's `rego_version`); default: `CompileOptions.regoVersion`. */
+  regoVersion?: 0 | 1;
 }
 
 export interface CompileOptions {
@@ -26,6 +28,8 @@ export interface CompileOptions {
    * query's variables — OPA's `rego.Compile`. Takes precedence over `entrypoints`.
    */
   query?: string;
+  /** Rego version of files that do not set their own (`--v0-compatible` is 0); default 1. */
+  regoVersion?: 0 | 1;
   /** Keep `print(...)` calls as calls to the `print` builtin (the host must then provide it). */
   print?: boolean;
   /**
@@ -100,8 +104,8 @@ export function compile(options: CompileOptions): CompileResult {
 
   const modules = stage('parse', () => {
     const parsed: Module[] = [];
-    for (const { file, source } of options.modules) {
-      const r = parseModule(source, file);
+    for (const { file, source, regoVersion } of options.modules) {
+      const r = parseModule(source, file, { regoVersion: regoVersion ?? options.regoVersion });
       result.diagnostics.push(...r.diagnostics);
       if (r.module) parsed.push(r.module);
     }

@@ -12,6 +12,7 @@ interface TestOptions {
   failOnEmpty?: boolean;
   ignore: string[];
   bundle?: boolean;
+  v0Compatible?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
@@ -28,7 +29,11 @@ async function loadBundles(paths: string[], ignore: string[]): Promise<PolicyFil
       continue;
     }
     const bundle = readBundle(readFileSync(p));
-    out.modules.push(...bundle.modules.map((m) => ({ file: `${p}${m.file}`, source: m.source })));
+    // The manifest's rego_version applies to the bundle's modules (OPA's default for bundles is v1).
+    const regoVersion = bundle.manifest.rego_version === 0 ? (0 as const) : undefined;
+    out.modules.push(
+      ...bundle.modules.map((m) => ({ file: `${p}${m.file}`, source: m.source, regoVersion })),
+    );
     Object.assign(out.data, bundle.data);
   }
   return out;
@@ -51,6 +56,7 @@ export function registerTest(program: Command): void {
       [],
     )
     .option('-b, --bundle', 'load paths as bundles (directories or .tar.gz files)')
+    .option('--v0-compatible', 'parse modules as Rego v0 (bodies without if, p[x] { } partial sets)')
     .action(async (paths: string[], opts: TestOptions) => {
       if (opts.format !== 'pretty' && opts.format !== 'json') return fail(`unknown format ${opts.format}`, 1);
       let run: RegExp | undefined;
@@ -69,7 +75,12 @@ export function registerTest(program: Command): void {
       }
       const { formatDiagnostic } = await import('../../engine/index.js');
       const tester = await import('../../engine/tester/index.js');
-      const result = tester.runTests({ modules: files.modules, data: files.data, run });
+      const result = tester.runTests({
+        modules: files.modules,
+        data: files.data,
+        run,
+        regoVersion: opts.v0Compatible ? 0 : undefined,
+      });
       for (const d of result.diagnostics) console.error(formatDiagnostic(d));
       if (result.diagnostics.length === 0) {
         if (opts.failOnEmpty && result.results.length === 0) console.error('no tests were run');

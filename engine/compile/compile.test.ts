@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileErrors, evalRego } from '../plan/testing.js';
-import { parseModule, printBody } from '../syntax/index.js';
+import { parseModule, parseQuery, printBody } from '../syntax/index.js';
 import { compileModules } from './index.js';
 
 const pkg = (body: string) => `package t\n\n${body}\n`;
@@ -129,5 +129,21 @@ test('names resolve across every module of a package, and not across packages', 
   // A module of another package does not see `helper`.
   assert.deepEqual(compileErrors([policy, 'package y\n\nt := helper(2)\n']), [
     'rego_type_error: undefined function helper',
+  ]);
+});
+
+test('Rego v0 modules: bodies without if, p[x] { } partial sets, deprecated builtins', () => {
+  const src =
+    'package v\n\ndefault a = false\n\na { input.x == 1 }\n\ns[x] { some x in [1, 2] }\n\nd := any([true])\n';
+  const m = parseModule(src, 'v.rego', { regoVersion: 0 }).module!;
+  assert.equal(m.regoVersion, 0);
+  const c = compileModules([m], { query: parseQuery('x = data.v').body });
+  assert.deepEqual(c.diagnostics, []);
+  // The same text is not v1.
+  assert.ok(
+    parseModule(src, 'v.rego').diagnostics.some((d) => d.message.includes('`if` keyword is required')),
+  );
+  assert.deepEqual(compileErrors([pkg('d := any([true])')]), [
+    'rego_type_error: deprecated built-in function calls in expression: any',
   ]);
 });

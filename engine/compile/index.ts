@@ -101,7 +101,11 @@ function compileUnguarded(modules: Module[], options: CompileOptions): CompileRe
   if (!bag.empty) return { diagnostics: bag.items };
 
   const calls = new CallChecker(root, bag);
-  forEachLink(mods, (r) => calls.body(r.body));
+  for (const m of mods) {
+    // Rego v0 modules may call the builtins v1 deprecated.
+    calls.allowDeprecated = m.regoVersion === 0;
+    forEachLink([m], (r) => calls.body(r.body));
+  }
   if (query) {
     calls.allowDeprecated = true;
     calls.body(query);

@@ -74,8 +74,9 @@ export function opaEvalValues(
   paths: string[],
   query: string,
   input?: unknown,
+  flags: string[] = [],
 ): unknown[] | { error: string } {
-  const args = ['eval', '--format', 'json', ...paths.flatMap((p) => ['-d', p]), query];
+  const args = ['eval', '--format', 'json', ...flags, ...paths.flatMap((p) => ['-d', p]), query];
   if (input !== undefined) args.push('--stdin-input');
   const r = runOpa(args, { input: input === undefined ? undefined : JSON.stringify(input) });
   if (r.status !== 0) return { error: r.stderr || r.stdout };
@@ -89,8 +90,9 @@ export function ourEvalValues(
   data: Record<string, unknown>,
   query: string,
   input?: unknown,
+  regoVersion?: 0 | 1,
 ): unknown[] | { error: string } {
-  const c = compile({ modules, query: `__value__ = ${query}` });
+  const c = compile({ modules, query: `__value__ = ${query}`, regoVersion });
   if (!c.wasm) return { error: c.diagnostics.map((d) => `${d.code}: ${d.message}`).join('\n') };
   const policy = loadPolicySync(c.wasm);
   if (Object.keys(data).length > 0) policy.setData(data);

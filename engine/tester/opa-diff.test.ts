@@ -62,3 +62,21 @@ test('duplicate, parametrised, printing and todo tests: outcomes, output, exit c
   assert.equal(exitCode(todo, { exitZeroOnSkipped: true }), opaTest([dir], ['--run', 'todo', '-z']).status);
   assert.equal(exitCode(todo, { exitZeroOnSkipped: true }), 0);
 });
+
+test('Rego v0 (--v0-compatible): test outcomes and eval equal opa', { skip }, () => {
+  const dir = join(FIXTURES, 'v0');
+  const files = loadPolicyFiles([dir]);
+  const ours = runTests({ ...files, regoVersion: 0 });
+  assert.deepEqual(ours.diagnostics, []);
+  const theirs = opaTest([dir], ['--v0-compatible']);
+  assert.deepEqual(testOutcomes(formatJson(ours)), theirs.outcomes);
+  assert.equal(theirs.outcomes.length, 6);
+  for (const input of [{ user: 'bob' }, { user: 'carol' }]) {
+    assert.deepEqual(
+      ourEvalValues(files.modules, files.data, 'data.v0policy', input, 0),
+      opaEvalValues([dir], 'data.v0policy', input, ['--v0-compatible']),
+    );
+  }
+  // Without the flag the same files are v1 parse errors, in both.
+  assert.ok(runTests(files).diagnostics.some((d) => d.code === 'rego_parse_error'));
+});

@@ -50,6 +50,8 @@ export interface RunOptions {
   data?: Record<string, unknown>;
   /** Only tests whose `data.pkg.name` matches run (others are left out, as `opa test --run`). */
   run?: RegExp;
+  /** Rego version of modules that do not set one (`--v0-compatible`: 0). */
+  regoVersion?: 0 | 1;
 }
 
 interface TestDef {
@@ -181,7 +183,7 @@ function failed(r: SubResult): boolean {
 /** Compiles and runs the tests; never throws for problems in the user's policies. */
 export function runTests(options: RunOptions): TestRun {
   // A first pass in validation mode yields the parsed modules, so tests can be found from the AST.
-  const checked = compile({ modules: options.modules });
+  const checked = compile({ modules: options.modules, regoVersion: options.regoVersion });
   if (checked.diagnostics.length > 0 || !checked.modules)
     return { results: [], diagnostics: checked.diagnostics };
   const all = findTests(checked.modules);
@@ -209,6 +211,7 @@ export function runTests(options: RunOptions): TestRun {
     const build = (probes: boolean) =>
       compile({
         modules: options.modules,
+        regoVersion: options.regoVersion,
         entrypoints: probes ? [...entrypoints, ...probed.map((t) => ep(t, t.probe!))] : entrypoints,
         print: true,
         rewrite: rewriteForTests(runnable, probes),
