@@ -1,6 +1,6 @@
 // Loads policy sources from files and directories the way `opa build` / `opa test` do: every
 // `.rego` module, and data files (data.json / data.yaml) placed in the data document by directory.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { SourceFile } from './compiler.js';
@@ -52,6 +52,11 @@ export interface LoadOptions {
    * like `opa test --ignore`.
    */
   ignore?: string[];
+  /**
+   * Load directories as bundles (`opa test -b`): a root's `.manifest` sets the Rego version of its
+   * modules (`rego_version`, `file_rego_versions`). Without it, as in opa, `.manifest` is ignored.
+   */
+  bundle?: boolean;
 }
 
 /** A shell glob over one path segment (`*`, `?`, `[abc]`) as a regular expression. */
@@ -84,6 +89,34 @@ function walk(dir: string, out: string[], ignored: (name: string) => boolean): s
   return out;
 }
 
+/**
+ * The Rego version of each module under a directory with an OPA `.manifest`: `file_rego_versions`
+ * (globs over `/`-rooted paths) first, then `rego_version`; undefined where neither says.
+ */
+function manifestVersions(root: string): (path: string) => 0 | 1 | undefined {
+  const file = join(root, '.manifest');
+  if (!existsSync(file)) return () => undefined;
+  let m: { rego_version?: unknown; file_rego_versions?: Record<string, unknown> };
+  try {
+    m = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  const version = (v: unknown, what: string): 0 | 1 => {
+    if (v === 0 || v === 1) return v;
+    throw new Error(`${file}: ${what} must be 0 or 1`);
+  };
+  const byFile = Object.entries(m.file_rego_versions ?? {}).map(
+    ([glob, v]) =>
+      [
+        globRegExp(glob.startsWith('/') ? glob : `/${glob}`),
+        version(v, `file_rego_versions[${glob}]`),
+      ] as const,
+  );
+  const all = m.rego_version === undefined ? undefined : version(m.rego_version, 'rego_version');
+  return (path) => byFile.find(([re]) => re.test(path))?.[1] ?? all;
+}
+
 /** Reads `.rego` files and data files from files and directories, the way `opa build` loads paths. */
 export function loadPolicyFiles(paths: string[], options: LoadOptions = {}): PolicyFiles {
   const files: PolicyFiles = { modules: [], data: {} };
@@ -91,14 +124,21 @@ export function loadPolicyFiles(paths: string[], options: LoadOptions = {}): Pol
   const ignored = (name: string) => patterns.some((p) => p.test(name));
   for (const root of paths) {
     const isDir = statSync(root).isDirectory();
+    const versionOf = isDir && options.bundle ? manifestVersions(root) : () => undefined;
     for (const path of isDir ? walk(root, [], ignored) : [root]) {
       const name = path
         .split(sep)
         .join('/')
         .replace(/^(\.\/)+/, '');
       const base = name.slice(name.lastIndexOf('/') + 1);
-      if (name.endsWith('.rego')) files.modules.push({ file: name, source: readFileSync(path, 'utf8') });
-      else if (DATA_FILE.test(base)) {
+      if (name.endsWith('.rego')) {
+        const regoVersion = versionOf(`/${relative(root, path).split(sep).join('/')}`);
+        files.modules.push({
+          file: name,
+          source: readFileSync(path, 'utf8'),
+          ...(regoVersion === undefined ? {} : { regoVersion }),
+        });
+      } else if (DATA_FILE.test(base)) {
         const dir = isDir ? relative(root, path).split(sep).slice(0, -1) : [];
         addData(files.data, dir, readDataFile(path), name);
       } else if (!isDir) throw new Error(`${path}: not a .rego or data.json/data.yaml file`);

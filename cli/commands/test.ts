@@ -23,7 +23,7 @@ async function loadBundles(paths: string[], ignore: string[]): Promise<PolicyFil
   const out: PolicyFiles = { modules: [], data: {} };
   for (const p of paths) {
     if (statSync(p).isDirectory()) {
-      const files = loadPolicyFiles([p], { ignore });
+      const files = loadPolicyFiles([p], { ignore, bundle: true });
       out.modules.push(...files.modules);
       Object.assign(out.data, files.data);
       continue;

@@ -80,3 +80,17 @@ test('Rego v0 (--v0-compatible): test outcomes and eval equal opa', { skip }, ()
   // Without the flag the same files are v1 parse errors, in both.
   assert.ok(runTests(files).diagnostics.some((d) => d.code === 'rego_parse_error'));
 });
+
+test('a bundle directory whose .manifest sets rego_version 0 and file_rego_versions: equals opa test -b', {
+  skip,
+}, () => {
+  const dir = join(FIXTURES, 'v0-manifest');
+  const ours = runTests(loadPolicyFiles([dir], { bundle: true }));
+  assert.deepEqual(ours.diagnostics, []);
+  const theirs = opaTest([dir], ['-b']);
+  assert.deepEqual(testOutcomes(formatJson(ours)), theirs.outcomes);
+  assert.equal(theirs.outcomes.length, 3);
+  // Not as a bundle, the manifest is ignored and the v0 file is a parse error, as in opa.
+  assert.ok(runTests(loadPolicyFiles([dir])).diagnostics.some((d) => d.code === 'rego_parse_error'));
+  assert.notEqual(runOpa(['test', dir]).status, 0);
+});
