@@ -13,6 +13,7 @@ interface TestOptions {
   ignore: string[];
   bundle?: boolean;
   v0Compatible?: boolean;
+  timeout: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
@@ -56,6 +57,7 @@ export function registerTest(program: Command): void {
       [],
     )
     .option('-b, --bundle', 'load paths as bundles (directories or .tar.gz files)')
+    .option('--timeout <duration>', 'per-test time limit, a Go duration (0: none)', '5s')
     .option('--v0-compatible', 'parse modules as Rego v0 (bodies without if, p[x] { } partial sets)')
     .action(async (paths: string[], opts: TestOptions) => {
       if (opts.format !== 'pretty' && opts.format !== 'json') return fail(`unknown format ${opts.format}`, 1);
@@ -75,12 +77,18 @@ export function registerTest(program: Command): void {
       }
       const { formatDiagnostic } = await import('../../engine/index.js');
       const tester = await import('../../engine/tester/index.js');
-      const result = tester.runTests({
+      const timeoutMs = tester.parseGoDuration(opts.timeout);
+      if (timeoutMs === undefined)
+        return fail(`--timeout: invalid duration ${JSON.stringify(opts.timeout)}`, 1);
+      const runOptions = {
         modules: files.modules,
         data: files.data,
         run,
-        regoVersion: opts.v0Compatible ? 0 : undefined,
-      });
+        regoVersion: opts.v0Compatible ? (0 as const) : undefined,
+      };
+      // With a limit, tests run in a worker thread that can be stopped (opa's default is 5s).
+      const result =
+        timeoutMs > 0 ? await tester.runTestsWithTimeout(runOptions, timeoutMs) : tester.runTests(runOptions);
       for (const d of result.diagnostics) console.error(formatDiagnostic(d));
       if (result.diagnostics.length === 0) {
         if (opts.failOnEmpty && result.results.length === 0) console.error('no tests were run');

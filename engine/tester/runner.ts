@@ -180,12 +180,37 @@ function failed(r: SubResult): boolean {
   return r.fail === true;
 }
 
-/** Compiles and runs the tests; never throws for problems in the user's policies. */
-export function runTests(options: RunOptions): TestRun {
+/** One test to evaluate in a loaded policy (plain data, so it can cross to a worker thread). */
+export interface TestJob {
+  /** Entrypoint id of the test rule. */
+  id: number;
+  param: boolean;
+  /** Entrypoint id of the key probe (parametrised tests whose probe compiled). */
+  probeId?: number;
+  /** Ref segments after the test's name (parametrised tests). */
+  depth: number;
+}
+
+/** What evaluating one job gives; merged into its TestResult. */
+export type JobOutcome = Pick<TestResult, 'outcome' | 'durationNs' | 'error' | 'output' | 'sub'>;
+
+/** A compiled test run, ready to evaluate: the wasm, the data and one job per runnable test. */
+export interface PreparedRun {
+  results: TestResult[];
+  /** Index into `results` for each job. */
+  jobResults: number[];
+  jobs: TestJob[];
+  wasm?: Uint8Array;
+  data?: Record<string, unknown>;
+  diagnostics: Diagnostic[];
+}
+
+/** Finds and compiles the tests (one wasm module, every test and key probe an entrypoint). */
+export function prepareTests(options: RunOptions): PreparedRun {
   // A first pass in validation mode yields the parsed modules, so tests can be found from the AST.
   const checked = compile({ modules: options.modules, regoVersion: options.regoVersion });
   if (checked.diagnostics.length > 0 || !checked.modules)
-    return { results: [], diagnostics: checked.diagnostics };
+    return { results: [], jobResults: [], jobs: [], diagnostics: checked.diagnostics };
   const all = findTests(checked.modules);
   const selected = all.filter(
     (t) => !options.run || options.run.test(`data.${[...t.pkg, t.name].join('.')}`),
@@ -194,75 +219,108 @@ export function runTests(options: RunOptions): TestRun {
   runnable.forEach((t, i) => {
     if (t.param) t.probe = `${PROBE_PREFIX}${i}`;
   });
-  const results = new Map<TestDef, TestResult>();
-  for (const t of selected) {
-    results.set(t, {
-      package: `data.${t.pkg.join('.')}`,
-      name: t.name,
-      location: { file: t.file, row: t.rule.loc?.row ?? 0, col: t.rule.loc?.col ?? 0 },
-      outcome: 'skip',
-      durationNs: 0,
+  const results: TestResult[] = selected.map((t) => ({
+    package: `data.${t.pkg.join('.')}`,
+    name: t.name,
+    location: { file: t.file, row: t.rule.loc?.row ?? 0, col: t.rule.loc?.col ?? 0 },
+    outcome: 'skip',
+    durationNs: 0,
+  }));
+  const prepared: PreparedRun = { results, jobResults: [], jobs: [], data: options.data, diagnostics: [] };
+  if (runnable.length === 0) return prepared;
+  const ep = (t: TestDef, name: string) => [...t.pkg, name].join('/');
+  const entrypoints = runnable.map((t) => ep(t, t.name));
+  const probed = runnable.filter((t) => t.probe);
+  const build = (probes: boolean) =>
+    compile({
+      modules: options.modules,
+      regoVersion: options.regoVersion,
+      entrypoints: probes ? [...entrypoints, ...probed.map((t) => ep(t, t.probe!))] : entrypoints,
+      print: true,
+      rewrite: rewriteForTests(runnable, probes),
     });
-  }
-  if (runnable.length > 0) {
-    const ep = (t: TestDef, name: string) => [...t.pkg, name].join('/');
-    const entrypoints = runnable.map((t) => ep(t, t.name));
-    const probed = runnable.filter((t) => t.probe);
-    const build = (probes: boolean) =>
-      compile({
-        modules: options.modules,
-        regoVersion: options.regoVersion,
-        entrypoints: probes ? [...entrypoints, ...probed.map((t) => ep(t, t.probe!))] : entrypoints,
-        print: true,
-        rewrite: rewriteForTests(runnable, probes),
-      });
-    // A probe is a prefix of a test body; where one cannot compile on its own (the body relies on
-    // reordering past the prefix), the tests still run, without the failing keys.
-    let compiled = build(probed.length > 0);
-    let withProbes = probed.length > 0;
-    if (!compiled.wasm && withProbes) {
-      const plain = build(false);
-      if (plain.wasm) {
-        compiled = plain;
-        withProbes = false;
-      }
+  // A probe is a prefix of a test body; where one cannot compile on its own (the body relies on
+  // reordering past the prefix), the tests still run, without the failing keys.
+  let compiled = build(probed.length > 0);
+  let withProbes = probed.length > 0;
+  if (!compiled.wasm && withProbes) {
+    const plain = build(false);
+    if (plain.wasm) {
+      compiled = plain;
+      withProbes = false;
     }
-    if (!compiled.wasm) return { results: [], diagnostics: compiled.diagnostics };
-    let printed: string[] = [];
-    const policy = loadPolicySync(compiled.wasm, {
-      builtins: {
-        'internal.print': (operands: unknown) => {
-          printed.push(formatPrintOperands(operands));
-          return null;
-        },
-      },
+  }
+  if (!compiled.wasm) return { results: [], jobResults: [], jobs: [], diagnostics: compiled.diagnostics };
+  prepared.wasm = compiled.wasm;
+  runnable.forEach((t, id) => {
+    prepared.jobResults.push(selected.indexOf(t));
+    prepared.jobs.push({
+      id,
+      param: t.param,
+      probeId: withProbes && t.probe ? entrypoints.length + probed.indexOf(t) : undefined,
+      depth: t.rule.head.ref.length - 1,
     });
-    if (options.data) policy.setData(options.data);
-    runnable.forEach((t, id) => {
-      const r = results.get(t)!;
-      printed = [];
-      const start = process.hrtime.bigint();
-      try {
-        const rows = policy.evaluate(undefined, id);
-        if (t.param) {
-          const value = rows[0]?.result;
-          let probe: unknown;
-          if (withProbes && t.probe) {
-            const probeId = entrypoints.length + probed.indexOf(t);
-            probe = policy.evaluate(undefined, probeId)[0]?.result;
-          }
-          r.sub = subResults(value, probe, t.rule.head.ref.length - 1);
-          r.outcome = [...r.sub.values()].some(failed) ? 'fail' : 'pass';
-        } else {
-          r.outcome = rows.length > 0 && rows.every((row) => row.result !== false) ? 'pass' : 'fail';
-        }
-      } catch (err) {
-        r.outcome = 'error';
-        r.error = describeError(err);
-      }
-      r.durationNs = Number(process.hrtime.bigint() - start);
-      if (printed.length > 0) r.output = `${printed.join('\n')}\n`;
+  });
+  return prepared;
+}
+
+/** Loads a prepared run's wasm with a print() sink; `printed` is reset per job by `evaluateJob`. */
+export function loadTestPolicy(
+  wasm: Uint8Array,
+  data: Record<string, unknown> | undefined,
+  printed: string[],
+) {
+  const policy = loadPolicySync(wasm, {
+    builtins: {
+      'internal.print': (operands: unknown) => {
+        printed.push(formatPrintOperands(operands));
+        return null;
+      },
+    },
+  });
+  if (data) policy.setData(data);
+  return policy;
+}
+
+/** Evaluates one test: pass when defined and not false; per key for parametrised tests. */
+export function evaluateJob(
+  policy: ReturnType<typeof loadTestPolicy>,
+  job: TestJob,
+  printed: string[],
+): JobOutcome {
+  printed.length = 0;
+  const out: JobOutcome = { outcome: 'fail', durationNs: 0 };
+  const start = process.hrtime.bigint();
+  try {
+    const rows = policy.evaluate(undefined, job.id);
+    if (job.param) {
+      const value = rows[0]?.result;
+      const probe =
+        job.probeId === undefined ? undefined : policy.evaluate(undefined, job.probeId)[0]?.result;
+      out.sub = subResults(value, probe, job.depth);
+      out.outcome = [...out.sub.values()].some(failed) ? 'fail' : 'pass';
+    } else {
+      out.outcome = rows.length > 0 && rows.every((row) => row.result !== false) ? 'pass' : 'fail';
+    }
+  } catch (err) {
+    out.outcome = 'error';
+    out.error = describeError(err);
+  }
+  out.durationNs = Number(process.hrtime.bigint() - start);
+  if (printed.length > 0) out.output = `${printed.join('\n')}\n`;
+  return out;
+}
+
+/** Compiles and runs the tests in this thread; never throws for problems in the user's policies. */
+export function runTests(options: RunOptions): TestRun {
+  const prepared = prepareTests(options);
+  if (prepared.diagnostics.length > 0) return { results: [], diagnostics: prepared.diagnostics };
+  if (prepared.wasm) {
+    const printed: string[] = [];
+    const policy = loadTestPolicy(prepared.wasm, prepared.data, printed);
+    prepared.jobs.forEach((job, i) => {
+      Object.assign(prepared.results[prepared.jobResults[i]], evaluateJob(policy, job, printed));
     });
   }
-  return { results: selected.map((t) => results.get(t)!), diagnostics: [] };
+  return { results: prepared.results, diagnostics: [] };
 }
