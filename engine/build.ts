@@ -12,6 +12,8 @@ export interface BuildBundleOptions {
   /** The bundle's roots; default `[""]` (owns all of data). */
   roots?: string[];
   metadata?: Record<string, unknown>;
+  /** Rego version of the modules (0: `--v0-compatible`), recorded as the manifest's rego_version. */
+  regoVersion?: 0 | 1;
 }
 
 export interface BuildBundleResult extends CompileResult {
@@ -21,7 +23,11 @@ export interface BuildBundleResult extends CompileResult {
 
 /** Compiles the modules for the entrypoints and packages the result as an OPA bundle (`opa build -t wasm`). */
 export function buildBundle(options: BuildBundleOptions): BuildBundleResult {
-  const result: BuildBundleResult = compile({ modules: options.modules, entrypoints: options.entrypoints });
+  const result: BuildBundleResult = compile({
+    modules: options.modules,
+    entrypoints: options.entrypoints,
+    regoVersion: options.regoVersion,
+  });
   if (options.entrypoints.length === 0 && result.diagnostics.length === 0)
     result.diagnostics.push({
       code: 'rego_compile_error',
@@ -33,7 +39,7 @@ export function buildBundle(options: BuildBundleOptions): BuildBundleResult {
       revision: options.revision ?? '',
       roots: options.roots ?? [''],
       wasm: options.entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
-      rego_version: 1,
+      rego_version: options.regoVersion ?? 1,
       ...(options.metadata ? { metadata: options.metadata } : {}),
     },
     data: options.data,

@@ -12,6 +12,8 @@ export interface SourceFile {
   /** The name diagnostics and the bundle use, e.g. `policies/decision.rego`. */
   file: string;
   source: string;
+  /** Rego version of this file (a bundle's `rego_version`); default: `CompileOptions.regoVersion`. */
+  regoVersion?: 0 | 1;
 }
 
 export interface CompileOptions {
@@ -26,6 +28,15 @@ export interface CompileOptions {
    * query's variables — OPA's `rego.Compile`. Takes precedence over `entrypoints`.
    */
   query?: string;
+  /** Rego version of files that do not set their own (`--v0-compatible` is 0); default 1. */
+  regoVersion?: 0 | 1;
+  /** Keep `print(...)` calls as calls to the `print` builtin (the host must then provide it). */
+  print?: boolean;
+  /**
+   * Changes the parsed modules before they are compiled (e.g. the tester naming each test rule
+   * apart); `result.modules` still holds them as parsed.
+   */
+  rewrite?: (modules: Module[]) => void;
 }
 
 export type StageName = 'parse' | 'compile' | 'plan' | 'wasm';
@@ -93,8 +104,8 @@ export function compile(options: CompileOptions): CompileResult {
 
   const modules = stage('parse', () => {
     const parsed: Module[] = [];
-    for (const { file, source } of options.modules) {
-      const r = parseModule(source, file);
+    for (const { file, source, regoVersion } of options.modules) {
+      const r = parseModule(source, file, { regoVersion: regoVersion ?? options.regoVersion });
       result.diagnostics.push(...r.diagnostics);
       if (r.module) parsed.push(r.module);
     }
@@ -112,9 +123,14 @@ export function compile(options: CompileOptions): CompileResult {
   if (options.query !== undefined && !queryBody) return finish();
   result.modules = modules;
 
-  const compiled = stage('compile', () =>
-    compileModules(modules, queryBody ? { query: queryBody } : undefined),
-  );
+  const compiled = stage('compile', () => {
+    let input = modules;
+    if (options.rewrite) {
+      input = structuredClone(modules);
+      options.rewrite(input);
+    }
+    return compileModules(input, { query: queryBody, print: options.print });
+  });
   if (!compiled) return finish();
   result.diagnostics.push(...compiled.diagnostics);
   if (result.diagnostics.length > 0) return finish();

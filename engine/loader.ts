@@ -1,6 +1,6 @@
 // Loads policy sources from files and directories the way `opa build` / `opa test` do: every
 // `.rego` module, and data files (data.json / data.yaml) placed in the data document by directory.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { SourceFile } from './compiler.js';
@@ -46,29 +46,99 @@ export function addData(data: Record<string, unknown>, prefix: string[], value: 
   merge(data, wrapped, file);
 }
 
-function walk(dir: string, out: string[]): string[] {
+export interface LoadOptions {
+  /**
+   * File and directory names to leave out, as shell globs over the base name (`*_test.rego`, `.*`),
+   * like `opa test --ignore`.
+   */
+  ignore?: string[];
+  /**
+   * Load directories as bundles (`opa test -b`): a root's `.manifest` sets the Rego version of its
+   * modules (`rego_version`, `file_rego_versions`). Without it, as in opa, `.manifest` is ignored.
+   */
+  bundle?: boolean;
+}
+
+/** A shell glob over one path segment (`*`, `?`, `[abc]`) as a regular expression. */
+export function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
+        re += `[${body}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function walk(dir: string, out: string[], ignored: (name: string) => boolean): string[] {
   for (const name of readdirSync(dir).sort()) {
-    if (SKIP_DIRS.has(name) || name.startsWith('.')) continue;
+    if (SKIP_DIRS.has(name) || name.startsWith('.') || ignored(name)) continue;
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path, out);
+    if (statSync(path).isDirectory()) walk(path, out, ignored);
     else out.push(path);
   }
   return out;
 }
 
+/**
+ * The Rego version of each module under a directory with an OPA `.manifest`: `file_rego_versions`
+ * (globs over `/`-rooted paths) first, then `rego_version`; undefined where neither says.
+ */
+function manifestVersions(root: string): (path: string) => 0 | 1 | undefined {
+  const file = join(root, '.manifest');
+  if (!existsSync(file)) return () => undefined;
+  let m: { rego_version?: unknown; file_rego_versions?: Record<string, unknown> };
+  try {
+    m = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  const version = (v: unknown, what: string): 0 | 1 => {
+    if (v === 0 || v === 1) return v;
+    throw new Error(`${file}: ${what} must be 0 or 1`);
+  };
+  const byFile = Object.entries(m.file_rego_versions ?? {}).map(
+    ([glob, v]) =>
+      [
+        globRegExp(glob.startsWith('/') ? glob : `/${glob}`),
+        version(v, `file_rego_versions[${glob}]`),
+      ] as const,
+  );
+  const all = m.rego_version === undefined ? undefined : version(m.rego_version, 'rego_version');
+  return (path) => byFile.find(([re]) => re.test(path))?.[1] ?? all;
+}
+
 /** Reads `.rego` files and data files from files and directories, the way `opa build` loads paths. */
-export function loadPolicyFiles(paths: string[]): PolicyFiles {
+export function loadPolicyFiles(paths: string[], options: LoadOptions = {}): PolicyFiles {
   const files: PolicyFiles = { modules: [], data: {} };
+  const patterns = (options.ignore ?? []).map(globRegExp);
+  const ignored = (name: string) => patterns.some((p) => p.test(name));
   for (const root of paths) {
     const isDir = statSync(root).isDirectory();
-    for (const path of isDir ? walk(root, []) : [root]) {
+    const versionOf = isDir && options.bundle ? manifestVersions(root) : () => undefined;
+    for (const path of isDir ? walk(root, [], ignored) : [root]) {
       const name = path
         .split(sep)
         .join('/')
         .replace(/^(\.\/)+/, '');
       const base = name.slice(name.lastIndexOf('/') + 1);
-      if (name.endsWith('.rego')) files.modules.push({ file: name, source: readFileSync(path, 'utf8') });
-      else if (DATA_FILE.test(base)) {
+      if (name.endsWith('.rego')) {
+        const regoVersion = versionOf(`/${relative(root, path).split(sep).join('/')}`);
+        files.modules.push({
+          file: name,
+          source: readFileSync(path, 'utf8'),
+          ...(regoVersion === undefined ? {} : { regoVersion }),
+        });
+      } else if (DATA_FILE.test(base)) {
         const dir = isDir ? relative(root, path).split(sep).slice(0, -1) : [];
         addData(files.data, dir, readDataFile(path), name);
       } else if (!isDir) throw new Error(`${path}: not a .rego or data.json/data.yaml file`);

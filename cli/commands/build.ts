@@ -21,6 +21,7 @@ interface BuildOptions {
   output: string;
   data?: string;
   revision?: string;
+  v0Compatible?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -40,6 +41,7 @@ export function registerBuild(program: Command): void {
     .option('-o, --output <file>', 'bundle file to write', 'bundle.tar.gz')
     .option('--data <file>', 'extra data document (JSON or YAML) placed at the root of data')
     .option('--revision <rev>', 'revision recorded in the bundle manifest', '')
+    .option('--v0-compatible', 'parse modules as Rego v0 (manifest rego_version 0)')
     .action(async (paths: string[], opts: BuildOptions) => {
       if (opts.target !== 'wasm') return fail(`unsupported target ${JSON.stringify(opts.target)}: only wasm`);
       if (opts.entrypoint.length === 0) return fail('at least one entrypoint is required (-e pkg/rule)');
@@ -56,6 +58,7 @@ export function registerBuild(program: Command): void {
         entrypoints: opts.entrypoint.map((e) => e.replace(/^data[./]/, '').replace(/\./g, '/')),
         data: files.data,
         revision: opts.revision,
+        regoVersion: opts.v0Compatible ? 0 : undefined,
       });
       printDiagnostics(result.diagnostics, formatDiagnostic);
       if (!result.bundle) return fail(result.diagnostics.length ? '' : 'compilation produced no bundle');

@@ -7,6 +7,7 @@ import { loadEngine, loadPolicyFiles, printDiagnostics, readDataFile } from './b
 interface EvalOptions {
   data: string[];
   input?: string;
+  v0Compatible?: boolean;
 }
 
 /** The variable a single-term query (`data.x.p`) is bound to, so its value can be printed. */
@@ -42,6 +43,7 @@ export function registerEval(program: Command): void {
     .argument('<query>', 'Rego query, e.g. "data.semamesh.decision.main" or "x := data.p; x > 1"')
     .option('-d, --data <path>', '.rego/data file or directory (repeatable)', collect, [])
     .option('-i, --input <file>', 'input document (JSON or YAML)')
+    .option('--v0-compatible', 'parse modules as Rego v0 (bodies without if, p[x] { } partial sets)')
     .action(async (query: string, opts: EvalOptions) => {
       let modules: ReturnType<typeof loadPolicyFiles>['modules'];
       let data: Record<string, unknown>;
@@ -54,7 +56,11 @@ export function registerEval(program: Command): void {
       }
       const { compile, formatDiagnostic, loadPolicy } = await loadEngine();
       const single = SIMPLE_TERM.test(query);
-      const result = compile({ modules, query: single ? `${VALUE_VAR} = ${query.trim()}` : query });
+      const result = compile({
+        modules,
+        query: single ? `${VALUE_VAR} = ${query.trim()}` : query,
+        regoVersion: opts.v0Compatible ? 0 : undefined,
+      });
       printDiagnostics(result.diagnostics, formatDiagnostic);
       if (!result.wasm) return fail(result.diagnostics.length ? '' : 'compilation produced no policy');
       try {

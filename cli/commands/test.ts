@@ -1,4 +1,6 @@
-// `semamesh test [paths]`: runs `test_*` rules through the wasm path and prints `opa test` output.
+// `semamesh test [paths]`: runs `test_*` rules through the wasm path and prints `opa test` output,
+// with opa test's flags and exit codes (1: load/compile problems, 2: a failing, erroring or skipped test).
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadPolicyFiles, type PolicyFiles } from '../../engine/loader.js';
 
@@ -6,6 +8,36 @@ interface TestOptions {
   verbose?: boolean;
   format: string;
   run?: string;
+  exitZeroOnSkipped?: boolean;
+  failOnEmpty?: boolean;
+  ignore: string[];
+  bundle?: boolean;
+  v0Compatible?: boolean;
+  timeout: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
+
+/** `-b`: a path is a bundle — a directory (loaded as usual) or a .tar.gz bundle file. */
+async function loadBundles(paths: string[], ignore: string[]): Promise<PolicyFiles> {
+  const { readBundle } = await import('../../engine/bundle/index.js');
+  const out: PolicyFiles = { modules: [], data: {} };
+  for (const p of paths) {
+    if (statSync(p).isDirectory()) {
+      const files = loadPolicyFiles([p], { ignore, bundle: true });
+      out.modules.push(...files.modules);
+      Object.assign(out.data, files.data);
+      continue;
+    }
+    const bundle = readBundle(readFileSync(p));
+    // The manifest's rego_version applies to the bundle's modules (OPA's default for bundles is v1).
+    const regoVersion = bundle.manifest.rego_version === 0 ? (0 as const) : undefined;
+    out.modules.push(
+      ...bundle.modules.map((m) => ({ file: `${p}${m.file}`, source: m.source, regoVersion })),
+    );
+    Object.assign(out.data, bundle.data);
+  }
+  return out;
 }
 
 export function registerTest(program: Command): void {
@@ -13,9 +45,20 @@ export function registerTest(program: Command): void {
     .command('test')
     .description('run Rego unit tests (test_* rules) through the wasm engine, like `opa test`')
     .argument('[paths...]', '.rego files, data files, or directories', ['.'])
-    .option('-v, --verbose', 'also print passing tests')
+    .option('-v, --verbose', 'also print passing tests and their print() output')
     .option('-f, --format <format>', 'pretty or json', 'pretty')
     .option('-r, --run <regex>', 'only run tests whose data.pkg.name matches')
+    .option('-z, --exit-zero-on-skipped', 'skipped (todo_) tests return status 0')
+    .option('--fail-on-empty', 'fail (status 1) when no test ran')
+    .option(
+      '--ignore <globs>',
+      'file and directory names to leave out (repeatable, comma-separated)',
+      collect,
+      [],
+    )
+    .option('-b, --bundle', 'load paths as bundles (directories or .tar.gz files)')
+    .option('--timeout <duration>', 'per-test time limit, a Go duration (0: none)', '5s')
+    .option('--v0-compatible', 'parse modules as Rego v0 (bodies without if, p[x] { } partial sets)')
     .action(async (paths: string[], opts: TestOptions) => {
       if (opts.format !== 'pretty' && opts.format !== 'json') return fail(`unknown format ${opts.format}`, 1);
       let run: RegExp | undefined;
@@ -26,19 +69,37 @@ export function registerTest(program: Command): void {
       }
       let files: PolicyFiles;
       try {
-        files = loadPolicyFiles(paths);
+        files = opts.bundle
+          ? await loadBundles(paths, opts.ignore)
+          : loadPolicyFiles(paths, { ignore: opts.ignore });
       } catch (err) {
         return fail((err as Error).message, 1);
       }
       const { formatDiagnostic } = await import('../../engine/index.js');
       const tester = await import('../../engine/tester/index.js');
-      const result = tester.runTests({ modules: files.modules, data: files.data, run });
+      const timeoutMs = tester.parseGoDuration(opts.timeout);
+      if (timeoutMs === undefined)
+        return fail(`--timeout: invalid duration ${JSON.stringify(opts.timeout)}`, 1);
+      const runOptions = {
+        modules: files.modules,
+        data: files.data,
+        run,
+        regoVersion: opts.v0Compatible ? (0 as const) : undefined,
+      };
+      // With a limit, tests run in a worker thread that can be stopped (opa's default is 5s).
+      const result =
+        timeoutMs > 0 ? await tester.runTestsWithTimeout(runOptions, timeoutMs) : tester.runTests(runOptions);
       for (const d of result.diagnostics) console.error(formatDiagnostic(d));
-      if (result.diagnostics.length === 0)
+      if (result.diagnostics.length === 0) {
+        if (opts.failOnEmpty && result.results.length === 0) console.error('no tests were run');
         process.stdout.write(
           opts.format === 'json' ? tester.formatJson(result) : tester.formatPretty(result, !!opts.verbose),
         );
-      process.exitCode = tester.exitCode(result);
+      }
+      process.exitCode = tester.exitCode(result, {
+        exitZeroOnSkipped: opts.exitZeroOnSkipped,
+        failOnEmpty: opts.failOnEmpty,
+      });
     });
 }
 

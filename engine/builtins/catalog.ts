@@ -136,6 +136,8 @@ const strings: BuiltinDecl[] = [
   fn('replace', 'string, string, string', 'string'),
   fn('split', 'string, string', 'array'),
   fn('sprintf', 'string, array', 'string'),
+  // Ours: sprintf whose values arrive as JSON text, so integers past 2^53 stay exact (plan-exprs.ts).
+  fn('internal.sprintf_json', 'string, string', 'string'),
   fn('substring', 'string, number, number', 'string'),
   fn('trim', 'string, string', 'string'),
   fn('trim_left', 'string, string', 'string'),

@@ -1,8 +1,8 @@
 // Compile-stage tests: diagnostics (codes and messages as OPA reports them) and body reordering.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileErrors } from '../plan/testing.js';
-import { parseModule, printBody } from '../syntax/index.js';
+import { compileErrors, evalRego } from '../plan/testing.js';
+import { parseModule, parseQuery, printBody } from '../syntax/index.js';
 import { compileModules } from './index.js';
 
 const pkg = (body: string) => `package t\n\n${body}\n`;
@@ -114,5 +114,36 @@ test('print calls are dropped unless enabled, then wrap operands in sets', () =>
   const dropped = printBody(compileModules([m]).program!.modules[0].rules[0].body);
   assert.ok(!dropped.includes('print'), dropped);
   const kept = printBody(compileModules([m], { print: true }).program!.modules[0].rules[0].body);
-  assert.match(kept, /print\(\[\{\$\d+ \| \$\d+ = "x"\}, \{\$\d+ \| \$\d+ = \$\d+\}\]\)/);
+  assert.match(kept, /internal\.print\(\[\{\$\d+ \| \$\d+ = "x"\}, \{\$\d+ \| \$\d+ = \$\d+\}\]\)/);
+});
+
+test('names resolve across every module of a package, and not across packages', () => {
+  const policy = 'package x\n\nallow if input.user == "alice"\n\nhelper(v) := v * 2\n';
+  const tests = 'package x\n\ntest_allow if allow with input as {"user": "alice"}\n\nt := helper(2)\n';
+  assert.deepEqual(evalRego([policy, tests], 'data.x.t = v'), [{ v: 4 }]);
+  assert.deepEqual(evalRego([policy, tests], 'data.x.test_allow = v'), [{ v: true }]);
+  // The other direction: the first module uses a rule from the second.
+  assert.deepEqual(evalRego(['package x\n\np := q + 1\n', 'package x\n\nq := 41\n'], 'data.x.p = v'), [
+    { v: 42 },
+  ]);
+  // A module of another package does not see `helper`.
+  assert.deepEqual(compileErrors([policy, 'package y\n\nt := helper(2)\n']), [
+    'rego_type_error: undefined function helper',
+  ]);
+});
+
+test('Rego v0 modules: bodies without if, p[x] { } partial sets, deprecated builtins', () => {
+  const src =
+    'package v\n\ndefault a = false\n\na { input.x == 1 }\n\ns[x] { some x in [1, 2] }\n\nd := any([true])\n';
+  const m = parseModule(src, 'v.rego', { regoVersion: 0 }).module!;
+  assert.equal(m.regoVersion, 0);
+  const c = compileModules([m], { query: parseQuery('x = data.v').body });
+  assert.deepEqual(c.diagnostics, []);
+  // The same text is not v1.
+  assert.ok(
+    parseModule(src, 'v.rego').diagnostics.some((d) => d.message.includes('`if` keyword is required')),
+  );
+  assert.deepEqual(compileErrors([pkg('d := any([true])')]), [
+    'rego_type_error: deprecated built-in function calls in expression: any',
+  ]);
 });

@@ -4,6 +4,18 @@ import type { Body, Expr, Term, With } from '../syntax/ast.js';
 import { refTerm, varTerm } from '../syntax/ast.js';
 import { isScalar, type VarGen } from './terms.js';
 
+const EQUALITIES = new Set(['eq', 'equal', 'assign']);
+
+/** `=`, `==` and `:=` operators (their ref operands stay inside a negation). */
+function isEquality(op: Term | undefined): boolean {
+  return (
+    op?.type === 'ref' &&
+    op.value.length === 1 &&
+    op.value[0].type === 'var' &&
+    EQUALITIES.has(op.value[0].value)
+  );
+}
+
 export class Flattener {
   /** Hoist every ref (rule heads: `q := xs[_]` iterates in the body, not in the head). */
   hoistAllRefs = false;
@@ -74,7 +86,10 @@ export class Flattener {
     let terms = e.terms;
     if (!Array.isArray(terms) && terms.type === 'call') terms = terms.value;
     if (Array.isArray(terms)) {
-      const args = terms.slice(1).map((a) => this.term(a, e, pre));
+      // In a negated call other than an equality, ref operands are evaluated before the negation,
+      // as in OPA: `not f(input.missing)` is undefined, while `not input.missing == 1` is true.
+      const hoistRefs = e.negated && !isEquality(terms[0]);
+      const args = terms.slice(1).map((a) => this.term(a, e, pre, hoistRefs));
       out.push(...pre, { ...e, terms: [terms[0], ...args] });
       return;
     }

@@ -79,6 +79,11 @@ function compileUnguarded(modules: Module[], options: CompileOptions): CompileRe
   let query = options.query ? structuredClone(options.query) : undefined;
   const gen = new VarGen();
 
+  // `f() := v` declares no function: as in OPA, it is a complete rule `f`, referenced as `f`.
+  for (const m of mods)
+    for (const r of m.rules)
+      for (let l: Rule | undefined = r; l; l = l.else) if (l.head.args?.length === 0) delete l.head.args;
+
   rewriteMetadataCalls(mods);
   resolveModules(mods, bag);
   if (query) resolveQuery(query);
@@ -96,8 +101,15 @@ function compileUnguarded(modules: Module[], options: CompileOptions): CompileRe
   if (!bag.empty) return { diagnostics: bag.items };
 
   const calls = new CallChecker(root, bag);
-  forEachLink(mods, (r) => calls.body(r.body));
-  if (query) calls.body(query);
+  for (const m of mods) {
+    // Rego v0 modules may call the builtins v1 deprecated.
+    calls.allowDeprecated = m.regoVersion === 0;
+    forEachLink([m], (r) => calls.body(r.body));
+  }
+  if (query) {
+    calls.allowDeprecated = true;
+    calls.body(query);
+  }
   if (!bag.empty) return { diagnostics: bag.items };
 
   const arity = (op: Term): number | undefined => {

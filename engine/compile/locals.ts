@@ -1,7 +1,7 @@
 // Local variable rewriting (OPA's RewriteLocalVars): `:=`/`some`/`every` declarations get fresh
 // names, wildcards become distinct generated vars, and `some x in xs` becomes iteration.
 import type { Body, Expr, Rule, Term } from '../syntax/ast.js';
-import { refTerm, varTerm } from '../syntax/ast.js';
+import { refTerm, stringTerm, varTerm } from '../syntax/ast.js';
 import type { DiagnosticBag } from '../syntax/diagnostics.js';
 import { diagLoc, termVars, type VarGen } from './terms.js';
 
@@ -199,7 +199,7 @@ export class LocalRewriter {
   }
 
   /**
-   * print(a, b) → print([{$x | $x = a}, {$y | $y = b}]): each operand becomes the set of its
+   * print(a, b) → internal.print([{$x | $x = a}, {$y | $y = b}]): each operand becomes the set of its
    * values, so an undefined operand prints as empty instead of making the expression undefined.
    */
   private printCall(e: Expr, t: Term[]): Expr {
@@ -216,7 +216,9 @@ export class LocalRewriter {
       ];
       return this.term({ type: 'setcomprehension', term: v, body, loc: arg.loc });
     });
-    return { ...e, terms: [t[0], { type: 'array', value: sets, loc: e.loc }] };
+    // Like OPA, the rewritten call is `internal.print` (arity 1), which the host implements.
+    const op = refTerm([varTerm('internal', t[0].loc), stringTerm('print', t[0].loc)], t[0].loc);
+    return { ...e, terms: [op, { type: 'array', value: sets, loc: e.loc }] };
   }
 
   private declareVar(name: string, loc: Term['loc']) {

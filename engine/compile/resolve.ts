@@ -33,11 +33,29 @@ export function declaredVars(body: Body): Set<string> {
   return out;
 }
 
-function moduleGlobals(mod: Module, bag: DiagnosticBag): Globals {
+/** A package path as a map key (`data.a.b`). */
+const packageKey = (mod: Module): string => termString(refTerm(mod.package.path));
+
+/**
+ * Rule names per package, over every module: like OPA, a name resolves against the whole package,
+ * so `a.rego` and `a_test.rego` that both declare `package x` see each other's rules.
+ */
+function packageRules(modules: Module[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const mod of modules) {
+    const key = packageKey(mod);
+    const names = out.get(key) ?? new Set<string>();
+    out.set(key, names);
+    for (const r of mod.rules) names.add(r.head.name);
+  }
+  return out;
+}
+
+function moduleGlobals(mod: Module, rules: Set<string>, bag: DiagnosticBag): Globals {
   const pkg = mod.package.path;
   const g: Globals = new Map();
-  for (const r of mod.rules) {
-    g.set(r.head.name, refTerm([...pkg.map((t) => cloneTerm(t)), stringTerm(r.head.name)]));
+  for (const name of rules) {
+    g.set(name, refTerm([...pkg.map((t) => cloneTerm(t)), stringTerm(name)]));
   }
   const seen = new Set<string>();
   for (const imp of mod.imports) {
@@ -203,8 +221,9 @@ class Resolver {
 
 /** Resolves every module in place. */
 export function resolveModules(modules: Module[], bag: DiagnosticBag): void {
+  const rules = packageRules(modules);
   for (const mod of modules) {
-    const res = new Resolver(moduleGlobals(mod, bag));
+    const res = new Resolver(moduleGlobals(mod, rules.get(packageKey(mod)) ?? new Set(), bag));
     for (const r of mod.rules) res.rule(r);
     for (const e of res.errors) bag.add('rego_compile_error', e.message, diagLoc(e.loc));
   }

@@ -41,6 +41,9 @@ export class CallChecker {
     private readonly bag: DiagnosticBag,
   ) {}
 
+  /** Queries may call deprecated builtins (OPA rejects them only in v1 modules and strict mode). */
+  allowDeprecated = false;
+
   private expr(e: Expr): void {
     const t = e.terms;
     if (Array.isArray(t)) this.call(t, e);
@@ -64,7 +67,7 @@ export class CallChecker {
       this.bag.add('rego_type_error', msg, diagLoc(op.loc ?? e.loc));
       return;
     }
-    if (callee.kind === 'builtin' && lookupBuiltin(callee.name)?.deprecated) {
+    if (callee.kind === 'builtin' && lookupBuiltin(callee.name)?.deprecated && !this.allowDeprecated) {
       // Rego v1 rejects the builtins OPA deprecated (any, all, re_match, set_diff, cast_*, ...).
       this.bag.add(
         'rego_type_error',

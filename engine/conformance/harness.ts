@@ -7,11 +7,14 @@ import type { CaseResult, Exceptions } from './exceptions.js';
 import { runInPool } from './pool.js';
 import { type Summary, summarize } from './report.js';
 import type { CaseOutcome } from './run-case.js';
+import { findConformanceCases } from './suite-dir.js';
 
-/** The suite shipped next to the repository (see ../shared/rego-conformance/README.md). */
-export const DEFAULT_CASES_DIR = fileURLToPath(
-  new URL('../../../shared/rego-conformance/v1', import.meta.url),
-);
+/**
+ * The suite shipped next to the repository (see ../shared/rego-conformance/README.md); where it is
+ * found is in suite-dir.ts. When absent, this names where it was expected, so loading says so.
+ */
+export const DEFAULT_CASES_DIR =
+  findConformanceCases() ?? fileURLToPath(new URL('../../../shared/rego-conformance/v1', import.meta.url));
 
 export interface HarnessOptions {
   casesDir?: string;

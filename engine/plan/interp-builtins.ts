@@ -155,6 +155,7 @@ const B: Record<string, Impl> = {
   trim_suffix: (a, p) => (str(p) && str(a).endsWith(str(p)) ? str(a).slice(0, -str(p).length) : str(a)),
   trim_space: (a) => str(a).trim(),
   sprintf: (f, a) => sprintf(str(f), arr(a)),
+  'internal.sprintf_json': (f, a) => sprintf(str(f), arr(fromJSON(JSON.parse(str(a))))),
   format_int: (n, b) => Math.trunc(num(n)).toString(num(b)),
   to_number: (a) => {
     if (a === null) return 0;
@@ -240,6 +241,7 @@ const B: Record<string, Impl> = {
   },
   // Output is not captured by the interpreter; print only has to succeed.
   print: () => true,
+  'internal.print': () => true,
   'json.filter': (o, paths) => jsonFilter(obj(o), pathTree(paths)),
   'json.remove': (o, paths) => jsonRemove(obj(o), pathTree(paths)) ?? new RObject(),
   'base64.encode': (a) => Buffer.from(str(a)).toString('base64'),

@@ -1,6 +1,7 @@
 // Planning of bodies and expressions: calls (builtins and user functions), comparisons,
 // truthiness, negation and `every`.
 import { lookupBuiltin } from '../builtins/catalog.js';
+import { isHostBuiltin } from '../builtins/index.js';
 import { resolveCallee } from '../compile/typecheck.js';
 import type { Body, Every, Expr, Term } from '../syntax/ast.js';
 import { type Block, local, type Operand, type Stmt } from './ir.js';
@@ -97,6 +98,17 @@ function containsMarker(s: Stmt, marker: Stmt): boolean {
 function planEvery(p: Planner, ev: Every, k: Cont): void {
   planTerm(p, ev.domain, (dom) => {
     const source = p.toLocal(dom);
+    // As in OPA, `every` over something that is not a collection (a number, a string) is undefined.
+    const isCollection = p.newLocal();
+    p.emit({ kind: 'ResetLocal', target: isCollection });
+    const mark: Stmt = { kind: 'AssignVar', source: { type: 'bool', value: true }, target: isCollection };
+    p.emit({
+      kind: 'Block',
+      blocks: (['IsArray', 'IsObject', 'IsSet'] as const).map((kind) => ({
+        stmts: [{ kind, source: { type: 'local', value: source } }, mark],
+      })),
+    });
+    p.emit({ kind: 'IsDefined', source: isCollection });
     planNegation(
       p,
       (found) => {
@@ -115,6 +127,9 @@ function planEvery(p: Planner, ev: Every, k: Cont): void {
     );
   });
 }
+
+/** sprintf with its values as JSON text (exact integers); see planCall. */
+const SPRINTF_JSON = 'internal.sprintf_json';
 
 const opText = (t: Term): string | undefined =>
   t.type === 'ref' && t.value.every((x, i) => (i === 0 ? x.type === 'var' : x.type === 'string'))
@@ -155,7 +170,20 @@ function planCall(p: Planner, terms: Term[], e: Expr, k: Cont, replacement = fal
   const output = args.length > callee.arity ? args[callee.arity] : undefined;
   planTerms(p, inputs, (ops) => {
     const result = p.newLocal();
-    if (callee.kind === 'builtin') {
+    if (
+      callee.kind === 'builtin' &&
+      callee.name === 'sprintf' &&
+      isHostBuiltin('sprintf') &&
+      ops.length === 2
+    ) {
+      // The SDK hands host builtins their operands through JSON.parse, which rounds integers past
+      // 2^53; the runtime's json.marshal keeps every digit, so sprintf gets its values as text.
+      const text = p.newLocal();
+      p.useBuiltin('json.marshal');
+      p.emit({ kind: 'Call', func: 'json.marshal', args: [ops[1]], result: text, loc: p.irLoc(e.loc) });
+      p.useBuiltin(SPRINTF_JSON);
+      p.emit({ kind: 'Call', func: SPRINTF_JSON, args: [ops[0], local(text)], result, loc: p.irLoc(e.loc) });
+    } else if (callee.kind === 'builtin') {
       p.useBuiltin(callee.name);
       p.emit({ kind: 'Call', func: callee.name, args: ops, result, loc: p.irLoc(e.loc) });
       if (callee.void) return k();

@@ -167,7 +167,18 @@ function applyWith(
   let innermost: Stmt[] = p.cur;
   nest(0, () => {
     innermost = p.cur;
-    inner(() => p.emit(marker));
+    inner(() => {
+      // A var bound to the replaced document itself (`x := input with input as v`) must keep the
+      // replacement after the With statement puts the original back: copy it out.
+      for (const v of p.frame.vars.names()) {
+        const l = p.frame.vars.get(v);
+        if (snapHas(snap, v) || (l !== INPUT && l !== DATA) || l === undefined) continue;
+        const copy = p.newLocal();
+        p.emit({ kind: 'AssignVar', source: local(l), target: copy });
+        p.frame.vars.set(v, copy);
+      }
+      p.emit(marker);
+    });
   });
   if (innermost.includes(marker)) {
     p.emit({ kind: 'IsDefined', source: flag });

@@ -239,6 +239,8 @@ export interface Module {
   comments: Comment[];
   /** The file name the module was parsed from. */
   file: string;
+  /** 0 for a module parsed as Rego v0 (`--v0-compatible`, a bundle's `rego_version: 0`); absent: v1. */
+  regoVersion?: 0;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,8 +13,13 @@ export { stripLocations } from './strip.js';
  * Parses a Rego v1 module. `module` is set only when there are no diagnostics; diagnostics are
  * `rego_parse_error`s (at most 10) with 1-based rows and code-point columns. Never throws.
  */
-export function parseModule(source: string, file: string): { module?: Module; diagnostics: Diagnostic[] } {
+export function parseModule(
+  source: string,
+  file: string,
+  options: { regoVersion?: 0 | 1 } = {},
+): { module?: Module; diagnostics: Diagnostic[] } {
   const p = new ModuleParser(source, file);
+  p.v0 = options.regoVersion === 0;
   const module = guard(p.diags, file, () => p.parseModule());
   return module ? { module, diagnostics: p.diags } : { diagnostics: p.diags };
 }

@@ -23,6 +23,11 @@ export class ModuleParser extends ExprParser {
   private readonly flags = new Map<Rule, RuleFlags>();
   /** Every statement in source order, for attaching METADATA blocks to the next statement. */
   private readonly stmts: (Package | Import | Rule)[] = [];
+  /**
+   * Parse as Rego v0: bodies without `if`, `p[x] { ... }` partial sets and `p = v` are accepted (the
+   * v1 keyword checks are off). The keywords stay reserved, as with `import future.keywords`.
+   */
+  v0 = false;
 
   parseModule(): Module | undefined {
     let pkg: Package | undefined;
@@ -66,7 +71,7 @@ export class ModuleParser extends ExprParser {
       }
     }
     if (first) this.error({ row: 1, col: 1 }, 'empty module');
-    for (const r of rules) checkV1(r, this.flags, (l, m) => this.error(l, m));
+    if (!this.v0) for (const r of rules) checkV1(r, this.flags, (l, m) => this.error(l, m));
     const module: Module = {
       package: pkg ?? { path: [] },
       imports,
@@ -74,6 +79,7 @@ export class ModuleParser extends ExprParser {
       annotations: [],
       comments: this.comments,
       file: this.file,
+      ...(this.v0 ? { regoVersion: 0 as const } : {}),
     };
     attachAnnotations(module, this.stmts, (loc, msg) => this.error(loc, msg));
     return this.diags.length === 0 ? module : undefined;
@@ -231,6 +237,8 @@ export class ModuleParser extends ExprParser {
       // `p[x]` without `if`: a v0 partial set; the v1 check below reports the missing `contains`.
       head.key = ref[1];
       head.ref = ref.slice(0, 1);
+      // In v0 this is the partial set `p contains x`.
+      if (this.v0) head.contains = true;
     }
     setKey(head);
 
@@ -269,7 +277,7 @@ export class ModuleParser extends ExprParser {
     this.flags.set(rule, { hasIf, usesContains, generatedBody, generatedValue });
 
     if (this.kind() === T.Else) {
-      if (head.ref.length > 1 && !isGround(head.ref)) {
+      if (head.ref.length > 1 && !isGround(head.ref.slice(1))) {
         this.error(this.tok, 'else keyword cannot be used on rules with variables in head');
         return undefined;
       }

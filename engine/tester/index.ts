@@ -1,3 +1,4 @@
 // `semamesh test`'s engine side: run Rego unit tests through the wasm path and report like `opa test`.
 export { exitCode, formatJson, formatPretty, goDuration } from './reporter.js';
 export { type RunOptions, runTests, type TestLocation, type TestResult, type TestRun } from './runner.js';
+export { parseGoDuration, runTestsWithTimeout } from './timeout.js';

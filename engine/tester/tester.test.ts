@@ -1,7 +1,15 @@
 // Tests of `semamesh test`: outcomes, opa-test output format, --run filtering, exit codes and data loading.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exitCode, formatJson, formatPretty, goDuration, runTests } from './index.js';
+import {
+  exitCode,
+  formatJson,
+  formatPretty,
+  goDuration,
+  parseGoDuration,
+  runTests,
+  runTestsWithTimeout,
+} from './index.js';
 
 const policy = {
   file: 'authz.rego',
@@ -47,23 +55,18 @@ test('runs every test rule and classifies pass, fail and skip', () => {
   assert.deepEqual(broken.location, { file: 'authz_test.rego', row: 7, col: 1 });
 });
 
-test('pretty output matches opa test: failures only, dashes, counts', () => {
+test('pretty output matches opa test: failures only under file:row, dashes, counts', () => {
   const run = runTests({ modules: [policy, tests], data: { config: { limit: 10 } } });
   const text = formatPretty(run, false).replace(/\(\d[^)]*\)/g, '(T)');
   assert.equal(
     text,
     [
-      'authz_test.rego:',
+      'authz_test.rego:7:',
       'data.authz_test.test_broken_on_purpose: FAIL (T)',
+      'authz_test.rego:8:',
       'data.authz_test.test_conflict: FAIL (T)',
+      'authz_test.rego:12:',
       'data.authz_test.todo_test_later: SKIPPED',
-      '',
-      'FAILURES',
-      '-'.repeat(80),
-      'data.authz_test.test_broken_on_purpose: FAIL',
-      '  at authz_test.rego:7:1',
-      'data.authz_test.test_conflict: FAIL',
-      '  at authz_test.rego:8:1',
       '-'.repeat(80),
       'PASS: 3/6',
       'FAIL: 2/6',
@@ -71,7 +74,9 @@ test('pretty output matches opa test: failures only, dashes, counts', () => {
       '',
     ].join('\n'),
   );
-  assert.match(formatPretty(run, true), /data\.authz_test\.test_admin_allowed: PASS \(\d/);
+  const verbose = formatPretty(run, true);
+  assert.match(verbose, /authz_test\.rego:4:\ndata\.authz_test\.test_admin_allowed: PASS \(\d/);
+  assert.match(verbose, /\nFAILURES\n-{80}\ndata\.authz_test\.test_broken_on_purpose: FAIL \(\d/);
 });
 
 test('--run selects tests by name and exit code is 0 when all pass', () => {
@@ -123,4 +128,26 @@ test('durations print like Go', () => {
   assert.equal(goDuration(1417), '1.417µs');
   assert.equal(goDuration(12_500_000), '12.5ms');
   assert.equal(goDuration(1_200_000_000), '1.2s');
+});
+
+test('--timeout stops a test that runs too long and goes on with the next ones', async () => {
+  const src = `package slow
+test_slow if count([x | some x in numbers.range(1, 3000000); x % 7 == 0]) > 0
+test_after if true
+`;
+  const run = await runTestsWithTimeout({ modules: [{ file: 'slow_test.rego', source: src }] }, 100);
+  const byName = Object.fromEntries(run.results.map((r) => [r.name, r]));
+  assert.equal(byName.test_slow.outcome, 'error');
+  assert.match(byName.test_slow.error ?? '', /^eval_cancel_error: test timed out after 100ms/);
+  assert.equal(byName.test_after.outcome, 'pass');
+  assert.equal(JSON.parse(formatJson(run))[0].error.code, 'eval_cancel_error');
+  assert.equal(exitCode(run), 2);
+});
+
+test('Go durations for --timeout', () => {
+  assert.equal(parseGoDuration('5s'), 5000);
+  assert.equal(parseGoDuration('1m30s'), 90_000);
+  assert.equal(parseGoDuration('250ms'), 250);
+  assert.equal(parseGoDuration('0'), 0);
+  assert.equal(parseGoDuration('5 s'), undefined);
 });

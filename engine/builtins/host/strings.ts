@@ -17,7 +17,8 @@ interface Spec {
 }
 
 /** How OPA's topdown converts each sprintf operand to a Go value. */
-function toGoArg(v: Json): GoArg {
+function toGoArg(v: Json | bigint): GoArg {
+  if (typeof v === 'bigint') return { kind: 'int', v };
   if (typeof v === 'number') {
     if (Number.isInteger(v) && Math.abs(v) < 1e21) return { kind: 'int', v: BigInt(v) };
     return { kind: 'float64', v };
@@ -260,6 +261,27 @@ export function goSprintf(format: string, operands: Json[]): string {
   return out;
 }
 
+/** JSON.parse, except that integers beyond 2^53 come back as exact bigints. */
+export function parseJsonExact(text: string): unknown {
+  // Big integer literals outside strings are tagged first, so JSON.parse cannot round them.
+  const tag = '\u0000bigint:';
+  const tagged = text.replace(/"(?:[^"\\]|\\.)*"|-?\d{16,}(?![.\deE])/g, (m) =>
+    // The tag goes in as the JSON escape \u0000 (a real string value starting with NUL + "bigint:"
+    // would be misread; Rego data does not carry such strings in practice).
+    m.startsWith('"') ? m : `"\\u0000bigint:${m}"`,
+  );
+  return JSON.parse(tagged, (_k, v) =>
+    typeof v === 'string' && v.startsWith(tag) ? exactInt(v.slice(tag.length)) : v,
+  );
+}
+
+function exactInt(digits: string): number | bigint {
+  const n = Number(digits);
+  return Number.isSafeInteger(n) ? n : BigInt(digits);
+}
+
 export const stringBuiltins = {
   sprintf: (format: unknown, values: unknown) => goSprintf(str(format), arr(values)),
+  'internal.sprintf_json': (format: unknown, values: unknown) =>
+    goSprintf(str(format), arr(parseJsonExact(str(values)) as Json)),
 };

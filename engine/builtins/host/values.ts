@@ -127,6 +127,8 @@ export function numberText(n: number): string {
 /** The Rego text of a value (`ast.Term.String()`), e.g. `{"a": [1, "x"]}`. Sets print as arrays. */
 export function regoText(v: Json | undefined): string {
   if (v === undefined) return 'undefined';
+  // Exact integers past 2^53 (sprintf's operands) arrive as bigints.
+  if (typeof (v as unknown) === 'bigint') return String(v);
   if (v === null) return 'null';
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'number') return numberText(v);

@@ -1,0 +1,66 @@
+// Locates the real `opa` (the reference our compiler is differentially tested against) and runs it.
+// Tests skip with a printed reason where it is absent, except under CI=true, where absence is an error.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The pinned opa release (one source of truth, shared with scripts/ensure-opa.sh). */
+export function pinnedOpaVersion(): string {
+  return (
+    process.env.SEMAMESH_OPA_VERSION ?? readFileSync(join(REPO_ROOT, 'scripts/opa-version'), 'utf8').trim()
+  );
+}
+
+/** Where scripts/ensure-opa.sh puts the pinned binary. */
+export function cachedOpaPath(version = pinnedOpaVersion()): string {
+  return join(process.env.SEMAMESH_CACHE ?? '/var/cache/semamesh', 'opa', version, 'opa');
+}
+
+export type OpaLookup = { path: string; skip?: undefined } | { path?: undefined; skip: string };
+
+let cached: OpaLookup | undefined;
+
+/**
+ * The real opa: `SEMAMESH_OPA` (a path) if set, else the version-keyed cache. When it is missing,
+ * returns a skip reason, or throws under CI=true (CI builds it with scripts/ensure-opa.sh).
+ */
+export function findOpa(): OpaLookup {
+  if (cached) return cached;
+  const path = process.env.SEMAMESH_OPA ?? cachedOpaPath();
+  if (existsSync(path)) {
+    cached = { path };
+    return cached;
+  }
+  const reason = `the real opa is not at ${path} (run: bash scripts/ensure-opa.sh, or set SEMAMESH_OPA)`;
+  if (process.env.CI === 'true') throw new Error(`CI=true and ${reason}`);
+  console.log(`# skipping differential tests: ${reason}`);
+  cached = { skip: reason };
+  return cached;
+}
+
+export interface OpaRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs opa with arguments (synchronously; tests run it a bounded number of times). */
+export function runOpa(
+  args: string[],
+  options: { cwd?: string; input?: string; timeoutMs?: number } = {},
+): OpaRun {
+  const opa = findOpa();
+  if (!opa.path) throw new Error(opa.skip);
+  const r = spawnSync(opa.path, args, {
+    cwd: options.cwd,
+    input: options.input,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 120_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
