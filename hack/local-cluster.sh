@@ -6,6 +6,8 @@
 #                                          kube-scheduler on 127.0.0.1; then (unless --no-node)
 #                                          containerd + kubelet with a bridge CNI and a locally
 #                                          built sandbox image
+#   hack/local-cluster.sh up --api-only    etcd + kube-apiserver only (envtest style; no root
+#                                          needed): what test/cluster/ starts on free ports
 #   hack/local-cluster.sh env              prints `export KUBECONFIG=...` (eval "$(... env)")
 #   hack/local-cluster.sh status           which processes run, and the nodes
 #   hack/local-cluster.sh down [--purge]   stops everything; cleans mounts, netns, cgroups and
@@ -23,7 +25,9 @@ STATE=${SEMAMESH_CLUSTER_DIR:-/var/lib/semamesh/cluster}
 BIN=${K8S_BIN:-$("$HACK/build-k8s.sh" --print)}
 API_PORT=${K8S_API_PORT:-6443}
 ETCD_PORT=${K8S_ETCD_PORT:-2379}
-ETCD_PEER_PORT=$((ETCD_PORT + 1))
+ETCD_PEER_PORT=${K8S_ETCD_PEER_PORT:-$((ETCD_PORT + 1))}
+KCM_PORT=${K8S_CONTROLLER_MANAGER_PORT:-10257}
+SCHEDULER_PORT=${K8S_SCHEDULER_PORT:-10259}
 NODE_NAME=${K8S_NODE_NAME:-semamesh-node}
 POD_CIDR=${K8S_POD_CIDR:-10.244.0.0/24}
 SERVICE_CIDR=${K8S_SERVICE_CIDR:-10.96.0.0/16}
@@ -186,12 +190,13 @@ control_plane_up() {
     --service-cluster-ip-range "$SERVICE_CIDR" \
     --authorization-mode Node,RBAC --allow-privileged=true --profiling=false
   wait_for kube-apiserver 120 api_ready
+  if [ "${API_ONLY:-}" = 1 ]; then log "API server ready: https://127.0.0.1:$API_PORT"; return; fi
 
   start_proc kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$STATE/controller-manager.kubeconfig" \
     --authentication-kubeconfig "$STATE/controller-manager.kubeconfig" \
     --authorization-kubeconfig "$STATE/controller-manager.kubeconfig" \
-    --bind-address 127.0.0.1 --secure-port 10257 --leader-elect=false \
+    --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --leader-elect=false \
     --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --use-service-account-credentials=true \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
@@ -200,7 +205,7 @@ control_plane_up() {
     --kubeconfig "$STATE/scheduler.kubeconfig" \
     --authentication-kubeconfig "$STATE/scheduler.kubeconfig" \
     --authorization-kubeconfig "$STATE/scheduler.kubeconfig" \
-    --bind-address 127.0.0.1 --secure-port 10259 --leader-elect=false --profiling=false
+    --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --leader-elect=false --profiling=false
   # The default ServiceAccount appears once the controller-manager runs; pods need it.
   wait_for "default ServiceAccount" 90 kubectl -n default get serviceaccount default
   log "control plane ready: https://127.0.0.1:$API_PORT"
@@ -338,47 +343,43 @@ node_ready() {
 }
 
 node_down() {
-  if is_running kubelet; then
-    # Delete pods' containers through containerd so their mounts and netns go away.
-    stop_proc kubelet
-  fi
+  [ -f "$STATE/containerd/config.toml" ] || return 0 # the node was never started here
+  stop_proc kubelet
+  local c netns=()
   if is_running containerd; then
-    local c
-    for c in $(ctr --address "$CTR_SOCK" -n k8s.io tasks ls -q 2>/dev/null); do
-      ctr --address "$CTR_SOCK" -n k8s.io tasks kill -s KILL "$c" >/dev/null 2>&1 || true
-    done
+    local ctr=(ctr --address "$CTR_SOCK" -n k8s.io)
+    # The pods' network namespaces (only those our containerd created), then their tasks.
+    mapfile -t netns < <(for c in $("${ctr[@]}" containers ls -q 2>/dev/null); do
+      "${ctr[@]}" containers info "$c" 2>/dev/null |
+        jq -r '.Spec.linux.namespaces[]? | select(.type == "network") | .path // empty'
+    done | sort -u)
+    for c in $("${ctr[@]}" tasks ls -q 2>/dev/null); do "${ctr[@]}" tasks kill -s KILL "$c" >/dev/null 2>&1 || true; done
     sleep 1
-    for c in $(ctr --address "$CTR_SOCK" -n k8s.io tasks ls -q 2>/dev/null); do
-      ctr --address "$CTR_SOCK" -n k8s.io tasks delete -f "$c" >/dev/null 2>&1 || true
-    done
-    for c in $(ctr --address "$CTR_SOCK" -n k8s.io containers ls -q 2>/dev/null); do
-      ctr --address "$CTR_SOCK" -n k8s.io containers delete "$c" >/dev/null 2>&1 || true
-    done
+    for c in $("${ctr[@]}" tasks ls -q 2>/dev/null); do "${ctr[@]}" tasks delete -f "$c" >/dev/null 2>&1 || true; done
+    for c in $("${ctr[@]}" containers ls -q 2>/dev/null); do "${ctr[@]}" containers delete "$c" >/dev/null 2>&1 || true; done
     stop_proc containerd
   fi
-  # Leftover shims of our containerd (their command line names our state directory).
+  # Leftover shims of our containerd (their command line names our socket).
   local p
   for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $CTR_SOCK" || true); do kill -KILL "$p" 2>/dev/null || true; done
   # Mounts under the state directory (pod volumes, rootfs, shm), deepest first.
   awk -v s="$STATE/" 'index($2, s) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
-  # Network namespaces the CRI plugin created for our sandboxes.
-  for p in /var/run/netns/cni-*; do
+  for p in "${netns[@]}"; do
     [ -e "$p" ] || continue
-    if ! ip netns pids "$(basename "$p")" 2>/dev/null | grep -q .; then
-      umount "$p" 2>/dev/null || true
-      rm -f "$p"
-    fi
+    umount "$p" 2>/dev/null || true
+    rm -f "$p"
   done
   ip link del "$BRIDGE" 2>/dev/null || true
   rm -rf "$STATE/cni/ipam"
   # The kubelet's cgroups (cgroupfs driver): kubepods and its QoS children, in every hierarchy.
   local d
-  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods /sys/fs/cgroup/*/kubepods.slice; do
+  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
     [ -d "$d" ] || continue
     find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
+  rm -f "$STATE/containerd/config.toml"
 }
 
 control_plane_down() {
@@ -390,10 +391,14 @@ control_plane_down() {
 
 case ${1:-} in
   up)
-    [ "$(id -u)" = 0 ] || die "run as root"
     t0=$(date +%s)
-    control_plane_up
-    if [ "${2:-}" != --no-node ]; then node_up; fi
+    if [ "${2:-}" = --api-only ]; then
+      API_ONLY=1 control_plane_up
+    else
+      [ "$(id -u)" = 0 ] || die "run as root"
+      control_plane_up
+      if [ "${2:-}" != --no-node ]; then node_up; fi
+    fi
     log "up in $(( $(date +%s) - t0 ))s; use: eval \"\$($0 env)\""
     ;;
   env)
@@ -412,7 +417,7 @@ case ${1:-} in
     if [ "${2:-}" = --purge ]; then rm -rf "$STATE"; log "removed $STATE"; fi
     ;;
   *)
-    echo "usage: $0 up [--no-node] | env | status | down [--purge]" >&2
+    echo "usage: $0 up [--no-node|--api-only] | env | status | down [--purge]" >&2
     exit 2
     ;;
 esac
