@@ -24,7 +24,7 @@ BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kub
 
 if [ "${1:-}" = "--print" ]; then echo "$BIN"; exit 0; fi
 
-stamp="$K8S_VERSION $(go env GOVERSION 2>/dev/null || echo nogo) ${BINARIES[*]}"
+stamp="$K8S_VERSION ${BINARIES[*]}"
 have_all() {
   [ -f "$ROOT/.stamp" ] && [ "$(cat "$ROOT/.stamp")" = "$stamp" ] || return 1
   for b in "${BINARIES[@]}"; do [ -x "$BIN/$b" ] || return 1; done
@@ -34,9 +34,34 @@ if have_all; then
   exit 0
 fi
 
-command -v go >/dev/null || { echo "build-k8s: go is required (https://go.dev/dl)" >&2; exit 1; }
-# Never fetch another Go toolchain behind our back: the release's go directive must be satisfied
-# by the installed one, or the build fails with a clear message.
+# Go: the installed one when it is new enough, else the release toolchain from the Go module proxy
+# (golang.org/toolchain is a module; it is what `GOTOOLCHAIN=goX.Y.Z` would fetch), unpacked once
+# into the cache. Debian 12's golang-go (1.19) is too old for Kubernetes.
+GO_VERSION=${K8S_GO_VERSION:-1.26.8}
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; }
+have_go=$(go env GOVERSION 2>/dev/null | sed 's/^go//' || true)
+if [ -z "$have_go" ] || ! version_ge "$have_go" "$GO_VERSION"; then
+  goroot="$CACHE/go/$GO_VERSION"
+  if [ ! -x "$goroot/bin/go" ]; then
+    echo "build-k8s: go ${have_go:-missing} < $GO_VERSION: fetching golang.org/toolchain go$GO_VERSION from the module proxy"
+    proxy=${GOPROXY:-https://proxy.golang.org}
+    proxy=${proxy%%,*}
+    zip="$CACHE/go/go$GO_VERSION.zip"
+    mkdir -p "$CACHE/go"
+    curl -fsSL -o "$zip" "$proxy/golang.org/toolchain/@v/v0.0.1-go$GO_VERSION.linux-amd64.zip"
+    rm -rf "$goroot.tmp"
+    mkdir -p "$goroot.tmp"
+    (cd "$goroot.tmp" && unzip -q "$zip")
+    mv "$goroot.tmp/golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-amd64" "$goroot"
+    rm -rf "$goroot.tmp" "$zip"
+    # Module zips carry no file modes.
+    chmod +x "$goroot"/bin/* "$goroot"/pkg/tool/*/*
+  fi
+  export GOROOT="$goroot" PATH="$goroot/bin:$PATH"
+fi
+echo "build-k8s: $(go version)"
+# Never switch Go toolchains behind our back: the release's go directive must be satisfied by
+# the one chosen above, or the build fails with a clear message.
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0
 
 minor_patch=${K8S_VERSION#v1.}
