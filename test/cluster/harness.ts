@@ -27,12 +27,14 @@ export function k8sBin(): { bin: string } | { missing: string } {
 
 /**
  * `skip` for node:test: a reason string when the binaries are missing (the tests are skipped and
- * say why), but under CI=true, where .ci/run builds them first, a missing binary fails instead.
+ * say why), but under CI=true or SEMAMESH_REQUIRE_K8S=1 (.ci/run builds them first) a missing
+ * binary fails instead.
  */
 export function skipUnlessBuilt(): string | false {
   const k = k8sBin();
   if ('bin' in k) return false;
-  if (process.env.CI === 'true') throw new Error(`cluster tests under CI=true: ${k.missing}`);
+  if (process.env.CI === 'true' || process.env.SEMAMESH_REQUIRE_K8S === '1')
+    throw new Error(`cluster tests (CI=true or SEMAMESH_REQUIRE_K8S=1): ${k.missing}`);
   console.log(`# test/cluster skipped: ${k.missing}`);
   return k.missing;
 }
