@@ -10,6 +10,8 @@
 #                                          needed): what test/cluster/ starts on free ports
 #   hack/local-cluster.sh env              prints `export KUBECONFIG=...` (eval "$(... env)")
 #   hack/local-cluster.sh status           which processes run, and the nodes
+#   hack/local-cluster.sh check            schedules a busybox pod (locally built image), waits for
+#                                          Ready, reads its logs and fetches HTTP from its pod IP
 #   hack/local-cluster.sh down [--purge]   stops everything; cleans mounts, netns, cgroups and
 #                                          the bridge; --purge also deletes the state directory
 #
@@ -382,6 +384,37 @@ node_down() {
   rm -f "$STATE/containerd/config.toml"
 }
 
+check_pod() {
+  local ns=semamesh-check ip phase
+  kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+  kubectl -n "$ns" delete pod web --ignore-not-found --wait=true >/dev/null
+  kubectl -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  automountServiceAccountToken: false
+  containers:
+    - name: web
+      image: $BUSYBOX_IMAGE
+      imagePullPolicy: Never
+      command: [/bin/sh, -c]
+      args: ['mkdir -p /www && echo hello-from-pod > /www/index.html && echo started && exec busybox httpd -f -p 8080 -h /www']
+      ports: [{containerPort: 8080}]
+EOF
+  if ! kubectl -n "$ns" wait --for=condition=Ready pod/web --timeout=120s >/dev/null; then
+    kubectl -n "$ns" describe pod web >&2 || true
+    die "pod semamesh-check/web did not become Ready"
+  fi
+  phase=$(kubectl -n "$ns" get pod web -o jsonpath='{.status.phase}')
+  ip=$(kubectl -n "$ns" get pod web -o jsonpath='{.status.podIP}')
+  log "pod semamesh-check/web: phase $phase, IP $ip, node $(kubectl -n "$ns" get pod web -o jsonpath='{.spec.nodeName}')"
+  [ "$(kubectl -n "$ns" logs web)" = started ] || die "unexpected pod logs: $(kubectl -n "$ns" logs web)"
+  [ "$(curl -fsS --max-time 10 "http://$ip:8080/")" = hello-from-pod ] || die "no HTTP answer from the pod at $ip:8080"
+  log "check passed: Running, logs via the kubelet, HTTP to $ip:8080 over the bridge"
+  kubectl delete namespace "$ns" --wait=false >/dev/null
+}
+
 control_plane_down() {
   stop_proc kube-scheduler
   stop_proc kube-controller-manager
@@ -411,13 +444,16 @@ case ${1:-} in
     done
     if is_running kube-apiserver; then kubectl get nodes -o wide 2>/dev/null || true; fi
     ;;
+  check)
+    check_pod
+    ;;
   down)
     node_down
     control_plane_down
     if [ "${2:-}" = --purge ]; then rm -rf "$STATE"; log "removed $STATE"; fi
     ;;
   *)
-    echo "usage: $0 up [--no-node|--api-only] | env | status | down [--purge]" >&2
+    echo "usage: $0 up [--no-node|--api-only] | env | status | check | down [--purge]" >&2
     exit 2
     ;;
 esac
