@@ -413,7 +413,7 @@ test('without the BPF addon the lookup answers "not redirected" and says why, on
   }
 });
 
-test('--pause-report=cluster: a PAUSE decision opens a SemaIncident and annotates the pod (the controller incident path)', async () => {
+test('--pause-report=cluster --node-name: the agent is found by its pod IP, and PAUSE opens a SemaIncident and annotates the pod', async () => {
   const { startKubeApiServer } = await import('../../test/kube-api-server/index.js');
   const api = await startKubeApiServer({ crds: true, namespaces: ['agents'] });
   const mock = await createMockLlm({ tokenizer: 'approx' });
@@ -426,8 +426,17 @@ test('--pause-report=cluster: a PAUSE decision opens a SemaIncident and annotate
   await client.create({
     ...pods,
     metadata: { name: 'agent-0', namespace: 'agents' },
-    spec: { nodeName: 'node-a', containers: [{ name: 'main', image: 'agent:1' }] },
+    spec: {
+      nodeName: 'node-a',
+      serviceAccountName: 'agent',
+      containers: [{ name: 'main', image: 'agent:1' }],
+    },
   });
+  // This test process is the "agent": its requests come from 127.0.0.1, the pod's IP here.
+  await client.patchStatus(
+    { ...pods, namespace: 'agents', name: 'agent-0' },
+    { phase: 'Running', podIP: '127.0.0.1' },
+  );
   const running = await runWaypoint({
     port: 0,
     host: '127.0.0.1',
@@ -438,7 +447,7 @@ test('--pause-report=cluster: a PAUSE decision opens a SemaIncident and annotate
     quotaDb: join(dir, 'quota.db'),
     pauseReport: 'cluster',
     kubeconfig: api.kubeconfigPath,
-    identify: () => ({ namespace: 'agents', pod: 'agent-0', serviceAccount: 'default' }),
+    nodeName: 'node-a',
     logger: false,
   });
   try {
@@ -456,7 +465,9 @@ test('--pause-report=cluster: a PAUSE decision opens a SemaIncident and annotate
       return undefined;
     })();
     assert.ok(incident, 'a SemaIncident was created');
-    assert.equal((incident.spec as { agent: { pod: string } }).agent.pod, 'agent-0');
+    const agent = (incident.spec as { agent: { pod: string; serviceAccount?: string } }).agent;
+    assert.equal(agent.pod, 'agent-0');
+    assert.equal(agent.serviceAccount, 'agent');
     assert.equal((incident.spec as { action: string }).action, 'PAUSE');
     // The annotation the node agent freezes on follows the incident.
     let action: string | undefined;

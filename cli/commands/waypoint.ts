@@ -13,6 +13,7 @@ import { type VerificationKey, verifyBundle } from '../../controller/bundle-serv
 import type { SemaQuota } from '../../engine/api/index.js';
 import { createBudgetEngine, type QuotaBudgetEngine } from '../../quota/index.js';
 import {
+  type AgentIdentity,
   type BundleSource,
   budgetBackend,
   type CacheOptions,
@@ -29,6 +30,7 @@ import {
   type WaypointOptions,
 } from '../../waypoint/index.js';
 import { loadLocalPolicy } from './local-policy.js';
+import { type PodIdentity, podIpIdentity } from './waypoint-identity.js';
 import {
   auditWithNode,
   clusterTransparent,
@@ -216,28 +218,43 @@ async function prepareTransparent(opts: WaypointCliOptions): Promise<Transparent
 }
 
 /**
- * The PAUSE reporter: in cluster mode the controller's incident path (ClusterPauseReporter: a
- * SemaIncident plus the pod annotation the node agent freezes on); otherwise the waypoint's log.
+ * Cluster mode's API-server-backed services: the PAUSE reporter is the controller's incident path
+ * (ClusterPauseReporter: a SemaIncident plus the pod annotation the node agent freezes on), and
+ * with --node-name agents are identified by their pod IP from a watch of this node's pods.
+ * In log mode (the default outside a pod) PAUSE only goes to the waypoint's log.
  */
-async function pauseReporterFor(opts: WaypointCliOptions): Promise<WaypointOptions['pauseReporter']> {
-  if (opts.pauseReporter) return opts.pauseReporter;
+async function clusterServices(
+  opts: WaypointCliOptions,
+): Promise<{ pauseReporter?: WaypointOptions['pauseReporter']; pods?: PodIdentity }> {
   // Default: the incident path when this is a node's waypoint running in a pod.
   const inPod = process.env.KUBERNETES_SERVICE_HOST !== undefined;
   const mode = opts.pauseReport ?? (opts.nodeName && inPod ? 'cluster' : 'log');
-  if (mode === 'log') return undefined;
-  // The two modules only (not the controller barrel): the node's RBAC is derived from what it imports.
+  if (mode === 'log') return { pauseReporter: opts.pauseReporter };
+  // The modules only (not the controller barrel): the node's RBAC is derived from what it imports.
   const { ClusterPauseReporter } = await import('../../controller/reconcilers/pause-reporter.js');
   const { K8sClient } = await import('../../controller/k8s/index.js');
   const client = K8sClient.fromKubeconfig(
     opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : inPod ? { inCluster: true } : {},
   );
-  return new ClusterPauseReporter(client, { fieldManager: 'semamesh-waypoint' });
+  const pauseReporter =
+    opts.pauseReporter ?? new ClusterPauseReporter(client, { fieldManager: 'semamesh-waypoint' });
+  if (!opts.nodeName || opts.identify) return { pauseReporter };
+  const pods = await podIpIdentity(client, opts.nodeName, (msg, err) =>
+    console.error(`${msg}: ${(err as Error).message ?? String(err)}`),
+  );
+  return { pauseReporter, pods };
 }
 
-/** In cluster mode every agent identity carries the node it runs on (its node's waypoint is this one). */
-function nodeIdentity(node: string | undefined): WaypointOptions['identify'] {
+/**
+ * In cluster mode every agent identity carries the node it runs on (its node's waypoint is this
+ * one), plus, when the pod watch knows the peer address, the pod behind it.
+ */
+function nodeIdentity(node: string | undefined, pods?: PodIdentity): WaypointOptions['identify'] {
   if (!node) return undefined;
-  return () => ({ labels: { 'semamesh.io/node': node } });
+  return (info) => {
+    const pod = pods?.identify(info) as Partial<AgentIdentity> | undefined;
+    return { ...pod, labels: { ...pod?.labels, 'semamesh.io/node': node } };
+  };
 }
 
 export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWaypoint> {
@@ -281,7 +298,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
   ];
   if (opts.mcp) routes.push({ provider: 'mcp', upstream: opts.mcp });
   if (opts.generic) routes.push({ provider: 'generic', upstream: opts.generic });
-  const pauseReporter = await pauseReporterFor(opts);
+  const { pauseReporter, pods } = await clusterServices(opts);
   const waypoint = await createWaypoint({
     host: opts.host,
     port: opts.port,
@@ -298,7 +315,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     auditStream: auditStream(opts),
     logger: opts.logger,
     originalDestination: tp?.routeDestination,
-    identify: opts.identify ?? nodeIdentity(opts.nodeName),
+    identify: opts.identify ?? nodeIdentity(opts.nodeName, pods),
   });
   if (opts.nodeName) waypoint.metrics.registry.setDefaultLabels({ node: opts.nodeName });
   let url: string;
@@ -321,6 +338,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     await tp?.transparent.close();
     await waypoint.close();
     await budget?.close();
+    await pods?.stop();
     throw err;
   }
   return {
@@ -335,6 +353,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
       await tp?.transparent.close();
       await waypoint.close();
       await budget?.close();
+      await pods?.stop();
     },
   };
 }
