@@ -412,3 +412,101 @@ test('without the BPF addon the lookup answers "not redirected" and says why, on
     resetAddonCache();
   }
 });
+
+test('--pause-report=cluster --node-name: the agent is found by its pod IP, and PAUSE opens a SemaIncident and annotates the pod', async () => {
+  const { startKubeApiServer } = await import('../../test/kube-api-server/index.js');
+  const api = await startKubeApiServer({ crds: true, namespaces: ['agents'] });
+  const mock = await createMockLlm({ tokenizer: 'approx' });
+  const dir = mkdtempSync(join(tmpdir(), 'wp-pause-'));
+  const policy = join(dir, 'pause.yaml');
+  writeFileSync(policy, policyYaml('PAUSE'));
+  const pods = { apiVersion: 'v1', kind: 'Pod' } as const;
+  const { K8sClient } = await import('../../controller/index.js');
+  const client = new K8sClient(api.kubeconfig);
+  await client.create({
+    ...pods,
+    metadata: { name: 'agent-0', namespace: 'agents' },
+    spec: {
+      nodeName: 'node-a',
+      serviceAccountName: 'agent',
+      containers: [{ name: 'main', image: 'agent:1' }],
+    },
+  });
+  // This test process is the "agent": its requests come from 127.0.0.1, the pod's IP here.
+  await client.patchStatus(
+    { ...pods, namespace: 'agents', name: 'agent-0' },
+    { phase: 'Running', podIP: '127.0.0.1' },
+  );
+  const running = await runWaypoint({
+    port: 0,
+    host: '127.0.0.1',
+    adminPort: 0,
+    openai: mock.url,
+    anthropic: 'https://api.anthropic.com',
+    policies: [policy],
+    quotaDb: join(dir, 'quota.db'),
+    pauseReport: 'cluster',
+    kubeconfig: api.kubeconfigPath,
+    nodeName: 'node-a',
+    logger: false,
+  });
+  try {
+    const res = await chat(running.url, 'please drop database prod');
+    assert.notEqual(res.status, 200);
+    const incident = await (async () => {
+      for (let i = 0; i < 200; i++) {
+        const list = await client.list(
+          { apiVersion: 'semamesh.io/v1alpha1', kind: 'SemaIncident' },
+          { namespace: 'agents' },
+        );
+        if (list.length > 0) return list[0];
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return undefined;
+    })();
+    assert.ok(incident, 'a SemaIncident was created');
+    const agent = (incident.spec as { agent: { pod: string; serviceAccount?: string } }).agent;
+    assert.equal(agent.pod, 'agent-0');
+    assert.equal(agent.serviceAccount, 'agent');
+    assert.equal((incident.spec as { action: string }).action, 'PAUSE');
+    // The annotation the node agent freezes on follows the incident.
+    let action: string | undefined;
+    for (let i = 0; i < 200 && action !== 'PAUSE'; i++) {
+      const pod = await client.get({ ...pods, namespace: 'agents', name: 'agent-0' });
+      action = pod.metadata.annotations?.['semamesh.io/action'];
+      if (action !== 'PAUSE') await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(action, 'PAUSE');
+  } finally {
+    await running.close();
+    await mock.close();
+    await api.close();
+  }
+});
+
+test('the admin port binds --admin-host, defaulting to --host (DaemonSet probes reach it on the pod IP)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wp-admin-'));
+  const policy = join(dir, 'p.yaml');
+  writeFileSync(policy, policyYaml('BLOCK'));
+  const base = {
+    port: 0,
+    adminPort: 0,
+    openai: 'http://127.0.0.1:9',
+    anthropic: 'http://127.0.0.1:9',
+    policies: [policy],
+    logger: false,
+  };
+  const wide = await runWaypoint({ ...base, host: '0.0.0.0' });
+  try {
+    assert.equal(new URL(wide.adminUrl).hostname, '0.0.0.0');
+  } finally {
+    await wide.close();
+  }
+  const split = await runWaypoint({ ...base, host: '127.0.0.1', adminHost: '0.0.0.0' });
+  try {
+    assert.equal(new URL(split.url).hostname, '127.0.0.1');
+    assert.equal(new URL(split.adminUrl).hostname, '0.0.0.0');
+  } finally {
+    await split.close();
+  }
+});

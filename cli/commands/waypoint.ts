@@ -13,6 +13,7 @@ import { BundlePoller } from '../../controller/bundle-server/poller.js';
 import { type VerificationKey, verifyBundle } from '../../controller/bundle-server/signing.js';
 import { createBudgetEngine, type QuotaBudgetEngine } from '../../quota/index.js';
 import {
+  type AgentIdentity,
   type BundleSource,
   budgetBackend,
   type CacheOptions,
@@ -29,6 +30,7 @@ import {
   type WaypointOptions,
 } from '../../waypoint/index.js';
 import { loadLocalPolicy } from './local-policy.js';
+import { type PodIdentity, podIpIdentity } from './waypoint-identity.js';
 import {
   auditWithNode,
   clusterTransparent,
@@ -41,6 +43,8 @@ export interface WaypointCliOptions {
   port: number;
   host: string;
   adminPort: number;
+  /** Address of /metrics, /healthz, /readyz (default: --host, so pod-IP probes reach it). */
+  adminHost?: string;
   openai: string;
   anthropic: string;
   mcp?: string;
@@ -68,6 +72,18 @@ export interface WaypointCliOptions {
   meshCaKey?: string;
   /** The node this waypoint serves: in audit records, metrics labels and agent identities. */
   nodeName?: string;
+  /**
+   * Where PAUSE decisions go: `cluster` opens a SemaIncident and annotates the pod through the
+   * API server (the controller's incident path; default with --node-name inside a pod), `log`
+   * only logs them.
+   */
+  pauseReport?: 'cluster' | 'log';
+  /** Kubeconfig for --pause-report=cluster (default: in-cluster, then $KUBECONFIG). */
+  kubeconfig?: string;
+  /** Tests: who the agent is (in a cluster this comes from the node's pod lookup; not an option). */
+  identify?: WaypointOptions['identify'];
+  /** Tests: replaces the PAUSE reporter (not a command-line option). */
+  pauseReporter?: WaypointOptions['pauseReporter'];
   /** Tests: replaces the BPF addon's SO_ORIGINAL_DST lookup (not a command-line option). */
   destinationLookup?: DestinationLookup;
   /** Logger for bundle updates (default: warn level on stderr). */
@@ -201,10 +217,44 @@ async function prepareTransparent(opts: WaypointCliOptions): Promise<Transparent
   return { ...composed, note: found.note, errors };
 }
 
-/** In cluster mode every agent identity carries the node it runs on (its node's waypoint is this one). */
-function nodeIdentity(node: string | undefined): WaypointOptions['identify'] {
+/**
+ * Cluster mode's API-server-backed services: the PAUSE reporter is the controller's incident path
+ * (ClusterPauseReporter: a SemaIncident plus the pod annotation the node agent freezes on), and
+ * with --node-name agents are identified by their pod IP from a watch of this node's pods.
+ * In log mode (the default outside a pod) PAUSE only goes to the waypoint's log.
+ */
+async function clusterServices(
+  opts: WaypointCliOptions,
+): Promise<{ pauseReporter?: WaypointOptions['pauseReporter']; pods?: PodIdentity }> {
+  // Default: the incident path when this is a node's waypoint running in a pod.
+  const inPod = process.env.KUBERNETES_SERVICE_HOST !== undefined;
+  const mode = opts.pauseReport ?? (opts.nodeName && inPod ? 'cluster' : 'log');
+  if (mode === 'log') return { pauseReporter: opts.pauseReporter };
+  // The modules only (not the controller barrel): the node's RBAC is derived from what it imports.
+  const { ClusterPauseReporter } = await import('../../controller/reconcilers/pause-reporter.js');
+  const { K8sClient } = await import('../../controller/k8s/index.js');
+  const client = K8sClient.fromKubeconfig(
+    opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : inPod ? { inCluster: true } : {},
+  );
+  const pauseReporter =
+    opts.pauseReporter ?? new ClusterPauseReporter(client, { fieldManager: 'semamesh-waypoint' });
+  if (!opts.nodeName || opts.identify) return { pauseReporter };
+  const pods = await podIpIdentity(client, opts.nodeName, (msg, err) =>
+    console.error(`${msg}: ${(err as Error).message ?? String(err)}`),
+  );
+  return { pauseReporter, pods };
+}
+
+/**
+ * In cluster mode every agent identity carries the node it runs on (its node's waypoint is this
+ * one), plus, when the pod watch knows the peer address, the pod behind it.
+ */
+function nodeIdentity(node: string | undefined, pods?: PodIdentity): WaypointOptions['identify'] {
   if (!node) return undefined;
-  return () => ({ labels: { 'semamesh.io/node': node } });
+  return (info) => {
+    const pod = pods?.identify(info) as Partial<AgentIdentity> | undefined;
+    return { ...pod, labels: { ...pod?.labels, 'semamesh.io/node': node } };
+  };
 }
 
 export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWaypoint> {
@@ -248,10 +298,13 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
   ];
   if (opts.mcp) routes.push({ provider: 'mcp', upstream: opts.mcp });
   if (opts.generic) routes.push({ provider: 'generic', upstream: opts.generic });
+  const { pauseReporter, pods } = await clusterServices(opts);
   const waypoint = await createWaypoint({
     host: opts.host,
     port: opts.port,
+    adminHost: opts.adminHost ?? opts.host,
     adminPort: opts.adminPort,
+    pauseReporter,
     routes,
     engine,
     bundleSource: withVerification(bundleSource, opts.bundle ? key : undefined),
@@ -262,7 +315,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     auditStream: auditStream(opts),
     logger: opts.logger,
     originalDestination: tp?.routeDestination,
-    identify: nodeIdentity(opts.nodeName),
+    identify: opts.identify ?? nodeIdentity(opts.nodeName, pods),
   });
   if (opts.nodeName) waypoint.metrics.registry.setDefaultLabels({ node: opts.nodeName });
   let url: string;
@@ -285,6 +338,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     await tp?.transparent.close();
     await waypoint.close();
     await budget?.close();
+    await pods?.stop();
     throw err;
   }
   return {
@@ -299,6 +353,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
       await tp?.transparent.close();
       await waypoint.close();
       await budget?.close();
+      await pods?.stop();
     },
   };
 }
@@ -339,6 +394,7 @@ export function registerWaypoint(program: Command): void {
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort, 8788)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--admin-port <port>', 'port of /metrics, /healthz, /readyz', parsePort, 9788)
+    .option('--admin-host <host>', 'address of the admin port (default: --host)')
     .option('--openai <url>', 'OpenAI upstream', 'https://api.openai.com')
     .option('--anthropic <url>', 'Anthropic upstream', 'https://api.anthropic.com')
     .option('--mcp <url>', 'MCP upstream for /mcp')
@@ -374,6 +430,18 @@ export function registerWaypoint(program: Command): void {
     .option('--mesh-ca-cert <file>', 'mesh CA certificate (PEM) for --tls-port; loaded, never generated')
     .option('--mesh-ca-key <file>', 'its private key (default without both: the local CA of semamesh exec)')
     .option('--node-name <name>', 'the node served, recorded in audit records and metrics labels', parseName)
+    .option(
+      '--pause-report <mode>',
+      'PAUSE decisions: cluster (SemaIncident + pod annotation via the API server; default with --node-name in a pod) or log',
+      (v: string) => {
+        if (v !== 'cluster' && v !== 'log') throw new InvalidArgumentError('cluster or log');
+        return v;
+      },
+    )
+    .option(
+      '--kubeconfig <path>',
+      'kubeconfig for --pause-report=cluster (default: in-cluster, then $KUBECONFIG)',
+    )
     .action(async (opts: WaypointCliOptions) => {
       let running: RunningWaypoint;
       try {

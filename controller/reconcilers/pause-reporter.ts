@@ -137,6 +137,7 @@ export class ClusterPauseReporter {
       incident = await this.client.patchStatus<IncidentObject>(
         { ...INCIDENT_KIND, namespace, name },
         { phase: 'Pending' },
+        { fieldManager: this.options.fieldManager ?? 'semamesh-waypoint' },
       );
     } catch (err) {
       throw reportError(`cannot record the incident for ${namespace}/${pod}: ${errorText(err)}`, err);

@@ -164,10 +164,11 @@ export class PodPauseWatcher {
     const checkpoint = evidence.error
       ? { ...evidence.checkpoint, error: (evidence.checkpoint.error ?? evidence.error).slice(0, 4096) }
       : evidence.checkpoint;
-    await this.o.client.patchStatus(incidentRef(namespace, incidentName), {
-      phase: evidence.phase,
-      checkpoint,
-    });
+    await this.o.client.patchStatus(
+      incidentRef(namespace, incidentName),
+      { phase: evidence.phase, checkpoint },
+      { fieldManager: 'semamesh-node-agent' },
+    );
   }
 
   private async thaw(uid: string, held: PodState): Promise<void> {

@@ -179,7 +179,11 @@ export class QuotaUsageReporter {
       }
       try {
         // A merge patch of only `usage`: conditions and observedGeneration stay the policy reconciler's.
-        await this.o.client.patchStatus(refOf(obj), { usage: s.usage });
+        await this.o.client.patchStatus(
+          refOf(obj),
+          { usage: s.usage },
+          { fieldManager: 'semamesh-controller' },
+        );
         out.written.push(id);
         this.writes++;
       } catch (err) {

@@ -105,7 +105,8 @@ export class Patcher {
     const diff = this.diff();
     if (Object.keys(diff).length === 0) return false;
     try {
-      await this.client.patchStatus(refOf(this.obj), diff);
+      // Named field manager: `kubectl get -o yaml --show-managed-fields` shows who wrote the status.
+      await this.client.patchStatus(refOf(this.obj), diff, { fieldManager: 'semamesh-controller' });
       return true;
     } catch (err) {
       if (isK8sError(err, 'SM_ERR_K8S_NOT_FOUND')) return false;

@@ -21,8 +21,8 @@ const firstExisting = (...files: string[]) => files.filter(exists).slice(0, 1);
 
 /**
  * Entry files of each service account's processes. The node pod runs two with the same account:
- * the node agent and the waypoint, whose cluster PAUSE reporter stands in until the waypoint
- * command wires it (waypoint/cli.ts is scanned too, so the day it does nothing changes here).
+ * the node agent and the waypoint, whose command reports PAUSE through the cluster PAUSE reporter
+ * (listed as well, so the grant stays checked whichever way the command imports it).
  */
 const PROCESSES: Record<string, string[]> = {
   'semamesh-controller': [

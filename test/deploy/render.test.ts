@@ -78,15 +78,25 @@ async function validateBuiltin(o: KObject): Promise<string | undefined> {
 
 const crds = crdValidators();
 
+test('deploy/crds renders every SemaMesh CRD on its own (installed before, and kept after, an overlay)', () => {
+  const ids = kustomize(join(REPO_ROOT, 'deploy/crds')).map(describeObject).sort();
+  assert.deepEqual(ids, [
+    'CustomResourceDefinition semaincidents.semamesh.io',
+    'CustomResourceDefinition semapolicies.semamesh.io',
+    'CustomResourceDefinition semapolicysources.semamesh.io',
+    'CustomResourceDefinition semaquotas.semamesh.io',
+  ]);
+});
+
 for (const target of TARGETS) {
   describe(`kustomize ${target}`, () => {
     const objects = kustomize(join(REPO_ROOT, target));
 
-    test('renders the CRDs, the controller and the node DaemonSet', () => {
+    test('renders the controller and the node DaemonSet, and no CRD (deploy/crds is separate)', () => {
       const ids = objects.map(describeObject);
+      // Deleting an overlay must not delete the CRDs and with them every policy and incident.
+      assert.deepEqual(objects.filter((o) => o.kind === 'CustomResourceDefinition').map(describeObject), []);
       for (const id of [
-        'CustomResourceDefinition semapolicies.semamesh.io',
-        'CustomResourceDefinition semaincidents.semamesh.io',
         'Namespace semamesh-system',
         'Deployment semamesh-system/semamesh-controller',
         'DaemonSet semamesh-system/semamesh-node',

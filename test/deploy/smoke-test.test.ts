@@ -18,7 +18,13 @@ function dryRun(...args: string[]): { status: number | null; commands: string[];
 }
 
 test('bash -n and shellcheck accept the scripts', () => {
-  for (const f of ['hack/smoke-test.sh', 'hack/gen-secrets.sh']) {
+  for (const f of [
+    'hack/smoke-test.sh',
+    'hack/gen-secrets.sh',
+    'hack/build-k8s.sh',
+    'hack/local-cluster.sh',
+    'hack/oci-image.sh',
+  ]) {
     assert.equal(spawnSync('bash', ['-n', join(REPO_ROOT, f)]).status, 0, `bash -n ${f}`);
     const sc = spawnSync('shellcheck', [join(REPO_ROOT, f)], { encoding: 'utf8' });
     assert.equal(sc.error, undefined, 'shellcheck is not installed (Debian package shellcheck)');

@@ -1,0 +1,232 @@
+// Envtest-style harness for test/cluster/: a real etcd + kube-apiserver (built by
+// hack/build-k8s.sh) started by `hack/local-cluster.sh up --api-only` on free loopback ports in a
+// temporary state directory, plus a small HTTPS client using the admin client certificate.
+//
+// Imports nothing of the project on purpose: these tests talk to Kubernetes and to the `semamesh`
+// CLI the way a user does (kubectl, HTTP), so they survive refactors of the TypeScript modules.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+const HACK = join(REPO_ROOT, 'hack');
+
+/** The directory of the Kubernetes binaries, or why the cluster tests cannot run. */
+export function k8sBin(): { bin: string } | { missing: string } {
+  const bin =
+    process.env.K8S_BIN ??
+    spawnSync('bash', [join(HACK, 'build-k8s.sh'), '--print'], { encoding: 'utf8' }).stdout.trim();
+  for (const b of ['etcd', 'kube-apiserver', 'kubectl'])
+    if (!existsSync(join(bin, b)))
+      return { missing: `${join(bin, b)} does not exist (run hack/build-k8s.sh)` };
+  return { bin };
+}
+
+/**
+ * `skip` for node:test: a reason string when the binaries are missing (the tests are skipped and
+ * say why), but under CI=true or SEMAMESH_REQUIRE_K8S=1 (.ci/run builds them first) a missing
+ * binary fails instead.
+ */
+export function skipUnlessBuilt(): string | false {
+  const k = k8sBin();
+  if ('bin' in k) return false;
+  if (process.env.CI === 'true' || process.env.SEMAMESH_REQUIRE_K8S === '1')
+    throw new Error(`cluster tests (CI=true or SEMAMESH_REQUIRE_K8S=1): ${k.missing}`);
+  console.log(`# test/cluster skipped: ${k.missing}`);
+  return k.missing;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface KubeResponse<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  text: string;
+}
+
+export interface Cluster {
+  bin: string;
+  dir: string;
+  kubeconfig: string;
+  server: string;
+  /** Raw API request with the admin client certificate. */
+  api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<KubeResponse<T>>;
+  /** A watch: collects events until `stop()`. */
+  watch(path: string): { events: { type: string; object: Record<string, unknown> }[]; stop(): void };
+  kubectl(args: string[], input?: string): { status: number; stdout: string; stderr: string };
+  startSeconds: number;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(): Promise<Cluster> {
+  const k = k8sBin();
+  if (!('bin' in k)) throw new Error(k.missing);
+  const dir = mkdtempSync(join(tmpdir(), 'semamesh-cluster-'));
+  const [api, etcd, peer] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    SEMAMESH_CLUSTER_DIR: dir,
+    K8S_BIN: k.bin,
+    K8S_API_PORT: String(api),
+    K8S_ETCD_PORT: String(etcd),
+    K8S_ETCD_PEER_PORT: String(peer),
+  };
+  const script = join(HACK, 'local-cluster.sh');
+  const t0 = Date.now();
+  const up = spawnSync('bash', [script, 'up', '--api-only'], { env, encoding: 'utf8', timeout: 240_000 });
+  const startSeconds = (Date.now() - t0) / 1000;
+  const down = async () => {
+    spawnSync('bash', [script, 'down', '--purge'], { env, encoding: 'utf8', timeout: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  if (up.status !== 0) {
+    const logs = ['etcd', 'kube-apiserver']
+      .map((n) => {
+        const f = join(dir, 'logs', `${n}.log`);
+        return existsSync(f)
+          ? `--- ${n}.log (tail)\n${readFileSync(f, 'utf8').split('\n').slice(-30).join('\n')}`
+          : '';
+      })
+      .join('\n');
+    await down();
+    throw new Error(`local-cluster.sh up --api-only failed (${up.status}):\n${up.stderr}\n${logs}`);
+  }
+  const pki = join(dir, 'pki');
+  const tls = {
+    ca: readFileSync(join(pki, 'ca.crt')),
+    cert: readFileSync(join(pki, 'admin.crt')),
+    key: readFileSync(join(pki, 'admin.key')),
+  };
+  const kubeconfig = join(dir, 'admin.kubeconfig');
+
+  const apiCall = <T>(method: string, path: string, body?: unknown, contentType = 'application/json') =>
+    new Promise<KubeResponse<T>>((resolve, reject) => {
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: api,
+          method,
+          path,
+          ...tls,
+          headers: {
+            accept: 'application/json',
+            ...(payload === undefined ? {} : { 'content-type': contentType }),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = {};
+            try {
+              parsed = JSON.parse(text);
+            } catch {}
+            resolve({ status: res.statusCode ?? 0, body: parsed as T, text });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+
+  const watch = (path: string) => {
+    const events: { type: string; object: Record<string, unknown> }[] = [];
+    const req = request({ host: '127.0.0.1', port: api, method: 'GET', path, ...tls }, (res) => {
+      let buf = '';
+      res.on('data', (c) => {
+        buf += c.toString('utf8');
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+          const line = buf.slice(0, i).trim();
+          buf = buf.slice(i + 1);
+          if (line) events.push(JSON.parse(line));
+        }
+      });
+      res.on('error', () => {});
+    });
+    req.on('error', () => {});
+    req.end();
+    return { events, stop: () => req.destroy() };
+  };
+
+  const kubectl = (args: string[], input?: string) => {
+    const r = spawnSync(join(k.bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], {
+      encoding: 'utf8',
+      input,
+      timeout: 60_000,
+    });
+    return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  return {
+    bin: k.bin,
+    dir,
+    kubeconfig,
+    server: `https://127.0.0.1:${api}`,
+    api: apiCall,
+    watch,
+    kubectl,
+    startSeconds,
+    stop: down,
+  };
+}
+
+/** Polls `fn` until it returns something other than undefined/false. */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `semamesh controller` as a child process (the CLI entry, through tsx), output kept for failures. */
+export function startControllerProcess(args: string[]): { proc: ChildProcess; output: () => string } {
+  let out = '';
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'cli/semamesh.ts'), 'controller', ...args],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'test' },
+    },
+  );
+  proc.stdout?.on('data', (c) => {
+    out += c.toString();
+  });
+  proc.stderr?.on('data', (c) => {
+    out += c.toString();
+  });
+  return { proc, output: () => out };
+}
