@@ -231,7 +231,10 @@ export function compileResources(
       rules: compiledRules,
     };
     if (scope.kind === 'cluster') policies[id] = compiled;
-    else (byNamespace[scope.namespace] ??= {})[id] = compiled;
+    else {
+      byNamespace[scope.namespace] ??= {};
+      byNamespace[scope.namespace][id] = compiled;
+    }
     const mod = customModule(policy, id, scope, diagnostics);
     if (mod) {
       custom.push(mod);
