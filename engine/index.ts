@@ -33,6 +33,7 @@ export {
 export type {
   Action,
   AgentIdentity,
+  DecideOptions,
   Decision,
   DecisionEngine,
   DecisionFeatures,
