@@ -92,6 +92,8 @@ export class PolicySetCompiler {
   /** Leader only: compiles happen while enabled. */
   setEnabled(on: boolean): void {
     this.enabled = on;
+    // A new term publishes afresh: the bundle server dropped what this replica served before.
+    if (on) this.lastRevision = undefined;
     if (on) this.markDirty();
     else if (this.timer) {
       clearTimeout(this.timer);
