@@ -84,30 +84,45 @@ export function statusWith<T extends TProperties>(extra: T, description: string)
 }
 
 /** Which agent pods a policy or quota governs. Every given field must match; an omitted one matches all. */
-export const AgentSelector = Obj(
-  {
-    namespaces: Type.Optional(
-      Type.Array(Type.String({ pattern: PATTERNS.dnsLabel, maxLength: 63 }), {
-        description: 'Agent namespaces to match, by exact name. Omitted: no restriction by namespace.',
-        maxItems: 256,
-      }),
-    ),
-    podLabels: Type.Optional(
-      MapOf(Type.String({ pattern: PATTERNS.labelValue, maxLength: 63 }), {
-        description: 'Labels the agent pod must carry, all of them (matchLabels semantics).',
-      }),
-    ),
-    serviceAccounts: Type.Optional(
-      Type.Array(Type.String({ pattern: PATTERNS.dnsSubdomain, maxLength: 253 }), {
-        description: 'Service account names of the agent pod, by exact name (in the agent namespace).',
-        maxItems: 256,
-      }),
-    ),
-  },
-  {
-    description: 'Which agents this applies to. Every given field must match; an omitted field matches all.',
-  },
-);
+function agentSelector(namespaced: boolean) {
+  return Obj(
+    {
+      namespaces: Type.Optional(
+        Type.Array(Type.String({ pattern: PATTERNS.dnsLabel, maxLength: 63 }), {
+          description: namespaced
+            ? "Only the object's own namespace may be named here (a namespaced policy or quota never reaches another namespace; use the cluster-scoped kind for that). Omitted: the object's namespace."
+            : 'Agent namespaces to match, by exact name. Omitted: no restriction by namespace.',
+          maxItems: namespaced ? 1 : 256,
+        }),
+      ),
+      podLabels: Type.Optional(
+        MapOf(Type.String({ pattern: PATTERNS.labelValue, maxLength: 63 }), {
+          description: 'Labels the agent pod must carry, all of them (matchLabels semantics).',
+        }),
+      ),
+      serviceAccounts: Type.Optional(
+        Type.Array(Type.String({ pattern: PATTERNS.dnsSubdomain, maxLength: 253 }), {
+          description: 'Service account names of the agent pod, by exact name (in the agent namespace).',
+          maxItems: 256,
+        }),
+      ),
+    },
+    {
+      description: namespaced
+        ? "Which agents of this object's namespace it applies to. Every given field must match; an omitted field matches all."
+        : 'Which agents this applies to. Every given field must match; an omitted field matches all.',
+    },
+  );
+}
+
+/** The selector of cluster-scoped kinds: may name any namespaces. */
+export const AgentSelector = agentSelector(false);
+/**
+ * The selector of namespaced kinds. The CRD cannot compare with metadata.namespace (CEL at the root
+ * sees only name), so it allows one entry; the ValidatingAdmissionPolicy in deploy/ and the engine's
+ * compile both refuse any namespace other than the object's own.
+ */
+export const NamespacedAgentSelector = agentSelector(true);
 export type AgentSelector = Static<typeof AgentSelector>;
 
 /** The top-level shape shared by every kind; `spec` and `status` come from the kind. */

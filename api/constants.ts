@@ -5,8 +5,25 @@ export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
 /** Every kind of the semamesh.io group, in the order they are documented and generated. */
-export const KINDS = ['SemaPolicy', 'SemaQuota', 'SemaPolicySource', 'SemaIncident'] as const;
+export const KINDS = [
+  'SemaPolicy',
+  'SemaQuota',
+  'SemaPolicySource',
+  'SemaIncident',
+  'SemaClusterPolicy',
+  'SemaClusterQuota',
+] as const;
 export type Kind = (typeof KINDS)[number];
+
+/**
+ * Kinds that exist once per cluster. A namespaced SemaPolicy / SemaQuota governs only its own
+ * namespace (a tenant); cluster-wide rules need these kinds, which only cluster admins can write.
+ */
+export const CLUSTER_KINDS: readonly Kind[] = ['SemaClusterPolicy', 'SemaClusterQuota'];
+
+export function isClusterScoped(kind: Kind): boolean {
+  return CLUSTER_KINDS.includes(kind);
+}
 
 export interface KindNames {
   kind: Kind;
@@ -44,6 +61,20 @@ export const KIND_NAMES: Readonly<Record<Kind, KindNames>> = {
     plural: 'semaincidents',
     singular: 'semaincident',
     shortNames: ['sinc'],
+  },
+  SemaClusterPolicy: {
+    kind: 'SemaClusterPolicy',
+    listKind: 'SemaClusterPolicyList',
+    plural: 'semaclusterpolicies',
+    singular: 'semaclusterpolicy',
+    shortNames: ['scpol'],
+  },
+  SemaClusterQuota: {
+    kind: 'SemaClusterQuota',
+    listKind: 'SemaClusterQuotaList',
+    plural: 'semaclusterquotas',
+    singular: 'semaclusterquota',
+    shortNames: ['scquota'],
   },
 };
 

@@ -143,8 +143,20 @@ test('names, scope, categories, status subresource and printer columns', () => {
   assert.deepEqual(cols(crdFor('SemaIncident')), ['Phase', 'Agent', 'Rule', 'Action', 'Age']);
   assert.deepEqual(
     KINDS.map((k) => crdFor(k).spec.names.shortNames[0]),
-    ['spol', 'squota', 'spsrc', 'sinc'],
+    ['spol', 'squota', 'spsrc', 'sinc', 'scpol', 'scquota'],
   );
+  // Tenancy: namespaced kinds govern their namespace; the cluster-wide kinds are cluster-scoped.
+  assert.deepEqual(
+    KINDS.map((k) => crdFor(k).spec.scope),
+    ['Namespaced', 'Namespaced', 'Namespaced', 'Namespaced', 'Cluster', 'Cluster'],
+  );
+  const selector = (k: 'SemaPolicy' | 'SemaClusterPolicy' | 'SemaQuota') =>
+    prop(schemaOf(crdFor(k)), 'selector');
+  const nsItems = (s: JSONSchemaProps) =>
+    (s.properties as Record<string, JSONSchemaProps>).namespaces.maxItems;
+  assert.equal(nsItems(selector('SemaPolicy')), 1, 'a namespaced policy names at most its own namespace');
+  assert.equal(nsItems(selector('SemaQuota')), 1, 'a namespaced quota names at most its own namespace');
+  assert.equal(nsItems(selector('SemaClusterPolicy')), 256);
   for (const kind of KINDS) {
     const status = prop(schemaOf(crdFor(kind)), '', 'status');
     const props = status.properties as Record<string, JSONSchemaProps>;

@@ -1,7 +1,7 @@
 // Derives each kind's CustomResourceDefinition (apiextensions.k8s.io/v1, structural schema) from its TypeBox schema.
 import type { TSchema } from '@sinclair/typebox';
 import { stringify } from 'yaml';
-import { CATEGORY, GROUP, isKind, KINDS, type Kind, VERSION } from './constants.js';
+import { CATEGORY, GROUP, isClusterScoped, isKind, KINDS, type Kind, VERSION } from './constants.js';
 import { API_ERROR_CODES, ApiError } from './errors.js';
 import { KIND_DEFINITIONS, type PrinterColumn } from './registry.js';
 import { REGEX_KEYWORD } from './schema-helpers.js';
@@ -25,7 +25,7 @@ export interface CustomResourceDefinition {
       shortNames: string[];
       categories: string[];
     };
-    scope: 'Namespaced';
+    scope: 'Namespaced' | 'Cluster';
     versions: {
       name: string;
       served: boolean;
@@ -133,7 +133,7 @@ export function crdFor(kind: Kind | string): CustomResourceDefinition {
         shortNames: [...names.shortNames],
         categories: [CATEGORY],
       },
-      scope: 'Namespaced',
+      scope: isClusterScoped(kind) ? 'Cluster' : 'Namespaced',
       versions: [
         {
           name: VERSION,

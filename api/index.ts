@@ -4,12 +4,20 @@
 // with YAML line:col diagnostics and the generated CRDs in deploy/crds (scripts/gen-crds.ts). This
 // folder imports nothing else of SemaMesh's.
 export type { Condition } from './common.js';
-export { AgentSelector, CONDITION_STATUSES, Condition as ConditionSchema, ObjectMeta } from './common.js';
+export {
+  AgentSelector,
+  CONDITION_STATUSES,
+  Condition as ConditionSchema,
+  NamespacedAgentSelector,
+  ObjectMeta,
+} from './common.js';
 export {
   API_VERSION,
   CATEGORY,
+  CLUSTER_KINDS,
   CONDITION_READY,
   GROUP,
+  isClusterScoped,
   isKind,
   KIND_NAMES,
   KINDS,
@@ -59,6 +67,8 @@ export {
   PolicyRule,
   RISK_LEVELS,
   type RiskLevel,
+  SemaClusterPolicy,
+  SemaClusterPolicySpec,
   SemaPolicy,
   SemaPolicySpec,
   SemaPolicyStatus,
@@ -82,6 +92,8 @@ export {
   QuotaLimit,
   QuotaUsage,
   type QuotaWindow,
+  SemaClusterQuota,
+  SemaClusterQuotaSpec,
   SemaQuota,
   SemaQuotaSpec,
   SemaQuotaStatus,

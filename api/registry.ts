@@ -2,9 +2,9 @@
 import type { TSchema } from '@sinclair/typebox';
 import { KIND_NAMES, type Kind, type KindNames } from './constants.js';
 import { SemaIncident } from './sema-incident.js';
-import { SemaPolicy } from './sema-policy.js';
+import { SemaClusterPolicy, SemaPolicy } from './sema-policy.js';
 import { SemaPolicySource } from './sema-policy-source.js';
-import { SemaQuota } from './sema-quota.js';
+import { SemaClusterQuota, SemaQuota } from './sema-quota.js';
 
 /** A CRD additionalPrinterColumn. */
 export interface PrinterColumn {
@@ -78,6 +78,28 @@ export const KIND_DEFINITIONS: Readonly<Record<Kind, KindDefinition>> = {
       { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend', priority: 1 },
       AGE,
     ],
+  },
+  SemaClusterPolicy: {
+    names: KIND_NAMES.SemaClusterPolicy,
+    schema: SemaClusterPolicy,
+    printerColumns: [
+      {
+        name: 'Action',
+        type: 'string',
+        jsonPath: '.spec.rules[0].action',
+        description: 'Action of the first rule',
+      },
+      { name: 'Enforcement', type: 'string', jsonPath: '.spec.enforcement', priority: 1 },
+      { name: 'Rules', type: 'integer', jsonPath: '.status.rules', priority: 1 },
+      READY,
+      STATUS,
+      AGE,
+    ],
+  },
+  SemaClusterQuota: {
+    names: KIND_NAMES.SemaClusterQuota,
+    schema: SemaClusterQuota,
+    printerColumns: [{ name: 'On-Exceed', type: 'string', jsonPath: '.spec.onExceed' }, READY, STATUS, AGE],
   },
   SemaIncident: {
     names: KIND_NAMES.SemaIncident,

@@ -1,6 +1,6 @@
 // SemaPolicy: rules that match an agent's intent, tool calls or text and decide ALLOW, AUDIT, REDACT, BLOCK or PAUSE.
 import { type Static, Type } from '@sinclair/typebox';
-import { AgentSelector, resource, statusWith } from './common.js';
+import { AgentSelector, NamespacedAgentSelector, resource, statusWith } from './common.js';
 import { celRules, Obj, PATTERNS, Re2Regex, StringEnum } from './schema-helpers.js';
 
 export const RISK_LEVELS = ['Low', 'Medium', 'High', 'Critical'] as const;
@@ -107,43 +107,49 @@ export const PolicyRule = Obj(
 );
 export type PolicyRule = Static<typeof PolicyRule>;
 
-export const SemaPolicySpec = Obj(
-  {
-    rules: Type.Array(PolicyRule, {
-      description: 'The rules of this policy; names are unique.',
-      minItems: 1,
-      maxItems: 256,
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['name'],
-    }),
-    selector: Type.Optional(AgentSelector),
-    enforcement: Type.Optional(
-      StringEnum(ENFORCEMENT_MODES, {
-        description:
-          '`enforce` applies the actions; `dryrun` only records what would have happened (as AUDIT).',
-        default: 'enforce',
+function policySpec(selector: typeof AgentSelector) {
+  return Obj(
+    {
+      rules: Type.Array(PolicyRule, {
+        description: 'The rules of this policy; names are unique.',
+        minItems: 1,
+        maxItems: 256,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
       }),
-    ),
-    rego: Type.Optional(
-      Type.String({
-        description:
-          'A custom Rego module compiled into the bundle next to the rules. It contributes to the decision through the documented `semamesh` entrypoint contract.',
-        maxLength: 262144,
-      }),
-    ),
-    priority: Type.Optional(
-      Type.Integer({
-        description:
-          'Orders policies in decision reasons and audit logs (higher first, ties by namespace/name). It never weakens "most severe action wins".',
-        minimum: -1000000,
-        maximum: 1000000,
-        default: 0,
-        format: 'int32',
-      }),
-    ),
-  },
-  { description: 'SemaPolicySpec defines the rules and where they apply.' },
-);
+      selector: Type.Optional(selector),
+      enforcement: Type.Optional(
+        StringEnum(ENFORCEMENT_MODES, {
+          description:
+            '`enforce` applies the actions; `dryrun` only records what would have happened (as AUDIT).',
+          default: 'enforce',
+        }),
+      ),
+      rego: Type.Optional(
+        Type.String({
+          description:
+            'A custom Rego module compiled into the bundle next to the rules. It contributes to the decision through the documented `semamesh` entrypoint contract. In a namespaced SemaPolicy it may read only `input` and its own package, and its violations apply only to agents of its namespace.',
+          maxLength: 262144,
+        }),
+      ),
+      priority: Type.Optional(
+        Type.Integer({
+          description:
+            'Orders policies in decision reasons and audit logs (higher first, ties by namespace/name). It never weakens "most severe action wins".',
+          minimum: -1000000,
+          maximum: 1000000,
+          default: 0,
+          format: 'int32',
+        }),
+      ),
+    },
+    { description: 'SemaPolicySpec defines the rules and where they apply.' },
+  );
+}
+
+export const SemaPolicySpec = policySpec(NamespacedAgentSelector);
+/** A SemaClusterPolicy has the same rules; its selector may name any namespaces. */
+export const SemaClusterPolicySpec = policySpec(AgentSelector);
 export type SemaPolicySpec = Static<typeof SemaPolicySpec>;
 
 export const SemaPolicyStatus = statusWith(
@@ -172,3 +178,10 @@ export const SemaPolicy = resource(
   SemaPolicyStatus,
 );
 export type SemaPolicy = Static<typeof SemaPolicy>;
+
+export const SemaClusterPolicy = resource(
+  'SemaClusterPolicy is a SemaPolicy for the whole cluster: it governs agents in every namespace its selector names (all when omitted). Only cluster admins can write it.',
+  SemaClusterPolicySpec,
+  SemaPolicyStatus,
+);
+export type SemaClusterPolicy = Static<typeof SemaClusterPolicy>;

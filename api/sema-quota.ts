@@ -1,6 +1,6 @@
 // SemaQuota: token, cost and request budgets per agent selection, model prices, and loop detection.
 import { type Static, Type } from '@sinclair/typebox';
-import { AgentSelector, resource, statusWith } from './common.js';
+import { AgentSelector, NamespacedAgentSelector, resource, statusWith } from './common.js';
 import { celRules, Duration, MapOf, Obj, StringEnum, Timestamp } from './schema-helpers.js';
 
 export const QUOTA_WINDOWS = ['minute', 'hour', 'day', 'month'] as const;
@@ -107,38 +107,44 @@ export const LoopDetection = Obj(
 );
 export type LoopDetection = Static<typeof LoopDetection>;
 
-export const SemaQuotaSpec = Obj(
-  {
-    selector: Type.Optional(AgentSelector),
-    limits: Type.Array(QuotaLimit, {
-      description: 'Budgets shared by all agents the quota selects; every limit must hold.',
-      maxItems: 16,
-    }),
-    models: Type.Optional(
-      MapOf(ModelPrice, {
-        description:
-          'Price overrides by model name (as sent in the request), on top of the built-in price table.',
-        maxProperties: 256,
+function quotaSpec(selector: typeof AgentSelector) {
+  return Obj(
+    {
+      selector: Type.Optional(selector),
+      limits: Type.Array(QuotaLimit, {
+        description: 'Budgets shared by all agents the quota selects; every limit must hold.',
+        maxItems: 16,
       }),
-    ),
-    defaultMaxTokens: Type.Optional(
-      Type.Integer({
-        description: 'Completion tokens reserved for a request that sets no max_tokens.',
-        minimum: 1,
-        format: 'int64',
-      }),
-    ),
-    loopDetection: Type.Optional(LoopDetection),
-    onExceed: Type.Optional(
-      StringEnum(QUOTA_EXCEED_ACTIONS, {
-        description:
-          'What happens to a request that would exceed a limit: THROTTLE answers 429 with Retry-After.',
-        default: 'THROTTLE',
-      }),
-    ),
-  },
-  { description: 'SemaQuotaSpec defines budgets and where they apply.' },
-);
+      models: Type.Optional(
+        MapOf(ModelPrice, {
+          description:
+            'Price overrides by model name (as sent in the request), on top of the built-in price table.',
+          maxProperties: 256,
+        }),
+      ),
+      defaultMaxTokens: Type.Optional(
+        Type.Integer({
+          description: 'Completion tokens reserved for a request that sets no max_tokens.',
+          minimum: 1,
+          format: 'int64',
+        }),
+      ),
+      loopDetection: Type.Optional(LoopDetection),
+      onExceed: Type.Optional(
+        StringEnum(QUOTA_EXCEED_ACTIONS, {
+          description:
+            'What happens to a request that would exceed a limit: THROTTLE answers 429 with Retry-After.',
+          default: 'THROTTLE',
+        }),
+      ),
+    },
+    { description: 'SemaQuotaSpec defines budgets and where they apply.' },
+  );
+}
+
+export const SemaQuotaSpec = quotaSpec(NamespacedAgentSelector);
+/** A SemaClusterQuota has the same budgets; its selector may name any namespaces. */
+export const SemaClusterQuotaSpec = quotaSpec(AgentSelector);
 export type SemaQuotaSpec = Static<typeof SemaQuotaSpec>;
 
 export const QuotaUsage = Obj(
@@ -184,3 +190,10 @@ export const SemaQuota = resource(
   SemaQuotaStatus,
 );
 export type SemaQuota = Static<typeof SemaQuota>;
+
+export const SemaClusterQuota = resource(
+  'SemaClusterQuota is a SemaQuota for the whole cluster: its budgets cover agents in every namespace its selector names (all when omitted). Only cluster admins can write it.',
+  SemaClusterQuotaSpec,
+  SemaQuotaStatus,
+);
+export type SemaClusterQuota = Static<typeof SemaClusterQuota>;

@@ -73,7 +73,7 @@ function inputFor(intents: string[], text: string) {
 }
 
 function run(label: string, policies: SemaPolicy[]): void {
-  const compiled = compileResources({ policies });
+  const compiled = compileResources({ policies }, { tenancy: 'single' });
   if (!compiled.bundle) throw new Error('compile failed');
   const policy = loadPolicySync(readBundle(compiled.bundle));
   const texts = corpus.map((e) => e.text ?? JSON.stringify(e.toolCall));

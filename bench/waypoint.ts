@@ -55,7 +55,7 @@ async function runRole(role: string | undefined, upstream: string | undefined): 
     const { parse } = await import('yaml');
     // The real policy path: the sample SemaPolicy compiled to wasm and evaluated in opa-wasm.
     const policy = parse(readFileSync(new URL('../examples/sample-policy.yaml', import.meta.url), 'utf8'));
-    const compiled = compileResources({ policies: [policy] }, { revision: 'bench' });
+    const compiled = compileResources({ policies: [policy] }, { revision: 'bench', tenancy: 'single' });
     if (!compiled.bundle) throw new Error('the sample policy did not compile');
     const wp = await createWaypoint({
       routes: [{ provider: 'openai', upstream }],

@@ -204,6 +204,8 @@ export async function startController(
     K8sClient.fromKubeconfig({ kubeconfigPath: config.kubeconfig, context: config.context });
   const key = await loadSigningKey(client, config);
   const bundles = new BundleServer({ token: config.bundleToken });
+  // Until it leads, a replica serves nothing (only the leader's bundle is current).
+  if (config.leaderElection) bundles.setServing(false);
   const addr = await bundles.listen(config.bundlePort, config.bundleHost);
   let m: ReturnType<typeof metrics> | undefined;
   const manager = new ControllerManager({
@@ -225,6 +227,7 @@ export async function startController(
   let gitops: GitopsManager | undefined;
   let gitopsStarting: Promise<void> | undefined;
   const startLeading = () => {
+    bundles.setServing(true);
     manager.setLeader(true);
     if (!config.gitops || gitops || gitopsStarting) return;
     gitopsStarting = startGitops({
@@ -248,6 +251,7 @@ export async function startController(
   };
   const stopLeading = async () => {
     manager.setLeader(false);
+    bundles.setServing(false);
     await gitopsStarting;
     await gitops?.stop();
     gitops = undefined;
@@ -267,7 +271,9 @@ export async function startController(
         })
       : undefined;
   const health = healthServer(m.registry, () => ({
-    ok: manager.isLeader ? bundles.get(config.bundleName) !== undefined : true,
+    // Ready = can serve the current bundle: followers and deposed leaders are not, so the Service
+    // sends waypoints to the leader only.
+    ok: manager.isLeader && bundles.isServing && bundles.get(config.bundleName) !== undefined,
     detail: { leader: manager.isLeader, bundle: bundles.get(config.bundleName)?.revision ?? null },
   }));
   const metricsPort = await listen(health, config.metricsPort, config.metricsHost);

@@ -10,7 +10,8 @@ export type EngineErrorCode =
   | 'SM_ERR_BUNDLE_MISSING_ENTRY'
   | 'SM_ERR_BUNDLE_DATA_INVALID'
   | 'SM_ERR_ENGINE_POLICY_LOAD'
-  | 'SM_ERR_ENGINE_EVAL';
+  | 'SM_ERR_ENGINE_EVAL'
+  | 'SM_ERR_ENGINE_TIMEOUT';
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;
@@ -69,4 +70,12 @@ export function policyLoad(message: string, cause?: unknown): EngineError {
 /** Evaluation aborted inside the policy (the SDK throws a string: we wrap it with the text kept). */
 export function evalFailed(message: string, cause?: unknown): EngineError {
   return new EngineError('SM_ERR_ENGINE_EVAL', `policy evaluation failed: ${message}`, { cause });
+}
+
+/** An evaluation ran past its deadline and was stopped by the instruction budget (wasm/fuel.ts). */
+export function evalTimeout(timeoutMs: number): EngineError {
+  return new EngineError(
+    'SM_ERR_ENGINE_TIMEOUT',
+    `policy evaluation stopped after its ${timeoutMs} ms budget`,
+  );
 }

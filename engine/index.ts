@@ -23,14 +23,17 @@ export { EnginePolicy, type LoadOptions, loadPolicy, loadPolicySync, type Result
 export {
   type CompiledPolicy,
   type CompiledRule,
+  type CompileResourcesOptions,
   type CompileResourcesResult,
   compileResources,
   DECISION_ENTRYPOINT,
   type ResourceSet,
+  resourceKey,
 } from './semapolicy/compile-resources.js';
 export type {
   Action,
   AgentIdentity,
+  DecideOptions,
   Decision,
   DecisionEngine,
   DecisionFeatures,
@@ -41,6 +44,7 @@ export type {
   ToolCall,
 } from './semapolicy/decision.js';
 export { ACTIONS } from './semapolicy/decision.js';
+export { tenantEntrypoint } from './semapolicy/tenancy.js';
 export type { Diagnostic, DiagnosticCode, DiagnosticLocation } from './syntax/diagnostics.js';
 export { formatDiagnostic } from './syntax/diagnostics.js';
 export {

@@ -4,6 +4,7 @@ import * as opaModule from '@open-policy-agent/opa-wasm';
 import { hostBuiltins, SDK_SHADOWED } from './builtins/index.js';
 import { type Bundle, readBundle } from './bundle/index.js';
 import { evalFailed, policyLoad } from './errors.js';
+import { FuelGauge } from './metering.js';
 
 /** The SDK's LoadedPolicy, reduced to what we use (its shipped typings are incomplete). */
 interface SdkPolicy {
@@ -51,7 +52,10 @@ export class EnginePolicy {
   constructor(
     readonly sdkPolicy: SdkPolicy,
     builtins: Record<string, unknown>,
+    /** The instruction-budget host side; absent for modules compiled without a meter. */
+    private readonly gauge: FuelGauge = new FuelGauge(),
   ) {
+    gauge.attach(sdkPolicy.wasmInstance.exports);
     this.missingBuiltins = hostBuiltinNames(sdkPolicy).filter(
       (n) => !SDK_SHADOWED.has(n) && !(n in builtins),
     );
@@ -70,9 +74,21 @@ export class EnginePolicy {
     }
   }
 
-  /** Evaluates with `input` (any JSON value, `undefined` = no input); returns the result set. */
-  evaluate(input?: unknown, entrypoint: number | string = 0): ResultRow[] {
-    return this.run(input === undefined ? undefined : jsonBytes(input), entrypoint);
+  /**
+   * Evaluates with `input` (any JSON value, `undefined` = no input); returns the result set. With
+   * `timeoutMs`, an evaluation still running at the deadline throws SM_ERR_ENGINE_TIMEOUT.
+   */
+  evaluate(
+    input?: unknown,
+    entrypoint: number | string = 0,
+    options: { timeoutMs?: number } = {},
+  ): ResultRow[] {
+    return this.run(input === undefined ? undefined : jsonBytes(input), entrypoint, options.timeoutMs);
+  }
+
+  /** Whether the module carries the instruction budget, so timeouts can stop it. */
+  get metered(): boolean {
+    return this.gauge.metered;
   }
 
   /** Evaluates with input given as text: JSON, or a Rego value with sets (`{1, 2}`), parsed by the runtime. */
@@ -80,12 +96,15 @@ export class EnginePolicy {
     return this.run(textBytes(input), entrypoint);
   }
 
-  private run(input: ArrayBuffer | undefined, entrypoint: number | string): ResultRow[] {
+  private run(input: ArrayBuffer | undefined, entrypoint: number | string, timeoutMs?: number): ResultRow[] {
     let rows: unknown;
+    this.gauge.arm(timeoutMs);
     try {
       rows = this.sdkPolicy.evaluate(input, entrypoint);
     } catch (err) {
-      throw evalFailed(describe(err), err);
+      throw this.gauge.timedOut(err) ?? evalFailed(describe(err), err);
+    } finally {
+      this.gauge.disarm();
     }
     if (!Array.isArray(rows))
       throw evalFailed(`the policy returned ${JSON.stringify(rows)}, not a result set`);
@@ -131,9 +150,10 @@ function prepare(source: Uint8Array | Bundle): { wasm: Uint8Array; data?: Record
 function finish(
   p: SdkPolicy,
   builtins: Record<string, unknown>,
+  gauge: FuelGauge,
   data?: Record<string, unknown>,
 ): EnginePolicy {
-  const policy = new EnginePolicy(p, builtins);
+  const policy = new EnginePolicy(p, builtins, gauge);
   if (data && Object.keys(data).length > 0) policy.setData(data);
   return policy;
 }
@@ -144,25 +164,27 @@ export async function loadPolicy(
   options: LoadOptions = {},
 ): Promise<EnginePolicy> {
   const { wasm, data } = prepare(source);
-  const builtins = { ...hostBuiltins, ...options.builtins };
+  const gauge = new FuelGauge();
+  const builtins = { ...hostBuiltins, ...gauge.builtins, ...options.builtins };
   let p: SdkPolicy;
   try {
     p = await sdk.loadPolicy(wasm, options.memory ?? {}, builtins);
   } catch (err) {
     throw policyLoad(describe(err), err);
   }
-  return finish(p, builtins, data);
+  return finish(p, builtins, gauge, data);
 }
 
 /** Synchronous variant, for workers and tools that compile and evaluate in one go. */
 export function loadPolicySync(source: Uint8Array | Bundle, options: LoadOptions = {}): EnginePolicy {
   const { wasm, data } = prepare(source);
-  const builtins = { ...hostBuiltins, ...options.builtins };
+  const gauge = new FuelGauge();
+  const builtins = { ...hostBuiltins, ...gauge.builtins, ...options.builtins };
   let p: SdkPolicy;
   try {
     p = sdk.loadPolicySync(wasm, options.memory ?? {}, builtins);
   } catch (err) {
     throw policyLoad(describe(err), err);
   }
-  return finish(p, builtins, data);
+  return finish(p, builtins, gauge, data);
 }

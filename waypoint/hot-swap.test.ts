@@ -30,7 +30,7 @@ function policy(action: 'BLOCK' | 'ALLOW'): SemaPolicy {
 }
 
 function bundle(action: 'BLOCK' | 'ALLOW', revision: string): Uint8Array {
-  const compiled = compileResources({ policies: [policy(action)] }, { revision });
+  const compiled = compileResources({ policies: [policy(action)] }, { revision, tenancy: 'single' });
   assert.ok(compiled.bundle, `the ${action} policy compiles`);
   return signBundle(compiled.bundle, KEY);
 }

@@ -8,6 +8,8 @@ export interface WaypointMetrics extends WaypointMetricsSink {
   cache(result: 'hit' | 'miss' | 'bypass'): void;
   /** A policy bundle delivered by the bundle source: loaded, or rejected (the old one stays). */
   bundle(result: 'loaded' | 'rejected', revision?: string): void;
+  /** A decision the engine could not make: timeout or error, in a namespace's own Rego or the shared one. */
+  policyFailure(reason: 'timeout' | 'error', scope: 'namespace' | 'shared', namespace: string): void;
 }
 
 export function createMetrics(): WaypointMetrics {
@@ -34,6 +36,12 @@ export function createMetrics(): WaypointMetrics {
     name: 'semamesh_waypoint_fail_open_total',
     help: 'Requests allowed only because failOpen is set (no policy, or the engine failed)',
     labelNames: ['reason'],
+    registers: [registry],
+  });
+  const policyFailures = new Counter({
+    name: 'semamesh_waypoint_policy_failures_total',
+    help: 'Decisions the engine could not make, by reason (timeout, error), scope (namespace: that namespace custom Rego; shared) and agent namespace',
+    labelNames: ['reason', 'scope', 'namespace'],
     registers: [registry],
   });
   const upstream = new Histogram({
@@ -80,6 +88,7 @@ export function createMetrics(): WaypointMetrics {
       policy.observe({ phase }, seconds);
     },
     failOpen: (reason) => failOpen.inc({ reason }),
+    policyFailure: (reason, scope, namespace) => policyFailures.inc({ reason, scope, namespace }),
     tokens: (provider, model, kind, n) => tokens.inc({ provider, model: model || 'unknown', kind }, n),
     upstream: (provider, seconds) => upstream.observe({ provider }, seconds),
   };

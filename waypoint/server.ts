@@ -93,6 +93,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
       timeoutMs: options.policyTimeoutMs,
       failOpen: options.failOpen,
       onFailOpen: (reason) => metrics.failOpen(reason),
+      onFailure: (f) => metrics.policyFailure(f.reason, f.scope, f.namespace),
     },
     options.engine,
   );

@@ -24,7 +24,7 @@ export async function loadLocalPolicy(
   if (errors.length > 0) throw new Error(errors.join('\n'));
   const policies = summary.objects.filter((d) => d.kind === 'SemaPolicy').map((d) => d.object as SemaPolicy);
   const quotas = summary.objects.filter((d) => d.kind === 'SemaQuota').map((d) => d.object as SemaQuota);
-  const compiled = compileResources({ policies, quotas }, { revision });
+  const compiled = compileResources({ policies, quotas }, { revision, tenancy: 'single' });
   if (!compiled.bundle) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n') || 'no bundle');
   return { engine: await loadWasmEngine(compiled.bundle), compiled, quotas };
 }

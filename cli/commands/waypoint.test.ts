@@ -125,7 +125,7 @@ test('--bundle is watched: a new bundle written over it is swapped in', async ()
   const bundleFile = join(dir, 'bundle.tar.gz');
   const compile = (action: string, revision: string) => {
     const yaml = policyYaml(action);
-    const r = compileResources({ policies: [parseYaml(yaml)] }, { revision });
+    const r = compileResources({ policies: [parseYaml(yaml)] }, { revision, tenancy: 'single' });
     assert.ok(r.bundle);
     return r.bundle;
   };

@@ -180,3 +180,101 @@ test('backoff grows exponentially with jitter and is capped', () => {
     10_000,
   );
 });
+
+// --- Issue 15: bundles only move forward, and downloads are bounded --------------------------------
+
+test('an older signed bundle is refused (rollback), across a restart through the state file', async () => {
+  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const stateFile = join(mkdtempSync(join(tmpdir(), 'sm-poller-')), 'enforced.json');
+  const seen: string[] = [];
+  const signed = (revision: string, iat: number) =>
+    srv.server.publish('mono', signBundle(sampleBundle(revision), key as never, { issuedAt: iat }), revision);
+  const poller = () =>
+    new BundlePoller({
+      url: `${srv.origin}/bundles/mono`,
+      token: 'tok',
+      key,
+      waitSeconds: 0,
+      stateFile,
+      onBundle: (u) => {
+        seen.push(u.revision);
+      },
+    });
+  signed('new', 2_000_000_000);
+  const first = poller();
+  assert.deepEqual(await first.pollOnce(), { updated: true, longPoll: true });
+  assert.deepEqual(JSON.parse(readFileSync(stateFile, 'utf8')), { iat: 2_000_000_000, revision: 'new' });
+  // A captured, validly signed older bundle served again (a compromised or stale server).
+  signed('old', 1_900_000_000);
+  await assert.rejects(
+    first.pollOnce(),
+    (e: ControllerError) => e.code === 'SM_ERR_CONTROLLER_BUNDLE_ROLLBACK',
+  );
+  // After a restart, the floor is still there.
+  const restarted = poller();
+  assert.equal(restarted.enforcedState?.iat, 2_000_000_000);
+  await assert.rejects(
+    restarted.pollOnce(),
+    (e: ControllerError) => e.code === 'SM_ERR_CONTROLLER_BUNDLE_ROLLBACK',
+  );
+  signed('newer', 2_000_000_100);
+  await restarted.pollOnce();
+  assert.deepEqual(seen, ['new', 'newer']);
+});
+
+test('a bundle download past the byte bound is aborted, streamed, never buffered whole', async () => {
+  const { createServer } = await import('node:http');
+  let written = 0;
+  let declaredServed = false;
+  const server = createServer((req, res) => {
+    if (req.url === '/declared') {
+      declaredServed = true;
+      res.writeHead(200, { 'content-length': String(400 * 1024 * 1024) });
+      res.write(Buffer.alloc(1024));
+      return; // never finishes: the client must not wait for 400 MB
+    }
+    res.writeHead(200, { 'content-type': 'application/gzip' });
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    // Endless body until the client hangs up; `written` shows how much the client let through.
+    const pump = () => {
+      while (!res.destroyed && written < 400 * 1024 * 1024) {
+        written += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+    };
+    res.on('close', () => res.destroy());
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const endless = new BundlePoller({
+      url: `http://127.0.0.1:${port}/endless`,
+      waitSeconds: 0,
+      maxDownloadBytes: 1024 * 1024,
+      onBundle: () => assert.fail('nothing may be handed over'),
+    });
+    await assert.rejects(
+      endless.pollOnce(),
+      (e: ControllerError) => e.code === 'SM_ERR_CONTROLLER_BUNDLE_TOO_LARGE',
+    );
+    // Socket buffers let a few MB through at most; before the bound the client read all 400 MB.
+    assert.ok(written < 64 * 1024 * 1024, `the server wrote ${written} bytes before the client hung up`);
+    const declared = new BundlePoller({
+      url: `http://127.0.0.1:${port}/declared`,
+      waitSeconds: 0,
+      maxDownloadBytes: 1024 * 1024,
+      onBundle: () => assert.fail('nothing may be handed over'),
+    });
+    await assert.rejects(
+      declared.pollOnce(),
+      (e: ControllerError) => e.code === 'SM_ERR_CONTROLLER_BUNDLE_TOO_LARGE',
+    );
+    assert.ok(declaredServed);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

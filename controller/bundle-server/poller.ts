@@ -1,6 +1,9 @@
 // The bundle client a waypoint runs: long-polls the bundle service with If-None-Match and
 // `Prefer: wait=N`, verifies each new bundle's signature before handing it over, and backs off
-// with jitter when the server or the bundle is bad.
+// with jitter when the server or the bundle is bad. Downloads are streamed under a hard byte bound,
+// and bundles only move forward: one signed earlier than the bundle in force is refused, across
+// restarts too (the state file remembers what was enforced).
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type Dispatcher, request } from 'undici';
 import type { Bundle } from '../../engine/index.js';
 import { ControllerError, errorText } from '../errors.js';
@@ -36,8 +39,44 @@ export interface BundlePollerOptions {
   /** Whole-request timeout; default wait + 15 s. */
   timeoutMs?: number;
   limits?: BundleFileLimits;
+  /** Most bytes a download may have (compressed); the transfer is aborted past it. Default 16 MiB. */
+  maxDownloadBytes?: number;
+  /**
+   * JSON file remembering the signed `iat` and revision of the bundle in force, so a restart still
+   * refuses older bundles. Without it the memory lasts as long as the process.
+   */
+  stateFile?: string;
   /** An undici dispatcher, e.g. an Agent carrying the controller's CA for https URLs. */
   dispatcher?: Dispatcher;
+}
+
+/** What the poller remembers of the bundle in force. */
+export interface EnforcedState {
+  iat?: number;
+  revision: string;
+}
+
+const DEFAULT_MAX_DOWNLOAD = 16 * 1024 * 1024;
+
+function readState(path: string | undefined): EnforcedState | undefined {
+  if (!path) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // first start
+  }
+  const parsed = JSON.parse(text) as Partial<EnforcedState>;
+  if (parsed.iat !== undefined && typeof parsed.iat !== 'number')
+    throw new ControllerError('SM_ERR_CONTROLLER_BUNDLE_ROLLBACK', `state file ${path} has a bad iat`);
+  return { iat: parsed.iat, revision: String(parsed.revision ?? '') };
+}
+
+/** Atomic: a crash leaves the old state or the new one, never half a file. */
+function writeState(path: string, state: EnforcedState): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
 }
 
 /** Equal jitter: half the exponential step is fixed so retries never bunch at zero, half is random. */
@@ -53,9 +92,17 @@ export class BundlePoller {
   private failures = 0;
   private currentEtag = '';
   private currentRevision = '';
+  private enforced: EnforcedState | undefined;
 
   constructor(options: BundlePollerOptions) {
     this.o = options;
+    // A corrupt state file throws here: starting without the rollback floor would be failing open.
+    this.enforced = readState(options.stateFile);
+  }
+
+  /** The signed issue time and revision of the bundle in force (from the state file at start). */
+  get enforcedState(): EnforcedState | undefined {
+    return this.enforced;
   }
 
   get etag(): string {
@@ -117,7 +164,7 @@ export class BundlePoller {
       const text = (await res.body.text().catch(() => '')).slice(0, 300);
       throw fetchError(`${this.o.url} answered HTTP ${res.statusCode}${text ? `: ${text}` : ''}`);
     }
-    const bytes = new Uint8Array(await res.body.arrayBuffer());
+    const bytes = await readBounded(res, this.o.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD, this.o.url);
     const etag = String(res.headers.etag ?? '');
     const { bundle, claims } = verifyBundleDetailed(bytes, this.o.key, {
       keys: this.o.keys,
@@ -126,9 +173,27 @@ export class BundlePoller {
     const header = res.headers[REVISION_HEADER];
     const revision =
       bundle.manifest.revision || (typeof header === 'string' ? decodeURIComponent(header) : '');
+    const floor = this.enforced?.iat;
+    if (floor !== undefined) {
+      // Revisions are content hashes (no order); the signed issue time is what orders bundles.
+      if (claims?.iat === undefined)
+        throw new ControllerError(
+          'SM_ERR_CONTROLLER_BUNDLE_ROLLBACK',
+          `bundle ${revision} carries no signed iat, but bundle ${this.enforced?.revision} signed at ${floor} is in force`,
+        );
+      if (claims.iat < floor)
+        throw new ControllerError(
+          'SM_ERR_CONTROLLER_BUNDLE_ROLLBACK',
+          `bundle ${revision} was signed at ${claims.iat}, before bundle ${this.enforced?.revision} (${floor}) in force; refusing to roll back`,
+        );
+    }
     await this.o.onBundle({ bundle, bytes, etag, revision, claims });
     this.currentEtag = etag;
     this.currentRevision = revision;
+    if (claims?.iat !== undefined) {
+      this.enforced = { iat: claims.iat, revision };
+      if (this.o.stateFile) writeState(this.o.stateFile, this.enforced);
+    }
     return { updated: true, longPoll };
   }
 
@@ -151,6 +216,35 @@ export class BundlePoller {
       if (delay > 0) await sleep(delay, signal);
     }
   }
+}
+
+/**
+ * The body, read chunk by chunk: a Content-Length over the bound is refused before reading, and a
+ * body that grows past it is aborted at once — never buffered whole.
+ */
+async function readBounded(res: Dispatcher.ResponseData, max: number, url: string): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new ControllerError(
+      'SM_ERR_CONTROLLER_BUNDLE_TOO_LARGE',
+      `the bundle from ${url} is larger than the ${max}-byte bound; download aborted`,
+    );
+  const declared = Number(res.headers['content-length'] ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > max) {
+    res.body.destroy();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of res.body) {
+    const buf = chunk as Buffer;
+    total += buf.length;
+    if (total > max) {
+      res.body.destroy();
+      throw tooLarge();
+    }
+    chunks.push(buf);
+  }
+  return new Uint8Array(Buffer.concat(chunks, total));
 }
 
 function fetchError(message: string, cause?: unknown): ControllerError {

@@ -174,3 +174,34 @@ test('Prefer and If-None-Match parsing', () => {
   assert.ok(!etagMatches('"a"', '"b"'));
   assert.ok(!etagMatches(undefined, '"b"'));
 });
+
+test('a replica that does not lead serves no bundle: 503 at once, held long polls released, old bundle dropped', async () => {
+  const own = await startBundleServer();
+  try {
+    own.server.publish('ha', sampleBundle('old'), 'old');
+    const held = request(`${own.origin}/bundles/ha`, {
+      headers: { prefer: 'wait=60', 'if-none-match': own.server.get('ha')!.etag },
+      dispatcher: agent,
+    });
+    await until(() => own.server.waiting === 1);
+    // Deposed: the held poll is answered, and nothing stale is served afterwards.
+    own.server.setServing(false);
+    const released = await held;
+    assert.equal(released.statusCode, 503);
+    assert.equal(((await released.body.json()) as { code: string }).code, 'SM_ERR_CONTROLLER_NOT_LEADER');
+    const res = await request(`${own.origin}/bundles/ha`, { dispatcher: agent });
+    assert.equal(res.statusCode, 503);
+    assert.equal(res.headers['retry-after'], '2');
+    await res.body.dump();
+    assert.equal(own.server.get('ha'), undefined);
+    assert.throws(() => own.server.publish('ha', sampleBundle('late'), 'late'), /does not lead/);
+    // Leading again: serves what the new term publishes.
+    own.server.setServing(true);
+    own.server.publish('ha', sampleBundle('new'), 'new');
+    const fresh = await request(`${own.origin}/bundles/ha`, { dispatcher: agent });
+    assert.equal(fresh.statusCode, 200);
+    await fresh.body.dump();
+  } finally {
+    await own.close();
+  }
+});

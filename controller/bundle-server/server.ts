@@ -1,5 +1,7 @@
 // The controller's bundle service: serves published bundles over OPA's bundle HTTP API (strong
 // ETags, If-None-Match → 304, `Prefer: wait=N` long polling) so waypoints and real OPAs can pull them.
+// Only the leader serves: a replica that does not lead (or no longer does) answers 503, so waypoints
+// behind the Service never alternate between an old and a new policy.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,6 +62,7 @@ export class BundleServer {
   private readonly maxWait: number;
   private readonly prefix: string;
   private server: Server | undefined;
+  private serving = true;
 
   constructor(options: BundleServerOptions = {}) {
     if (options.token !== undefined && options.token.length === 0)
@@ -73,6 +76,7 @@ export class BundleServer {
 
   /** Replaces what `name` serves (one assignment, so a reader sees the old or the new bundle) and wakes long-pollers. */
   publish(name: string, bytes: Uint8Array, revision: string): PublishedBundle {
+    if (!this.serving) throw configError(`bundle ${name}: this replica does not lead; refusing to publish`);
     if (!validName(name)) throw configError(`invalid bundle name ${JSON.stringify(name)}`);
     if (bytes.length === 0) throw configError(`bundle ${name}: refusing to publish an empty body`);
     const body = Buffer.from(bytes);
@@ -87,6 +91,38 @@ export class BundleServer {
 
   get(name: string): PublishedBundle | undefined {
     return this.bundles.get(name);
+  }
+
+  /**
+   * Leader election: while off, every bundle request answers 503 SM_ERR_CONTROLLER_NOT_LEADER and
+   * what was published is dropped (a deposed leader's bundle is stale the moment it is deposed);
+   * held long polls are answered 503 at once so their waypoints reconnect to the leader.
+   */
+  setServing(on: boolean): void {
+    if (on === this.serving) return;
+    this.serving = on;
+    if (on) return;
+    this.bundles.clear();
+    for (const set of this.waiters.values())
+      for (const w of set) {
+        clearTimeout(w.timer);
+        if (!w.res.headersSent && !w.res.destroyed) this.notLeader(w.res);
+      }
+    this.waiters.clear();
+  }
+
+  get isServing(): boolean {
+    return this.serving;
+  }
+
+  private notLeader(res: ServerResponse): void {
+    res.setHeader('Retry-After', '2');
+    this.fail(
+      res,
+      503,
+      'SM_ERR_CONTROLLER_NOT_LEADER',
+      'this controller replica does not lead; it serves no bundle',
+    );
   }
 
   /** Long-poll requests being held right now (all bundles). */
@@ -150,6 +186,10 @@ export class BundleServer {
         this.fail(res, 401, 'SM_ERR_CONTROLLER_UNAUTHORIZED', 'a valid bearer token is required');
         return;
       }
+    }
+    if (!this.serving) {
+      this.notLeader(res);
+      return;
     }
     const path = (req.url ?? '/').split('?')[0];
     let name = '';

@@ -1,7 +1,8 @@
-// Wires the controller's reconcilers: informers on SemaPolicy, SemaQuota and SemaIncident feed the
+// Wires the controller's reconcilers: informers on the policy kinds (namespaced and cluster-scoped)
+// and SemaIncident feed the
 // debounced policy-set compiler and one work queue; only while leading does anything compile,
 // publish or write status (informers keep running so a new leader starts with warm caches).
-import type { SemaPolicy, SemaQuota } from '../../api/index.js';
+import type { SemaClusterPolicy, SemaClusterQuota, SemaPolicy, SemaQuota } from '../../api/index.js';
 import {
   type EventRecorder,
   type K8sClient,
@@ -32,7 +33,15 @@ export interface ControllerManagerOptions {
   onCompiled?: (report: CompileReport) => void;
 }
 
-type Kind = 'SemaPolicy' | 'SemaQuota' | 'SemaIncident';
+type Kind = 'SemaPolicy' | 'SemaQuota' | 'SemaClusterPolicy' | 'SemaClusterQuota' | 'SemaIncident';
+const KINDS: readonly Kind[] = [
+  'SemaPolicy',
+  'SemaQuota',
+  'SemaClusterPolicy',
+  'SemaClusterQuota',
+  'SemaIncident',
+];
+const CLUSTER_SCOPED = new Set<Kind>(['SemaClusterPolicy', 'SemaClusterQuota']);
 
 export class ControllerManager {
   readonly compiler: PolicySetCompiler;
@@ -40,6 +49,8 @@ export class ControllerManager {
   private readonly caches: Record<Kind, Map<string, KubeObject>> = {
     SemaPolicy: new Map(),
     SemaQuota: new Map(),
+    SemaClusterPolicy: new Map(),
+    SemaClusterQuota: new Map(),
     SemaIncident: new Map(),
   };
   private readonly watches: KindWatch[] = [];
@@ -49,8 +60,16 @@ export class ControllerManager {
 
   constructor(private readonly o: ControllerManagerOptions) {
     this.compiler = new PolicySetCompiler({
-      policies: () => [...this.caches.SemaPolicy.values()] as unknown as SemaPolicy[],
-      quotas: () => [...this.caches.SemaQuota.values()] as unknown as SemaQuota[],
+      policies: () =>
+        [...this.caches.SemaPolicy.values(), ...this.caches.SemaClusterPolicy.values()] as unknown as (
+          | SemaPolicy
+          | SemaClusterPolicy
+        )[],
+      quotas: () =>
+        [...this.caches.SemaQuota.values(), ...this.caches.SemaClusterQuota.values()] as unknown as (
+          | SemaQuota
+          | SemaClusterQuota
+        )[],
       publish: o.publish,
       debounceMs: o.debounceMs,
       maxDelayMs: o.maxDelayMs,
@@ -75,6 +94,8 @@ export class ControllerManager {
     this.steps = {
       SemaPolicy: [compiled],
       SemaQuota: [compiled],
+      SemaClusterPolicy: [compiled],
+      SemaClusterQuota: [compiled],
       SemaIncident: incidentSteps({ pauseTimeoutMs: o.pauseTimeoutMs }) as unknown as Step<KubeObject>[],
     };
   }
@@ -85,12 +106,13 @@ export class ControllerManager {
 
   /** Starts the informers; resolves when their caches are filled. */
   async start(): Promise<void> {
-    for (const kind of ['SemaPolicy', 'SemaQuota', 'SemaIncident'] as const) {
+    for (const kind of KINDS) {
       const cache = this.caches[kind];
       const policyLike = kind !== 'SemaIncident';
       this.watches.push(
         await watchKind(this.o.client, SEMAMESH_KINDS[kind], {
-          namespace: this.o.namespace,
+          // Cluster-scoped kinds have no namespace to restrict the watch to.
+          namespace: CLUSTER_SCOPED.has(kind) ? undefined : this.o.namespace,
           onAdd: (obj) => {
             cache.set(keyOf(obj), obj);
             if (policyLike) this.compiler.markDirty();

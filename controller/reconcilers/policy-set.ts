@@ -2,8 +2,8 @@
 // so a burst of changes compiles once; a resource that does not compile is left out so the rest
 // still ships, and the last good bundle keeps serving when the set as a whole fails.
 import { createHash } from 'node:crypto';
-import type { SemaPolicy, SemaQuota } from '../../api/index.js';
-import { compileResources, type Diagnostic, formatDiagnostic } from '../../engine/index.js';
+import type { SemaClusterPolicy, SemaClusterQuota, SemaPolicy, SemaQuota } from '../../api/index.js';
+import { compileResources, type Diagnostic, formatDiagnostic, resourceKey } from '../../engine/index.js';
 import { errorText } from '../errors.js';
 
 /** How one resource fared in the latest compile. */
@@ -21,9 +21,13 @@ export interface CompileReport {
   durationMs: number;
 }
 
+type AnyPolicy = SemaPolicy | SemaClusterPolicy;
+type AnyQuota = SemaQuota | SemaClusterQuota;
+
 export interface PolicySetOptions {
-  policies: () => SemaPolicy[];
-  quotas: () => SemaQuota[];
+  /** Namespaced and cluster-scoped policies; tenancy is decided by kind (engine/semapolicy). */
+  policies: () => AnyPolicy[];
+  quotas: () => AnyQuota[];
   /** Ships a compiled bundle (sign, then BundleServer.publish); called only when the revision changes. */
   publish: (bundle: Uint8Array, revision: string) => void | Promise<void>;
   /** Called after every compile with the ids (`Kind/ns/name`) whose outcome is now known. */
@@ -35,8 +39,12 @@ export interface PolicySetOptions {
   maxDelayMs?: number;
 }
 
-const policyKey = (o: { metadata?: { namespace?: string; name?: string } }) =>
-  `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
+/** The engine's id: `<ns>/<name>`, or `<Kind>/<name>` for the cluster kinds. */
+const policyKey = resourceKey;
+
+/** The work-queue key of an object (reconcilers/runtime.ts keyOf). */
+const statusKey = (o: { kind?: string; metadata: { namespace?: string; name?: string } }) =>
+  `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 const generationOf = (o: { metadata: object }): number | undefined =>
   (o.metadata as { generation?: number }).generation;
@@ -51,7 +59,7 @@ export function diagnosticOwner(d: Diagnostic): string | undefined {
 }
 
 /** Revision = content hash of what went into the bundle, so equal inputs give an equal revision. */
-export function contentRevision(policies: SemaPolicy[], quotas: SemaQuota[]): string {
+export function contentRevision(policies: AnyPolicy[], quotas: AnyQuota[]): string {
   const h = createHash('sha256');
   for (const p of policies) h.update(`P\u0000${policyKey(p)}\u0000${JSON.stringify(p.spec)}\u0000`);
   for (const q of quotas) h.update(`Q\u0000${policyKey(q)}\u0000${JSON.stringify(q.spec)}\u0000`);
@@ -61,7 +69,7 @@ export function contentRevision(policies: SemaPolicy[], quotas: SemaQuota[]): st
 export class PolicySetCompiler {
   private readonly outcomes = new Map<string, ResourceOutcome>();
   /** The last version of each policy that compiled: it stays enforced while a newer one is broken. */
-  private readonly lastGood = new Map<string, SemaPolicy>();
+  private readonly lastGood = new Map<string, AnyPolicy>();
   private timer: NodeJS.Timeout | undefined;
   private firstDirtyAt = 0;
   private running: Promise<void> | undefined;
@@ -84,6 +92,8 @@ export class PolicySetCompiler {
   /** Leader only: compiles happen while enabled. */
   setEnabled(on: boolean): void {
     this.enabled = on;
+    // A new term publishes afresh: the bundle server dropped what this replica served before.
+    if (on) this.lastRevision = undefined;
     if (on) this.markDirty();
     else if (this.timer) {
       clearTimeout(this.timer);
@@ -195,10 +205,11 @@ export class PolicySetCompiler {
           .join('; ')}`;
     this.outcomes.clear();
     const keys: string[] = [];
-    const rulesById = result.data.semamesh.policies;
+    const { policies: clusterRules, namespaces } = result.data.semamesh;
     for (const p of policies) {
       const id = policyKey(p);
-      const key = `SemaPolicy/${id}`;
+      const key = statusKey(p);
+      const compiled = clusterRules[id] ?? namespaces[p.metadata?.namespace ?? '']?.policies[id];
       keys.push(key);
       const generation = generationOf(p);
       const ds = failed.get(id);
@@ -219,11 +230,11 @@ export class PolicySetCompiler {
           state: 'compiled',
           generation,
           revision,
-          rules: rulesById[id]?.rules.length ?? 0,
+          rules: compiled?.rules.length ?? 0,
         });
     }
     for (const q of quotas) {
-      const key = `SemaQuota/${policyKey(q)}`;
+      const key = statusKey(q);
       keys.push(key);
       const generation = generationOf(q);
       this.outcomes.set(
@@ -252,8 +263,8 @@ export class PolicySetCompiler {
    */
   private attribute(
     diagnostics: Diagnostic[],
-    included: SemaPolicy[],
-    quotas: SemaQuota[],
+    included: AnyPolicy[],
+    quotas: AnyQuota[],
   ): Map<string, Diagnostic[]> {
     const out = new Map<string, Diagnostic[]>();
     const ids = new Set(included.map(policyKey));

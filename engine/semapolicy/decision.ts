@@ -86,8 +86,18 @@ export interface Decision {
   retryAfterSeconds?: number;
 }
 
+export interface DecideOptions {
+  /** Stop the evaluation after this long (synchronous engines honour it through their fuel meter). */
+  timeoutMs?: number;
+  /**
+   * Evaluate only the shared decision (cluster rules and the namespace's data policies), leaving out
+   * the namespace's custom Rego: the fail-open fallback when that Rego failed.
+   */
+  sharedOnly?: boolean;
+}
+
 export interface DecisionEngine {
-  decide(input: DecisionInput): Decision | Promise<Decision>;
+  decide(input: DecisionInput, options?: DecideOptions): Decision | Promise<Decision>;
   /** Bundle revision, reported in the audit log and on /readyz. */
   readonly revision: string;
 }

@@ -49,6 +49,7 @@ export function generateEval(ctx: CodegenContext, planIndices: readonly number[]
   const { rt, statics } = ctx;
   const f = new FunctionEmitter([I32]);
   const rs = f.addLocal();
+  ctx.meter?.reset(f);
   f.call(rt.get('opa_memoize_init'));
   f.call(rt.get('opa_set')).localSet(rs);
   f.localGet(0).localGet(rs).i32Store(CTX.result);

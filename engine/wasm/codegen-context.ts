@@ -5,6 +5,7 @@ import type { WasmModule } from './binary/index.js';
 import { EXTERN } from './binary/index.js';
 import type { StaticData } from './codegen-static.js';
 import { runtimeAbi } from './errors.js';
+import type { FuelMeter } from './fuel.js';
 
 /** name → [param count, result count] for every runtime function the code generator may call. */
 const EXPECTED: Record<string, readonly [number, number]> = {
@@ -93,4 +94,6 @@ export interface CodegenContext {
   resolveCall(name: string): CallTarget | undefined;
   /** Set when a CallDynamic was compiled, so the table and mapping get generated. */
   usesDynamicCalls: boolean;
+  /** Instruction budget (fuel.ts): charged at loop heads and function entries when present. */
+  readonly meter?: FuelMeter;
 }

@@ -58,6 +58,7 @@ export class FuncCompiler {
     const f = this.f;
     const memo = this.shape.memoId;
     const ret = this.shape.returnLocal;
+    this.ctx.meter?.charge(f);
     if (memo !== undefined && ret !== undefined) {
       f.i32Const(memo).call(this.rt('opa_memoize_get')).localTee(this.local(ret));
       f.if();
@@ -430,6 +431,7 @@ export class FuncCompiler {
     f.i32Const(0).localSet(key);
     const done = f.block();
     const loop = f.loop();
+    this.ctx.meter?.charge(f);
     f.localGet(src).localGet(key).call(this.rt('opa_value_iter')).localTee(key).i32Eqz().brIf(done);
     f.localGet(src).localGet(key).call(this.rt('opa_value_get')).localSet(this.local(s.value));
     const valueDefined = this.def.has(s.value);

@@ -9,6 +9,7 @@ import { RuntimeFunctions } from './codegen-context.js';
 import { alignUp, StaticData } from './codegen-static.js';
 import { FuncCompiler } from './codegen-stmts.js';
 import { codegenError, runtimeAbi } from './errors.js';
+import { FUEL_BUILTIN, installFuelMeter } from './fuel.js';
 
 const PAGE = 65536;
 
@@ -21,6 +22,8 @@ export interface GenerateOptions {
   maxInitialPages?: number;
   /** Replace unreachable runtime functions by traps (default true). */
   prune?: boolean;
+  /** Compile in the instruction budget (fuel.ts). */
+  meter?: boolean;
 }
 
 export function compilePolicy(policy: ir.Policy, opts: GenerateOptions): Uint8Array {
@@ -63,10 +66,15 @@ export function compilePolicy(policy: ir.Policy, opts: GenerateOptions): Uint8Ar
     }
   });
 
+  // The fuel builtin takes the id after the Rego builtins', so it never shadows one.
+  const fuelId = policy.static.builtinFuncs.length;
+  if (opts.meter) hostBuiltins.push([FUEL_BUILTIN, fuelId]);
+  const meter = opts.meter ? installFuelMeter(module, rt, fuelId) : undefined;
   const ctx: CodegenContext = {
     module,
     rt,
     statics,
+    meter,
     files: policy.static.files,
     usesDynamicCalls: false,
     resolveCall(name) {
@@ -122,6 +130,7 @@ export function compilePolicy(policy: ir.Policy, opts: GenerateOptions): Uint8Ar
     );
   module.setMemoryMin(pages);
   finishExports(module);
+  meter?.exportGlobals();
   if (opts.prune !== false) module.pruneUnreachable();
   return module.toBytes();
 }

@@ -18,6 +18,11 @@ export interface WasmOptions {
   maxInitialPages?: number;
   /** Replace unreachable runtime functions by traps to shrink the module (default true). */
   prune?: boolean;
+  /**
+   * Compile in the instruction budget (fuel.ts) so a host can stop a long evaluation. Default: on
+   * with the default runtime, off with a custom `runtime` (like `natives`).
+   */
+  meter?: boolean;
 }
 
 let defaultRuntime: { runtime: Uint8Array; natives: Record<string, string> } | undefined;
@@ -42,5 +47,6 @@ export function generateWasm(policy: Policy, options: WasmOptions = {}): Uint8Ar
     natives: options.natives ?? (options.runtime ? {} : loadDefaultRuntime().natives),
     maxInitialPages: options.maxInitialPages,
     prune: options.prune,
+    meter: options.meter ?? !options.runtime,
   });
 }

@@ -46,6 +46,9 @@ export const HELPER_VERBS: Record<string, { verbs: string[]; subresource?: strin
 /** K8sClient members and k8s exports that make no authorized request (discovery is granted to all). */
 export const NO_API_CALL = new Set([
   'constructor',
+  // kube/labels.ts: label selector parsing and matching, in memory.
+  'matchesLabels',
+  'parseLabelSelector',
   'fromKubeconfig',
   'server',
   'resourceInfo',

@@ -39,7 +39,13 @@ const PROCESSES: Record<string, string[]> = {
 /** Calls whose object the code only knows at run time, and which kinds they can touch. */
 const DYNAMIC: Record<string, string[]> = {
   // The reconciler runtime writes the status of whatever it reconciles (reconcilers/manager.ts).
-  'controller/reconcilers/runtime.ts:patchStatus': ['SemaPolicy', 'SemaQuota', 'SemaIncident'],
+  'controller/reconcilers/runtime.ts:patchStatus': [
+    'SemaPolicy',
+    'SemaQuota',
+    'SemaClusterPolicy',
+    'SemaClusterQuota',
+    'SemaIncident',
+  ],
   // The usage reporter writes the budget figures of SemaQuotas (reconcilers/quota-usage.ts).
   'controller/reconcilers/quota-usage.ts:patchStatus': ['SemaQuota'],
   // GitOps applies and prunes the kinds its renderer accepts.
@@ -62,7 +68,14 @@ const NOT_RUN: Record<string, string[]> = {
 
 function ourKinds(): Record<string, { group: string; resource: string }> {
   const out: Record<string, { group: string; resource: string }> = {};
-  for (const f of ['semapolicies', 'semaquotas', 'semapolicysources', 'semaincidents']) {
+  for (const f of [
+    'semapolicies',
+    'semaquotas',
+    'semaclusterpolicies',
+    'semaclusterquotas',
+    'semapolicysources',
+    'semaincidents',
+  ]) {
     const [crd] = loadYamlObjects(
       readFileSync(join(REPO_ROOT, `deploy/crds/${f}.semamesh.io.yaml`), 'utf8'),
       f,

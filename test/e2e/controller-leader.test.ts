@@ -63,12 +63,21 @@ test('the second replica takes over when the leader stops renewing, and reconcil
   assert.equal(b.manager.isLeader, false);
   assert.ok(a.bundles.get('semamesh'), 'the leader publishes');
   assert.equal(b.bundles.get('semamesh'), undefined, 'a follower publishes nothing');
+  // Only the leader is Ready and serves: the Service never sends a waypoint to a follower.
+  assert.equal((await fetch(`${a.metricsUrl}/readyz`)).status, 200);
+  assert.equal((await fetch(`${b.metricsUrl}/readyz`)).status, 503, 'a follower is not Ready');
+  const follower = await fetch(b.bundleUrl);
+  assert.equal(follower.status, 503);
+  assert.equal(((await follower.json()) as { code: string }).code, 'SM_ERR_CONTROLLER_NOT_LEADER');
   assert.equal(b.manager.reconciles, 0, 'a follower writes no status');
   assert.equal((await leaseSpec()).holderIdentity, 'replica-a');
 
   // a crashes: no release, it just stops renewing (and stops working).
   await a.elector?.stop({ release: false });
   await a.manager.stop();
+  // A deposed leader that lingers serves nothing stale (controller/main.ts stopLeading does this).
+  a.bundles.setServing(false);
+  assert.equal((await fetch(a.bundleUrl)).status, 503);
   const transitions = (await leaseSpec()).leaseTransitions;
   await waitFor('b leads', () => b.manager.isLeader, 10_000);
   const spec = await leaseSpec();

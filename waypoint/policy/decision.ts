@@ -6,6 +6,7 @@ import type { Decision } from '../../engine/index.js';
 export type {
   Action,
   AgentIdentity,
+  DecideOptions,
   Decision,
   DecisionEngine,
   DecisionFeatures,

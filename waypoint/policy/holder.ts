@@ -1,7 +1,10 @@
 // Holds the loaded decision engine, swaps it atomically, and turns a missing, failing or slow engine
-// into a fail-closed refusal (or a counted fail-open ALLOW when configured).
+// into a fail-closed refusal (or a counted fail-open ALLOW when configured). Failures are scoped: when
+// only a namespace's own custom Rego failed, fail-open falls back to the shared decision (cluster
+// rules and that namespace's data policies) rather than allowing everything.
 import { noPolicy, policyError, type WaypointError } from '../errors.js';
 import { ACTIONS, type Decision, type DecisionEngine, type DecisionInput } from './decision.js';
+import { PolicyFailure } from './wasm-engine.js';
 
 export interface PolicyHolderOptions {
   /** Milliseconds the engine may take for one decision (default 50). */
@@ -10,6 +13,12 @@ export interface PolicyHolderOptions {
   failOpen?: boolean;
   /** Called for every fail-open decision, with why. */
   onFailOpen?: (reason: 'no_policy' | 'policy_error') => void;
+  /** Called for every decision the engine could not make (fail-open or not), with why and for whom. */
+  onFailure?: (failure: {
+    reason: 'timeout' | 'error';
+    scope: 'namespace' | 'shared';
+    namespace: string;
+  }) => void;
 }
 
 /** A decision, or the refusal that replaces it when the engine could not decide. */
@@ -31,11 +40,13 @@ export class PolicyHolder {
   private readonly timeoutMs: number;
   private readonly failOpen: boolean;
   private readonly onFailOpen: PolicyHolderOptions['onFailOpen'];
+  private readonly onFailure: PolicyHolderOptions['onFailure'];
 
   constructor(options: PolicyHolderOptions = {}, engine?: DecisionEngine) {
     this.timeoutMs = options.timeoutMs ?? 50;
     this.failOpen = options.failOpen ?? false;
     this.onFailOpen = options.onFailOpen;
+    this.onFailure = options.onFailure;
     this.engine = engine;
   }
 
@@ -65,18 +76,36 @@ export class PolicyHolder {
     if (!engine) return this.fail('no_policy', noPolicy(), '');
     const revision = engine.revision;
     try {
-      const decision = await withTimeout(engine.decide(input), this.timeoutMs);
-      if (!isDecision(decision)) throw new Error('the engine returned something that is not a decision');
-      const normalized: Decision = {
-        ...decision,
-        reasons: decision.reasons ?? [],
-        redactions: decision.redactions ?? [],
-      };
-      return { ok: true, decision: normalized, revision, failOpen: false };
+      return { ok: true, decision: await this.run(engine, input, false), revision, failOpen: false };
     } catch (err) {
-      const message = err instanceof TimeoutError ? `no answer within ${this.timeoutMs} ms` : String(err);
-      return this.fail('policy_error', policyError(message, err), revision);
+      const failure = classify(err, input);
+      this.onFailure?.(failure);
+      const message =
+        failure.reason === 'timeout' ? `no answer within ${this.timeoutMs} ms` : errorMessage(err);
+      const error = policyError(
+        failure.scope === 'namespace' ? `custom Rego of namespace ${failure.namespace}: ${message}` : message,
+        err,
+      );
+      // Only the namespace's own Rego failed: fail-open keeps the shared rules for this agent.
+      if (this.failOpen && failure.scope === 'namespace') {
+        try {
+          const decision = await this.run(engine, input, true);
+          this.onFailOpen?.('policy_error');
+          return { ok: true, decision, revision, failOpen: true };
+        } catch (again) {
+          this.onFailure?.(classify(again, input));
+        }
+      }
+      return this.fail('policy_error', error, revision);
     }
+  }
+
+  /** One evaluation under the deadline: passed to the engine (fuel) and enforced on a promise. */
+  private async run(engine: DecisionEngine, input: DecisionInput, sharedOnly: boolean): Promise<Decision> {
+    const deadline = this.timeoutMs;
+    const decision = await withTimeout(engine.decide(input, { timeoutMs: deadline, sharedOnly }), deadline);
+    if (!isDecision(decision)) throw new Error('the engine returned something that is not a decision');
+    return { ...decision, reasons: decision.reasons ?? [], redactions: decision.redactions ?? [] };
   }
 
   private fail(
@@ -91,6 +120,22 @@ export class PolicyHolder {
 }
 
 class TimeoutError extends Error {}
+
+function classify(
+  err: unknown,
+  input: DecisionInput,
+): { reason: 'timeout' | 'error'; scope: 'namespace' | 'shared'; namespace: string } {
+  if (err instanceof PolicyFailure) return { reason: err.reason, scope: err.scope, namespace: err.namespace };
+  return {
+    reason: err instanceof TimeoutError ? 'timeout' : 'error',
+    scope: 'shared',
+    namespace: input.agent?.namespace ?? '',
+  };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 
 function withTimeout<T>(value: T | Promise<T>, ms: number): Promise<T> {
   if (!(value instanceof Promise)) return Promise.resolve(value);

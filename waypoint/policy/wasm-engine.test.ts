@@ -15,7 +15,8 @@ let oa: OpenAI;
 
 before(async () => {
   const policy = parse(readFileSync(new URL('../../examples/sample-policy.yaml', import.meta.url), 'utf8'));
-  const compiled = compileResources({ policies: [policy] }, { revision: 'sample-1' });
+  // One tenant: the harness's agents come from 127.0.0.1 with no namespace.
+  const compiled = compileResources({ policies: [policy] }, { revision: 'sample-1', tenancy: 'single' });
   assert.deepEqual(compiled.diagnostics, []);
   const engine = await loadWasmEngine(compiled.bundle!);
   s = await startStack({ engine });

@@ -1,14 +1,19 @@
 // Adapts a compiled policy bundle (Rego → wasm, run in the unmodified opa-wasm SDK through the
 // engine's public entry) to the waypoint's DecisionEngine seam, with the bundle's own vocabulary.
+// Agents of a namespace with custom Rego are judged through that namespace's own entrypoint, so a
+// module that fails or runs long fails that namespace only (PolicyFailure says which).
 import {
   type Bundle,
   DECISION_ENTRYPOINT,
+  type DecideOptions,
   type Decision,
   type DecisionEngine,
   type DecisionInput,
+  EngineError,
   type EnginePolicy,
   loadPolicy,
   readBundle,
+  tenantEntrypoint,
 } from '../../engine/index.js';
 import { Canonicalizer, type Vocabulary } from '../../intent/index.js';
 
@@ -25,17 +30,53 @@ export interface WasmEngineOptions {
   entrypoint?: string;
 }
 
+/**
+ * Why an engine could not decide, and for whom: `namespace` when only the agent's namespace's own
+ * entrypoint (its custom Rego) failed, `shared` when the decision every agent uses failed.
+ */
+export class PolicyFailure extends Error {
+  constructor(
+    readonly reason: 'timeout' | 'error',
+    readonly scope: 'namespace' | 'shared',
+    readonly namespace: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PolicyFailure';
+  }
+}
+
 export function wasmDecisionEngine(policy: EnginePolicy, options: WasmEngineOptions): WasmEngine {
-  const entrypoint = options.entrypoint ?? DECISION_ENTRYPOINT;
+  const shared = options.entrypoint ?? DECISION_ENTRYPOINT;
   return {
     policy,
     revision: options.revision,
     canonicalizer: new Canonicalizer(options.vocabulary ?? {}),
-    decide(input: DecisionInput): Decision {
-      const rows = policy.evaluate(input, entrypoint);
+    decide(input: DecisionInput, opts: DecideOptions = {}): Decision {
+      const namespace = input.agent?.namespace ?? '';
+      const tenant = tenantEntrypoint(namespace);
+      // Only the agent's own namespace's entrypoint: a namespace's Rego never runs for anyone else.
+      const own = !opts.sharedOnly && namespace !== '' && tenant in policy.entrypoints;
+      const entrypoint = own ? tenant : shared;
+      let rows: ReturnType<EnginePolicy['evaluate']>;
+      try {
+        rows = policy.evaluate(input, entrypoint, { timeoutMs: opts.timeoutMs });
+      } catch (err) {
+        const reason =
+          err instanceof EngineError && err.code === 'SM_ERR_ENGINE_TIMEOUT' ? 'timeout' : 'error';
+        const message = err instanceof Error ? err.message : String(err);
+        throw new PolicyFailure(reason, own ? 'namespace' : 'shared', namespace, message, { cause: err });
+      }
       const result = rows[0]?.result;
       // An undefined entrypoint result means the bundle is broken; the holder fails closed on throw.
-      if (result === undefined) throw new Error(`entrypoint ${entrypoint} produced no decision`);
+      if (result === undefined)
+        throw new PolicyFailure(
+          'error',
+          own ? 'namespace' : 'shared',
+          namespace,
+          `entrypoint ${entrypoint} produced no decision`,
+        );
       return result as Decision;
     },
   };

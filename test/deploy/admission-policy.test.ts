@@ -1,0 +1,39 @@
+// The tenancy ValidatingAdmissionPolicy in deploy/base, evaluated with a CEL implementation on the
+// objects a tenant could submit: a selector reaching another namespace is refused, its own is not.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { evaluate } from '@marcbachmann/cel-js';
+import { type KObject, kustomize, REPO_ROOT } from './kustomize.js';
+
+const objects = kustomize(join(REPO_ROOT, 'deploy/base'));
+const policy = objects.find(
+  (o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name === 'semamesh-namespaced-selectors',
+) as KObject & { spec: { validations: { expression: string }[]; matchConstraints: unknown } };
+
+const allowed = (object: unknown) =>
+  policy.spec.validations.every((v) => evaluate(v.expression, { object }) === true);
+
+const obj = (kind: string, namespace: string, selector?: unknown) => ({
+  apiVersion: 'semamesh.io/v1alpha1',
+  kind,
+  metadata: { name: 'p', namespace },
+  spec: { rules: [], ...(selector ? { selector } : {}) },
+});
+
+test('the policy is deployed, bound in Deny mode, and covers both namespaced kinds', () => {
+  assert.ok(policy);
+  const binding = objects.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
+  assert.deepEqual((binding?.spec as { validationActions: string[] }).validationActions, ['Deny']);
+  assert.match(JSON.stringify(policy.spec.matchConstraints), /"semapolicies","semaquotas"/);
+});
+
+test('a namespaced selector naming another namespace is refused; its own or none is admitted', () => {
+  for (const kind of ['SemaPolicy', 'SemaQuota']) {
+    assert.equal(allowed(obj(kind, 'team-a', { namespaces: ['team-b'] })), false, kind);
+    assert.equal(allowed(obj(kind, 'team-a', { namespaces: ['team-a', 'kube-system'] })), false, kind);
+    assert.equal(allowed(obj(kind, 'team-a', { namespaces: ['team-a'] })), true, kind);
+    assert.equal(allowed(obj(kind, 'team-a', { podLabels: { app: 'x' } })), true, kind);
+    assert.equal(allowed(obj(kind, 'team-a')), true, kind);
+  }
+});
