@@ -1,0 +1,118 @@
+// Issue #14's bypass classes, each tried as an adversarial agent would through the real `semamesh up`
+// (local mode: compiled policy, waypoint, mock LLM) with the real `openai` and Anthropic SDKs.
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { type LocalMode, startLocalMode } from '../../cli/commands/up.js';
+
+const POLICY = new URL('../fixtures/adversarial/policy.yaml', import.meta.url).pathname;
+
+let local: LocalMode;
+let oa: OpenAI;
+let an: Anthropic;
+
+before(async () => {
+  local = await startLocalMode(
+    {
+      policies: [POLICY],
+      mock: true,
+      host: '127.0.0.1',
+      port: 0,
+      adminPort: 0,
+      syncInterval: 60,
+      auditStream: new PassThrough(),
+    },
+    () => undefined,
+  );
+  oa = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: 'k', maxRetries: 0 });
+  an = new Anthropic({ baseURL: local.url, apiKey: 'k', maxRetries: 0 });
+});
+after(async () => {
+  await local?.close();
+});
+
+/** A raw HTTP/1.1 request with the target exactly as given (absolute-form, odd escapes). */
+function raw(
+  method: string,
+  target: string,
+  body?: unknown,
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  const u = new URL(local.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        method,
+        host: u.hostname,
+        port: u.port,
+        path: target,
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k', host: 'api.openai.com' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+const chat = (content: string) => ({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
+
+async function refused(p: Promise<unknown>, rule = 'no-destruction'): Promise<void> {
+  await assert.rejects(p, (err: { status?: number; message?: string }) => {
+    assert.equal(err.status, 403, String(err.message));
+    assert.match(String(err.message), new RegExp(rule));
+    return true;
+  });
+}
+
+describe('1. canonical routing', () => {
+  for (const target of [
+    '/v1/chat/completions/',
+    '/v1/chat/%63ompletions',
+    '//v1//chat/./completions',
+    '/v1/x/../chat/completions',
+    'http://api.openai.com/v1/chat/completions',
+  ]) {
+    test(`${target} is chat completions: checked, then forwarded canonically`, async () => {
+      const bad = await raw('POST', target, chat('Drop the production database now.'));
+      assert.equal(bad.status, 403, bad.body);
+      assert.match(bad.body, /semamesh_policy_violation/);
+      const before = local.mock!.requests.length;
+      const ok = await raw('POST', target, chat('Say hello.'));
+      assert.equal(ok.status, 200, ok.body);
+      assert.equal(local.mock!.requests.at(-1)?.path, '/v1/chat/completions');
+      assert.equal(local.mock!.requests.length, before + 1);
+    });
+  }
+
+  test('an unknown route on the LLM host is refused in the provider shape, never forwarded', async () => {
+    const before = local.mock!.requests.length;
+    const r = await raw('POST', '/v1/chat/completion', chat('Drop the production database now.'));
+    assert.equal(r.status, 404);
+    const body = JSON.parse(r.body) as { error: { semamesh_code: string; type: string } };
+    assert.equal(body.error.semamesh_code, 'SM_ERR_WAYPOINT_ROUTE_UNKNOWN');
+    assert.equal(body.error.type, 'not_found_error');
+    assert.equal(local.mock!.requests.length, before);
+  });
+
+  test('the passthrough list (model listing) still works through the SDK', async () => {
+    const models = await oa.models.list();
+    assert.ok(models.data.length > 0);
+  });
+
+  test('a malformed escape in the target is a coded 400', async () => {
+    const r = await raw('POST', '/v1/chat/%zzcompletions', chat('hi'));
+    assert.equal(r.status, 400);
+    assert.match(r.body, /SM_ERR_WAYPOINT_REQUEST_INVALID/);
+  });
+});
+
+export { an, oa, raw, refused };
