@@ -49,6 +49,11 @@ export interface WaypointOptions {
   /** Largest request body (default 10 MiB). */
   bodyLimit?: number;
   maxJsonDepth?: number;
+  /**
+   * Characters of text not analysed before (cache misses) one request may bring; more is refused
+   * with 413 SM_ERR_WAYPOINT_ANALYSIS_BUDGET (default 2 Mi, about 100 ms of one core).
+   */
+  analysisBudgetChars?: number;
   /** Largest non-streaming response buffered for inspection (default 32 MiB). */
   maxResponseBytes?: number;
   /** Whole request (headers + body) must arrive within this (default 30 s), else 408. */
@@ -164,6 +169,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     cache: options.cache ? { ...options.cache, metrics } : undefined,
     redact: options.redact,
     maxJsonDepth: options.maxJsonDepth,
+    analysisBudgetChars: options.analysisBudgetChars,
   });
   const pipeline = new Pipeline(options.filters ? options.filters(filters) : filters, {
     maxResponseBytes: options.maxResponseBytes ?? 32 * 1024 * 1024,
