@@ -7,7 +7,7 @@ import { decodedRuns } from './decode.js';
 import type { Vocabulary } from './lexing.js';
 import { normalizeUnicode } from './normalize.js';
 import { type ProseOptions, ProseReader } from './prose.js';
-import { commandPairs, looksLikeCommand } from './shell.js';
+import { codePairs, commandPairs, looksLikeCode, looksLikeCommand } from './shell.js';
 import { looksLikeStore, storePairs } from './sql.js';
 import { toolCallPairs } from './tools.js';
 
@@ -77,6 +77,8 @@ export class Canonicalizer {
     if (looksLikeStore(t)) pairs = storePairs(t);
     else if (looksLikeCommand(this, t)) pairs = commandPairs(this, t);
     else pairs = this.reader.read(t, opts);
+    // Source code: calls like `delete_namespace(name='prod')` and the strings it runs.
+    if (looksLikeCode(t)) pairs = [...new Set([...pairs, ...codePairs(this, t)])].sort();
     // Encoded runs (base64, hex, %-escapes) are read as what they decode to, two levels deep.
     const decoded = depth < 2 ? decodedRuns(t) : [];
     if (decoded.length === 0) return pairs;
