@@ -31,6 +31,8 @@ const KEY_INLINE_CHARS = 512;
 /** Characters on each side of a seam between two consecutive texts that are read as one. */
 const SEAM_CHARS = 240;
 export const DEFAULT_ANALYSIS_BUDGET_CHARS = 2 * 1024 * 1024;
+/** Role prefix of text from tool definitions and output schemas (providers/types.ts toolSpecRole). */
+const TOOL_SPEC = 'tool_spec:';
 
 function keyOf(kind: string, text: string): string {
   if (text.length <= KEY_INLINE_CHARS) return kind + text;
@@ -77,9 +79,15 @@ export function intent(options: IntentOptions): Filter {
       const memo = memoOf(canonicalizer);
       const intents = new Set<string>();
       const pii = new Set<string>();
-      const texts = (
-        ctx.request.messages.length > 0 ? ctx.request.messages.map((m) => m.text) : [ctx.request.text]
-      ).filter((t) => t !== '');
+      const all =
+        ctx.request.messages.length > 0 ? ctx.request.messages : [{ role: 'user', text: ctx.request.text }];
+      const texts: string[] = [];
+      const specs: { tool: string; text: string }[] = [];
+      for (const m of all) {
+        if (m.text === '') continue;
+        if (m.role.startsWith(TOOL_SPEC)) specs.push({ tool: m.role.slice(TOOL_SPEC.length), text: m.text });
+        else texts.push(m.text);
+      }
 
       // Work is planned before it is done: the cache misses are counted against the budget first,
       // so an oversized request is refused before any of it holds the event loop.
@@ -102,6 +110,14 @@ export function intent(options: IntentOptions): Filter {
       for (let i = 0; i + 1 < texts.length; i++) {
         const seam = `${tail(texts, i, SEAM_CHARS)} ${head(texts, i + 1, SEAM_CHARS)}`;
         plan('s:', seam, () => ({ intents: canonicalizer.pairs(seam), pii: piiKinds(seam) }));
+      }
+      // Tool definitions and output schemas are instructions too, but a description naming its
+      // own tool's action ("Deletes a namespace" on delete_namespace) is not a request.
+      for (const { tool, text } of specs) {
+        plan(`d:${tool}\u0000`, text, () => {
+          const own = new Set(tool ? canonicalizer.toolCall(tool, {}) : []);
+          return { intents: canonicalizer.pairs(text).filter((p) => !own.has(p)), pii: piiKinds(text) };
+        });
       }
       for (const tc of ctx.request.tool_calls) {
         const args = typeof tc.arguments === 'string' ? tc.arguments : JSON.stringify(tc.arguments ?? null);
