@@ -1,8 +1,12 @@
 // Issue #14's bypass classes, each tried as an adversarial agent would through the real `semamesh up`
 // (local mode: compiled policy, waypoint, mock LLM) with the real `openai` and Anthropic SDKs.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as netServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -680,5 +684,59 @@ describe('2/5. reply shapes and the bundle vocabulary', () => {
       reply: { toolCalls: [{ name: 'hr_action', arguments: { action: 'fire employee', who: 'bob' } }] },
     });
     await refused(oa.chat.completions.create(chat('Please handle the HR ticket.') as never), 'no-firing');
+  });
+});
+
+describe('8/10. budgets, metrics and local mode hygiene', () => {
+  test('upstream usage that is negative or not a number is not believed; the model label is bounded', async () => {
+    const { validUsage } = await import('../../waypoint/filters/tokens/index.js');
+    assert.deepEqual(validUsage({ prompt: -5, completion: Number.NaN }), {});
+    assert.deepEqual(validUsage({ prompt: '12', completion: 1e12 }), {});
+    assert.deepEqual(validUsage({ prompt: 12, completion: 3 }), { prompt: 12, completion: 3 });
+    for (let i = 0; i < 50; i++) {
+      await oa.chat.completions
+        .create({ model: `evil-${i}-${'x'.repeat(200)}`, messages: [{ role: 'user', content: 'hi' }] })
+        .catch(() => undefined);
+    }
+    const metrics = await (await fetch(`${local.adminUrl}/metrics`)).text();
+    assert.doesNotMatch(metrics, /evil-/);
+    assert.match(metrics, /model="other"/);
+  });
+
+  test('semamesh up exits 1 on a taken port and leaves no temp directory behind', async () => {
+    const taken = netServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('semamesh-up-')));
+    try {
+      const cli = new URL('../../cli/semamesh.ts', import.meta.url).pathname;
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', cli, 'up', '--mock', '-p', String(port), '--admin-port', '0'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        err += d;
+      });
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve(null);
+        }, 60_000);
+        child.on('exit', (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      assert.equal(code, 1, `exit code (null = hung): ${err}`);
+      assert.match(err, /EADDRINUSE|in use/);
+      const after = readdirSync(tmpdir()).filter((d) => d.startsWith('semamesh-up-') && !before.has(d));
+      assert.deepEqual(after, []);
+    } finally {
+      taken.close();
+    }
   });
 });
