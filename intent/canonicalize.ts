@@ -3,13 +3,16 @@
 // waypoint canonicalizes traffic — so matching in Rego is plain set membership. This file is the
 // facade; the stages are lexing ← prose ← sql / shell ← tools.
 
-import { MAX_SCAN_CHARS, type Vocabulary } from './lexing.js';
+import { decodedRuns } from './decode.js';
+import type { Vocabulary } from './lexing.js';
+import { normalizeUnicode } from './normalize.js';
 import { type ProseOptions, ProseReader } from './prose.js';
-import { commandPairs, looksLikeCommand } from './shell.js';
+import { codePairs, commandPairs, looksLikeCode, looksLikeCommand } from './shell.js';
 import { looksLikeStore, storePairs } from './sql.js';
 import { toolCallPairs } from './tools.js';
 
-export { MAX_SCAN_CHARS, stem, tokenize, type Vocabulary } from './lexing.js';
+export { stem, tokenize, type Vocabulary } from './lexing.js';
+export { normalizeText, normalizeUnicode } from './normalize.js';
 
 /** A canonicalizer bound to a vocabulary; reuse one instance (building the tables is the costly part). */
 export class Canonicalizer {
@@ -67,11 +70,21 @@ export class Canonicalizer {
     return toolCallPairs(this, name, args);
   }
 
-  private analyze(text: string, opts: ProseOptions): string[] {
-    const bounded = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
-    if (looksLikeStore(bounded)) return storePairs(bounded);
-    if (looksLikeCommand(this, bounded)) return commandPairs(this, bounded);
-    return this.reader.read(bounded, opts);
+  // Every character is read (no truncation); the waypoint bounds the work per request instead.
+  private analyze(text: string, opts: ProseOptions, depth = 0): string[] {
+    const t = normalizeUnicode(text);
+    let pairs: string[];
+    if (looksLikeStore(t)) pairs = storePairs(t);
+    else if (looksLikeCommand(this, t)) pairs = commandPairs(this, t);
+    else pairs = this.reader.read(t, opts);
+    // Source code: calls like `delete_namespace(name='prod')` and the strings it runs.
+    if (looksLikeCode(t)) pairs = [...new Set([...pairs, ...codePairs(this, t)])].sort();
+    // Encoded runs (base64, hex, %-escapes) are read as what they decode to, two levels deep.
+    const decoded = depth < 2 ? decodedRuns(t) : [];
+    if (decoded.length === 0) return pairs;
+    const all = new Set(pairs);
+    for (const d of decoded) for (const p of this.analyze(d, opts, depth + 1)) all.add(p);
+    return [...all].sort();
   }
 }
 

@@ -7,7 +7,8 @@
 export {
   Canonicalizer,
   defaultCanonicalizer,
-  MAX_SCAN_CHARS,
+  normalizeText,
+  normalizeUnicode,
   stem,
   tokenize,
   type Vocabulary,

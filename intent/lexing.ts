@@ -1,11 +1,10 @@
 // Lexing for the intent canonicalizer: tokens, stems and the longest-match classification of lexicon phrases.
 
 import * as L from './lexicon.js';
+import { normalizeText } from './normalize.js';
 
 /** Longest phrase matched, in words (lexicon phrases are shorter; bundle vocabulary may not be). */
 const MAX_PHRASE = 5;
-/** Text beyond this many characters is not scanned (bounded work per request). */
-export const MAX_SCAN_CHARS = 64 * 1024;
 
 /**
  * Light, deterministic stemming (a small subset of Porter's rules) applied identically to lexicon
@@ -105,8 +104,7 @@ const CHUNK = /[\p{L}\p{N}_'’]+|[.;:!?]{1,8}(?=\s|$)|,(?=\s|$)|\n/gu;
  * and clause punctuation kept, every other non-alphanumeric character a separator.
  */
 export function lex(text: string): Tok[] {
-  const bounded = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
-  const { text: normalized, quoted } = markQuotes(bounded.normalize('NFKC'));
+  const { text: normalized, quoted } = markQuotes(normalizeText(text));
   const paths: Array<[number, number, string]> = [];
   if (normalized.includes('/')) {
     for (const m of normalized.matchAll(WORD)) {

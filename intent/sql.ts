@@ -24,6 +24,10 @@ const SQL_KEYWORDS = new Set([
   'explain',
   'analyze',
   'replace',
+  'do',
+  'execute',
+  'exec',
+  'prepare',
 ]);
 const SQL_DROPPABLE = new Set([
   'table',
@@ -120,6 +124,13 @@ export function looksLikeStore(s: string): boolean {
       return head.includes('on') || (b !== undefined && SQL_VERBS.has(b));
     case 'with':
       return head.includes('as') || c === 'as';
+    case 'do':
+      // `DO $$ … $$`: an anonymous PL/pgSQL block.
+      return b?.startsWith('$') === true;
+    case 'execute':
+    case 'exec':
+    case 'prepare':
+      return b === "'" || b === 'format' || b === 'immediate' || b === '(';
     case 'explain':
     case 'analyze':
       return b !== undefined && (SQL_KEYWORDS.has(b) || b === '(' || b === 'verbose');
@@ -194,9 +205,27 @@ function sqlStatement(w: string[]): string | undefined {
   }
 }
 
+const LITERAL = /'((?:[^']|'')*)'/g;
+const DYNAMIC = /\b(execute|exec|prepare|format|sp_executesql)\b/i;
+
+/**
+ * Dynamic SQL (`EXECUTE 'DROP SCHEMA ' || quote_ident(s)`, `format('DROP TABLE %I', t)`): each
+ * string literal that starts a statement is read as that statement, with a placeholder where the
+ * concatenated or formatted name goes.
+ */
+function dynamicPairs(s: string, found: Set<string>): void {
+  for (const m of s.matchAll(LITERAL)) {
+    const lit = m[1].replace(/''/g, "'").replace(/%[IsL]/g, ' x ');
+    if (!/^\s*[A-Za-z]/.test(lit)) continue;
+    const stmt = `${lit} x`;
+    if (looksLikeStore(stmt)) for (const p of storePairs(stmt, false)) found.add(p);
+  }
+}
+
 /** Pairs of SQL, Redis or Mongo shell text (several statements allowed). */
-export function storePairs(s: string): string[] {
+export function storePairs(s: string, dynamic = true): string[] {
   const found = new Set<string>();
+  if (dynamic && DYNAMIC.test(s)) dynamicPairs(s, found);
   if (REDIS.test(s)) found.add('delete:database');
   for (const m of MONGO.test(s) ? s.matchAll(MONGO_CALL) : []) {
     const call = m[1].toLowerCase();

@@ -1,7 +1,6 @@
 // Tool calls for the intent canonicalizer: a tool name and its JSON arguments to `action:object` pairs.
 
 import * as L from './lexicon.js';
-import { MAX_SCAN_CHARS } from './lexing.js';
 import { type ProseReader, pair } from './prose.js';
 import { type CommandReader, looksLikeCommand, restPairs } from './shell.js';
 import { looksLikeStore } from './sql.js';
@@ -48,8 +47,6 @@ function collect(value: unknown, key: string, leaves: Leaf[], keys: string[], de
   }
 }
 
-/** Characters of string arguments one tool call may have scanned in all (bounded work per call). */
-const TOOL_CALL_SCAN_CHARS = 4 * MAX_SCAN_CHARS;
 const VERB_KEY = new Set(L.VERB_KEYS);
 const KIND_KEY = new Set(L.KIND_KEYS);
 const URL_KEY = new Set(L.URL_KEYS);
@@ -63,10 +60,7 @@ export function toolCallPairs(c: ToolCallReader, name: string, args: unknown): s
   // Every string on its own: shell commands, SQL, prose (not the text a search or translation
   // tool works on: that is content, not an instruction).
   const content = c.isContentTool(name);
-  let budget = TOOL_CALL_SCAN_CHARS;
   for (const leaf of leaves) {
-    if (budget <= 0) break;
-    budget -= Math.min(leaf.value.length, MAX_SCAN_CHARS);
     if (content && !looksLikeStore(leaf.value) && !looksLikeCommand(c, leaf.value)) continue;
     for (const p of c.pairs(leaf.value)) found.add(p);
   }

@@ -12,6 +12,8 @@ export type WaypointErrorCode =
   | 'SM_ERR_WAYPOINT_CONTENT_TYPE'
   | 'SM_ERR_WAYPOINT_REQUEST_INVALID'
   | 'SM_ERR_WAYPOINT_NO_ROUTE'
+  | 'SM_ERR_WAYPOINT_ROUTE_UNKNOWN'
+  | 'SM_ERR_WAYPOINT_ANALYSIS_BUDGET'
   | 'SM_ERR_WAYPOINT_UPSTREAM'
   | 'SM_ERR_WAYPOINT_UPSTREAM_TIMEOUT'
   | 'SM_ERR_WAYPOINT_RESPONSE_TOO_LARGE'
@@ -122,6 +124,26 @@ export function noRoute(what: string): WaypointError {
     404,
     'not_found',
     `no upstream is configured for ${what}`,
+  );
+}
+
+/** A route on a governed LLM host the waypoint does not understand: refused, never forwarded blind. */
+export function routeUnknown(what: string): WaypointError {
+  return new WaypointError(
+    'SM_ERR_WAYPOINT_ROUTE_UNKNOWN',
+    404,
+    'not_found',
+    `semamesh waypoint: ${what} is not an API route the waypoint can inspect; it is refused (deny by default, see the passthrough list in docs/filters.md)`,
+  );
+}
+
+/** The request's text would take longer to analyse than the documented budget allows. */
+export function analysisBudget(chars: number, limit: number): WaypointError {
+  return new WaypointError(
+    'SM_ERR_WAYPOINT_ANALYSIS_BUDGET',
+    413,
+    'too_large',
+    `semamesh waypoint: the request carries ${chars} characters of text to analyse, over the budget of ${limit}; it is refused rather than checked partially`,
   );
 }
 

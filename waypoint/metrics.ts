@@ -89,7 +89,30 @@ export function createMetrics(): WaypointMetrics {
     },
     failOpen: (reason) => failOpen.inc({ reason }),
     policyFailure: (reason, scope, namespace) => policyFailures.inc({ reason, scope, namespace }),
-    tokens: (provider, model, kind, n) => tokens.inc({ provider, model: model || 'unknown', kind }, n),
+    tokens: (provider, model, kind, n) => {
+      if (Number.isFinite(n) && n >= 0) tokens.inc({ provider, model: modelLabel(model), kind }, n);
+    },
     upstream: (provider, seconds) => upstream.observe({ provider }, seconds),
   };
+}
+
+/** Model names of the providers the waypoint speaks to; anything else is labelled `other`. */
+const KNOWN_MODEL =
+  /^(gpt-|chatgpt-|o[1-9](-|$)|codex-|text-embedding-|davinci|babbage|omni-moderation|claude-|gemini-|mistral-|llama-|command-)[a-z0-9.:-]{0,60}$/;
+/** Distinct model labels kept at most; past it new names are `other` (bounded series). */
+const MAX_MODEL_LABELS = 64;
+const seenModels = new Set<string>();
+
+/**
+ * The `model` label of a request: the agent chooses the string, so only known model names become
+ * labels (at most MAX_MODEL_LABELS of them), everything else `other` — /metrics stays bounded.
+ */
+export function modelLabel(model: string): string {
+  if (!model) return 'unknown';
+  const m = model.toLowerCase();
+  if (!KNOWN_MODEL.test(m)) return 'other';
+  if (seenModels.has(m)) return m;
+  if (seenModels.size >= MAX_MODEL_LABELS) return 'other';
+  seenModels.add(m);
+  return m;
 }

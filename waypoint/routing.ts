@@ -1,13 +1,22 @@
 // Picks the provider adapter and the upstream for a request: by the original destination in
 // transparent mode, else by a configured path prefix, else by the provider the path belongs to.
 import type { Socket } from 'node:net';
-import { configInvalid, noRoute } from './errors.js';
+import { configInvalid, noRoute, routeUnknown } from './errors.js';
 import type { ResolvedRoute } from './filters/types.js';
 import { anthropic } from './providers/anthropic.js';
 import { generic } from './providers/generic.js';
 import { mcp } from './providers/mcp.js';
 import { openai } from './providers/openai.js';
 import type { Provider, ProviderName } from './providers/types.js';
+import {
+  canonicalTarget,
+  DEFAULT_GOVERNED_HOSTS,
+  DEFAULT_PASSTHROUGH,
+  hostMatches,
+  isPassthrough,
+  type PassthroughRule,
+  parsePassthrough,
+} from './target.js';
 
 export interface RouteConfig {
   /** Requests whose path starts with this prefix go to `upstream` (the prefix is removed). */
@@ -30,6 +39,13 @@ export interface RouterOptions {
   routes?: RouteConfig[];
   mcpPath?: string;
   originalDestination?: OriginalDestination;
+  /**
+   * Routes forwarded uninspected on a governed LLM host (`METHOD /path`, `*` = one segment);
+   * default DEFAULT_PASSTHROUGH (model listing, file and batch metadata).
+   */
+  passthrough?: readonly string[];
+  /** LLM API hosts (`*.` = any subdomain) where unknown routes are refused; default DEFAULT_GOVERNED_HOSTS. */
+  governedHosts?: readonly string[];
 }
 
 interface Upstream {
@@ -66,55 +82,99 @@ export function providerFor(
 }
 
 export class Router {
-  private readonly prefixes: { prefix: string; upstream: Upstream }[] = [];
+  private readonly prefixes: { prefix: string; upstream: Upstream; provider?: ProviderName }[] = [];
   private readonly byProvider = new Map<ProviderName, Upstream>();
   private readonly mcpPath: string;
   private readonly originalDestination: OriginalDestination | undefined;
+  private readonly passthrough: PassthroughRule[];
+  private readonly governedHosts: readonly string[];
 
   constructor(options: RouterOptions) {
+    this.passthrough = parsePassthrough(options.passthrough ?? DEFAULT_PASSTHROUGH);
+    this.governedHosts = options.governedHosts ?? DEFAULT_GOVERNED_HOSTS;
     this.mcpPath = options.mcpPath ?? '/mcp';
     this.originalDestination = options.originalDestination;
     for (const r of options.routes ?? []) {
       const up = parseUpstream(r.upstream);
       if (r.prefix) {
         if (!r.prefix.startsWith('/')) throw configInvalid(`route prefix ${r.prefix} must start with "/"`);
-        this.prefixes.push({ prefix: r.prefix.replace(/\/+$/, ''), upstream: up });
+        this.prefixes.push({ prefix: r.prefix.replace(/\/+$/, ''), upstream: up, provider: r.provider });
       } else if (r.provider) this.byProvider.set(r.provider, up);
       else throw configInvalid('a route needs a prefix or a provider');
     }
     this.prefixes.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
-  /** Resolves a request; throws NO_ROUTE when nothing is configured for it. */
+  /**
+   * Resolves a request whose target is already canonical (see target.ts); throws NO_ROUTE when
+   * nothing is configured for it and ROUTE_UNKNOWN for a route on a governed LLM host the waypoint
+   * does not understand (deny by default, except the passthrough list).
+   */
   resolve(method: string, url: string, socket: Socket, hostHeader: string | undefined): ResolvedRoute {
     const q = url.indexOf('?');
     let path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q);
     let up: Upstream | undefined;
+    let governed = hostMatches(this.governedHosts, hostHeader);
+    let hint: ProviderName | undefined;
     const dest = this.originalDestination?.(socket);
     if (dest) {
       const scheme = dest.port === 443 ? 'https' : 'http';
       const hostPort = dest.port === 443 || dest.port === 80 ? dest.host : `${dest.host}:${dest.port}`;
       up = { origin: `${scheme}://${hostPort}`, basePath: '', host: hostHeader ?? hostPort };
+      governed ||= hostMatches(this.governedHosts, dest.host);
+      hint = hostProvider(dest.host);
     } else {
       for (const p of this.prefixes) {
         if (path === p.prefix || path.startsWith(`${p.prefix}/`)) {
           path = path.slice(p.prefix.length) || '/';
           up = p.upstream;
+          // A prefix for an LLM provider is a governed host; an explicit generic one is not.
+          governed ||= p.provider !== undefined && p.provider !== 'generic';
+          hint = p.provider;
           break;
         }
       }
     }
     const { provider, api } = providerFor(method, path, this.mcpPath);
+    if (provider === generic) {
+      // Without a generic upstream, this listener only serves LLM APIs: it is a governed host.
+      if (!up && !this.byProvider.has('generic')) governed ||= this.llmRouted;
+      if (governed) {
+        if (!isPassthrough(this.passthrough, method, path)) throw routeUnknown(`${method} ${path}`);
+        up ??= this.byProvider.get(hint ?? guessProvider(path)) ?? this.firstLlm();
+      }
+    }
     up ??= this.byProvider.get(provider.name) ?? this.byProvider.get('generic');
     if (!up) throw noRoute(`${method} ${path} (${provider.name})`);
     return { provider, api, origin: up.origin, upstreamPath: `${up.basePath}${path}${query}`, host: up.host };
   }
 
+  /** The provider whose error shape a refusal before routing should take. */
+  refusalProvider(method: string, url: string, socket: Socket | undefined): Provider {
+    const dest = socket ? this.originalDestination?.(socket) : undefined;
+    const p = this.providerOf(method, url);
+    if (p !== generic) return p;
+    const name = dest ? hostProvider(dest.host) : undefined;
+    return name === 'anthropic' ? anthropic : name === 'openai' || this.llmRouted ? openai : generic;
+  }
+
+  private get llmRouted(): boolean {
+    return this.byProvider.has('openai') || this.byProvider.has('anthropic');
+  }
+
+  private firstLlm(): Upstream | undefined {
+    return this.byProvider.get('openai') ?? this.byProvider.get('anthropic');
+  }
+
   /** The provider for a path without resolving an upstream (for shaping early errors). */
   providerOf(method: string, url: string): Provider {
-    const q = url.indexOf('?');
-    let path = q < 0 ? url : url.slice(0, q);
+    let path: string;
+    try {
+      path = canonicalTarget(url).path;
+    } catch {
+      return generic;
+    }
     for (const p of this.prefixes) {
       if (path === p.prefix || path.startsWith(`${p.prefix}/`)) {
         path = path.slice(p.prefix.length) || '/';
@@ -123,4 +183,16 @@ export class Router {
     }
     return providerFor(method, path, this.mcpPath).provider;
   }
+}
+
+/** The provider family of an LLM host name, for the shape of a refusal. */
+function hostProvider(host: string): ProviderName | undefined {
+  if (/(^|\.)anthropic\.com$/i.test(host)) return 'anthropic';
+  if (/(^|\.)openai\.(com|azure\.com)$/i.test(host)) return 'openai';
+  return undefined;
+}
+
+/** Anthropic's API lives under /v1/messages and /v1/complete; everything else reads as OpenAI-shaped. */
+function guessProvider(path: string): ProviderName {
+  return /^\/v1\/(messages|complete)(\/|$)/.test(path) ? 'anthropic' : 'openai';
 }

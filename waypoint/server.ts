@@ -22,6 +22,7 @@ import { PolicyHolder } from './policy/holder.js';
 import { loggingPauseReporter, type PauseReporter } from './policy/pause-reporter.js';
 import { generic } from './providers/generic.js';
 import { type OriginalDestination, type RouteConfig, Router } from './routing.js';
+import { canonicalTarget } from './target.js';
 import { loadTokenizers } from './tokens/index.js';
 import { createUpstream, type UpstreamOptions } from './upstream/client.js';
 
@@ -32,6 +33,10 @@ export interface WaypointOptions {
   adminHost?: string;
   adminPort?: number;
   routes?: RouteConfig[];
+  /** Routes forwarded uninspected on a governed LLM host (default DEFAULT_PASSTHROUGH in target.ts). */
+  passthrough?: readonly string[];
+  /** LLM API hosts where unknown routes are refused (default DEFAULT_GOVERNED_HOSTS in target.ts). */
+  governedHosts?: readonly string[];
   /** Path of the MCP endpoint (default `/mcp`). */
   mcpPath?: string;
   /** Transparent mode: the original destination of an intercepted connection. */
@@ -44,6 +49,11 @@ export interface WaypointOptions {
   /** Largest request body (default 10 MiB). */
   bodyLimit?: number;
   maxJsonDepth?: number;
+  /**
+   * Characters of text not analysed before (cache misses) one request may bring; more is refused
+   * with 413 SM_ERR_WAYPOINT_ANALYSIS_BUDGET (default 2 Mi, about 100 ms of one core).
+   */
+  analysisBudgetChars?: number;
   /** Largest non-streaming response buffered for inspection (default 32 MiB). */
   maxResponseBytes?: number;
   /** Whole request (headers + body) must arrive within this (default 30 s), else 408. */
@@ -102,6 +112,24 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
 
+  // The request target is parsed once, here: every later stage (routing, filters, forwarding) sees
+  // the canonical path, so what is inspected is exactly what is forwarded.
+  const canonical =
+    (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+    (req: IncomingMessage, res: ServerResponse): void => {
+      const raw = req.url ?? '/';
+      try {
+        const t = canonicalTarget(raw);
+        req.url = t.path + t.query;
+      } catch (err) {
+        const e = err as WaypointError;
+        metrics.request(generic.name, 'unknown', e.status);
+        sendError(res, router.refusalProvider(req.method ?? 'GET', '/', req.socket), e);
+        return;
+      }
+      handler(req, res);
+    };
+
   const serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
     createServer(
       {
@@ -111,7 +139,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
         // Node checks the two timeouts on this interval (30 s by default): keep it fine-grained.
         connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))),
       },
-      handler,
+      canonical(handler),
     );
 
   const app = Fastify({
@@ -147,6 +175,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     cache: options.cache ? { ...options.cache, metrics } : undefined,
     redact: options.redact,
     maxJsonDepth: options.maxJsonDepth,
+    analysisBudgetChars: options.analysisBudgetChars,
   });
   const pipeline = new Pipeline(options.filters ? options.filters(filters) : filters, {
     maxResponseBytes: options.maxResponseBytes ?? 32 * 1024 * 1024,
@@ -162,7 +191,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = contentType(req.headers['content-type']);
     else if ((err.statusCode ?? 500) < 500) e = bodyInvalid(err.message, err);
     else e = internalError(err);
-    const provider = router.providerOf(req.method, req.url);
+    const provider = router.refusalProvider(req.method, req.url, req.raw.socket as Socket);
     metrics.request(provider.name, 'unknown', e.status);
     reply.hijack();
     sendError(reply.raw, provider, e);
@@ -181,7 +210,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
       } catch (err) {
         const e = err as WaypointError;
         metrics.request(generic.name, 'http', e.status ?? 500);
-        sendError(res, router.providerOf(req.method, req.url), e);
+        sendError(res, router.refusalProvider(req.method, req.url, socket), e);
         return;
       }
       const ac = new AbortController();

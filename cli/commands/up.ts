@@ -1,6 +1,6 @@
 // `semamesh up`: local mode. Compiles policies from folders (or syncs them from a Git repository),
 // starts the waypoint on 127.0.0.1 (with an in-process mock LLM if asked) and prints where to point agents.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -65,13 +65,36 @@ function parsePort(value: string): number {
 
 /** Starts local mode; the caller prints the banner and waits for a signal. */
 export async function startLocalMode(opts: UpOptions, log: (line: string) => void): Promise<LocalMode> {
+  // Everything opened so far, closed in reverse when starting fails half-way (a taken port, a
+  // broken policy): nothing may keep the process alive or leave its temp directory behind.
+  const cleanups: Array<() => unknown> = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    return await start(opts, log, cleanups, cleanup);
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+async function start(
+  opts: UpOptions,
+  log: (line: string) => void,
+  cleanups: Array<() => unknown>,
+  cleanup: () => Promise<void>,
+): Promise<LocalMode> {
   let engine: DecisionEngine;
   let quotas: SemaQuota[] = [];
   let policySource: string;
   let stopWatch: (() => void) | undefined;
-  // A worker of `up --workers N` loads the bundle its primary prepared, in the shared directory.
+  // A worker of `up --workers N` loads the bundle its primary prepared, in the shared directory,
+  // which the primary removes; a single process removes its own.
   const shared = sharedPolicy();
   const outDir = shared?.dir ?? mkdtempSync(join(tmpdir(), 'semamesh-up-'));
+  if (!shared) cleanups.push(() => rmSync(outDir, { recursive: true, force: true }));
   if (shared) {
     engine = await loadWasmEngine(readFileSync(shared.bundlePath));
     quotas = shared.quotas;
@@ -92,7 +115,9 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
   // Budgets live in SQLite next to the synced policies, for as long as this local mode runs.
   const budget =
     quotas.length > 0 ? openBudgetEngine({ quotaDb: join(outDir, 'quota.db') }, quotas) : undefined;
+  if (budget) cleanups.push(() => budget.close());
   const mock = opts.mock ? await createMockLlm({ port: 0 }) : undefined;
+  if (mock) cleanups.push(() => mock.close());
   const upstream = new Map<string, string>();
   if (mock) for (const p of ['openai', 'anthropic']) upstream.set(p, mock.url);
   for (const u of opts.upstream ?? []) {
@@ -117,6 +142,7 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
     failOpen: opts.failOpen,
     auditStream: opts.auditStream,
   });
+  cleanups.push(() => waypoint.close());
   const { url, adminUrl } = await waypoint.listen();
 
   if (opts.source && !shared) {
@@ -141,9 +167,7 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
     policySource,
     async close() {
       stopWatch?.();
-      await waypoint.close();
-      await budget?.close();
-      await mock?.close();
+      await cleanup();
     },
   };
 }

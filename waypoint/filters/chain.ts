@@ -24,6 +24,8 @@ export interface ChainOptions extends ChainServices {
   cache?: CacheOptions & { metrics?: { cache(result: CacheResult): void } };
   redact?: RedactOptions;
   maxJsonDepth?: number;
+  /** Fresh characters one request may have analysed (see filters/intent). */
+  analysisBudgetChars?: number;
   pauseReporter: PauseReporter;
 }
 
@@ -34,7 +36,7 @@ export function defaultChain(o: ChainOptions): Filter[] {
     identity({ identify: o.identify }),
     parse({ maxDepth: o.maxJsonDepth }),
     tokens({ tokenizers: o.tokenizers, metrics: o.metrics }),
-    intent({ canonicalizer: o.canonicalizer }),
+    intent({ canonicalizer: o.canonicalizer, budgetChars: o.analysisBudgetChars }),
     quota.reserve,
     // guard: the reservation's rate-limit headers go on refusals and upstream replies alike.
     quota.guard(policy(o)),

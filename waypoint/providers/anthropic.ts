@@ -4,6 +4,7 @@ import { requestInvalid, type WaypointError } from '../errors.js';
 import type { ToolCall } from '../policy/decision.js';
 import { eventJson, jsonEvent, type SseEvent } from '../streaming/sse.js';
 import {
+  dataUrlSlot,
   errorFields,
   isRecord,
   optionalNumber,
@@ -11,9 +12,11 @@ import {
   type Provider,
   type StreamObservation,
   type StreamTracker,
+  schemaSlots,
   slot,
   type TextSlot,
   textFromSlots,
+  toolSpecRole,
 } from './types.js';
 
 const ERROR_TYPES: Record<WaypointError['kind'], string> = {
@@ -51,6 +54,44 @@ function blockSlots(
       const s = slot(role, b, 'text');
       if (s) out.push(s);
     } else if (b.type === 'tool_result' && depth === 0) blockSlots('tool', b, 'content', out, 1);
+    else if ((b.type === 'document' || b.type === 'search_result') && depth < 3)
+      documentSlots(role, b, out, depth);
+  }
+}
+
+/**
+ * A `document` (or `search_result`) block: its title and context, and its text source — plain
+ * text, base64 text, or content blocks. PDF and image sources cannot be read (docs/filters.md).
+ */
+function documentSlots(role: string, b: Record<string, unknown>, out: TextSlot[], depth: number): void {
+  for (const k of ['title', 'context']) {
+    const s = slot(role, b, k);
+    if (s) out.push(s);
+  }
+  if (b.type === 'search_result') {
+    blockSlots(role, b, 'content', out, depth + 1);
+    return;
+  }
+  const src = isRecord(b.source) ? b.source : undefined;
+  if (!src) return;
+  if (src.type === 'text') {
+    const s = slot(role, src, 'data');
+    if (s) out.push(s);
+  } else if (src.type === 'base64') {
+    const s = dataUrlSlot(role, src, 'data', typeof src.media_type === 'string' ? src.media_type : '');
+    if (s) out.push(s);
+  } else if (src.type === 'content') blockSlots(role, src, 'content', out, depth + 1);
+}
+
+/** Tool definitions: descriptions and input schemas are read by the model. */
+function toolSlots(body: Record<string, unknown>, out: TextSlot[]): void {
+  if (!Array.isArray(body.tools)) return;
+  for (const t of body.tools) {
+    if (!isRecord(t)) continue;
+    const role = toolSpecRole(typeof t.name === 'string' ? t.name : '');
+    const d = slot(role, t, 'description');
+    if (d) out.push(d);
+    schemaSlots(role, t.input_schema, out);
   }
 }
 
@@ -63,6 +104,7 @@ function messageSlots(body: Record<string, unknown>): TextSlot[] {
       throw requestInvalid(`messages[${i}] needs a string role`);
     blockSlots(m.role, m, 'content', out);
   }
+  toolSlots(body, out);
   return out;
 }
 

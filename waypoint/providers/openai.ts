@@ -4,6 +4,7 @@ import { requestInvalid, type WaypointError } from '../errors.js';
 import type { DecisionRequest, ToolCall } from '../policy/decision.js';
 import { eventJson, jsonEvent, type SseEvent } from '../streaming/sse.js';
 import {
+  dataUrlSlot,
   errorFields,
   isPolicyRefusal,
   isRecord,
@@ -13,10 +14,12 @@ import {
   parseArgs,
   type StreamObservation,
   type StreamTracker,
+  schemaSlots,
   slot,
   slotAt,
   type TextSlot,
   textFromSlots,
+  toolSpecRole,
 } from './types.js';
 
 const PATHS: Record<string, string> = {
@@ -49,6 +52,19 @@ function contentSlots(role: string, holder: Record<string, unknown>, key: string
       const s = slot(role, part, 'text');
       if (s) out.push(s);
       else if (typeof part.output === 'string') out.push(slot(role, part, 'output')!);
+      else if (part.type === 'refusal' && typeof part.refusal === 'string')
+        out.push(slot(role, part, 'refusal')!);
+      // Shell output items (`shell_call_output`): what the command printed.
+      for (const k of ['stdout', 'stderr']) {
+        const o = slot(role, part, k);
+        if (o) out.push(o);
+      }
+      // A text file given inline (`{type: "file", file: {file_data: "data:text/plain;base64,…"}}`).
+      const file = isRecord(part.file) ? part.file : part.type === 'input_file' ? part : undefined;
+      if (file) {
+        const f = dataUrlSlot(role, file, 'file_data');
+        if (f) out.push(f);
+      }
     }
   } else if (c !== undefined && c !== null) {
     throw requestInvalid(`${key} must be a string or an array of content parts`);
@@ -68,8 +84,52 @@ function chatSlots(body: Record<string, unknown>): TextSlot[] {
       throw requestInvalid(`messages[${i}] needs a string role`);
     contentSlots(m.role, m, 'content', out);
   }
+  specSlots(body, out);
   return out;
 }
+
+/**
+ * Text the model reads outside the messages: tool definitions (descriptions, parameter schemas) and
+ * the output schema (`response_format`, Responses `text.format`).
+ */
+function specSlots(body: Record<string, unknown>, out: TextSlot[]): void {
+  if (Array.isArray(body.tools)) {
+    for (const t of body.tools) {
+      if (!isRecord(t)) continue;
+      const def = isRecord(t.function) ? t.function : isRecord(t.custom) ? t.custom : t;
+      const role = toolSpecRole(typeof def.name === 'string' ? def.name : String(t.type ?? ''));
+      const d = slot(role, def, 'description');
+      if (d) out.push(d);
+      schemaSlots(role, def.parameters, out);
+      if (isRecord(def.format)) {
+        const g = slot(role, def.format, 'definition');
+        if (g) out.push(g);
+      }
+    }
+  }
+  const rf = isRecord(body.response_format) ? body.response_format : undefined;
+  if (rf && isRecord(rf.json_schema)) {
+    const d = slot(toolSpecRole(''), rf.json_schema, 'description');
+    if (d) out.push(d);
+    schemaSlots(toolSpecRole(''), rf.json_schema.schema, out);
+  }
+  const tf = isRecord(body.text) && isRecord(body.text.format) ? body.text.format : undefined;
+  if (tf) {
+    const d = slot(toolSpecRole(''), tf, 'description');
+    if (d) out.push(d);
+    schemaSlots(toolSpecRole(''), tf.schema, out);
+  }
+}
+
+/** Output items of the Responses API that carry what a tool returned. */
+const TOOL_OUTPUT_ITEMS = new Set([
+  'function_call_output',
+  'custom_tool_call_output',
+  'local_shell_call_output',
+  'shell_call_output',
+  'computer_call_output',
+  'mcp_call_output',
+]);
 
 function responsesSlots(body: Record<string, unknown>): TextSlot[] {
   const out: TextSlot[] = [];
@@ -81,12 +141,21 @@ function responsesSlots(body: Record<string, unknown>): TextSlot[] {
     for (const item of input) {
       if (typeof item === 'string') continue;
       if (!isRecord(item)) throw requestInvalid('input items must be objects');
-      if (item.type === 'function_call_output') {
-        const s = slot('tool', item, 'output');
-        if (s) out.push(s);
+      if (typeof item.type === 'string' && TOOL_OUTPUT_ITEMS.has(item.type)) {
+        // `output` is a string or an array of parts (`input_text`, files, shell stdout/stderr).
+        if (
+          item.output !== undefined &&
+          item.output !== null &&
+          typeof item.output !== 'object' &&
+          typeof item.output !== 'string'
+        )
+          throw requestInvalid(`${item.type}.output must be a string or an array`);
+        if (isRecord(item.output)) contentSlots('tool', { output: [item.output] }, 'output', out);
+        else contentSlots('tool', item, 'output', out);
       } else if (item.content !== undefined) contentSlots(String(item.role ?? 'user'), item, 'content', out);
     }
   } else if (input !== undefined) throw requestInvalid('input must be a string or an array');
+  specSlots(body, out);
   return out;
 }
 
@@ -98,26 +167,72 @@ function promptSlots(body: Record<string, unknown>, key: string): TextSlot[] {
   return [];
 }
 
+/**
+ * The tool calls of a chat message: `tool_calls[]` of type `function` and `custom` (freeform
+ * input), and the legacy `function_call`.
+ */
+function messageToolCalls(m: Record<string, unknown>, out: ToolCall[]): void {
+  if (Array.isArray(m.tool_calls)) {
+    for (const tc of m.tool_calls) {
+      if (!isRecord(tc)) continue;
+      if (isRecord(tc.function) && typeof tc.function.name === 'string') {
+        out.push({
+          id: String(tc.id ?? ''),
+          name: tc.function.name,
+          arguments: parseArgs(tc.function.arguments),
+        });
+      } else if (isRecord(tc.custom) && typeof tc.custom.name === 'string') {
+        out.push({ id: String(tc.id ?? ''), name: tc.custom.name, arguments: tc.custom.input ?? '' });
+      }
+    }
+  }
+  if (isRecord(m.function_call) && typeof m.function_call.name === 'string') {
+    out.push({ id: '', name: m.function_call.name, arguments: parseArgs(m.function_call.arguments) });
+  }
+}
+
+/**
+ * A Responses API item that is a call the agent executes: `function_call`, `custom_tool_call`
+ * (freeform input), `local_shell_call` and `shell_call` (commands), `mcp_call`.
+ */
+function itemToolCall(item: Record<string, unknown>): ToolCall | undefined {
+  const id = String(item.call_id ?? item.id ?? '');
+  switch (item.type) {
+    case 'function_call':
+    case 'mcp_call':
+      return typeof item.name === 'string'
+        ? { id, name: item.name, arguments: parseArgs(item.arguments) }
+        : undefined;
+    case 'custom_tool_call':
+      return typeof item.name === 'string' ? { id, name: item.name, arguments: item.input ?? '' } : undefined;
+    case 'local_shell_call':
+    case 'shell_call': {
+      const action = isRecord(item.action) ? item.action : {};
+      // `command` is an argv (local shell) or `commands` a list of command lines (shell tool).
+      return { id, name: item.type === 'shell_call' ? 'shell' : 'local_shell', arguments: action };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Item types whose start in a stream opens a held tool call. */
+const CALL_ITEMS = new Set([
+  'function_call',
+  'mcp_call',
+  'custom_tool_call',
+  'local_shell_call',
+  'shell_call',
+]);
+
 function historyToolCalls(api: string, body: Record<string, unknown>): ToolCall[] {
   const out: ToolCall[] = [];
   if (api === 'chat.completions' && Array.isArray(body.messages)) {
-    for (const m of body.messages) {
-      if (!isRecord(m) || !Array.isArray(m.tool_calls)) continue;
-      for (const tc of m.tool_calls) {
-        if (isRecord(tc) && isRecord(tc.function) && typeof tc.function.name === 'string') {
-          out.push({
-            id: String(tc.id ?? ''),
-            name: tc.function.name,
-            arguments: parseArgs(tc.function.arguments),
-          });
-        }
-      }
-    }
+    for (const m of body.messages) if (isRecord(m)) messageToolCalls(m, out);
   } else if (api === 'responses' && Array.isArray(body.input)) {
     for (const item of body.input) {
-      if (isRecord(item) && item.type === 'function_call' && typeof item.name === 'string') {
-        out.push({ id: String(item.call_id ?? ''), name: item.name, arguments: parseArgs(item.arguments) });
-      }
+      const call = isRecord(item) ? itemToolCall(item) : undefined;
+      if (call) out.push(call);
     }
   }
   return out;
@@ -199,27 +314,12 @@ export const openai: Provider = {
       out.usage = { prompt, completion };
     }
     if (api === 'chat.completions' && Array.isArray(body.choices)) {
-      for (const c of body.choices) {
-        if (!isRecord(c) || !isRecord(c.message) || !Array.isArray(c.message.tool_calls)) continue;
-        for (const tc of c.message.tool_calls) {
-          if (isRecord(tc) && isRecord(tc.function) && typeof tc.function.name === 'string') {
-            out.toolCalls.push({
-              id: String(tc.id ?? ''),
-              name: tc.function.name,
-              arguments: parseArgs(tc.function.arguments),
-            });
-          }
-        }
-      }
+      for (const c of body.choices)
+        if (isRecord(c) && isRecord(c.message)) messageToolCalls(c.message, out.toolCalls);
     } else if (api === 'responses' && Array.isArray(body.output)) {
       for (const item of body.output) {
-        if (isRecord(item) && item.type === 'function_call' && typeof item.name === 'string') {
-          out.toolCalls.push({
-            id: String(item.call_id ?? ''),
-            name: item.name,
-            arguments: parseArgs(item.arguments),
-          });
-        }
+        const call = isRecord(item) ? itemToolCall(item) : undefined;
+        if (call) out.toolCalls.push(call);
       }
     }
     return out;
@@ -289,7 +389,12 @@ class ChatTracker implements StreamTracker {
     if (ev.data === '[DONE]') return { done: true, completed: this.flush() };
     // Fast path for the common text chunk: nothing a tracker cares about can be in it.
     const d = ev.data;
-    if (!d.includes('"tool_calls"') && !d.includes('"usage":{') && d.includes('"finish_reason":null'))
+    if (
+      !d.includes('"tool_calls"') &&
+      !d.includes('"function_call"') &&
+      !d.includes('"usage":{') &&
+      d.includes('"finish_reason":null')
+    )
       return {};
     const j = eventJson(ev);
     if (!isRecord(j)) return {};
@@ -317,10 +422,23 @@ class ChatTracker implements StreamTracker {
             obs.toolCallStarted = true;
           }
           if (typeof tc.id === 'string') call.id = tc.id;
-          const fn = isRecord(tc.function) ? tc.function : {};
+          const fn = isRecord(tc.function) ? tc.function : isRecord(tc.custom) ? tc.custom : {};
           if (typeof fn.name === 'string') call.name += fn.name;
           if (typeof fn.arguments === 'string') call.args += fn.arguments;
+          if (typeof fn.input === 'string') call.args += fn.input;
         }
+      }
+      // The legacy `function_call` delta: one call per choice, index -1 so it never meets a tool call's.
+      if (isRecord(d) && isRecord(d.function_call)) {
+        const idx = -1 - (typeof c.index === 'number' ? c.index : 0);
+        let call = this.calls.get(idx);
+        if (!call) {
+          call = { id: '', name: '', args: '' };
+          this.calls.set(idx, call);
+          obs.toolCallStarted = true;
+        }
+        if (typeof d.function_call.name === 'string') call.name += d.function_call.name;
+        if (typeof d.function_call.arguments === 'string') call.args += d.function_call.arguments;
       }
       if (c.finish_reason !== null && c.finish_reason !== undefined) finished = true;
     }
@@ -376,18 +494,11 @@ class ResponsesTracker implements StreamTracker {
     if (!isRecord(j)) return {};
     const type = j.type;
     const item = isRecord(j.item) ? j.item : undefined;
-    if (type === 'response.output_item.added' && item?.type === 'function_call')
+    if (type === 'response.output_item.added' && typeof item?.type === 'string' && CALL_ITEMS.has(item.type))
       return { toolCallStarted: true };
-    if (type === 'response.output_item.done' && item?.type === 'function_call') {
-      return {
-        completed: [
-          {
-            id: String(item.call_id ?? ''),
-            name: String(item.name ?? ''),
-            arguments: parseArgs(item.arguments),
-          },
-        ],
-      };
+    if (type === 'response.output_item.done' && typeof item?.type === 'string' && CALL_ITEMS.has(item.type)) {
+      const call = itemToolCall(item);
+      return { completed: [call ?? { id: '', name: String(item.name ?? item.type), arguments: {} }] };
     }
     if (type === 'response.completed' || type === 'response.incomplete') {
       const r = isRecord(j.response) ? j.response : {};

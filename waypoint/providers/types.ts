@@ -136,3 +136,56 @@ export function errorFields(err: WaypointError): { message: string; code: string
 export function isPolicyRefusal(err: WaypointError): boolean {
   return err.code === 'SM_ERR_WAYPOINT_POLICY_BLOCK' || err.code === 'SM_ERR_WAYPOINT_POLICY_PAUSE';
 }
+
+/**
+ * The role of text from a tool definition or an output schema: read by the model as instructions,
+ * but naming its own tool's action is not a request (see filters/intent).
+ */
+export function toolSpecRole(toolName: string): string {
+  return `tool_spec:${toolName}`;
+}
+
+/** Slots for every `description` (and `title`) in a JSON schema: text the model reads. */
+export function schemaSlots(role: string, schema: unknown, out: TextSlot[], depth = 0): void {
+  if (depth > 32) return;
+  if (Array.isArray(schema)) {
+    for (const v of schema) schemaSlots(role, v, out, depth + 1);
+    return;
+  }
+  if (!isRecord(schema)) return;
+  for (const key of ['description', 'title']) {
+    const s = slot(role, schema, key);
+    if (s) out.push(s);
+  }
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === 'description' || k === 'title' || k === 'enum' || k === 'const') continue;
+    if (typeof v === 'object' && v !== null) schemaSlots(role, v, out, depth + 1);
+  }
+}
+
+/**
+ * A slot for a base64 data URL (or bare base64) of a text file: read decoded, written re-encoded.
+ * Binary files (PDF, images) give none: the waypoint cannot read them (see docs/filters.md).
+ */
+export function dataUrlSlot(
+  role: string,
+  obj: Record<string, unknown>,
+  key: string,
+  mediaType?: string,
+): TextSlot | undefined {
+  const v = obj[key];
+  if (typeof v !== 'string') return undefined;
+  const m = /^data:([^;,]*)(;base64)?,/.exec(v);
+  const type = m ? m[1] : (mediaType ?? '');
+  if (!/^(text\/|application\/(json|xml|x-yaml|yaml|csv|x-sh|sql))/.test(type)) return undefined;
+  const prefix = m ? m[0] : '';
+  const b64 = m ? m[2] !== undefined : true;
+  const payload = v.slice(prefix.length);
+  return {
+    role,
+    get: () => (b64 ? Buffer.from(payload, 'base64').toString('utf8') : decodeURIComponent(payload)),
+    set: (text) => {
+      obj[key] = prefix + (b64 ? Buffer.from(text, 'utf8').toString('base64') : encodeURIComponent(text));
+    },
+  };
+}

@@ -1,11 +1,20 @@
-// Extracts the decision features: canonical `action:object` intents from the text and the tool calls
-// in the history, and the PII kinds present (so a policy can REDACT or BLOCK on them).
+// Extracts the decision features: canonical `action:object` intents from the whole conversation
+// (each message, and the seams where the model reads two pieces as one sentence) and from the tool
+// calls in the history, and the PII kinds present (so a policy can REDACT or BLOCK on them).
+import { createHash } from 'node:crypto';
+import { analysisBudget } from '../../errors.js';
 import { engineCanonicalizer } from '../../policy/decision.js';
 import { piiKinds } from '../redact/detect.js';
 import type { Canonicalizer, Filter } from '../types.js';
 
 export interface IntentOptions {
   canonicalizer: Canonicalizer;
+  /**
+   * Characters of text not seen before (cache misses) one request may ask to analyse; more is
+   * refused with SM_ERR_WAYPOINT_ANALYSIS_BUDGET, never analysed partially. Default 2 Mi
+   * characters (about 100 ms of one core): a huge prompt cannot hold the event loop for long.
+   */
+  budgetChars?: number;
 }
 
 interface TextFeatures {
@@ -14,50 +23,116 @@ interface TextFeatures {
 }
 
 // Agents resend the system prompt and the whole history every turn, so features are computed per
-// message and remembered; the memo is dropped whole when full (bounded memory, no LRU bookkeeping).
-const MEMO_LIMIT = 4096;
-/** Longer texts are not memoized: they rarely repeat and would pin memory. */
-const MEMO_MAX_CHARS = 64 * 1024;
+// message and remembered by content hash; the memo is dropped whole when full (bounded memory,
+// no LRU bookkeeping).
+const MEMO_LIMIT = 8192;
+/** Texts up to this length are their own key; longer ones are keyed by a SHA-256 of the content. */
+const KEY_INLINE_CHARS = 512;
+/** Characters on each side of a seam between two consecutive texts that are read as one. */
+const SEAM_CHARS = 240;
+export const DEFAULT_ANALYSIS_BUDGET_CHARS = 2 * 1024 * 1024;
+/** Role prefix of text from tool definitions and output schemas (providers/types.ts toolSpecRole). */
+const TOOL_SPEC = 'tool_spec:';
+
+function keyOf(kind: string, text: string): string {
+  if (text.length <= KEY_INLINE_CHARS) return kind + text;
+  return `${kind}#${createHash('sha256').update(text).digest('base64')}`;
+}
+
+/** The last `n` characters of the texts up to and including `i` (walking back over short ones). */
+function tail(texts: string[], i: number, n: number): string {
+  let out = '';
+  for (let k = i; k >= 0 && out.length < n; k--)
+    out = texts[k].slice(-(n - out.length)) + (out ? ` ${out}` : '');
+  return out;
+}
+
+function head(texts: string[], i: number, n: number): string {
+  let out = '';
+  for (let k = i; k < texts.length && out.length < n; k++)
+    out += (out ? ' ' : '') + texts[k].slice(0, n - out.length);
+  return out;
+}
 
 export function intent(options: IntentOptions): Filter {
+  const budgetChars = options.budgetChars ?? DEFAULT_ANALYSIS_BUDGET_CHARS;
   // One memo per canonicalizer: a bundle with its own vocabulary canonicalizes differently.
   const memos = new WeakMap<Canonicalizer, Map<string, TextFeatures>>();
 
-  // A message boundary is a clause boundary for the canonicalizer (newline), so the union of
-  // per-message features equals the features of the joined text.
-  const featuresOf = (canonicalizer: Canonicalizer, text: string): TextFeatures => {
+  const memoOf = (canonicalizer: Canonicalizer): Map<string, TextFeatures> => {
     let memo = memos.get(canonicalizer);
     if (!memo) {
       memo = new Map();
       memos.set(canonicalizer, memo);
     }
-    let f = memo.get(text);
-    if (f === undefined) {
-      f = { intents: canonicalizer.pairs(text), pii: piiKinds(text) };
-      if (text.length <= MEMO_MAX_CHARS) {
-        if (memo.size >= MEMO_LIMIT) memo.clear();
-        memo.set(text, f);
-      }
-    }
-    return f;
+    return memo;
+  };
+  const remember = (memo: Map<string, TextFeatures>, key: string, f: TextFeatures) => {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, f);
   };
 
   return {
     name: 'intent',
     onRequest(ctx) {
       const canonicalizer = engineCanonicalizer(ctx.engine, options.canonicalizer);
+      const memo = memoOf(canonicalizer);
       const intents = new Set<string>();
       const pii = new Set<string>();
-      const texts =
-        ctx.request.messages.length > 0 ? ctx.request.messages.map((m) => m.text) : [ctx.request.text];
-      for (const t of texts) {
-        if (t === '') continue;
-        const f = featuresOf(canonicalizer, t);
+      const all =
+        ctx.request.messages.length > 0 ? ctx.request.messages : [{ role: 'user', text: ctx.request.text }];
+      const texts: string[] = [];
+      const specs: { tool: string; text: string }[] = [];
+      for (const m of all) {
+        if (m.text === '') continue;
+        if (m.role.startsWith(TOOL_SPEC)) specs.push({ tool: m.role.slice(TOOL_SPEC.length), text: m.text });
+        else texts.push(m.text);
+      }
+
+      // Work is planned before it is done: the cache misses are counted against the budget first,
+      // so an oversized request is refused before any of it holds the event loop.
+      const jobs: { key: string; run: () => TextFeatures }[] = [];
+      let fresh = 0;
+      const plan = (kind: string, text: string, run: () => TextFeatures) => {
+        const key = keyOf(kind, text);
+        const f = memo.get(key);
+        if (f) {
+          for (const i of f.intents) intents.add(i);
+          for (const p of f.pii) pii.add(p);
+          return;
+        }
+        fresh += text.length;
+        jobs.push({ key, run });
+      };
+      for (const t of texts) plan('t:', t, () => ({ intents: canonicalizer.pairs(t), pii: piiKinds(t) }));
+      // A sentence split over parts, messages or roles ("Please drop the" + " production
+      // database now.") is one sentence to the model: each seam is read joined by a space.
+      for (let i = 0; i + 1 < texts.length; i++) {
+        const seam = `${tail(texts, i, SEAM_CHARS)} ${head(texts, i + 1, SEAM_CHARS)}`;
+        plan('s:', seam, () => ({ intents: canonicalizer.pairs(seam), pii: piiKinds(seam) }));
+      }
+      // Tool definitions and output schemas are instructions too, but a description naming its
+      // own tool's action ("Deletes a namespace" on delete_namespace) is not a request.
+      for (const { tool, text } of specs) {
+        plan(`d:${tool}\u0000`, text, () => {
+          const own = new Set(tool ? canonicalizer.toolCall(tool, {}) : []);
+          return { intents: canonicalizer.pairs(text).filter((p) => !own.has(p)), pii: piiKinds(text) };
+        });
+      }
+      for (const tc of ctx.request.tool_calls) {
+        const args = typeof tc.arguments === 'string' ? tc.arguments : JSON.stringify(tc.arguments ?? null);
+        plan(`c:${tc.name}\u0000`, args, () => ({
+          intents: canonicalizer.toolCall(tc.name, tc.arguments),
+          pii: piiKinds(args),
+        }));
+      }
+      if (fresh > budgetChars) throw analysisBudget(fresh, budgetChars);
+      for (const job of jobs) {
+        const f = job.run();
+        remember(memo, job.key, f);
         for (const i of f.intents) intents.add(i);
         for (const p of f.pii) pii.add(p);
       }
-      for (const tc of ctx.request.tool_calls)
-        for (const p of canonicalizer.toolCall(tc.name, tc.arguments)) intents.add(p);
       ctx.features.intents = [...intents].sort();
       ctx.features.pii = [...pii].sort();
     },

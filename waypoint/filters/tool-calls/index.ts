@@ -1,7 +1,8 @@
 // Response checks: tool calls the model produced get their own decision (phase "response"). In a
 // stream, tool-call events are held until the call is complete, then released or the stream is cut.
-import type { ToolCall } from '../../policy/decision.js';
+import { engineCanonicalizer, type ToolCall } from '../../policy/decision.js';
 import { decidePhase, enforce } from '../policy/enforce.js';
+import { piiKinds } from '../redact/detect.js';
 import type { ChainServices, Filter, RequestContext, StreamItem } from '../types.js';
 
 export type ToolCallsOptions = Pick<
@@ -18,13 +19,20 @@ export function toolCalls(options: ToolCallsOptions): Filter {
   const states = new WeakMap<RequestContext, HoldState>();
 
   async function check(ctx: RequestContext, calls: ToolCall[]): Promise<void> {
+    // The bundle's vocabulary, as on the request side: a custom phrase blocks the model's call too.
+    const canonicalizer = engineCanonicalizer(ctx.engine, options.canonicalizer);
     const intents = new Set<string>();
-    for (const c of calls)
-      for (const p of options.canonicalizer.toolCall(c.name, c.arguments)) intents.add(p);
+    const pii = new Set<string>();
+    for (const c of calls) {
+      for (const p of canonicalizer.toolCall(c.name, c.arguments)) intents.add(p);
+      // PII the model writes into its own call (an address, a card number it was shown).
+      const args = typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? null);
+      for (const k of piiKinds(args)) pii.add(k);
+    }
     const decision = await decidePhase(ctx, options.holder, options, {
       agent: ctx.agent,
       request: { ...ctx.request, tool_calls: calls },
-      features: { ...ctx.features, intents: [...intents].sort(), pii: [] },
+      features: { ...ctx.features, intents: [...intents].sort(), pii: [...pii].sort() },
       quota: ctx.quota,
       phase: 'response',
     });

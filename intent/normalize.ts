@@ -1,0 +1,87 @@
+// Normalisation before matching: the spellings an adversarial agent uses to hide a word from a
+// matcher (invisible and bidi characters, homoglyphs, accents, small capitals, letter spacing,
+// leetspeak) are folded back to the plain word, identically for lexicon phrases and traffic.
+import { CONFUSABLES } from './data/confusables.js';
+
+/** Characters that render as nothing or only reorder text: dropped (UAX #44 properties). */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}]/gu;
+/**
+ * Combining diacritics (the blocks zalgo text and accent tricks use). Marks of scripts that need
+ * them (Devanagari vowel signs, Arabic harakat…) are kept: they are part of those words.
+ */
+const DIACRITICS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
+const NON_ASCII = /[^\u0000-\u007f]/;
+const WORD = /[\p{L}\p{N}]+/gu;
+const ASCII_LETTERS = /[A-Za-z]/;
+const ALL_ASCII = /^[\u0000-\u007f]*$/;
+
+/**
+ * A word is folded to its Latin skeleton (UTS #39) when it mixes scripts with ASCII letters
+ * ("dеlete" with a Cyrillic е) or when all of it is look-alikes of ASCII ("сору"); words of
+ * another script ("удалить") stay as they are, so other languages' vocabulary still matches.
+ */
+function foldWord(word: string): string {
+  let out = '';
+  let changed = false;
+  for (const ch of word) {
+    const m = CONFUSABLES[ch];
+    if (m !== undefined) {
+      out += m;
+      changed = true;
+    } else out += ch;
+  }
+  if (!changed) return word;
+  return ASCII_LETTERS.test(word) || ALL_ASCII.test(out) ? out : word;
+}
+
+/** Unicode-level normalisation: invisibles out, NFKC, diacritics stripped, homoglyphs folded. */
+export function normalizeUnicode(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
+  const t = text.replace(INVISIBLE, '').normalize('NFKD').replace(DIACRITICS, '').normalize('NFKC');
+  if (!NON_ASCII.test(t)) return t;
+  return t.replace(WORD, (w) => (NON_ASCII.test(w) ? foldWord(w) : w));
+}
+
+/** Three or more single letters separated by the same one character: `d r o p`, `d.r.o.p`, `d-r-o-p`. */
+const SPACED = /(?<![\p{L}\p{N}])\p{L}([ .\-_*·/+~])\p{L}(?:\1\p{L})+(?![\p{L}\p{N}])/gu;
+const SPACED_TEST = /(?<![\p{L}\p{N}])\p{L}([ .\-_*·/+~])\p{L}\1\p{L}(?![\p{L}\p{N}])/u;
+
+// Digits only: `@` and `$` stay, they belong to addresses and variables far more often.
+const LEET: Record<string, string> = { '0': 'o', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b' };
+const VOWEL = /[aeiou]/i;
+const LEET_TEST = /\p{L}[0134578]+\p{L}|[0134578]\p{L}+[0134578]/u;
+const LEET_WORD = /[\p{L}\p{N}]+/gu;
+
+/**
+ * Leetspeak in a word with letters on both sides of its digits (`dr0p`, `del3te`, `k1ll`); digits
+ * only at the start or end (`node3`, `ec2`, `4o`) are numbers, not letters, and stay.
+ */
+function foldLeet(word: string): string {
+  if (!LEET_TEST.test(word)) return word;
+  const first = word.search(/\p{L}/u);
+  let last = word.length - 1;
+  while (last >= 0 && !/\p{L}/u.test(word[last])) last--;
+  let out = word.slice(0, first);
+  for (let i = first; i <= last; i++) {
+    const c = word[i];
+    if (c === '1') {
+      // `1` is an i between consonants (`k1ll`), else an l (`de1ete`).
+      const prev = out[out.length - 1] ?? '';
+      const next = word[i + 1] ?? '';
+      out += prev && next && !VOWEL.test(prev) && !VOWEL.test(next) && /\p{L}/u.test(next) ? 'i' : 'l';
+    } else out += LEET[c] ?? c;
+  }
+  return out + word.slice(last + 1);
+}
+
+/**
+ * Full normalisation for reading prose: Unicode folding, then spaced-out letters joined and
+ * leetspeak folded. Idempotent. Commands and SQL are parsed after `normalizeUnicode` only (a
+ * program name such as `sha256sum` is not leetspeak).
+ */
+export function normalizeText(text: string): string {
+  let t = normalizeUnicode(text);
+  if (SPACED_TEST.test(t)) t = t.replace(SPACED, (m, sep: string) => m.split(sep).join(''));
+  if (LEET_TEST.test(t)) t = t.replace(LEET_WORD, foldLeet);
+  return t;
+}
