@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
-import type { SemaQuota } from '../../api/index.js';
+import type { SemaPolicy, SemaQuota } from '../../api/index.js';
+import { auditTap } from '../../console/index.js';
+import { IncidentStore } from '../../controller/index.js';
 import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
 import {
   budgetBackend,
@@ -14,7 +16,9 @@ import {
   loadWasmEngine,
   type Waypoint,
 } from '../../waypoint/index.js';
+import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
+import { createUpConsole, type LocalPolicies, type UpConsole } from './up-console.js';
 import { syncUpSource, watchUpSource } from './up-source.js';
 import { openBudgetEngine } from './waypoint.js';
 
@@ -31,6 +35,13 @@ export interface UpOptions {
   failOpen?: boolean;
   /** Where audit records go (default stdout). */
   auditStream?: Writable;
+  /** Serve the console (default true; `--no-console`). */
+  console?: boolean;
+  consolePort?: number;
+  /** The console's token (default: a random one per run). */
+  consoleToken?: string;
+  /** Local incident store shared with `semamesh exec` and `semamesh incidents`. */
+  incidentStore?: string;
 }
 
 export interface LocalMode {
@@ -38,6 +49,8 @@ export interface LocalMode {
   url: string;
   adminUrl: string;
   mock?: MockLlm;
+  /** The console, with the URL that carries its token in the fragment. */
+  console?: UpConsole & { url: string; loginUrl: string };
   /** What was loaded, for the banner. */
   policySource: string;
   close(): Promise<void>;
@@ -64,6 +77,7 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
   let engine: DecisionEngine;
   let quotas: SemaQuota[] = [];
   let policySource: string;
+  let loaded: LocalPolicies = { policies: [], source: '' };
   let stopWatch: (() => void) | undefined;
   const outDir = mkdtempSync(join(tmpdir(), 'semamesh-up-'));
   if (opts.source) {
@@ -73,10 +87,17 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
       throw new Error(`the policy repository ${opts.source} did not compile`);
     engine = await loadWasmEngine(readFileSync(first.bundlePath));
     policySource = `${opts.source} (${first.revision})`;
+    loaded = {
+      policies: first.objects.filter((o) => o.kind === 'SemaPolicy') as unknown as SemaPolicy[],
+      source: opts.source,
+      commit: first.revision,
+    };
   } else {
     const paths = opts.policies?.length ? opts.policies : [samplePolicyPath()];
-    ({ engine, quotas } = await loadLocalPolicy(paths));
+    let policies: SemaPolicy[];
+    ({ engine, quotas, policies } = await loadLocalPolicy(paths));
     policySource = paths.join(', ');
+    loaded = { policies, source: policySource };
   }
 
   // Budgets live in SQLite next to the synced policies, for as long as this local mode runs.
@@ -89,6 +110,18 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
     const [name, url] = u.split(/=(.*)/s);
     upstream.set(name, url);
   }
+  const ui =
+    opts.console === false
+      ? undefined
+      : await createUpConsole({
+          store: new IncidentStore(opts.incidentStore ?? defaultIncidentStore()),
+          policies: () => loaded,
+          budget,
+          token: opts.consoleToken,
+        });
+  const auditStream = ui
+    ? auditTap(opts.auditStream ?? process.stdout, (r) => ui.decisions.record(r, 'local'))
+    : opts.auditStream;
   const waypoint = await createWaypoint({
     host: opts.host,
     port: opts.port,
@@ -104,9 +137,15 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
     engine,
     quota: budget ? budgetBackend(budget) : undefined,
     failOpen: opts.failOpen,
-    auditStream: opts.auditStream,
+    auditStream,
+    pauseReporter: ui?.pauseReporter,
   });
   const { url, adminUrl } = await waypoint.listen();
+  let consoleInfo: LocalMode['console'];
+  if (ui) {
+    const consoleUrl = await ui.server.listen(opts.consolePort ?? 0, opts.host);
+    consoleInfo = { ...ui, url: consoleUrl, loginUrl: `${consoleUrl}#token=${ui.token}` };
+  }
 
   if (opts.source) {
     stopWatch = watchUpSource({
@@ -118,6 +157,11 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
       onChange: async (result) => {
         if (!result.bundlePath) return;
         waypoint.holder.swap(await loadWasmEngine(readFileSync(result.bundlePath)));
+        loaded = {
+          policies: result.objects.filter((o) => o.kind === 'SemaPolicy') as unknown as SemaPolicy[],
+          source: opts.source ?? '',
+          commit: result.revision,
+        };
         log(`policies updated to ${result.revision}`);
       },
     });
@@ -127,9 +171,11 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
     url,
     adminUrl,
     mock,
+    console: consoleInfo,
     policySource,
     async close() {
       stopWatch?.();
+      await ui?.server.close();
       await waypoint.close();
       await budget?.close();
       await mock?.close();
@@ -163,6 +209,9 @@ export function registerUp(program: Command): void {
     .option('-p, --port <port>', 'waypoint port (0 picks a free one)', parsePort, 8788)
     .option('--admin-port <port>', 'port of /metrics, /healthz, /readyz', parsePort, 9788)
     .option('--fail-open', 'allow requests when no decision can be made (counted)')
+    .option('--console-port <port>', 'port of the console (0 picks a free one)', parsePort, 9789)
+    .option('--no-console', 'do not serve the console')
+    .option('--incident-store <file>', 'where PAUSE incidents are recorded', defaultIncidentStore())
     .action(async (opts: UpOptions) => {
       let local: LocalMode;
       try {
@@ -175,6 +224,8 @@ export function registerUp(program: Command): void {
       console.log(`SemaMesh waypoint on ${local.url} (metrics ${local.adminUrl}/metrics)`);
       console.log(`  policies: ${local.policySource}`);
       console.log(`  upstream: ${local.mock ? `mock LLM at ${local.mock.url}` : 'the real providers'}`);
+      if (local.console)
+        console.log(`  console: ${local.console.loginUrl} (this run's token; keep it private)`);
       console.log('Point agents at it:');
       console.log(`  export OPENAI_BASE_URL=${local.url}/v1`);
       console.log(`  export ANTHROPIC_BASE_URL=${local.url}`);
