@@ -13,6 +13,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { type GitopsManager, startGitops } from '../gitops/index.js';
 import { CORE_KINDS, EventRecorder, K8sClient, type SecretObject, secretValues } from '../kube/index.js';
 import { BundleServer, type SigningKey, signBundle } from './bundle-server/index.js';
+import { createControllerConsole } from './console.js';
 import { ControllerError, errorText } from './errors.js';
 import { LeaderElector } from './leader/index.js';
 import { ControllerManager, QuotaUsageReporter } from './reconcilers/index.js';
@@ -51,6 +52,9 @@ export interface ControllerConfig {
   redisUrl?: string;
   /** How often the leader reports quota usage (default 15 s; 0 turns the reporter off). */
   quotaStatusIntervalMs?: number;
+  /** Port of the console (TokenReview + SubjectAccessReview sign-in); undefined: no console. */
+  consolePort?: number;
+  consoleHost?: string;
 }
 
 export interface RunningController {
@@ -61,6 +65,8 @@ export interface RunningController {
   /** `http://host:port/bundles/<name>` */
   bundleUrl: string;
   metricsUrl: string;
+  /** `http://host:port/console/` when the console runs. */
+  consoleUrl?: string;
   elector?: LeaderElector;
   registry: Registry;
   /** Present when `redisUrl` is set. */
@@ -295,6 +301,11 @@ export async function startController(
     elector.start();
   } else startLeading();
   quotaUsage?.start();
+  const ui =
+    config.consolePort === undefined
+      ? undefined
+      : await createControllerConsole(client, { namespace: config.watchNamespace });
+  const consoleUrl = await ui?.listen(config.consolePort ?? 0, config.consoleHost ?? config.metricsHost);
   const host = config.bundleHost === '0.0.0.0' ? '127.0.0.1' : config.bundleHost;
   return {
     config,
@@ -303,10 +314,12 @@ export async function startController(
     bundles,
     bundleUrl: `http://${host}:${addr.port}/bundles/${config.bundleName}`,
     metricsUrl: `http://${config.metricsHost === '0.0.0.0' ? '127.0.0.1' : config.metricsHost}:${metricsPort}`,
+    consoleUrl: consoleUrl?.replace('//0.0.0.0:', '//127.0.0.1:'),
     elector,
     registry: m.registry,
     quotaUsage,
     async close() {
+      await ui?.close();
       await quotaUsage?.stop();
       await elector?.stop();
       await stopLeading();
@@ -392,6 +405,12 @@ export function parseControllerArgs(argv: string[]): ControllerConfig {
       'how often the leader writes SemaQuota usage (0: never)',
       env('QUOTA_STATUS_INTERVAL', '15'),
     )
+    .option(
+      '--console-port <port>',
+      'serve the console here (sign-in with a Kubernetes token, RBAC-checked; default: off)',
+      env('CONSOLE_PORT'),
+    )
+    .option('--console-host <host>', 'console address (default: the metrics address)', env('CONSOLE_HOST'))
     .exitOverride()
     .parse(argv, { from: 'user' });
   const o = cmd.opts();
@@ -432,6 +451,8 @@ export function parseControllerArgs(argv: string[]): ControllerConfig {
     webhookSecret: o.webhookSecretFile ? readFileSync(o.webhookSecretFile, 'utf8').trim() : undefined,
     redisUrl: o.redisUrl || undefined,
     quotaStatusIntervalMs: int(o.quotaStatusInterval, 'quota-status-interval') * 1000,
+    consolePort: o.consolePort === undefined ? undefined : int(o.consolePort, 'console-port'),
+    consoleHost: o.consoleHost,
   };
 }
 

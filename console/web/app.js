@@ -111,7 +111,10 @@ function Agents({ items }) {
 function Spend({ rows, budgets }) {
   const byNamespace = new Map();
   for (const r of rows)
-    byNamespace.set(r.namespace || '(local)', (byNamespace.get(r.namespace || '(local)') ?? 0) + r.costUSD);
+    byNamespace.set(
+      r.namespace || '(no namespace)',
+      (byNamespace.get(r.namespace || '(no namespace)') ?? 0) + r.costUSD,
+    );
   return html`
     <h3>Budgets</h3>
     ${
