@@ -176,7 +176,7 @@ function Console({ onSignOut }) {
   useEffect(() => {
     const ac = new AbortController();
     let delay = 500;
-    (async () => {
+    void (async () => {
       while (!ac.signal.aborted) {
         try {
           setLive('connecting');
