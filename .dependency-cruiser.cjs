@@ -2,7 +2,7 @@
 // Rules apply to product code; tests, test support, benches and scripts may reach across folders.
 /** Files that are not product code: tests, test-only helpers, benches, scripts. */
 const NOT_PRODUCT = '(^(test|bench|scripts)/)|([.]test[.]ts$)|(/testing([.]ts$|/))|(/test-support[.]ts$)|(/store-suite[.]ts$)';
-const OURS = ['api', 'intent', 'kube', 'engine', 'waypoint', 'quota', 'bpf', 'controller', 'gitops', 'cli', 'test'];
+const OURS = ['api', 'intent', 'kube', 'engine', 'waypoint', 'quota', 'bpf', 'controller', 'gitops', 'console', 'cli', 'test'];
 const folders = (names) => `^(${names.join('|')})/`;
 const except = (...keep) => folders(OURS.filter((f) => !keep.includes(f)));
 
@@ -30,6 +30,19 @@ module.exports = {
       '^bpf/',
       except('bpf'),
     ),
+    forbid(
+      'console-imports-only-api-and-quota',
+      'the console is fed over its interfaces; the controller and the CLI plug the cluster in',
+      '^console/',
+      except('console', 'api', 'quota'),
+    ),
+    {
+      name: 'only-controller-and-cli-import-the-console',
+      comment: 'the console is mounted by the controller and by `semamesh up`',
+      severity: 'error',
+      from: { pathNot: `^(console|controller|cli)/|${NOT_PRODUCT}` },
+      to: { path: '^console/' },
+    },
     {
       name: 'nothing-imports-cli',
       comment: 'the CLI is the top of the house',

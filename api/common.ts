@@ -19,10 +19,9 @@ export const ObjectMeta = Type.Object(
   },
   {
     additionalProperties: true,
-    ...celRules<{ name?: string; generateName?: string }>({
+    ...celRules({
       rule: 'has(self.name) || has(self.generateName)',
       message: 'metadata.name is required',
-      check: (self) => self.name !== undefined || self.generateName !== undefined,
     }),
   },
 );

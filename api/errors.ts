@@ -18,6 +18,8 @@ export const API_ERROR_CODES = {
   CONSTRAINT: 'SM_ERR_API_CONSTRAINT',
   /** A regular expression is not valid RE2 or needs backtracking (backreferences, lookarounds). */
   REGEX: 'SM_ERR_API_REGEX',
+  /** The validator itself failed on a document (a SemaMesh bug); reported at the document, never as YAML syntax. */
+  VALIDATOR: 'SM_ERR_API_VALIDATOR',
   /** A file or directory given to `semamesh validate` cannot be read. */
   FILE_READ: 'SM_ERR_API_FILE_READ',
 } as const;

@@ -36,29 +36,19 @@ export const PATTERN_HINTS: Readonly<Record<string, string>> = {
 /** Schema keyword (ours, stripped from the CRD) marking a string that must be a linear-time RE2 regex. */
 export const REGEX_KEYWORD = 'x-semamesh-regex';
 
-/** A Kubernetes CEL validation rule paired with the same rule written in TypeScript for local validation. */
-export interface Constraint<T> {
+/** A Kubernetes CEL validation rule; local validation evaluates the same expression with cel-js (api/cel.ts). */
+export interface Constraint {
   /** CEL expression evaluated by the API server with `self` bound to the node. */
   rule: string;
   message: string;
   /** Relative path (`.field`) of the field the message is about, used by both sides to point at it. */
   fieldPath?: string;
-  check: (self: T) => boolean;
-}
-
-type Check = (self: never) => boolean;
-const CHECKS = new Map<string, Check>();
-
-/** The TypeScript side of a CEL rule, looked up by its expression text. */
-export function constraintCheck(rule: string): ((self: unknown) => boolean) | undefined {
-  return CHECKS.get(rule) as ((self: unknown) => boolean) | undefined;
 }
 
 /** Schema options adding CEL rules; spread them into an object schema's options. */
-export function celRules<T>(...constraints: Constraint<T>[]): {
+export function celRules(...constraints: Constraint[]): {
   'x-kubernetes-validations': { rule: string; message: string; fieldPath?: string }[];
 } {
-  for (const c of constraints) CHECKS.set(c.rule, c.check as Check);
   return {
     'x-kubernetes-validations': constraints.map(({ rule, message, fieldPath }) =>
       fieldPath ? { rule, message, fieldPath } : { rule, message },

@@ -146,7 +146,7 @@ test('policy rules: enums, names and the need for something to match', () => {
     delete r.textMatches;
   });
   assert.deepEqual(codes(validateObject(bad)), [
-    ['SM_ERR_API_CONSTRAINT', 'spec.rules.0.intentMatches'],
+    ['SM_ERR_API_CONSTRAINT', 'spec.rules.0'],
     ['SM_ERR_API_SCHEMA', 'spec.rules.0.name'],
     ['SM_ERR_API_SCHEMA', 'spec.rules.0.riskLevel'],
   ]);

@@ -20,10 +20,9 @@ export const GitRef = Obj(
   },
   {
     description: "Which revision to sync; at most one field. Omitted: the remote's default branch.",
-    ...celRules<Record<string, unknown>>({
+    ...celRules({
       rule: '(has(self.branch) ? 1 : 0) + (has(self.tag) ? 1 : 0) + (has(self.semver) ? 1 : 0) + (has(self.commit) ? 1 : 0) <= 1',
       message: 'set at most one of branch, tag, semver or commit',
-      check: (self) => ['branch', 'tag', 'semver', 'commit'].filter((k) => self[k] !== undefined).length <= 1,
     }),
   },
 );
@@ -43,10 +42,9 @@ export const SemaPolicySourceSpec = Obj(
         default: '.',
         minLength: 1,
         maxLength: 1024,
-        ...celRules<string>({
+        ...celRules({
           rule: "!self.startsWith('/') && !self.matches('(^|/)[.][.](/|$)')",
           message: 'path must be relative and must not contain ".." segments',
-          check: (self) => !self.startsWith('/') && !/(^|\/)\.\.(\/|$)/.test(self),
         }),
       }),
     ),

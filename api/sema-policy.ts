@@ -50,10 +50,9 @@ export const TextMatch = Obj(
   },
   {
     description: 'Matches raw text: give exactly one of `literal` or `regex`.',
-    ...celRules<{ literal?: string; regex?: string }>({
+    ...celRules({
       rule: 'has(self.literal) != has(self.regex)',
       message: 'exactly one of literal or regex must be set',
-      check: (self) => (self.literal !== undefined) !== (self.regex !== undefined),
     }),
   },
 );
@@ -67,11 +66,13 @@ export const PolicyRule = Obj(
       minLength: 1,
       maxLength: 63,
     }),
-    intentMatches: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
-      description:
-        'Intent phrases such as "delete namespace" or "drop database". They are canonicalized into verb:object pairs through synonym sets, so "remove the prod ns" matches "delete namespace".',
-      maxItems: 64,
-    }),
+    intentMatches: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+        description:
+          'Intent phrases such as "delete namespace" or "drop database". They are canonicalized into verb:object pairs through synonym sets, so "remove the prod ns" matches "delete namespace".',
+        maxItems: 64,
+      }),
+    ),
     toolMatches: Type.Optional(
       Type.Array(ToolMatch, { description: 'Tool calls that match this rule.', maxItems: 64 }),
     ),
@@ -94,14 +95,9 @@ export const PolicyRule = Obj(
   },
   {
     description: 'One rule: what to match and what to do about it.',
-    ...celRules<{ intentMatches: string[]; toolMatches?: unknown[]; textMatches?: unknown[] }>({
-      rule: 'size(self.intentMatches) > 0 || (has(self.toolMatches) && size(self.toolMatches) > 0) || (has(self.textMatches) && size(self.textMatches) > 0)',
+    ...celRules({
+      rule: '(has(self.intentMatches) && size(self.intentMatches) > 0) || (has(self.toolMatches) && size(self.toolMatches) > 0) || (has(self.textMatches) && size(self.textMatches) > 0)',
       message: 'a rule needs at least one intentMatches, toolMatches or textMatches entry',
-      fieldPath: '.intentMatches',
-      check: (self) =>
-        self.intentMatches.length > 0 ||
-        (self.toolMatches?.length ?? 0) > 0 ||
-        (self.textMatches?.length ?? 0) > 0,
     }),
   },
 );

@@ -35,10 +35,9 @@ export const QuotaLimit = Obj(
   },
   {
     description: 'A budget over one window; every limit given must hold.',
-    ...celRules<{ tokens?: number; costUSD?: number; requests?: number }>({
+    ...celRules({
       rule: 'has(self.tokens) || has(self.costUSD) || has(self.requests)',
       message: 'a limit needs at least one of tokens, costUSD or requests',
-      check: (self) => self.tokens !== undefined || self.costUSD !== undefined || self.requests !== undefined,
     }),
   },
 );
@@ -95,13 +94,10 @@ export const LoopDetection = Obj(
   },
   {
     description: 'Detects agents repeating the same prompt or tool call.',
-    ...celRules<{ warnAt?: number; maxIdenticalPrompts: number; maxIdenticalToolCalls: number }>({
+    ...celRules({
       rule: '!has(self.warnAt) || (self.warnAt < self.maxIdenticalPrompts && self.warnAt < self.maxIdenticalToolCalls)',
       message: 'warnAt must be below maxIdenticalPrompts and maxIdenticalToolCalls',
       fieldPath: '.warnAt',
-      check: (self) =>
-        self.warnAt === undefined ||
-        (self.warnAt < self.maxIdenticalPrompts && self.warnAt < self.maxIdenticalToolCalls),
     }),
   },
 );

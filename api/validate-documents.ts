@@ -94,7 +94,14 @@ function validateOne(
     out.push(at(c.issue));
     return { index, line, type: c.type, object, valid: c.type === 'ignored', ...metaOf(object) };
   }
-  const issues = validateKind(c.kind, object);
+  let issues: Issue[];
+  try {
+    issues = validateKind(c.kind, object);
+  } catch (err) {
+    // A bug of ours, not the user's YAML: say so at the document rather than blaming the syntax.
+    const message = `the validator failed on this ${c.kind}: ${err instanceof Error ? err.message : String(err)}`;
+    issues = [{ code: API_ERROR_CODES.VALIDATOR, severity: 'error', message, path: [] }];
+  }
   for (const issue of issues) out.push(at(issue));
   return {
     index,

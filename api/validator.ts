@@ -1,12 +1,13 @@
 // Validates plain objects against the kind schemas with ajv and turns ajv's errors into coded, path-carrying issues.
 import { Ajv, type ErrorObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
+import { evaluateCelRule } from './cel.js';
 import { API_VERSION, GROUP, isKind, KINDS, type Kind, VERSION } from './constants.js';
 import { formatPath, type Issue, NOTE_IGNORED, type PathSegment } from './diagnostics.js';
 import { API_ERROR_CODES } from './errors.js';
 import { re2Problem } from './regex-check.js';
 import { KIND_DEFINITIONS } from './registry.js';
-import { constraintCheck, PATTERN_HINTS, REGEX_KEYWORD } from './schema-helpers.js';
+import { PATTERN_HINTS, REGEX_KEYWORD } from './schema-helpers.js';
 
 interface CelRule {
   rule: string;
@@ -15,23 +16,30 @@ interface CelRule {
 }
 
 /** Wraps a check that lists its errors into the function shape ajv's `validate` keywords expect. */
-function keyword<S>(check: (schema: S, data: unknown) => Partial<ErrorObject>[]): SchemaValidateFunction {
-  const validate: SchemaValidateFunction = (schema: S, data: unknown) => {
-    const errors = check(schema, data);
+function keyword<S>(
+  check: (schema: S, data: unknown, parentSchema: Record<string, unknown>) => Partial<ErrorObject>[],
+): SchemaValidateFunction {
+  const validate: SchemaValidateFunction = (schema: S, data: unknown, parentSchema?: object) => {
+    const errors = check(schema, data, (parentSchema ?? {}) as Record<string, unknown>);
     validate.errors = errors;
     return errors.length === 0;
   };
   return validate;
 }
 
-/** The CEL rules, run as their TypeScript twins (a rule without a twin is a bug and fails loudly). */
-const celKeyword = keyword<CelRule[]>((rules, data) => {
+/**
+ * The CEL rules, evaluated with cel-js exactly as written in the CRD. A rule that errors (say, on a
+ * value of the wrong type that ajv also reports) counts as failed, never as a crash.
+ */
+const celKeyword = keyword<CelRule[]>((rules, data, parentSchema) => {
   const errors: Partial<ErrorObject>[] = [];
   for (const r of rules) {
-    const check = constraintCheck(r.rule);
-    if (!check) throw new Error(`CEL rule without a TypeScript check: ${r.rule}`);
-    if (!check(data))
-      errors.push({ keyword: 'x-kubernetes-validations', message: r.message, params: { ...r } });
+    const outcome = evaluateCelRule(r.rule, data, parentSchema);
+    if (outcome.ok) continue;
+    const message = outcome.error
+      ? `${r.message} (rule could not be evaluated: ${outcome.error})`
+      : r.message;
+    errors.push({ keyword: 'x-kubernetes-validations', message, params: { ...r } });
   }
   return errors;
 });

@@ -10,9 +10,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { SemaQuota } from '../api/index.js';
 import { type GitopsManager, startGitops } from '../gitops/index.js';
 import { CORE_KINDS, EventRecorder, K8sClient, type SecretObject, secretValues } from '../kube/index.js';
+import { registerProcessMetrics } from '../waypoint/index.js';
 import { BundleServer, type SigningKey, signBundle } from './bundle-server/index.js';
+import { createControllerConsole } from './console.js';
 import { ControllerError, errorText } from './errors.js';
 import { LeaderElector } from './leader/index.js';
 import { ControllerManager, QuotaUsageReporter } from './reconcilers/index.js';
@@ -51,6 +54,9 @@ export interface ControllerConfig {
   redisUrl?: string;
   /** How often the leader reports quota usage (default 15 s; 0 turns the reporter off). */
   quotaStatusIntervalMs?: number;
+  /** Port of the console (TokenReview + SubjectAccessReview sign-in); undefined: no console. */
+  consolePort?: number;
+  consoleHost?: string;
 }
 
 export interface RunningController {
@@ -61,6 +67,8 @@ export interface RunningController {
   /** `http://host:port/bundles/<name>` */
   bundleUrl: string;
   metricsUrl: string;
+  /** `http://host:port/console/` when the console runs. */
+  consoleUrl?: string;
   elector?: LeaderElector;
   registry: Registry;
   /** Present when `redisUrl` is set. */
@@ -106,6 +114,7 @@ async function loadSigningKey(client: K8sClient, c: ControllerConfig): Promise<S
 
 function metrics(manager: ControllerManager, elector: () => boolean) {
   const registry = new Registry();
+  registerProcessMetrics(registry);
   const compiles = new Counter({
     name: 'semamesh_controller_compiles_total',
     help: 'Policy set compiles.',
@@ -117,6 +126,32 @@ function metrics(manager: ControllerManager, elector: () => boolean) {
     help: 'Bundles published.',
     registers: [registry],
   });
+  const published = new Gauge({
+    name: 'semamesh_controller_bundle_published_timestamp_seconds',
+    help: 'When this replica last published a bundle (waypoints loading older ones are stale).',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'semamesh_controller_quota_usage_ratio',
+    help: 'Used / limit of each SemaQuota limit, from its status.usage (1 = budget spent).',
+    labelNames: ['namespace', 'quota', 'window', 'resource'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const q of manager.cached('SemaQuota') as SemaQuota[])
+        for (const l of q.spec?.limits ?? []) {
+          const u = q.status?.usage?.find((x) => x.window === l.window);
+          const labels = {
+            namespace: q.metadata?.namespace ?? '',
+            quota: String(q.metadata?.name),
+            window: l.window,
+          };
+          if (l.costUSD) this.set({ ...labels, resource: 'cost' }, (u?.costUSD ?? 0) / l.costUSD);
+          if (l.tokens) this.set({ ...labels, resource: 'tokens' }, (u?.tokens ?? 0) / l.tokens);
+          if (l.requests) this.set({ ...labels, resource: 'requests' }, (u?.requests ?? 0) / l.requests);
+        }
+    },
+  });
   new Gauge({
     name: 'semamesh_controller_leader',
     help: '1 while this replica leads.',
@@ -125,12 +160,16 @@ function metrics(manager: ControllerManager, elector: () => boolean) {
       this.set(elector() ? 1 : 0);
     },
   });
-  new Gauge({
-    name: 'semamesh_controller_reconciles',
+  // The manager keeps a running count; the counter takes what it added since the last scrape.
+  let counted = 0;
+  new Counter({
+    name: 'semamesh_controller_reconciles_total',
     help: 'Reconciles run by this replica.',
     registers: [registry],
     collect() {
-      this.set(manager.reconciles);
+      const now = manager.reconciles;
+      if (now > counted) this.inc(now - counted);
+      counted = now;
     },
   });
   new Gauge({
@@ -151,7 +190,7 @@ function metrics(manager: ControllerManager, elector: () => boolean) {
       for (const [phase, n] of Object.entries(manager.incidentPhases())) this.set({ phase }, n);
     },
   });
-  return { registry, compiles, publishes };
+  return { registry, compiles, publishes, published };
 }
 
 function healthServer(
@@ -218,6 +257,7 @@ export async function startController(
     publish: (bundle, revision) => {
       bundles.publish(config.bundleName, key ? signBundle(bundle, key) : bundle, revision);
       m?.publishes.inc();
+      m?.published.setToCurrentTime();
       log('info', 'bundle published', { bundle: config.bundleName, revision, signed: key !== undefined });
     },
     onCompiled: (r) => m?.compiles.inc({ result: r.revision ? 'ok' : 'failed' }),
@@ -301,6 +341,11 @@ export async function startController(
     elector.start();
   } else startLeading();
   quotaUsage?.start();
+  const ui =
+    config.consolePort === undefined
+      ? undefined
+      : await createControllerConsole(client, { namespace: config.watchNamespace });
+  const consoleUrl = await ui?.listen(config.consolePort ?? 0, config.consoleHost ?? config.metricsHost);
   const host = config.bundleHost === '0.0.0.0' ? '127.0.0.1' : config.bundleHost;
   return {
     config,
@@ -309,10 +354,12 @@ export async function startController(
     bundles,
     bundleUrl: `http://${host}:${addr.port}/bundles/${config.bundleName}`,
     metricsUrl: `http://${config.metricsHost === '0.0.0.0' ? '127.0.0.1' : config.metricsHost}:${metricsPort}`,
+    consoleUrl: consoleUrl?.replace('//0.0.0.0:', '//127.0.0.1:'),
     elector,
     registry: m.registry,
     quotaUsage,
     async close() {
+      await ui?.close();
       await quotaUsage?.stop();
       await elector?.stop();
       await stopLeading();
@@ -398,6 +445,12 @@ export function parseControllerArgs(argv: string[]): ControllerConfig {
       'how often the leader writes SemaQuota usage (0: never)',
       env('QUOTA_STATUS_INTERVAL', '15'),
     )
+    .option(
+      '--console-port <port>',
+      'serve the console here (sign-in with a Kubernetes token, RBAC-checked; default: off)',
+      env('CONSOLE_PORT'),
+    )
+    .option('--console-host <host>', 'console address (default: the metrics address)', env('CONSOLE_HOST'))
     .exitOverride()
     .parse(argv, { from: 'user' });
   const o = cmd.opts();
@@ -438,6 +491,8 @@ export function parseControllerArgs(argv: string[]): ControllerConfig {
     webhookSecret: o.webhookSecretFile ? readFileSync(o.webhookSecretFile, 'utf8').trim() : undefined,
     redisUrl: o.redisUrl || undefined,
     quotaStatusIntervalMs: int(o.quotaStatusInterval, 'quota-status-interval') * 1000,
+    consolePort: o.consolePort === undefined ? undefined : int(o.consolePort, 'console-port'),
+    consoleHost: o.consoleHost,
   };
 }
 

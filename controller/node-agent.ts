@@ -12,6 +12,7 @@ import { type HostTarget, Interceptor } from '../bpf/src/index.js';
 import { K8sClient } from '../kube/index.js';
 import { ControllerError, configError, errorText } from './errors.js';
 import { type InterceptorLike, PodInterception, parseHosts, parseLabelSelector } from './interception.js';
+import { nodeAgentMetrics } from './node-agent-metrics.js';
 import {
   type CgroupOps,
   checkpointRecord,
@@ -127,9 +128,18 @@ export async function startNodeAgent(
       throw err;
     }
   }
+  const registry = nodeAgentMetrics({
+    frozen: () => watcher.frozen().size,
+    intercepted: () => interception?.attached().size ?? 0,
+  });
   const health: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' || path === '/readyz') res.writeHead(200).end('ok\n');
+    else if (path === '/metrics')
+      void registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
     else if (path === '/frozen')
       res
         .writeHead(200, { 'content-type': 'application/json' })
@@ -225,7 +235,7 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
     .option('--health-host <host>', 'health address', env('HEALTH_HOST', '0.0.0.0'))
     .option(
       '--health-port <port>',
-      'health port (/healthz, /frozen, /intercepted)',
+      'health port (/healthz, /metrics, /frozen, /intercepted)',
       env('HEALTH_PORT', '8081'),
     )
     .option(

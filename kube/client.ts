@@ -99,6 +99,14 @@ class DynamicApi extends KubernetesObjectApi {
     ctx.setHeaderParam('Accept', 'application/json, */*;q=0.8');
     return this.requestPromise(ctx);
   }
+
+  async postRaw(path: string, body: unknown): Promise<KubernetesObject> {
+    const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod.POST);
+    ctx.setHeaderParam('Accept', 'application/json, */*;q=0.8');
+    ctx.setHeaderParam('Content-Type', 'application/json');
+    ctx.setBody(JSON.stringify(body));
+    return this.requestPromise(ctx);
+  }
 }
 
 /** Thin, typed access to the API server. Every method throws K8sError only. */
@@ -336,6 +344,19 @@ export class K8sClient {
       ) as T;
     } catch (err) {
       throw toK8sError(err, what);
+    }
+  }
+
+  /**
+   * Creates a review (TokenReview, SubjectAccessReview): create-only kinds the API server answers
+   * in the response body without storing anything, so no discovery or name is involved.
+   */
+  async review<T extends KubeObject>(review: T): Promise<T> {
+    const plural = `${review.kind.toLowerCase()}s`;
+    try {
+      return plain(await this.api.postRaw(`/apis/${review.apiVersion}/${plural}`, review)) as T;
+    } catch (err) {
+      throw toK8sError(err, `create ${review.kind}`);
     }
   }
 

@@ -1,5 +1,6 @@
 // Prometheus metrics of one waypoint instance (its own registry, so several can share a process).
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { PriceBook } from '../quota/index.js';
 import type { WaypointMetricsSink } from './filters/types.js';
 
 export interface WaypointMetrics extends WaypointMetricsSink {
@@ -12,8 +13,22 @@ export interface WaypointMetrics extends WaypointMetricsSink {
   policyFailure(reason: 'timeout' | 'error', scope: 'namespace' | 'shared', namespace: string): void;
 }
 
-export function createMetrics(): WaypointMetrics {
+/**
+ * prom-client's default process_* and nodejs_* metrics, without the three gauges it also exports
+ * under `*_total` names (reserved for counters; promtool rejects them): nodejs_active_handles,
+ * nodejs_active_requests and nodejs_active_resources carry the same figures by type.
+ */
+export function registerProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const what of ['handles', 'requests', 'resources'])
+    registry.removeSingleMetric(`nodejs_active_${what}_total`);
+}
+
+export function createMetrics(options: { prices?: PriceBook } = {}): WaypointMetrics {
   const registry = new Registry();
+  // process_* and nodejs_* (CPU, memory, event-loop lag, handles): the basics of any alert on a pod.
+  registerProcessMetrics(registry);
+  const prices = options.prices ?? new PriceBook();
   const requests = new Counter({
     name: 'semamesh_waypoint_requests_total',
     help: 'Requests handled, by provider, API and response status',
@@ -30,6 +45,19 @@ export function createMetrics(): WaypointMetrics {
     name: 'semamesh_waypoint_tokens_total',
     help: 'Tokens: prompt_estimate (counted before forwarding), prompt and completion (provider usage)',
     labelNames: ['provider', 'model', 'kind'],
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: 'semamesh_waypoint_cost_usd_total',
+    help: 'Spend in US dollars from provider-reported usage at list prices (the built-in table; quota price overrides are not applied)',
+    labelNames: ['provider', 'model'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'semamesh_waypoint_request_duration_seconds',
+    help: 'End-to-end time of an exchange, from the request arriving to the last response byte',
+    labelNames: ['provider', 'api'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [registry],
   });
   const failOpen = new Counter({
@@ -82,15 +110,26 @@ export function createMetrics(): WaypointMetrics {
       bundles.inc({ result });
       if (result === 'loaded') bundleLoaded.set(Date.now() / 1000);
     },
-    request: (provider, api, status) => requests.inc({ provider, api, status: String(status) }),
+    request(provider, api, status, seconds) {
+      requests.inc({ provider, api, status: String(status) });
+      if (seconds !== undefined) duration.observe({ provider, api }, seconds);
+    },
     decision(action, phase, seconds) {
       decisions.inc({ action, phase });
       policy.observe({ phase }, seconds);
     },
     failOpen: (reason) => failOpen.inc({ reason }),
     policyFailure: (reason, scope, namespace) => policyFailures.inc({ reason, scope, namespace }),
-    tokens: (provider, model, kind, n) => {
-      if (Number.isFinite(n) && n >= 0) tokens.inc({ provider, model: modelLabel(model), kind }, n);
+    tokens(provider, model, kind, n) {
+      // Usage comes from upstream answers: only finite, non-negative counts are believed, and the
+      // agent-chosen model string is bounded to known models or "other".
+      if (!Number.isFinite(n) || n < 0) return;
+      const label = modelLabel(model);
+      tokens.inc({ provider, model: label, kind }, n);
+      if (kind === 'prompt_estimate' || n <= 0 || !model) return;
+      const price = prices.resolve(model);
+      const per1M = kind === 'prompt' ? price.inputPer1M : price.outputPer1M;
+      cost.inc({ provider, model: label }, (n * per1M) / 1e6);
     },
     upstream: (provider, seconds) => upstream.observe({ provider }, seconds),
   };

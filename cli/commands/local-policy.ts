@@ -11,6 +11,7 @@ import { type DecisionEngine, loadWasmEngine } from '../../waypoint/index.js';
 export interface LocalPolicy {
   engine: DecisionEngine;
   compiled: CompileResourcesResult;
+  policies: SemaPolicy[];
   quotas: SemaQuota[];
 }
 
@@ -26,7 +27,7 @@ export async function loadLocalPolicy(
   const quotas = summary.objects.filter((d) => d.kind === 'SemaQuota').map((d) => d.object as SemaQuota);
   const compiled = compileResources({ policies, quotas }, { revision, tenancy: 'single' });
   if (!compiled.bundle) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n') || 'no bundle');
-  return { engine: await loadWasmEngine(compiled.bundle), compiled, quotas };
+  return { engine: await loadWasmEngine(compiled.bundle), compiled, policies, quotas };
 }
 
 /** The sample policy shipped with SemaMesh (found from source or dist/), used when no policies are given. */

@@ -2,14 +2,27 @@
 // (or syncs the Git source) once into a shared directory and supervises N workers; each worker loads
 // that bundle, serves the shared port with its own waypoint, and swaps bundles when the primary says.
 // Budgets stay exact across workers because they live in one SQLite file in the shared directory.
+
+import cluster from 'node:cluster';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SemaQuota } from '../../api/index.js';
+import type { SemaPolicy, SemaQuota } from '../../api/index.js';
+import { IncidentStore } from '../../controller/index.js';
 import { startPrimary } from '../../waypoint/workers.js';
+import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import type { UpOptions } from './up.js';
+import { createUpConsole, type LocalPolicies } from './up-console.js';
 import { syncUpSource, watchUpSource } from './up-source.js';
+import { openBudgetEngine } from './waypoint.js';
+
+const DECISION = 'semamesh:decision';
+
+/** In a worker: hands one audited decision to the primary's console. */
+export function relayDecision(record: unknown): void {
+  process.send?.({ type: DECISION, record });
+}
 
 /** What a worker finds in its environment: the shared directory and the bundle to load. */
 export interface SharedPolicy {
@@ -36,6 +49,7 @@ export interface UpPrimary {
   url: string;
   adminUrl: string;
   policySource: string;
+  console?: { url: string; loginUrl: string };
   close(): Promise<void>;
 }
 
@@ -47,16 +61,21 @@ export async function startUpPrimary(
 ): Promise<UpPrimary> {
   const dir = mkdtempSync(join(tmpdir(), 'semamesh-up-'));
   let stopWatch: (() => void) | undefined;
+  let stopConsole: (() => Promise<void>) | undefined;
   try {
     let bundlePath: string;
     let quotas: SemaQuota[] = [];
     let policySource: string;
+    let loaded: LocalPolicies;
+    const policiesOf = (objects: { kind: string }[]) =>
+      objects.filter((o) => o.kind === 'SemaPolicy') as unknown as SemaPolicy[];
     if (opts.source) {
       const first = await syncUpSource({ source: opts.source, path: opts.path, dir, log });
       if (!first.ok || !first.bundlePath)
         throw new Error(`the policy repository ${opts.source} did not compile`);
       bundlePath = first.bundlePath;
       policySource = `${opts.source} (${first.revision})`;
+      loaded = { policies: policiesOf(first.objects), source: opts.source, commit: first.revision };
     } else {
       const paths = opts.policies?.length ? opts.policies : [samplePolicyPath()];
       const local = await loadLocalPolicy(paths);
@@ -64,6 +83,34 @@ export async function startUpPrimary(
       writeFileSync(bundlePath, local.compiled.bundle!);
       quotas = local.quotas;
       policySource = paths.join(', ');
+      loaded = { policies: local.policies, source: policySource };
+    }
+    // The one console of this run: decisions relayed by the workers, incidents from the shared
+    // store, spend from the shared SQLite budget.
+    const budget =
+      quotas.length > 0 ? openBudgetEngine({ quotaDb: join(dir, 'quota.db') }, quotas) : undefined;
+    const ui =
+      opts.console === false
+        ? undefined
+        : await createUpConsole({
+            store: new IncidentStore(opts.incidentStore ?? defaultIncidentStore()),
+            policies: () => loaded,
+            budget,
+            token: opts.consoleToken,
+          });
+    const onMessage = (_w: unknown, m: { type?: string; record?: unknown }) => {
+      if (m?.type === DECISION && m.record && ui) ui.decisions.record(m.record, 'local');
+    };
+    cluster.on('message', onMessage);
+    stopConsole = async () => {
+      cluster.off('message', onMessage);
+      await ui?.server.close();
+      await budget?.close();
+    };
+    let consoleInfo: UpPrimary['console'];
+    if (ui) {
+      const url = await ui.server.listen(opts.consolePort ?? 0, opts.host);
+      consoleInfo = { url, loginUrl: `${url}#token=${ui.token}` };
     }
     writeFileSync(join(dir, 'quotas.json'), JSON.stringify(quotas));
     const primary = await startPrimary({
@@ -89,6 +136,11 @@ export async function startUpPrimary(
         intervalMs: opts.syncInterval * 1000,
         onChange: (result) => {
           if (!result.bundlePath) return;
+          loaded = {
+            policies: policiesOf(result.objects),
+            source: opts.source ?? '',
+            commit: result.revision,
+          };
           // Every worker gets the same bundle in the same tick, so they swap together.
           primary.broadcast({
             type: 'semamesh:swap',
@@ -102,14 +154,17 @@ export async function startUpPrimary(
     return {
       ...ready,
       policySource,
+      console: consoleInfo,
       async close() {
         stopWatch?.();
         await primary.close();
+        await stopConsole?.();
         rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     stopWatch?.();
+    await stopConsole?.();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
-import type { SemaQuota } from '../../api/index.js';
+import type { SemaPolicy, SemaQuota } from '../../api/index.js';
+import { auditTap } from '../../console/index.js';
+import { IncidentStore } from '../../controller/index.js';
 import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
 import {
   budgetBackend,
@@ -15,9 +17,11 @@ import {
   type Waypoint,
 } from '../../waypoint/index.js';
 import { cpuBudget, isWaypointWorker, onPrimaryMessage, reportListening } from '../../waypoint/workers.js';
+import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
+import { createUpConsole, type LocalPolicies, type UpConsole } from './up-console.js';
 import { syncUpSource, watchUpSource } from './up-source.js';
-import { sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
+import { relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
 import { openBudgetEngine } from './waypoint.js';
 
 export interface UpOptions {
@@ -35,6 +39,13 @@ export interface UpOptions {
   workers?: number;
   /** Where audit records go (default stdout). */
   auditStream?: Writable;
+  /** Serve the console (default true; `--no-console`). */
+  console?: boolean;
+  consolePort?: number;
+  /** The console's token (default: a random one per run). */
+  consoleToken?: string;
+  /** Local incident store shared with `semamesh exec` and `semamesh incidents`. */
+  incidentStore?: string;
 }
 
 export interface LocalMode {
@@ -42,6 +53,8 @@ export interface LocalMode {
   url: string;
   adminUrl: string;
   mock?: MockLlm;
+  /** The console, with the URL that carries its token in the fragment. */
+  console?: UpConsole & { url: string; loginUrl: string };
   /** What was loaded, for the banner. */
   policySource: string;
   close(): Promise<void>;
@@ -89,6 +102,7 @@ async function start(
   let engine: DecisionEngine;
   let quotas: SemaQuota[] = [];
   let policySource: string;
+  let loaded: LocalPolicies = { policies: [], source: '' };
   let stopWatch: (() => void) | undefined;
   // A worker of `up --workers N` loads the bundle its primary prepared, in the shared directory,
   // which the primary removes; a single process removes its own.
@@ -106,10 +120,17 @@ async function start(
       throw new Error(`the policy repository ${opts.source} did not compile`);
     engine = await loadWasmEngine(readFileSync(first.bundlePath));
     policySource = `${opts.source} (${first.revision})`;
+    loaded = {
+      policies: first.objects.filter((o) => o.kind === 'SemaPolicy') as unknown as SemaPolicy[],
+      source: opts.source,
+      commit: first.revision,
+    };
   } else {
     const paths = opts.policies?.length ? opts.policies : [samplePolicyPath()];
-    ({ engine, quotas } = await loadLocalPolicy(paths));
+    let policies: SemaPolicy[];
+    ({ engine, quotas, policies } = await loadLocalPolicy(paths));
     policySource = paths.join(', ');
+    loaded = { policies, source: policySource };
   }
 
   // Budgets live in SQLite next to the synced policies, for as long as this local mode runs.
@@ -124,6 +145,21 @@ async function start(
     const [name, url] = u.split(/=(.*)/s);
     upstream.set(name, url);
   }
+  const ui =
+    opts.console === false
+      ? undefined
+      : await createUpConsole({
+          store: new IncidentStore(opts.incidentStore ?? defaultIncidentStore()),
+          policies: () => loaded,
+          budget,
+          token: opts.consoleToken,
+        });
+  // A worker's decisions go to its primary, which serves the one console of this run.
+  const auditStream = ui
+    ? auditTap(opts.auditStream ?? process.stdout, (r) =>
+        shared ? relayDecision(r) : ui.decisions.record(r, 'local'),
+      )
+    : opts.auditStream;
   const waypoint = await createWaypoint({
     host: opts.host,
     port: opts.port,
@@ -140,10 +176,17 @@ async function start(
     engine,
     quota: budget ? budgetBackend(budget) : undefined,
     failOpen: opts.failOpen,
-    auditStream: opts.auditStream,
+    auditStream,
+    pauseReporter: ui?.pauseReporter,
   });
   cleanups.push(() => waypoint.close());
   const { url, adminUrl } = await waypoint.listen();
+  let consoleInfo: LocalMode['console'];
+  if (ui && !shared) {
+    const consoleUrl = await ui.server.listen(opts.consolePort ?? 0, opts.host);
+    cleanups.push(() => ui.server.close());
+    consoleInfo = { ...ui, url: consoleUrl, loginUrl: `${consoleUrl}#token=${ui.token}` };
+  }
 
   if (opts.source && !shared) {
     stopWatch = watchUpSource({
@@ -155,6 +198,11 @@ async function start(
       onChange: async (result) => {
         if (!result.bundlePath) return;
         waypoint.holder.swap(await loadWasmEngine(readFileSync(result.bundlePath)));
+        loaded = {
+          policies: result.objects.filter((o) => o.kind === 'SemaPolicy') as unknown as SemaPolicy[],
+          source: opts.source ?? '',
+          commit: result.revision,
+        };
         log(`policies updated to ${result.revision}`);
       },
     });
@@ -164,6 +212,7 @@ async function start(
     url,
     adminUrl,
     mock,
+    console: consoleInfo,
     policySource,
     async close() {
       stopWatch?.();
@@ -203,6 +252,9 @@ export function registerUp(program: Command): void {
       'event loops serving the port (default: the CPUs this process may use, cgroup quota included)',
       parseWorkers,
     )
+    .option('--console-port <port>', 'port of the console (0 picks a free one)', parsePort, 9789)
+    .option('--no-console', 'do not serve the console')
+    .option('--incident-store <file>', 'where PAUSE incidents are recorded', defaultIncidentStore())
     .action(async (opts: UpOptions) => {
       const workers = opts.workers ?? cpuBudget();
       if (workers > 1 && !isWaypointWorker()) return runPrimary(opts, workers);
@@ -258,7 +310,7 @@ async function runPrimary(opts: UpOptions, workers: number): Promise<void> {
 }
 
 function printBanner(
-  local: Pick<LocalMode, 'url' | 'adminUrl' | 'policySource' | 'mock'>,
+  local: Pick<LocalMode, 'url' | 'adminUrl' | 'policySource' | 'mock'> & { console?: { loginUrl: string } },
   workers = 1,
   mock = !!local.mock,
 ): void {
@@ -268,6 +320,7 @@ function printBanner(
     `  upstream: ${mock ? (local.mock ? `mock LLM at ${local.mock.url}` : 'the mock LLM') : 'the real providers'}`,
   );
   if (workers > 1) console.log(`  workers: ${workers} event loops`);
+  if (local.console) console.log(`  console: ${local.console.loginUrl} (this run's token; keep it private)`);
   console.log('Point agents at it:');
   console.log(`  export OPENAI_BASE_URL=${local.url}/v1`);
   console.log(`  export ANTHROPIC_BASE_URL=${local.url}`);

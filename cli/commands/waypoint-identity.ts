@@ -4,7 +4,7 @@
 // answers the peer address with the pod's namespace, name, service account and labels, so PAUSE
 // reports and policies see the real agent. Pods on the host network share the node's address and
 // stay unidentified (address only); a cgroup-id record from the BPF program would cover those.
-import type { K8sClient, KindWatch, KubeObject } from '../../controller/k8s/index.js';
+import type { K8sClient, KindWatch, KubeObject } from '../../kube/index.js';
 import type { WaypointOptions } from '../../waypoint/index.js';
 
 type Identify = NonNullable<WaypointOptions['identify']>;
@@ -29,7 +29,7 @@ export async function podIpIdentity(
   nodeName: string,
   log?: (msg: string, err: unknown) => void,
 ): Promise<PodIdentity> {
-  const { CORE_KINDS, watchSelected } = await import('../../controller/k8s/index.js');
+  const { CORE_KINDS, watchSelected } = await import('../../kube/index.js');
   const byIp = new Map<string, { uid: string; pod: PodView }>();
   const ipsOf = (p: PodView) =>
     p.spec?.hostNetwork

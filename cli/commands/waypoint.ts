@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SemaQuota } from '../../api/index.js';
+import { auditTap, decisionReporter } from '../../console/index.js';
 import { BundlePoller } from '../../controller/bundle-server/poller.js';
 import { type VerificationKey, verifyBundle } from '../../controller/bundle-server/signing.js';
 import { createBudgetEngine, type QuotaBudgetEngine } from '../../quota/index.js';
@@ -84,6 +85,10 @@ export interface WaypointCliOptions {
   identify?: WaypointOptions['identify'];
   /** Tests: replaces the PAUSE reporter (not a command-line option). */
   pauseReporter?: WaypointOptions['pauseReporter'];
+  /** The controller console's report endpoint; each audit record is also sent there. */
+  consoleUrl?: string;
+  /** Bearer token for it (default: the pod's service-account token). */
+  consoleTokenFile?: string;
   /** Tests: replaces the BPF addon's SO_ORIGINAL_DST lookup (not a command-line option). */
   destinationLookup?: DestinationLookup;
   /** Logger for bundle updates (default: warn level on stderr). */
@@ -232,7 +237,7 @@ async function clusterServices(
   if (mode === 'log') return { pauseReporter: opts.pauseReporter };
   // The modules only (not the controller barrel): the node's RBAC is derived from what it imports.
   const { ClusterPauseReporter } = await import('../../controller/reconcilers/pause-reporter.js');
-  const { K8sClient } = await import('../../controller/k8s/index.js');
+  const { K8sClient } = await import('../../kube/index.js');
   const client = K8sClient.fromKubeconfig(
     opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : inPod ? { inCluster: true } : {},
   );
@@ -299,6 +304,8 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
   if (opts.mcp) routes.push({ provider: 'mcp', upstream: opts.mcp });
   if (opts.generic) routes.push({ provider: 'generic', upstream: opts.generic });
   const { pauseReporter, pods } = await clusterServices(opts);
+  // Called only from the reporter's timer, after `waypoint` below exists.
+  const reporter = consoleReporter(opts, (message) => waypoint.app.log.warn(message));
   const waypoint = await createWaypoint({
     host: opts.host,
     port: opts.port,
@@ -312,7 +319,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     cache,
     failOpen: opts.failOpen,
     auditPrompts: opts.auditPrompts,
-    auditStream: auditStream(opts),
+    auditStream: auditStream(opts, reporter?.add),
     logger: opts.logger,
     originalDestination: tp?.routeDestination,
     identify: opts.identify ?? nodeIdentity(opts.nodeName, pods),
@@ -352,16 +359,41 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     async close() {
       await tp?.transparent.close();
       await waypoint.close();
+      await reporter?.stop();
       await budget?.close();
       await pods?.stop();
     },
   };
 }
 
-function auditStream(opts: WaypointCliOptions): Writable | undefined {
+function auditStream(opts: WaypointCliOptions, report?: (record: unknown) => void): Writable | undefined {
   const target = opts.auditFile ? createWriteStream(opts.auditFile, { flags: 'a' }) : undefined;
-  if (!opts.nodeName) return target;
-  return auditWithNode(target ?? process.stdout, opts.nodeName);
+  const tapped = report ? auditTap(target ?? process.stdout, report) : target;
+  if (!opts.nodeName) return tapped;
+  return auditWithNode(tapped ?? process.stdout, opts.nodeName);
+}
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** Sends audit records to the controller's console, authenticated with the service-account token. */
+function consoleReporter(opts: WaypointCliOptions, warn: (message: string) => void) {
+  if (!opts.consoleUrl) return undefined;
+  const url = new URL(
+    'api/decisions',
+    opts.consoleUrl.endsWith('/') ? opts.consoleUrl : `${opts.consoleUrl}/`,
+  );
+  let lastWarning = 0;
+  return decisionReporter({
+    url: url.href,
+    tokenFile:
+      opts.consoleTokenFile ?? (existsSync(SERVICE_ACCOUNT_TOKEN) ? SERVICE_ACCOUNT_TOKEN : undefined),
+    onError: (err) => {
+      // The console is a view: its absence never stops the waypoint, and is said once a minute.
+      if (Date.now() - lastWarning < 60_000) return;
+      lastWarning = Date.now();
+      warn(`cannot report decisions to the console: ${err.message}`);
+    },
+  });
 }
 
 /** A watched bundle file checked against the key like the poller checks fetched ones. */
@@ -441,6 +473,14 @@ export function registerWaypoint(program: Command): void {
     .option(
       '--kubeconfig <path>',
       'kubeconfig for --pause-report=cluster (default: in-cluster, then $KUBECONFIG)',
+    )
+    .option(
+      '--console-url <url>',
+      "report decisions to the controller's console (e.g. http://semamesh-controller:8090/console/)",
+    )
+    .option(
+      '--console-token-file <file>',
+      'bearer token for --console-url (default: the service-account token)',
     )
     .action(async (opts: WaypointCliOptions) => {
       let running: RunningWaypoint;

@@ -290,7 +290,7 @@ describe('CRUD over HTTP', () => {
       422,
       'Invalid',
     );
-    assert.equal(s2.details?.causes?.[0]?.field, 'spec.rules[0].intentMatches');
+    assert.equal(s2.details?.causes?.[0]?.field, 'spec.rules[0]');
   });
 
   test('custom resources need metadata.resourceVersion on PUT (422)', async () => {

@@ -51,6 +51,14 @@ export interface KubeApiServerOptions {
   strategicMergeOnCustomResources?: 'reject' | 'merge';
   maxRecordedRequests?: number;
   now?: () => Date;
+  /**
+   * Serves TokenReview and SubjectAccessReview (create-only, answered in the body): `users` maps
+   * bearer tokens to identities, `allowed` plays RBAC for a user and the review's resourceAttributes.
+   */
+  reviews?: {
+    users: Record<string, { username: string; groups?: string[] }>;
+    allowed(user: { username: string; groups: string[] }, attributes: Record<string, unknown>): boolean;
+  };
 }
 
 export interface RecordedRequest {
@@ -139,6 +147,40 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+const REVIEW_PATHS = new Set([
+  '/apis/authentication.k8s.io/v1/tokenreviews',
+  '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+]);
+
+function answerReview(
+  path: string,
+  review: { spec?: Record<string, unknown> },
+  reviews: NonNullable<KubeApiServerOptions['reviews']>,
+): unknown {
+  const spec = review.spec ?? {};
+  if (path.endsWith('/tokenreviews')) {
+    const user = reviews.users[String(spec.token ?? '')];
+    return {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenReview',
+      metadata: {},
+      spec,
+      status: user
+        ? { authenticated: true, user: { username: user.username, groups: user.groups ?? [] } }
+        : { authenticated: false, error: 'invalid bearer token' },
+    };
+  }
+  const user = { username: String(spec.user ?? ''), groups: (spec.groups as string[] | undefined) ?? [] };
+  const allowed = reviews.allowed(user, (spec.resourceAttributes as Record<string, unknown>) ?? {});
+  return {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    metadata: {},
+    spec,
+    status: { allowed, ...(allowed ? {} : { reason: 'no RBAC rule allows it' }) },
+  };
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
@@ -214,6 +256,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       }
       if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`)
         throw unauthorized();
+      if (options.reviews && method === 'POST' && REVIEW_PATHS.has(path)) {
+        const review = JSON.parse(await readBody(req)) as { spec?: Record<string, unknown> };
+        sendJson(res, 201, answerReview(path, review, options.reviews));
+        record(201);
+        return;
+      }
       let segments: string[];
       try {
         segments = path.split('/').filter(Boolean).map(decodeURIComponent);

@@ -113,7 +113,8 @@ export interface WaypointMetricsSink {
   failOpen(reason: string): void;
   tokens(provider: string, model: string, kind: 'prompt' | 'completion' | 'prompt_estimate', n: number): void;
   upstream(provider: string, seconds: number): void;
-  request(provider: string, api: string, status: number): void;
+  /** One finished exchange; `seconds` is end to end (request in → last response byte out) when known. */
+  request(provider: string, api: string, status: number, seconds?: number): void;
 }
 
 /** What the filters share, handed to the chain builder by the server. */

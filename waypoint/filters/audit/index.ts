@@ -19,7 +19,8 @@ export function audit(options: AuditOptions): Filter {
   return {
     name: 'audit',
     onDone(ctx) {
-      options.metrics.request(ctx.provider.name, ctx.api, ctx.status);
+      const seconds = (performance.now() - ctx.startedAt) / 1000;
+      options.metrics.request(ctx.provider.name, ctx.api, ctx.status, seconds);
       const notable = ctx.audit || ctx.error !== undefined || ctx.failOpen;
       if (!notable && options.includeAllowed === false) return;
       const d = ctx.decision;
