@@ -19,8 +19,11 @@ export {
   type Example,
   formatScore,
   loadCorpus,
+  loadHeldOut,
   type Outcome,
   parseCorpusFile,
   type Score,
+  type Split,
+  type Tally,
   scoreCorpus,
 } from './corpus.js';
