@@ -3,8 +3,9 @@
 // waypoint canonicalizes traffic — so matching in Rego is plain set membership. This file is the
 // facade; the stages are lexing ← prose ← sql / shell ← tools.
 
+import { expandPolicyPairs } from './hierarchy.js';
 import { MAX_SCAN_CHARS, type Vocabulary } from './lexing.js';
-import { type ProseOptions, ProseReader } from './prose.js';
+import { type ProseOptions, ProseReader, type Reading } from './prose.js';
 import { commandPairs, looksLikeCommand } from './shell.js';
 import { looksLikeStore, storePairs } from './sql.js';
 import { toolCallPairs } from './tools.js';
@@ -53,9 +54,30 @@ export class Canonicalizer {
     return this.analyze(text, {});
   }
 
-  /** Canonicalizes one policy phrase such as "drop database" (→ ["delete:database"]). */
+  /**
+   * Canonicalizes one policy phrase such as "drop database" (→ ["delete:database"] plus the
+   * finer objects once folded into it, delete:schema and delete:table: see hierarchy.ts).
+   */
   phrase(text: string): string[] {
-    return this.analyze(text, { identifiers: true });
+    // A policy phrase is words, not a statement: "drop table" names tables even though it would
+    // also parse as (truncated) SQL.
+    const prose = this.reader.read(text, { identifiers: true });
+    return expandPolicyPairs(prose.length > 0 ? prose : this.analyze(text, { identifiers: true }));
+  }
+
+  /**
+   * How a text was read, for `semamesh explain` and audit spans: which reader (SQL, shell, prose),
+   * the pairs with the spans they came from (offsets, no text) and, for prose, the actions that
+   * produced nothing and why.
+   */
+  explain(text: string): { reader: 'sql' | 'shell' | 'prose'; pairs: string[] } & Reading {
+    const bounded = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
+    if (looksLikeStore(bounded))
+      return { reader: 'sql', pairs: storePairs(bounded), evidence: [], rejected: [] };
+    if (looksLikeCommand(this, bounded))
+      return { reader: 'shell', pairs: commandPairs(this, bounded), evidence: [], rejected: [] };
+    const reading = this.reader.readDetailed(bounded, {});
+    return { reader: 'prose', pairs: reading.evidence.map((e) => e.pair).sort(), ...reading };
   }
 
   /**

@@ -24,6 +24,6 @@ export {
   parseCorpusFile,
   type Score,
   type Split,
-  type Tally,
   scoreCorpus,
+  type Tally,
 } from './corpus.js';

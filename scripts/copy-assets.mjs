@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 // Copies the non-TypeScript files the compiled code reads at run time (the wasm runtime and its
 // builtin table) into dist/, next to the modules that load them.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const assets = ['engine/wasm/runtime/runtime.wasm', 'engine/wasm/runtime/natives.json'];
+const assets = [
+  'engine/wasm/runtime/runtime.wasm',
+  'engine/wasm/runtime/natives.json',
+  // The intent analyser's vocabulary per language (read at start-up by intent/languages.ts).
+  ...readdirSync(join(root, 'intent/languages'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `intent/languages/${f}`),
+];
 for (const rel of assets) {
   const to = join(root, 'dist', rel);
   mkdirSync(dirname(to), { recursive: true });
