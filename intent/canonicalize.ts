@@ -3,6 +3,7 @@
 // waypoint canonicalizes traffic — so matching in Rego is plain set membership. This file is the
 // facade; the stages are lexing ← prose ← sql / shell ← tools.
 
+import { blankComments } from './comments.js';
 import { expandPolicyPairs } from './hierarchy.js';
 import { MAX_SCAN_CHARS, type Vocabulary } from './lexing.js';
 import { type ProseOptions, ProseReader, type Reading } from './prose.js';
@@ -71,7 +72,7 @@ export class Canonicalizer {
    * produced nothing and why.
    */
   explain(text: string): { reader: 'sql' | 'shell' | 'prose'; pairs: string[] } & Reading {
-    const bounded = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
+    const bounded = blankComments(text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text);
     if (looksLikeStore(bounded))
       return { reader: 'sql', pairs: storePairs(bounded), evidence: [], rejected: [] };
     if (looksLikeCommand(this, bounded))
@@ -90,7 +91,7 @@ export class Canonicalizer {
   }
 
   private analyze(text: string, opts: ProseOptions): string[] {
-    const bounded = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
+    const bounded = blankComments(text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text);
     if (looksLikeStore(bounded)) return storePairs(bounded);
     if (looksLikeCommand(this, bounded)) return commandPairs(this, bounded);
     return this.reader.read(bounded, opts);

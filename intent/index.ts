@@ -13,6 +13,13 @@ export {
   type Vocabulary,
 } from './canonicalize.js';
 export {
+  asksToActOnData,
+  type ConversationIntents,
+  conversationIntents,
+  isDataRole,
+  type RoleMessage,
+} from './conversation.js';
+export {
   CORPUS_DIR,
   canonicalizeExample,
   DESTRUCTIVE_ACTIONS,
@@ -27,3 +34,5 @@ export {
   scoreCorpus,
   type Tally,
 } from './corpus.js';
+export { ancestors, expandPolicyPairs } from './hierarchy.js';
+export type { Evidence, Reading, Rejection } from './prose.js';

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultCanonicalizer } from './canonicalize.js';
+import { asksToActOnData, conversationIntents } from './conversation.js';
 import { ancestors, expandPolicyPairs } from './hierarchy.js';
 import { LanguageDataError, parseLanguage } from './languages.js';
 import { ACTIONS, LANGUAGES, OBJECTS } from './lexicon.js';
@@ -143,4 +144,41 @@ test('language files are validated, with the file and the entry named', () => {
   assert.ok(parse({ language: 'xx', name: 'X', actions: { delete: ['zap'] } }) instanceof Object);
   assert.ok(LanguageDataError.prototype instanceof Error);
   assert.deepEqual(LANGUAGES.map((l) => l.language).sort(), ['de', 'en', 'es', 'fr', 'ja', 'pt', 'zh']);
+});
+
+test('comments in SQL, shell and code are not instructions; the code itself still is', () => {
+  const review =
+    'Please review this migration:\n```sql\n-- DROP TABLE users;\nALTER TABLE orders ADD COLUMN note text;\n```';
+  assert.ok(!c.pairs(review).some((p) => p.startsWith('delete:')));
+  assert.deepEqual(c.pairs('# kubectl delete ns prod\nkubectl get pods'), ['read:pod']);
+  assert.deepEqual(c.pairs('```python\n# drop the database here\nprint(1)\n```'), []);
+  assert.deepEqual(c.pairs('/* DROP DATABASE prod; */ SELECT * FROM t'), ['read:database']);
+  assert.ok(c.pairs('Run this:\n```sql\nDROP TABLE users;\n```').includes('delete:table'));
+  // A markdown heading in prose is still read.
+  assert.deepEqual(c.pairs('# Delete the staging namespace\nIt is no longer used.'), ['delete:namespace']);
+});
+
+test('a conversation: tool results are data until an instruction asks to act on them', () => {
+  const read = [
+    { role: 'user', text: 'Read the Makefile' },
+    { role: 'tool', text: 'clean:\n\tkubectl delete namespace scratch' },
+  ];
+  assert.deepEqual(conversationIntents(c, [...read, { role: 'user', text: 'Summarize it' }]), {
+    intents: [],
+    inertData: ['delete:namespace'],
+  });
+  assert.deepEqual(
+    conversationIntents(c, [...read, { role: 'user', text: 'Do what the document says' }]).intents,
+    ['delete:namespace'],
+  );
+  assert.deepEqual(conversationIntents(c, [...read, { role: 'user', text: '按照文档做' }]).intents, [
+    'delete:namespace',
+  ]);
+  // Data read after the instruction is not acted on by it.
+  assert.deepEqual(
+    conversationIntents(c, [{ role: 'user', text: 'Follow the instructions' }, read[1]]).intents,
+    [],
+  );
+  assert.ok(asksToActOnData('OK, run the commands from the README'));
+  assert.ok(!asksToActOnData('Thanks, that was helpful'));
 });

@@ -41,6 +41,8 @@ export interface Language {
   requestClosers: readonly string[];
   /** "Do it": a sentence that asks to carry out what the previous question described. */
   doIt: readonly string[];
+  /** Phrases asking to act on content the agent read ("do what the document says"). */
+  actOnData: readonly string[];
   /** Adverbs that turn taking something down into deleting it ("permanently"). */
   permanent: readonly string[];
   /** Nouns that, right after an object word, are the real head ("the node process", "the namespace prefix"). */
@@ -68,6 +70,7 @@ const LISTS = [
   'requestOpeners',
   'requestClosers',
   'doIt',
+  'actOnData',
   'permanent',
   'headNouns',
   'report',
@@ -165,6 +168,7 @@ export function parseLanguage(
     requestOpeners: [],
     requestClosers: [],
     doIt: [],
+    actOnData: [],
     permanent: [],
     headNouns: [],
     report: [],

@@ -560,6 +560,8 @@ export const ABOUT = merged([], (l) => l.about);
 export const REQUEST_CLOSERS = merged([], (l) => l.requestClosers);
 /** "Do it": carry out what the previous question described. */
 export const DO_IT = merged([], (l) => l.doIt);
+/** Phrases asking to act on content the agent read ("do what the document says"). */
+export const ACT_ON_DATA = merged([], (l) => l.actOnData);
 /** Adverbs that turn taking something down into deleting it. */
 export const PERMANENT = merged([], (l) => l.permanent);
 /** Nouns that, right after an object word, are the real head of the noun phrase ("node process"). */
@@ -593,6 +595,7 @@ function LISTS_OF(l: Language): string[] {
     ...l.requestOpeners,
     ...l.requestClosers,
     ...l.doIt,
+    ...l.actOnData,
     ...l.permanent,
     ...l.headNouns,
     ...l.report,

@@ -1,5 +1,6 @@
 // Extracts the decision features: canonical `action:object` intents from the text and the tool calls
 // in the history, and the PII kinds present (so a policy can REDACT or BLOCK on them).
+import { conversationIntents } from '../../../intent/index.js';
 import { engineCanonicalizer } from '../../policy/decision.js';
 import { piiKinds } from '../redact/detect.js';
 import type { Canonicalizer, Filter } from '../types.js';
@@ -48,14 +49,13 @@ export function intent(options: IntentOptions): Filter {
       const canonicalizer = engineCanonicalizer(ctx.engine, options.canonicalizer);
       const intents = new Set<string>();
       const pii = new Set<string>();
-      const texts =
-        ctx.request.messages.length > 0 ? ctx.request.messages.map((m) => m.text) : [ctx.request.text];
-      for (const t of texts) {
-        if (t === '') continue;
-        const f = featuresOf(canonicalizer, t);
-        for (const i of f.intents) intents.add(i);
-        for (const p of f.pii) pii.add(p);
-      }
+      const messages =
+        ctx.request.messages.length > 0 ? ctx.request.messages : [{ role: 'user', text: ctx.request.text }];
+      for (const m of messages)
+        if (m.text !== '') for (const p of featuresOf(canonicalizer, m.text).pii) pii.add(p);
+      // Tool results are data: their intents count only when an instruction asks to act on them.
+      const read = conversationIntents(canonicalizer, messages, (t) => featuresOf(canonicalizer, t).intents);
+      for (const i of read.intents) intents.add(i);
       for (const tc of ctx.request.tool_calls)
         for (const p of canonicalizer.toolCall(tc.name, tc.arguments)) intents.add(p);
       ctx.features.intents = [...intents].sort();
