@@ -56,6 +56,8 @@ export interface Language {
   /** Markers after which the object precedes the verb (Chinese 把). */
   backwardMarkers: readonly string[];
   stopwords: readonly string[];
+  /** Frequent function words, used only to guess the language in explanations. */
+  common: readonly string[];
   prepositions: readonly string[];
   coordinators: readonly string[];
   determiners: readonly string[];
@@ -78,6 +80,7 @@ const LISTS = [
   'trailing',
   'backwardMarkers',
   'stopwords',
+  'common',
   'prepositions',
   'coordinators',
   'determiners',
@@ -176,6 +179,7 @@ export function parseLanguage(
     trailing: [],
     backwardMarkers: [],
     stopwords: [],
+    common: [],
     prepositions: [],
     coordinators: [],
     determiners: [],
@@ -247,4 +251,31 @@ export function loadLanguages(
     seen.add(lang.language);
     return lang;
   });
+}
+
+/**
+ * A guess at the language of a text, for explanations only (matching never depends on it): kana
+ * means Japanese, other Han characters Chinese, otherwise the language whose words the text uses most.
+ */
+export function guessLanguage(text: string, languages: readonly Language[]): string {
+  if (/[\u3040-\u30ff]/.test(text)) return 'ja';
+  if (/[\u3400-\u9fff]/.test(text)) return 'zh';
+  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  let best = 'en';
+  let bestScore = 0;
+  for (const l of languages) {
+    if (l.script === 'cjk') continue;
+    const vocab = new Set(
+      [
+        ...l.stopwords,
+        ...l.common,
+        ...l.prepositions,
+        ...l.determiners,
+        ...Object.values(l.actions).flat(),
+      ].filter((w) => !w.includes(' ')),
+    );
+    const score = words.filter((w) => vocab.has(w)).length + (l.language === 'en' ? 0.5 : 0);
+    if (score > bestScore) [best, bestScore] = [l.language, score];
+  }
+  return best;
 }
