@@ -10,6 +10,7 @@ import { defaultCanonicalizer } from '../intent/index.js';
 import { bodyInvalid, bodyTooLarge, contentType, internalError, type WaypointError } from './errors.js';
 import type { CacheOptions } from './filters/cache/index.js';
 import { defaultChain } from './filters/chain.js';
+import type { ClassifierRule } from './filters/classifier/index.js';
 import type { Identify } from './filters/identity/index.js';
 import type { QuotaBackend } from './filters/quota/index.js';
 import type { RedactOptions } from './filters/redact/index.js';
@@ -67,6 +68,8 @@ export interface WaypointOptions {
   bundleSource?: BundleSource;
   redact?: RedactOptions;
   canonicalizer?: Canonicalizer;
+  /** Guard-model classifier rules (docs/classifier.md); none by default. */
+  classifiers?: ClassifierRule[];
   /** Adjusts the default chain (add, remove, reorder filters). */
   filters?: (defaults: Filter[]) => Filter[];
 }
@@ -141,6 +144,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     cache: options.cache ? { ...options.cache, metrics } : undefined,
     redact: options.redact,
     maxJsonDepth: options.maxJsonDepth,
+    classifiers: options.classifiers,
   });
   const pipeline = new Pipeline(options.filters ? options.filters(filters) : filters, {
     maxResponseBytes: options.maxResponseBytes ?? 32 * 1024 * 1024,
