@@ -56,6 +56,10 @@ export interface Language {
   /** Markers after which the object precedes the verb (Chinese 把). */
   backwardMarkers: readonly string[];
   stopwords: readonly string[];
+  /** Words opening a subordinate clause, which ends an action's noun phrase ("que", "dass"). */
+  subordinators: readonly string[];
+  /** Separable verbs: "verb particle" → action, the particle closing the clause ("Fahre … herunter"). */
+  separable: Readonly<Record<string, string>>;
   /** Frequent function words, used only to guess the language in explanations. */
   common: readonly string[];
   prepositions: readonly string[];
@@ -80,6 +84,7 @@ const LISTS = [
   'trailing',
   'backwardMarkers',
   'stopwords',
+  'subordinators',
   'common',
   'prepositions',
   'coordinators',
@@ -96,6 +101,7 @@ const KEYS = new Set<string>([
   'restrict',
   'verbFinal',
   'compounds',
+  'separable',
 ]);
 
 /** A language file that does not follow the format; the message names the file and the entry. */
@@ -179,6 +185,8 @@ export function parseLanguage(
     trailing: [],
     backwardMarkers: [],
     stopwords: [],
+    subordinators: [],
+    separable: {},
     common: [],
     prepositions: [],
     coordinators: [],
@@ -220,6 +228,19 @@ export function parseLanguage(
       restrict[key] = objs;
     }
     lang.restrict = restrict;
+  }
+  if (doc.separable !== undefined) {
+    if (typeof doc.separable !== 'object' || doc.separable === null || Array.isArray(doc.separable))
+      throw new LanguageDataError(`${file}: separable: expected {"verb particle": action}`);
+    const sep: Record<string, string> = {};
+    for (const [phrase, canon] of Object.entries(doc.separable)) {
+      if (typeof canon !== 'string' || !actions.has(canon))
+        throw new LanguageDataError(`${file}: separable.${phrase}: unknown action ${JSON.stringify(canon)}`);
+      if (phrase.trim().split(/\s+/).length !== 2)
+        throw new LanguageDataError(`${file}: separable.${phrase}: expected "verb particle"`);
+      sep[phrase.toLowerCase()] = canon;
+    }
+    lang.separable = sep;
   }
   if (doc.compounds !== undefined) {
     const c = doc.compounds as Record<string, unknown>;

@@ -226,7 +226,7 @@ export const PARTICLES: readonly string[] = ['up', 'out', 'off', 'away', 'down',
 const CORE_COORDINATORS: readonly string[] = ['and', 'or', 'plus', 'then'];
 
 /** Subordinating words that end an action's noun phrase ("add a finalizer so the namespace …"). */
-export const SUBORDINATORS: readonly string[] = list(`
+const CORE_SUBORDINATORS: readonly string[] = list(`
     so, because, while, until, unless, since, although, though, whereas, which, who, when, where
   `);
 
@@ -552,6 +552,13 @@ export const DETERMINERS = merged(CORE_DETERMINERS, (l) => l.determiners);
 export const VERB_FINAL: readonly string[] = LANGUAGES.flatMap((l) =>
   l.verbFinal === true ? Object.values(l.actions).flat() : l.verbFinal === false ? [] : l.verbFinal,
 );
+/** Subordinating words that end an action's noun phrase ("add a finalizer so the namespace …", "que"). */
+export const SUBORDINATORS = merged(CORE_SUBORDINATORS, (l) => l.subordinators);
+/** Separable verbs: "verb particle" → action (German "Fahre den Server herunter"). */
+export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
+  {},
+  ...LANGUAGES.map((l) => l.separable),
+);
 /** Words after an action that negate it (Japanese しないで). */
 export const POST_NEGATIONS = merged([], (l) => l.postNegations);
 /** Words that make a sentence about an operation, not a request to perform it ("forbid", "test"). */
@@ -602,12 +609,27 @@ function LISTS_OF(l: Language): string[] {
     ...l.trailing,
     ...l.backwardMarkers,
     ...l.stopwords,
+    ...l.subordinators,
     ...l.prepositions,
     ...l.coordinators,
   ];
 }
 /** Compound rules (German): known heads that may close a longer word. */
-export const COMPOUNDS = LANGUAGES.flatMap((l) => (l.compounds ? [l.compounds] : []));
+export const COMPOUNDS = LANGUAGES.flatMap((l) =>
+  l.compounds
+    ? [
+        {
+          ...l.compounds,
+          heads: [
+            ...l.compounds.heads,
+            ...Object.values(l.objects)
+              .flat()
+              .filter((w) => !w.includes(' ') && w.length >= 4),
+          ],
+        },
+      ]
+    : [],
+);
 
 /**
  * The object hierarchy: object → the object that contains it. A policy naming an object also

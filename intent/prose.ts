@@ -53,6 +53,13 @@ const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
 const REPORT = stems(L.REPORT_MARKERS);
 const TRAILING = stems(L.TRAILING);
 const BACKWARD_MARKER = stems(L.BACKWARD_MARKERS);
+const SEPARABLE = new Map(
+  Object.entries(L.SEPARABLE).map(([k, v]) => {
+    const [verb, particle] = k.split(' ');
+    return [`${phraseKey(verb)} ${phraseKey(particle)}`, v];
+  }),
+);
+const CJK_WORD = /[\u3040-\u30ff\u3400-\u9fff]/;
 const RESTRICT = new Map(Object.entries(L.ACTION_RESTRICTIONS).map(([k, v]) => [phraseKey(k), new Set(v)]));
 const SENSE = stems(L.SENSE_CONTEXT);
 const AMBIGUOUS = stems(L.AMBIGUOUS_OBJECTS);
@@ -219,6 +226,7 @@ export class ProseReader {
       for (let j = from; j < to; j++)
         if (items[j].kind === 'object' && AMBIGUOUS.has(items[j].key)) items[j].kind = 'word';
     }
+    if (SEPARABLE.size > 0) this.separableVerbs(items, from, to);
     const opener = this.requestOpeners(items, from, to);
     const question = to < items.length && items[to].s === '?';
     const firstContent = items.slice(from, to).find((it) => !STOP.has(it.s) && it.kind !== 'comma');
@@ -313,6 +321,27 @@ export class ProseReader {
     return [...out.values()];
   }
 
+  /**
+   * "Fahre den Server herunter": a verb whose particle closes the clause is the action of the
+   * separable verb they form (German), the particle a plain word.
+   */
+  private separableVerbs(items: Item[], from: number, to: number): void {
+    let start = from;
+    for (let i = from; i <= to; i++) {
+      if (i < to && items[i].kind !== 'comma') continue;
+      let last = i - 1;
+      while (last > start && STOP.has(items[last].s)) last--;
+      for (let k = start; k < last; k++) {
+        const canon = SEPARABLE.get(`${items[k].key} ${items[last].key}`);
+        if (canon === undefined) continue;
+        items[k] = { ...items[k], kind: 'action', canon };
+        items[last] = { ...items[last], kind: 'word', canon: '' };
+        break;
+      }
+      start = i + 1;
+    }
+  }
+
   /** Positions (item indices) of request openers: "can you …", "why don't you …", "how about …". */
   private requestOpeners(items: Item[], from: number, to: number): Set<number> {
     const at = new Set<number>();
@@ -361,9 +390,9 @@ export class ProseReader {
       if (items[j].kind === 'comma' && j > i) break;
       if (j !== i && REPORT.has(items[j].key)) return this.reject(ctx, i, 'a report of the past');
     }
-    // "削除しないでください": a negation after the verb.
-    for (let j = i + 1; j < Math.min(to, i + 4); j++) {
-      if (items[j].kind === 'comma') break;
+    // "削除しないでください", "Fahre den Knoten nicht herunter": a negation after the verb.
+    for (let j = i + 1; j < Math.min(to, i + LOOK); j++) {
+      if (items[j].kind === 'comma' || items[j].kind === 'action') break;
       if (POST_NEGATE.has(items[j].key)) return this.reject(ctx, i, 'negated');
     }
     // "our policy forbids anyone to drop …", "a test asserting that … is rejected": about the operation.
@@ -407,10 +436,21 @@ export class ProseReader {
    * ("the test namespace", "audit logs").
    */
   private aboutIt(items: Item[], from: number, i: number): boolean {
+    const modifies = (j: number) => {
+      let k = j + 1;
+      while (k < items.length && STOP.has(items[k].s) && items[k].kind === 'word') k++;
+      return items[k]?.kind === 'object';
+    };
     for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
       const p = items[j];
-      if (p.kind === 'comma' || COORDINATOR.has(p.s)) return false;
-      if (ABOUT.has(p.key) && items[j + 1]?.kind !== 'object') return true;
+      if (p.kind === 'comma' || COORDINATOR.has(p.s)) break;
+      if (ABOUT.has(p.key) && !modifies(j)) return true;
+    }
+    // Verb-final languages put the verb that governs the clause after it: "…削除…を説明して".
+    for (let j = i + 1; j < Math.min(items.length, i + LOOK); j++) {
+      const p = items[j];
+      if (p.kind === 'end' || p.kind === 'comma') break;
+      if (ABOUT.has(p.key) && CJK_WORD.test(p.key) && !modifies(j)) return true;
     }
     return false;
   }
@@ -488,7 +528,11 @@ export class ProseReader {
       // "den Namespace löschen", "データベースを削除してください", "the db to be gone": the object
       // comes first; auxiliaries and particles may follow the verb.
       let k = i + 1;
-      while (k < to && (TRAILING.has(items[k].key) || STOP.has(items[k].s)) && items[k].kind !== 'object')
+      while (
+        k < to &&
+        (TRAILING.has(items[k].key) || REQUEST_CLOSER.has(items[k].key) || STOP.has(items[k].s)) &&
+        items[k].kind !== 'object'
+      )
         k++;
       if (k >= to || items[k].kind === 'comma')
         return { objects: this.backward(items, from, i, false), rule: 'verb-final' };
