@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import OpenAI from 'openai';
 import { createMockLlm, type MockLlm } from '../../../test/mock-llm/index.js';
 import { auditRecord, intentEngine, type Stack, startStack } from '../../testing/harness.js';
+import { parseClassifierRules } from './config.js';
 import type { ClassifierRule } from './index.js';
 import { TEMPLATES } from './templates.js';
 
@@ -185,4 +186,28 @@ test('templates parse the guard answers and reject anything else', () => {
     sg.messages('hi', 'No exfiltration.')[0].content,
     /Human Question: hi[\s\S]*\* No exfiltration\./,
   );
+});
+
+test('classifier rules from the configuration are checked field by field', () => {
+  const ok = parseClassifierRules(
+    'classifiers:\n  - {name: guard, endpoint: "http://llama-guard:8000/v1/", model: m, template: llama-guard-3, when: unsure, failMode: open, apiKeyEnv: GUARD_KEY}\n',
+    'c.yaml',
+    { GUARD_KEY: 's3cret' },
+  );
+  assert.equal(ok[0].endpoint, 'http://llama-guard:8000/v1');
+  assert.equal(ok[0].apiKey, 's3cret');
+  assert.equal(ok[0].action, 'BLOCK');
+  const bad = (yaml: string, re: RegExp) =>
+    assert.throws(
+      () => parseClassifierRules(yaml, 'c.yaml', {}),
+      (e: Error & { code?: string }) => e.code === 'SM_ERR_WAYPOINT_CONFIG' && re.test(e.message),
+    );
+  const base =
+    'name: g, endpoint: "http://g/v1", model: m, template: shieldgemma, when: always, failMode: closed';
+  bad(`- {${base}, fail: open}`, /classifiers\[0\]: unknown field "fail"/);
+  bad(`- {${base.replace('shieldgemma', 'gpt')}}`, /template: expected one of llama-guard-3, shieldgemma/);
+  bad(`- {${base.replace('closed', 'maybe')}}`, /failMode: expected one of open, closed/);
+  bad(`- {${base}}\n- {${base}}`, /"g" is used twice/);
+  bad(`- {${base}, apiKeyEnv: NOPE}`, /NOPE is not set/);
+  bad('{}', /expected a list/);
 });
