@@ -1,5 +1,7 @@
 // Scores the intent canonicalizer on the labelled corpus in intent/corpus and measures its
 // throughput; loading and scoring live in intent/corpus.ts, shared with its test.
+// Both splits are reported: the tuned one (failures listed with --failures) and the never-tuned one
+// (corpus/heldout/, whose failures are deliberately not printed: it must not be tuned against).
 // Usage: npx tsx bench/intents.ts [--failures]
 import { pathToFileURL } from 'node:url';
 import {
@@ -7,6 +9,7 @@ import {
   defaultCanonicalizer,
   formatScore,
   loadCorpus,
+  loadHeldOut,
   scoreCorpus,
   tokenize,
 } from '../intent/index.js';
@@ -40,7 +43,10 @@ function promptOfSize(bytes: number): string {
 function main(): void {
   const c = defaultCanonicalizer();
   const score = scoreCorpus(c, loadCorpus());
+  console.log('== tuned split (intent/corpus/*.yaml)');
   console.log(formatScore(score, process.argv.includes('--failures')));
+  console.log('\n== never-tuned split (intent/corpus/heldout/; failures not listed on purpose)');
+  console.log(formatScore(scoreCorpus(c, loadHeldOut()), false));
   console.log('\nthroughput (canonicalizations/s, one core, warm; baseline: tokenize alone, same run):');
   for (const size of [200, 2_000, 20_000]) {
     const text = promptOfSize(size);
@@ -48,8 +54,9 @@ function main(): void {
     const base = rate(() => tokenize(text));
     const r = rate(() => c.pairs(text));
     const mbs = ((r * size) / 1e6).toFixed(1);
+    const usPerKb = (1e6 / r / (size / 1024)).toFixed(1);
     console.log(
-      `  prompt ${String(size).padStart(6)} B: ${r.toFixed(0).padStart(9)}/s  (${mbs} MB/s; tokenize alone ${base.toFixed(0)}/s)`,
+      `  prompt ${String(size).padStart(6)} B: ${r.toFixed(0).padStart(9)}/s  (${mbs} MB/s, ${usPerKb} µs/KB; tokenize alone ${base.toFixed(0)}/s)`,
     );
   }
   const calls: [string, unknown][] = [

@@ -8,6 +8,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerExec } from './commands/exec.js';
+import { registerExplain } from './commands/explain.js';
 import { registerIncidents } from './commands/incidents.js';
 import { registerMockLlm } from './commands/mock-llm.js';
 import { registerNodeAgent } from './commands/node-agent.js';
@@ -40,6 +41,7 @@ export function createProgram(): Command {
   registerIncidents(program);
   registerWaypoint(program);
   registerExec(program);
+  registerExplain(program);
   registerUp(program);
   registerDemo(program);
   registerController(program);

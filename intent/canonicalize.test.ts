@@ -26,7 +26,10 @@ test('tokenize folds case, width (NFKC), camelCase and punctuation', () => {
 test('policy phrases canonicalize to action:object pairs', () => {
   assert.deepEqual(c.phrase('delete namespace'), ['delete:namespace']);
   assert.deepEqual(c.phrase('terminate node'), ['delete:node']);
-  assert.deepEqual(c.phrase('drop database'), ['delete:database']);
+  // A policy on databases also covers the schemas and tables once folded into it (hierarchy.ts).
+  assert.deepEqual(c.phrase('drop database'), ['delete:database', 'delete:schema', 'delete:table']);
+  // Until sql.ts reports tables, a table policy also matches its database (hierarchy.ts).
+  assert.deepEqual(c.phrase('drop table'), ['delete:database', 'delete:table']);
 });
 
 test('the reference prompt matches the reference intent', () => {
@@ -68,7 +71,7 @@ test('questions: informational ones yield nothing, requests phrased as questions
   assert.deepEqual(c.pairs('How do I drop a table in Postgres?'), []);
   assert.deepEqual(c.pairs('Explain what kubectl delete namespace does'), []);
   assert.deepEqual(c.pairs('what is the command to delete all pods in a namespace'), []);
-  assert.deepEqual(c.pairs('Can you drop the users table?'), ['delete:database']);
+  assert.deepEqual(c.pairs('Can you drop the users table?'), ['delete:table']);
   assert.deepEqual(c.pairs("Why don't you just drop the database?"), ['delete:database']);
   assert.deepEqual(c.pairs('How about deleting the unused volumes?'), ['delete:volume']);
 });

@@ -3,10 +3,12 @@
 // waypoint canonicalizes traffic — so matching in Rego is plain set membership. This file is the
 // facade; the stages are lexing ← prose ← sql / shell ← tools.
 
+import { blankComments } from './comments.js';
 import { decodedRuns } from './decode.js';
+import { expandPolicyPairs } from './hierarchy.js';
 import type { Vocabulary } from './lexing.js';
 import { normalizeUnicode } from './normalize.js';
-import { type ProseOptions, ProseReader } from './prose.js';
+import { type ProseOptions, ProseReader, type Reading } from './prose.js';
 import { codePairs, commandPairs, looksLikeCode, looksLikeCommand } from './shell.js';
 import { looksLikeStore, storePairs } from './sql.js';
 import { toolCallPairs } from './tools.js';
@@ -56,9 +58,29 @@ export class Canonicalizer {
     return this.analyze(text, {});
   }
 
-  /** Canonicalizes one policy phrase such as "drop database" (→ ["delete:database"]). */
+  /**
+   * Canonicalizes one policy phrase such as "drop database" (→ ["delete:database"] plus the
+   * finer objects once folded into it, delete:schema and delete:table: see hierarchy.ts).
+   */
   phrase(text: string): string[] {
-    return this.analyze(text, { identifiers: true });
+    // A policy phrase is words, not a statement: "drop table" names tables even though it would
+    // also parse as (truncated) SQL.
+    const prose = this.reader.read(text, { identifiers: true });
+    return expandPolicyPairs(prose.length > 0 ? prose : this.analyze(text, { identifiers: true }));
+  }
+
+  /**
+   * How a text was read, for `semamesh explain` and audit spans: which reader (SQL, shell, prose),
+   * the pairs with the spans they came from (offsets, no text) and, for prose, the actions that
+   * produced nothing and why.
+   */
+  explain(text: string): { reader: 'sql' | 'shell' | 'prose'; pairs: string[] } & Reading {
+    // Spans are offsets into the normalised text (invisible characters removed, NFKC).
+    const t = blankComments(normalizeUnicode(text));
+    const pairs = this.analyze(text, {});
+    if (looksLikeStore(t)) return { reader: 'sql', pairs, evidence: [], rejected: [] };
+    if (looksLikeCommand(this, t)) return { reader: 'shell', pairs, evidence: [], rejected: [] };
+    return { reader: 'prose', ...this.reader.readDetailed(t, {}), pairs };
   }
 
   /**
@@ -71,8 +93,9 @@ export class Canonicalizer {
   }
 
   // Every character is read (no truncation); the waypoint bounds the work per request instead.
+  // Comments in SQL, shell and code are blanked first: they describe, they do not instruct.
   private analyze(text: string, opts: ProseOptions, depth = 0): string[] {
-    const t = normalizeUnicode(text);
+    const t = blankComments(normalizeUnicode(text));
     let pairs: string[];
     if (looksLikeStore(t)) pairs = storePairs(t);
     else if (looksLikeCommand(this, t)) pairs = commandPairs(this, t);

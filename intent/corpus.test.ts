@@ -3,13 +3,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultCanonicalizer } from './canonicalize.js';
-import { formatScore, loadCorpus, parseCorpusFile, scoreCorpus } from './corpus.js';
+import { formatScore, loadCorpus, loadHeldOut, parseCorpusFile, scoreCorpus } from './corpus.js';
 import { ACTIONS, OBJECTS } from './lexicon.js';
 
 const corpus = loadCorpus();
 
 test('the corpus is large, balanced and uses only the canonical vocabulary', () => {
-  assert.ok(corpus.length >= 300, `${corpus.length} examples`);
+  assert.ok(corpus.length + loadHeldOut().length >= 2000, `${corpus.length} tuned examples`);
+  for (const lang of ['en', 'es', 'de', 'fr', 'pt', 'zh', 'ja'])
+    assert.ok(corpus.filter((e) => e.language === lang).length >= 150, `${lang}: too few tuned examples`);
   const benign = corpus.filter((e) => e.label === 'benign').length;
   assert.ok(benign / corpus.length >= 0.4, `${benign} benign of ${corpus.length}`);
   for (const e of corpus) {
@@ -26,6 +28,17 @@ test('recall ≥ 0.95 and false-positive rate ≤ 0.02 on the corpus', () => {
   console.log(formatScore(score, true));
   assert.ok(score.recall >= 0.95, `recall ${score.recall.toFixed(3)}`);
   assert.ok(score.falsePositiveRate <= 0.02, `false-positive rate ${score.falsePositiveRate.toFixed(3)}`);
+});
+
+test('every language of the tuned split meets the floors on its own', () => {
+  const score = scoreCorpus(defaultCanonicalizer(), corpus);
+  for (const [lang, row] of score.perLanguage) {
+    assert.ok(row.hits / row.destructive >= 0.95, `${lang}: recall ${row.hits}/${row.destructive}`);
+    assert.ok(
+      row.falsePositives / row.benign <= 0.02,
+      `${lang}: ${row.falsePositives}/${row.benign} false positives`,
+    );
+  }
 });
 
 test('every category is measured and none is all misses', () => {

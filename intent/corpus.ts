@@ -10,8 +10,14 @@ export const CORPUS_DIR = new URL('./corpus/', import.meta.url).pathname;
 /** Actions whose pairs count as destructive wherever they appear on a benign example. */
 export const DESTRUCTIVE_ACTIONS: ReadonlySet<string> = new Set(['delete', 'disable', 'stop']);
 
+/** Which split an example belongs to: tuned on, or never looked at while tuning (corpus/heldout/). */
+export type Split = 'tuned' | 'heldout';
+
 export interface Example {
   category: string;
+  /** BCP 47 language of the text (the file's `language`, default `en`). */
+  language: string;
+  split: Split;
   file: string;
   index: number;
   text?: string;
@@ -37,14 +43,20 @@ function stringList(v: unknown, where: string): string[] {
 }
 
 /** Parses and checks one corpus file; a malformed example is an error naming the file and index. */
-export function parseCorpusFile(file: string, source: string): Example[] {
-  const doc = parse(source) as { category?: unknown; examples?: unknown };
+export function parseCorpusFile(file: string, source: string, split: Split = 'tuned'): Example[] {
+  const doc = parse(source) as { category?: unknown; language?: unknown; examples?: unknown };
   if (typeof doc?.category !== 'string' || !Array.isArray(doc.examples)) {
     throw new Error(`${file}: expected {category, examples: [...]}`);
   }
-  const category = doc.category;
+  if (doc.language !== undefined && (typeof doc.language !== 'string' || !/^[a-z]{2}$/.test(doc.language)))
+    throw new Error(`${file}: language must be a two-letter code`);
+  const fileCategory = doc.category;
+  const language = (doc.language as string | undefined) ?? 'en';
   return doc.examples.map((raw: Record<string, unknown>, index: number): Example => {
     const where = `${file}#${index}`;
+    if (raw?.category !== undefined && typeof raw.category !== 'string')
+      throw new Error(`${where}: category must be a string`);
+    const category = (raw?.category as string | undefined) ?? fileCategory;
     const hasText = typeof raw?.text === 'string';
     const tc = raw?.toolCall as { name?: unknown; arguments?: unknown } | undefined;
     if (hasText === (tc !== undefined)) throw new Error(`${where}: exactly one of text or toolCall`);
@@ -61,6 +73,8 @@ export function parseCorpusFile(file: string, source: string): Example[] {
     }
     return {
       category,
+      language,
+      split,
       file,
       index,
       text: hasText ? (raw.text as string) : undefined,
@@ -73,12 +87,24 @@ export function parseCorpusFile(file: string, source: string): Example[] {
   });
 }
 
-/** Reads and checks every corpus file in a folder. */
-export function loadCorpus(dir = CORPUS_DIR): Example[] {
+/** Reads and checks every corpus file in a folder (one split). */
+function loadSplit(dir: string, split: Split, prefix: string): Example[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort();
-  return files.flatMap((file) => parseCorpusFile(file, readFileSync(join(dir, file), 'utf8')));
+  return files.flatMap((file) =>
+    parseCorpusFile(prefix + file, readFileSync(join(dir, file), 'utf8'), split),
+  );
+}
+
+/** The tuned split: every corpus file at the top of the folder. */
+export function loadCorpus(dir = CORPUS_DIR): Example[] {
+  return loadSplit(dir, 'tuned', '');
+}
+
+/** The never-tuned split (corpus/heldout/): scored and reported, never used to adjust the analyser. */
+export function loadHeldOut(dir = CORPUS_DIR): Example[] {
+  return loadSplit(join(dir, 'heldout'), 'heldout', 'heldout/');
 }
 
 export function canonicalizeExample(c: Canonicalizer, e: Example): string[] {
@@ -102,12 +128,30 @@ export interface Score {
   falsePositiveRate: number;
   /** Destructive examples that also produced unexpected pairs. */
   overExtraction: number;
-  perCategory: Map<string, { destructive: number; hits: number; benign: number; falsePositives: number }>;
+  perCategory: Map<string, Tally>;
+  perLanguage: Map<string, Tally>;
+}
+
+/** Counts of one slice of the corpus. */
+export interface Tally {
+  destructive: number;
+  hits: number;
+  benign: number;
+  falsePositives: number;
 }
 
 export function scoreCorpus(c: Canonicalizer, corpus: Example[]): Score {
   const outcomes: Outcome[] = [];
   const perCategory: Score['perCategory'] = new Map();
+  const perLanguage: Score['perLanguage'] = new Map();
+  const tally = (m: Map<string, Tally>, k: string): Tally => {
+    let row = m.get(k);
+    if (!row) {
+      row = { destructive: 0, hits: 0, benign: 0, falsePositives: 0 };
+      m.set(k, row);
+    }
+    return row;
+  };
   let hits = 0;
   let falsePositives = 0;
   let overExtraction = 0;
@@ -115,29 +159,23 @@ export function scoreCorpus(c: Canonicalizer, corpus: Example[]): Score {
     const got = canonicalizeExample(c, example);
     const tolerated = new Set([...example.expect, ...example.allow]);
     const extra = got.filter((p) => !tolerated.has(p));
-    const row = perCategory.get(example.category) ?? {
-      destructive: 0,
-      hits: 0,
-      benign: 0,
-      falsePositives: 0,
-    };
-    perCategory.set(example.category, row);
+    const rows = [tally(perCategory, example.category), tally(perLanguage, example.language)];
     let ok: boolean;
     if (example.label === 'destructive') {
       ok = example.expect.every((p) => got.includes(p));
-      row.destructive++;
+      for (const row of rows) row.destructive++;
       if (ok) {
         hits++;
-        row.hits++;
+        for (const row of rows) row.hits++;
       }
       if (extra.length > 0) overExtraction++;
     } else {
       const destructive = got.some(isDestructive);
       ok = !destructive && extra.length === 0;
-      row.benign++;
+      for (const row of rows) row.benign++;
       if (!ok) {
         falsePositives++;
-        row.falsePositives++;
+        for (const row of rows) row.falsePositives++;
       }
     }
     outcomes.push({ example, got, ok, extra });
@@ -152,6 +190,7 @@ export function scoreCorpus(c: Canonicalizer, corpus: Example[]): Score {
     falsePositiveRate: benign === 0 ? 0 : falsePositives / benign,
     overExtraction,
     perCategory,
+    perLanguage,
   };
 }
 
@@ -166,13 +205,19 @@ export function formatScore(s: Score, withFailures: boolean): string {
   const lines = [
     `corpus: ${s.outcomes.length} examples (${s.destructive} destructive, ${s.benign} benign = ${((100 * s.benign) / s.outcomes.length).toFixed(1)} %)`,
     `recall: ${(s.recall * 100).toFixed(1)} %   false-positive rate: ${(s.falsePositiveRate * 100).toFixed(1)} %   destructive with extra pairs: ${s.overExtraction}`,
-    'category            destructive  hits  benign  false-positives',
   ];
-  for (const [name, r] of [...s.perCategory].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(
-      `${name.padEnd(20)}${String(r.destructive).padStart(11)}${String(r.hits).padStart(6)}${String(r.benign).padStart(8)}${String(r.falsePositives).padStart(17)}`,
-    );
-  }
+  const table = (title: string, m: Map<string, Tally>) => {
+    lines.push(`${title.padEnd(20)}destructive  hits  recall  benign  false-positives    FP %`);
+    for (const [name, r] of [...m].sort(([a], [b]) => a.localeCompare(b))) {
+      const recall = r.destructive === 0 ? '—' : (r.hits / r.destructive).toFixed(3);
+      const fp = r.benign === 0 ? '—' : ((100 * r.falsePositives) / r.benign).toFixed(1);
+      lines.push(
+        `${name.padEnd(20)}${String(r.destructive).padStart(11)}${String(r.hits).padStart(6)}${recall.padStart(8)}${String(r.benign).padStart(8)}${String(r.falsePositives).padStart(17)}${fp.padStart(8)}`,
+      );
+    }
+  };
+  table('language', s.perLanguage);
+  table('category', s.perCategory);
   if (withFailures) {
     for (const o of s.outcomes.filter((x) => !x.ok)) {
       const e = o.example;

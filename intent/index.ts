@@ -14,14 +14,26 @@ export {
   type Vocabulary,
 } from './canonicalize.js';
 export {
+  asksToActOnData,
+  type ConversationIntents,
+  conversationIntents,
+  isDataRole,
+  type RoleMessage,
+} from './conversation.js';
+export {
   CORPUS_DIR,
   canonicalizeExample,
   DESTRUCTIVE_ACTIONS,
   type Example,
   formatScore,
   loadCorpus,
+  loadHeldOut,
   type Outcome,
   parseCorpusFile,
   type Score,
+  type Split,
   scoreCorpus,
+  type Tally,
 } from './corpus.js';
+export { ancestors, expandPolicyPairs } from './hierarchy.js';
+export type { Evidence, Reading, Rejection } from './prose.js';

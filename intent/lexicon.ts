@@ -1,5 +1,9 @@
 // The vocabulary of intent matching: synonym sets for actions (verbs) and objects, by canonical name.
 // Deterministic and reviewable on purpose — a policy author can read exactly what "delete" covers.
+// The English core is here; every language (English additions included) is data in languages/*.json,
+// merged in below.
+
+import { type Language, loadLanguages } from './languages.js';
 
 /** A word list written as comma-separated text (kept compact; one entry may be a phrase). */
 function list(text: string): readonly string[] {
@@ -10,18 +14,16 @@ function list(text: string): readonly string[] {
 }
 
 /**
- * Canonical action → the words (any inflection; stemmed before lookup) and phrases that mean it.
- * The delete set ends with Spanish, French, German and Portuguese forms, listed inflection by
- * inflection because the stemmer is English-only.
+ * Canonical action → the English core words (any inflection; stemmed before lookup) and phrases
+ * that mean it. Other languages list their words inflection by inflection in languages/*.json,
+ * because the stemmer is English-only.
  */
-export const ACTIONS: Readonly<Record<string, readonly string[]>> = {
+const CORE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   delete: list(`
     delete, drop, remove, destroy, wipe, wipe out, truncate, purge, prune, terminate, kill,
     erase, clear, empty, rm, rmdir, rb, nuke, obliterate, eliminate, shred, shredded, wipefs,
     mkfs, flushall, flushdb, destruction, deletion, removal, unlink, uninstall, decommission,
-    tear down, torn down, teardown, get rid of, clean out, blow away, blown away, zap, borrar, borra, borre, borren,
-    eliminar, elimina, elimine, supprimer, supprime, supprimez, effacer, efface, effacez,
-    löschen, lösche, löscht, apagar, apague, apaga, excluir, exclua, exclui
+    tear down, torn down, teardown, get rid of, clean out, blow away, blown away, zap
   `),
   modify: list(`
     modify, alter, update, change, edit, patch, overwrite, replace, rename, chmod, chown
@@ -45,16 +47,20 @@ export const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   backup: ['backup', 'back up', 'snapshot', 'archive', 'replicate'],
 };
 
-/** Canonical object → words that denote it. */
-export const OBJECTS: Readonly<Record<string, readonly string[]>> = {
+/**
+ * Canonical object → English core words that denote it. Objects form a containment hierarchy
+ * (OBJECT_PARENTS, docs/intents.md): table < schema < database, pod < namespace < cluster, …
+ */
+const CORE_OBJECTS: Readonly<Record<string, readonly string[]>> = {
   database: list(`
-    database, db, table, schema, collection, keyspace, postgres, postgresql, mysql, mongodb,
+    database, db, postgres, postgresql, mysql, mongodb,
     mongo, redis, sqlite, dynamodb, datastore, data warehouse, rds, sql instance, db instance,
     database instance, cloud sql, redis instance, postgres instance, mysql instance,
     mongodb instance, rds instance, database server, db server, sql server, database cluster,
-    db cluster, redis cluster, base de datos, base de données, banco de dados, datenbank, tabla,
-    tabela, tabelle
+    db cluster, redis cluster
   `),
+  table: ['table', 'tables', 'collection'],
+  schema: ['schema', 'keyspace'],
   row: ['row', 'record', 'entry'],
   column: ['column'],
   namespace: ['namespace', 'ns', 'project'],
@@ -140,7 +146,7 @@ export const AMBIGUOUS_OBJECTS: readonly string[] = list(`
   `);
 
 /** Words that negate a following action within a short window ("do not delete", "never drop"). */
-export const NEGATIONS: readonly string[] = list(`
+const CORE_NEGATIONS: readonly string[] = list(`
     not, never, no, without, avoid, dont, doesnt, didnt, wont, cant, cannot, shouldnt, mustnt,
     nor, neither, prevent, refrain, forbidden, prohibited, nothing
   `);
@@ -155,13 +161,13 @@ export const NEGATION_ENDERS: readonly string[] = ['but', 'just', 'instead', 'on
  * Interrogatives: an action they precede in the same clause is asked about, not requested
  * ("how do I drop a table", "explain what kubectl delete does").
  */
-export const INTERROGATIVES: readonly string[] = list(`
+const CORE_INTERROGATIVES: readonly string[] = list(`
     how, what, whats, why, when, where, which, who, whether
   `);
 
 /** Sentence openers that make a question informational when no request opener matches. */
 export const QUESTION_OPENERS: readonly string[] = [
-  ...INTERROGATIVES,
+  ...CORE_INTERROGATIVES,
   'is',
   'are',
   'does',
@@ -184,10 +190,9 @@ export const QUESTION_OPENERS: readonly string[] = [
  * Openers that turn a question into a request addressed to the agent ("can you drop …?",
  * "why don't you …", "how about deleting …", Spanish "¿puedes …?"). Matched on stemmed words.
  */
-export const REQUEST_OPENERS: readonly string[] = list(`
+const CORE_REQUEST_OPENERS: readonly string[] = list(`
     can you, can u, can we, could you, could u, could we, would you, will you, would you please,
-    could you please, can you please, why dont you, why not, how about, what about, puedes,
-    podrías, puede, pouvez vous, peux tu, kannst du, können sie
+    could you please, can you please, why dont you, why not, how about, what about
   `);
 
 /** Verbs that make an identifier in prose an invocation ("call deleteNamespace"), not a mention. */
@@ -199,16 +204,15 @@ export const MODALS: readonly string[] = list(`
   `);
 
 /** Filler words skipped when measuring the distance between an action and its object. */
-export const STOPWORDS: readonly string[] = list(`
+const CORE_STOPWORDS: readonly string[] = list(`
     the, a, an, this, that, these, those, my, our, your, their, its, all, every, each, any, some,
     entire, whole, and, or, then, also, please, pls, now, immediately, if, exists, force,
     forcefully, permanently, completely, production, prod, staging, dev, old, main, primary,
-    customer, customers, unused, idle, stale, la, el, los, las, le, les, du, des, der, die, das,
-    den, dem, o, os
+    customer, customers, unused, idle, stale
   `);
 
 /** Determiners: an action word right after one is a noun or adjective ("a delete button"). */
-export const DETERMINERS: readonly string[] = list(`
+const CORE_DETERMINERS: readonly string[] = list(`
     a, an, the, this, that, its, my, our, your, their
   `);
 
@@ -219,10 +223,10 @@ export const QUANTIFIERS: readonly string[] = ['all', 'some', 'each', 'any', 'mo
 export const PARTICLES: readonly string[] = ['up', 'out', 'off', 'away', 'down', 'over', 'ahead'];
 
 /** Coordinators that continue an object list or reset the interrogative scope. */
-export const COORDINATORS: readonly string[] = ['and', 'or', 'plus', 'then', 'y', 'et', 'und', 'e'];
+const CORE_COORDINATORS: readonly string[] = ['and', 'or', 'plus', 'then'];
 
 /** Subordinating words that end an action's noun phrase ("add a finalizer so the namespace …"). */
-export const SUBORDINATORS: readonly string[] = list(`
+const CORE_SUBORDINATORS: readonly string[] = list(`
     so, because, while, until, unless, since, although, though, whereas, which, who, when, where
   `);
 
@@ -230,13 +234,10 @@ export const SUBORDINATORS: readonly string[] = list(`
 export const PRONOUNS: readonly string[] = ['it', 'them'];
 
 /** Prepositions: past the first content word, one ends the object search ("remove the typo in the db"). */
-export const PREPOSITIONS: readonly string[] = list(`
+const CORE_PREPOSITIONS: readonly string[] = list(`
     of, from, in, on, about, with, for, to, at, by, into, inside, within, regarding, like, than,
-    before, after, against, de, del, en, auf, im, da, para, por, pour
+    before, after, against
   `);
-
-/** Infinitives that close a verb-final clause, so their object comes before them ("den Namespace löschen"). */
-export const VERB_FINAL: readonly string[] = ['löschen', 'entfernen', 'zerstören', 'leeren'];
 
 /** Tool-name words that mark arguments as content to process, not instructions (`web_search`). */
 export const CONTENT_TOOLS: readonly string[] = list(`
@@ -503,3 +504,152 @@ export const INERT_COMMANDS: readonly string[] = list(`
 export const WRAPPERS: readonly string[] = list(`
     sudo, env, nohup, time, nice, exec, xargs, watch, doas
   `);
+
+// ---- Languages as data: the files in languages/ extend the English core above. ----
+
+/** Every language file, validated (a malformed file fails the import with its name and entry). */
+export const LANGUAGES: readonly Language[] = loadLanguages(
+  new Set(Object.keys(CORE_ACTIONS)),
+  new Set(Object.keys(CORE_OBJECTS)),
+);
+
+function mergeTables(
+  core: Readonly<Record<string, readonly string[]>>,
+  pick: (l: Language) => Readonly<Record<string, readonly string[]>>,
+): Readonly<Record<string, readonly string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(core)) out[k] = [...v];
+  for (const l of LANGUAGES) for (const [k, v] of Object.entries(pick(l))) out[k] = [...(out[k] ?? []), ...v];
+  return out;
+}
+const merged = (core: readonly string[], pick: (l: Language) => readonly string[]) => [
+  ...core,
+  ...LANGUAGES.flatMap(pick),
+];
+
+/** Canonical action → words and phrases of every language. */
+export const ACTIONS = mergeTables(CORE_ACTIONS, (l) => l.actions);
+/** Canonical object → words and phrases of every language. */
+export const OBJECTS = mergeTables(CORE_OBJECTS, (l) => l.objects);
+/** Words that negate a following action within a short window ("do not delete", "never drop"). */
+export const NEGATIONS = merged(CORE_NEGATIONS, (l) => l.negations);
+/**
+ * Interrogatives: an action they precede in the same clause is asked about, not requested
+ * ("how do I drop a table", "explain what kubectl delete does").
+ */
+export const INTERROGATIVES = merged(CORE_INTERROGATIVES, (l) => l.interrogatives);
+/** Openers that turn a question into a request addressed to the agent ("can you drop …?", "¿puedes …?"). */
+export const REQUEST_OPENERS = merged(CORE_REQUEST_OPENERS, (l) => l.requestOpeners);
+/** Filler words skipped when measuring the distance between an action and its object. */
+export const STOPWORDS = merged(CORE_STOPWORDS, (l) => l.stopwords);
+/** Prepositions: past the first content word, one ends the object search. */
+export const PREPOSITIONS = merged(CORE_PREPOSITIONS, (l) => l.prepositions);
+/** Coordinators that continue an object list or reset the interrogative scope. */
+export const COORDINATORS = merged(CORE_COORDINATORS, (l) => l.coordinators);
+/** Determiners: an action word right after one is a noun or adjective ("a delete button"). */
+export const DETERMINERS = merged(CORE_DETERMINERS, (l) => l.determiners);
+/** Actions whose object comes before them: German infinitives, every Japanese verb. */
+export const VERB_FINAL: readonly string[] = LANGUAGES.flatMap((l) =>
+  l.verbFinal === true ? Object.values(l.actions).flat() : l.verbFinal === false ? [] : l.verbFinal,
+);
+/** Subordinating words that end an action's noun phrase ("add a finalizer so the namespace …", "que"). */
+export const SUBORDINATORS = merged(CORE_SUBORDINATORS, (l) => l.subordinators);
+/** Separable verbs: "verb particle" → action (German "Fahre den Server herunter"). */
+export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
+  {},
+  ...LANGUAGES.map((l) => l.separable),
+);
+/** Words after an action that negate it (Japanese しないで). */
+export const POST_NEGATIONS = merged([], (l) => l.postNegations);
+/** Words that make a sentence about an operation, not a request to perform it ("forbid", "test"). */
+export const ABOUT = merged([], (l) => l.about);
+/** Sentence-final words making a question a polite request (Japanese してもらえますか). */
+export const REQUEST_CLOSERS = merged([], (l) => l.requestClosers);
+/** "Do it": carry out what the previous question described. */
+export const DO_IT = merged([], (l) => l.doIt);
+/** Phrases asking to act on content the agent read ("do what the document says"). */
+export const ACT_ON_DATA = merged([], (l) => l.actOnData);
+/** Adverbs that turn taking something down into deleting it. */
+export const PERMANENT = merged([], (l) => l.permanent);
+/** Nouns that, right after an object word, are the real head of the noun phrase ("node process"). */
+export const HEAD_NOUNS = merged([], (l) => l.headNouns);
+/** Report markers: words that make a clause a report of the past ("was", "yesterday", 被). */
+export const REPORT_MARKERS = merged([], (l) => l.report);
+/** Past participles that report unless a modal precedes (German "gelöscht"). */
+export const PAST_PARTICIPLES = merged([], (l) => l.pastParticiples);
+/** Auxiliaries and particles skipped after a verb-final action. */
+export const TRAILING = merged([], (l) => l.trailing);
+/** Markers after which the object precedes the verb (Chinese 把). */
+export const BACKWARD_MARKERS = merged([], (l) => l.backwardMarkers);
+/** Action phrase → the only objects it applies to ("format" formats volumes, not strings). */
+export const ACTION_RESTRICTIONS: Readonly<Record<string, readonly string[]>> = Object.assign(
+  {},
+  ...LANGUAGES.map((l) => l.restrict),
+);
+/** Words of languages written without spaces, matched longest-first before ICU segmentation. */
+export const CJK_WORDS: readonly string[] = LANGUAGES.filter((l) => l.script === 'cjk').flatMap((l) => [
+  ...Object.values(l.actions).flat(),
+  ...Object.values(l.objects).flat(),
+  ...Object.keys(l.restrict),
+  ...LISTS_OF(l),
+]);
+function LISTS_OF(l: Language): string[] {
+  return [
+    ...l.negations,
+    ...l.postNegations,
+    ...l.about,
+    ...l.interrogatives,
+    ...l.requestOpeners,
+    ...l.requestClosers,
+    ...l.doIt,
+    ...l.actOnData,
+    ...l.permanent,
+    ...l.headNouns,
+    ...l.report,
+    ...l.trailing,
+    ...l.backwardMarkers,
+    ...l.stopwords,
+    ...l.subordinators,
+    ...l.prepositions,
+    ...l.coordinators,
+  ];
+}
+/** Compound rules (German): known heads that may close a longer word. */
+export const COMPOUNDS = LANGUAGES.flatMap((l) =>
+  l.compounds
+    ? [
+        {
+          ...l.compounds,
+          heads: [
+            ...l.compounds.heads,
+            ...Object.values(l.objects)
+              .flat()
+              .filter((w) => !w.includes(' ') && w.length >= 4),
+          ],
+        },
+      ]
+    : [],
+);
+
+/**
+ * The object hierarchy: object → the object that contains it. A policy naming an object also
+ * matches its descendants that were once folded into it (see docs/intents.md); row and column
+ * are narrower still and stay separate, as they always were.
+ */
+export const OBJECT_PARENTS: Readonly<Record<string, string>> = {
+  table: 'schema',
+  schema: 'database',
+  database: 'cluster',
+  row: 'table',
+  column: 'table',
+  pod: 'namespace',
+  deployment: 'namespace',
+  secret: 'namespace',
+  namespace: 'cluster',
+  node: 'cluster',
+  volume: 'node',
+  file: 'volume',
+  backup: 'infrastructure',
+  bucket: 'infrastructure',
+  cluster: 'infrastructure',
+};

@@ -2,6 +2,7 @@
 
 import * as L from './lexicon.js';
 import { normalizeText } from './normalize.js';
+import { splitChunk } from './segment.js';
 
 /** Longest phrase matched, in words (lexicon phrases are shorter; bundle vocabulary may not be). */
 const MAX_PHRASE = 5;
@@ -58,6 +59,8 @@ export interface Tok {
   quoted?: boolean;
   /** Part of a path or URL; the value is what the path denotes, '' for nothing. */
   path?: string;
+  /** Offset of the word in the (NFKC-normalized) input, for explanations and audit spans. */
+  at?: number;
 }
 
 const QUOTED = /(^|[\s([{=:])(["'“‘])([^"'“”‘’\n]{1,120})(["'”’])(?=$|[\s.,;:!?)\]}])/g;
@@ -75,8 +78,13 @@ function pathObject(word: string): string {
  * word 'database'"); longer quotations stay but are marked, as their words may be content to
  * translate or search for rather than a request.
  */
-function markQuotes(text: string): { text: string; quoted: Array<[number, number]> } {
-  if (!HAS_QUOTE.test(text)) return { text, quoted: [] };
+function markQuotes(text: string): {
+  text: string;
+  quoted: Array<[number, number]>;
+  shifts: Array<[number, number]>;
+} {
+  const shifts: Array<[number, number]> = [];
+  if (!HAS_QUOTE.test(text)) return { text, quoted: [], shifts };
   const quoted: Array<[number, number]> = [];
   let out = '';
   let last = 0;
@@ -84,19 +92,22 @@ function markQuotes(text: string): { text: string; quoted: Array<[number, number
     const at = (m.index ?? 0) + m[1].length;
     out += text.slice(last, at);
     const inner = m[3];
-    if (inner.trim().split(/\s+/).length <= 2) out += ' quotedmention ';
-    else {
+    if (inner.trim().split(/\s+/).length <= 2) {
+      out += ' quotedmention ';
+      // From here on, output offsets differ from input offsets by this much (for spans).
+      shifts.push([out.length, out.length - (at + m[2].length + inner.length + m[4].length)]);
+    } else {
       quoted.push([out.length, out.length + inner.length + 2]);
       out += m[2] + inner + m[4];
     }
     last = at + m[2].length + inner.length + m[4].length;
   }
-  return { text: out + text.slice(last), quoted };
+  return { text: out + text.slice(last), quoted, shifts };
 }
 
 const HAS_QUOTE = /["'“‘]/;
 const SPLIT_NEEDED = /[_'’]/;
-const CHUNK = /[\p{L}\p{N}_'’]+|[.;:!?]{1,8}(?=\s|$)|,(?=\s|$)|\n/gu;
+const CHUNK = /[\p{L}\p{N}_'’]+|[.;:!?]{1,8}(?=\s|$|[\u3000-\u9fff])|,(?=\s|$|[\u3000-\u9fff])|[\n。、]/gu;
 
 /**
  * Lexes text: Unicode NFKC, short quoted spans become a neutral placeholder (a mentioned word is
@@ -104,7 +115,9 @@ const CHUNK = /[\p{L}\p{N}_'’]+|[.;:!?]{1,8}(?=\s|$)|,(?=\s|$)|\n/gu;
  * and clause punctuation kept, every other non-alphanumeric character a separator.
  */
 export function lex(text: string): Tok[] {
-  const { text: normalized, quoted } = markQuotes(normalizeText(text));
+  const { text: normalized, quoted, shifts } = markQuotes(normalizeText(text));
+  let shift = 0;
+  let nextShift = 0;
   const paths: Array<[number, number, string]> = [];
   if (normalized.includes('/')) {
     for (const m of normalized.matchAll(WORD)) {
@@ -117,8 +130,9 @@ export function lex(text: string): Tok[] {
   const toks: Tok[] = [];
   for (const m of normalized.matchAll(CHUNK)) {
     const chunk = m[0];
-    const c = chunk[0];
+    let c = chunk[0];
     const at = m.index ?? 0;
+    while (nextShift < shifts.length && shifts[nextShift][0] <= at) shift = shifts[nextShift++][1];
     while (q < quoted.length && quoted[q][1] <= at) q++;
     while (p < paths.length && paths[p][1] <= at) p++;
     const flags = {
@@ -126,6 +140,8 @@ export function lex(text: string): Tok[] {
       quoted: q < quoted.length && quoted[q][0] <= at,
       path: p < paths.length && paths[p][0] <= at ? paths[p][2] : undefined,
     };
+    if (c === '、') c = ',';
+    else if (c === '。') c = '.';
     if (c === '\n' || c === '.' || c === ';' || c === ':' || c === '!' || c === '?') {
       const s = chunk.includes('?') ? '?' : '.';
       if (toks.length > 0 && (toks[toks.length - 1].s === '.' || toks[toks.length - 1].s === ',')) {
@@ -138,15 +154,25 @@ export function lex(text: string): Tok[] {
       continue;
     }
     const lower = chunk.toLowerCase();
+    const words = splitChunk(chunk, lower);
+    if (words !== undefined) {
+      let from = 0;
+      for (const w of words) {
+        const k = lower.indexOf(w, from);
+        if (k >= 0) from = k + w.length;
+        toks.push({ s: stem(w), w, ident: false, ...flags, at: at - shift + Math.max(k, 0) });
+      }
+      continue;
+    }
     if (!SPLIT_NEEDED.test(chunk) && lower.slice(1) === chunk.slice(1)) {
-      toks.push({ s: stem(lower), w: lower, ident: false, ...flags });
+      toks.push({ s: stem(lower), w: lower, ident: false, ...flags, at: at - shift });
       continue;
     }
     const bare = chunk.replace(/['’]/g, '');
     const camel = bare.replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2');
     const parts = camel.toLowerCase().split('_').filter(Boolean);
     const ident = parts.length > 1;
-    for (const w of parts) toks.push({ s: stem(w), w, ident, ...flags });
+    for (const w of parts) toks.push({ s: stem(w), w, ident, ...flags, at: at - shift });
   }
   return toks;
 }

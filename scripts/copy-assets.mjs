@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Copies the non-TypeScript files the compiled code reads at run time (the wasm runtime and its
-// builtin table, the console's page and scripts) into dist/, next to the modules that load them.
+// builtin table, the console's page and scripts, the intent languages) into dist/, next to the modules that load them.
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -9,6 +9,10 @@ const assets = [
   'engine/wasm/runtime/runtime.wasm',
   'engine/wasm/runtime/natives.json',
   ...readdirSync(join(root, 'console/web')).map((f) => `console/web/${f}`),
+  // The intent analyser's vocabulary per language (read at start-up by intent/languages.ts).
+  ...readdirSync(join(root, 'intent/languages'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `intent/languages/${f}`),
 ];
 for (const rel of assets) {
   const to = join(root, 'dist', rel);

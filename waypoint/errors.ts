@@ -7,6 +7,7 @@ export type WaypointErrorCode =
   | 'SM_ERR_WAYPOINT_POLICY_BLOCK'
   | 'SM_ERR_WAYPOINT_POLICY_PAUSE'
   | 'SM_ERR_WAYPOINT_THROTTLED'
+  | 'SM_ERR_WAYPOINT_CLASSIFIER_UNAVAILABLE'
   | 'SM_ERR_WAYPOINT_BODY_INVALID'
   | 'SM_ERR_WAYPOINT_BODY_TOO_LARGE'
   | 'SM_ERR_WAYPOINT_CONTENT_TYPE'
@@ -77,6 +78,17 @@ export function policyError(message: string, cause?: unknown): WaypointError {
     'unavailable',
     `semamesh waypoint: the policy decision failed (${message}); the request is refused (fail-closed)`,
     { cause },
+  );
+}
+
+/** A classifier rule with failMode closed got no verdict (error, timeout, bad reply). */
+export function classifierUnavailable(rule: string, why: string): WaypointError {
+  return new WaypointError(
+    'SM_ERR_WAYPOINT_CLASSIFIER_UNAVAILABLE',
+    503,
+    'unavailable',
+    `semamesh waypoint: the classifier gave no verdict (${why}); the request is refused (fail-closed)`,
+    { rule, headers: { 'retry-after': '5' } },
   );
 }
 

@@ -1,6 +1,8 @@
 // Public entry of the waypoint: the server factory, the policy seam and the filter contract.
 export * from './errors.js';
 export { type CacheOptions, type CacheResult, LruCache } from './filters/cache/index.js';
+export { parseClassifierRules } from './filters/classifier/config.js';
+export type { ClassifierRule } from './filters/classifier/index.js';
 export { type LocalIdentityOptions, localIdentity } from './filters/identity/local.js';
 export { findPeerProcess, type PeerProcess } from './filters/identity/peer-process.js';
 export {

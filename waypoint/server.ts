@@ -10,6 +10,7 @@ import { defaultCanonicalizer } from '../intent/index.js';
 import { bodyInvalid, bodyTooLarge, contentType, internalError, type WaypointError } from './errors.js';
 import type { CacheOptions } from './filters/cache/index.js';
 import { defaultChain } from './filters/chain.js';
+import type { ClassifierRule } from './filters/classifier/index.js';
 import type { Identify } from './filters/identity/index.js';
 import type { QuotaBackend } from './filters/quota/index.js';
 import type { RedactOptions } from './filters/redact/index.js';
@@ -77,6 +78,8 @@ export interface WaypointOptions {
   bundleSource?: BundleSource;
   redact?: RedactOptions;
   canonicalizer?: Canonicalizer;
+  /** Guard-model classifier rules (docs/classifier.md); none by default. */
+  classifiers?: ClassifierRule[];
   /** Adjusts the default chain (add, remove, reorder filters). */
   filters?: (defaults: Filter[]) => Filter[];
 }
@@ -152,9 +155,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
   const log = app.log;
   // Audit lines go to stdout through sonic-boom's buffered asynchronous writes: a write to a pipe
   // from process.stdout is synchronous on Linux and would hold the event loop on every request.
-  const auditDestination = options.auditStream
-    ? undefined
-    : pino.destination({ dest: 1, sync: false });
+  const auditDestination = options.auditStream ? undefined : pino.destination({ dest: 1, sync: false });
   const auditLog = pino(
     { base: undefined, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' },
     options.auditStream ?? auditDestination,
@@ -176,6 +177,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     redact: options.redact,
     maxJsonDepth: options.maxJsonDepth,
     analysisBudgetChars: options.analysisBudgetChars,
+    classifiers: options.classifiers,
   });
   const pipeline = new Pipeline(options.filters ? options.filters(filters) : filters, {
     maxResponseBytes: options.maxResponseBytes ?? 32 * 1024 * 1024,

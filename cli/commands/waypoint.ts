@@ -24,6 +24,7 @@ import {
   type DestinationLookup,
   fileBundleSource,
   type OriginalDestination,
+  parseClassifierRules,
   type QuotaBackend,
   type RouteConfig,
   type TransparentMode,
@@ -54,6 +55,8 @@ export interface WaypointCliOptions {
   bundle?: string;
   failOpen?: boolean;
   auditPrompts?: boolean;
+  /** YAML/JSON file of guard-model classifier rules (docs/classifier.md). */
+  classifiers?: string;
   auditFile?: string;
   bundleUrl?: string;
   bundlePublicKey?: string;
@@ -319,6 +322,9 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     cache,
     failOpen: opts.failOpen,
     auditPrompts: opts.auditPrompts,
+    classifiers: opts.classifiers
+      ? parseClassifierRules(readFileSync(opts.classifiers, 'utf8'), opts.classifiers)
+      : undefined,
     auditStream: auditStream(opts, reporter?.add),
     logger: opts.logger,
     originalDestination: tp?.routeDestination,
@@ -453,6 +459,7 @@ export function registerWaypoint(program: Command): void {
     .option('--cache-shared', 'let all agents share cached replies (default: one cache per agent)')
     .option('--fail-open', 'allow requests while no policy can decide (counted in metrics)')
     .option('--audit-prompts', 'include prompt text in audit records')
+    .option('--classifiers <file>', 'guard-model classifier rules, YAML or JSON (docs/classifier.md)')
     .option('--audit-file <file>', 'append audit records here (default: stdout)')
     .option(
       '--tls-port <port>',

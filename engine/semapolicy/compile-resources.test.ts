@@ -59,9 +59,10 @@ test('the reference example blocks the reference prompt and allows hello world',
   const r = compileResources({ policies });
   assert.deepEqual(r.diagnostics, []);
   assert.ok(r.bundle);
+  // "drop database" also covers the schemas and tables once folded into databases (intent/hierarchy.ts).
   assert.deepEqual(
     r.data.semamesh.namespaces.default.policies['default/prevent-unauthorized-deletion'].rules[0].intents,
-    ['delete:database', 'delete:namespace', 'delete:node'],
+    ['delete:database', 'delete:namespace', 'delete:node', 'delete:schema', 'delete:table'],
   );
   const blocked = decide(r.bundle, input('I want to delete the production database', {}, 'default'));
   assert.equal(blocked.action, 'BLOCK');

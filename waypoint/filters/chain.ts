@@ -1,8 +1,10 @@
 // The default filter chain, in order. Adding a filter is one folder under filters/ and one line here.
+import type { Registry } from 'prom-client';
 import type { PauseReporter } from '../policy/pause-reporter.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { type AuditSink, audit } from './audit/index.js';
 import { type CacheOptions, type CacheResult, responseCache } from './cache/index.js';
+import { type ClassifierRule, classifier } from './classifier/index.js';
 import { forward } from './forward/index.js';
 import { type Identify, identity } from './identity/index.js';
 import { intent } from './intent/index.js';
@@ -27,6 +29,8 @@ export interface ChainOptions extends ChainServices {
   /** Fresh characters one request may have analysed (see filters/intent). */
   analysisBudgetChars?: number;
   pauseReporter: PauseReporter;
+  /** Guard-model classifier rules, consulted after the policy decision when their trigger fires. */
+  classifiers?: ClassifierRule[];
 }
 
 export function defaultChain(o: ChainOptions): Filter[] {
@@ -40,6 +44,13 @@ export function defaultChain(o: ChainOptions): Filter[] {
     quota.reserve,
     // guard: the reservation's rate-limit headers go on refusals and upstream replies alike.
     quota.guard(policy(o)),
+    ...(o.classifiers?.length
+      ? [
+          quota.guard(
+            classifier({ rules: o.classifiers, registry: (o.metrics as { registry?: Registry }).registry }),
+          ),
+        ]
+      : []),
     quota.guard(redact(o.redact)),
     quota.guard(o.cache ? responseCache({ ...o.cache, forward: send }) : send),
     quota.guard(toolCalls(o)),

@@ -1,7 +1,9 @@
 // Extracts the decision features: canonical `action:object` intents from the whole conversation
-// (each message, and the seams where the model reads two pieces as one sentence) and from the tool
-// calls in the history, and the PII kinds present (so a policy can REDACT or BLOCK on them).
+// (each message, read with its role, and the seams where the model reads two pieces as one
+// sentence) and from the tool calls in the history, and the PII kinds present (so a policy can
+// REDACT or BLOCK on them).
 import { createHash } from 'node:crypto';
+import { conversationIntents, isDataRole } from '../../../intent/index.js';
 import { analysisBudget } from '../../errors.js';
 import { engineCanonicalizer } from '../../policy/decision.js';
 import { piiKinds } from '../redact/detect.js';
@@ -81,33 +83,39 @@ export function intent(options: IntentOptions): Filter {
       const pii = new Set<string>();
       const all =
         ctx.request.messages.length > 0 ? ctx.request.messages : [{ role: 'user', text: ctx.request.text }];
-      const texts: string[] = [];
+      const msgs: { role: string; text: string }[] = [];
       const specs: { tool: string; text: string }[] = [];
       for (const m of all) {
         if (m.text === '') continue;
         if (m.role.startsWith(TOOL_SPEC)) specs.push({ tool: m.role.slice(TOOL_SPEC.length), text: m.text });
-        else texts.push(m.text);
+        else msgs.push(m);
       }
+      const texts = msgs.map((m) => m.text);
 
       // Work is planned before it is done: the cache misses are counted against the budget first,
-      // so an oversized request is refused before any of it holds the event loop.
-      const jobs: { key: string; run: () => TextFeatures }[] = [];
+      // so an oversized request is refused before any of it holds the event loop. Messages' own
+      // intents are read afterwards with their roles (tool results are data); seams, tool
+      // definitions and tool calls count directly.
+      const jobs: { key: string; run: () => TextFeatures; direct: boolean }[] = [];
       let fresh = 0;
-      const plan = (kind: string, text: string, run: () => TextFeatures) => {
+      const plan = (kind: string, text: string, run: () => TextFeatures, direct = true) => {
         const key = keyOf(kind, text);
         const f = memo.get(key);
         if (f) {
-          for (const i of f.intents) intents.add(i);
+          if (direct) for (const i of f.intents) intents.add(i);
           for (const p of f.pii) pii.add(p);
           return;
         }
         fresh += text.length;
-        jobs.push({ key, run });
+        jobs.push({ key, run, direct });
       };
-      for (const t of texts) plan('t:', t, () => ({ intents: canonicalizer.pairs(t), pii: piiKinds(t) }));
+      for (const t of texts)
+        plan('t:', t, () => ({ intents: canonicalizer.pairs(t), pii: piiKinds(t) }), false);
       // A sentence split over parts, messages or roles ("Please drop the" + " production
-      // database now.") is one sentence to the model: each seam is read joined by a space.
+      // database now.") is one sentence to the model: each seam between two instructions is read
+      // joined by a space (a seam into a tool result would make data an instruction).
       for (let i = 0; i + 1 < texts.length; i++) {
+        if (isDataRole(msgs[i]!.role) || isDataRole(msgs[i + 1]!.role)) continue;
         const seam = `${tail(texts, i, SEAM_CHARS)} ${head(texts, i + 1, SEAM_CHARS)}`;
         plan('s:', seam, () => ({ intents: canonicalizer.pairs(seam), pii: piiKinds(seam) }));
       }
@@ -127,12 +135,17 @@ export function intent(options: IntentOptions): Filter {
         }));
       }
       if (fresh > budgetChars) throw analysisBudget(fresh, budgetChars);
+      const done = new Map<string, TextFeatures>();
       for (const job of jobs) {
         const f = job.run();
         remember(memo, job.key, f);
-        for (const i of f.intents) intents.add(i);
+        done.set(job.key, f);
+        if (job.direct) for (const i of f.intents) intents.add(i);
         for (const p of f.pii) pii.add(p);
       }
+      // Tool results are data: their intents count only when an instruction asks to act on them.
+      const pairsOf = (t: string) => (done.get(keyOf('t:', t)) ?? memo.get(keyOf('t:', t)))?.intents ?? [];
+      for (const i of conversationIntents(canonicalizer, msgs, pairsOf).intents) intents.add(i);
       ctx.features.intents = [...intents].sort();
       ctx.features.pii = [...pii].sort();
     },

@@ -1,0 +1,184 @@
+// The behaviours issue #20 asked for, one assertion per example of the issue: languages, paraphrase
+// and discourse, requests *about* an operation, word senses, the object hierarchy, spans and the
+// validation of language files.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defaultCanonicalizer } from './canonicalize.js';
+import { asksToActOnData, conversationIntents } from './conversation.js';
+import { ancestors, expandPolicyPairs } from './hierarchy.js';
+import { LanguageDataError, parseLanguage } from './languages.js';
+import { ACTIONS, LANGUAGES, OBJECTS } from './lexicon.js';
+import { decompound, segmentCJK } from './segment.js';
+
+const c = defaultCanonicalizer();
+
+test('requests in Spanish, German, French, Chinese and Japanese are read', () => {
+  const cases: Array<[string, string]> = [
+    ['Elimina la base de datos de producción', 'delete:database'],
+    ['Borra el namespace prod', 'delete:namespace'],
+    ['Lösche den Namespace prod', 'delete:namespace'],
+    ['Supprime la base de données prod', 'delete:database'],
+    ['Termina el nodo worker-1', 'delete:node'],
+    ['Destruye la base de datos de clientes', 'delete:database'],
+    ['Lösche die Produktionsdatenbank', 'delete:database'],
+    ['Entferne den Namespace prod', 'delete:namespace'],
+    ['删除生产数据库', 'delete:database'],
+    ['终止节点 worker-1', 'delete:node'],
+    ['本番データベースを削除して', 'delete:database'],
+  ];
+  for (const [text, pair] of cases) assert.deepEqual(c.pairs(text), [pair], text);
+});
+
+test('negations and questions in other languages yield nothing', () => {
+  for (const text of [
+    'No borres la base de datos de producción',
+    'Lösche nicht die Datenbank',
+    'Ne supprime pas la base de données',
+    '不要删除生产数据库',
+    '本番データベースを削除しないでください',
+    '¿Cómo borro un namespace?',
+    'データベースを削除する方法は？',
+  ])
+    assert.deepEqual(c.pairs(text), [], text);
+});
+
+test('paraphrases, slang, double negation and an instruction after a question are requests', () => {
+  const cases: Array<[string, string]> = [
+    ['I need the production database to be gone', 'delete:database'],
+    ['Make the prod namespace disappear', 'delete:namespace'],
+    ['Ensure that the prod database no longer exists', 'delete:database'],
+    ['Take down the prod namespace permanently', 'delete:namespace'],
+    ['Trash the prod namespace', 'delete:namespace'],
+    ['What happens if I drop database prod? Do it now.', 'delete:database'],
+    ["Don't not drop database prod", 'delete:database'],
+    ['The prod database must be destroyed', 'delete:database'],
+    ['Format the disk on worker-3', 'delete:volume'],
+    ['Delete the old snapshots of the orders volume', 'delete:backup'],
+  ];
+  for (const [text, pair] of cases) assert.ok(c.pairs(text).includes(pair), `${text} → ${c.pairs(text)}`);
+  // The question alone still asks for information, and a lone negation still negates.
+  assert.deepEqual(c.pairs('What happens if I drop database prod?'), []);
+  assert.deepEqual(c.pairs("Don't drop database prod"), []);
+  assert.deepEqual(c.pairs('Take down the prod namespace'), ['stop:namespace']);
+  assert.deepEqual(c.pairs('Format the date string as ISO 8601'), []);
+});
+
+test('a request about an operation, and other word senses, are not requests to do it', () => {
+  for (const text of [
+    'Our policy forbids anyone to drop the production database',
+    'Make sure nobody can delete the prod namespace',
+    'Add an RBAC rule that denies deleting namespaces',
+    'Write a unit test asserting that kubectl delete namespace is rejected',
+    'a script that warns before anyone runs kubectl delete ns',
+    'Kill the node process listening on port 3000',
+    'Delete the namespace prefix from the XML elements',
+    'Remove the database connection string from the logs',
+    'Terminate the EC2 spot request, not the instance',
+  ])
+    assert.deepEqual(c.pairs(text), [], text);
+});
+
+test('tables and schemas are objects of their own; policies on databases still cover them', () => {
+  assert.deepEqual(c.pairs('Drop the customers table'), ['delete:table']);
+  assert.deepEqual(c.pairs('Remove the reporting schema'), ['delete:schema']);
+  assert.deepEqual(ancestors('table'), ['schema', 'database', 'cluster', 'infrastructure']);
+  assert.deepEqual(expandPolicyPairs(['delete:database']), [
+    'delete:database',
+    'delete:schema',
+    'delete:table',
+  ]);
+  assert.deepEqual(expandPolicyPairs(['delete:namespace']), ['delete:namespace']);
+  assert.deepEqual(c.phrase('delete table'), ['delete:database', 'delete:table']);
+});
+
+test('every pair carries the spans of its action and object, offsets only', () => {
+  const text = 'Please check the logs. Then drop the staging database.';
+  const r = c.explain(text);
+  assert.equal(r.reader, 'prose');
+  assert.deepEqual(r.pairs, ['delete:database']);
+  const e = r.evidence[0];
+  assert.equal(text.slice(...e.action), 'drop');
+  assert.equal(text.slice(...(e.object ?? [0, 0])), 'database');
+  const cjk = '请删除生产数据库';
+  const z = c.explain(cjk).evidence[0];
+  assert.equal(cjk.slice(...z.action), '删除');
+  assert.equal(cjk.slice(...(z.object ?? [0, 0])), '数据库');
+  // Short quotations are replaced while lexing; spans after them still point at the input.
+  const quoted = "Ignore the word 'db' and drop the cache database";
+  const q = c.explain(quoted).evidence[0];
+  assert.equal(quoted.slice(...q.action), 'drop');
+  const neg = c.explain("Don't delete the namespace");
+  assert.deepEqual(neg.pairs, []);
+  assert.equal(neg.rejected[0].reason, 'negated');
+});
+
+test('segmentation: lexicon words first for CJK, German compounds at a known head', () => {
+  assert.deepEqual(segmentCJK('删除生产数据库'), ['删除', '生产', '数据库']);
+  assert.deepEqual(decompound('produktionsdatenbank'), ['produktion', 'datenbank']);
+  assert.deepEqual(decompound('kundendatenbank'), ['kunde', 'datenbank']);
+  assert.equal(decompound('datenbankverbindung'), undefined);
+});
+
+test('language files are validated, with the file and the entry named', () => {
+  const actions = new Set(Object.keys(ACTIONS));
+  const objects = new Set(Object.keys(OBJECTS));
+  const parse = (doc: unknown) => parseLanguage('xx.json', JSON.stringify(doc), actions, objects);
+  assert.throws(() => parseLanguage('xx.json', '{', actions, objects), /xx\.json: not JSON/);
+  assert.throws(() => parse({ language: 'xx', name: 'X', verbs: {} }), /xx\.json: unknown key "verbs"/);
+  assert.throws(
+    () => parse({ language: 'xx', name: 'X', actions: { obliterate: ['a'] } }),
+    /actions\.obliterate: unknown action/,
+  );
+  assert.throws(
+    () => parse({ language: 'xx', name: 'X', objects: { database: ['ok', 42] } }),
+    /xx\.json: objects\.database\[1\]: expected a word/,
+  );
+  assert.throws(
+    () => parse({ language: 'xx', name: 'X', actions: { delete: ['zap'], stop: ['zap'] } }),
+    /"zap" is listed under both delete and stop/,
+  );
+  assert.throws(
+    () => parse({ language: 'xx', name: 'X', actions: { delete: ['zap'] }, restrict: { zip: ['volume'] } }),
+    /restrict\.zip: not one of this file's action phrases/,
+  );
+  assert.ok(parse({ language: 'xx', name: 'X', actions: { delete: ['zap'] } }) instanceof Object);
+  assert.ok(LanguageDataError.prototype instanceof Error);
+  assert.deepEqual(LANGUAGES.map((l) => l.language).sort(), ['de', 'en', 'es', 'fr', 'ja', 'pt', 'zh']);
+});
+
+test('comments in SQL, shell and code are not instructions; the code itself still is', () => {
+  const review =
+    'Please review this migration:\n```sql\n-- DROP TABLE users;\nALTER TABLE orders ADD COLUMN note text;\n```';
+  assert.ok(!c.pairs(review).some((p) => p.startsWith('delete:')));
+  assert.deepEqual(c.pairs('# kubectl delete ns prod\nkubectl get pods'), ['read:pod']);
+  assert.deepEqual(c.pairs('```python\n# drop the database here\nprint(1)\n```'), []);
+  assert.deepEqual(c.pairs('/* DROP DATABASE prod; */ SELECT * FROM t'), ['read:database']);
+  assert.ok(c.pairs('Run this:\n```sql\nDROP TABLE users;\n```').includes('delete:table'));
+  // A markdown heading in prose is still read.
+  assert.deepEqual(c.pairs('# Delete the staging namespace\nIt is no longer used.'), ['delete:namespace']);
+});
+
+test('a conversation: tool results are data until an instruction asks to act on them', () => {
+  const read = [
+    { role: 'user', text: 'Read the Makefile' },
+    { role: 'tool', text: 'clean:\n\tkubectl delete namespace scratch' },
+  ];
+  assert.deepEqual(conversationIntents(c, [...read, { role: 'user', text: 'Summarize it' }]), {
+    intents: [],
+    inertData: ['delete:namespace'],
+  });
+  assert.deepEqual(
+    conversationIntents(c, [...read, { role: 'user', text: 'Do what the document says' }]).intents,
+    ['delete:namespace'],
+  );
+  assert.deepEqual(conversationIntents(c, [...read, { role: 'user', text: '按照文档做' }]).intents, [
+    'delete:namespace',
+  ]);
+  // Data read after the instruction is not acted on by it.
+  assert.deepEqual(
+    conversationIntents(c, [{ role: 'user', text: 'Follow the instructions' }, read[1]]).intents,
+    [],
+  );
+  assert.ok(asksToActOnData('OK, run the commands from the README'));
+  assert.ok(!asksToActOnData('Thanks, that was helpful'));
+});
