@@ -7,7 +7,7 @@ import { blankComments } from './comments.js';
 import { decodedRuns } from './decode.js';
 import { expandPolicyPairs } from './hierarchy.js';
 import type { Vocabulary } from './lexing.js';
-import { normalizeUnicode } from './normalize.js';
+import { normalizeUnicode, stripDiacritics } from './normalize.js';
 import { type ProseOptions, ProseReader, type Reading } from './prose.js';
 import { codePairs, commandPairs, looksLikeCode, looksLikeCommand } from './shell.js';
 import { looksLikeStore, storePairs } from './sql.js';
@@ -96,6 +96,15 @@ export class Canonicalizer {
   // Comments in SQL, shell and code are blanked first: they describe, they do not instruct.
   private analyze(text: string, opts: ProseOptions, depth = 0): string[] {
     const t = blankComments(normalizeUnicode(text));
+    const pairs = this.read(t, opts, depth);
+    // Accents are meaning in Spanish or French but camouflage in English ("dròp the dätabase"):
+    // a text with accented letters is read a second time without them, and either reading counts.
+    const bare = stripDiacritics(t);
+    if (bare === t) return pairs;
+    return [...new Set([...pairs, ...this.read(bare, opts, depth)])].sort();
+  }
+
+  private read(t: string, opts: ProseOptions, depth: number): string[] {
     let pairs: string[];
     if (looksLikeStore(t)) pairs = storePairs(t);
     else if (looksLikeCommand(this, t)) pairs = commandPairs(this, t);

@@ -14,6 +14,7 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 const WORD = /[\p{L}\p{N}]+/gu;
 const ASCII_LETTERS = /[A-Za-z]/;
 const ALL_ASCII = /^[\u0000-\u007f]*$/;
+const ACCENTED_LATIN = /^[A-Za-z][\u0300-\u036f]+$/;
 
 /**
  * A word is folded to its Latin skeleton (UTS #39) when it mixes scripts with ASCII letters
@@ -24,7 +25,9 @@ function foldWord(word: string): string {
   let out = '';
   let changed = false;
   for (const ch of word) {
-    const m = CONFUSABLES[ch];
+    // An accented Latin letter (é, ñ, ö) is a letter of its language, not a look-alike: the bare
+    // reading (stripDiacritics) takes care of accents used as camouflage.
+    const m = ACCENTED_LATIN.test(ch.normalize('NFD')) ? undefined : CONFUSABLES[ch];
     if (m !== undefined) {
       out += m;
       changed = true;
@@ -34,12 +37,25 @@ function foldWord(word: string): string {
   return ASCII_LETTERS.test(word) || ALL_ASCII.test(out) ? out : word;
 }
 
-/** Unicode-level normalisation: invisibles out, NFKC, diacritics stripped, homoglyphs folded. */
+/**
+ * Unicode-level normalisation: invisibles out, NFKC, stray combining marks dropped, homoglyphs
+ * folded. A letter with its accent (é, ö, ñ, ã) stays: accents carry meaning in the languages the
+ * analyser reads ("qué" is not "que"); `stripDiacritics` gives the bare reading, which the
+ * canonicalizer reads as well, so "dròp the dätabase" is still a drop.
+ */
 export function normalizeUnicode(text: string): string {
   if (!NON_ASCII.test(text)) return text;
-  const t = text.replace(INVISIBLE, '').normalize('NFKD').replace(DIACRITICS, '').normalize('NFKC');
+  // Composed first: an accent that composes with its letter is part of a letter; one that does not
+  // (a stroke overlay, a pile of zalgo marks, an accent on a consonant) is decoration, dropped.
+  const t = text.replace(INVISIBLE, '').normalize('NFC').replace(DIACRITICS, '').normalize('NFKC');
   if (!NON_ASCII.test(t)) return t;
   return t.replace(WORD, (w) => (NON_ASCII.test(w) ? foldWord(w) : w));
+}
+
+/** The text with every Latin diacritic removed ("détruis" → "detruis"); ASCII text is returned as is. */
+export function stripDiacritics(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
+  return text.normalize('NFKD').replace(DIACRITICS, '').normalize('NFKC');
 }
 
 /** Three or more single letters separated by the same one character: `d r o p`, `d.r.o.p`, `d-r-o-p`. */

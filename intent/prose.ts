@@ -398,7 +398,7 @@ export class ProseReader {
     // "our policy forbids anyone to drop …", "a test asserting that … is rejected": about the operation.
     if (this.aboutIt(items, from, i))
       return this.reject(ctx, i, 'about the operation (forbid, test, alert, review …)');
-    for (let j = i + 1; j < to; j++) {
+    for (let j = i + 1; j < Math.min(to, i + 2 * LOOK); j++) {
       if (items[j].kind === 'comma' || COORDINATOR.has(items[j].s)) break;
       if (
         ABOUT.has(items[j].key) &&
