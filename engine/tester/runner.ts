@@ -154,9 +154,6 @@ function rewriteForTests(tests: TestDef[], probes: boolean) {
   };
 }
 
-/** Key string as `opa test` prints it: strings as they are, anything else as compact JSON. */
-const keyName = (k: string): string => k;
-
 /** Walks a parametrised test's value (`{k: true}`, nested per ref segment) into sub-results. */
 function subResults(value: unknown, probe: unknown, depth: number): Map<string, SubResult> {
   const out = new Map<string, SubResult>();
@@ -166,7 +163,9 @@ function subResults(value: unknown, probe: unknown, depth: number): Map<string, 
   const bound = obj(probe);
   const keys = [...new Set([...Object.keys(bound), ...Object.keys(passed)])];
   for (const k of keys) {
-    const r: SubResult = { name: keyName(k) };
+    // The SDK hands object keys over as strings; non-string keys arrive as compact JSON, which
+    // is also how opa test names them (`["p",1]`).
+    const r: SubResult = { name: k };
     if (depth > 1) {
       r.sub = subResults(passed[k], bound[k], depth - 1);
       if ([...r.sub.values()].some(failed)) r.fail = true;
