@@ -30,6 +30,8 @@ export interface CompileOptions {
   query?: string;
   /** Rego version of files that do not set their own (`--v0-compatible` is 0); default 1. */
   regoVersion?: 0 | 1;
+  /** Record which expressions run: calls to the host builtin `internal.cover` (test coverage). */
+  coverage?: boolean;
   /** Keep `print(...)` calls as calls to the `print` builtin (the host must then provide it). */
   print?: boolean;
   /**
@@ -142,7 +144,7 @@ export function compile(options: CompileOptions): CompileResult {
   const program = compiled.program;
   if (!queryBody) result.diagnostics.push(...checkEntrypoints(entrypoints, program.root));
   if (result.diagnostics.length > 0) return finish();
-  const planned = stage('plan', () => planProgram(program, target));
+  const planned = stage('plan', () => planProgram(program, target, { coverage: options.coverage }));
   if (!planned) return finish();
   result.diagnostics.push(...planned.diagnostics);
   if (result.diagnostics.length > 0) return finish();

@@ -14,6 +14,8 @@ interface TestOptions {
   bundle?: boolean;
   v0Compatible?: boolean;
   timeout: string;
+  coverage?: boolean;
+  threshold?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
@@ -57,6 +59,8 @@ export function registerTest(program: Command): void {
       [],
     )
     .option('-b, --bundle', 'load paths as bundles (directories or .tar.gz files)')
+    .option('-c, --coverage', 'print which expressions the tests reached, as opa test --coverage')
+    .option('--threshold <percent>', 'with --coverage: exit 2 when coverage is below this percentage')
     .option('--timeout <duration>', 'per-test time limit, a Go duration (0: none)', '5s')
     .option('--v0-compatible', 'parse modules as Rego v0 (bodies without if, p[x] { } partial sets)')
     .action(async (paths: string[], opts: TestOptions) => {
@@ -85,6 +89,7 @@ export function registerTest(program: Command): void {
         data: files.data,
         run,
         regoVersion: opts.v0Compatible ? (0 as const) : undefined,
+        coverage: opts.coverage === true,
       };
       // With a limit, tests run in a worker thread that can be stopped (opa's default is 5s).
       const result =
@@ -92,14 +97,25 @@ export function registerTest(program: Command): void {
       for (const d of result.diagnostics) console.error(formatDiagnostic(d));
       if (result.diagnostics.length === 0) {
         if (opts.failOnEmpty && result.results.length === 0) console.error('no tests were run');
-        process.stdout.write(
-          opts.format === 'json' ? tester.formatJson(result) : tester.formatPretty(result, !!opts.verbose),
-        );
+        // With --coverage opa prints the coverage report instead of the test results.
+        if (result.coverage) process.stdout.write(`${JSON.stringify(result.coverage, null, 2)}\n`);
+        else
+          process.stdout.write(
+            opts.format === 'json' ? tester.formatJson(result) : tester.formatPretty(result, !!opts.verbose),
+          );
       }
-      process.exitCode = tester.exitCode(result, {
+      let code = tester.exitCode(result, {
         exitZeroOnSkipped: opts.exitZeroOnSkipped,
         failOnEmpty: opts.failOnEmpty,
       });
+      const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
+      if (result.coverage && threshold !== undefined && result.coverage.coverage < threshold) {
+        console.error(
+          `Code coverage threshold not met: got ${result.coverage.coverage.toFixed(2)} instead of ${threshold.toFixed(2)}`,
+        );
+        code = code === 1 ? 1 : 2;
+      }
+      process.exitCode = code;
     });
 }
 

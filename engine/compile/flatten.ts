@@ -33,6 +33,9 @@ export class Flattener {
         const args = t.value.slice(1).map((a) => this.term(a, src, out));
         const v = varTerm(this.gen.fresh(), t.loc);
         this.extra(out, src, [t.value[0], ...args, v], src.with);
+        // Coverage reports the hoisted call at its own span, as opa does.
+        const hoisted = out[out.length - 1];
+        if (t.loc) Object.assign(hoisted, { loc: t.loc, covered: true });
         return v;
       }
       case 'ref': {

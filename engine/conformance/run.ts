@@ -13,6 +13,7 @@ import {
 } from './exceptions.js';
 import { DEFAULT_CASES_DIR, runConformance } from './harness.js';
 import { renderConsole, renderMarkdown, summarize } from './report.js';
+import { conformanceCasesOrSkip } from './suite-dir.js';
 
 const USAGE = `usage: npx tsx engine/conformance/run.ts [options]
   --fast                 CI mode: 2 s per case, 200 s overall budget, all cores
@@ -57,7 +58,16 @@ async function main(): Promise<number> {
     return 0;
   }
   const exceptions = readExceptions(EXCEPTIONS_PATH);
-  const casesDir = values.cases ?? process.env.SEMAMESH_CONFORMANCE_CASES ?? DEFAULT_CASES_DIR;
+  let casesDir = values.cases ?? process.env.SEMAMESH_CONFORMANCE_CASES;
+  if (casesDir === undefined) {
+    // The suite lives beside the checkout: without it, skip with the reason (an error under CI=true).
+    const suite = conformanceCasesOrSkip();
+    if (!suite.dir) {
+      console.log(`conformance: skipped: ${suite.skip}`);
+      return 0;
+    }
+    casesDir = suite.dir;
+  }
   const run = await runConformance({
     casesDir,
     filter: values.filter,

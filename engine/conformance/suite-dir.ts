@@ -7,16 +7,14 @@ import { fileURLToPath } from 'node:url';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * Candidate suite roots (each holding `v1/`), in order: `SEMAMESH_CONFORMANCE_DIR`, `../shared` beside
- * the checkout (where CI puts it), and the workplace's shared folder (for git worktrees elsewhere).
+ * Candidate suite roots (each holding `v1/`): `SEMAMESH_CONFORMANCE_DIR` alone when set, else `../shared`
+ * beside the checkout (where CI puts it), then the workplace's shared folder (for git worktrees).
  */
 export function conformanceCandidates(): string[] {
+  // An explicit setting is the only place looked at, so a wrong one is reported, not bypassed.
   const env = process.env.SEMAMESH_CONFORMANCE_DIR;
-  return [
-    ...(env ? [env] : []),
-    join(REPO_ROOT, '../shared/rego-conformance'),
-    '/work/shared/rego-conformance',
-  ];
+  if (env) return [env];
+  return [join(REPO_ROOT, '../shared/rego-conformance'), '/work/shared/rego-conformance'];
 }
 
 /** The suite's `v1` folder, or undefined when none of the candidates has one. */

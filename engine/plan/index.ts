@@ -18,9 +18,13 @@ export interface PlanResult {
 export { PlanInternalError };
 
 /** Plans entrypoints (`a/b` → `{"result": data.a.b}`) or the program's query (plan `eval`). */
-export function planProgram(program: CompiledProgram, target: PlanTarget): PlanResult {
+export function planProgram(
+  program: CompiledProgram,
+  target: PlanTarget,
+  options: { coverage?: boolean } = {},
+): PlanResult {
   try {
-    return planUnguarded(program, target);
+    return planUnguarded(program, target, options.coverage === true);
   } catch (err) {
     // A planner bug must not crash the caller; report it like OPA reports internal errors.
     const message = err instanceof Error ? err.message : String(err);
@@ -32,8 +36,9 @@ export function planProgram(program: CompiledProgram, target: PlanTarget): PlanR
   }
 }
 
-function planUnguarded(program: CompiledProgram, target: PlanTarget): PlanResult {
+function planUnguarded(program: CompiledProgram, target: PlanTarget, coverage: boolean): PlanResult {
   const p = new Planner(program);
+  p.coverage = coverage;
   if ('query' in target) {
     const query = program.query ?? [];
     const stmts = p.into({ stmts: [] }, () =>

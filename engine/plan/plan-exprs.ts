@@ -20,6 +20,7 @@ export function planBody(p: Planner, body: Body, k: Cont, i = 0): void {
 }
 
 export function planExpr(p: Planner, e: Expr, k: Cont): void {
+  if (e.loc && (!e.generated || e.covered)) p.cover(e.loc);
   if (e.with.length > 0) {
     planWith(p, e, k);
     return;

@@ -59,11 +59,19 @@ function ruleBlock(p: Planner, r: Rule, args: Local[], k: Cont): void {
 }
 
 function ruleBlockInline(p: Planner, r: Rule, args: Local[], k: Cont): void {
+  // Coverage: a rule without a body (`p := v`) counts its value as the expression that ran.
+  const first = r.body[0];
+  if (first?.generated && !Array.isArray(first.terms) && first.terms.type === 'boolean' && r.head.value?.loc)
+    p.cover(r.head.value.loc);
   p.frame.vars.scoped(() => {
     const patterns = r.head.args ?? [];
     const bindArgs = (i: number): void => {
       if (i >= patterns.length || i >= args.length) {
-        planBody(p, r.body, k);
+        planBody(p, r.body, () => {
+          // Coverage: a rule's head counts as covered when its body succeeds.
+          if (r.head.loc) p.cover(r.head.loc);
+          k();
+        });
         return;
       }
       unifyLocal(p, patterns[i], args[i], () => bindArgs(i + 1));

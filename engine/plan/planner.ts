@@ -42,6 +42,10 @@ interface PendingFunc {
   gen: Generation;
 }
 
+/** The coverage key of a source span: `file:offset:end` (offsets are UTF-16 indexes). */
+export const coverKey = (loc: { file: string; offset: number; end: number }): string =>
+  `${loc.file}:${loc.offset}:${loc.end}`;
+
 export class Planner {
   readonly bag = new DiagnosticBag();
   readonly policy: Policy = { static: { strings: [], builtinFuncs: [], files: [] }, plans: [], funcs: [] };
@@ -58,7 +62,22 @@ export class Planner {
   frame = new FuncFrame();
   gen: Generation = { id: 0, shadowed: [], mocks: new Map(), slots: [] };
 
+  /** Emit `internal.cover("file:offset:end")` before each expression (and at each rule's success). */
+  coverage = false;
+
   constructor(readonly program: CompiledProgram) {}
+
+  /** Records, at run time, that the code at `loc` was reached (coverage builds only). */
+  cover(loc: { file: string; offset: number; end: number }): void {
+    if (!this.coverage || !loc.file) return;
+    this.useBuiltin('internal.cover');
+    this.emit({
+      kind: 'Call',
+      func: 'internal.cover',
+      args: [this.str(coverKey(loc))],
+      result: this.newLocal(),
+    });
+  }
 
   // --- statics ---------------------------------------------------------------------------------
 

@@ -262,6 +262,8 @@ export function generateCase(seed: number, index: number): GeneratedCase {
       'with',
       'some',
       'negation',
+      'refvar',
+      'mock',
     ] as const);
     switch (shape) {
       case 'complete': {
@@ -370,6 +372,32 @@ export function generateCase(seed: number, index: number): GeneratedCase {
           '}',
         );
         break;
+      case 'refvar':
+        // Refs with variables: iteration through a data ref, and index lookups that may miss.
+        if (r.chance(0.5)) {
+          lines.push(
+            `${name} contains v if {`,
+            '\tsome k',
+            '\tv := dat.obj[k]',
+            `\t${compare('v', '>', String(r.int(-1, 4)))}`,
+            '}',
+          );
+          ex.addRule('intcoll', name);
+        } else {
+          lines.push(`${name} := [x | some i in [0, 1, 2]; x := dat.nested.list[i].v]`);
+          ex.addRule('intcoll', name);
+        }
+        break;
+      case 'mock': {
+        // `with` replacing a function by another one, and a builtin by a value.
+        if (ex.funcs.length >= 2) {
+          const [a, b] = [r.pick(ex.funcs), r.pick(ex.funcs)];
+          lines.push(`${name} := v if {`, `\tv := ${a}(${r.int(-2, 5)}) with ${a} as ${b}`, '}');
+        } else {
+          lines.push(`${name} := v if {`, `\tv := count(dat.xs) with count as ${r.int(0, 9)}`, '}');
+        }
+        break;
+      }
       case 'negation':
         lines.push(
           `${name} if not ${r.pick([

@@ -152,6 +152,8 @@ export interface Expr {
   index: number;
   /** Set on expressions the compiler introduced (they never produce user-facing diagnostics). */
   generated?: boolean;
+  /** A generated expression that counts for test coverage (a call hoisted out of a user's expression). */
+  covered?: boolean;
   loc?: Location;
 }
 

@@ -8,6 +8,7 @@ import { compile, type SourceFile } from '../compiler.js';
 import { describe as describeError, loadPolicySync } from '../policy.js';
 import type { Body, Module, Rule, Term } from '../syntax/ast.js';
 import type { Diagnostic } from '../syntax/diagnostics.js';
+import { type CoverageReport, coverageReport } from './coverage.js';
 import { formatPrintOperands } from './print.js';
 
 export interface TestLocation {
@@ -43,6 +44,8 @@ export interface TestRun {
   results: TestResult[];
   /** Load or compile problems: when present, no test ran. */
   diagnostics: Diagnostic[];
+  /** With `coverage`: what the tests reached. */
+  coverage?: CoverageReport;
 }
 
 export interface RunOptions {
@@ -52,6 +55,8 @@ export interface RunOptions {
   run?: RegExp;
   /** Rego version of modules that do not set one (`--v0-compatible`: 0). */
   regoVersion?: 0 | 1;
+  /** Record which expressions the tests reach (`--coverage`). */
+  coverage?: boolean;
 }
 
 interface TestDef {
@@ -154,9 +159,6 @@ function rewriteForTests(tests: TestDef[], probes: boolean) {
   };
 }
 
-/** Key string as `opa test` prints it: strings as they are, anything else as compact JSON. */
-const keyName = (k: string): string => k;
-
 /** Walks a parametrised test's value (`{k: true}`, nested per ref segment) into sub-results. */
 function subResults(value: unknown, probe: unknown, depth: number): Map<string, SubResult> {
   const out = new Map<string, SubResult>();
@@ -166,7 +168,9 @@ function subResults(value: unknown, probe: unknown, depth: number): Map<string, 
   const bound = obj(probe);
   const keys = [...new Set([...Object.keys(bound), ...Object.keys(passed)])];
   for (const k of keys) {
-    const r: SubResult = { name: keyName(k) };
+    // The SDK hands object keys over as strings; non-string keys arrive as compact JSON, which
+    // is also how opa test names them (`["p",1]`).
+    const r: SubResult = { name: k };
     if (depth > 1) {
       r.sub = subResults(passed[k], bound[k], depth - 1);
       if ([...r.sub.values()].some(failed)) r.fail = true;
@@ -203,6 +207,8 @@ export interface PreparedRun {
   wasm?: Uint8Array;
   data?: Record<string, unknown>;
   diagnostics: Diagnostic[];
+  /** The parsed modules (for the coverage report). */
+  modules?: Module[];
 }
 
 /** Finds and compiles the tests (one wasm module, every test and key probe an entrypoint). */
@@ -226,7 +232,14 @@ export function prepareTests(options: RunOptions): PreparedRun {
     outcome: 'skip',
     durationNs: 0,
   }));
-  const prepared: PreparedRun = { results, jobResults: [], jobs: [], data: options.data, diagnostics: [] };
+  const prepared: PreparedRun = {
+    results,
+    jobResults: [],
+    jobs: [],
+    data: options.data,
+    diagnostics: [],
+    modules: checked.modules,
+  };
   if (runnable.length === 0) return prepared;
   const ep = (t: TestDef, name: string) => [...t.pkg, name].join('/');
   const entrypoints = runnable.map((t) => ep(t, t.name));
@@ -237,6 +250,7 @@ export function prepareTests(options: RunOptions): PreparedRun {
       regoVersion: options.regoVersion,
       entrypoints: probes ? [...entrypoints, ...probed.map((t) => ep(t, t.probe!))] : entrypoints,
       print: true,
+      coverage: options.coverage,
       rewrite: rewriteForTests(runnable, probes),
     });
   // A probe is a prefix of a test body; where one cannot compile on its own (the body relies on
@@ -269,11 +283,16 @@ export function loadTestPolicy(
   wasm: Uint8Array,
   data: Record<string, unknown> | undefined,
   printed: string[],
+  reached = new Set<string>(),
 ) {
   const policy = loadPolicySync(wasm, {
     builtins: {
       'internal.print': (operands: unknown) => {
         printed.push(formatPrintOperands(operands));
+        return null;
+      },
+      'internal.cover': (key: unknown) => {
+        reached.add(String(key));
         return null;
       },
     },
@@ -315,12 +334,20 @@ export function evaluateJob(
 export function runTests(options: RunOptions): TestRun {
   const prepared = prepareTests(options);
   if (prepared.diagnostics.length > 0) return { results: [], diagnostics: prepared.diagnostics };
+  const reached = new Set<string>();
   if (prepared.wasm) {
     const printed: string[] = [];
-    const policy = loadTestPolicy(prepared.wasm, prepared.data, printed);
+    const policy = loadTestPolicy(prepared.wasm, prepared.data, printed, reached);
     prepared.jobs.forEach((job, i) => {
       Object.assign(prepared.results[prepared.jobResults[i]], evaluateJob(policy, job, printed));
     });
   }
-  return { results: prepared.results, diagnostics: [] };
+  return finishRun(prepared, options, reached);
+}
+
+/** The run's results, with the coverage report when asked for. */
+export function finishRun(prepared: PreparedRun, options: RunOptions, reached: ReadonlySet<string>): TestRun {
+  const run: TestRun = { results: prepared.results, diagnostics: [] };
+  if (options.coverage) run.coverage = coverageReport(prepared.modules ?? [], options.modules, reached);
+  return run;
 }

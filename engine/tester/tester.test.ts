@@ -151,3 +151,25 @@ test('Go durations for --timeout', () => {
   assert.equal(parseGoDuration('0'), 0);
   assert.equal(parseGoDuration('5 s'), undefined);
 });
+
+test('--coverage: reached and unreached rule heads and expressions, per line', () => {
+  const src = `package cov
+allow if {
+  input.role == "admin"
+}
+deny contains "x" if {
+  input.role == "guest"
+}
+test_allow if allow with input as {"role": "admin"}
+`;
+  const run = runTests({ modules: [{ file: 'cov.rego', source: src }], coverage: true });
+  const file = run.coverage?.files['cov.rego'];
+  assert.ok(file);
+  const rows = (rs: { start: { row: number } }[] | undefined) => [
+    ...new Set((rs ?? []).map((r) => r.start.row)),
+  ];
+  assert.deepEqual(rows(file.covered), [2, 3, 8]);
+  assert.deepEqual(rows(file.not_covered), [5, 6]);
+  assert.equal(file.coverage, 60);
+  assert.equal(run.coverage?.coverage, 60);
+});

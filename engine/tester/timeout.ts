@@ -3,7 +3,7 @@
 // an ERROR with opa's eval_cancel_error code; the run goes on with the next test in a new worker.
 import { Worker } from 'node:worker_threads';
 import { goDuration } from './reporter.js';
-import { prepareTests, type RunOptions, type TestRun } from './runner.js';
+import { finishRun, prepareTests, type RunOptions, type TestRun } from './runner.js';
 import type { TestWorkerReply, TestWorkerRequest } from './worker.js';
 
 /** Under tsx the worker registers tsx's loader before importing the `.ts` entry (as conformance/pool.ts). */
@@ -35,8 +35,9 @@ export async function runTestsWithTimeout(options: RunOptions, timeoutMs: number
   const prepared = prepareTests(options);
   if (prepared.diagnostics.length > 0) return { results: [], diagnostics: prepared.diagnostics };
   const { wasm, jobs, results, jobResults } = prepared;
-  if (!wasm || jobs.length === 0) return { results, diagnostics: [] };
+  if (!wasm || jobs.length === 0) return finishRun(prepared, options, new Set());
   const code = bootstrap();
+  const reached = new Set<string>();
   let next = 0;
   while (next < jobs.length) {
     next = await new Promise<number>((resolve) => {
@@ -64,6 +65,7 @@ export async function runTestsWithTimeout(options: RunOptions, timeoutMs: number
         }
         clearTimeout(timer);
         Object.assign(results[jobResults[m.index]], m.outcome);
+        for (const k of m.reached) reached.add(k);
         if (m.index === jobs.length - 1) {
           settled = true;
           void worker.terminate();
@@ -75,5 +77,5 @@ export async function runTestsWithTimeout(options: RunOptions, timeoutMs: number
       worker.postMessage({ wasm, data: prepared.data, jobs, from: next } satisfies TestWorkerRequest);
     });
   }
-  return { results, diagnostics: [] };
+  return finishRun(prepared, options, reached);
 }

@@ -12,14 +12,18 @@ export interface TestWorkerRequest {
 
 export type TestWorkerReply =
   | { kind: 'start'; index: number }
-  | { kind: 'done'; index: number; outcome: ReturnType<typeof evaluateJob> };
+  | { kind: 'done'; index: number; outcome: ReturnType<typeof evaluateJob>; reached: string[] };
 
 parentPort?.once('message', (req: TestWorkerRequest) => {
   const printed: string[] = [];
-  const policy = loadTestPolicy(req.wasm, req.data, printed);
+  const reached = new Set<string>();
+  const policy = loadTestPolicy(req.wasm, req.data, printed, reached);
   for (let i = req.from; i < req.jobs.length; i++) {
     parentPort?.postMessage({ kind: 'start', index: i } satisfies TestWorkerReply);
     const outcome = evaluateJob(policy, req.jobs[i], printed);
-    parentPort?.postMessage({ kind: 'done', index: i, outcome } satisfies TestWorkerReply);
+    // Coverage keys reached by this test (the set is emptied so each key is sent once per worker).
+    const keys = [...reached];
+    reached.clear();
+    parentPort?.postMessage({ kind: 'done', index: i, outcome, reached: keys } satisfies TestWorkerReply);
   }
 });
