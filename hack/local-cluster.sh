@@ -4,8 +4,8 @@
 #
 #   hack/local-cluster.sh up [--no-node]   etcd, kube-apiserver, kube-controller-manager and
 #                                          kube-scheduler on 127.0.0.1; then (unless --no-node)
-#                                          containerd + kubelet with a bridge CNI and a locally
-#                                          built sandbox image
+#                                          containerd + kubelet (node IP 10.243.255.1 on a bridge
+#                                          link) with a bridge CNI and a locally built sandbox image
 #   hack/local-cluster.sh up --api-only    etcd + kube-apiserver only (envtest style; no root
 #                                          needed): what test/cluster/ starts on free ports
 #   hack/local-cluster.sh env              prints `export KUBECONFIG=...` (eval "$(... env)")
@@ -31,6 +31,11 @@ ETCD_PEER_PORT=${K8S_ETCD_PEER_PORT:-$((ETCD_PORT + 1))}
 KCM_PORT=${K8S_CONTROLLER_MANAGER_PORT:-10257}
 SCHEDULER_PORT=${K8S_SCHEDULER_PORT:-10259}
 NODE_NAME=${K8S_NODE_NAME:-semamesh-node}
+# The kubelet refuses a loopback node IP ("nodeIP can't be loopback address"), and without an
+# address the API server cannot reach it for logs/exec; the node gets this address on a bridge
+# interface of its own (local to this machine: nothing is routed anywhere).
+NODE_IP=${K8S_NODE_IP:-10.243.255.1}
+NODE_LINK=semamesh-node
 POD_CIDR=${K8S_POD_CIDR:-10.244.0.0/24}
 SERVICE_CIDR=${K8S_SERVICE_CIDR:-10.96.0.0/16}
 BRIDGE=semamesh0
@@ -144,7 +149,7 @@ make_pki() {
   cert controller-manager system:kube-controller-manager - client
   cert scheduler system:kube-scheduler - client
   cert kubelet-client "system:node:$NODE_NAME" system:nodes client
-  cert kubelet "$NODE_NAME" - server "IP:127.0.0.1,DNS:$NODE_NAME,DNS:localhost"
+  cert kubelet "$NODE_NAME" - server "IP:127.0.0.1,IP:$NODE_IP,DNS:$NODE_NAME,DNS:localhost"
   if [ ! -f "$PKI/sa.key" ]; then
     openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
     openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
@@ -217,6 +222,13 @@ control_plane_up() {
 # Node: containerd (private socket and roots) + kubelet + bridge CNI + local images.
 cgroup_v2_unified() { [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; }
 
+# Whether this process may lower oom_score_adj (CAP_SYS_RESOURCE in its effective set).
+capsh_has_sys_resource() {
+  local eff
+  eff=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+  (( (16#$eff >> 24) & 1 ))
+}
+
 build_images() {
   local img="$STATE/images" root
   mkdir -p "$img"
@@ -253,7 +265,7 @@ node_up() {
   "cniVersion": "0.4.0",
   "name": "semamesh-local",
   "plugins": [
-    {"type": "bridge", "bridge": "$BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+    {"type": "bridge", "bridge": "$BRIDGE", "isGateway": true, "isDefaultGateway": true, "ipMasq": false, "hairpinMode": true,
      "ipam": {"type": "host-local", "ranges": [[{"subnet": "$POD_CIDR"}]], "dataDir": "$STATE/cni/ipam"}},
     {"type": "loopback"}
   ]
@@ -272,6 +284,11 @@ state = "$STATE/containerd/state"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   enable_cdi = false
+  # Without CAP_SYS_RESOURCE (this machine) no process may lower its oom_score_adj, and the kubelet
+  # asks -998 for every sandbox: runc then dies in nsexec ("failed to update
+  # /proc/self/oom_score_adj: Permission denied", surfacing as "can't get final child's PID from
+  # pipe: EOF"). This caps each container's oom_score_adj at containerd's own instead.
+  restrict_oom_score_adj = $( capsh_has_sys_resource && echo false || echo true )
   [plugins."io.containerd.grpc.v1.cri".containerd]
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
@@ -302,7 +319,7 @@ EOF
   cat >"$STATE/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
-address: 127.0.0.1
+address: $NODE_IP
 port: 10250
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
@@ -333,9 +350,15 @@ evictionHard:
 protectKernelDefaults: false
 serializeImagePulls: false
 EOF
+  if ! ip -br addr show "$NODE_LINK" 2>/dev/null | grep -q "$NODE_IP/"; then
+    # A port-less bridge holds the address (this kernel has no dummy driver).
+    ip link add "$NODE_LINK" type bridge 2>/dev/null || true
+    ip addr add "$NODE_IP/32" dev "$NODE_LINK"
+    ip link set "$NODE_LINK" up
+  fi
   start_proc kubelet "$BIN/kubelet" --config "$STATE/kubelet/config.yaml" \
     --kubeconfig "$STATE/kubelet.kubeconfig" --root-dir "$STATE/kubelet" \
-    --node-ip 127.0.0.1 --hostname-override "$NODE_NAME"
+    --node-ip "$NODE_IP" --hostname-override "$NODE_NAME"
   wait_for "node $NODE_NAME Ready" 120 node_ready
   log "node $NODE_NAME Ready"
 }
@@ -374,6 +397,7 @@ node_down() {
     rm -f "$p"
   done
   ip link del "$BRIDGE" 2>/dev/null || true
+  ip link del "$NODE_LINK" 2>/dev/null || true
   rm -rf "$STATE/cni/ipam"
   # The kubelet's cgroups (cgroupfs driver): kubepods and its QoS children, in every hierarchy.
   local d
