@@ -10,7 +10,13 @@ import {
   secretValues,
 } from '../kube/index.js';
 import { errorMessage } from './errors.js';
-import { type BackoffOptions, type ReconcileResult, SourceReconciler, type SourceRef } from './reconciler.js';
+import {
+  type BackoffOptions,
+  type ReconcileResult,
+  SourceReconciler,
+  type SourceRef,
+  type SyncBarrier,
+} from './reconciler.js';
 import { SourceScheduler } from './scheduler.js';
 import { GitSourceCache } from './source/index.js';
 import { startWebhookServer, type WebhookServer } from './webhook.js';
@@ -33,6 +39,8 @@ export interface GitopsManagerOptions {
   /** Shared webhook secret for sources without the annotation. */
   webhookSecret?: string;
   instance?: string;
+  /** Holds the policy compiler off while a sync applies, so one sync publishes one complete bundle. */
+  syncBarrier?: SyncBarrier;
   onResult?: (ref: SourceRef, result: ReconcileResult) => void;
   log?: (message: string) => void;
 }
@@ -53,6 +61,7 @@ export async function startGitops(options: GitopsManagerOptions): Promise<Gitops
     cache: new GitSourceCache(options.workDir),
     recorder,
     backoff: options.backoff,
+    syncBarrier: options.syncBarrier,
     log: options.log,
   });
   const scheduler = new SourceScheduler({
