@@ -325,6 +325,19 @@ export class SourceReconciler {
       });
       this.renders.set(ctx.sourceId, { key, result: ctx.rendered });
     }
+    // A source writes into its own namespace only: it may not place policies in another tenant's.
+    const outside = ctx.rendered.objects.filter((o) => (o.metadata.namespace ?? namespace) !== namespace);
+    if (outside.length > 0)
+      throw new GitopsError(
+        'SM_ERR_GITOPS_NAMESPACE',
+        `revision ${fetched.revision}: a SemaPolicySource in ${namespace} writes only into ${namespace}; ${outside
+          .slice(0, MAX_DIAGNOSTICS_IN_STATUS)
+          .map(
+            (o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name} (${o.source.file}:${o.source.line})`,
+          )
+          .join(', ')} reach outside; nothing was applied`,
+        { reason: REASONS.ValidationFailed },
+      );
     const errors = ctx.rendered.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       const shown = errors.slice(0, MAX_DIAGNOSTICS_IN_STATUS).map(formatRenderDiagnostic);
