@@ -277,6 +277,7 @@ export async function startController(
       webhookPort: config.webhookPort,
       webhookSecret: config.webhookSecret,
       instance: config.identity,
+      syncBarrier: manager.syncBarrier,
       log: (message) => log('info', message, { component: 'gitops' }),
     }).then(
       (g) => {

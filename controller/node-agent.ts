@@ -140,6 +140,15 @@ export async function startNodeAgent(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         () => res.writeHead(500).end(),
       );
+    // What is frozen and intercepted on this node says which pods are paused and watched: only for
+    // processes on the node itself (the port also serves the kubelet's probes from the pod network).
+    else if ((path === '/frozen' || path === '/intercepted') && !isLoopback(req.socket.remoteAddress))
+      res.writeHead(403, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          code: 'SM_ERR_CONTROLLER_UNAUTHORIZED',
+          message: `${path} answers only on the node itself (loopback)`,
+        }),
+      );
     else if (path === '/frozen')
       res
         .writeHead(200, { 'content-type': 'application/json' })
@@ -351,3 +360,10 @@ export async function runNodeAgent(argv: string[]): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
   void runNodeAgent(process.argv.slice(2));
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}

@@ -36,6 +36,7 @@ export const REASONS = {
   PathNotFound: 'PathNotFound',
   SecretNotFound: 'SecretNotFound',
   ValidationFailed: 'ValidationFailed',
+  LimitExceeded: 'LimitExceeded',
   OwnershipConflict: 'OwnershipConflict',
   ApplyFailed: 'ApplyFailed',
   PruneFailed: 'PruneFailed',

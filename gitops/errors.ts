@@ -17,7 +17,10 @@ export type GitopsErrorCode =
   | 'SM_ERR_GITOPS_STATUS'
   | 'SM_ERR_GITOPS_WEBHOOK_SIGNATURE'
   | 'SM_ERR_GITOPS_WEBHOOK_SOURCE'
-  | 'SM_ERR_GITOPS_LOCAL_OUTPUT';
+  | 'SM_ERR_GITOPS_LOCAL_OUTPUT'
+  | 'SM_ERR_GITOPS_NAMESPACE'
+  | 'SM_ERR_GITOPS_LIMIT'
+  | 'SM_ERR_GITOPS_WEBHOOK_REPLAY';
 
 /**
  * `stalling`: retrying cannot help until something changes (repo content, spec, a Secret), so the
@@ -43,7 +46,19 @@ const DISPOSITION: Record<GitopsErrorCode, Disposition> = {
   SM_ERR_GITOPS_WEBHOOK_SIGNATURE: 'stalling',
   SM_ERR_GITOPS_WEBHOOK_SOURCE: 'stalling',
   SM_ERR_GITOPS_LOCAL_OUTPUT: 'stalling',
+  SM_ERR_GITOPS_NAMESPACE: 'stalling',
+  SM_ERR_GITOPS_LIMIT: 'stalling',
+  SM_ERR_GITOPS_WEBHOOK_REPLAY: 'stalling',
 };
+
+/**
+ * Removes credentials embedded in URLs (`https://user:token@host/…`, `https://token@host/…`) from
+ * any text. Every GitopsError message, and so every status condition, Event and log line made from
+ * one, passes through here: a secret in `spec.url` never reaches them.
+ */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@');
+}
 
 export class GitopsError extends Error {
   readonly code: GitopsErrorCode;
@@ -56,7 +71,7 @@ export class GitopsError extends Error {
     message: string,
     options: { cause?: unknown; disposition?: Disposition; reason?: string } = {},
   ) {
-    super(message, { cause: options.cause });
+    super(redactUrlCredentials(message), { cause: options.cause });
     this.name = 'GitopsError';
     this.code = code;
     this.disposition = options.disposition ?? DISPOSITION[code];
@@ -72,5 +87,5 @@ export const gitopsError = (code: GitopsErrorCode, message: string, cause?: unkn
   new GitopsError(code, message, { cause });
 
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return redactUrlCredentials(err instanceof Error ? err.message : String(err));
 }

@@ -22,6 +22,8 @@ export {
   type ReconcilerDeps,
   SourceReconciler,
   type SourceRef,
+  type SyncBarrier,
+  type SyncedObject,
   sourceIdOf,
 } from './reconciler.js';
 export {

@@ -79,6 +79,8 @@ export async function syncLocal(options: SyncLocalOptions): Promise<SyncLocalRes
     path: fetched.path,
     defaultNamespace: options.namespace ?? 'default',
     revision: fetched.revision,
+    // Local mode has one tenant: the bundle governs every local agent.
+    tenancy: 'single',
   });
   const base = { objects: rendered.objects, revision: fetched.revision, diagnostics: rendered.diagnostics };
   if (rendered.errors > 0 || !rendered.bundle) return { ...base, ok: false, changed: false };

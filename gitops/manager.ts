@@ -10,7 +10,13 @@ import {
   secretValues,
 } from '../kube/index.js';
 import { errorMessage } from './errors.js';
-import { type BackoffOptions, type ReconcileResult, SourceReconciler, type SourceRef } from './reconciler.js';
+import {
+  type BackoffOptions,
+  type ReconcileResult,
+  SourceReconciler,
+  type SourceRef,
+  type SyncBarrier,
+} from './reconciler.js';
 import { SourceScheduler } from './scheduler.js';
 import { GitSourceCache } from './source/index.js';
 import { startWebhookServer, type WebhookServer } from './webhook.js';
@@ -33,6 +39,8 @@ export interface GitopsManagerOptions {
   /** Shared webhook secret for sources without the annotation. */
   webhookSecret?: string;
   instance?: string;
+  /** Holds the policy compiler off while a sync applies, so one sync publishes one complete bundle. */
+  syncBarrier?: SyncBarrier;
   onResult?: (ref: SourceRef, result: ReconcileResult) => void;
   log?: (message: string) => void;
 }
@@ -53,19 +61,63 @@ export async function startGitops(options: GitopsManagerOptions): Promise<Gitops
     cache: new GitSourceCache(options.workDir),
     recorder,
     backoff: options.backoff,
+    syncBarrier: options.syncBarrier,
     log: options.log,
   });
+  // Webhook secrets live in memory, loaded in the background (at start, when a source is first
+  // reconciled, and every 30 s): a request, signed or not, never causes an API call before its HMAC
+  // is checked.
+  const secrets = new Map<string, string | undefined>();
+  const keyOf = (ref: SourceRef) => `${ref.namespace}/${ref.name}`;
+  const loadSecret = async (ref: SourceRef): Promise<void> => {
+    try {
+      const src = await client.find({ ...SEMAMESH_KINDS.SemaPolicySource, ...ref });
+      if (!src) {
+        secrets.delete(keyOf(ref));
+        return;
+      }
+      const secretName = src.metadata.annotations?.[WEBHOOK_SECRET_ANNOTATION];
+      if (!secretName) {
+        secrets.set(keyOf(ref), options.webhookSecret);
+        return;
+      }
+      const secret = await client.find<SecretObject & KubeObject>({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        name: secretName,
+        namespace: ref.namespace,
+      });
+      secrets.set(keyOf(ref), secret ? secretValues(secret).token : undefined);
+    } catch (err) {
+      options.log?.(`webhook secret of ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
+    }
+  };
+  const refreshSecrets = async (): Promise<void> => {
+    try {
+      for (const src of await client.list(SEMAMESH_KINDS.SemaPolicySource, { namespace: options.namespace }))
+        await loadSecret({ namespace: src.metadata.namespace ?? 'default', name: src.metadata.name });
+    } catch (err) {
+      options.log?.(`webhook secrets: ${errorMessage(err)}`);
+    }
+  };
   const scheduler = new SourceScheduler({
     client,
     reconciler,
     namespace: options.namespace,
     concurrency: options.concurrency,
-    onResult: options.onResult,
+    onResult: (ref, result) => {
+      if (options.webhookPort !== undefined && !secrets.has(keyOf(ref))) void loadSecret(ref);
+      options.onResult?.(ref, result);
+    },
     log: options.log,
   });
   await scheduler.start();
   let webhook: WebhookServer | undefined;
+  let refresher: NodeJS.Timeout | undefined;
   if (options.webhookPort !== undefined) {
+    await refreshSecrets();
+    refresher = setInterval(() => void refreshSecrets(), 30_000);
+    refresher.unref();
     webhook = await startWebhookServer({
       port: options.webhookPort,
       host: options.webhookHost,
@@ -73,23 +125,8 @@ export async function startGitops(options: GitopsManagerOptions): Promise<Gitops
       trigger: (ref) => {
         void scheduler.trigger(ref);
       },
-      secretFor: async (ref) => {
-        try {
-          const src = await client.find({ ...SEMAMESH_KINDS.SemaPolicySource, ...ref });
-          const secretName = src?.metadata.annotations?.[WEBHOOK_SECRET_ANNOTATION];
-          if (!secretName) return options.webhookSecret;
-          const secret = await client.find<SecretObject & KubeObject>({
-            apiVersion: 'v1',
-            kind: 'Secret',
-            name: secretName,
-            namespace: ref.namespace,
-          });
-          return secret ? secretValues(secret).token : undefined;
-        } catch (err) {
-          options.log?.(`webhook secret of ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
-          return undefined;
-        }
-      },
+      // A source not loaded yet can only be triggered with the shared secret.
+      secretFor: (ref) => (secrets.has(keyOf(ref)) ? secrets.get(keyOf(ref)) : options.webhookSecret),
     });
   }
   return {
@@ -98,6 +135,7 @@ export async function startGitops(options: GitopsManagerOptions): Promise<Gitops
     reconciler,
     webhook,
     async stop() {
+      clearInterval(refresher);
       await webhook?.close();
       await scheduler.stop();
     },

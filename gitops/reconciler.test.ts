@@ -80,7 +80,7 @@ describe('SourceReconciler', () => {
     c1 = await repo.commitFiles('initial', {
       'README.md': '# policies\n',
       'policies/a.yaml': `${policyYaml('deny-drops', 'v1')}---\n${QUOTA}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ignored\n`,
-      'policies/b.yaml': policyYaml('team-a-policy', 'b1', 'team-a'),
+      'policies/b.yaml': policyYaml('team-a-policy', 'b1'),
     });
     await repo.push();
     await client.create(
@@ -92,7 +92,7 @@ describe('SourceReconciler', () => {
     assert.equal(r.revision, `main@sha1:${c1}`);
     assert.equal(r.requeueAfterMs, 60_000);
     assert.equal(await policyMessage('deny-drops'), 'v1');
-    assert.equal(await policyMessage('team-a-policy', 'team-a'), 'b1');
+    assert.equal(await policyMessage('team-a-policy'), 'b1');
     const quota = await client.get({ ...SEMAMESH_KINDS.SemaQuota, name: 'team-budget', namespace: NS });
     assert.equal(quota.metadata.labels?.[SOURCE_LABEL], 'policies.platform');
     assert.equal(
@@ -108,7 +108,11 @@ describe('SourceReconciler', () => {
     assert.match(s.artifact?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
     assert.deepEqual(
       s.inventory?.map((e) => `${e.kind}/${e.namespace}/${e.name}`),
-      ['SemaPolicy/policies/deny-drops', 'SemaPolicy/team-a/team-a-policy', 'SemaQuota/policies/team-budget'],
+      [
+        'SemaPolicy/policies/deny-drops',
+        'SemaPolicy/policies/team-a-policy',
+        'SemaQuota/policies/team-budget',
+      ],
     );
     assert.ok(events.some((e) => e.reason === 'Applied' && e.message.includes('created')));
   });
@@ -129,12 +133,12 @@ describe('SourceReconciler', () => {
     const r = await reconciler.reconcile(ref);
     assert.equal(r.revision, `main@sha1:${c2}`);
     assert.equal(await policyMessage('deny-drops'), 'v2');
-    assert.equal(await policyMessage('team-a-policy', 'team-a'), undefined);
-    assert.deepEqual(r.outcome?.pruned, ['SemaPolicy team-a/team-a-policy']);
+    assert.equal(await policyMessage('team-a-policy'), undefined);
+    assert.deepEqual(r.outcome?.pruned, ['SemaPolicy policies/team-a-policy']);
     assert.equal((await status('platform')).inventory?.length, 2);
     assert.ok(
       events.some(
-        (e) => e.reason === 'Applied' && e.message.includes('pruned SemaPolicy team-a/team-a-policy'),
+        (e) => e.reason === 'Applied' && e.message.includes('pruned SemaPolicy policies/team-a-policy'),
       ),
     );
   });
@@ -314,5 +318,44 @@ describe('SourceReconciler with credentials', () => {
       await privateRepo.dispose();
       await authServer.stop();
     }
+  });
+
+  test('a source cannot write into another namespace (tenant isolation); nothing is applied', async () => {
+    const other = await TestRepo.create(gitServer, 'reach');
+    try {
+      await other.commitFiles('reach', {
+        'mine.yaml': policyYaml('mine', 'ok'),
+        'theirs.yaml': policyYaml('pause-team-a', 'gotcha', 'team-a'),
+      });
+      await other.push();
+      await client.create(source('reach', { url: gitServer.repoUrl('reach') }));
+      const r = await reconciler.reconcile({ namespace: NS, name: 'reach' });
+      assert.equal(r.error?.code, 'SM_ERR_GITOPS_NAMESPACE');
+      assert.match(r.error?.message ?? '', /SemaPolicy team-a\/pause-team-a \(theirs\.yaml:\d+\)/);
+      assert.equal(await policyMessage('pause-team-a', 'team-a'), undefined);
+      assert.equal(await policyMessage('mine'), undefined, 'all or nothing');
+      assert.equal(condition(await status('reach'), 'Stalled')?.status, 'True');
+    } finally {
+      await other.dispose();
+    }
+  });
+
+  test('credentials in spec.url never reach status, Events or logs', async () => {
+    const logs: string[] = [];
+    const quiet = new SourceReconciler({
+      client,
+      cache: new GitSourceCache(work),
+      recorder: new EventRecorder(client, { component: 'semamesh-gitops', onEvent: (e) => events.push(e) }),
+      backoff: { baseMs: 10, maxMs: 50 },
+      log: (m) => logs.push(m),
+    });
+    // Port 9 on loopback: nothing listens, so the fetch fails and its error names the URL.
+    await client.create(source('leaky', { url: 'http://ci-bot:s3cr3t-t0ken@127.0.0.1:9/repo.git' }));
+    const r = await quiet.reconcile({ namespace: NS, name: 'leaky' });
+    assert.ok(r.error);
+    const st = await status('leaky');
+    const seen = JSON.stringify([st, events, logs, r.error?.message]);
+    assert.doesNotMatch(seen, /s3cr3t-t0ken/);
+    assert.doesNotMatch(seen, /ci-bot:/);
   });
 });

@@ -55,8 +55,28 @@ export interface BackoffOptions {
   maxMs?: number;
 }
 
+/** One object a sync wrote, as the policy compiler will see it once its watch catches up. */
+export interface SyncedObject {
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** The DIGEST_ANNOTATION value the applied object carries. */
+  digest: string;
+}
+
+/**
+ * Lets the policy compiler wait for a whole sync: `begin` before the first write, then `done` with
+ * every object the sync wants (so the compiler can wait until its caches hold all of them) or
+ * `abort` when the sync failed half way (the objects applied so far stay, like `kubectl apply`).
+ */
+export interface SyncBarrier {
+  begin(sourceId: string): { done(objects: SyncedObject[]): void; abort(): void };
+}
+
 export interface ReconcilerDeps {
   client: K8sClient;
+  /** One complete bundle per sync: the compiler holds off while a sync applies (controller/main.ts). */
+  syncBarrier?: SyncBarrier;
   cache: GitSourceCache;
   recorder?: EventRecorder;
   fieldManager?: string;
@@ -305,6 +325,19 @@ export class SourceReconciler {
       });
       this.renders.set(ctx.sourceId, { key, result: ctx.rendered });
     }
+    // A source writes into its own namespace only: it may not place policies in another tenant's.
+    const outside = ctx.rendered.objects.filter((o) => (o.metadata.namespace ?? namespace) !== namespace);
+    if (outside.length > 0)
+      throw new GitopsError(
+        'SM_ERR_GITOPS_NAMESPACE',
+        `revision ${fetched.revision}: a SemaPolicySource in ${namespace} writes only into ${namespace}; ${outside
+          .slice(0, MAX_DIAGNOSTICS_IN_STATUS)
+          .map(
+            (o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name} (${o.source.file}:${o.source.line})`,
+          )
+          .join(', ')} reach outside; nothing was applied`,
+        { reason: REASONS.ValidationFailed },
+      );
     const errors = ctx.rendered.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       const shown = errors.slice(0, MAX_DIAGNOSTICS_IN_STATUS).map(formatRenderDiagnostic);
@@ -320,12 +353,20 @@ export class SourceReconciler {
   /** Step 3: server-side apply, drift correction and prune, then Events for what changed. */
   private async reconcileApply(ctx: ReconcileContext): Promise<void> {
     const rendered = ctx.rendered as RenderResult;
-    const outcome = await applyRevision(this.deps.client, {
-      sourceId: ctx.sourceId,
-      objects: rendered.objects,
-      prune: ctx.obj.spec.prune ?? true,
-      fieldManager: this.deps.fieldManager ?? FIELD_MANAGER,
-    });
+    const gate = this.deps.syncBarrier?.begin(ctx.sourceId);
+    let outcome: ApplyOutcome;
+    try {
+      outcome = await applyRevision(this.deps.client, {
+        sourceId: ctx.sourceId,
+        objects: rendered.objects,
+        prune: ctx.obj.spec.prune ?? true,
+        fieldManager: this.deps.fieldManager ?? FIELD_MANAGER,
+      });
+    } catch (err) {
+      gate?.abort();
+      throw err;
+    }
+    gate?.done(outcome.synced);
     ctx.outcome = outcome;
     const rec = this.deps.recorder;
     const revision = ctx.fetched?.revision ?? '';

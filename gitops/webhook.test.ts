@@ -84,7 +84,22 @@ describe('startGitops with a webhook', () => {
       const c2 = await repo.commitFiles('two', { 'p.yaml': policyYaml('hooked-policy', 'h2') });
       await repo.push();
       const url = `${manager.webhook?.url}/hooks/policies/hooked`;
-      const body = JSON.stringify({ ref: 'refs/heads/main', after: c2 });
+      const pushedAt = Math.floor(Date.now() / 1000);
+      const body = JSON.stringify({ ref: 'refs/heads/main', after: c2, repository: { pushed_at: pushedAt } });
+      // Unauthenticated requests are answered from memory: no Secret or source read for them.
+      const before = kube.requests.length;
+      for (let i = 0; i < 20; i++) {
+        const r = await fetch(url, {
+          method: 'POST',
+          body,
+          headers: { 'x-hub-signature-256': `sha256=${i}` },
+        });
+        assert.equal(r.status, 401);
+      }
+      const reads = kube.requests
+        .slice(before)
+        .filter((q) => /\/secrets|\/semapolicysources\/hooked$/.test(q.path));
+      assert.deepEqual(reads, [], 'no API call before the HMAC check');
       const unsigned = await fetch(url, { method: 'POST', body });
       assert.equal(unsigned.status, 401);
       assert.equal(((await unsigned.json()) as { code: string }).code, 'SM_ERR_GITOPS_WEBHOOK_SIGNATURE');
@@ -101,13 +116,27 @@ describe('startGitops with a webhook', () => {
       });
       assert.equal(unknown.status, 404);
       assert.equal(byName.get('hooked')?.length, 1, 'rejected hooks trigger nothing');
-      const ok = await fetch(url, {
-        method: 'POST',
-        body,
-        headers: { 'x-hub-signature-256': signBody('hook-secret', body) },
-      });
+      const delivery = { 'x-hub-signature-256': signBody('hook-secret', body), 'x-github-delivery': 'd-1' };
+      const ok = await fetch(url, { method: 'POST', body, headers: delivery });
       assert.equal(ok.status, 202);
       const second = await nextResult(2);
+      // The same delivery again (captured and replayed): refused, triggers nothing.
+      const replayed = await fetch(url, { method: 'POST', body, headers: delivery });
+      assert.equal(replayed.status, 409);
+      assert.equal(((await replayed.json()) as { code: string }).code, 'SM_ERR_GITOPS_WEBHOOK_REPLAY');
+      // A new id on an old, validly signed body: outside the window, refused too.
+      const stale = JSON.stringify({
+        ref: 'refs/heads/main',
+        after: c2,
+        repository: { pushed_at: pushedAt - 3600 },
+      });
+      const old = await fetch(url, {
+        method: 'POST',
+        body: stale,
+        headers: { 'x-hub-signature-256': signBody('hook-secret', stale), 'x-github-delivery': 'd-2' },
+      });
+      assert.equal(old.status, 409);
+      assert.equal(byName.get('hooked')?.length, 2, 'replays trigger nothing');
       assert.equal(second.revision, `main@sha1:${c2}`);
       const p = await manager.client.get({
         ...SEMAMESH_KINDS.SemaPolicy,

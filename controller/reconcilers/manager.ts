@@ -12,6 +12,10 @@ import {
   watchKind,
 } from '../../kube/index.js';
 import { errorText } from '../errors.js';
+
+/** gitops/apply's content digest annotation (controller must not import gitops' internals here). */
+const DIGEST_ANNOTATION = 'semamesh.io/source-digest';
+
 import { incidentSteps } from './incident.js';
 import { type IncidentObject, phaseOf } from './incident-actions.js';
 import { compiledStep } from './policy.js';
@@ -157,6 +161,26 @@ export class ControllerManager {
     await Promise.all(this.watches.map((w) => w.stop()));
     this.watches.length = 0;
   }
+
+  /**
+   * GitOps' sync barrier: the compiler holds off while a sync applies, then until the informer
+   * caches hold every object of the sync with the digest it was applied with.
+   */
+  readonly syncBarrier = {
+    begin: (_sourceId: string) => {
+      const release = this.compiler.hold();
+      return {
+        done: (objects: { kind: string; namespace?: string; name: string; digest: string }[]) =>
+          release(() =>
+            objects.every((o) => {
+              const cached = this.caches[o.kind as Kind]?.get(`${o.kind}/${o.namespace ?? ''}/${o.name}`);
+              return cached?.metadata.annotations?.[DIGEST_ANNOTATION] === o.digest;
+            }),
+          ),
+        abort: () => release(),
+      };
+    },
+  };
 
   /** Objects in the informer cache (for metrics, tests and the bench). */
   cached(kind: Kind): KubeObject[] {

@@ -1,6 +1,9 @@
 // The node agent's pod watcher: pods on this node annotated `semamesh.io/action: PAUSE` are frozen
 // and checkpointed through controller/pause and the evidence is recorded on their SemaIncident;
-// a cleared annotation thaws them; a deleted paused pod is killed without ever running again.
+// a deleted paused pod is killed without ever running again. The annotation only says which
+// incident to look at: the SemaIncident decides. A pod is frozen only for an open incident naming
+// that very pod (name and uid), and thawed only once its incident is Approved — so someone who can
+// merely patch pods can neither freeze (and memory-dump) a pod nor thaw a paused one.
 
 import {
   CORE_KINDS,
@@ -16,6 +19,7 @@ import {
   INCIDENT_ANNOTATION,
   type IncidentObject,
   incidentRef,
+  POD_UID_ANNOTATION,
   phaseOf,
 } from './incident-actions.js';
 
@@ -27,7 +31,13 @@ export interface PodPauseWatcherOptions {
   cgroups: CgroupOps;
   log?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
   /** Every pause/thaw/kill outcome, for tests and metrics. */
-  onAction?: (action: 'paused' | 'thawed' | 'killed' | 'failed', pod: string, detail?: PauseEvidence) => void;
+  onAction?: (
+    action: 'paused' | 'thawed' | 'killed' | 'failed' | 'refused',
+    pod: string,
+    detail?: PauseEvidence,
+  ) => void;
+  /** How often held pods are checked against their incident (an approval may come without a pod event). Default 5 s. */
+  recheckMs?: number;
 }
 
 interface PodState {
@@ -47,6 +57,7 @@ export class PodPauseWatcher {
   private readonly paused = new Map<string, PodState>();
   /** One operation at a time per pod: events for a pod queue behind its running pause. */
   private readonly chains = new Map<string, Promise<void>>();
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: PodPauseWatcherOptions) {}
 
@@ -58,9 +69,13 @@ export class PodPauseWatcher {
       onDelete: (p) => this.gone(p),
       onError: (err) => this.o.log?.('warn', 'pod watch failed', { err: err.message }),
     });
+    this.recheck = setInterval(() => this.recheckHeld(), this.o.recheckMs ?? 5000);
+    this.recheck.unref?.();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.recheck);
+    this.recheck = undefined;
     await this.watch?.stop();
     await Promise.all([...this.chains.values()]);
   }
@@ -93,8 +108,25 @@ export class PodPauseWatcher {
     this.enqueue(uid, async () => {
       const held = this.paused.get(uid);
       if (wantPaused && !held) await this.pause(uid, pod);
-      else if (!wantPaused && held) await this.thaw(uid, held);
+      // The annotation going away is a hint, not an order: only an Approved incident thaws.
+      else if (!wantPaused && held) await this.thawIfApproved(uid, held);
     });
+  }
+
+  /** Held pods whose incident was approved (or whose incident is gone, see thawIfApproved) thaw. */
+  private recheckHeld(): void {
+    for (const [uid, held] of this.paused) {
+      if (this.chains.has(uid)) continue;
+      this.enqueue(uid, async () => {
+        const still = this.paused.get(uid);
+        if (still) await this.thawIfApproved(uid, still);
+      });
+    }
+  }
+
+  private async thawIfApproved(uid: string, held: PodState): Promise<void> {
+    const incident = await this.incident(held.namespace, held.incident);
+    if (incident && phaseOf(incident) === 'Approved') await this.thaw(uid, held);
   }
 
   private gone(pod: KubeObject): void {
@@ -121,7 +153,25 @@ export class PodPauseWatcher {
     const incidentName = pod.metadata.annotations?.[INCIDENT_ANNOTATION];
     const view = pod as KubeObject & PodSpecView;
     const incident = await this.incident(namespace, incidentName);
-    const phase = incident ? phaseOf(incident) : 'Pending';
+    // Freeze only for an incident about this very pod: an annotation alone (anyone with `patch
+    // pods` can write one) never freezes or checkpoints anything.
+    const about = incident as
+      | (IncidentObject & { spec?: { agent?: { namespace?: string; pod?: string } } })
+      | undefined;
+    const forThisPod =
+      about !== undefined &&
+      about.spec?.agent?.pod === name &&
+      (about.spec?.agent?.namespace ?? namespace) === namespace &&
+      about.metadata.annotations?.[POD_UID_ANNOTATION] === uid;
+    if (!forThisPod) {
+      this.o.onAction?.('refused', `${namespace}/${name}`);
+      this.o.log?.('warn', 'pause annotation without a matching SemaIncident: not freezing', {
+        pod: `${namespace}/${name}`,
+        incident: incidentName,
+      });
+      return;
+    }
+    const phase = phaseOf(about);
     // A stale annotation on a decided incident: the incident reconciler clears it; do not freeze.
     if (phase === 'Approved' || phase === 'Terminated') return;
     const qosClass = view.status?.qosClass;

@@ -75,6 +75,13 @@ export class PolicySetCompiler {
   private running: Promise<void> | undefined;
   private again = false;
   private enabled = false;
+  /** Open syncs (GitOps applying a revision): no compile until each is done and visible. */
+  private holds = 0;
+  /** Syncs done whose objects the caches may not show yet, each with the time it stops waiting. */
+  private settling: { ready: () => boolean; until: number }[] = [];
+  private recheck: NodeJS.Timeout | undefined;
+  /** Compiles skipped because a sync was open or settling (tests, metrics). */
+  deferred = 0;
   private readonly debounceMs: number;
   private readonly maxDelayMs: number;
   /** Last revision shipped, and counters for metrics and the bench. */
@@ -106,6 +113,37 @@ export class PolicySetCompiler {
     return this.outcomes.get(key);
   }
 
+  /**
+   * A sync starts: nothing compiles until the returned release is called — with a readiness check
+   * (the caches show every object of the sync) to wait for, up to `settleMs`, or without one when
+   * the sync failed. One sync of N objects thus publishes one complete bundle, not a run of partial
+   * ones as the objects arrive.
+   */
+  hold(settleMs = 30_000, maxHoldMs = 300_000): (ready?: () => boolean) => void {
+    this.holds++;
+    let released = false;
+    // A sync that hangs (API server gone) must not stop compiles for good.
+    const expiry = setTimeout(() => release(), maxHoldMs);
+    expiry.unref?.();
+    const release = (ready?: () => boolean) => {
+      if (released) return;
+      released = true;
+      clearTimeout(expiry);
+      this.holds--;
+      if (ready) this.settling.push({ ready, until: Date.now() + settleMs });
+      this.markDirty();
+    };
+    return release;
+  }
+
+  /** True when no sync is open and every finished sync is visible (or gave up waiting). */
+  private gateOpen(): boolean {
+    if (this.holds > 0) return false;
+    const now = Date.now();
+    this.settling = this.settling.filter((s) => !s.ready() && s.until > now);
+    return this.settling.length === 0;
+  }
+
   /** Something changed: compile after the quiet period (or the max delay, whichever is first). */
   markDirty(): void {
     if (!this.enabled) return;
@@ -133,6 +171,18 @@ export class PolicySetCompiler {
   private kick(): void {
     if (this.running) {
       this.again = true;
+      return;
+    }
+    if (!this.gateOpen()) {
+      // Informer events re-kick as objects arrive; the timer covers a settle that only times out.
+      this.deferred++;
+      if (!this.recheck && this.enabled) {
+        this.recheck = setTimeout(() => {
+          this.recheck = undefined;
+          this.kick();
+        }, 100);
+        this.recheck.unref?.();
+      }
       return;
     }
     this.running = (async () => {

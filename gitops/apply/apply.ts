@@ -27,6 +27,8 @@ export interface ApplyOutcome {
   unchanged: number;
   pruned: string[];
   inventory: InventoryEntry[];
+  /** Every object of the revision with the digest it carries once applied (for the sync barrier). */
+  synced: { kind: string; namespace?: string; name: string; digest: string }[];
 }
 
 export interface ApplyRequest {
@@ -187,6 +189,7 @@ export async function applyRevision(client: K8sClient, request: ApplyRequest): P
     unchanged: 0,
     pruned: [],
     inventory: [],
+    synced: [],
   };
   const wanted = new Set<string>();
   const work: { obj: RenderedObject; desired: KubeObject; expectedSpec: unknown; current?: KubeObject }[] =
@@ -196,6 +199,12 @@ export async function applyRevision(client: K8sClient, request: ApplyRequest): P
     wanted.add(key);
     const p = prepare(obj, request.sourceId);
     const { desired, expectedSpec } = p;
+    outcome.synced.push({
+      kind: obj.kind,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+      digest: desired.metadata.annotations?.[DIGEST_ANNOTATION] ?? '',
+    });
     outcome.inventory.push({
       apiVersion: obj.apiVersion,
       kind: obj.kind,

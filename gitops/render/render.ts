@@ -65,6 +65,8 @@ export interface RenderOptions {
   revision?: string;
   /** Skip the compile step (tests of parsing only). Default false. */
   skipCompile?: boolean;
+  /** `single` for local mode (one tenant: every policy applies to every agent); default `namespaced`. */
+  tenancy?: 'namespaced' | 'single';
 }
 
 const SERVER_FIELDS = [
@@ -227,7 +229,10 @@ export async function renderDirectory(options: RenderOptions): Promise<RenderRes
   if (!options.skipCompile && !diagnostics.some((d) => d.severity === 'error')) {
     const policies = objects.filter((o) => o.kind === 'SemaPolicy') as unknown as SemaPolicy[];
     const quotas = objects.filter((o) => o.kind === 'SemaQuota') as unknown as SemaQuota[];
-    const compiled = compileResources({ policies, quotas }, { revision: options.revision });
+    const compiled = compileResources(
+      { policies, quotas },
+      { revision: options.revision, tenancy: options.tenancy },
+    );
     const locate = regoLocator(objects, texts);
     for (const d of compiled.diagnostics) diagnostics.push(locate(d as EngineDiagnostic));
     bundle = compiled.bundle;

@@ -159,4 +159,31 @@ describe('GitSourceCache', () => {
       await tlsServer.stop();
     }
   });
+
+  test('a repository past a checkout bound (files, blob size, total size, depth) is refused with a coded error', async () => {
+    const repo = await TestRepo.create(server, 'bounded');
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 30; i++) many[`p/f${i}.yaml`] = `n: ${i}\n`;
+    await repo.commitFiles('many', {
+      ...many,
+      'deep/a/b/c/d/e/f.yaml': 'x: 1\n',
+      'big/blob.yaml': 'x'.repeat(5000),
+    });
+    await repo.push();
+    const url = server.repoUrl('bounded');
+    const limited = (limits: ConstructorParameters<typeof GitSourceCache>[1], path: string) =>
+      new GitSourceCache(join(work, `bounded-${path}-${JSON.stringify(limits).length}`), limits).fetch({
+        url,
+        path,
+      });
+    const refused = (what: RegExp) => (e: unknown) =>
+      isGitopsError(e, 'SM_ERR_GITOPS_LIMIT') && what.test((e as Error).message);
+    await assert.rejects(limited({ maxFiles: 10 }, 'p'), refused(/more than 10 files/));
+    await assert.rejects(limited({ maxDepth: 3 }, 'deep'), refused(/deeper than 3 levels/));
+    await assert.rejects(limited({ maxBlobBytes: 1000 }, 'big'), refused(/blob\.yaml has 5000 bytes/));
+    await assert.rejects(limited({ maxTotalBytes: 100 }, 'p'), refused(/more than 100 bytes/));
+    // Within bounds it exports as before.
+    assert.equal((await limited({ maxFiles: 30 }, 'p')).changed, true);
+    await repo.dispose();
+  });
 });

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import git, { type ServerRef } from 'isomorphic-git';
+import { REASONS } from '../conditions.js';
 import { errorMessage, GitopsError } from '../errors.js';
 import { type HttpStats, httpClient } from './http.js';
 import { type GitRefSpec, type ResolvedRef, resolveRef, revisionOf } from './resolve-ref.js';
@@ -42,6 +43,25 @@ export interface FetchedSource {
   /** HTTP requests this fetch made (1 for a no-op resync). */
   requests: number;
 }
+
+/** Bounds of one exported tree; a repository past any of them is refused (SM_ERR_GITOPS_LIMIT). */
+export interface CheckoutLimits {
+  /** Files exported (default 10,000). */
+  maxFiles?: number;
+  /** Size of one file (default 1 MiB; a SemaPolicy is at most ~300 KB of Rego and rules). */
+  maxBlobBytes?: number;
+  /** Size of all files together (default 64 MiB). */
+  maxTotalBytes?: number;
+  /** Directory nesting below the synced path (default 32). */
+  maxDepth?: number;
+}
+
+export const DEFAULT_CHECKOUT_LIMITS: Required<CheckoutLimits> = {
+  maxFiles: 10_000,
+  maxBlobBytes: 1024 * 1024,
+  maxTotalBytes: 64 * 1024 * 1024,
+  maxDepth: 32,
+};
 
 interface CacheState {
   url: string;
@@ -119,7 +139,14 @@ export class GitSourceCache {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly objectCache: object = {};
 
-  constructor(readonly workDir: string) {}
+  private readonly limits: Required<CheckoutLimits>;
+
+  constructor(
+    readonly workDir: string,
+    limits: CheckoutLimits = {},
+  ) {
+    this.limits = { ...DEFAULT_CHECKOUT_LIMITS, ...limits };
+  }
 
   /** Sources that differ in ref or path get their own cache so they never evict each other's export. */
   private keyDir(request: FetchRequest, path: string): string {
@@ -304,22 +331,39 @@ export class GitSourceCache {
         tree = entry.oid;
       }
     }
+    const limits = this.limits;
+    const over = (what: string) =>
+      new GitopsError('SM_ERR_GITOPS_LIMIT', `${url} at ${commit}: ${what}; nothing was applied`, {
+        reason: REASONS.LimitExceeded,
+      });
+    // The walk stops at the first bound passed, so a tree built to expand (deep, or millions of
+    // entries) costs no more than the bound.
     const files: { rel: string; oid: string }[] = [];
-    const walk = async (oid: string, prefix: string) => {
+    const walk = async (oid: string, prefix: string, depth: number) => {
+      if (depth > limits.maxDepth) throw over(`directories nest deeper than ${limits.maxDepth} levels`);
       const { tree: entries } = await git.readTree({ fs, gitdir, oid, cache });
       for (const e of entries) {
         const rel = prefix === '.' ? e.path : `${prefix}/${e.path}`;
-        if (e.type === 'tree') await walk(e.oid, rel);
-        else if (e.type === 'blob' && e.mode !== '120000') files.push({ rel, oid: e.oid });
+        if (e.type === 'tree') await walk(e.oid, rel, depth + 1);
+        else if (e.type === 'blob' && e.mode !== '120000') {
+          files.push({ rel, oid: e.oid });
+          if (files.length > limits.maxFiles) throw over(`more than ${limits.maxFiles} files`);
+        }
       }
     };
-    await walk(tree, path);
+    await walk(tree, path, 0);
+    let total = 0;
     const dirs = new Set(files.map((f) => dirname(join(out, f.rel))));
     for (const d of dirs) await mkdir(d, { recursive: true });
     for (let i = 0; i < files.length; i += 64) {
       await Promise.all(
         files.slice(i, i + 64).map(async (f) => {
           const { blob } = await git.readBlob({ fs, gitdir, oid: f.oid, cache });
+          if (blob.length > limits.maxBlobBytes)
+            throw over(`${f.rel} has ${blob.length} bytes, more than ${limits.maxBlobBytes}`);
+          total += blob.length;
+          if (total > limits.maxTotalBytes)
+            throw over(`the files hold more than ${limits.maxTotalBytes} bytes`);
           await writeFile(join(out, f.rel), blob);
         }),
       );
