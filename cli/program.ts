@@ -3,6 +3,7 @@ import { Command } from 'commander';
 
 import { registerBuild } from './commands/build.js';
 import { registerCompile } from './commands/compile.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerController } from './commands/controller.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -46,5 +47,6 @@ export function createProgram(): Command {
   registerDemo(program);
   registerController(program);
   registerNodeAgent(program);
+  registerCompletion(program);
   return program;
 }

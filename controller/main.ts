@@ -13,7 +13,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { SemaQuota } from '../api/index.js';
 import { type GitopsManager, startGitops } from '../gitops/index.js';
 import { CORE_KINDS, EventRecorder, K8sClient, type SecretObject, secretValues } from '../kube/index.js';
-import { registerProcessMetrics } from '../waypoint/index.js';
+import { createLogger, registerProcessMetrics } from '../waypoint/index.js';
 import { BundleServer, type SigningKey, signBundle } from './bundle-server/index.js';
 import { createControllerConsole } from './console.js';
 import { ControllerError, errorText } from './errors.js';
@@ -227,10 +227,12 @@ const listen = (server: Server, port: number, host: string) =>
 
 type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
-const jsonLog: Log = (level, msg, fields) =>
-  process.stderr.write(
-    `${JSON.stringify({ level, time: new Date().toISOString(), component: 'semamesh-controller', msg, ...fields })}\n`,
-  );
+/** Lazily created: tests pass their own `log` and never open stderr through pino. */
+let logger: ReturnType<typeof createLogger> | undefined;
+const jsonLog: Log = (level, msg, fields) => {
+  logger ??= createLogger('semamesh-controller');
+  logger[level](fields ?? {}, msg);
+};
 
 /** Starts everything; with leader election off the replica leads at once (single replica, tests). */
 export async function startController(

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { type HostTarget, Interceptor } from '../bpf/src/index.js';
 import { K8sClient } from '../kube/index.js';
+import { createLogger } from '../waypoint/index.js';
 import { ControllerError, configError, errorText } from './errors.js';
 import { type InterceptorLike, PodInterception, parseHosts, parseLabelSelector } from './interception.js';
 import { nodeAgentMetrics } from './node-agent-metrics.js';
@@ -60,10 +61,12 @@ export interface RunningNodeAgent {
 
 type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 
-const jsonLog: Log = (level, msg, fields) =>
-  process.stderr.write(
-    `${JSON.stringify({ level, time: new Date().toISOString(), component: 'semamesh-node-agent', msg, ...fields })}\n`,
-  );
+/** Lazily created: tests pass their own `log` and never open stderr through pino. */
+let logger: ReturnType<typeof createLogger> | undefined;
+const jsonLog: Log = (level, msg, fields) => {
+  logger ??= createLogger('semamesh-node-agent');
+  logger[level](fields ?? {}, msg);
+};
 
 export async function startNodeAgent(
   config: NodeAgentConfig,

@@ -58,8 +58,9 @@ export async function watchKind(
     delay = options.restartDelayMs ?? 1000;
   });
   informer.on('error', (err: unknown) => {
-    options.onError?.(toK8sError(err, `watch ${kind.kind}`));
+    // stop() aborts the watch request, which the library reports as an error: that is no failure.
     if (stopped) return;
+    options.onError?.(toK8sError(err, `watch ${kind.kind}`));
     timer = setTimeout(() => {
       if (!stopped) informer.start().catch(() => undefined);
     }, delay);

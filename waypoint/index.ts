@@ -18,6 +18,7 @@ export type {
   QuotaUsage,
 } from './filters/quota/index.js';
 export type { Filter, RequestContext, StreamItem } from './filters/types.js';
+export { createLogger, logOptions } from './logging.js';
 export { createMetrics, registerProcessMetrics, type WaypointMetrics } from './metrics.js';
 export {
   type BundleInfo,

@@ -15,6 +15,7 @@ import type { Identify } from './filters/identity/index.js';
 import type { QuotaBackend } from './filters/quota/index.js';
 import type { RedactOptions } from './filters/redact/index.js';
 import type { Canonicalizer, Filter, RequestContext } from './filters/types.js';
+import { logOptions } from './logging.js';
 import { createMetrics, type WaypointMetrics } from './metrics.js';
 import { Pipeline, sendError } from './pipeline.js';
 import { BundleLoader, type BundleSource } from './policy/bundle-source.js';
@@ -146,7 +147,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     );
 
   const app = Fastify({
-    logger: options.logger ?? { level: 'warn' },
+    logger: options.logger ?? { ...logOptions('semamesh-waypoint', 'warn'), stream: process.stderr },
     bodyLimit,
     requestTimeout,
     return503OnClosing: true,

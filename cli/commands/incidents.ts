@@ -3,7 +3,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import {
   approveLocalIncident,
   ControllerError,
@@ -16,6 +15,7 @@ import {
   terminateLocalIncident,
 } from '../../controller/index.js';
 import { age, table } from '../kubectl-sema/format.js';
+import { emit, outputOption } from '../output.js';
 
 const PHASES = ['Pending', 'Paused', 'Approved', 'Terminated', 'Failed'] as const;
 
@@ -46,17 +46,11 @@ const localUser = () => process.env.SUDO_USER ?? process.env.USER ?? process.env
 // freeze/thaw take absolute cgroup paths from the store; the root only matters for pod lookups.
 const pauseAgent = () => new PauseAgent(nodeCgroups('/'));
 
-function print(value: unknown, output: string | undefined): boolean {
-  if (output === 'json') console.log(JSON.stringify(value, null, 2));
-  else if (output === 'yaml') process.stdout.write(stringify(value));
-  else if (output !== undefined && output !== 'table')
-    fail(
-      new ControllerError(
-        'SM_ERR_CONTROLLER_KUBECTL',
-        `unknown output format ${JSON.stringify(output)} (use json or yaml)`,
-      ),
-    );
-  else return false;
+/** json/yaml documents and names; false when the command prints its own text. */
+function print(value: LocalIncident | LocalIncident[], output: string): boolean {
+  if (output !== 'json' && output !== 'yaml' && output !== 'name') return false;
+  const items = Array.isArray(value) ? value : [value];
+  emit(output, value, { text: () => '', name: () => items.map((i) => `incident/${i.id}`) });
   return true;
 }
 
@@ -66,8 +60,8 @@ export function registerIncidents(program: Command): void {
     .description('list local incidents (agents paused by a policy under `semamesh exec`)')
     .option('--store <file>', 'incident store', defaultIncidentStore())
     .option('--state <phase>', `only this state (${PHASES.join(', ')})`)
-    .option('-o, --output <format>', 'json or yaml')
-    .action(async (opts: { store: string; state?: string; output?: string }) => {
+    .addOption(outputOption(['json', 'yaml', 'wide', 'name']))
+    .action(async (opts: { store: string; state?: string; output: string }) => {
       const phase = opts.state
         ? PHASES.find((p) => p.toLowerCase() === opts.state?.toLowerCase())
         : undefined;
@@ -81,9 +75,10 @@ export function registerIncidents(program: Command): void {
       const items = await listLocalIncidents(new IncidentStore(opts.store), phase).catch(fail);
       if (print(items, opts.output)) return;
       if (items.length === 0) return void console.error('No incidents.');
+      const wide = opts.output === 'wide';
       process.stdout.write(
         table(
-          ['ID', 'AGE', 'AGENT', 'RULE', 'STATE', 'CHECKPOINT'],
+          ['ID', 'AGE', 'AGENT', 'RULE', 'STATE', 'CHECKPOINT', ...(wide ? ['REASON', 'DECIDED-BY'] : [])],
           items.map((i) => [
             i.id,
             age(i.detectedAt),
@@ -91,6 +86,7 @@ export function registerIncidents(program: Command): void {
             `${i.policy}/${i.rule}`,
             i.phase,
             i.checkpoint?.path ?? i.checkpoint?.method ?? '',
+            ...(wide ? [i.reason.split('\n')[0], i.decidedBy ?? ''] : []),
           ]),
         ),
       );
@@ -100,8 +96,8 @@ export function registerIncidents(program: Command): void {
     .command('approve <id>')
     .description('thaw a paused local agent and let it continue')
     .option('--store <file>', 'incident store', defaultIncidentStore())
-    .option('-o, --output <format>', 'json or yaml')
-    .action(async (id: string, opts: { store: string; output?: string }) => {
+    .addOption(outputOption(['json', 'yaml', 'name']))
+    .action(async (id: string, opts: { store: string; output: string }) => {
       const i = await approveLocalIncident(
         new IncidentStore(opts.store),
         pauseAgent(),
@@ -116,8 +112,8 @@ export function registerIncidents(program: Command): void {
     .command('terminate <id>')
     .description('kill a paused local agent (it never runs again) and keep the evidence')
     .option('--store <file>', 'incident store', defaultIncidentStore())
-    .option('-o, --output <format>', 'json or yaml')
-    .action(async (id: string, opts: { store: string; output?: string }) => {
+    .addOption(outputOption(['json', 'yaml', 'name']))
+    .action(async (id: string, opts: { store: string; output: string }) => {
       const i = await terminateLocalIncident(
         new IncidentStore(opts.store),
         pauseAgent(),

@@ -1,6 +1,7 @@
 // `semamesh quota status [--db path]`: prints usage and what remains per quota window from a local SQLite quota store.
 import { existsSync } from 'node:fs';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
 import {
   QUOTA_ERROR_CODES,
   QuotaBudgetEngine,
@@ -8,6 +9,7 @@ import {
   type QuotaStatus,
   SqliteQuotaStore,
 } from '../../quota/index.js';
+import { outputOption } from '../output.js';
 
 export const DEFAULT_QUOTA_DB = '.semamesh/quota.db';
 
@@ -62,7 +64,7 @@ export function formatStatusTable(statuses: QuotaStatus[]): string[] {
 }
 
 export async function runQuotaStatus(
-  options: { db: string; output: 'table' | 'json' },
+  options: { db: string; output: string },
   io: QuotaStatusIo,
 ): Promise<number> {
   if (!existsSync(options.db)) {
@@ -74,6 +76,8 @@ export async function runQuotaStatus(
     engine = new QuotaBudgetEngine({ store: new SqliteQuotaStore({ path: options.db }), gcIntervalMs: 0 });
     const statuses = await engine.status();
     if (options.output === 'json') io.out(JSON.stringify(statuses, null, 2));
+    else if (options.output === 'yaml') io.out(stringify(statuses).trimEnd());
+    else if (options.output === 'name') for (const s of statuses) io.out(`semaquota/${s.quota}`);
     else if (statuses.length === 0) io.out(`no quotas recorded in ${options.db}`);
     else for (const line of formatStatusTable(statuses)) io.out(line);
     return 0;
@@ -92,10 +96,8 @@ export function registerQuota(program: Command): void {
     .command('status')
     .description('print usage, holds and what remains per quota window from a local SQLite quota store')
     .option('--db <path>', 'quota database file', process.env.SEMAMESH_QUOTA_DB ?? DEFAULT_QUOTA_DB)
-    .addOption(
-      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
-    )
-    .action(async (opts: { db: string; output: 'table' | 'json' }) => {
+    .addOption(outputOption(['json', 'yaml', 'name']))
+    .action(async (opts: { db: string; output: string }) => {
       process.exitCode = await runQuotaStatus(opts, {
         out: (l) => console.log(l),
         err: (l) => console.error(l),

@@ -1,11 +1,13 @@
 // `semamesh validate <files|dirs...>`: checks SemaMesh manifests against the API schemas and prints located diagnostics.
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
 import { formatDiagnostic, type ValidateSummary, validatePaths } from '../../api/index.js';
+import { outputOption } from '../output.js';
 
 export { type ValidateSummary, validatePaths };
 
 export interface ValidateOptions {
-  output: 'text' | 'json';
+  output: 'text' | 'json' | 'yaml';
   /** Also print notes (documents skipped because they belong to another API group). */
   verbose?: boolean;
 }
@@ -22,6 +24,8 @@ export async function runValidate(paths: string[], opts: ValidateOptions, io: Va
   const s = await validatePaths(paths);
   if (opts.output === 'json') {
     io.out(JSON.stringify(s, null, 2));
+  } else if (opts.output === 'yaml') {
+    io.out(stringify(s).trimEnd());
   } else {
     for (const d of s.diagnostics) if (opts.verbose || d.severity !== 'note') io.out(formatDiagnostic(d));
     io.out(
@@ -37,7 +41,7 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check SemaMesh manifests (SemaPolicy, SemaQuota, …) against the API schema')
     .argument('<paths...>', 'YAML files, or directories searched for .yaml/.yml files')
-    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(outputOption(['json', 'yaml']))
     .option('-v, --verbose', 'also print notes about skipped documents', false)
     .action(async (paths: string[], opts: ValidateOptions) => {
       process.exitCode = await runValidate(paths, opts, { out: (line) => console.log(line) });

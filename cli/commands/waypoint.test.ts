@@ -376,8 +376,11 @@ test('the command reports a bad --mesh-ca-cert with its code and exit status 1',
   const program = new Command().exitOverride();
   registerWaypoint(program);
   const errors: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => errors.push(args.join(' '));
+  const original = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    errors.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
   try {
     await program.parseAsync([
       'node',
@@ -391,11 +394,15 @@ test('the command reports a bad --mesh-ca-cert with its code and exit status 1',
       '--node-name=node-a',
     ]);
   } finally {
-    console.error = original;
+    process.stderr.write = original;
   }
   assert.equal(process.exitCode, 1);
   process.exitCode = 0;
-  assert.match(errors.join('\n'), /^SM_ERR_TLS_CA_STORE: --mesh-ca-cert .*missing\.crt cannot be read/m);
+  const record = JSON.parse(errors.join('').trim().split('\n').pop()!) as Record<string, string>;
+  assert.equal(record.level, 'error');
+  assert.equal(record.component, 'semamesh-waypoint');
+  assert.equal(record.code, 'SM_ERR_TLS_CA_STORE');
+  assert.match(record.msg, /^--mesh-ca-cert .*missing\.crt cannot be read/);
 });
 
 test('without the BPF addon the lookup answers "not redirected" and says why, once', async () => {

@@ -19,6 +19,7 @@ import {
   budgetBackend,
   type CacheOptions,
   configInvalid,
+  createLogger,
   createWaypoint,
   type DecisionEngine,
   type DestinationLookup,
@@ -490,26 +491,37 @@ export function registerWaypoint(program: Command): void {
       'bearer token for --console-url (default: the service-account token)',
     )
     .action(async (opts: WaypointCliOptions) => {
+      // Same JSON lines as the waypoint's own logger, so a cluster's log pipeline sees one format.
+      const log = createLogger('semamesh-waypoint');
       let running: RunningWaypoint;
       try {
         running = await runWaypoint(opts);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        console.error(`${code ? `${code}: ` : ''}${(err as Error).message}`);
+        log.error({ code: (err as { code?: string }).code }, (err as Error).message);
         process.exitCode = 1;
         return;
       }
-      console.error(`waypoint listening on ${running.url} (admin ${running.adminUrl})`);
-      console.error(`  OpenAI base URL:    ${running.url}/v1`);
-      console.error(`  Anthropic base URL: ${running.url}`);
-      if (running.tlsUrl)
-        console.error(
-          `  transparent TLS: ${running.tlsUrl} (original destinations: ${running.originalDestinationUnavailable ? `unavailable, routing by SNI: ${running.originalDestinationUnavailable}` : 'SO_ORIGINAL_DST'})`,
-        );
-      if (running.budget)
-        console.error(`  budgets: ${opts.redisUrl ? 'Redis' : (opts.quotaDb ?? defaultQuotaDb())}`);
+      log.info(
+        {
+          url: running.url,
+          admin: running.adminUrl,
+          openaiBaseUrl: `${running.url}/v1`,
+          anthropicBaseUrl: running.url,
+          transparentTls: running.tlsUrl,
+          originalDestinations: running.tlsUrl
+            ? (running.originalDestinationUnavailable ?? 'SO_ORIGINAL_DST')
+            : undefined,
+          budgets: running.budget
+            ? opts.redisUrl
+              ? 'redis'
+              : (opts.quotaDb ?? defaultQuotaDb())
+            : undefined,
+          policyLoaded: running.waypoint.holder.loaded,
+        },
+        'waypoint listening',
+      );
       if (!running.waypoint.holder.loaded)
-        console.error('  no policy loaded yet: requests are refused (fail-closed) until a bundle loads');
+        log.warn('no policy loaded yet: requests are refused (fail-closed) until a bundle loads');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

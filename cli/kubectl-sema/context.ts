@@ -1,6 +1,9 @@
 // How `kubectl sema` reaches the cluster: the user's kubeconfig (KUBECONFIG, --kubeconfig,
 // --context), the namespace (-n, -A, else the context's), who the user is, and errors in words a
 // kubectl user recognizes.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { Command } from 'commander';
 import { ControllerError, isK8sError, K8sClient, type KubeObject } from '../../controller/index.js';
 
@@ -24,8 +27,24 @@ export interface Session {
   user: string;
 }
 
+/**
+ * Without any kubeconfig the client library quietly targets http://localhost:8080 and fails with a
+ * TLS complaint; say what is missing instead, as kubectl does.
+ */
+function requireKubeconfig(o: GlobalOptions): void {
+  if (o.kubeconfig || process.env.KUBERNETES_SERVICE_HOST) return;
+  const fromEnv = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  const candidates = fromEnv.length > 0 ? fromEnv : [join(homedir(), '.kube', 'config')];
+  if (candidates.some((f) => existsSync(f))) return;
+  throw new ControllerError(
+    'SM_ERR_CONTROLLER_KUBECTL',
+    `no kubeconfig found (looked at ${candidates.join(', ')}): set KUBECONFIG, pass --kubeconfig, or run inside a cluster`,
+  );
+}
+
 export function session(cmd: Command): Session {
   const o = cmd.optsWithGlobals<GlobalOptions>();
+  requireKubeconfig(o);
   const client = K8sClient.fromKubeconfig({ kubeconfigPath: o.kubeconfig, context: o.context });
   const kc = client.kubeConfig;
   const user = kc.getCurrentUser()?.name ?? kc.getCurrentContext() ?? 'unknown';

@@ -9,7 +9,7 @@ import {
   terminateIncident,
 } from '../../controller/index.js';
 import { findNamed, type Io, session } from './context.js';
-import { age, document, firstLine, outputFormat, table } from './format.js';
+import { age, firstLine, outputFormat, structured, table } from './format.js';
 
 const ruleOf = (i: IncidentObject) => `${i.spec.policy}/${i.spec.rule}`;
 const agentOf = (i: IncidentObject) => `${i.spec.agent.namespace}/${i.spec.agent.pod}`;
@@ -74,7 +74,7 @@ export function registerIncidentCommands(program: Command, io: Io): void {
     .command('list')
     .alias('ls')
     .description('list SemaIncidents (paused or blocked agents)')
-    .option('-o, --output <format>', 'json, yaml or wide')
+    .option('-o, --output <format>', 'json, yaml, wide, name or jsonpath=<template>')
     .option('--state <phase>', 'only incidents in this state (Pending, Paused, Approved, Terminated, Failed)')
     .action(async (opts: { output?: string; state?: string }, cmd: Command) => {
       const format = outputFormat(opts.output);
@@ -87,7 +87,8 @@ export function registerIncidentCommands(program: Command, io: Io): void {
       items.sort((a, b) =>
         a.spec.detectedAt < b.spec.detectedAt ? 1 : a.spec.detectedAt > b.spec.detectedAt ? -1 : 0,
       );
-      if (format === 'json' || format === 'yaml') return io.out(document(items, format));
+      const text = structured(items, opts.output, 'semaincident');
+      if (text !== undefined) return io.out(text);
       if (items.length === 0)
         return io.err(
           s.namespace ? `No incidents found in ${s.namespace} namespace.\n` : 'No incidents found.\n',
@@ -99,37 +100,39 @@ export function registerIncidentCommands(program: Command, io: Io): void {
     .command('show <incident>')
     .alias('describe')
     .description('show an incident: the agent, the rule, the evidence and the decision')
-    .option('-o, --output <format>', 'json or yaml')
+    .option('-o, --output <format>', 'json, yaml, name or jsonpath=<template>')
     .action(async (name: string, opts: { output?: string }, cmd: Command) => {
-      const format = outputFormat(opts.output);
+      outputFormat(opts.output);
       const s = session(cmd);
       const i = await findNamed<IncidentObject>(s, INCIDENT_KIND, 'semaincident', name);
-      io.out(format === 'json' || format === 'yaml' ? document(i, format) : details(i));
+      io.out(structured(i, opts.output, 'semaincident') ?? details(i));
     });
 
   program
     .command('approve <incident>')
     .description('let the paused agent continue: thaw it and record who approved')
-    .option('-o, --output <format>', 'json or yaml')
+    .option('-o, --output <format>', 'json, yaml, name or jsonpath=<template>')
     .action(async (name: string, opts: { output?: string }, cmd: Command) => {
-      const format = outputFormat(opts.output);
+      outputFormat(opts.output);
       const s = session(cmd);
       const found = await findNamed<IncidentObject>(s, INCIDENT_KIND, 'semaincident', name);
       const i = await approveIncident(s.client, found.metadata.namespace ?? '', name, s.user);
-      if (format === 'json' || format === 'yaml') return io.out(document(i, format));
+      const text = structured(i, opts.output, 'semaincident');
+      if (text !== undefined) return io.out(text);
       io.out(`semaincident/${name} approved by ${s.user}: ${agentOf(found)} is being thawed\n`);
     });
 
   program
     .command('terminate <incident>')
     .description('end the paused agent: delete its pod, keep the incident and its evidence')
-    .option('-o, --output <format>', 'json or yaml')
+    .option('-o, --output <format>', 'json, yaml, name or jsonpath=<template>')
     .action(async (name: string, opts: { output?: string }, cmd: Command) => {
-      const format = outputFormat(opts.output);
+      outputFormat(opts.output);
       const s = session(cmd);
       const found = await findNamed<IncidentObject>(s, INCIDENT_KIND, 'semaincident', name);
       const i = await terminateIncident(s.client, found.metadata.namespace ?? '', name, s.user);
-      if (format === 'json' || format === 'yaml') return io.out(document(i, format));
+      const text = structured(i, opts.output, 'semaincident');
+      if (text !== undefined) return io.out(text);
       const evidence = found.status?.checkpoint?.path
         ? `; evidence kept at ${found.status.checkpoint.path}`
         : '';

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { type KubeObject, SEMAMESH_KINDS } from '../../controller/index.js';
 import { type Io, session } from './context.js';
-import { age, document, firstLine, outputFormat, table } from './format.js';
+import { age, firstLine, outputFormat, structured, table } from './format.js';
 
 interface PolicyStatus {
   rules?: number;
@@ -17,7 +17,7 @@ export function registerPolicyCommands(program: Command, io: Io): void {
     .command('policies')
     .alias('pol')
     .description('list SemaPolicies: READY, RULES, AGE, MESSAGE')
-    .option('-o, --output <format>', 'json, yaml or wide')
+    .option('-o, --output <format>', 'json, yaml, wide, name or jsonpath=<template>')
     .action(async (opts: { output?: string }, cmd: Command) => {
       const format = outputFormat(opts.output);
       const s = session(cmd);
@@ -28,7 +28,8 @@ export function registerPolicyCommands(program: Command, io: Io): void {
       items.sort((a, b) =>
         `${a.metadata.namespace}/${a.metadata.name}` < `${b.metadata.namespace}/${b.metadata.name}` ? -1 : 1,
       );
-      if (format === 'json' || format === 'yaml') return io.out(document(items, format));
+      const text = structured(items, opts.output, 'semapolicy');
+      if (text !== undefined) return io.out(text);
       if (items.length === 0)
         return io.err(
           s.namespace ? `No policies found in ${s.namespace} namespace.\n` : 'No policies found.\n',
