@@ -2,11 +2,12 @@
 // (local mode: compiled policy, waypoint, mock LLM) with the real `openai` and Anthropic SDKs.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -707,7 +708,8 @@ describe('8/10. budgets, metrics and local mode hygiene', () => {
     const taken = netServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
-    const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('semamesh-up-')));
+    // Its own TMPDIR: other processes on the machine may run `up` at the same time.
+    const tmp = mkdtempSync(join(tmpdir(), 'sm-up-tmp-'));
     try {
       const cli = new URL('../../cli/semamesh.ts', import.meta.url).pathname;
       const child = spawn(
@@ -733,10 +735,13 @@ describe('8/10. budgets, metrics and local mode hygiene', () => {
       });
       assert.equal(code, 1, `exit code (null = hung): ${err}`);
       assert.match(err, /EADDRINUSE|in use/);
-      const after = readdirSync(tmpdir()).filter((d) => d.startsWith('semamesh-up-') && !before.has(d));
-      assert.deepEqual(after, []);
+      assert.deepEqual(
+        readdirSync(tmp).filter((d) => d.startsWith('semamesh-up-')),
+        [],
+      );
     } finally {
       taken.close();
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

@@ -47,6 +47,21 @@ function tail(texts: string[], i: number, n: number): string {
   return out;
 }
 
+/** The previous text ended its sentence: the next one starts a new one. */
+const ENDS_SENTENCE = /[.!?;:\n]["'”’)\]]*\s*$/;
+
+/** A text starting in lower case continues a sentence; a capital starts a new one. */
+const STARTS_LOWER = /^\s*\p{Ll}/u;
+
+/** Where the sentence a continuing text starts with ends (within the seam's reach). */
+function continuationEnd(t: string): number {
+  const m = /[.!?;\n]/.exec(t.length > SEAM_CHARS ? t.slice(0, SEAM_CHARS) : t);
+  if (m) return m.index + 1;
+  if (t.length <= SEAM_CHARS) return t.length;
+  const space = t.lastIndexOf(' ', SEAM_CHARS);
+  return space > 0 ? space : SEAM_CHARS;
+}
+
 function head(texts: string[], i: number, n: number): string {
   let out = '';
   for (let k = i; k < texts.length && out.length < n; k++)
@@ -104,7 +119,18 @@ export function intent(options: IntentOptions): Filter {
         fresh += text.length;
         jobs.push({ key, run });
       };
-      for (const t of texts) plan('t:', t, () => ({ intents: canonicalizer.pairs(t), pii: piiKinds(t) }));
+      for (let i = 0; i < texts.length; i++) {
+        const t = texts[i];
+        // A text that continues the previous one's sentence ("Do not" + "delete the prod
+        // namespace.") starts mid-sentence: its first sentence is read only in the seam, with
+        // what precedes it, so a negation or question there still governs it.
+        const continues = i > 0 && !ENDS_SENTENCE.test(texts[i - 1]) && STARTS_LOWER.test(t);
+        const own = continues ? t.slice(continuationEnd(t)) : t;
+        plan(own === t ? 't:' : 'r:', t, () => ({
+          intents: own ? canonicalizer.pairs(own) : [],
+          pii: piiKinds(t),
+        }));
+      }
       // A sentence split over parts, messages or roles ("Please drop the" + " production
       // database now.") is one sentence to the model: each seam is read joined by a space.
       for (let i = 0; i + 1 < texts.length; i++) {
