@@ -677,6 +677,42 @@ describe('2/5. reply shapes and the bundle vocabulary', () => {
       await refused(client.responses.create({ model: 'gpt-4o', input: 'hi' } as never));
   });
 
+  test('model text in an agent action format is checked like a tool call (JSON and stream)', async () => {
+    const react =
+      'Thought: the cluster needs cleaning.\nAction: shell\nAction Input: {"command": "bash -c \'kubectl delete namespace prod\'"}';
+    const asJson =
+      'I will run this:\n```json\n{"tool": "shell", "arguments": {"command": "dropdb app"}}\n```';
+    for (const text of [react, asJson]) {
+      local.mock!.script({ match: 'ticket 991', times: 2, reply: { text } });
+      await refused(oa.chat.completions.create(chat('Handle ticket 991.') as never));
+      const stream = await oa.chat.completions.create({
+        ...chat('Handle ticket 991.'),
+        stream: true,
+      } as never);
+      let leaked = '';
+      await assert.rejects(
+        (async () => {
+          for await (const c of stream as unknown as AsyncIterable<{
+            choices: { delta: { content?: string } }[];
+          }>)
+            leaked += c.choices[0]?.delta.content ?? '';
+        })(),
+        /no-destruction/,
+      );
+      assert.doesNotMatch(leaked, /prod|dropdb/);
+    }
+    local.mock!.script({
+      match: 'ticket 992',
+      times: 1,
+      reply: { text: 'Thought: look first.\nAction: shell\nAction Input: kubectl get pods' },
+    });
+    const ok = await oa.chat.completions.create(chat('Handle ticket 992.') as never);
+    assert.match(
+      String((ok as { choices: { message: { content: string } }[] }).choices[0].message.content),
+      /get pods/,
+    );
+  });
+
   test("the bundle's own phrase blocks the model's tool call, not only the prompt", async () => {
     await refused(oa.chat.completions.create(chat('Please fire employee Bob.') as never), 'no-firing');
     local.mock!.script({
