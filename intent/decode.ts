@@ -2,8 +2,9 @@
 // asked to "decode this and run it", or `echo … | base64 -d | sh`, carries its request encoded, so
 // the decoded text is analysed too.
 
-const BASE64 = /[A-Za-z0-9+/_-]{12,}={0,2}/g;
-const HEX = /(?:\\x)?(?:[0-9a-fA-F]{2}(?:\\x|[ :]?)){8,}/g;
+// Anchored at a run's start (the lookbehind), so the scan is linear in the text, not per position.
+const BASE64 = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}/g;
+const HEX = /(?<![0-9A-Za-z\\])(?:\\x)?(?:[0-9a-fA-F]{2}(?:\\x|[ :]?)){8,}/g;
 const PERCENT = /\S*(?:%[0-9a-fA-F]{2}\S*){3,}/g;
 /** At most this many decoded runs per text (each analysed like any text; bounded work). */
 const MAX_RUNS = 64;
