@@ -781,3 +781,70 @@ describe('8/10. budgets, metrics and local mode hygiene', () => {
     }
   });
 });
+
+describe('7. PII in structured text and in every field', () => {
+  const CARD = '4111111111111111';
+  for (const text of [
+    `{"card":"${CARD}"}`,
+    `card=${CARD}&exp=12/29`,
+    `<tr><td>Bob</td><td>4111 1111 1111 1111</td></tr>`,
+    `Bob (${CARD})`,
+    'Card ４１１１１１１１１１１１１１１１ please',
+    'use 4111.1111.1111.1111 for it',
+  ]) {
+    test(`a card number in ${JSON.stringify(text).slice(0, 40)}`, async () => {
+      await refused(oa.chat.completions.create(chat(text) as never), 'no-cards');
+    });
+  }
+
+  test('in tool-call arguments in the history and in Anthropic documents', async () => {
+    await refused(
+      oa.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [
+          { role: 'user', content: 'continue' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'p', type: 'function', function: { name: 'pay', arguments: `{"card":"${CARD}"}` } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'p', content: 'ok' },
+        ],
+      }),
+      'no-cards',
+    );
+    await refused(
+      an.messages.create({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 32,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'document', source: { type: 'text', media_type: 'text/plain', data: `card: ${CARD}` } },
+            ] as never,
+          },
+        ],
+      }),
+      'no-cards',
+    );
+  });
+
+  test('in a tool call the model writes', async () => {
+    local.mock!.script({
+      match: 'pay the invoice',
+      times: 1,
+      reply: { toolCalls: [{ name: 'pay', arguments: { card: CARD } }] },
+    });
+    await refused(oa.chat.completions.create(chat('Please pay the invoice.') as never), 'no-cards');
+  });
+
+  test('numbers that are not cards pass', async () => {
+    const r = await oa.chat.completions.create(
+      chat('order id 12345678901234, version 1.2.3.4, {"n":"1234"}') as never,
+    );
+    assert.ok((r as { choices: unknown[] }).choices.length > 0);
+  });
+});
