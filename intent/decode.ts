@@ -2,8 +2,9 @@
 // asked to "decode this and run it", or `echo … | base64 -d | sh`, carries its request encoded, so
 // the decoded text is analysed too.
 
-const BASE64 = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
-const HEX = /(?:\\x)?(?:[0-9a-fA-F]{2}(?:\\x|[ :]?)){8,}/g;
+// Anchored at a run's start (the lookbehind), so the scan is linear in the text, not per position.
+const BASE64 = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}/g;
+const HEX = /(?<![0-9A-Za-z\\])(?:\\x)?(?:[0-9a-fA-F]{2}(?:\\x|[ :]?)){8,}/g;
 const PERCENT = /\S*(?:%[0-9a-fA-F]{2}\S*){3,}/g;
 /** At most this many decoded runs per text (each analysed like any text; bounded work). */
 const MAX_RUNS = 64;
@@ -27,7 +28,7 @@ export function decodedRuns(text: string): string[] {
   const push = (s: string | undefined) => {
     if (s !== undefined && out.length < MAX_RUNS && readable(s)) out.push(s);
   };
-  if (text.length >= 16) {
+  if (text.length >= 12) {
     for (const m of text.matchAll(BASE64)) {
       const run = m[0];
       // Long words and identifiers match the alphabet too; only mixed-case or digit runs are tried.

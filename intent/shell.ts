@@ -273,6 +273,16 @@ function simpleCommandPairs(c: CommandReader, all: ShellWord[], depth: number, f
   }
   if (spec.store) {
     for (const w of args) if (looksLikeStore(w.text)) for (const p of storePairs(w.text)) found.add(p);
+    // An unquoted statement (`psql -c DROP DATABASE app` after a wrapper lost the quotes).
+    const e = args.findIndex((w) => /^-(c|e|-command|-execute|-eval)$/.test(w.text));
+    const joined =
+      e >= 0
+        ? args
+            .slice(e + 1)
+            .map((w) => w.text)
+            .join(' ')
+        : '';
+    if (joined && looksLikeStore(joined)) for (const p of storePairs(joined)) found.add(p);
     return;
   }
   // Positional arguments: flags and, unless every flag is boolean (`rm -rf x`), their values.
@@ -291,7 +301,9 @@ function simpleCommandPairs(c: CommandReader, all: ShellWord[], depth: number, f
         !t.includes('=') &&
         next !== undefined &&
         !next.startsWith('-') &&
-        !spec.flags?.[t]
+        !spec.flags?.[t] &&
+        // A word the command knows as a subcommand is not a flag's value (`mysqladmin -f drop`).
+        spec.verbs?.[next.toLowerCase()] === undefined
       )
         k++;
     } else positional.push(t);

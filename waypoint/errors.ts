@@ -14,6 +14,7 @@ export type WaypointErrorCode =
   | 'SM_ERR_WAYPOINT_REQUEST_INVALID'
   | 'SM_ERR_WAYPOINT_NO_ROUTE'
   | 'SM_ERR_WAYPOINT_ROUTE_UNKNOWN'
+  | 'SM_ERR_WAYPOINT_MISDIRECTED'
   | 'SM_ERR_WAYPOINT_ANALYSIS_BUDGET'
   | 'SM_ERR_WAYPOINT_UPSTREAM'
   | 'SM_ERR_WAYPOINT_UPSTREAM_TIMEOUT'
@@ -146,6 +147,16 @@ export function routeUnknown(what: string): WaypointError {
     404,
     'not_found',
     `semamesh waypoint: ${what} is not an API route the waypoint can inspect; it is refused (deny by default, see the passthrough list in docs/filters.md)`,
+  );
+}
+
+/** Transparent mode: the names the agent gave (SNI, Host) do not belong to the address it dialled. */
+export function misdirected(why: string): WaypointError {
+  return new WaypointError(
+    'SM_ERR_WAYPOINT_MISDIRECTED',
+    421,
+    'invalid_request',
+    `semamesh waypoint: misdirected request: ${why}; only the redirected destination can be reached`,
   );
 }
 

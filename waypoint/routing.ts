@@ -1,7 +1,7 @@
 // Picks the provider adapter and the upstream for a request: by the original destination in
 // transparent mode, else by a configured path prefix, else by the provider the path belongs to.
 import type { Socket } from 'node:net';
-import { configInvalid, noRoute, routeUnknown } from './errors.js';
+import { configInvalid, misdirected, noRoute, routeUnknown } from './errors.js';
 import type { ResolvedRoute } from './filters/types.js';
 import { anthropic } from './providers/anthropic.js';
 import { generic } from './providers/generic.js';
@@ -28,8 +28,18 @@ export interface RouteConfig {
 }
 
 export interface Destination {
+  /** Where to connect: the address the agent dialled (or a name when only the name is known). */
   host: string;
   port: number;
+  /** The connection arrived over TLS (the upstream is https whatever the port). */
+  tls?: boolean;
+  /**
+   * The name the agent meant (TLS SNI, else the interceptor's DNS name): sent as Host and, over TLS,
+   * as the upstream SNI that the upstream certificate is verified for.
+   */
+  servername?: string;
+  /** Why the names the agent gave do not belong to the address it dialled (refused with 421). */
+  mismatch?: string;
 }
 
 /** Transparent mode: the address the agent originally dialled (from the eBPF redirect). */
@@ -118,12 +128,30 @@ export class Router {
     let governed = hostMatches(this.governedHosts, hostHeader);
     let hint: ProviderName | undefined;
     const dest = this.originalDestination?.(socket);
+    let servername: string | undefined;
+    let upstreamHost: string | undefined;
     if (dest) {
-      const scheme = dest.port === 443 ? 'https' : 'http';
-      const hostPort = dest.port === 443 || dest.port === 80 ? dest.host : `${dest.host}:${dest.port}`;
-      up = { origin: `${scheme}://${hostPort}`, basePath: '', host: hostHeader ?? hostPort };
-      governed ||= hostMatches(this.governedHosts, dest.host);
-      hint = hostProvider(dest.host);
+      if (dest.mismatch) throw misdirected(dest.mismatch);
+      const name = dest.servername?.toLowerCase();
+      const https = dest.tls ?? dest.port === 443;
+      // Over TLS the agent's Host must name the server it negotiated with; the upstream's
+      // certificate is then verified for that name at the address the agent dialled.
+      const hostName = hostHeader
+        ?.toLowerCase()
+        .replace(/:\d+$/, '')
+        .replace(/^\[|\]$/g, '');
+      if (https && name && hostName && hostName !== name)
+        throw misdirected(`the Host ${hostHeader} does not match the TLS server name ${name}`);
+      const defaultPort = (https && dest.port === 443) || (!https && dest.port === 80);
+      up = {
+        origin: `${https ? 'https' : 'http'}://${dest.host}${defaultPort ? '' : `:${dest.port}`}`,
+        basePath: '',
+        host: name ?? hostHeader ?? dest.host,
+      };
+      if (https && name) servername = name;
+      upstreamHost = name;
+      governed ||= hostMatches(this.governedHosts, name ?? dest.host);
+      hint = hostProvider(name ?? dest.host);
     } else {
       for (const p of this.prefixes) {
         if (path === p.prefix || path.startsWith(`${p.prefix}/`)) {
@@ -147,7 +175,16 @@ export class Router {
     }
     up ??= this.byProvider.get(provider.name) ?? this.byProvider.get('generic');
     if (!up) throw noRoute(`${method} ${path} (${provider.name})`);
-    return { provider, api, origin: up.origin, upstreamPath: `${up.basePath}${path}${query}`, host: up.host };
+    const route: ResolvedRoute = {
+      provider,
+      api,
+      origin: up.origin,
+      upstreamPath: `${up.basePath}${path}${query}`,
+      host: up.host,
+    };
+    if (servername) route.servername = servername;
+    if (upstreamHost) route.upstreamHost = upstreamHost;
+    return route;
   }
 
   /** The provider whose error shape a refusal before routing should take. */
@@ -155,7 +192,7 @@ export class Router {
     const dest = socket ? this.originalDestination?.(socket) : undefined;
     const p = this.providerOf(method, url);
     if (p !== generic) return p;
-    const name = dest ? hostProvider(dest.host) : undefined;
+    const name = dest ? hostProvider(dest.servername ?? dest.host) : undefined;
     return name === 'anthropic' ? anthropic : name === 'openai' || this.llmRouted ? openai : generic;
   }
 

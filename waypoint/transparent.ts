@@ -177,9 +177,20 @@ export class TransparentMode {
   }
 }
 
-/** Where to forward: the SNI or resolved name (so upstream TLS verifies the real host), else the address. */
-/** Where an intercepted connection was headed: TLS SNI, then the interceptor's DNS name, then the IP. */
+/**
+ * Where an intercepted connection goes: always the address it dialled (never where its SNI points),
+ * with the name it meant — TLS SNI, else the interceptor's DNS name — as the upstream server name,
+ * verified by the upstream certificate. An SNI that is not the name the agent resolved to that
+ * address is a mismatch (refused).
+ */
 export function destinationOf(conn: InterceptedConnection): Destination {
-  const name = (conn.tls ? conn.servername : undefined) ?? conn.hostname ?? conn.address;
-  return { host: isIP(name) === 6 ? `[${name}]` : name, port: conn.port };
+  const host = isIP(conn.address) === 6 ? `[${conn.address}]` : conn.address;
+  const sni = conn.tls ? conn.servername?.toLowerCase() : undefined;
+  const resolved = conn.hostname?.toLowerCase();
+  const out: Destination = { host, port: conn.port, tls: conn.tls };
+  const name = sni ?? resolved;
+  if (name && isIP(name) === 0) out.servername = name;
+  if (sni && resolved && sni !== resolved)
+    out.mismatch = `the TLS server name ${sni} is not ${resolved}, the name resolved to the dialled address`;
+  return out;
 }

@@ -331,8 +331,9 @@ test('without an original destination, TLS connections route by SNI to known pro
       onError: () => {},
     }).routeDestination;
   const route = compose([]);
-  assert.deepEqual(route(tlsSocket('api.anthropic.com')), { host: 'api.anthropic.com', port: 443 });
-  assert.deepEqual(route(tlsSocket('API.OpenAI.com')), { host: 'api.openai.com', port: 443 });
+  const tls = (name: string) => ({ host: name, port: 443, tls: true, servername: name });
+  assert.deepEqual(route(tlsSocket('api.anthropic.com')), tls('api.anthropic.com'));
+  assert.deepEqual(route(tlsSocket('API.OpenAI.com')), tls('api.openai.com'));
   // Any other name, no SNI, or plain HTTP: the configured routes (explicit mode), never an open proxy.
   assert.equal(route(tlsSocket('metadata.internal')), undefined);
   assert.equal(route(tlsSocket(false)), undefined);

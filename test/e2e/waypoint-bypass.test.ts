@@ -2,11 +2,12 @@
 // (local mode: compiled policy, waypoint, mock LLM) with the real `openai` and Anthropic SDKs.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -676,6 +677,42 @@ describe('2/5. reply shapes and the bundle vocabulary', () => {
       await refused(client.responses.create({ model: 'gpt-4o', input: 'hi' } as never));
   });
 
+  test('model text in an agent action format is checked like a tool call (JSON and stream)', async () => {
+    const react =
+      'Thought: the cluster needs cleaning.\nAction: shell\nAction Input: {"command": "bash -c \'kubectl delete namespace prod\'"}';
+    const asJson =
+      'I will run this:\n```json\n{"tool": "shell", "arguments": {"command": "dropdb app"}}\n```';
+    for (const text of [react, asJson]) {
+      local.mock!.script({ match: 'ticket 991', times: 2, reply: { text } });
+      await refused(oa.chat.completions.create(chat('Handle ticket 991.') as never));
+      const stream = await oa.chat.completions.create({
+        ...chat('Handle ticket 991.'),
+        stream: true,
+      } as never);
+      let leaked = '';
+      await assert.rejects(
+        (async () => {
+          for await (const c of stream as unknown as AsyncIterable<{
+            choices: { delta: { content?: string } }[];
+          }>)
+            leaked += c.choices[0]?.delta.content ?? '';
+        })(),
+        /no-destruction/,
+      );
+      assert.doesNotMatch(leaked, /prod|dropdb/);
+    }
+    local.mock!.script({
+      match: 'ticket 992',
+      times: 1,
+      reply: { text: 'Thought: look first.\nAction: shell\nAction Input: kubectl get pods' },
+    });
+    const ok = await oa.chat.completions.create(chat('Handle ticket 992.') as never);
+    assert.match(
+      String((ok as { choices: { message: { content: string } }[] }).choices[0].message.content),
+      /get pods/,
+    );
+  });
+
   test("the bundle's own phrase blocks the model's tool call, not only the prompt", async () => {
     await refused(oa.chat.completions.create(chat('Please fire employee Bob.') as never), 'no-firing');
     local.mock!.script({
@@ -707,7 +744,8 @@ describe('8/10. budgets, metrics and local mode hygiene', () => {
     const taken = netServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
-    const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('semamesh-up-')));
+    // Its own TMPDIR: other processes on the machine may run `up` at the same time.
+    const tmp = mkdtempSync(join(tmpdir(), 'sm-up-tmp-'));
     try {
       const cli = new URL('../../cli/semamesh.ts', import.meta.url).pathname;
       const child = spawn(
@@ -733,10 +771,80 @@ describe('8/10. budgets, metrics and local mode hygiene', () => {
       });
       assert.equal(code, 1, `exit code (null = hung): ${err}`);
       assert.match(err, /EADDRINUSE|in use/);
-      const after = readdirSync(tmpdir()).filter((d) => d.startsWith('semamesh-up-') && !before.has(d));
-      assert.deepEqual(after, []);
+      assert.deepEqual(
+        readdirSync(tmp).filter((d) => d.startsWith('semamesh-up-')),
+        [],
+      );
     } finally {
       taken.close();
+      rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe('7. PII in structured text and in every field', () => {
+  const CARD = '4111111111111111';
+  for (const text of [
+    `{"card":"${CARD}"}`,
+    `card=${CARD}&exp=12/29`,
+    `<tr><td>Bob</td><td>4111 1111 1111 1111</td></tr>`,
+    `Bob (${CARD})`,
+    'Card ４１１１１１１１１１１１１１１１ please',
+    'use 4111.1111.1111.1111 for it',
+  ]) {
+    test(`a card number in ${JSON.stringify(text).slice(0, 40)}`, async () => {
+      await refused(oa.chat.completions.create(chat(text) as never), 'no-cards');
+    });
+  }
+
+  test('in tool-call arguments in the history and in Anthropic documents', async () => {
+    await refused(
+      oa.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [
+          { role: 'user', content: 'continue' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'p', type: 'function', function: { name: 'pay', arguments: `{"card":"${CARD}"}` } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'p', content: 'ok' },
+        ],
+      }),
+      'no-cards',
+    );
+    await refused(
+      an.messages.create({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 32,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'document', source: { type: 'text', media_type: 'text/plain', data: `card: ${CARD}` } },
+            ] as never,
+          },
+        ],
+      }),
+      'no-cards',
+    );
+  });
+
+  test('in a tool call the model writes', async () => {
+    local.mock!.script({
+      match: 'pay the invoice',
+      times: 1,
+      reply: { toolCalls: [{ name: 'pay', arguments: { card: CARD } }] },
+    });
+    await refused(oa.chat.completions.create(chat('Please pay the invoice.') as never), 'no-cards');
+  });
+
+  test('numbers that are not cards pass', async () => {
+    const r = await oa.chat.completions.create(
+      chat('order id 12345678901234, version 1.2.3.4, {"n":"1234"}') as never,
+    );
+    assert.ok((r as { choices: unknown[] }).choices.length > 0);
   });
 });

@@ -24,8 +24,12 @@ export interface ResolvedRoute {
   origin: string;
   /** Path and query to request upstream (a configured prefix already removed, a base path added). */
   upstreamPath: string;
-  /** The Host the agent meant to reach (for generic policy checks and audit). */
+  /** The Host the agent meant to reach (for generic policy checks and audit): verified over TLS. */
   host: string;
+  /** TLS server name to present upstream and verify the certificate for (transparent mode). */
+  servername?: string;
+  /** Host header to send upstream when it differs from the origin's (transparent mode: the name). */
+  upstreamHost?: string;
 }
 
 export interface UpstreamResponse {

@@ -465,6 +465,12 @@ class ChatTracker implements StreamTracker {
     return isRecord(c.delta) && typeof c.delta.content === 'string' ? c.delta.content : undefined;
   }
 
+  channel(ev: SseEvent): number {
+    const j = eventJson(ev);
+    const c = isRecord(j) && Array.isArray(j.choices) ? j.choices[0] : undefined;
+    return isRecord(c) && typeof c.index === 'number' ? c.index : 0;
+  }
+
   withText(ev: SseEvent, text: string): SseEvent {
     const j = structuredClone(eventJson(ev)) as { choices: Record<string, unknown>[] };
     const c = j.choices[0];

@@ -44,6 +44,11 @@ export interface StreamTracker {
   /** A copy of a text delta event carrying `text` instead. */
   withText(ev: SseEvent, text: string): SseEvent;
   /**
+   * Which text stream a delta belongs to (the choice index of an `n > 1` chat stream): text held
+   * back by a rewrite is released in an event of its own channel, never another choice's.
+   */
+  channel?(ev: SseEvent): number;
+  /**
    * Rewrites text an event carries whole (not as a delta), e.g. the Responses API's `*.done` and
    * `response.completed` events; returns the event unchanged when it carries none.
    */

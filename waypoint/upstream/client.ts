@@ -22,6 +22,8 @@ export interface UpstreamOptions {
 
 export interface UpstreamRequest {
   origin: string;
+  /** TLS server name when connecting to an address (the certificate is verified for it). */
+  servername?: string;
   path: string;
   method: string;
   headers: Record<string, string | string[]>;
@@ -58,7 +60,8 @@ export function createUpstream(options: UpstreamOptions = {}): UpstreamClient {
           headers: req.headers,
           body: req.body,
           signal: req.signal,
-        });
+          ...(req.servername ? { servername: req.servername } : {}),
+        } as Parameters<typeof agent.request>[0]);
         return {
           status: res.statusCode,
           headers: res.headers,

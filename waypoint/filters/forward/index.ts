@@ -20,7 +20,9 @@ export function forward(options: ForwardOptions): Filter {
           ? ctx.rawBody
           : undefined;
       const headers = upstreamRequestHeaders(ctx.headers, { identityEncoding: inspected });
+      if (ctx.route.upstreamHost) headers.host = ctx.route.upstreamHost;
       ctx.upstream = await options.upstream.request({
+        servername: ctx.route.servername,
         origin: ctx.route.origin,
         path: ctx.route.upstreamPath,
         method: ctx.method,

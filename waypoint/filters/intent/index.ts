@@ -49,6 +49,21 @@ function tail(texts: string[], i: number, n: number): string {
   return out;
 }
 
+/** The previous text ended its sentence: the next one starts a new one. */
+const ENDS_SENTENCE = /[.!?;:\n]["'”’)\]]*\s*$/;
+
+/** A text starting in lower case continues a sentence; a capital starts a new one. */
+const STARTS_LOWER = /^\s*\p{Ll}/u;
+
+/** Where the sentence a continuing text starts with ends (within the seam's reach). */
+function continuationEnd(t: string): number {
+  const m = /[.!?;\n]/.exec(t.length > SEAM_CHARS ? t.slice(0, SEAM_CHARS) : t);
+  if (m) return m.index + 1;
+  if (t.length <= SEAM_CHARS) return t.length;
+  const space = t.lastIndexOf(' ', SEAM_CHARS);
+  return space > 0 ? space : SEAM_CHARS;
+}
+
 function head(texts: string[], i: number, n: number): string {
   let out = '';
   for (let k = i; k < texts.length && out.length < n; k++)
@@ -109,8 +124,23 @@ export function intent(options: IntentOptions): Filter {
         fresh += text.length;
         jobs.push({ key, run, direct });
       };
-      for (const t of texts)
-        plan('t:', t, () => ({ intents: canonicalizer.pairs(t), pii: piiKinds(t) }), false);
+      const keyByText = new Map<string, string>();
+      for (let i = 0; i < texts.length; i++) {
+        const t = texts[i]!;
+        // A text that continues the previous one's sentence ("Do not" + "delete the prod
+        // namespace.") starts mid-sentence: its first sentence is read only in the seam, with
+        // what precedes it, so a negation or question there still governs it.
+        const continues =
+          i > 0 &&
+          !isDataRole(msgs[i]!.role) &&
+          !isDataRole(msgs[i - 1]!.role) &&
+          !ENDS_SENTENCE.test(texts[i - 1]!) &&
+          STARTS_LOWER.test(t);
+        const own = continues ? t.slice(continuationEnd(t)) : t;
+        const kind = own === t ? 't:' : 'r:';
+        keyByText.set(t, keyOf(kind, t));
+        plan(kind, t, () => ({ intents: own ? canonicalizer.pairs(own) : [], pii: piiKinds(t) }), false);
+      }
       // A sentence split over parts, messages or roles ("Please drop the" + " production
       // database now.") is one sentence to the model: each seam between two instructions is read
       // joined by a space (a seam into a tool result would make data an instruction).
@@ -144,7 +174,10 @@ export function intent(options: IntentOptions): Filter {
         for (const p of f.pii) pii.add(p);
       }
       // Tool results are data: their intents count only when an instruction asks to act on them.
-      const pairsOf = (t: string) => (done.get(keyOf('t:', t)) ?? memo.get(keyOf('t:', t)))?.intents ?? [];
+      const pairsOf = (t: string) => {
+        const key = keyByText.get(t) ?? keyOf('t:', t);
+        return (done.get(key) ?? memo.get(key))?.intents ?? [];
+      };
       for (const i of conversationIntents(canonicalizer, msgs, pairsOf).intents) intents.add(i);
       ctx.features.intents = [...intents].sort();
       ctx.features.pii = [...pii].sort();

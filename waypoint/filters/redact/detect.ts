@@ -21,6 +21,27 @@ const isLocal = (c: number) => isAlnum(c) || c === 46 || c === 95 || c === 37 ||
 const isDomain = (c: number) => isAlnum(c) || c === 45 || c === 46;
 const isB64url = (c: number) => isAlnum(c) || c === 45 || c === 95;
 const isKeyChar = (c: number) => isAlnum(c) || c === 45 || c === 95;
+/**
+ * Characters that end a run besides whitespace: JSON, HTML, key=value, query and CSV punctuation, so a
+ * number inside `{"card":"4111…"}`, `card=4111…` or `<td>4111…</td>` is a run of its own.
+ */
+const isSep = (c: number) =>
+  isWs(c) ||
+  c === 34 || // "
+  c === 39 || // '
+  c === 60 || // <
+  c === 62 || // >
+  c === 123 || // {
+  c === 125 || // }
+  c === 91 || // [
+  c === 93 || // ]
+  c === 61 || // =
+  c === 44 || // ,
+  c === 59 || // ;
+  c === 124 || // |
+  c === 96 || // `
+  c === 38 || // &
+  c === 58; // :
 /** Characters of phone and card groups: digits + ( ) - . */
 const isNumish = (c: number) => isDigit(c) || c === 43 || c === 40 || c === 41 || c === 45 || c === 46;
 
@@ -30,7 +51,8 @@ interface Run {
 }
 
 /** All PII spans in `text`, sorted and non-overlapping (earlier, longer matches win). */
-export function detectPii(text: string): PiiSpan[] {
+export function detectPii(original: string): PiiSpan[] {
+  const text = piiView(original);
   const spans: PiiSpan[] = [];
   pemBlocks(text, spans);
   const runs = splitRuns(text, spans);
@@ -39,6 +61,27 @@ export function detectPii(text: string): PiiSpan[] {
   const used = runs.map((r) => tokenMatches(text, r, spans));
   clusterMatches(text, runs, used, spans);
   return normalize(spans);
+}
+
+const NON_ASCII = /[^\u0000-\u007f]/;
+const UNICODE_DIGIT = /\p{Nd}/gu;
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/**
+ * The text as the scanners read it, position for position: any script's decimal digits (full-width
+ * `４`, Arabic-Indic…) as ASCII digits, invisible characters as spaces (a zero-width space inside a
+ * card number separates groups, it does not hide them). Same length, so spans index the original.
+ */
+function piiView(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
+  return text
+    .replace(UNICODE_DIGIT, (d) => {
+      const cp = d.codePointAt(0)!;
+      let zero = cp;
+      while (zero > cp - 9 && /\p{Nd}/u.test(String.fromCodePoint(zero - 1))) zero--;
+      return String((cp - zero) % 10).padEnd(d.length, ' ');
+    })
+    .replace(IGNORABLE, (c) => ' '.repeat(c.length));
 }
 
 /** Whether any span of the given kinds occurs (cheap path for features.pii). */
@@ -100,13 +143,13 @@ function splitRuns(text: string, taken: PiiSpan[]): Run[] {
       t++;
       continue;
     }
-    if (isWs(text.charCodeAt(i))) {
+    if (isSep(text.charCodeAt(i))) {
       i++;
       continue;
     }
     const start = i;
     const limit = t < taken.length ? taken[t].start : text.length;
-    while (i < limit && !isWs(text.charCodeAt(i))) i++;
+    while (i < limit && !isSep(text.charCodeAt(i))) i++;
     runs.push({ start, end: i });
   }
   return runs;
@@ -217,6 +260,11 @@ function core(text: string, r: Run): Run {
   while (e > s && ',;:!?"\'>]}'.includes(text[e - 1])) e--;
   while (e > s && text[e - 1] === '.') e--;
   while (s < e && '"\'<[{'.includes(text[s])) s++;
+  // A number in parentheses: `(4111111111111111)`; a phone's `(415)` area code keeps its own.
+  if (text[s] === '(' && text[e - 1] === ')' && e - s > 12) {
+    s++;
+    e--;
+  }
   return { start: s, end: e };
 }
 
@@ -277,7 +325,7 @@ function clusterMatches(text: string, runs: Run[], used: boolean[], out: PiiSpan
       const end = rj.end;
       const d = digitsOf(text, first.start, end);
       const raw = text.slice(first.start, end);
-      if (d.length >= 13 && /^[0-9 -]+$/.test(raw) && luhn(d))
+      if (d.length >= 13 && (/^[0-9 -]+$/.test(raw) || DOTTED_GROUPS.test(raw)) && luhn(d))
         best = { span: { kind: 'credit_card', start: first.start, end }, next: j + 1 };
       else if (d.length >= 10 && d.length <= 15 && phoneLike(raw, d)) {
         if (!best || best.span.kind === 'phone')
@@ -291,6 +339,9 @@ function clusterMatches(text: string, runs: Run[], used: boolean[], out: PiiSpan
     } else i++;
   }
 }
+
+/** A card written in dotted groups of four (`4111.1111.1111.1111`), not a version number. */
+const DOTTED_GROUPS = /^\d{4}(?:\.\d{4}){2,3}(?:\.\d{1,4})?$/;
 
 function isSpaceOnly(text: string, from: number, to: number): boolean {
   if (to - from !== 1) return false;

@@ -55,9 +55,14 @@ function rewriteSlots(slots: TextSlot[], rw: Rewrite): boolean {
   return changed;
 }
 
-interface StreamState {
+/** Held-back text of one channel (one choice of an `n > 1` stream) and the event it goes out in. */
+interface Channel {
   held: string;
   template: StreamItem | undefined;
+}
+
+interface StreamState {
+  channels: Map<number, Channel>;
   rw: Rewrite;
   tracker: StreamTracker;
 }
@@ -71,10 +76,14 @@ export function redact(options: RedactOptions = {}): Filter {
   const rwFor = (ctx: RequestContext) => rewriter(ctx.decision?.redactions ?? []);
 
   function flush(st: StreamState): StreamItem[] {
-    if (st.held === '' || !st.template) return [];
-    const text = st.rw(st.held);
-    st.held = '';
-    return [{ ev: st.tracker.withText(st.template.ev, text), obs: {} }];
+    const out: StreamItem[] = [];
+    for (const ch of st.channels.values()) {
+      if (ch.held === '' || !ch.template) continue;
+      const text = st.rw(ch.held);
+      ch.held = '';
+      out.push({ ev: st.tracker.withText(ch.template.ev, text), obs: {} });
+    }
+    return out;
   }
 
   return {
@@ -92,7 +101,7 @@ export function redact(options: RedactOptions = {}): Filter {
       const tracker = ctx.tracker;
       let st = streams.get(ctx);
       if (!st) {
-        st = { held: '', template: undefined, rw: rwFor(ctx), tracker };
+        st = { channels: new Map(), rw: rwFor(ctx), tracker };
         streams.set(ctx, st);
       }
       const delta = tracker.text(item.ev);
@@ -100,11 +109,17 @@ export function redact(options: RedactOptions = {}): Filter {
         const whole = tracker.rewriteWhole ? tracker.rewriteWhole(item.ev, st.rw) : item.ev;
         return [...flush(st), whole === item.ev ? item : { ev: whole, obs: item.obs }];
       }
-      st.template = item;
-      const buf = st.held + delta;
+      const key = tracker.channel?.(item.ev) ?? 0;
+      let ch = st.channels.get(key);
+      if (!ch) {
+        ch = { held: '', template: undefined };
+        st.channels.set(key, ch);
+      }
+      ch.template = item;
+      const buf = ch.held + delta;
       let cut = holdFrom(buf);
       if (buf.length - cut > MAX_HOLD) cut = buf.length;
-      st.held = buf.slice(cut);
+      ch.held = buf.slice(cut);
       const emit = buf.slice(0, cut);
       if (emit === '') return [];
       const text = st.rw(emit);

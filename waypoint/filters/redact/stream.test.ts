@@ -126,3 +126,35 @@ test('serialized output of an unredacted stream is unchanged (no re-encoding of 
     `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'plain' }, finish_reason: null }] })}\n\n`,
   );
 });
+
+test('with n > 1 choices interleaved, held-back text is released in its own choice', async () => {
+  const f = redact({ response: 'always' });
+  const ctx = {
+    tracker: openai.stream('chat.completions'),
+    decision: undefined,
+    redact: false,
+  } as unknown as RequestContext;
+  const ev = (index: number, content: string): StreamItem => ({
+    ev: jsonEvent({ choices: [{ index, delta: { content }, finish_reason: null }] }),
+    obs: {},
+  });
+  // Both choices end in something that could still grow into PII, so both are held back.
+  const parts: [number, string][] = [
+    [0, 'first choice mail alice@'],
+    [1, 'second choice number 4111 1111'],
+    [0, 'example.com ok'],
+    [1, ' 1111 1111 end'],
+  ];
+  const text = new Map<number, string>();
+  const collect = (items: StreamItem[]) => {
+    for (const it of items) {
+      const t = ctx.tracker!.text(it.ev);
+      const i = ctx.tracker!.channel!(it.ev);
+      if (t !== undefined) text.set(i, (text.get(i) ?? '') + t);
+    }
+  };
+  for (const [i, p] of parts) collect(await f.onStreamEvent!(ctx, ev(i, p)));
+  collect(await f.onStreamEnd!(ctx));
+  assert.equal(text.get(0), redactPii('first choice mail alice@example.com ok').text);
+  assert.equal(text.get(1), redactPii('second choice number 4111 1111 1111 1111 end').text);
+});
