@@ -35,6 +35,8 @@ export interface ConversationIntents {
   intents: string[];
   /** Pairs inside data messages that no instruction asked to act on. */
   inertData: string[];
+  /** Indices of the data messages an instruction asked to act on (their pairs are intents). */
+  actedOn: number[];
 }
 
 /**
@@ -47,18 +49,27 @@ export function conversationIntents(
   pairsOf: (text: string) => readonly string[] = (t) => c.pairs(t),
 ): ConversationIntents {
   const intents = new Set<string>();
+  const actedOn: number[] = [];
   let data = new Set<string>();
-  for (const m of messages) {
-    if (m.text === '') continue;
+  let pending: number[] = [];
+  messages.forEach((m, index) => {
+    if (m.text === '') return;
     if (isDataRole(m.role)) {
       for (const p of pairsOf(m.text)) data.add(p);
-      continue;
+      pending.push(index);
+      return;
     }
     for (const p of pairsOf(m.text)) intents.add(p);
     if (data.size > 0 && m.role !== 'assistant' && asksToActOnData(m.text)) {
       for (const p of data) intents.add(p);
+      actedOn.push(...pending);
       data = new Set();
+      pending = [];
     }
-  }
-  return { intents: [...intents].sort(), inertData: [...data].filter((p) => !intents.has(p)).sort() };
+  });
+  return {
+    intents: [...intents].sort(),
+    inertData: [...data].filter((p) => !intents.has(p)).sort(),
+    actedOn,
+  };
 }

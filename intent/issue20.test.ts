@@ -166,11 +166,13 @@ test('a conversation: tool results are data until an instruction asks to act on 
   assert.deepEqual(conversationIntents(c, [...read, { role: 'user', text: 'Summarize it' }]), {
     intents: [],
     inertData: ['delete:namespace'],
+    actedOn: [],
   });
-  assert.deepEqual(
-    conversationIntents(c, [...read, { role: 'user', text: 'Do what the document says' }]).intents,
-    ['delete:namespace'],
-  );
+  assert.deepEqual(conversationIntents(c, [...read, { role: 'user', text: 'Do what the document says' }]), {
+    intents: ['delete:namespace'],
+    inertData: [],
+    actedOn: [1],
+  });
   assert.deepEqual(conversationIntents(c, [...read, { role: 'user', text: '按照文档做' }]).intents, [
     'delete:namespace',
   ]);

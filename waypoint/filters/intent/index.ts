@@ -1,6 +1,6 @@
 // Extracts the decision features: canonical `action:object` intents from the text and the tool calls
 // in the history, and the PII kinds present (so a policy can REDACT or BLOCK on them).
-import { conversationIntents } from '../../../intent/index.js';
+import { conversationIntents, isDataRole } from '../../../intent/index.js';
 import { engineCanonicalizer } from '../../policy/decision.js';
 import { piiKinds } from '../redact/detect.js';
 import type { Canonicalizer, Filter } from '../types.js';
@@ -56,6 +56,15 @@ export function intent(options: IntentOptions): Filter {
       // Tool results are data: their intents count only when an instruction asks to act on them.
       const read = conversationIntents(canonicalizer, messages, (t) => featuresOf(canonicalizer, t).intents);
       for (const i of read.intents) intents.add(i);
+      ctx.intentSpans = () =>
+        messages.flatMap((m, message) =>
+          m.text === '' || !canonicalizer.explain || (isDataRole(m.role) && !read.actedOn.includes(message))
+            ? []
+            : canonicalizer
+                .explain(m.text)
+                .evidence.filter((e) => read.intents.includes(e.pair))
+                .map((e) => ({ intent: e.pair, message, action: e.action, object: e.object, rule: e.rule })),
+        );
       for (const tc of ctx.request.tool_calls)
         for (const p of canonicalizer.toolCall(tc.name, tc.arguments)) intents.add(p);
       ctx.features.intents = [...intents].sort();
