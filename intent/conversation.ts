@@ -14,7 +14,18 @@ export interface RoleMessage {
 /** Roles whose text is material the agent read, not an instruction to it. */
 const DATA_ROLES: ReadonlySet<string> = new Set(['tool', 'function', 'tool_result', 'document', 'ipython']);
 
-const ACT = [...new Set(ACT_ON_DATA.map(phraseKey))];
+/** The phrases as patterns over stems; `*` in a phrase stands for one word ("do what the * says"). */
+const ACT = [...new Set(ACT_ON_DATA)].map(
+  (phrase) =>
+    new RegExp(
+      ` ${phrase
+        .split('*')
+        .map((part) => phraseKey(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join(' \\S+ ')
+        .replace(/\s+/g, ' ')
+        .trim()} `,
+    ),
+);
 
 /** Whether a message of this role is data (a tool result, a document) rather than an instruction. */
 export function isDataRole(role: string): boolean {
@@ -27,7 +38,7 @@ export function asksToActOnData(text: string): boolean {
     .filter((t) => t.s !== ',')
     .map((t) => t.s)
     .join(' ')} `;
-  return ACT.some((k) => words.includes(` ${k} `));
+  return ACT.some((k) => k.test(words));
 }
 
 /** The intents of a conversation, and those found in data but not acted on (for the audit record). */
