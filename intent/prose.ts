@@ -48,6 +48,7 @@ const ABOUT = stems(L.ABOUT);
 const REQUEST_CLOSER = stems(L.REQUEST_CLOSERS);
 const DO_IT = [...stems(L.DO_IT)];
 const PERMANENT = stems(L.PERMANENT);
+const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' ')));
 /** Surface forms (plurals listed): stems would confuse "named" with "name". */
 const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
 const REPORT = stems(L.REPORT_MARKERS);
@@ -242,7 +243,13 @@ export class ProseReader {
       return this.hypothetical(ctx, from, to);
     }
     let permanent = false;
-    for (let i = from; i < to && !permanent; i++) permanent = PERMANENT.has(items[i].key);
+    if (PERMANENT_WORDS.size > 0) {
+      const words = ` ${items
+        .slice(from, to)
+        .map((it) => it.key)
+        .join(' ')} `;
+      for (const k of PERMANENT) if (words.includes(` ${k} `)) permanent = true;
+    }
     // "To remove a namespace, open a change request": a purpose clause describes, it does not ask.
     let purposeEnd = from;
     if (items[from]?.s === 'to' && items[from + 1]?.kind === 'action') {
@@ -534,6 +541,8 @@ export class ProseReader {
         items[k].kind !== 'object'
       )
         k++;
+      // "… no longer exists after the test": a prepositional phrase may close the clause.
+      if (k < to && PREPOSITION.has(items[k].s)) while (k < to && items[k].kind !== 'comma') k++;
       if (k >= to || items[k].kind === 'comma')
         return { objects: this.backward(items, from, i, false), rule: 'verb-final' };
     }
@@ -666,7 +675,17 @@ export class ProseReader {
     let j = at - 1;
     while (passive && j >= floor && (MODAL.has(items[j].s) || STOP.has(items[j].s))) j--;
     let run = this.runBefore(items, floor, j, false);
-    if (run === undefined) return [];
+    if (run === undefined) {
+      // "All snapshots older than 30 days should be purged": the subject opens the clause.
+      if (!passive) return [];
+      for (let k = from; k < at && items[k].kind !== 'action' && items[k].kind !== 'comma'; k++)
+        if (items[k].kind === 'object') {
+          let b = k;
+          while (b + 1 < at && items[b + 1].kind === 'object') b++;
+          return [this.head(items, k, b, false)];
+        }
+      return [];
+    }
     // "the unused buckets in the sandbox account": the head comes before the preposition.
     const earlier = this.runBefore(items, floor, run[0] - 1, true);
     if (earlier !== undefined) run = earlier;
