@@ -243,7 +243,9 @@ export class ProseReader {
       return this.hypothetical(ctx, from, to);
     }
     let permanent = false;
-    if (PERMANENT_WORDS.size > 0) {
+    let mayBePermanent = false;
+    for (let i = from; i < to && !mayBePermanent; i++) mayBePermanent = PERMANENT_WORDS.has(items[i].key);
+    if (mayBePermanent) {
       const words = ` ${items
         .slice(from, to)
         .map((it) => it.key)
