@@ -61,6 +61,9 @@ test('paraphrases, slang, double negation and an instruction after a question ar
   assert.deepEqual(c.pairs("Don't drop database prod"), []);
   assert.deepEqual(c.pairs('Take down the prod namespace'), ['stop:namespace']);
   assert.deepEqual(c.pairs('Format the date string as ISO 8601'), []);
+  // A state-change predicate is a request only under a directive ("ensure", "make", "I need").
+  assert.deepEqual(c.pairs('The table no longer exists in the new design doc'), []);
+  assert.deepEqual(c.pairs('The test databases need to go away'), ['delete:database']);
 });
 
 test('a request about an operation, and other word senses, are not requests to do it', () => {

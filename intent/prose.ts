@@ -44,6 +44,8 @@ const CONTAINER_PREPOSITION = stems(['in', 'from', 'on', 'inside', 'within', 'of
 const ADJECTIVE_LEAD = new Set([...QUANTIFIER, ...stems(['every', 'these', 'those'])]);
 const VERB_FINAL = stems(L.VERB_FINAL);
 const POST_NEGATE = stems(L.POST_NEGATIONS);
+const STATE_CHANGE = stems(L.STATE_CHANGE);
+const DIRECTIVE = stems(L.DIRECTIVES);
 const ABOUT = stems(L.ABOUT);
 const REQUEST_CLOSER = stems(L.REQUEST_CLOSERS);
 const DO_IT = [...stems(L.DO_IT)];
@@ -404,6 +406,13 @@ export class ProseReader {
       if (items[j].kind === 'comma' || items[j].kind === 'action') break;
       if (POST_NEGATE.has(items[j].key)) return this.reject(ctx, i, 'negated');
     }
+    // "the table no longer exists in the doc" describes; "ensure the db no longer exists" asks.
+    if (STATE_CHANGE.has(it.key) && prev?.s !== 'be') {
+      let directed = false;
+      for (let j = Math.max(from, i - LOOK); j < i && !directed; j++)
+        directed = DIRECTIVE.has(items[j].key) || opener.has(j);
+      if (!directed) return this.reject(ctx, i, 'a state described, not requested');
+    }
     // "our policy forbids anyone to drop …", "a test asserting that … is rejected": about the operation.
     if (this.aboutIt(items, from, i))
       return this.reject(ctx, i, 'about the operation (forbid, test, alert, review …)');
@@ -546,7 +555,7 @@ export class ProseReader {
       // "… no longer exists after the test": a prepositional phrase may close the clause.
       if (k < to && PREPOSITION.has(items[k].s)) while (k < to && items[k].kind !== 'comma') k++;
       if (k >= to || items[k].kind === 'comma')
-        return { objects: this.backward(items, from, i, false), rule: 'verb-final' };
+        return { objects: this.backward(items, from, i, false, true), rule: 'verb-final' };
     }
     // "把生产数据库删了": after 把 the object precedes the verb.
     for (let k = i - 1; k >= Math.max(from, i - LOOK); k--)
@@ -672,10 +681,16 @@ export class ProseReader {
   }
 
   /** The noun phrase before position `at` (passive "the db should be dropped", verb-final German). */
-  private backward(items: Item[], from: number, at: number, passive: boolean): number[] {
+  private backward(
+    items: Item[],
+    from: number,
+    at: number,
+    passive: boolean,
+    skipModals = passive,
+  ): number[] {
     const floor = Math.max(from, at - LOOK);
     let j = at - 1;
-    while (passive && j >= floor && (MODAL.has(items[j].s) || STOP.has(items[j].s))) j--;
+    while (skipModals && j >= floor && (MODAL.has(items[j].s) || STOP.has(items[j].s))) j--;
     let run = this.runBefore(items, floor, j, false);
     if (run === undefined) {
       // "All snapshots older than 30 days should be purged": the subject opens the clause.
