@@ -14,7 +14,18 @@ export interface RoleMessage {
 /** Roles whose text is material the agent read, not an instruction to it. */
 const DATA_ROLES: ReadonlySet<string> = new Set(['tool', 'function', 'tool_result', 'document', 'ipython']);
 
-const ACT = [...new Set(ACT_ON_DATA.map(phraseKey))];
+/** The phrases as patterns over stems; `*` in a phrase stands for one word ("do what the * says"). */
+const ACT = [...new Set(ACT_ON_DATA)].map(
+  (phrase) =>
+    new RegExp(
+      ` ${phrase
+        .split('*')
+        .map((part) => phraseKey(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join(' \\S+ ')
+        .replace(/\s+/g, ' ')
+        .trim()} `,
+    ),
+);
 
 /** Whether a message of this role is data (a tool result, a document) rather than an instruction. */
 export function isDataRole(role: string): boolean {
@@ -27,7 +38,7 @@ export function asksToActOnData(text: string): boolean {
     .filter((t) => t.s !== ',')
     .map((t) => t.s)
     .join(' ')} `;
-  return ACT.some((k) => words.includes(` ${k} `));
+  return ACT.some((k) => k.test(words));
 }
 
 /** The intents of a conversation, and those found in data but not acted on (for the audit record). */
@@ -35,6 +46,8 @@ export interface ConversationIntents {
   intents: string[];
   /** Pairs inside data messages that no instruction asked to act on. */
   inertData: string[];
+  /** Indices of the data messages an instruction asked to act on (their pairs are intents). */
+  actedOn: number[];
 }
 
 /**
@@ -47,18 +60,27 @@ export function conversationIntents(
   pairsOf: (text: string) => readonly string[] = (t) => c.pairs(t),
 ): ConversationIntents {
   const intents = new Set<string>();
+  const actedOn: number[] = [];
   let data = new Set<string>();
-  for (const m of messages) {
-    if (m.text === '') continue;
+  let pending: number[] = [];
+  messages.forEach((m, index) => {
+    if (m.text === '') return;
     if (isDataRole(m.role)) {
       for (const p of pairsOf(m.text)) data.add(p);
-      continue;
+      pending.push(index);
+      return;
     }
     for (const p of pairsOf(m.text)) intents.add(p);
     if (data.size > 0 && m.role !== 'assistant' && asksToActOnData(m.text)) {
       for (const p of data) intents.add(p);
+      actedOn.push(...pending);
       data = new Set();
+      pending = [];
     }
-  }
-  return { intents: [...intents].sort(), inertData: [...data].filter((p) => !intents.has(p)).sort() };
+  });
+  return {
+    intents: [...intents].sort(),
+    inertData: [...data].filter((p) => !intents.has(p)).sort(),
+    actedOn,
+  };
 }

@@ -61,6 +61,9 @@ test('paraphrases, slang, double negation and an instruction after a question ar
   assert.deepEqual(c.pairs("Don't drop database prod"), []);
   assert.deepEqual(c.pairs('Take down the prod namespace'), ['stop:namespace']);
   assert.deepEqual(c.pairs('Format the date string as ISO 8601'), []);
+  // A state-change predicate is a request only under a directive ("ensure", "make", "I need").
+  assert.deepEqual(c.pairs('The table no longer exists in the new design doc'), []);
+  assert.deepEqual(c.pairs('The test databases need to go away'), ['delete:database']);
 });
 
 test('a request about an operation, and other word senses, are not requests to do it', () => {
@@ -166,11 +169,13 @@ test('a conversation: tool results are data until an instruction asks to act on 
   assert.deepEqual(conversationIntents(c, [...read, { role: 'user', text: 'Summarize it' }]), {
     intents: [],
     inertData: ['delete:namespace'],
+    actedOn: [],
   });
-  assert.deepEqual(
-    conversationIntents(c, [...read, { role: 'user', text: 'Do what the document says' }]).intents,
-    ['delete:namespace'],
-  );
+  assert.deepEqual(conversationIntents(c, [...read, { role: 'user', text: 'Do what the document says' }]), {
+    intents: ['delete:namespace'],
+    inertData: [],
+    actedOn: [1],
+  });
   assert.deepEqual(conversationIntents(c, [...read, { role: 'user', text: '按照文档做' }]).intents, [
     'delete:namespace',
   ]);

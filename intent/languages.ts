@@ -41,6 +41,10 @@ export interface Language {
   requestClosers: readonly string[];
   /** "Do it": a sentence that asks to carry out what the previous question described. */
   doIt: readonly string[];
+  /** State-change predicates ("be gone", "no longer exist"): verb-final, and a request only under a directive. */
+  stateChange: readonly string[];
+  /** Directive words that make a state-change predicate a request ("ensure", "make", "need"). */
+  directives: readonly string[];
   /** Phrases asking to act on content the agent read ("do what the document says"). */
   actOnData: readonly string[];
   /** Adverbs that turn taking something down into deleting it ("permanently"). */
@@ -76,6 +80,8 @@ const LISTS = [
   'requestOpeners',
   'requestClosers',
   'doIt',
+  'stateChange',
+  'directives',
   'actOnData',
   'permanent',
   'headNouns',
@@ -177,6 +183,8 @@ export function parseLanguage(
     requestOpeners: [],
     requestClosers: [],
     doIt: [],
+    stateChange: [],
+    directives: [],
     actOnData: [],
     permanent: [],
     headNouns: [],

@@ -252,7 +252,7 @@ export const CONTENT_VERBS: readonly string[] = list(`
 
 /** Words standing for an unnamed object, whose container is the real one ("everything in the ns"). */
 export const PLACEHOLDERS: readonly string[] = list(`
-  whatever, everything, anything, contents, content, remainder, rest, leftovers
+  whatever, everything, anything, contents, content, remainder, rest, leftovers, objects, items, data
 `);
 
 /** Tool-call argument keys whose value names the action ({verb: "delete"}, {method: "DELETE"}). */
@@ -549,9 +549,14 @@ export const COORDINATORS = merged(CORE_COORDINATORS, (l) => l.coordinators);
 /** Determiners: an action word right after one is a noun or adjective ("a delete button"). */
 export const DETERMINERS = merged(CORE_DETERMINERS, (l) => l.determiners);
 /** Actions whose object comes before them: German infinitives, every Japanese verb. */
-export const VERB_FINAL: readonly string[] = LANGUAGES.flatMap((l) =>
-  l.verbFinal === true ? Object.values(l.actions).flat() : l.verbFinal === false ? [] : l.verbFinal,
-);
+export const VERB_FINAL: readonly string[] = LANGUAGES.flatMap((l) => [
+  ...(l.verbFinal === true ? Object.values(l.actions).flat() : l.verbFinal === false ? [] : l.verbFinal),
+  ...l.stateChange,
+]);
+/** State-change predicates ("be gone", "disappear"): requests only under a directive ("make sure …"). */
+export const STATE_CHANGE = merged([], (l) => l.stateChange);
+/** Directive words governing a state-change predicate ("ensure", "make", "need", "want"). */
+export const DIRECTIVES = merged([], (l) => l.directives);
 /** Subordinating words that end an action's noun phrase ("add a finalizer so the namespace …", "que"). */
 export const SUBORDINATORS = merged(CORE_SUBORDINATORS, (l) => l.subordinators);
 /** Separable verbs: "verb particle" → action (German "Fahre den Server herunter"). */

@@ -44,10 +44,13 @@ const CONTAINER_PREPOSITION = stems(['in', 'from', 'on', 'inside', 'within', 'of
 const ADJECTIVE_LEAD = new Set([...QUANTIFIER, ...stems(['every', 'these', 'those'])]);
 const VERB_FINAL = stems(L.VERB_FINAL);
 const POST_NEGATE = stems(L.POST_NEGATIONS);
+const STATE_CHANGE = stems(L.STATE_CHANGE);
+const DIRECTIVE = stems(L.DIRECTIVES);
 const ABOUT = stems(L.ABOUT);
 const REQUEST_CLOSER = stems(L.REQUEST_CLOSERS);
 const DO_IT = [...stems(L.DO_IT)];
 const PERMANENT = stems(L.PERMANENT);
+const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' ')));
 /** Surface forms (plurals listed): stems would confuse "named" with "name". */
 const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
 const REPORT = stems(L.REPORT_MARKERS);
@@ -242,7 +245,15 @@ export class ProseReader {
       return this.hypothetical(ctx, from, to);
     }
     let permanent = false;
-    for (let i = from; i < to && !permanent; i++) permanent = PERMANENT.has(items[i].key);
+    let mayBePermanent = false;
+    for (let i = from; i < to && !mayBePermanent; i++) mayBePermanent = PERMANENT_WORDS.has(items[i].key);
+    if (mayBePermanent) {
+      const words = ` ${items
+        .slice(from, to)
+        .map((it) => it.key)
+        .join(' ')} `;
+      for (const k of PERMANENT) if (words.includes(` ${k} `)) permanent = true;
+    }
     // "To remove a namespace, open a change request": a purpose clause describes, it does not ask.
     let purposeEnd = from;
     if (items[from]?.s === 'to' && items[from + 1]?.kind === 'action') {
@@ -395,6 +406,13 @@ export class ProseReader {
       if (items[j].kind === 'comma' || items[j].kind === 'action') break;
       if (POST_NEGATE.has(items[j].key)) return this.reject(ctx, i, 'negated');
     }
+    // "the table no longer exists in the doc" describes; "ensure the db no longer exists" asks.
+    if (STATE_CHANGE.has(it.key) && prev?.s !== 'be') {
+      let directed = false;
+      for (let j = Math.max(from, i - LOOK); j < i && !directed; j++)
+        directed = DIRECTIVE.has(items[j].key) || opener.has(j);
+      if (!directed) return this.reject(ctx, i, 'a state described, not requested');
+    }
     // "our policy forbids anyone to drop …", "a test asserting that … is rejected": about the operation.
     if (this.aboutIt(items, from, i))
       return this.reject(ctx, i, 'about the operation (forbid, test, alert, review …)');
@@ -534,8 +552,10 @@ export class ProseReader {
         items[k].kind !== 'object'
       )
         k++;
+      // "… no longer exists after the test": a prepositional phrase may close the clause.
+      if (k < to && PREPOSITION.has(items[k].s)) while (k < to && items[k].kind !== 'comma') k++;
       if (k >= to || items[k].kind === 'comma')
-        return { objects: this.backward(items, from, i, false), rule: 'verb-final' };
+        return { objects: this.backward(items, from, i, false, true), rule: 'verb-final' };
     }
     // "把生产数据库删了": after 把 the object precedes the verb.
     for (let k = i - 1; k >= Math.max(from, i - LOOK); k--)
@@ -661,12 +681,28 @@ export class ProseReader {
   }
 
   /** The noun phrase before position `at` (passive "the db should be dropped", verb-final German). */
-  private backward(items: Item[], from: number, at: number, passive: boolean): number[] {
+  private backward(
+    items: Item[],
+    from: number,
+    at: number,
+    passive: boolean,
+    skipModals = passive,
+  ): number[] {
     const floor = Math.max(from, at - LOOK);
     let j = at - 1;
-    while (passive && j >= floor && (MODAL.has(items[j].s) || STOP.has(items[j].s))) j--;
+    while (skipModals && j >= floor && (MODAL.has(items[j].s) || STOP.has(items[j].s))) j--;
     let run = this.runBefore(items, floor, j, false);
-    if (run === undefined) return [];
+    if (run === undefined) {
+      // "All snapshots older than 30 days should be purged": the subject opens the clause.
+      if (!passive) return [];
+      for (let k = from; k < at && items[k].kind !== 'action' && items[k].kind !== 'comma'; k++)
+        if (items[k].kind === 'object') {
+          let b = k;
+          while (b + 1 < at && items[b + 1].kind === 'object') b++;
+          return [this.head(items, k, b, false)];
+        }
+      return [];
+    }
     // "the unused buckets in the sandbox account": the head comes before the preposition.
     const earlier = this.runBefore(items, floor, run[0] - 1, true);
     if (earlier !== undefined) run = earlier;

@@ -78,6 +78,20 @@ export interface RequestContext {
   status: number;
   error: WaypointError | undefined;
   audit: boolean;
+  /**
+   * Where each intent came from (message index, `[start, end)` offsets of action and object, no
+   * text), computed on demand for the audit record of a refused or audited exchange.
+   */
+  intentSpans?: () => IntentSpan[];
+}
+
+/** One intent's origin, for the audit record: offsets only, never the text. */
+export interface IntentSpan {
+  intent: string;
+  message: number;
+  action: [number, number];
+  object?: [number, number];
+  rule: string;
 }
 
 export interface StreamItem {
@@ -110,6 +124,10 @@ export interface Filter {
 export interface Canonicalizer {
   pairs(text: string): string[];
   toolCall(name: string, args: unknown): string[];
+  /** Pairs with their spans (intent/canonicalize.ts); optional for test doubles. */
+  explain?(text: string): {
+    evidence: Array<{ pair: string; action: [number, number]; object?: [number, number]; rule: string }>;
+  };
 }
 
 export interface WaypointMetricsSink {

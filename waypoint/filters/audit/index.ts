@@ -55,6 +55,8 @@ export function audit(options: AuditOptions): Filter {
         upstreamMs: ctx.upstream ? Math.round(ctx.upstream.headersMs * 1000) / 1000 : null,
       };
       if (options.auditPrompts) record.prompt = ctx.request?.text ?? '';
+      // Where the intents of a refused or audited request came from (offsets only, no text).
+      if (d && d.action !== 'ALLOW' && ctx.intentSpans) record.intentSpans = ctx.intentSpans();
       options.sink.write(record);
     },
   };

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import OpenAI from 'openai';
-import { intentEngine, startStack } from '../../testing/harness.js';
+import { auditRecord, intentEngine, startStack } from '../../testing/harness.js';
 
 const makefile = 'clean:\n\tkubectl delete namespace scratch\n\trm -rf build/\n';
 
@@ -39,11 +39,26 @@ test('a tool result is data until an instruction asks to act on it', async () =>
       }),
       (e: unknown) => e instanceof OpenAI.APIError && e.status === 403,
     );
-    // The same request in the user's own words is blocked as before.
-    await assert.rejects(
-      client.chat.completions.create({ model: 'gpt-4o', messages: history('Delete the scratch namespace.') }),
-      (e: unknown) => e instanceof OpenAI.APIError && e.status === 403,
-    );
+    // The same request in the user's own words is blocked as before, and the audit record says
+    // where the intent came from: assembled message 3 (the tool call carries no text), offsets of
+    // "Delete" and "namespace", no text.
+    const blocked = await client.chat.completions
+      .create({ model: 'gpt-4o', messages: history('Delete the scratch namespace.') })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(blocked instanceof OpenAI.APIError && blocked.status === 403);
+    const rec = await auditRecord(stack, blocked.headers?.get('x-semamesh-request-id'));
+    assert.deepEqual(rec.intentSpans, [
+      {
+        intent: 'delete:namespace',
+        message: 3,
+        action: [0, 6],
+        object: [19, 28],
+        rule: 'object after the action',
+      },
+    ]);
   } finally {
     await stack.close();
   }

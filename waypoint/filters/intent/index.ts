@@ -99,12 +99,17 @@ export function intent(options: IntentOptions): Filter {
       const all =
         ctx.request.messages.length > 0 ? ctx.request.messages : [{ role: 'user', text: ctx.request.text }];
       const msgs: { role: string; text: string }[] = [];
+      /** Position of each of msgs in the request's messages, for audit spans. */
+      const msgIndex: number[] = [];
       const specs: { tool: string; text: string }[] = [];
-      for (const m of all) {
-        if (m.text === '') continue;
+      all.forEach((m, index) => {
+        if (m.text === '') return;
         if (m.role.startsWith(TOOL_SPEC)) specs.push({ tool: m.role.slice(TOOL_SPEC.length), text: m.text });
-        else msgs.push(m);
-      }
+        else {
+          msgs.push(m);
+          msgIndex.push(index);
+        }
+      });
       const texts = msgs.map((m) => m.text);
 
       // Work is planned before it is done: the cache misses are counted against the budget first,
@@ -178,7 +183,24 @@ export function intent(options: IntentOptions): Filter {
         const key = keyByText.get(t) ?? keyOf('t:', t);
         return (done.get(key) ?? memo.get(key))?.intents ?? [];
       };
-      for (const i of conversationIntents(canonicalizer, msgs, pairsOf).intents) intents.add(i);
+      const read = conversationIntents(canonicalizer, msgs, pairsOf);
+      for (const i of read.intents) intents.add(i);
+      // Spans for the audit record, computed only if it is written: offsets, never text.
+      ctx.intentSpans = () =>
+        msgs.flatMap((m, k) =>
+          !canonicalizer.explain || (isDataRole(m.role) && !read.actedOn.includes(k))
+            ? []
+            : canonicalizer
+                .explain(m.text)
+                .evidence.filter((e) => read.intents.includes(e.pair))
+                .map((e) => ({
+                  intent: e.pair,
+                  message: msgIndex[k]!,
+                  action: e.action,
+                  object: e.object,
+                  rule: e.rule,
+                })),
+        );
       ctx.features.intents = [...intents].sort();
       ctx.features.pii = [...pii].sort();
     },
