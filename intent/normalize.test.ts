@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultCanonicalizer } from './canonicalize.js';
 import { decodedRuns } from './decode.js';
-import { normalizeText, normalizeUnicode } from './normalize.js';
+import { normalizeText, normalizeUnicode, stripDiacritics } from './normalize.js';
 
 test('invisible, bidi, width, accents, small capitals and homoglyphs fold to ASCII', () => {
   for (const hidden of [
@@ -17,11 +17,22 @@ test('invisible, bidi, width, accents, small capitals and homoglyphs fold to ASC
     '\u202edrop',
     'dr\u043ep',
     'dr\u03bfp',
-    'd\u0331r\u0336o\u0301p',
     '\u1d05\u0280\u1d0f\u1d18',
     '\uff44\uff52\uff4f\uff50',
   ])
     assert.equal(normalizeText(hidden).toLowerCase(), 'drop', JSON.stringify(hidden));
+});
+
+test('accents: stray marks go, letters of a language stay, and the bare reading drops them all', () => {
+  // A mark that composes is a letter (ḏ, ó); one that does not (a stroke over r) is decoration.
+  assert.equal(normalizeText('d\u0331r\u0336o\u0301p'), '\u1e0fr\u00f3p');
+  assert.equal(stripDiacritics(normalizeText('d\u0331r\u0336o\u0301p')), 'drop');
+  // "qué" is not "que", "détruis" is French: the normalised text keeps them.
+  assert.equal(
+    normalizeText('¿Qué pasa? Détruis-le. Lösche ihn. Apague a produção.'),
+    '¿Qué pasa? Détruis-le. Lösche ihn. Apague a produção.',
+  );
+  assert.equal(stripDiacritics('Détruis la base de données'), 'Detruis la base de donnees');
 });
 
 test('spaced letters and leetspeak are joined and folded; numbers and names are not', () => {

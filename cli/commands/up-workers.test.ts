@@ -15,13 +15,15 @@ let child: ChildProcess;
 let url = '';
 let adminUrl = '';
 
+/** Live (not zombie) child processes of pid. */
 function childPids(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid=,stat='], { encoding: 'utf8' })
       .trim()
       .split('\n')
-      .filter(Boolean)
-      .map(Number);
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([p, stat]) => p && !stat?.startsWith('Z'))
+      .map(([p]) => Number(p));
   } catch {
     return [];
   }
@@ -96,7 +98,17 @@ after(async () => {
 
 test('two workers serve one port; the budget holds exactly across them; blocks are counted once', async () => {
   assert.equal(await readyWorkers(), 2);
-  assert.equal(childPids(child.pid!).length, 2, 'two worker processes');
+  // A replacement may briefly overlap a worker that is exiting; settle before counting.
+  let pids = childPids(child.pid!);
+  for (let i = 0; i < 50 && pids.length !== 2; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    pids = childPids(child.pid!);
+  }
+  assert.equal(
+    pids.length,
+    2,
+    execFileSync('ps', ['--ppid', String(child.pid), '-o', 'pid,stat,args'], { encoding: 'utf8' }),
+  );
   const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
   const results = await Promise.allSettled(
     Array.from({ length: 12 }, (_, i) =>

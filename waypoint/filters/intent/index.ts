@@ -42,9 +42,9 @@ function keyOf(kind: string, text: string): string {
 }
 
 /** The last `n` characters of the texts up to and including `i` (walking back over short ones). */
-function tail(texts: string[], i: number, n: number): string {
+function tail(texts: string[], i: number, n: number, stop: (k: number) => boolean = () => false): string {
   let out = '';
-  for (let k = i; k >= 0 && out.length < n; k--)
+  for (let k = i; k >= 0 && out.length < n && !stop(k); k--)
     out = texts[k].slice(-(n - out.length)) + (out ? ` ${out}` : '');
   return out;
 }
@@ -64,9 +64,9 @@ function continuationEnd(t: string): number {
   return space > 0 ? space : SEAM_CHARS;
 }
 
-function head(texts: string[], i: number, n: number): string {
+function head(texts: string[], i: number, n: number, stop: (k: number) => boolean = () => false): string {
   let out = '';
-  for (let k = i; k < texts.length && out.length < n; k++)
+  for (let k = i; k < texts.length && out.length < n && !stop(k); k++)
     out += (out ? ' ' : '') + texts[k].slice(0, n - out.length);
   return out;
 }
@@ -151,7 +151,9 @@ export function intent(options: IntentOptions): Filter {
       // joined by a space (a seam into a tool result would make data an instruction).
       for (let i = 0; i + 1 < texts.length; i++) {
         if (isDataRole(msgs[i]!.role) || isDataRole(msgs[i + 1]!.role)) continue;
-        const seam = `${tail(texts, i, SEAM_CHARS)} ${head(texts, i + 1, SEAM_CHARS)}`;
+        // The walk over short neighbours stops at data, which only an instruction can bring in.
+        const data = (k: number) => isDataRole(msgs[k]!.role);
+        const seam = `${tail(texts, i, SEAM_CHARS, data)} ${head(texts, i + 1, SEAM_CHARS, data)}`;
         plan('s:', seam, () => ({ intents: canonicalizer.pairs(seam), pii: piiKinds(seam) }));
       }
       // Tool definitions and output schemas are instructions too, but a description naming its
