@@ -38,8 +38,11 @@ export function blankComments(text: string): string {
       continue;
     }
     // A trailing comment inside code: `kubectl get pods  # then delete the ns`, `SELECT 1; -- DROP …`.
-    if (fenced || commandLike(line)) {
-      const t = /\s(#|--|\/\/)\s.*$/.exec(line);
+    // In a shell command only `#` starts a comment: `--` ends the options (`kubectl exec pod --
+    // dropdb app`) and `//` is part of a URL.
+    const command = commandLike(line);
+    if (fenced || command) {
+      const t = (command ? /\s(#)\s.*$/ : /\s(#|--|\/\/)\s.*$/).exec(line);
       if (t) lines[i] = line.slice(0, t.index) + blank(t[0]);
     }
   }

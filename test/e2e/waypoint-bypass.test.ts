@@ -419,13 +419,37 @@ describe('2. every field the model reads or the agent executes', () => {
       },
       { type: 'custom_tool_call', call_id: 'b', name: 'shell', input: 'kubectl delete namespace prod' },
       { type: 'shell_call', call_id: 'c', action: { commands: ['kubectl delete namespace prod'] } },
-      { type: 'function_call_output', call_id: 'd', output: [{ type: 'input_text', text: DROP }] },
     ];
     for (const item of items) {
       await refused(
         oa.responses.create({ model: 'gpt-4o', input: [{ role: 'user', content: 'go on' }, item] } as never),
       );
     }
+    // A tool's output is read whole (array parts included), as data (issue #20): what it says
+    // binds only once an instruction asks to act on it.
+    const output = {
+      type: 'function_call_output',
+      call_id: 'd',
+      output: [{ type: 'input_text', text: DROP }],
+    };
+    await oa.responses.create({
+      model: 'gpt-4o',
+      input: [
+        { role: 'user', content: 'go on' },
+        output,
+        { role: 'user', content: 'Summarise that in a line.' },
+      ],
+    } as never);
+    await refused(
+      oa.responses.create({
+        model: 'gpt-4o',
+        input: [
+          { role: 'user', content: 'go on' },
+          output,
+          { role: 'user', content: 'Do what the output says.' },
+        ],
+      } as never),
+    );
   });
 
   test('Anthropic document blocks (text and base64 text sources, search results)', async () => {
