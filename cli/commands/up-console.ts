@@ -16,7 +16,7 @@ import {
 } from '../../console/index.js';
 import {
   approveLocalIncident,
-  type IncidentStore,
+  IncidentStore,
   isControllerError,
   listLocalIncidents,
   nodeCgroups,
@@ -25,6 +25,7 @@ import {
 } from '../../controller/index.js';
 import type { QuotaBudgetEngine } from '../../quota/index.js';
 import type { PauseReporter } from '../../waypoint/index.js';
+import { defaultIncidentStore } from './incidents.js';
 
 /** Incidents of local mode all live in one pseudo-namespace in the console's URLs. */
 export const LOCAL_NAMESPACE = 'local';
@@ -143,4 +144,19 @@ export async function createUpConsole(options: UpConsoleOptions): Promise<UpCons
     },
   };
   return { server, decisions, token, pauseReporter };
+}
+
+/** The console `semamesh up` serves, unless `--no-console`: the options it reads from the command. */
+export async function upConsoleFor(
+  opts: { console?: boolean; incidentStore?: string; consoleToken?: string },
+  policies: () => LocalPolicies,
+  budget: QuotaBudgetEngine | undefined,
+): Promise<UpConsole | undefined> {
+  if (opts.console === false) return undefined;
+  return createUpConsole({
+    store: new IncidentStore(opts.incidentStore ?? defaultIncidentStore()),
+    policies,
+    budget,
+    token: opts.consoleToken,
+  });
 }

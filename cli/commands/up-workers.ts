@@ -8,12 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SemaPolicy, SemaQuota } from '../../api/index.js';
-import { IncidentStore } from '../../controller/index.js';
 import { startPrimary } from '../../waypoint/workers.js';
-import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import type { UpOptions } from './up.js';
-import { createUpConsole, type LocalPolicies } from './up-console.js';
+import { type LocalPolicies, upConsoleFor } from './up-console.js';
 import { syncUpSource, watchUpSource } from './up-source.js';
 import { openBudgetEngine } from './waypoint.js';
 
@@ -89,15 +87,7 @@ export async function startUpPrimary(
     // store, spend from the shared SQLite budget.
     const budget =
       quotas.length > 0 ? openBudgetEngine({ quotaDb: join(dir, 'quota.db') }, quotas) : undefined;
-    const ui =
-      opts.console === false
-        ? undefined
-        : await createUpConsole({
-            store: new IncidentStore(opts.incidentStore ?? defaultIncidentStore()),
-            policies: () => loaded,
-            budget,
-            token: opts.consoleToken,
-          });
+    const ui = await upConsoleFor(opts, () => loaded, budget);
     const onMessage = (_w: unknown, m: { type?: string; record?: unknown }) => {
       if (m?.type === DECISION && m.record && ui) ui.decisions.record(m.record, 'local');
     };

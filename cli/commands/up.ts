@@ -7,7 +7,6 @@ import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SemaPolicy, SemaQuota } from '../../api/index.js';
 import { auditTap } from '../../console/index.js';
-import { IncidentStore } from '../../controller/index.js';
 import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
 import {
   budgetBackend,
@@ -19,7 +18,7 @@ import {
 import { cpuBudget, isWaypointWorker, onPrimaryMessage, reportListening } from '../../waypoint/workers.js';
 import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
-import { createUpConsole, type LocalPolicies, type UpConsole } from './up-console.js';
+import { type LocalPolicies, type UpConsole, upConsoleFor } from './up-console.js';
 import { syncUpSource, watchUpSource } from './up-source.js';
 import { relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
 import { openBudgetEngine } from './waypoint.js';
@@ -145,15 +144,7 @@ async function start(
     const [name, url] = u.split(/=(.*)/s);
     upstream.set(name, url);
   }
-  const ui =
-    opts.console === false
-      ? undefined
-      : await createUpConsole({
-          store: new IncidentStore(opts.incidentStore ?? defaultIncidentStore()),
-          policies: () => loaded,
-          budget,
-          token: opts.consoleToken,
-        });
+  const ui = await upConsoleFor(opts, () => loaded, budget);
   // A worker's decisions go to its primary, which serves the one console of this run.
   const auditStream = ui
     ? auditTap(opts.auditStream ?? process.stdout, (r) =>
