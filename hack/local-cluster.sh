@@ -141,7 +141,9 @@ make_pki() {
     chmod 600 "$PKI/ca.key"
   fi
   local svc_ip
-  svc_ip=$(python3 -c "import ipaddress,sys; print(ipaddress.ip_network(sys.argv[1])[1])" "$SERVICE_CIDR")
+  # The first address of the service range (the `kubernetes` Service's ClusterIP).
+  local net=${SERVICE_CIDR%/*}
+  svc_ip="${net%.*}.$(( ${net##*.} + 1 ))"
   cert apiserver kube-apiserver - server \
     "IP:127.0.0.1,IP:$svc_ip,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   cert apiserver-kubelet-client kube-apiserver-kubelet-client system:masters client

@@ -18,6 +18,12 @@ const NODE_IP = process.env.K8S_NODE_IP ?? '10.243.255.1';
 const NODE = process.env.K8S_NODE_NAME ?? 'semamesh-node';
 const NS = 'agents';
 const KUBECONFIG = DIR ? join(DIR, 'admin.kubeconfig') : '';
+// The agent calls this "LLM endpoint" (an unused address on the pod bridge, so nothing leaves
+// the machine even before the redirect is attached); the node agent's eBPF
+// connect4 program on the agent pod's cgroup redirects it to the node's waypoint. With
+// SEMAMESH_NODE_PAUSE_DIRECT=1 the agent calls the waypoint directly instead (no eBPF).
+const LLM = '10.244.0.250:80';
+const REDIRECT = process.env.SEMAMESH_NODE_PAUSE_DIRECT !== '1';
 
 function why(): string | false {
   if (!DIR) return 'SEMAMESH_LOCAL_CLUSTER_DIR is not set (start one with hack/local-cluster.sh up)';
@@ -159,6 +165,7 @@ describe('PAUSE on a real node', { skip }, () => {
     ).catch((e) => {
       throw new Error(`${e}\n${logs()}`);
     });
+    const healthPort = await freePort();
     nodeAgent = semamesh([
       'node-agent',
       '--kubeconfig',
@@ -170,8 +177,29 @@ describe('PAUSE on a real node', { skip }, () => {
       '--health-host',
       '127.0.0.1',
       '--health-port',
-      String(await freePort()),
+      String(healthPort),
+      ...(REDIRECT
+        ? [
+            '--waypoint-ip',
+            NODE_IP,
+            '--waypoint-port',
+            String(wpPort),
+            '--hosts',
+            LLM,
+            '--agent-selector',
+            'semamesh.io/agent=true',
+            '--bpf-pin-path',
+            '',
+          ]
+        : []),
     ]);
+    await until(
+      'node agent /healthz',
+      async () => (await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status === 200,
+      60_000,
+    ).catch((e) => {
+      throw new Error(`${e}\n${logs()}`);
+    });
   });
 
   after(async () => {
@@ -203,8 +231,8 @@ spec:
           while true; do
             i=$((i+1))
             echo "tick $i"
-            wget -q -O- --header 'content-type: application/json' --header 'authorization: Bearer k' \\
-              --post-data '${body}' http://${NODE_IP}:${wpPort}/v1/chat/completions 2>&1 | head -c 300
+            busybox timeout 5 busybox wget -q -O- --header 'content-type: application/json' --header 'authorization: Bearer k' \\
+              --post-data '${body}' http://${REDIRECT ? LLM : `${NODE_IP}:${wpPort}`}/v1/chat/completions 2>&1 | head -c 300
             echo " rc=$?"
             sleep 1
           done
