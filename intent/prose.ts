@@ -62,6 +62,8 @@ const SEPARABLE = new Map(
     return [`${phraseKey(verb)} ${phraseKey(particle)}`, v];
   }),
 );
+/** First words of separable verbs: the clause scan runs only when one occurs. */
+const SEPARABLE_VERB = new Set([...SEPARABLE.keys()].map((k) => k.split(' ')[0]));
 const CJK_WORD = /[\u3040-\u30ff\u3400-\u9fff]/;
 const RESTRICT = new Map(Object.entries(L.ACTION_RESTRICTIONS).map(([k, v]) => [phraseKey(k), new Set(v)]));
 const SENSE = stems(L.SENSE_CONTEXT);
@@ -229,7 +231,9 @@ export class ProseReader {
       for (let j = from; j < to; j++)
         if (items[j].kind === 'object' && AMBIGUOUS.has(items[j].key)) items[j].kind = 'word';
     }
-    if (SEPARABLE.size > 0) this.separableVerbs(items, from, to);
+    let separable = false;
+    for (let i = from; i < to && !separable; i++) separable = SEPARABLE_VERB.has(items[i].key);
+    if (separable) this.separableVerbs(items, from, to);
     const opener = this.requestOpeners(items, from, to);
     const question = to < items.length && items[to].s === '?';
     const firstContent = items.slice(from, to).find((it) => !STOP.has(it.s) && it.kind !== 'comma');

@@ -73,7 +73,10 @@ export function decompound(word: string): string[] | undefined {
  * case-folded; German compounds are only looked for in capitalized words (German nouns).
  */
 export function splitChunk(chunk: string, lower: string): string[] | undefined {
-  if (CJK.test(chunk)) {
+  // Most chunks are ASCII words: a code-point scan is cheaper than the regex.
+  let wide = false;
+  for (let i = 0; i < chunk.length && !wide; i++) wide = chunk.charCodeAt(i) >= 0x3000;
+  if (wide && CJK.test(chunk)) {
     const out: string[] = [];
     for (const part of lower.split(/([\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]+)/)) {
       if (part === '') continue;
@@ -82,8 +85,10 @@ export function splitChunk(chunk: string, lower: string): string[] | undefined {
     }
     return out;
   }
-  const elided = ELISION.exec(lower);
-  if (elided) return [elided[1], elided[2]];
+  if (lower.includes("'") || lower.includes('’')) {
+    const elided = ELISION.exec(lower);
+    if (elided) return [elided[1], elided[2]];
+  }
   const c = chunk.charCodeAt(0);
   if (chunk.length >= 8 && c >= 65 && c <= 90) return decompound(lower);
   return undefined;
