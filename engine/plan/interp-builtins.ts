@@ -1,5 +1,7 @@
 // Builtins for the IR interpreter (tests only): the core of OPA's list, in plain TypeScript.
 // A BuiltinError makes the call undefined, like a non-strict builtin error in OPA's wasm target.
+
+import { opaCeil, opaFloor } from '../builtins/host/core.js';
 import {
   compare,
   equal,
@@ -84,8 +86,8 @@ const B: Record<string, Impl> = {
     const x = num(a);
     return x < 0 ? -Math.round(-x) : Math.round(x);
   },
-  ceil: (a) => Math.ceil(num(a)),
-  floor: (a) => Math.floor(num(a)),
+  ceil: (a) => opaCeil(num(a)),
+  floor: (a) => opaFloor(num(a)),
   lt: (a, b) => compare(a, b) < 0,
   lte: (a, b) => compare(a, b) <= 0,
   gt: (a, b) => compare(a, b) > 0,

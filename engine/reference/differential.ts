@@ -113,9 +113,13 @@ function blocks(source: string): string[] {
  */
 export function minimise(c: GeneratedCase): GeneratedCase {
   let parts = blocks(c.source);
+  const verdict = judge(c, ourSide([c]), opaSide([c])).verdict;
+  // A removal is kept only while the verdict stays the same (not, say, both engines failing).
   const differs = (src: string) => {
     const candidate = { ...c, source: src };
-    return judge(candidate, ourSide([candidate]), opaSide([candidate])).verdict !== 'same';
+    return (
+      verdict !== 'same' && judge(candidate, ourSide([candidate]), opaSide([candidate])).verdict === verdict
+    );
   };
   for (let i = parts.length - 1; i >= 0; i--) {
     if (/^(package|import)\b/.test(parts[i])) continue;

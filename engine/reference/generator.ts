@@ -120,6 +120,23 @@ class Exprs {
       () => (this.funcs.length > 0 ? `${r.pick(this.funcs)}(${this.int(depth + 1)})` : leaf()),
       () => `to_number(${JSON.stringify(String(r.int(0, 9)))})`,
       () => `${this.int(depth + 1)} % ${r.int(1, 4)}`,
+      // Non-integers only meet rounding, sprintf and comparisons (see num()).
+      () => `${r.pick(['round', 'ceil', 'floor'])}(${this.num(depth + 1)})`,
+      () => `indexof(${this.str(depth + 1)}, "a")`,
+      () => `count(numbers.range(${r.int(0, 3)}, ${r.int(0, 6)}))`,
+    ])();
+  }
+
+  /**
+   * A number that may not be an integer. It is never fed into further arithmetic: opa computes
+   * with arbitrary-precision decimals (0.1 * 3 is 0.3), our runtime with doubles, a known gap.
+   */
+  num(depth = 0): string {
+    const r = this.r;
+    return r.pick([
+      () => `${this.int(depth + 1)} / ${r.pick(['2', '3', '4', '0.5'])}`,
+      () => `to_number(${JSON.stringify(r.pick(['2.5', '-1.25', '7', '0.1']))})`,
+      () => this.int(depth + 1),
     ])();
   }
 
@@ -140,6 +157,10 @@ class Exprs {
       () => `replace(${this.str(depth + 1)}, "a", "o")`,
       () => `substring(${this.str(depth + 1)}, ${r.int(0, 2)}, ${r.int(-1, 3)})`,
       () => `json.marshal(${this.any(depth + 1)})`,
+      () => `sprintf("%.2f|%v|%x", [${this.num(depth + 1)}, ${this.num(depth + 1)}, ${r.int(0, 300)}])`,
+      () => `strings.reverse(${this.str(depth + 1)})`,
+      () => `base64.encode(${this.str(depth + 1)})`,
+      () => `format_int(${r.int(0, 300)}, ${r.pick(['2', '8', '16'])})`,
     ])();
   }
 
@@ -155,6 +176,7 @@ class Exprs {
     if (rule) return rule;
     return r.pick([
       () => compare(this.int(depth + 1), r.pick(['<', '>', '==', '!=', '>=', '<=']), this.int(depth + 1)),
+      () => compare(this.num(depth + 1), r.pick(['<', '>', '>=', '<=']), this.int(depth + 1)),
       () => `${this.str(depth + 1)} == ${this.str(depth + 1)}`,
       () => `startswith(${this.str(depth + 1)}, ${JSON.stringify(r.pick(['a', 'g', 'd']))})`,
       () => `contains(${this.str(depth + 1)}, "a")`,
@@ -163,6 +185,8 @@ class Exprs {
       () => `is_number(inp.n)`,
       () => `not ${this.boolAtom(depth + 1)}`,
       () => `${this.str(depth + 1)} in dat.ys`,
+      () => `regex.match(${JSON.stringify(r.pick(['^a', 'a+$', '[dg]', '^x y$']))}, ${this.str(depth + 1)})`,
+      () => `glob.match(${JSON.stringify(r.pick(['a*', '*a', 'g?mma', 'x*y']))}, [], ${this.str(depth + 1)})`,
     ])();
   }
 
@@ -191,6 +215,8 @@ class Exprs {
       () => `{x${depth} | some x${depth} in ${this.intColl(2)}; x${depth} != ${r.int(0, 3)}}`,
       () => `sort(${this.intColl(depth + 1)})`,
       () => `array.concat(${r.pick(['dat.xs', 'inp.arr'])}, [${r.int(0, 4)}])`,
+      () => `array.slice(${r.pick(['dat.xs', 'inp.arr'])}, ${r.int(0, 2)}, ${r.int(1, 4)})`,
+      () => `[h${depth} | some x${depth} in ${this.intColl(2)}; h${depth} := x${depth} * 2]`,
       () => `[v | some v in dat.obj]`,
       () => `[v | some k, v in dat.obj; startswith(k, "a")]`,
     ])();
@@ -220,6 +246,7 @@ class Exprs {
       () => `object.union(dat.obj, {"extra": ${this.int(depth + 1)}})`,
       () => `{"n": ${this.int(depth + 1)}, "s": ${this.str(depth + 1)}}`,
       () => `object.filter(dat.obj, ["admin", "db"])`,
+      () => `object.remove(dat.obj, ["guest", "beta"])`,
     ])();
   }
 

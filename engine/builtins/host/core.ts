@@ -24,6 +24,22 @@ function b64Decode(s: string, url: boolean): string {
   return Buffer.from(clean, url ? 'base64url' : 'base64').toString('utf8');
 }
 
+/**
+ * floor and ceil as opa (v1.22) computes them: from the truncated value, whose sign decides, zero
+ * counting as non-negative — floor(-0.5) is 0 and ceil(-0.5) is 1 (the runtime's C does the same).
+ */
+export function opaFloor(x: number): number {
+  if (Number.isInteger(x)) return x;
+  const t = Math.trunc(x);
+  return (t < 0 ? t - 1 : t) || 0;
+}
+
+export function opaCeil(x: number): number {
+  if (Number.isInteger(x)) return x;
+  const t = Math.trunc(x);
+  return (t < 0 ? t : t + 1) || 0;
+}
+
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Go's strings.NewReplacer over sorted keys: at each position the first matching key wins. */
@@ -186,8 +202,8 @@ export const coreBuiltins = {
     return fail('operand 1 must be a number-like value');
   },
   abs: (n: unknown) => Math.abs(num(n)),
-  ceil: (n: unknown) => Math.ceil(num(n)),
-  floor: (n: unknown) => Math.floor(num(n)),
+  ceil: (n: unknown) => opaCeil(num(n)),
+  floor: (n: unknown) => opaFloor(num(n)),
   round: (n: unknown) => Math.sign(num(n)) * Math.round(Math.abs(num(n))),
   'internal.member_2': (x: Json, xs: unknown) => memberValues(xs).some((v) => deepEqual(v, x)),
 };

@@ -191,12 +191,25 @@ function plainV(a: GoArg): string {
   return formatArg(a, 'v', { minus: false, plus: false, sharp: false, space: false, zero: false });
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The Go type opa (v1.22) hands fmt: int64, or *big.Int past int64, float64, string. */
+function goType(a: GoArg): string {
+  if (a.kind !== 'int') return a.kind;
+  return a.v >= INT64_MIN && a.v <= INT64_MAX ? 'int64' : 'big.Int';
+}
+
 function formatArg(a: GoArg, verb: string, spec: Spec): string {
   let out: string | undefined;
   if (a.kind === 'int') out = formatInt(a.v, verb, spec);
   else if (a.kind === 'float64') out = formatFloat(a.v, verb, spec);
   else out = formatString(a.v, verb, spec);
-  return out ?? `%!${verb}(${a.kind}=${plainV(a)})`;
+  if (out !== undefined) return out;
+  // Go's bad-verb form prints the value as %v with the same flags, width and precision (int64 only:
+  // *big.Int and the other types take them as %v does).
+  const shown = goType(a) === 'big.Int' ? plainV(a) : (formatArg(a, 'v', spec) ?? plainV(a));
+  return `%!${verb}(${goType(a)}=${shown})`;
 }
 
 /** Go's fmt.Sprintf over OPA-converted operands. */
@@ -255,7 +268,7 @@ export function goSprintf(format: string, operands: Json[]): string {
   if (argi < args.length) {
     out += `%!(EXTRA ${args
       .slice(argi)
-      .map((a) => `${a.kind}=${plainV(a)}`)
+      .map((a) => `${goType(a)}=${plainV(a)}`)
       .join(', ')})`;
   }
   return out;
@@ -265,7 +278,7 @@ export function goSprintf(format: string, operands: Json[]): string {
 export function parseJsonExact(text: string): unknown {
   // Big integer literals outside strings are tagged first, so JSON.parse cannot round them.
   const tag = '\u0000bigint:';
-  const tagged = text.replace(/"(?:[^"\\]|\\.)*"|-?\d{16,}(?![.\deE])/g, (m) =>
+  const tagged = text.replace(/"(?:[^"\\]|\\.)*"|(?<=[[,:\s]|^)-?\d{16,}(?![.\deE])/g, (m) =>
     // The tag goes in as the JSON escape \u0000 (a real string value starting with NUL + "bigint:"
     // would be misread; Rego data does not carry such strings in practice).
     m.startsWith('"') ? m : `"\\u0000bigint:${m}"`,

@@ -56,21 +56,24 @@ static opa_value *round_number(opa_value *a, round_mode mode) {
   if (!opa_is(a, OPA_NUMBER)) return NULL;
   if (number_is_integer(a)) return a;
   double x = number_as_double(a), r;
+  /* opa (v1.22) rounds from the truncated value and looks at its sign, zero counting as
+     non-negative: floor(-0.5) is 0 and ceil(-0.5) is 1, while floor(-1.5) is -2 and ceil(-1.5) -1. */
+  double t = __builtin_trunc(x);
   switch (mode) {
     case ROUND_CEIL:
-      r = __builtin_ceil(x);
+      r = t < 0 ? t : t + 1;
       break;
     case ROUND_FLOOR:
-      r = __builtin_floor(x);
+      r = t < 0 ? t - 1 : t;
       break;
     default: { /* half away from zero, like Go's math.Round */
-      double t = __builtin_trunc(x);
       double frac = x - t;
       r = t;
       if (frac >= 0.5) r = t + 1;
       else if (frac <= -0.5) r = t - 1;
     }
   }
+  if (r == 0) r = 0; /* no negative zero */
   return opa_number_float(r);
 }
 
