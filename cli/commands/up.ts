@@ -16,6 +16,8 @@ import {
   loadWasmEngine,
   type Waypoint,
 } from '../../waypoint/index.js';
+import { progress } from '../progress.js';
+import { selfCommand } from '../self.js';
 import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import { createUpConsole, type LocalPolicies, type UpConsole } from './up-console.js';
@@ -82,7 +84,9 @@ export async function startLocalMode(opts: UpOptions, log: (line: string) => voi
   const outDir = mkdtempSync(join(tmpdir(), 'semamesh-up-'));
   if (opts.source) {
     const sync = { source: opts.source, path: opts.path, dir: outDir, log };
-    const first = await syncUpSource(sync);
+    const bar = progress();
+    bar.update(`cloning ${opts.source} and compiling its policies…`);
+    const first = await syncUpSource(sync).finally(() => bar.done());
     if (!first.ok || !first.bundlePath)
       throw new Error(`the policy repository ${opts.source} did not compile`);
     engine = await loadWasmEngine(readFileSync(first.bundlePath));
@@ -229,7 +233,9 @@ export function registerUp(program: Command): void {
       console.log('Point agents at it:');
       console.log(`  export OPENAI_BASE_URL=${local.url}/v1`);
       console.log(`  export ANTHROPIC_BASE_URL=${local.url}`);
-      console.log('Or run an unmodified agent under the eBPF redirect: sudo semamesh exec -- <command>');
+      console.log(
+        `Or run an unmodified agent under the eBPF redirect: sudo ${selfCommand()} exec -- <command>`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
