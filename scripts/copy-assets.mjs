@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Copies the non-TypeScript files the compiled code reads at run time (the wasm runtime and its
-// builtin table, the console's page and scripts, the intent languages) into dist/, next to the modules that load them.
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+// builtin table, the console's page and scripts, the intent languages) into dist/, next to the
+// modules that load them.
+import { chmodSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,4 +20,6 @@ for (const rel of assets) {
   mkdirSync(dirname(to), { recursive: true });
   copyFileSync(join(root, rel), to);
 }
+// The bins run straight from a checkout's dist/ (and as a kubectl plugin found on PATH).
+for (const bin of ['dist/cli/semamesh.js', 'dist/cli/kubectl-sema.js']) chmodSync(join(root, bin), 0o755);
 console.log(`copied ${assets.length} assets into dist/`);

@@ -3,6 +3,7 @@
 // and tokens and decisions are counted. Output is meant for a newcomer to read.
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { selfCommand } from '../self.js';
 import { startLocalMode } from './up.js';
 
 type Print = (line?: string) => void;
@@ -143,7 +144,8 @@ export async function runDemo(print: Print = (l = '') => console.log(l)): Promis
   print(
     failures === 0 ? '\nAll steps behaved as promised.' : `\n${failures} step(s) did not behave as promised.`,
   );
-  print('Next: `semamesh up --mock` to keep it running, `semamesh test policies/` for the Rego tests.');
+  const self = selfCommand();
+  print(`Next: \`${self} up --mock\` to keep it running, \`${self} test policies/\` for the Rego tests.`);
   return failures === 0 ? 0 : 1;
 }
 

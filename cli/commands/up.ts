@@ -16,6 +16,8 @@ import {
   type Waypoint,
 } from '../../waypoint/index.js';
 import { cpuBudget, isWaypointWorker, onPrimaryMessage, reportListening } from '../../waypoint/workers.js';
+import { progress } from '../progress.js';
+import { selfCommand } from '../self.js';
 import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import { type LocalPolicies, type UpConsole, upConsoleFor } from './up-console.js';
@@ -114,7 +116,9 @@ async function start(
     policySource = shared.policySource;
   } else if (opts.source) {
     const sync = { source: opts.source, path: opts.path, dir: outDir, log };
-    const first = await syncUpSource(sync);
+    const bar = progress();
+    bar.update(`cloning ${opts.source} and compiling its policies…`);
+    const first = await syncUpSource(sync).finally(() => bar.done());
     if (!first.ok || !first.bundlePath)
       throw new Error(`the policy repository ${opts.source} did not compile`);
     engine = await loadWasmEngine(readFileSync(first.bundlePath));
@@ -315,5 +319,5 @@ function printBanner(
   console.log('Point agents at it:');
   console.log(`  export OPENAI_BASE_URL=${local.url}/v1`);
   console.log(`  export ANTHROPIC_BASE_URL=${local.url}`);
-  console.log('Or run an unmodified agent under the eBPF redirect: sudo semamesh exec -- <command>');
+  console.log(`Or run an unmodified agent under the eBPF redirect: sudo ${selfCommand()} exec -- <command>`);
 }
