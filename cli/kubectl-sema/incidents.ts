@@ -8,7 +8,7 @@ import {
   phaseOf,
   terminateIncident,
 } from '../../controller/index.js';
-import { findNamed, type Io, session } from './context.js';
+import { authenticatedUser, findNamed, type Io, session } from './context.js';
 import { age, document, firstLine, outputFormat, table } from './format.js';
 
 const ruleOf = (i: IncidentObject) => `${i.spec.policy}/${i.spec.rule}`;
@@ -115,9 +115,10 @@ export function registerIncidentCommands(program: Command, io: Io): void {
       const format = outputFormat(opts.output);
       const s = session(cmd);
       const found = await findNamed<IncidentObject>(s, INCIDENT_KIND, 'semaincident', name);
-      const i = await approveIncident(s.client, found.metadata.namespace ?? '', name, s.user);
+      const by = await authenticatedUser(s);
+      const i = await approveIncident(s.client, found.metadata.namespace ?? '', name, by);
       if (format === 'json' || format === 'yaml') return io.out(document(i, format));
-      io.out(`semaincident/${name} approved by ${s.user}: ${agentOf(found)} is being thawed\n`);
+      io.out(`semaincident/${name} approved by ${by}: ${agentOf(found)} is being thawed\n`);
     });
 
   program
@@ -128,11 +129,12 @@ export function registerIncidentCommands(program: Command, io: Io): void {
       const format = outputFormat(opts.output);
       const s = session(cmd);
       const found = await findNamed<IncidentObject>(s, INCIDENT_KIND, 'semaincident', name);
-      const i = await terminateIncident(s.client, found.metadata.namespace ?? '', name, s.user);
+      const by = await authenticatedUser(s);
+      const i = await terminateIncident(s.client, found.metadata.namespace ?? '', name, by);
       if (format === 'json' || format === 'yaml') return io.out(document(i, format));
       const evidence = found.status?.checkpoint?.path
         ? `; evidence kept at ${found.status.checkpoint.path}`
         : '';
-      io.out(`semaincident/${name} terminated by ${s.user}: pod ${agentOf(found)} deleted${evidence}\n`);
+      io.out(`semaincident/${name} terminated by ${by}: pod ${agentOf(found)} deleted${evidence}\n`);
     });
 }
