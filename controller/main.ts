@@ -314,9 +314,11 @@ export async function startController(
         })
       : undefined;
   const health = healthServer(m.registry, () => ({
-    // Ready = can serve the current bundle: followers and deposed leaders are not, so the Service
-    // sends waypoints to the leader only.
-    ok: manager.isLeader && bundles.isServing && bundles.get(config.bundleName) !== undefined,
+    // The leader is Ready once it has a bundle to serve. A follower is Ready as a process (so
+    // rollouts of a 2-replica Deployment can progress), but its bundle endpoint answers 503
+    // SM_ERR_CONTROLLER_NOT_LEADER: a waypoint that lands on it retries and reaches the leader, and
+    // is never handed a stale bundle.
+    ok: manager.isLeader ? bundles.isServing && bundles.get(config.bundleName) !== undefined : true,
     detail: { leader: manager.isLeader, bundle: bundles.get(config.bundleName)?.revision ?? null },
   }));
   const metricsPort = await listen(health, config.metricsPort, config.metricsHost);

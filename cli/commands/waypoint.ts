@@ -60,6 +60,8 @@ export interface WaypointCliOptions {
   classifiers?: string;
   auditFile?: string;
   bundleUrl?: string;
+  /** Remembers the signed issue time of the bundle in force, so a restart still refuses older ones. */
+  bundleStateFile?: string;
   bundlePublicKey?: string;
   bundleSecret?: string;
   bundleKeyId?: string;
@@ -142,6 +144,7 @@ export function pollerBundleSource(options: {
   token?: string;
   waitSeconds?: number;
   backoffBaseMs?: number;
+  stateFile?: string;
 }): BundleSource {
   let poller: BundlePoller | undefined;
   return {
@@ -153,6 +156,7 @@ export function pollerBundleSource(options: {
         waitSeconds: options.waitSeconds,
         backoffBaseMs: options.backoffBaseMs,
         backoffMaxMs: 30_000,
+        stateFile: options.stateFile,
         onBundle: (u) => sink.deliver(u.bytes, { origin: options.url, revision: u.revision }),
         onError: (err) => sink.reject(err, { origin: options.url }),
       });
@@ -286,7 +290,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     bundleSource = fileBundleSource(opts.bundle);
   } else if (opts.bundleUrl) {
     const token = opts.bundleTokenFile ? readFileSync(opts.bundleTokenFile, 'utf8').trim() : undefined;
-    bundleSource = pollerBundleSource({ url: opts.bundleUrl, key, token });
+    bundleSource = pollerBundleSource({ url: opts.bundleUrl, key, token, stateFile: opts.bundleStateFile });
   }
   let budget: QuotaBudgetEngine | undefined;
   let quota: QuotaBackend | undefined;
@@ -448,6 +452,10 @@ export function registerWaypoint(program: Command): void {
       'OPA bundle (.tar.gz with policy.wasm) to enforce, reloaded when the file changes',
     )
     .option('--bundle-url <url>', "long-poll the controller's bundle service and swap in each new bundle")
+    .option(
+      '--bundle-state-file <file>',
+      'remember the signed time of the bundle in force here: an older bundle is refused, across restarts too',
+    )
     .option('--bundle-public-key <file>', 'PEM public key verifying bundle signatures (RS256)')
     .option('--bundle-secret <file>', 'file holding the shared secret verifying bundle signatures (HS256)')
     .option('--bundle-key-id <id>', "key id of the verification key (matched against the signature's kid)")

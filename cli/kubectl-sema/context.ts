@@ -23,7 +23,7 @@ export interface Session {
   client: K8sClient;
   /** undefined with -A: every namespace. */
   namespace: string | undefined;
-  /** The user of the kubeconfig context: recorded as decidedBy. */
+  /** The user entry of the kubeconfig context (a label; decidedBy uses authenticatedUser). */
   user: string;
 }
 
@@ -40,6 +40,27 @@ function requireKubeconfig(o: GlobalOptions): void {
     'SM_ERR_CONTROLLER_KUBECTL',
     `no kubeconfig found (looked at ${candidates.join(', ')}): set KUBECONFIG, pass --kubeconfig, or run inside a cluster`,
   );
+}
+
+/**
+ * Who the API server says we are (SelfSubjectReview, Kubernetes ≥ 1.28): what a decision records
+ * as decidedBy, and what the admission policy semamesh-incident-decisions requires it to be. A
+ * server without the API (old clusters, the in-repo test server) gets the kubeconfig user entry; the
+ * admission policy still refuses it there if it is not the authenticated name.
+ */
+export async function authenticatedUser(s: Session): Promise<string> {
+  try {
+    const review = await s.client.create<KubeObject & { status?: { userInfo?: { username?: string } } }>({
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'SelfSubjectReview',
+      metadata: {},
+    } as unknown as KubeObject);
+    const name = review.status?.userInfo?.username;
+    if (name) return name;
+  } catch (err) {
+    if (!isK8sError(err)) throw err;
+  }
+  return s.user;
 }
 
 export function session(cmd: Command): Session {

@@ -8,7 +8,7 @@ import {
   phaseOf,
   terminateIncident,
 } from '../../controller/index.js';
-import { findNamed, type Io, session } from './context.js';
+import { authenticatedUser, findNamed, type Io, session } from './context.js';
 import { age, firstLine, outputFormat, structured, table } from './format.js';
 
 const ruleOf = (i: IncidentObject) => `${i.spec.policy}/${i.spec.rule}`;
@@ -116,10 +116,11 @@ export function registerIncidentCommands(program: Command, io: Io): void {
       outputFormat(opts.output);
       const s = session(cmd);
       const found = await findNamed<IncidentObject>(s, INCIDENT_KIND, 'semaincident', name);
-      const i = await approveIncident(s.client, found.metadata.namespace ?? '', name, s.user);
+      const by = await authenticatedUser(s);
+      const i = await approveIncident(s.client, found.metadata.namespace ?? '', name, by);
       const text = structured(i, opts.output, 'semaincident');
       if (text !== undefined) return io.out(text);
-      io.out(`semaincident/${name} approved by ${s.user}: ${agentOf(found)} is being thawed\n`);
+      io.out(`semaincident/${name} approved by ${by}: ${agentOf(found)} is being thawed\n`);
     });
 
   program
@@ -130,12 +131,13 @@ export function registerIncidentCommands(program: Command, io: Io): void {
       outputFormat(opts.output);
       const s = session(cmd);
       const found = await findNamed<IncidentObject>(s, INCIDENT_KIND, 'semaincident', name);
-      const i = await terminateIncident(s.client, found.metadata.namespace ?? '', name, s.user);
+      const by = await authenticatedUser(s);
+      const i = await terminateIncident(s.client, found.metadata.namespace ?? '', name, by);
       const text = structured(i, opts.output, 'semaincident');
       if (text !== undefined) return io.out(text);
       const evidence = found.status?.checkpoint?.path
         ? `; evidence kept at ${found.status.checkpoint.path}`
         : '';
-      io.out(`semaincident/${name} terminated by ${s.user}: pod ${agentOf(found)} deleted${evidence}\n`);
+      io.out(`semaincident/${name} terminated by ${by}: pod ${agentOf(found)} deleted${evidence}\n`);
     });
 }

@@ -113,9 +113,9 @@ export class PodPauseWatcher {
     });
   }
 
-  /** Held pods whose incident was approved (or whose incident is gone, see thawIfApproved) thaw. */
+  /** Held pods whose incident was approved meanwhile thaw (an approval need not touch the pod). */
   private recheckHeld(): void {
-    for (const [uid, held] of this.paused) {
+    for (const uid of this.paused.keys()) {
       if (this.chains.has(uid)) continue;
       this.enqueue(uid, async () => {
         const still = this.paused.get(uid);

@@ -24,7 +24,8 @@ const obj = (kind: string, namespace: string, selector?: unknown) => ({
 test('the policy is deployed, bound in Deny mode, and covers both namespaced kinds', () => {
   assert.ok(policy);
   const binding = objects.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
-  assert.deepEqual((binding?.spec as { validationActions: string[] }).validationActions, ['Deny']);
+  assert.ok(binding);
+  assert.deepEqual((binding.spec as { validationActions: string[] }).validationActions, ['Deny']);
   assert.match(JSON.stringify(policy.spec.matchConstraints), /"semapolicies","semaquotas"/);
 });
 

@@ -15,9 +15,11 @@ interface PodSpec {
   volumes?: { name: string; projected?: { sources: Record<string, unknown>[] }; secret?: unknown }[];
 }
 
-const podOf = (kind: string, name: string) =>
-  (objects.find((o) => o.kind === kind && o.metadata.name === name)?.spec as { template: { spec: PodSpec } })
-    .template.spec;
+function podOf(kind: string, name: string): PodSpec {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  assert.ok(found, `${kind} ${name} is deployed`);
+  return (found.spec as { template: { spec: PodSpec } }).template.spec;
+}
 
 test('the node pod mounts no token by default; only the node agent gets a projected one', () => {
   const sa = objects.find((o: KObject) => o.kind === 'ServiceAccount' && o.metadata.name === 'semamesh-node');

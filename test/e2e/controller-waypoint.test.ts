@@ -33,6 +33,8 @@ before(async () => {
     routes: [{ provider: 'openai', upstream: mock.url }],
     bundleSource: pollerBundleSource({ url: ctl.bundleUrl, waitSeconds: 2, backoffBaseMs: 50 }),
     auditStream: new PassThrough(),
+    // The agent runs in team-a (the eBPF/cgroup lookup says so on a node): team-a's policy governs it.
+    identify: () => ({ namespace: 'team-a', pod: 'agent-0' }),
   });
   const { url } = await waypoint.listen();
   openai = new OpenAI({ apiKey: 'sk-test', baseURL: `${url}/v1`, maxRetries: 0 });
