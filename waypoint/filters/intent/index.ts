@@ -22,12 +22,29 @@ interface TextFeatures {
   pii: string[];
 }
 
+/**
+ * Features by key (a text's own content up to KEY_INLINE_CHARS, else its digest) and, for the seam
+ * between two long neighbours, by the pair of their keys — so a resent conversation costs one hash
+ * per message and no seam string is built on a hit.
+ */
+interface Memo {
+  map: Map<string, TextFeatures>;
+  seams: Map<string, Map<string, TextFeatures>>;
+  size: number;
+  keyChars: number;
+}
+
 // Agents resend the system prompt and the whole history every turn, so features are computed per
 // message and remembered by content hash; the memo is dropped whole when full (bounded memory,
 // no LRU bookkeeping).
 const MEMO_LIMIT = 8192;
-/** Texts up to this length are their own key; longer ones are keyed by a SHA-256 of the content. */
-const KEY_INLINE_CHARS = 512;
+/**
+ * Texts up to this length are their own key (a Map lookup hashes and compares in native code,
+ * cheaper than a digest); longer ones are keyed by a SHA-256 of the content.
+ */
+const KEY_INLINE_CHARS = 16 * 1024;
+/** Characters of inline keys the memo may hold before it is dropped (bounded memory). */
+const MEMO_MAX_KEY_CHARS = 32 * 1024 * 1024;
 /** Characters on each side of a seam between two consecutive texts that are read as one. */
 const SEAM_CHARS = 240;
 export const DEFAULT_ANALYSIS_BUDGET_CHARS = 2 * 1024 * 1024;
@@ -35,7 +52,7 @@ export const DEFAULT_ANALYSIS_BUDGET_CHARS = 2 * 1024 * 1024;
 const TOOL_SPEC = 'tool_spec:';
 
 function keyOf(kind: string, text: string): string {
-  if (text.length <= KEY_INLINE_CHARS) return kind + text;
+  if (text.length <= KEY_INLINE_CHARS) return kind === '' ? text : kind + text;
   return `${kind}#${createHash('sha256').update(text).digest('base64')}`;
 }
 
@@ -72,19 +89,25 @@ function head(texts: string[], i: number, n: number): string {
 export function intent(options: IntentOptions): Filter {
   const budgetChars = options.budgetChars ?? DEFAULT_ANALYSIS_BUDGET_CHARS;
   // One memo per canonicalizer: a bundle with its own vocabulary canonicalizes differently.
-  const memos = new WeakMap<Canonicalizer, Map<string, TextFeatures>>();
+  const memos = new WeakMap<Canonicalizer, Memo>();
 
-  const memoOf = (canonicalizer: Canonicalizer): Map<string, TextFeatures> => {
+  const memoOf = (canonicalizer: Canonicalizer): Memo => {
     let memo = memos.get(canonicalizer);
     if (!memo) {
-      memo = new Map();
+      memo = { map: new Map(), seams: new Map(), size: 0, keyChars: 0 };
       memos.set(canonicalizer, memo);
     }
     return memo;
   };
-  const remember = (memo: Map<string, TextFeatures>, key: string, f: TextFeatures) => {
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(key, f);
+  const makeRoom = (memo: Memo, chars: number) => {
+    if (memo.size >= MEMO_LIMIT || memo.keyChars > MEMO_MAX_KEY_CHARS) {
+      memo.map.clear();
+      memo.seams.clear();
+      memo.size = 0;
+      memo.keyChars = 0;
+    }
+    memo.size++;
+    memo.keyChars += chars;
   };
 
   return {
@@ -106,36 +129,76 @@ export function intent(options: IntentOptions): Filter {
 
       // Work is planned before it is done: the cache misses are counted against the budget first,
       // so an oversized request is refused before any of it holds the event loop.
-      const jobs: { key: string; run: () => TextFeatures }[] = [];
+      const jobs: { store: (f: TextFeatures) => void; run: () => TextFeatures }[] = [];
       let fresh = 0;
-      const plan = (kind: string, text: string, run: () => TextFeatures) => {
-        const key = keyOf(kind, text);
-        const f = memo.get(key);
-        if (f) {
-          for (const i of f.intents) intents.add(i);
-          for (const p of f.pii) pii.add(p);
-          return;
-        }
-        fresh += text.length;
-        jobs.push({ key, run });
+      const use = (f: TextFeatures) => {
+        for (const i of f.intents) intents.add(i);
+        for (const p of f.pii) pii.add(p);
       };
+      const plan = (kind: string, text: string, run: () => TextFeatures): string => {
+        const key = keyOf(kind, text);
+        const f = memo.map.get(key);
+        if (f) use(f);
+        else {
+          fresh += text.length;
+          jobs.push({
+            run,
+            store: (g) => {
+              makeRoom(memo, key.length);
+              memo.map.set(key, g);
+            },
+          });
+        }
+        return key;
+      };
+      const keys: string[] = [];
       for (let i = 0; i < texts.length; i++) {
         const t = texts[i];
         // A text that continues the previous one's sentence ("Do not" + "delete the prod
         // namespace.") starts mid-sentence: its first sentence is read only in the seam, with
         // what precedes it, so a negation or question there still governs it.
-        const continues = i > 0 && !ENDS_SENTENCE.test(texts[i - 1]) && STARTS_LOWER.test(t);
+        const continues = i > 0 && STARTS_LOWER.test(t) && !ENDS_SENTENCE.test(texts[i - 1]);
         const own = continues ? t.slice(continuationEnd(t)) : t;
-        plan(own === t ? 't:' : 'r:', t, () => ({
-          intents: own ? canonicalizer.pairs(own) : [],
-          pii: piiKinds(t),
-        }));
+        keys.push(
+          plan(own === t ? '' : 'r:', t, () => ({
+            intents: own ? canonicalizer.pairs(own) : [],
+            pii: piiKinds(t),
+          })),
+        );
       }
       // A sentence split over parts, messages or roles ("Please drop the" + " production
       // database now.") is one sentence to the model: each seam is read joined by a space.
       for (let i = 0; i + 1 < texts.length; i++) {
+        const long = texts[i].length >= SEAM_CHARS && texts[i + 1].length >= SEAM_CHARS;
+        if (long) {
+          // Two long neighbours: the seam depends on them alone, keyed by their pair.
+          const inner = memo.seams.get(keys[i]);
+          const f = inner?.get(keys[i + 1]);
+          if (f) {
+            use(f);
+            continue;
+          }
+        }
         const seam = `${tail(texts, i, SEAM_CHARS)} ${head(texts, i + 1, SEAM_CHARS)}`;
-        plan('s:', seam, () => ({ intents: canonicalizer.pairs(seam), pii: piiKinds(seam) }));
+        const run = () => ({ intents: canonicalizer.pairs(seam), pii: piiKinds(seam) });
+        if (!long) {
+          plan('s:', seam, run);
+          continue;
+        }
+        fresh += seam.length;
+        const [a, b] = [keys[i], keys[i + 1]];
+        jobs.push({
+          run,
+          store: (g) => {
+            makeRoom(memo, 0);
+            let inner = memo.seams.get(a);
+            if (!inner) {
+              inner = new Map();
+              memo.seams.set(a, inner);
+            }
+            inner.set(b, g);
+          },
+        });
       }
       // Tool definitions and output schemas are instructions too, but a description naming its
       // own tool's action ("Deletes a namespace" on delete_namespace) is not a request.
@@ -155,9 +218,8 @@ export function intent(options: IntentOptions): Filter {
       if (fresh > budgetChars) throw analysisBudget(fresh, budgetChars);
       for (const job of jobs) {
         const f = job.run();
-        remember(memo, job.key, f);
-        for (const i of f.intents) intents.add(i);
-        for (const p of f.pii) pii.add(p);
+        job.store(f);
+        use(f);
       }
       ctx.features.intents = [...intents].sort();
       ctx.features.pii = [...pii].sort();
