@@ -339,6 +339,7 @@ if (args.includes('--perf')) {
   if (b >= 0 && args[b + 1]) {
     console.log(`baseline (${args[b + 1]})`);
     await perf(args[b + 1]);
+    await throughputAB(here, args[b + 1]);
   }
   console.log(
     `load average ${loadavg()
