@@ -297,6 +297,33 @@ async function perf(root: string): Promise<void> {
   }
 }
 
+/** Analyser throughput of both checkouts in alternating rounds, so load changes hit both alike. */
+async function throughputAB(here: string, base: string): Promise<void> {
+  type C = { pairs(t: string): string[] };
+  const load = async (root: string) =>
+    ((await import(join(root, 'intent/index.ts'))) as { defaultCanonicalizer(): C }).defaultCanonicalizer();
+  const sides: [string, C, number[]][] = [
+    ['this checkout', await load(here), [0, 0]],
+    ['baseline', await load(base), [0, 0]],
+  ];
+  const filler = 'Please look at the checkout pods in the payments namespace and tell me why they restart. ';
+  let i = 0;
+  for (let round = 0; round < 8; round++) {
+    for (const [, c, acc] of sides) {
+      const t0 = performance.now();
+      while (performance.now() - t0 < 400) {
+        const text = `${filler.repeat(40)} Then drop the staging database ${i++} please. ${filler.repeat(40)}`;
+        c.pairs(text);
+        acc[0] += text.length;
+      }
+      acc[1] += performance.now() - t0;
+    }
+  }
+  console.log('analyser throughput, alternating rounds in one process (fresh 7 KB texts):');
+  for (const [name, , [chars, ms]] of sides)
+    console.log(`  ${name.padEnd(14)} ${(chars / 1e3 / ms).toFixed(2)} MB/s`);
+}
+
 const args = process.argv.slice(2);
 const showMisses = args.includes('--misses');
 const b = args.indexOf('--baseline');
@@ -312,6 +339,7 @@ if (args.includes('--perf')) {
   if (b >= 0 && args[b + 1]) {
     console.log(`baseline (${args[b + 1]})`);
     await perf(args[b + 1]);
+    await throughputAB(here, args[b + 1]);
   }
   console.log(
     `load average ${loadavg()

@@ -6,6 +6,34 @@
 const BASE64 = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}/g;
 const HEX = /(?<![0-9A-Za-z\\])(?:\\x)?(?:[0-9a-fA-F]{2}(?:\\x|[ :]?)){8,}/g;
 const PERCENT = /\S*(?:%[0-9a-fA-F]{2}\S*){3,}/g;
+const SPACED_HEX = /(?:[0-9a-fA-F]{2}[ :]){7}[0-9a-fA-F]{2}/;
+
+/** Maximal runs of 12 or more characters of the base64url, hex and `\\x` alphabets. */
+function candidateRuns(text: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    const inRun =
+      (c >= 48 && c <= 57) || // 0-9
+      (c >= 65 && c <= 90) || // A-Z
+      (c >= 97 && c <= 122) || // a-z
+      c === 43 || // +
+      c === 47 || // /
+      c === 95 || // _
+      c === 45 || // -
+      c === 61 || // =
+      c === 92; // \
+    if (inRun) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start >= 12) out.push(text.slice(start, i));
+      start = -1;
+    }
+  }
+  return out;
+}
+
 /** At most this many decoded runs per text (each analysed like any text; bounded work). */
 const MAX_RUNS = 64;
 
@@ -26,19 +54,26 @@ function readable(s: string): boolean {
 export function decodedRuns(text: string): string[] {
   const out: string[] = [];
   const push = (s: string | undefined) => {
-    if (s !== undefined && out.length < MAX_RUNS && readable(s)) out.push(s);
+    if (s !== undefined && out.length < MAX_RUNS && readable(s) && !out.includes(s)) out.push(s);
+  };
+  const hex = (run: string) => {
+    const h = run.replace(/\\x|[ :]/g, '');
+    if (h.length % 2 === 0) push(Buffer.from(h, 'hex').toString('utf8'));
   };
   if (text.length >= 12) {
-    for (const m of text.matchAll(BASE64)) {
-      const run = m[0];
-      // Long words and identifiers match the alphabet too; only mixed-case or digit runs are tried.
-      if (!/[A-Z]/.test(run) || !/[a-z0-9]/.test(run)) continue;
-      push(Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+    // One pass over the text finds the candidate runs (12+ characters of the base64/hex alphabet);
+    // the patterns then only see those, so prose costs a character loop, not a regex per position.
+    for (const run of candidateRuns(text)) {
+      for (const m of run.matchAll(BASE64)) {
+        const b64 = m[0];
+        // Long words and identifiers match the alphabet too; only mixed-case or digit runs are tried.
+        if (!/[A-Z]/.test(b64) || !/[a-z0-9]/.test(b64)) continue;
+        push(Buffer.from(b64.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+      }
+      for (const m of run.matchAll(HEX)) hex(m[0]);
     }
-    for (const m of text.matchAll(HEX)) {
-      const hex = m[0].replace(/\\x|[ :]/g, '');
-      if (hex.length % 2 === 0) push(Buffer.from(hex, 'hex').toString('utf8'));
-    }
+    // Hex pairs separated by spaces or colons (`64 72 6f 70 …`) are not one run: checked whole.
+    if (SPACED_HEX.test(text)) for (const m of text.matchAll(HEX)) hex(m[0]);
   }
   if (text.includes('%')) {
     for (const m of text.matchAll(PERCENT)) {

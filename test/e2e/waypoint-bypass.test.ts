@@ -348,6 +348,43 @@ describe('4. commands as programs', () => {
     });
   }
 
+  test('MCP tools/call arguments carry the wrapped command', async () => {
+    const mcpLocal = await startLocalMode(
+      {
+        policies: [POLICY],
+        mock: true,
+        upstream: [`mcp=${local.mock!.url}`],
+        host: '127.0.0.1',
+        port: 0,
+        adminPort: 0,
+        syncInterval: 60,
+        auditStream: new PassThrough(),
+      },
+      () => undefined,
+    );
+    try {
+      const call = (command: string) =>
+        fetch(`${mcpLocal.url}/mcp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 7,
+            method: 'tools/call',
+            params: { name: 'run', arguments: { command } },
+          }),
+        });
+      const bad = await call(`ssh db1 'bash -c "dropdb app"'`);
+      const body = (await bad.json()) as { id: number; error: { message: string } };
+      assert.equal(body.id, 7);
+      assert.match(body.error.message, /no-destruction/);
+      const ok = await call('ssh db1 uptime');
+      assert.doesNotMatch(await ok.text(), /no-destruction/);
+    } finally {
+      await mcpLocal.close();
+    }
+  });
+
   test('Anthropic tool_use in the history carries the wrapped command', async () => {
     await refused(
       an.messages.create({

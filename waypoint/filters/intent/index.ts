@@ -24,12 +24,29 @@ interface TextFeatures {
   pii: string[];
 }
 
+/**
+ * Features by key (a text's own content up to KEY_INLINE_CHARS, else its digest) and, for the seam
+ * between two long neighbours, by the pair of their keys — so a resent conversation costs one hash
+ * per message and no seam string is built on a hit.
+ */
+interface Memo {
+  map: Map<string, TextFeatures>;
+  seams: Map<string, Map<string, TextFeatures>>;
+  size: number;
+  keyChars: number;
+}
+
 // Agents resend the system prompt and the whole history every turn, so features are computed per
 // message and remembered by content hash; the memo is dropped whole when full (bounded memory,
 // no LRU bookkeeping).
 const MEMO_LIMIT = 8192;
-/** Texts up to this length are their own key; longer ones are keyed by a SHA-256 of the content. */
-const KEY_INLINE_CHARS = 512;
+/**
+ * Texts up to this length are their own key (a Map lookup hashes and compares in native code,
+ * cheaper than a digest); longer ones are keyed by a SHA-256 of the content.
+ */
+const KEY_INLINE_CHARS = 16 * 1024;
+/** Characters of inline keys the memo may hold before it is dropped (bounded memory). */
+const MEMO_MAX_KEY_CHARS = 32 * 1024 * 1024;
 /** Characters on each side of a seam between two consecutive texts that are read as one. */
 const SEAM_CHARS = 240;
 export const DEFAULT_ANALYSIS_BUDGET_CHARS = 2 * 1024 * 1024;
@@ -37,7 +54,7 @@ export const DEFAULT_ANALYSIS_BUDGET_CHARS = 2 * 1024 * 1024;
 const TOOL_SPEC = 'tool_spec:';
 
 function keyOf(kind: string, text: string): string {
-  if (text.length <= KEY_INLINE_CHARS) return kind + text;
+  if (text.length <= KEY_INLINE_CHARS) return kind === '' ? text : kind + text;
   return `${kind}#${createHash('sha256').update(text).digest('base64')}`;
 }
 
@@ -74,19 +91,25 @@ function head(texts: string[], i: number, n: number, stop: (k: number) => boolea
 export function intent(options: IntentOptions): Filter {
   const budgetChars = options.budgetChars ?? DEFAULT_ANALYSIS_BUDGET_CHARS;
   // One memo per canonicalizer: a bundle with its own vocabulary canonicalizes differently.
-  const memos = new WeakMap<Canonicalizer, Map<string, TextFeatures>>();
+  const memos = new WeakMap<Canonicalizer, Memo>();
 
-  const memoOf = (canonicalizer: Canonicalizer): Map<string, TextFeatures> => {
+  const memoOf = (canonicalizer: Canonicalizer): Memo => {
     let memo = memos.get(canonicalizer);
     if (!memo) {
-      memo = new Map();
+      memo = { map: new Map(), seams: new Map(), size: 0, keyChars: 0 };
       memos.set(canonicalizer, memo);
     }
     return memo;
   };
-  const remember = (memo: Map<string, TextFeatures>, key: string, f: TextFeatures) => {
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(key, f);
+  const makeRoom = (memo: Memo, chars: number) => {
+    if (memo.size >= MEMO_LIMIT || memo.keyChars > MEMO_MAX_KEY_CHARS) {
+      memo.map.clear();
+      memo.seams.clear();
+      memo.size = 0;
+      memo.keyChars = 0;
+    }
+    memo.size++;
+    memo.keyChars += chars;
   };
 
   return {
@@ -111,50 +134,93 @@ export function intent(options: IntentOptions): Filter {
         }
       });
       const texts = msgs.map((m) => m.text);
+      const data = (k: number) => isDataRole(msgs[k]!.role);
 
       // Work is planned before it is done: the cache misses are counted against the budget first,
-      // so an oversized request is refused before any of it holds the event loop. Messages' own
-      // intents are read afterwards with their roles (tool results are data); seams, tool
-      // definitions and tool calls count directly.
-      const jobs: { key: string; run: () => TextFeatures; direct: boolean }[] = [];
+      // so an oversized request is refused before any of it holds the event loop. A message's own
+      // intents are read afterwards with its role (tool results are data); seams, tool definitions
+      // and tool calls count directly.
+      const jobs: { store: (f: TextFeatures) => void; run: () => TextFeatures; direct: boolean }[] = [];
+      const features = new Map<string, TextFeatures>();
       let fresh = 0;
-      const plan = (kind: string, text: string, run: () => TextFeatures, direct = true) => {
-        const key = keyOf(kind, text);
-        const f = memo.get(key);
-        if (f) {
-          if (direct) for (const i of f.intents) intents.add(i);
-          for (const p of f.pii) pii.add(p);
-          return;
-        }
-        fresh += text.length;
-        jobs.push({ key, run, direct });
+      const use = (f: TextFeatures, direct: boolean) => {
+        if (direct) for (const i of f.intents) intents.add(i);
+        for (const p of f.pii) pii.add(p);
       };
-      const keyByText = new Map<string, string>();
+      const plan = (kind: string, text: string, run: () => TextFeatures, direct = true): string => {
+        const key = keyOf(kind, text);
+        const f = memo.map.get(key);
+        if (f) {
+          use(f, direct);
+          features.set(key, f);
+        } else {
+          fresh += text.length;
+          jobs.push({
+            run,
+            direct,
+            store: (g) => {
+              makeRoom(memo, key.length);
+              memo.map.set(key, g);
+              features.set(key, g);
+            },
+          });
+        }
+        return key;
+      };
+      const keys: string[] = [];
       for (let i = 0; i < texts.length; i++) {
         const t = texts[i]!;
         // A text that continues the previous one's sentence ("Do not" + "delete the prod
         // namespace.") starts mid-sentence: its first sentence is read only in the seam, with
         // what precedes it, so a negation or question there still governs it.
         const continues =
-          i > 0 &&
-          !isDataRole(msgs[i]!.role) &&
-          !isDataRole(msgs[i - 1]!.role) &&
-          !ENDS_SENTENCE.test(texts[i - 1]!) &&
-          STARTS_LOWER.test(t);
+          i > 0 && !data(i) && !data(i - 1) && STARTS_LOWER.test(t) && !ENDS_SENTENCE.test(texts[i - 1]!);
         const own = continues ? t.slice(continuationEnd(t)) : t;
-        const kind = own === t ? 't:' : 'r:';
-        keyByText.set(t, keyOf(kind, t));
-        plan(kind, t, () => ({ intents: own ? canonicalizer.pairs(own) : [], pii: piiKinds(t) }), false);
+        keys.push(
+          plan(
+            own === t ? '' : 'r:',
+            t,
+            () => ({ intents: own ? canonicalizer.pairs(own) : [], pii: piiKinds(t) }),
+            false,
+          ),
+        );
       }
       // A sentence split over parts, messages or roles ("Please drop the" + " production
       // database now.") is one sentence to the model: each seam between two instructions is read
-      // joined by a space (a seam into a tool result would make data an instruction).
+      // joined by a space. A seam never reaches into a tool result: that would make data an
+      // instruction, which only an instruction to act on it can.
       for (let i = 0; i + 1 < texts.length; i++) {
-        if (isDataRole(msgs[i]!.role) || isDataRole(msgs[i + 1]!.role)) continue;
-        // The walk over short neighbours stops at data, which only an instruction can bring in.
-        const data = (k: number) => isDataRole(msgs[k]!.role);
+        if (data(i) || data(i + 1)) continue;
+        const long = texts[i]!.length >= SEAM_CHARS && texts[i + 1]!.length >= SEAM_CHARS;
+        if (long) {
+          // Two long neighbours: the seam depends on them alone, keyed by their pair.
+          const f = memo.seams.get(keys[i]!)?.get(keys[i + 1]!);
+          if (f) {
+            use(f, true);
+            continue;
+          }
+        }
         const seam = `${tail(texts, i, SEAM_CHARS, data)} ${head(texts, i + 1, SEAM_CHARS, data)}`;
-        plan('s:', seam, () => ({ intents: canonicalizer.pairs(seam), pii: piiKinds(seam) }));
+        const run = () => ({ intents: canonicalizer.pairs(seam), pii: piiKinds(seam) });
+        if (!long) {
+          plan('s:', seam, run);
+          continue;
+        }
+        fresh += seam.length;
+        const [a, b] = [keys[i]!, keys[i + 1]!];
+        jobs.push({
+          run,
+          direct: true,
+          store: (g) => {
+            makeRoom(memo, 0);
+            let inner = memo.seams.get(a);
+            if (!inner) {
+              inner = new Map();
+              memo.seams.set(a, inner);
+            }
+            inner.set(b, g);
+          },
+        });
       }
       // Tool definitions and output schemas are instructions too, but a description naming its
       // own tool's action ("Deletes a namespace" on delete_namespace) is not a request.
@@ -172,25 +238,20 @@ export function intent(options: IntentOptions): Filter {
         }));
       }
       if (fresh > budgetChars) throw analysisBudget(fresh, budgetChars);
-      const done = new Map<string, TextFeatures>();
       for (const job of jobs) {
         const f = job.run();
-        remember(memo, job.key, f);
-        done.set(job.key, f);
-        if (job.direct) for (const i of f.intents) intents.add(i);
-        for (const p of f.pii) pii.add(p);
+        job.store(f);
+        use(f, job.direct);
       }
       // Tool results are data: their intents count only when an instruction asks to act on them.
-      const pairsOf = (t: string) => {
-        const key = keyByText.get(t) ?? keyOf('t:', t);
-        return (done.get(key) ?? memo.get(key))?.intents ?? [];
-      };
+      const byText = new Map(texts.map((t, k) => [t, keys[k]!]));
+      const pairsOf = (t: string) => features.get(byText.get(t) ?? '')?.intents ?? [];
       const read = conversationIntents(canonicalizer, msgs, pairsOf);
       for (const i of read.intents) intents.add(i);
       // Spans for the audit record, computed only if it is written: offsets, never text.
       ctx.intentSpans = () =>
         msgs.flatMap((m, k) =>
-          !canonicalizer.explain || (isDataRole(m.role) && !read.actedOn.includes(k))
+          !canonicalizer.explain || (data(k) && !read.actedOn.includes(k))
             ? []
             : canonicalizer
                 .explain(m.text)
