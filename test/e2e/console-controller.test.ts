@@ -2,6 +2,9 @@
 // token (TokenReview) and RBAC decides (SubjectAccessReview); a waypoint reports its decisions with its
 // own token, a blocked prompt appears, a paused agent is approved from the page, budgets show spend.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +17,7 @@ import { K8sClient, type KubeObject } from '../../kube/index.js';
 import { createWaypoint, type Waypoint } from '../../waypoint/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../kube-api-server/index.js';
 import { createMockLlm, type MockLlm } from '../mock-llm/index.js';
+import { screenshotPath } from './screenshots.js';
 
 const skip = browserMissing();
 if (skip) console.log(`# skipping the console browser tests: ${skip}`);
@@ -214,7 +218,7 @@ test('the budget view shows the spend the controller recorded', { skip }, async 
   const policy = page.getByRole('row', { name: /^team-a\/guard 1 enforce True/ });
   await policy.waitFor();
   await page.screenshot({
-    path: new URL('../../docs/images/console-cluster.png', import.meta.url).pathname,
+    path: screenshotPath('console-cluster.png'),
     fullPage: true,
   });
   await page.close();

@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { type LocalMode, startLocalMode } from '../../cli/commands/up.js';
 import { browserMissing, launchBrowser } from '../../console/testing/browser.js';
 import { IncidentStore } from '../../controller/index.js';
+import { screenshotPath } from './screenshots.js';
 
 const skip = browserMissing();
 if (skip) console.log(`# skipping the console browser tests: ${skip}`);
@@ -119,7 +120,7 @@ test('a paused agent is approved from the page', { skip }, async () => {
   const [paused] = await store.list({ phase: 'Paused' });
   assert.ok(paused, 'the PAUSE decision recorded an incident');
   assert.equal(paused.rule, 'hold-namespace-deletes');
-  await page.screenshot({ path: new URL('../../docs/images/console-paused.png', import.meta.url).pathname });
+  await page.screenshot({ path: screenshotPath('console-paused.png') });
   await approve.click();
   await page.getByText(/Approved .* as local-user\./).waitFor();
   const decided = await store.get(paused.id);
@@ -145,7 +146,7 @@ test('the budget view shows what the quota engine counted', { skip }, async () =
   const spent = Number(/\$([0-9.]+) \/ \$1000000/.exec(text)?.[1]);
   assert.ok(spent >= reply.usage.prompt_tokens + reply.usage.completion_tokens, text);
   await page.screenshot({
-    path: new URL('../../docs/images/console-local.png', import.meta.url).pathname,
+    path: screenshotPath('console-local.png'),
     fullPage: true,
   });
   await page.close();
