@@ -2,9 +2,6 @@
 // token (TokenReview) and RBAC decides (SubjectAccessReview); a waypoint reports its decisions with its
 // own token, a blocked prompt appears, a paused agent is approved from the page, budgets show spend.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 import type { Browser, Page } from 'playwright-core';
