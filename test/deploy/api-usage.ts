@@ -41,6 +41,8 @@ export const HELPER_VERBS: Record<string, { verbs: string[]; subresource?: strin
   patchStatus: { verbs: ['patch'], subresource: 'status' },
   watchKind: { verbs: ['list', 'watch'] },
   watchSelected: { verbs: ['list', 'watch'] },
+  // TokenReview and SubjectAccessReview: create-only kinds (the console's sign-in and RBAC checks).
+  review: { verbs: ['create'] },
 };
 
 /** K8sClient members and k8s exports that make no authorized request (discovery is granted to all). */
@@ -70,7 +72,6 @@ export const NO_API_CALL = new Set([
   'warning',
   'event',
   'parseLabelSelector',
-  'matchesLabels',
 ]);
 
 /** Core and other built-in kinds the code can name → REST group and resource. */
@@ -82,10 +83,12 @@ export const BUILTIN_RESOURCES: Record<string, { group: string; resource: string
   Namespace: { group: '', resource: 'namespaces' },
   Node: { group: '', resource: 'nodes' },
   Lease: { group: 'coordination.k8s.io', resource: 'leases' },
+  TokenReview: { group: 'authentication.k8s.io', resource: 'tokenreviews' },
+  SubjectAccessReview: { group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
 };
 
 const CALL =
-  /(?:\b[\w$]*[cC]lient\??\.(get|find|list|listWithVersion|create|delete|apply|mergePatch|patchStatus)|\b(watchKind|watchSelected))\s*(?:<[^()]*?>)?\(/g;
+  /(?:\b[\w$]*[cC]lient\??\.(get|find|list|listWithVersion|create|delete|apply|mergePatch|patchStatus|review)|\b(watchKind|watchSelected))\s*(?:<[^()]*?>)?\(/g;
 
 export interface ScanOptions {
   /** Our kinds (from the CRDs): kind → plural, group. */

@@ -81,6 +81,8 @@ const crds = crdValidators();
 test('deploy/crds renders every SemaMesh CRD on its own (installed before, and kept after, an overlay)', () => {
   const ids = kustomize(join(REPO_ROOT, 'deploy/crds')).map(describeObject).sort();
   assert.deepEqual(ids, [
+    'CustomResourceDefinition semaclusterpolicies.semamesh.io',
+    'CustomResourceDefinition semaclusterquotas.semamesh.io',
     'CustomResourceDefinition semaincidents.semamesh.io',
     'CustomResourceDefinition semapolicies.semamesh.io',
     'CustomResourceDefinition semapolicysources.semamesh.io',
