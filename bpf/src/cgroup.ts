@@ -120,10 +120,38 @@ export function cgroupId(cgroup: string): bigint {
  * argv that runs `argv` inside `cgroup` from its first instruction: a shell joins the cgroup, then
  * execs. Spawning first and moving later would let the child connect() before the move.
  */
-export function cgroupExecArgv(cgroup: string, argv: readonly string[]): string[] {
+export function cgroupExecArgv(
+  cgroup: string,
+  argv: readonly string[],
+  options: { dieWithParent?: boolean } = {},
+): string[] {
   const procs = join(cgroupPath(cgroup), 'cgroup.procs');
+  // `dieWithParent`: setpriv (util-linux) sets PR_SET_PDEATHSIG before exec, so the command is
+  // killed if the process that spawned it dies, even by SIGKILL; an agent must never outlive the
+  // waypoint that governs it.
+  if (options.dieWithParent) {
+    const setpriv = SETPRIV.find((p) => existsSync(p));
+    if (!setpriv)
+      throw new BpfError(
+        'SM_ERR_BPF_CGROUP',
+        'setpriv (util-linux) is required to tie the command to semamesh',
+      );
+    return [
+      '/bin/sh',
+      '-c',
+      'echo $$ > "$0" && exec "$@"',
+      procs,
+      setpriv,
+      '--pdeathsig',
+      'KILL',
+      '--',
+      ...argv,
+    ];
+  }
   return ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', procs, ...argv];
 }
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
 
 /** Removes a cgroup; processes still inside are first moved to the parent so rmdir can succeed. */
 export function removeCgroup(cgroup: string, options: { evacuate?: boolean } = {}): void {

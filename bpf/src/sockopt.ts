@@ -48,5 +48,20 @@ export function originalDestination(socket: Socket): OriginalDestination | undef
       cause: Object.assign(new Error(addon.errnoName(raw)), { errno: raw, code: addon.errnoName(raw) }),
     });
   }
-  return decodeSockaddr(raw);
+  const original = decodeSockaddr(raw);
+  // With netfilter's conntrack loaded (a CNI plugin or kube-proxy on the node loads it), the kernel
+  // answers for every connection, redirected or not: a "destination" that is this very socket's own
+  // address means nobody redirected it.
+  if (
+    original &&
+    original.address === normalizeLocal(socket.localAddress) &&
+    original.port === socket.localPort
+  )
+    return undefined;
+  return original;
+}
+
+/** Node reports IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d; the kernel gives a.b.c.d. */
+function normalizeLocal(address: string | undefined): string | undefined {
+  return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

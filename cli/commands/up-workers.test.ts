@@ -15,14 +15,14 @@ let child: ChildProcess;
 let url = '';
 let adminUrl = '';
 
-/** Live (not zombie) child processes of pid. */
+/** Live (not zombie) worker processes of pid: its node children (tsx may also run an esbuild service). */
 function childPids(pid: number): number[] {
   try {
-    return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid=,stat='], { encoding: 'utf8' })
+    return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid=,stat=,args='], { encoding: 'utf8' })
       .trim()
       .split('\n')
       .map((l) => l.trim().split(/\s+/))
-      .filter(([p, stat]) => p && !stat?.startsWith('Z'))
+      .filter(([p, stat, cmd]) => p && !stat?.startsWith('Z') && cmd === process.execPath)
       .map(([p]) => Number(p));
   } catch {
     return [];
@@ -60,6 +60,8 @@ before(async () => {
       '-p',
       '0',
       '--admin-port',
+      '0',
+      '--console-port',
       '0',
       '--policies',
       join(root, 'examples/sample-policy.yaml'),

@@ -292,6 +292,31 @@ describe('semamesh exec on the real kernel', { skip }, () => {
     assert.equal(existsSync(run.cgroupRoot), false);
   });
 
+  test('SIGKILL to semamesh exec kills the command too; the next run removes the stale cgroups', async () => {
+    const run = semameshExec(['--mock', '--no-default-hosts'], ['sh', '-c', 'echo ready; exec sleep 60']);
+    await run.waitFor('ready');
+    const agentProcs = join(run.cgroupRoot, 'agent', 'cgroup.procs');
+    const [agent] = readFileSync(agentProcs, 'utf8').split('\n').filter(Boolean).map(Number);
+    assert.ok(agent, 'the command runs in the agent cgroup');
+    run.child.kill('SIGKILL');
+    await run.done;
+    // Parent-death signal: the agent must not outlive the waypoint that governed it.
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      try {
+        process.kill(agent!, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    assert.equal(alive, false, 'the agent died with semamesh exec');
+    assert.equal(existsSync(run.cgroupRoot), true, 'a SIGKILLed run could not clean up');
+    const next = semameshExec(['--mock', '--no-default-hosts'], ['true']);
+    assert.equal(await next.done, 0, next.stderr());
+    assert.equal(existsSync(run.cgroupRoot), false, 'the next run removed the stale cgroups');
+  });
+
   test('a PAUSE decision freezes the command (cgroup.events frozen 1) until `semamesh approve`', {
     timeout: 120_000,
   }, async () => {
