@@ -259,6 +259,8 @@ export function registerUp(program: Command): void {
       } catch (err) {
         console.error(`semamesh up: ${err instanceof Error ? err.message : String(err)}`);
         process.exitCode = 1;
+        // A worker's IPC channel to its primary would keep it alive: leave explicitly.
+        if (isWaypointWorker()) process.exit(1);
         return;
       }
       if (isWaypointWorker()) {
@@ -268,7 +270,7 @@ export function registerUp(program: Command): void {
         );
         await untilSignal();
         await local.close();
-        return;
+        process.exit(0);
       }
       printBanner(local);
       await untilSignal();

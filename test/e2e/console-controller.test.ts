@@ -119,6 +119,8 @@ before(async () => {
     port: 0,
     adminPort: 0,
     routes: [{ provider: 'openai', upstream: mock.url }],
+    // A namespaced policy governs its own namespace's agents only: this agent runs in team-a.
+    identify: () => ({ namespace: 'team-a', pod: 'agent-0' }),
     bundleSource: pollerBundleSource({ url: ctl.bundleUrl, waitSeconds: 2, backoffBaseMs: 50 }),
     auditStream: auditTap(undefined, reporter.add),
   });
