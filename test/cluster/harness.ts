@@ -10,6 +10,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../../controller/testing.js';
 
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
 const HACK = join(REPO_ROOT, 'hack');
@@ -189,25 +190,13 @@ export async function startCluster(): Promise<Cluster> {
   };
 }
 
-/** Polls `fn` until it returns something other than undefined/false. */
-export async function until<T>(
+/** Polls `fn` until it returns something other than undefined/false (a real cluster is slower: 30 s). */
+export function until<T>(
   what: string,
   fn: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return waitFor(what, fn, timeoutMs);
 }
 
 /** `semamesh controller` as a child process (the CLI entry, through tsx), output kept for failures. */
