@@ -2,17 +2,7 @@
 // which hosts the waypoint, moves into "waypoint"; the command starts inside "agent"), and a spawn
 // that attaches an Interceptor first and removes everything when the command exits.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  cgroupExecArgv,
-  cgroupPath,
-  cgroupProcs,
-  createCgroup,
-  moveProcess,
-  processCgroup,
-  removeCgroup,
-} from './cgroup.js';
+import { cgroupExecArgv, createCgroup, moveProcess, processCgroup, removeCgroup } from './cgroup.js';
 import { wrap } from './errors.js';
 import { type AttachOptions, Interceptor } from './interceptor.js';
 
@@ -30,7 +20,6 @@ export interface ExecCgroups {
  * and the getsockopt program that answers SO_ORIGINAL_DST is attached to the waypoint cgroup.
  */
 export function prepareExecCgroups(name = `semamesh-exec-${process.pid}`): ExecCgroups {
-  removeStaleExecCgroups();
   const original = processCgroup();
   const root = createCgroup(name);
   const agent = createCgroup(`${name}/agent`);
@@ -50,63 +39,6 @@ export function prepareExecCgroups(name = `semamesh-exec-${process.pid}`): ExecC
       for (const cg of [agent, waypoint, root]) removeCgroup(cg);
     },
   };
-}
-
-/**
- * Cgroups of `semamesh exec` runs whose process is gone (killed with SIGKILL, say): whatever still
- * runs in them is no longer governed, so it is killed, and the cgroups are removed. Returns the
- * cgroups removed. Runs at every start, so a crash costs at most the time to the next run.
- */
-export function removeStaleExecCgroups(root = cgroupPath('.')): string[] {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    const m = /^semamesh-exec-(\d+)$/.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
-    const dir = join(root, name);
-    const cgroups = [join(dir, 'agent'), join(dir, 'waypoint'), dir].filter((cg) =>
-      existsSync(join(cg, 'cgroup.procs')),
-    );
-    // cgroup.kill (Linux ≥ 5.14) kills the whole subtree at once, frozen tasks included.
-    if (existsSync(join(dir, 'cgroup.kill'))) writeFileSync(join(dir, 'cgroup.kill'), '1');
-    else
-      for (const cg of cgroups)
-        for (const pid of cgroupProcs(cg)) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // Already gone.
-          }
-        }
-    // Killed tasks leave their cgroup a moment later; rmdir needs them gone.
-    const deadline = Date.now() + 2000;
-    while (cgroups.some((cg) => cgroupProcs(cg).length > 0) && Date.now() < deadline) sleepSync(20);
-    try {
-      for (const cg of cgroups) removeCgroup(cg, { evacuate: false });
-    } catch {
-      continue; // A stale cgroup that will not go is no reason to refuse a new run.
-    }
-    removed.push(dir);
-  }
-  return removed;
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface InterceptedProcess {
