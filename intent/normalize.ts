@@ -1,7 +1,14 @@
 // Normalisation before matching: the spellings an adversarial agent uses to hide a word from a
 // matcher (invisible and bidi characters, homoglyphs, accents, small capitals, letter spacing,
 // leetspeak) are folded back to the plain word, identically for lexicon phrases and traffic.
-import { CONFUSABLES } from './data/confusables.js';
+import { readFileSync } from 'node:fs';
+
+/** Non-ASCII character → the ASCII text it looks like (UTS #39 data, generated: data/confusables.json). */
+const CONFUSABLES: Readonly<Record<string, string>> = (
+  JSON.parse(readFileSync(new URL('./data/confusables.json', import.meta.url), 'utf8')) as {
+    table: Record<string, string>;
+  }
+).table;
 
 /** Characters that render as nothing or only reorder text: dropped (UAX #44 properties). */
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}]/gu;

@@ -14,6 +14,8 @@ const assets = [
   ...readdirSync(join(root, 'intent/languages'))
     .filter((f) => f.endsWith('.json'))
     .map((f) => `intent/languages/${f}`),
+  // The UTS #39 confusables table intent/normalize.ts reads.
+  'intent/data/confusables.json',
 ];
 for (const rel of assets) {
   const to = join(root, 'dist', rel);

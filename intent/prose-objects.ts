@@ -1,0 +1,243 @@
+// Finding the objects of an action in prose: after it, before it (passives, verb-final languages),
+// implied by the verb, or a path; head nouns and word senses decide which noun is meant.
+import type { Item } from './lexing.js';
+import {
+  BACKWARD_MARKER,
+  CONTAINER_PREPOSITION,
+  COORDINATOR,
+  DETERMINER,
+  HEAD_NOUN,
+  IMPLIED,
+  isPast,
+  LOOK,
+  MODAL,
+  NEGATE,
+  PARTICLE,
+  PLACEHOLDER,
+  PREPOSITION,
+  PRONOUN,
+  PRONOUN_REACH,
+  QUANTIFIER,
+  REQUEST_CLOSER,
+  STOP,
+  SUBORDINATOR,
+  TRAILING,
+  VERB_FINAL,
+  WEAK,
+  WINDOW,
+} from './prose-words.js';
+
+/**
+ * The objects of the live action at i (item indices, or a canonical name for an implied or path
+ * object), by the first rule that finds any, and the rule's name.
+ */
+export function objectsFor(
+  items: Item[],
+  from: number,
+  to: number,
+  i: number,
+  live: boolean[],
+  identifiers: boolean,
+): { objects: Array<number | string>; rule: string } {
+  const it = items[i];
+  const prev = i > from ? items[i - 1] : undefined;
+  const nominal = prev !== undefined && DETERMINER.has(prev.s);
+  const start = nominal ? i + 2 : i + 1; // skip "of" after "the deletion"
+  const after = forward(items, from, to, start, live, !nominal && start === i + 1, it.ident || identifiers);
+  if (after.length > 0) return { objects: after, rule: 'object after the action' };
+  if (prev?.s === 'be') return { objects: backward(items, from, i - 1, true), rule: 'passive' };
+  if (prev?.kind === 'object' && isPast(it))
+    return { objects: backward(items, from, i, false), rule: 'object before a participle' };
+  let j = start;
+  const limit = Math.min(to, start + LOOK);
+  while (j < limit && (STOP.has(items[j].s) || PARTICLE.has(items[j].s)) && !PRONOUN.has(items[j].w)) j++;
+  if (j < to && PRONOUN.has(items[j].w)) {
+    for (let k = i - 1; k >= Math.max(0, i - PRONOUN_REACH); k--)
+      if (items[k].kind === 'object') return { objects: [k], rule: 'pronoun' };
+  }
+  if (VERB_FINAL.has(it.key)) {
+    // "den Namespace löschen", "データベースを削除してください", "the db to be gone": the object
+    // comes first; auxiliaries and particles may follow the verb.
+    let k = i + 1;
+    while (
+      k < to &&
+      (TRAILING.has(items[k].key) || REQUEST_CLOSER.has(items[k].key) || STOP.has(items[k].s)) &&
+      items[k].kind !== 'object'
+    )
+      k++;
+    // "… no longer exists after the test": a prepositional phrase may close the clause.
+    if (k < to && PREPOSITION.has(items[k].s)) while (k < to && items[k].kind !== 'comma') k++;
+    if (k >= to || items[k].kind === 'comma')
+      return { objects: backward(items, from, i, false, true), rule: 'verb-final' };
+  }
+  // "把生产数据库删了": after 把 the object precedes the verb.
+  for (let k = i - 1; k >= Math.max(from, i - LOOK); k--)
+    if (BACKWARD_MARKER.has(items[k].key))
+      return { objects: backward(items, from, i, false), rule: 'object marked before the verb' };
+  const implied = IMPLIED.get(it.key);
+  return { objects: implied ? [implied] : [], rule: 'implied by the action' };
+}
+
+/**
+ * The noun phrase after an action: up to WINDOW content words before the first object, then the
+ * run of adjacent objects (its head, or its first word in terse "drop table users" style), then
+ * further runs joined by "and", "or" or commas. A preposition or another live action ends it.
+ */
+function forward(
+  items: Item[],
+  from: number,
+  to: number,
+  start: number,
+  live: boolean[],
+  terseOk: boolean,
+  identOk: boolean,
+): Array<number | string> {
+  const found: Array<number | string> = [];
+  const isObject = (it: Item | undefined) => it?.kind === 'object' && (identOk || !it.ident);
+  let content = 0;
+  let j = start;
+  let terse = terseOk;
+  let placeholder = false;
+  const limit = Math.min(to, start + 4 * LOOK);
+  while (j < limit) {
+    const it = items[j];
+    if (it.path !== undefined && content === 0) {
+      // "delete /var/lib/data", "wipe /dev/sdb": the path is the object.
+      if (it.path !== '' && j === start) found.push(it.path);
+      break;
+    }
+    if (isObject(it)) {
+      let end = j;
+      while (end + 1 < limit && isObject(items[end + 1]) && !items[end + 1].name) end++;
+      // "the node process", "the namespace prefix", "the EC2 spot request": the object word only
+      // modifies the real head, which is not an object.
+      if (modifiesHead(items, end, limit)) {
+        terse = false;
+        content++;
+        j = end + 1;
+        continue;
+      }
+      found.push(head(items, j, end, terse));
+      // Continue into a coordinated object ("the pods, deployments and services"), or to the
+      // real head of a compound ("the redis cache pods"), never to a name ("bucket company-logs").
+      let k = end + 1;
+      let joined = false;
+      let words = 0;
+      let crossed = !(j === end && PLACEHOLDER.has(it.key)); // "everything in the namespace"
+      while (k < limit && !isObject(items[k])) {
+        const x = items[k];
+        if (x.kind === 'comma' || COORDINATOR.has(x.s)) joined = true;
+        else if (!crossed && CONTAINER_PREPOSITION.has(x.s)) crossed = true;
+        else if (x.kind === 'end' || x.kind === 'action' || PREPOSITION.has(x.s) || SUBORDINATOR.has(x.s))
+          break;
+        else if (x.s === 'that' || PRONOUN.has(x.w) || NEGATE.has(x.s)) break;
+        else if (!STOP.has(x.s) && (joined || ++words > WINDOW)) break;
+        k++;
+      }
+      if (k >= limit || !isObject(items[k])) break;
+      if (!joined) {
+        if (items[k].name) break;
+        let end2 = k;
+        while (end2 + 1 < limit && isObject(items[end2 + 1]) && !items[end2 + 1].name) end2++;
+        found[found.length - 1] = head(items, k, end2, false);
+        break;
+      }
+      j = k;
+      terse = false;
+      continue;
+    }
+    if (it.kind === 'comma' || it.kind === 'end') break;
+    if (it.kind === 'action' && live[j - from]) break;
+    if (PRONOUN.has(it.w) || NEGATE.has(it.s) || SUBORDINATOR.has(it.s)) break;
+    terse = false;
+    if (COORDINATOR.has(it.s)) {
+      content = 0;
+    } else if (placeholder && CONTAINER_PREPOSITION.has(it.s)) {
+      placeholder = false; // "whatever is left in the scratch volume"
+      content = 0;
+    } else if (PREPOSITION.has(it.s)) {
+      if (!(it.s === 'of' && j > start && QUANTIFIER.has(items[j - 1].s))) break;
+    } else if (PLACEHOLDER.has(it.s)) {
+      placeholder = true;
+      content++;
+    } else if (!STOP.has(it.s) && !PARTICLE.has(it.s) && ++content > WINDOW) break;
+    j++;
+  }
+  return found;
+}
+
+/** Whether the object run ending at `end` is followed by a head noun (at most one word between). */
+function modifiesHead(items: Item[], end: number, limit: number): boolean {
+  const next = items[end + 1];
+  if (end + 1 >= limit || next === undefined || next.kind !== 'word') return false;
+  if (HEAD_NOUN.has(surface(items, end + 1))) return true;
+  const after = items[end + 2];
+  return (
+    end + 2 < limit &&
+    !STOP.has(next.s) &&
+    !PREPOSITION.has(next.s) &&
+    after?.kind === 'word' &&
+    HEAD_NOUN.has(surface(items, end + 2))
+  );
+}
+
+/** The surface words of item k (a phrase item spans several tokens). */
+function surface(items: Item[], k: number): string {
+  return items[k].w;
+}
+
+/** The head of the object run items[a..b] (its index). */
+function head(items: Item[], a: number, b: number, terse: boolean): number {
+  if (terse) return a;
+  for (let k = b; k >= a; k--) if (!WEAK.has(items[k].key)) return k;
+  return b;
+}
+
+/** The noun phrase before position `at` (passive "the db should be dropped", verb-final German). */
+function backward(items: Item[], from: number, at: number, passive: boolean, skipModals = passive): number[] {
+  const floor = Math.max(from, at - LOOK);
+  let j = at - 1;
+  while (skipModals && j >= floor && (MODAL.has(items[j].s) || STOP.has(items[j].s))) j--;
+  let run = runBefore(items, floor, j, false);
+  if (run === undefined) {
+    // "All snapshots older than 30 days should be purged": the subject opens the clause.
+    if (!passive) return [];
+    for (let k = from; k < at && items[k].kind !== 'action' && items[k].kind !== 'comma'; k++)
+      if (items[k].kind === 'object') {
+        let b = k;
+        while (b + 1 < at && items[b + 1].kind === 'object') b++;
+        return [head(items, k, b, false)];
+      }
+    return [];
+  }
+  // "the unused buckets in the sandbox account": the head comes before the preposition.
+  const earlier = runBefore(items, floor, run[0] - 1, true);
+  if (earlier !== undefined) run = earlier;
+  return [head(items, run[0], run[1], false)];
+}
+
+/** The object run ending at or before j, within WINDOW content words; past one preposition if asked. */
+function runBefore(
+  items: Item[],
+  floor: number,
+  j: number,
+  pastPreposition: boolean,
+): [number, number] | undefined {
+  let content = 0;
+  let crossed = !pastPreposition;
+  while (j >= floor && !(items[j].kind === 'object' && crossed)) {
+    const it = items[j];
+    if (it.kind === 'comma' || it.kind === 'action' || it.kind === 'end') return undefined;
+    // "ファイルの余分な空白を削除して": the nearest noun is a head noun, not our object.
+    if (content === 0 && crossed && HEAD_NOUN.has(it.w)) return undefined;
+    if (PREPOSITION.has(it.s)) {
+      if (crossed) return undefined;
+      crossed = true;
+    } else if (it.kind !== 'object' && !STOP.has(it.s) && ++content > WINDOW) return undefined;
+    j--;
+  }
+  if (j < floor) return undefined;
+  let a = j;
+  while (a - 1 >= floor && items[a - 1].kind === 'object') a--;
+  return [a, j];
+}
