@@ -33,7 +33,7 @@ export type { PauseReport, PauseReporter } from './policy/pause-reporter.js';
 export { loadWasmEngine, type WasmEngine, wasmDecisionEngine } from './policy/wasm-engine.js';
 export type { Destination, OriginalDestination, RouteConfig } from './routing.js';
 export { createWaypoint, type Waypoint, type WaypointOptions } from './server.js';
-export { DEFAULT_GOVERNED_HOSTS, DEFAULT_PASSTHROUGH } from './target.js';
+export { DEFAULT_GOVERNED_HOSTS, DEFAULT_PASSTHROUGH, type RouteFlags, routePolicy } from './target.js';
 export * from './tls/index.js';
 export {
   type DestinationLookup,

@@ -107,6 +107,30 @@ export function isPassthrough(rules: readonly PassthroughRule[], method: string,
   );
 }
 
+/** The route policy given on the command line (`--passthrough`, `--no-default-passthrough`, `--governed-host`). */
+export interface RouteFlags {
+  /** Extra passthrough entries, `METHOD /path`. */
+  passthrough?: readonly string[];
+  /** false drops DEFAULT_PASSTHROUGH: every route the waypoint does not understand is refused. */
+  defaultPassthrough?: boolean;
+  /** Extra governed LLM hosts (`*.` = any subdomain). */
+  governedHost?: readonly string[];
+}
+
+/** The router's passthrough list and governed hosts for a set of route flags (defaults plus extras). */
+export function routePolicy(flags: RouteFlags): { passthrough: string[]; governedHosts: string[] } {
+  const passthrough = [
+    ...(flags.defaultPassthrough === false ? [] : DEFAULT_PASSTHROUGH),
+    ...(flags.passthrough ?? []),
+  ];
+  parsePassthrough(passthrough);
+  const governedHosts = [...DEFAULT_GOVERNED_HOSTS, ...(flags.governedHost ?? [])];
+  for (const h of governedHosts)
+    if (!/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(h))
+      throw configInvalid(`governed host ${JSON.stringify(h)} must be a host name, optionally "*.domain"`);
+  return { passthrough, governedHosts };
+}
+
 /** Hosts of LLM APIs: on these, a route the waypoint does not understand is refused (deny by default). */
 export const DEFAULT_GOVERNED_HOSTS: readonly string[] = [
   'api.openai.com',
