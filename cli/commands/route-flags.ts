@@ -1,6 +1,6 @@
 // The route-policy flags `semamesh up` and `semamesh waypoint` share: which routes on a governed LLM
 // host are forwarded uninspected, and which hosts are governed (unknown routes refused there).
-import { type Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { type RouteFlags, routePolicy } from '../../waypoint/index.js';
 
 function collectChecked(check: (v: string) => RouteFlags) {
@@ -14,21 +14,20 @@ function collectChecked(check: (v: string) => RouteFlags) {
   };
 }
 
-/** Adds --passthrough, --no-default-passthrough and --governed-host to a command. */
-export function addRouteFlags(cmd: Command): Command {
-  return cmd
-    .option(
+/** --passthrough, --no-default-passthrough and --governed-host (parsed into RouteFlags). */
+export function routeFlagOptions(): [Option, Option, Option] {
+  return [
+    new Option(
       '--passthrough <route>',
       'forward this route uninspected on governed LLM hosts, "METHOD /path" (* = one segment; repeatable; added to the defaults)',
-      collectChecked((v) => ({ passthrough: [v] })),
-    )
-    .option(
+    ).argParser(collectChecked((v) => ({ passthrough: [v] }))),
+    new Option(
       '--no-default-passthrough',
       'drop the default passthrough list (model listing, file and batch metadata): refuse every route not understood',
-    )
-    .option(
+    ),
+    new Option(
       '--governed-host <host>',
       'another LLM API host where routes not understood are refused, e.g. llm.internal or *.example.com (repeatable)',
-      collectChecked((v) => ({ governedHost: [v] })),
-    );
+    ).argParser(collectChecked((v) => ({ governedHost: [v] }))),
+  ];
 }

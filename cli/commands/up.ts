@@ -22,7 +22,7 @@ import { progress } from '../progress.js';
 import { selfCommand } from '../self.js';
 import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
-import { addRouteFlags } from './route-flags.js';
+import { routeFlagOptions } from './route-flags.js';
 import { type LocalPolicies, type UpConsole, upConsoleFor } from './up-console.js';
 import { syncUpSource, watchUpSource } from './up-source.js';
 import { relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
@@ -222,7 +222,8 @@ async function start(
 
 export function registerUp(program: Command): void {
   const collect = (v: string, prev: string[] = []) => [...prev, v];
-  const up = program
+  const [passthrough, defaultPassthrough, governedHost] = routeFlagOptions();
+  program
     .command('up')
     .description('local mode: compile policies, start the waypoint on localhost, print where to point agents')
     .option(
@@ -253,33 +254,36 @@ export function registerUp(program: Command): void {
     )
     .option('--console-port <port>', 'port of the console (0 picks a free one)', parsePort, 9789)
     .option('--no-console', 'do not serve the console')
-    .option('--incident-store <file>', 'where PAUSE incidents are recorded', defaultIncidentStore());
-  addRouteFlags(up).action(async (opts: UpOptions) => {
-    const workers = opts.workers ?? cpuBudget();
-    if (workers > 1 && !isWaypointWorker()) return runPrimary(opts, workers);
-    let local: LocalMode;
-    try {
-      local = await startLocalMode(opts, (line) => console.error(line));
-    } catch (err) {
-      console.error(`semamesh up: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-      // A worker's IPC channel to its primary would keep it alive: leave explicitly.
-      if (isWaypointWorker()) process.exit(1);
-      return;
-    }
-    if (isWaypointWorker()) {
-      reportListening(local.url, local.waypoint.metrics.registry);
-      onPrimaryMessage(async (m) =>
-        local.waypoint.holder.swap(await loadWasmEngine(readFileSync(m.bundlePath))),
-      );
+    .option('--incident-store <file>', 'where PAUSE incidents are recorded', defaultIncidentStore())
+    .addOption(passthrough)
+    .addOption(defaultPassthrough)
+    .addOption(governedHost)
+    .action(async (opts: UpOptions) => {
+      const workers = opts.workers ?? cpuBudget();
+      if (workers > 1 && !isWaypointWorker()) return runPrimary(opts, workers);
+      let local: LocalMode;
+      try {
+        local = await startLocalMode(opts, (line) => console.error(line));
+      } catch (err) {
+        console.error(`semamesh up: ${err instanceof Error ? err.message : String(err)}`);
+        process.exitCode = 1;
+        // A worker's IPC channel to its primary would keep it alive: leave explicitly.
+        if (isWaypointWorker()) process.exit(1);
+        return;
+      }
+      if (isWaypointWorker()) {
+        reportListening(local.url, local.waypoint.metrics.registry);
+        onPrimaryMessage(async (m) =>
+          local.waypoint.holder.swap(await loadWasmEngine(readFileSync(m.bundlePath))),
+        );
+        await untilSignal();
+        await local.close();
+        process.exit(0);
+      }
+      printBanner(local);
       await untilSignal();
       await local.close();
-      process.exit(0);
-    }
-    printBanner(local);
-    await untilSignal();
-    await local.close();
-  });
+    });
 }
 
 function parseWorkers(value: string): number {

@@ -35,7 +35,7 @@ import {
   type WaypointOptions,
 } from '../../waypoint/index.js';
 import { loadLocalPolicy } from './local-policy.js';
-import { addRouteFlags } from './route-flags.js';
+import { routeFlagOptions } from './route-flags.js';
 import { type PodIdentity, podIpIdentity } from './waypoint-identity.js';
 import {
   auditWithNode,
@@ -435,7 +435,8 @@ function withVerification(source: BundleSource | undefined, key: VerificationKey
 
 export function registerWaypoint(program: Command): void {
   const collect = (v: string, prev: string[] = []) => [...prev, v];
-  const cmd = program
+  const [passthrough, defaultPassthrough, governedHost] = routeFlagOptions();
+  program
     .command('waypoint')
     .description('run the governing LLM proxy until SIGINT/SIGTERM')
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort, 8788)
@@ -501,39 +502,46 @@ export function registerWaypoint(program: Command): void {
     .option(
       '--console-token-file <file>',
       'bearer token for --console-url (default: the service-account token)',
-    );
-  addRouteFlags(cmd).action(async (opts: WaypointCliOptions) => {
-    // Same JSON lines as the waypoint's own logger, so a cluster's log pipeline sees one format.
-    const log = createLogger('semamesh-waypoint');
-    let running: RunningWaypoint;
-    try {
-      running = await runWaypoint(opts);
-    } catch (err) {
-      log.error({ code: (err as { code?: string }).code }, (err as Error).message);
-      process.exitCode = 1;
-      return;
-    }
-    log.info(
-      {
-        url: running.url,
-        admin: running.adminUrl,
-        openaiBaseUrl: `${running.url}/v1`,
-        anthropicBaseUrl: running.url,
-        transparentTls: running.tlsUrl,
-        originalDestinations: running.tlsUrl
-          ? (running.originalDestinationUnavailable ?? 'SO_ORIGINAL_DST')
-          : undefined,
-        budgets: running.budget ? (opts.redisUrl ? 'redis' : (opts.quotaDb ?? defaultQuotaDb())) : undefined,
-        policyLoaded: running.waypoint.holder.loaded,
-      },
-      'waypoint listening',
-    );
-    if (!running.waypoint.holder.loaded)
-      log.warn('no policy loaded yet: requests are refused (fail-closed) until a bundle loads');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+    )
+    .addOption(passthrough)
+    .addOption(defaultPassthrough)
+    .addOption(governedHost)
+    .action(async (opts: WaypointCliOptions) => {
+      // Same JSON lines as the waypoint's own logger, so a cluster's log pipeline sees one format.
+      const log = createLogger('semamesh-waypoint');
+      let running: RunningWaypoint;
+      try {
+        running = await runWaypoint(opts);
+      } catch (err) {
+        log.error({ code: (err as { code?: string }).code }, (err as Error).message);
+        process.exitCode = 1;
+        return;
+      }
+      log.info(
+        {
+          url: running.url,
+          admin: running.adminUrl,
+          openaiBaseUrl: `${running.url}/v1`,
+          anthropicBaseUrl: running.url,
+          transparentTls: running.tlsUrl,
+          originalDestinations: running.tlsUrl
+            ? (running.originalDestinationUnavailable ?? 'SO_ORIGINAL_DST')
+            : undefined,
+          budgets: running.budget
+            ? opts.redisUrl
+              ? 'redis'
+              : (opts.quotaDb ?? defaultQuotaDb())
+            : undefined,
+          policyLoaded: running.waypoint.holder.loaded,
+        },
+        'waypoint listening',
+      );
+      if (!running.waypoint.holder.loaded)
+        log.warn('no policy loaded yet: requests are refused (fail-closed) until a bundle loads');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await running.close();
     });
-    await running.close();
-  });
 }
