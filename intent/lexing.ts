@@ -42,6 +42,54 @@ export function stem(word: string): string {
   return w;
 }
 
+/** A word of a lexer chunk: stem, surface, identifier flag, and offset in the chunk. */
+interface Part {
+  s: string;
+  w: string;
+  ident: boolean;
+  off: number;
+}
+
+/**
+ * The words of chunks seen lately: prose repeats its words, and a chunk's words depend on the
+ * chunk alone (case folding, splitting, stemming are pure). Dropped whole when full.
+ */
+const CHUNKS = new Map<string, readonly Part[]>();
+const CHUNKS_LIMIT = 65536;
+
+function wordsOf(chunk: string): readonly Part[] {
+  let parts = CHUNKS.get(chunk);
+  if (parts === undefined) {
+    if (CHUNKS.size >= CHUNKS_LIMIT) CHUNKS.clear();
+    parts = splitWords(chunk);
+    CHUNKS.set(chunk, parts);
+  }
+  return parts;
+}
+
+/** A chunk's words: split by segment.ts when it needs more than spaces, else as an identifier. */
+function splitWords(chunk: string): Part[] {
+  const lower = chunk.toLowerCase();
+  const words = splitChunk(chunk, lower);
+  if (words !== undefined) {
+    const out: Part[] = [];
+    let from = 0;
+    for (const w of words) {
+      const k = lower.indexOf(w, from);
+      if (k >= 0) from = k + w.length;
+      out.push({ s: stem(w), w, ident: false, off: Math.max(k, 0) });
+    }
+    return out;
+  }
+  if (!SPLIT_NEEDED.test(chunk) && lower.slice(1) === chunk.slice(1))
+    return [{ s: stem(lower), w: lower, ident: false, off: 0 }];
+  const bare = chunk.replace(/['’]/g, '');
+  const camel = bare.replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2');
+  const parts = camel.toLowerCase().split('_').filter(Boolean);
+  const ident = parts.length > 1;
+  return parts.map((w) => ({ s: stem(w), w, ident, off: 0 }));
+}
+
 /** A clause boundary token in `tokenize` output: negation and pairing never cross it. */
 const BOUNDARY = '|';
 
@@ -135,11 +183,9 @@ export function lex(text: string): Tok[] {
     while (nextShift < shifts.length && shifts[nextShift][0] <= at) shift = shifts[nextShift++][1];
     while (q < quoted.length && quoted[q][1] <= at) q++;
     while (p < paths.length && paths[p][1] <= at) p++;
-    const flags = {
-      name: normalized[at - 1] === '-' || normalized[at + chunk.length] === '-',
-      quoted: q < quoted.length && quoted[q][0] <= at,
-      path: p < paths.length && paths[p][0] <= at ? paths[p][2] : undefined,
-    };
+    const name = normalized[at - 1] === '-' || normalized[at + chunk.length] === '-';
+    const inQuote = q < quoted.length && quoted[q][0] <= at;
+    const path = p < paths.length && paths[p][0] <= at ? paths[p][2] : undefined;
     if (c === '、') c = ',';
     else if (c === '。') c = '.';
     if (c === '\n' || c === '.' || c === ';' || c === ':' || c === '!' || c === '?') {
@@ -153,26 +199,16 @@ export function lex(text: string): Tok[] {
       if (toks.length > 0 && toks[toks.length - 1].s.length > 1) toks.push({ s: ',', w: ',', ident: false });
       continue;
     }
-    const lower = chunk.toLowerCase();
-    const words = splitChunk(chunk, lower);
-    if (words !== undefined) {
-      let from = 0;
-      for (const w of words) {
-        const k = lower.indexOf(w, from);
-        if (k >= 0) from = k + w.length;
-        toks.push({ s: stem(w), w, ident: false, ...flags, at: at - shift + Math.max(k, 0) });
-      }
-      continue;
-    }
-    if (!SPLIT_NEEDED.test(chunk) && lower.slice(1) === chunk.slice(1)) {
-      toks.push({ s: stem(lower), w: lower, ident: false, ...flags, at: at - shift });
-      continue;
-    }
-    const bare = chunk.replace(/['’]/g, '');
-    const camel = bare.replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2');
-    const parts = camel.toLowerCase().split('_').filter(Boolean);
-    const ident = parts.length > 1;
-    for (const w of parts) toks.push({ s: stem(w), w, ident, ...flags, at: at - shift });
+    for (const part of wordsOf(chunk))
+      toks.push({
+        s: part.s,
+        w: part.w,
+        ident: part.ident,
+        name,
+        quoted: inQuote,
+        path,
+        at: at - shift + part.off,
+      });
   }
   return toks;
 }
@@ -202,6 +238,11 @@ export interface PhraseTable {
   readonly action: Map<string, string>;
   readonly object: Map<string, string>;
   readonly idiom: Set<string>;
+  /**
+   * Every leading run of words of every key (the keys included): classification extends a phrase
+   * only while it is still the start of some key, so most words cost one lookup, not `longest`.
+   */
+  readonly prefixes: Set<string>;
   /** Longest key, in words (at most MAX_PHRASE). */
   readonly longest: number;
 }
@@ -241,10 +282,13 @@ export function phraseTable(extra: Vocabulary): PhraseTable {
     for (const p of phrases) add(object, canon, p);
   }
   let longest = 1;
+  const prefixes = new Set<string>();
   for (const key of [...action.keys(), ...object.keys(), ...idiom]) {
-    longest = Math.max(longest, key.split(' ').length);
+    const words = key.split(' ');
+    longest = Math.max(longest, words.length);
+    for (let n = 1; n <= Math.min(words.length, MAX_PHRASE); n++) prefixes.add(words.slice(0, n).join(' '));
   }
-  return { action, object, idiom, longest: Math.min(longest, MAX_PHRASE) };
+  return { action, object, idiom, prefixes, longest: Math.min(longest, MAX_PHRASE) };
 }
 
 export function classify(table: PhraseTable, toks: Tok[]): Item[] {
@@ -271,15 +315,17 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
       continue;
     }
     let matched = 0;
-    for (let n = Math.min(table.longest, toks.length - i); n >= 1 && matched === 0; n--) {
-      let key = toks[i].s;
-      let ok = true;
-      for (let k = 1; k < n; k++) {
-        const s = toks[i + k].s;
-        if (s === '.' || s === '?' || s === ',') ok = false;
-        key += ` ${s}`;
-      }
-      if (!ok) continue;
+    // The keys that may match here: the word runs from i that are still the start of some key
+    // (a sentence or clause mark never is).
+    const runs: string[] = [];
+    let run = t.s;
+    const most = Math.min(table.longest, toks.length - i);
+    while (runs.length < most && table.prefixes.has(run)) {
+      runs.push(run);
+      if (runs.length < most) run += ` ${toks[i + runs.length].s}`;
+    }
+    for (let n = runs.length; n >= 1 && matched === 0; n--) {
+      const key = runs[n - 1];
       const base = {
         s: t.s,
         w: t.w,

@@ -20,6 +20,13 @@ export const NEG_END = stems(L.NEGATION_ENDERS);
 export const PREPOSITION = stems(L.PREPOSITIONS);
 export const INTERROGATIVE = stems(L.INTERROGATIVES);
 export const REQUEST = [...stems(L.REQUEST_OPENERS)].map((k) => k.split(' '));
+/** REQUEST by first word, in REQUEST's order: an opener is looked for only where its first word is. */
+export const REQUEST_BY_FIRST = new Map<string, string[][]>();
+for (const words of REQUEST) {
+  const list = REQUEST_BY_FIRST.get(words[0]);
+  if (list) list.push(words);
+  else REQUEST_BY_FIRST.set(words[0], [words]);
+}
 export const INVOKER = stems(L.INVOKERS);
 export const MODAL = stems(L.MODALS);
 export const DETERMINER = stems(L.DETERMINERS);

@@ -37,7 +37,7 @@ import {
   PERMANENT_WORDS,
   POST_NEGATE,
   REPORT,
-  REQUEST,
+  REQUEST_BY_FIRST,
   REQUEST_CLOSER,
   RESTRICT,
   SENSE,
@@ -193,7 +193,9 @@ export class ProseReader {
   private sentence(ctx: Ctx, from: number, to: number): Evidence[] {
     const { items } = ctx;
     // Objects in their programming or statistics sense are plain words in this sentence.
-    if (items.slice(from, to).some((it) => SENSE.has(it.key))) {
+    let sense = false;
+    for (let i = from; i < to && !sense; i++) sense = SENSE.has(items[i].key);
+    if (sense) {
       for (let j = from; j < to; j++)
         if (items[j].kind === 'object' && AMBIGUOUS.has(items[j].key)) items[j].kind = 'word';
     }
@@ -202,7 +204,9 @@ export class ProseReader {
     if (separable) this.separableVerbs(items, from, to);
     const opener = this.requestOpeners(items, from, to);
     const question = to < items.length && items[to].s === '?';
-    const firstContent = items.slice(from, to).find((it) => !STOP.has(it.s) && it.kind !== 'comma');
+    let firstContent: Item | undefined;
+    for (let i = from; i < to && firstContent === undefined; i++)
+      if (!STOP.has(items[i].s) && items[i].kind !== 'comma') firstContent = items[i];
     let closer = false;
     for (let i = from; i < to && !closer; i++) closer = REQUEST_CLOSER.has(items[i].key);
     const informational =
@@ -329,7 +333,7 @@ export class ProseReader {
     for (let i = from; i < to; i++) {
       // At the start of the sentence or of a clause, after at most a few words ("ok so can you …").
       if (i - from > 3 && items[i - 1].kind !== 'comma') continue;
-      for (const words of REQUEST) {
+      for (const words of REQUEST_BY_FIRST.get(items[i].s) ?? []) {
         if (i + words.length > to) continue;
         if (words.every((w, k) => items[i + k].s === w)) for (let k = 0; k < words.length; k++) at.add(i + k);
       }
