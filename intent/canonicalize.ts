@@ -4,10 +4,11 @@
 // facade; the stages are lexing ← prose ← sql / shell ← tools.
 
 import { blankComments } from './comments.js';
+import { type Discourse, discourse } from './coreference.js';
 import { decodedRuns } from './decode.js';
 import { expandPolicyPairs } from './hierarchy.js';
 import type { Vocabulary } from './lexing.js';
-import { normalizeUnicode, stripDiacritics } from './normalize.js';
+import { normalizeText, normalizeUnicode, stripDiacritics } from './normalize.js';
 import { type ProseOptions, ProseReader, type Reading } from './prose.js';
 import { codePairs, commandPairs, looksLikeCode, looksLikeCommand } from './shell.js';
 import { looksLikeStore, storePairs } from './sql.js';
@@ -81,6 +82,16 @@ export class Canonicalizer {
     if (looksLikeStore(t)) return { reader: 'sql', pairs, evidence: [], rejected: [] };
     if (looksLikeCommand(this, t)) return { reader: 'shell', pairs, evidence: [], rejected: [] };
     return { reader: 'prose', ...this.reader.readDetailed(t, {}), pairs };
+  }
+
+  /**
+   * What a text contributes to a conversation's coreference (coreference.ts): the entities it
+   * leaves salient and its sentences whose action takes a pronoun with no antecedent in the text.
+   */
+  discourse(text: string): Discourse {
+    const t = blankComments(normalizeUnicode(text));
+    const { toks, items } = this.reader.lexed(t);
+    return discourse(items, toks, normalizeText(t));
   }
 
   /**

@@ -1,7 +1,10 @@
 // A conversation read with roles: instructions (system, user, assistant) yield intents; content the
 // agent read (tool results, documents) is data and yields intents only when a later instruction
 // asks to act on it ("do what the document says"), so a Makefile the agent merely read does not
-// block every later request of the conversation.
+// block every later request of the conversation. A pronoun whose antecedent is in an earlier
+// message ("The database is called app-prod." … "Drop it now.") is resolved by salience across
+// the messages (coreference.ts).
+import { type Discourse, Salience } from './coreference.js';
 import { ACT_ON_DATA } from './lexicon.js';
 import { lex, phraseKey } from './lexing.js';
 
@@ -50,27 +53,56 @@ export interface ConversationIntents {
   actedOn: number[];
 }
 
+/** The analyser a conversation is read with (the waypoint passes memoized versions of each). */
+export interface ConversationReader {
+  pairs(text: string): readonly string[];
+  discourse?(text: string): Discourse;
+}
+
+/** Memoized readings the waypoint supplies: per-message pairs and discourse, and pairs of resolved sentences. */
+export interface ConversationMemo {
+  pairsOf?: (text: string) => readonly string[];
+  discourseOf?: (text: string) => Discourse | undefined;
+  resolvedPairsOf?: (text: string) => readonly string[];
+}
+
 /**
- * Reads a conversation in order. `pairsOf` defaults to `c.pairs` (the waypoint passes its memoized
- * version). Data pairs join the intents when an instruction after them asks to act on data.
+ * Reads a conversation in order. Data pairs join the intents when an instruction after them asks
+ * to act on data; an instruction whose pronoun has no antecedent in its own text is read again with
+ * the most salient entity of the messages before it as the antecedent.
  */
 export function conversationIntents(
-  c: { pairs(text: string): readonly string[] },
+  c: ConversationReader,
   messages: readonly RoleMessage[],
-  pairsOf: (text: string) => readonly string[] = (t) => c.pairs(t),
+  memo: ConversationMemo | ((text: string) => readonly string[]) = {},
 ): ConversationIntents {
+  const m0 = typeof memo === 'function' ? { pairsOf: memo } : memo;
+  const pairsOf = m0.pairsOf ?? ((t: string) => c.pairs(t));
+  const discourseOf = m0.discourseOf ?? ((t: string) => c.discourse?.(t));
+  const resolvedPairsOf = m0.resolvedPairsOf ?? ((t: string) => c.pairs(t));
   const intents = new Set<string>();
   const actedOn: number[] = [];
+  const salience = new Salience();
   let data = new Set<string>();
   let pending: number[] = [];
   messages.forEach((m, index) => {
     if (m.text === '') return;
+    const d = discourseOf(m.text);
     if (isDataRole(m.role)) {
       for (const p of pairsOf(m.text)) data.add(p);
       pending.push(index);
+      if (d) salience.add(d);
       return;
     }
     for (const p of pairsOf(m.text)) intents.add(p);
+    if (d) {
+      for (const r of d.references) {
+        const e = salience.referent(r.plural);
+        if (e?.object === undefined) continue;
+        for (const p of resolvedPairsOf(`${e.object}. ${r.sentence}`)) intents.add(p);
+      }
+      salience.add(d);
+    }
     if (data.size > 0 && m.role !== 'assistant' && asksToActOnData(m.text)) {
       for (const p of data) intents.add(p);
       actedOn.push(...pending);

@@ -16,10 +16,13 @@ export {
 export {
   asksToActOnData,
   type ConversationIntents,
+  type ConversationMemo,
+  type ConversationReader,
   conversationIntents,
   isDataRole,
   type RoleMessage,
 } from './conversation.js';
+export type { Discourse, Entity, Reference } from './coreference.js';
 export {
   CORPUS_DIR,
   canonicalizeExample,

@@ -140,9 +140,22 @@ export class ProseReader {
     return { evidence: [...found.values()].sort((a, b) => a.action[0] - b.action[0]), rejected };
   }
 
+  /**
+   * The tokens and items of a text as the last reading saw them (coreference.ts reads a message's
+   * mentions right after its pairs: the lexing is not done twice).
+   */
+  lexed(text: string): { toks: Tok[]; items: Item[] } {
+    if (this.last?.text === text) return this.last;
+    const toks = lex(text);
+    return { toks, items: classify(this.table, toks) };
+  }
+
+  private last: { text: string; toks: Tok[]; items: Item[] } | undefined;
+
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     const toks = lex(text);
     const items = classify(this.table, toks);
+    this.last = { text, toks, items };
     const ctx: Ctx = { toks, items, opts, found: new Map(), rejected };
     let start = 0;
     // The pairs a question or condition described ("what happens if I drop database prod?"),

@@ -2,6 +2,7 @@
 // implement, and the services (policy holder, tokenizers, metrics…) the chain is built with.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Discourse } from '../../intent/index.js';
 import type { WaypointError } from '../errors.js';
 import type {
   AgentIdentity,
@@ -124,6 +125,8 @@ export interface Filter {
 export interface Canonicalizer {
   pairs(text: string): string[];
   toolCall(name: string, args: unknown): string[];
+  /** What a message contributes to coreference across messages (intent/coreference.ts). */
+  discourse?(text: string): Discourse;
   /** Pairs with their spans (intent/canonicalize.ts); optional for test doubles. */
   explain?(text: string): {
     evidence: Array<{ pair: string; action: [number, number]; object?: [number, number]; rule: string }>;

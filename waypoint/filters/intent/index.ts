@@ -1,9 +1,10 @@
 // Extracts the decision features: canonical `action:object` intents from the whole conversation
 // (each message, read with its role, and the seams where the model reads two pieces as one
-// sentence) and from the tool calls in the history, and the PII kinds present (so a policy can
-// REDACT or BLOCK on them).
+// sentence), pronouns resolved to what earlier messages made salient ("Drop it now." after "The
+// database is called app-prod."), the tool calls in the history, and the PII kinds present (so a
+// policy can REDACT or BLOCK on them).
 import { createHash } from 'node:crypto';
-import { conversationIntents, isDataRole } from '../../../intent/index.js';
+import { conversationIntents, type Discourse, isDataRole } from '../../../intent/index.js';
 import { analysisBudget } from '../../errors.js';
 import { engineCanonicalizer } from '../../policy/decision.js';
 import { piiKinds } from '../redact/detect.js';
@@ -22,6 +23,8 @@ export interface IntentOptions {
 interface TextFeatures {
   intents: string[];
   pii: string[];
+  /** Messages only: the entities it leaves salient and its unresolved pronouns. */
+  discourse?: Discourse;
 }
 
 /**
@@ -180,7 +183,11 @@ export function intent(options: IntentOptions): Filter {
           plan(
             own === t ? '' : 'r:',
             t,
-            () => ({ intents: own ? canonicalizer.pairs(own) : [], pii: piiKinds(t) }),
+            () => ({
+              intents: own ? canonicalizer.pairs(own) : [],
+              pii: piiKinds(t),
+              discourse: canonicalizer.discourse?.(t),
+            }),
             false,
           ),
         );
@@ -245,8 +252,24 @@ export function intent(options: IntentOptions): Filter {
       }
       // Tool results are data: their intents count only when an instruction asks to act on them.
       const byText = new Map(texts.map((t, k) => [t, keys[k]!]));
-      const pairsOf = (t: string) => features.get(byText.get(t) ?? '')?.intents ?? [];
-      const read = conversationIntents(canonicalizer, msgs, pairsOf);
+      const featuresOf = (t: string) => features.get(byText.get(t) ?? '');
+      // A sentence read with its antecedent ("database. Drop it now.") is short and recurs with
+      // every resend of the conversation: memoized like a message.
+      const resolvedPairsOf = (t: string) => {
+        const key = `k:${t}`;
+        let f = memo.map.get(key);
+        if (!f) {
+          f = { intents: canonicalizer.pairs(t), pii: [] };
+          makeRoom(memo, key.length);
+          memo.map.set(key, f);
+        }
+        return f.intents;
+      };
+      const read = conversationIntents(canonicalizer, msgs, {
+        pairsOf: (t) => featuresOf(t)?.intents ?? [],
+        discourseOf: (t) => featuresOf(t)?.discourse,
+        resolvedPairsOf,
+      });
       for (const i of read.intents) intents.add(i);
       // Spans for the audit record, computed only if it is written: offsets, never text.
       ctx.intentSpans = () =>
