@@ -21,7 +21,11 @@ export { normalizeText, normalizeUnicode } from './normalize.js';
 export class Canonicalizer {
   private readonly reader: ProseReader;
 
+  /** The vocabulary it was built with beyond the lexicon (an analysis worker builds its twin from it). */
+  readonly vocabulary: Vocabulary;
+
   constructor(extra: Vocabulary = {}) {
+    this.vocabulary = extra;
     this.reader = new ProseReader(extra);
   }
 

@@ -16,6 +16,7 @@ export type WaypointErrorCode =
   | 'SM_ERR_WAYPOINT_ROUTE_UNKNOWN'
   | 'SM_ERR_WAYPOINT_MISDIRECTED'
   | 'SM_ERR_WAYPOINT_ANALYSIS_BUDGET'
+  | 'SM_ERR_WAYPOINT_ANALYSIS_FAILED'
   | 'SM_ERR_WAYPOINT_UPSTREAM'
   | 'SM_ERR_WAYPOINT_UPSTREAM_TIMEOUT'
   | 'SM_ERR_WAYPOINT_RESPONSE_TOO_LARGE'
@@ -167,6 +168,16 @@ export function analysisBudget(chars: number, limit: number): WaypointError {
     413,
     'too_large',
     `semamesh waypoint: the request carries ${chars} characters of text to analyse, over the budget of ${limit}; it is refused rather than checked partially`,
+  );
+}
+
+/** The analysis of a large request failed in its worker (error, crash, overrun): refused, never skipped. */
+export function analysisFailed(reason: string): WaypointError {
+  return new WaypointError(
+    'SM_ERR_WAYPOINT_ANALYSIS_FAILED',
+    503,
+    'unavailable',
+    `semamesh waypoint: the request's text could not be analysed (${reason}); it is refused rather than forwarded unchecked`,
   );
 }
 

@@ -4,11 +4,12 @@
 // database is called app-prod."), the tool calls in the history, and the PII kinds present (so a
 // policy can REDACT or BLOCK on them).
 import { createHash } from 'node:crypto';
-import { conversationIntents, type Discourse, isDataRole } from '../../../intent/index.js';
+import { conversationIntents, isDataRole, type Vocabulary } from '../../../intent/index.js';
 import { analysisBudget } from '../../errors.js';
 import { engineCanonicalizer } from '../../policy/decision.js';
-import { piiKinds } from '../redact/detect.js';
-import type { Canonicalizer, Filter } from '../types.js';
+import type { Canonicalizer, Filter, RequestContext } from '../types.js';
+import { type AnalysisJob, analyse, type TextFeatures } from './analyse.js';
+import { AnalysisPool } from './pool.js';
 
 export interface IntentOptions {
   canonicalizer: Canonicalizer;
@@ -18,13 +19,12 @@ export interface IntentOptions {
    * characters (about 100 ms of one core): a huge prompt cannot hold the event loop for long.
    */
   budgetChars?: number;
-}
-
-interface TextFeatures {
-  intents: string[];
-  pii: string[];
-  /** Messages only: the entities it leaves salient and its unresolved pronouns. */
-  discourse?: Discourse;
+  /**
+   * Fresh characters above which a request's analysis runs in an analysis worker rather than on
+   * the event loop (default 64 Ki); `pool: false` keeps all of it on the event loop.
+   */
+  offloadChars?: number;
+  pool?: AnalysisPool | false;
 }
 
 /**
@@ -53,6 +53,15 @@ const MEMO_MAX_KEY_CHARS = 32 * 1024 * 1024;
 /** Characters on each side of a seam between two consecutive texts that are read as one. */
 const SEAM_CHARS = 240;
 export const DEFAULT_ANALYSIS_BUDGET_CHARS = 2 * 1024 * 1024;
+export const DEFAULT_OFFLOAD_CHARS = 64 * 1024;
+
+/** The pool shared by the waypoints of this process, started on the first large request. */
+let sharedPool: AnalysisPool | undefined;
+
+/** The vocabulary an analysis worker needs to build the same canonicalizer, if it is a real one. */
+function vocabularyOf(c: Canonicalizer): Vocabulary | undefined {
+  return (c as { vocabulary?: Vocabulary }).vocabulary;
+}
 /** Role prefix of text from tool definitions and output schemas (providers/types.ts toolSpecRole). */
 const TOOL_SPEC = 'tool_spec:';
 
@@ -93,6 +102,13 @@ function head(texts: string[], i: number, n: number, stop: (k: number) => boolea
 
 export function intent(options: IntentOptions): Filter {
   const budgetChars = options.budgetChars ?? DEFAULT_ANALYSIS_BUDGET_CHARS;
+  const offloadChars = options.offloadChars ?? DEFAULT_OFFLOAD_CHARS;
+  const poolOf = (): AnalysisPool | undefined => {
+    if (options.pool === false) return undefined;
+    if (options.pool) return options.pool;
+    sharedPool ??= new AnalysisPool();
+    return sharedPool;
+  };
   // One memo per canonicalizer: a bundle with its own vocabulary canonicalizes differently.
   const memos = new WeakMap<Canonicalizer, Memo>();
 
@@ -117,7 +133,7 @@ export function intent(options: IntentOptions): Filter {
 
   return {
     name: 'intent',
-    onRequest(ctx) {
+    onRequest(ctx: RequestContext): void | Promise<void> {
       const canonicalizer = engineCanonicalizer(ctx.engine, options.canonicalizer);
       const memo = memoOf(canonicalizer);
       const intents = new Set<string>();
@@ -143,14 +159,14 @@ export function intent(options: IntentOptions): Filter {
       // so an oversized request is refused before any of it holds the event loop. A message's own
       // intents are read afterwards with its role (tool results are data); seams, tool definitions
       // and tool calls count directly.
-      const jobs: { store: (f: TextFeatures) => void; run: () => TextFeatures; direct: boolean }[] = [];
+      const jobs: { store: (f: TextFeatures) => void; job: AnalysisJob; direct: boolean }[] = [];
       const features = new Map<string, TextFeatures>();
       let fresh = 0;
       const use = (f: TextFeatures, direct: boolean) => {
         if (direct) for (const i of f.intents) intents.add(i);
         for (const p of f.pii) pii.add(p);
       };
-      const plan = (kind: string, text: string, run: () => TextFeatures, direct = true): string => {
+      const plan = (kind: string, text: string, job: AnalysisJob, direct = true): string => {
         const key = keyOf(kind, text);
         const f = memo.map.get(key);
         if (f) {
@@ -159,7 +175,7 @@ export function intent(options: IntentOptions): Filter {
         } else {
           fresh += text.length;
           jobs.push({
-            run,
+            job,
             direct,
             store: (g) => {
               makeRoom(memo, key.length);
@@ -179,18 +195,7 @@ export function intent(options: IntentOptions): Filter {
         const continues =
           i > 0 && !data(i) && !data(i - 1) && STARTS_LOWER.test(t) && !ENDS_SENTENCE.test(texts[i - 1]!);
         const own = continues ? t.slice(continuationEnd(t)) : t;
-        keys.push(
-          plan(
-            own === t ? '' : 'r:',
-            t,
-            () => ({
-              intents: own ? canonicalizer.pairs(own) : [],
-              pii: piiKinds(t),
-              discourse: canonicalizer.discourse?.(t),
-            }),
-            false,
-          ),
-        );
+        keys.push(plan(own === t ? '' : 'r:', t, { kind: 'message', text: t, own }, false));
       }
       // A sentence split over parts, messages or roles ("Please drop the" + " production
       // database now.") is one sentence to the model: each seam between two instructions is read
@@ -208,15 +213,15 @@ export function intent(options: IntentOptions): Filter {
           }
         }
         const seam = `${tail(texts, i, SEAM_CHARS, data)} ${head(texts, i + 1, SEAM_CHARS, data)}`;
-        const run = () => ({ intents: canonicalizer.pairs(seam), pii: piiKinds(seam) });
+        const job: AnalysisJob = { kind: 'seam', text: seam };
         if (!long) {
-          plan('s:', seam, run);
+          plan('s:', seam, job);
           continue;
         }
         fresh += seam.length;
         const [a, b] = [keys[i]!, keys[i + 1]!];
         jobs.push({
-          run,
+          job,
           direct: true,
           store: (g) => {
             makeRoom(memo, 0);
@@ -232,63 +237,72 @@ export function intent(options: IntentOptions): Filter {
       // Tool definitions and output schemas are instructions too, but a description naming its
       // own tool's action ("Deletes a namespace" on delete_namespace) is not a request.
       for (const { tool, text } of specs) {
-        plan(`d:${tool}\u0000`, text, () => {
-          const own = new Set(tool ? canonicalizer.toolCall(tool, {}) : []);
-          return { intents: canonicalizer.pairs(text).filter((p) => !own.has(p)), pii: piiKinds(text) };
-        });
+        plan(`d:${tool}\u0000`, text, { kind: 'spec', text, tool });
       }
       for (const tc of ctx.request.tool_calls) {
         const args = typeof tc.arguments === 'string' ? tc.arguments : JSON.stringify(tc.arguments ?? null);
-        plan(`c:${tc.name}\u0000`, args, () => ({
-          intents: canonicalizer.toolCall(tc.name, tc.arguments),
-          pii: piiKinds(args),
-        }));
+        plan(`c:${tc.name}\u0000`, args, { kind: 'call', text: args, name: tc.name, args: tc.arguments });
       }
       if (fresh > budgetChars) throw analysisBudget(fresh, budgetChars);
-      for (const job of jobs) {
-        const f = job.run();
-        job.store(f);
-        use(f, job.direct);
-      }
-      // Tool results are data: their intents count only when an instruction asks to act on them.
-      const byText = new Map(texts.map((t, k) => [t, keys[k]!]));
-      const featuresOf = (t: string) => features.get(byText.get(t) ?? '');
-      // A sentence read with its antecedent ("database. Drop it now.") is short and recurs with
-      // every resend of the conversation: memoized like a message.
-      const resolvedPairsOf = (t: string) => {
-        const key = `k:${t}`;
-        let f = memo.map.get(key);
-        if (!f) {
-          f = { intents: canonicalizer.pairs(t), pii: [] };
-          makeRoom(memo, key.length);
-          memo.map.set(key, f);
-        }
-        return f.intents;
+      /** Reads the conversation with every message's features at hand. */
+      const conclude = () => {
+        // Tool results are data: their intents count only when an instruction asks to act on them.
+        const byText = new Map(texts.map((t, k) => [t, keys[k]!]));
+        const featuresOf = (t: string) => features.get(byText.get(t) ?? '');
+        // A sentence read with its antecedent ("database. Drop it now.") is short and recurs with
+        // every resend of the conversation: memoized like a message.
+        const resolvedPairsOf = (t: string) => {
+          const key = `k:${t}`;
+          let f = memo.map.get(key);
+          if (!f) {
+            f = { intents: canonicalizer.pairs(t), pii: [] };
+            makeRoom(memo, key.length);
+            memo.map.set(key, f);
+          }
+          return f.intents;
+        };
+        const read = conversationIntents(canonicalizer, msgs, {
+          pairsOf: (t) => featuresOf(t)?.intents ?? [],
+          discourseOf: (t) => featuresOf(t)?.discourse,
+          resolvedPairsOf,
+        });
+        for (const i of read.intents) intents.add(i);
+        // Spans for the audit record, computed only if it is written: offsets, never text.
+        ctx.intentSpans = () =>
+          msgs.flatMap((m, k) =>
+            !canonicalizer.explain || (data(k) && !read.actedOn.includes(k))
+              ? []
+              : (featuresOf(m.text)?.evidence ?? canonicalizer.explain(m.text).evidence)
+                  .filter((e) => read.intents.includes(e.pair))
+                  .map((e) => ({
+                    intent: e.pair,
+                    message: msgIndex[k]!,
+                    action: e.action,
+                    object: e.object,
+                    rule: e.rule,
+                  })),
+          );
+        ctx.features.intents = [...intents].sort();
+        ctx.features.pii = [...pii].sort();
       };
-      const read = conversationIntents(canonicalizer, msgs, {
-        pairsOf: (t) => featuresOf(t)?.intents ?? [],
-        discourseOf: (t) => featuresOf(t)?.discourse,
-        resolvedPairsOf,
-      });
-      for (const i of read.intents) intents.add(i);
-      // Spans for the audit record, computed only if it is written: offsets, never text.
-      ctx.intentSpans = () =>
-        msgs.flatMap((m, k) =>
-          !canonicalizer.explain || (data(k) && !read.actedOn.includes(k))
-            ? []
-            : canonicalizer
-                .explain(m.text)
-                .evidence.filter((e) => read.intents.includes(e.pair))
-                .map((e) => ({
-                  intent: e.pair,
-                  message: msgIndex[k]!,
-                  action: e.action,
-                  object: e.object,
-                  rule: e.rule,
-                })),
-        );
-      ctx.features.intents = [...intents].sort();
-      ctx.features.pii = [...pii].sort();
+      const finish = (results: TextFeatures[]) => {
+        jobs.forEach((j, k) => {
+          j.store(results[k]!);
+          use(results[k]!, j.direct);
+        });
+        conclude();
+      };
+      // Much fresh text is analysed in a worker thread: the event loop keeps serving the others.
+      const vocabulary = vocabularyOf(canonicalizer);
+      const pool = fresh > offloadChars && vocabulary !== undefined ? poolOf() : undefined;
+      if (pool)
+        return pool
+          .run(
+            vocabulary!,
+            jobs.map((j) => (j.job.kind === 'message' ? { ...j.job, evidence: true } : j.job)),
+          )
+          .then(finish);
+      finish(jobs.map((j) => analyse(canonicalizer, j.job)));
     },
   };
 }
