@@ -46,7 +46,7 @@ export function analyse(c: Canonicalizer, job: AnalysisJob): TextFeatures {
         discourse: c.discourse?.(job.text),
       };
     case 'seam':
-      return { intents: c.pairs(job.text), pii: piiKinds(job.text) };
+      return { intents: seamPairs(c, job.text), pii: piiKinds(job.text) };
     case 'spec': {
       // A description naming its own tool's action ("Deletes a namespace" on delete_namespace) is
       // not a request.
@@ -56,4 +56,25 @@ export function analyse(c: Canonicalizer, job: AnalysisJob): TextFeatures {
     case 'call':
       return { intents: c.toolCall(job.name, job.args), pii: piiKinds(job.text) };
   }
+}
+
+/**
+ * The pairs of a seam, without those that only a pronoun resolved ("…payments-old." + "Drop it
+ * from the agenda."): what a pronoun in one message stands for in another is decided by the
+ * conversation's salience (intent/coreference.ts), which weighs nearer referents and readings the
+ * sentence-level rule cannot see; a seam is for sentences split across the boundary.
+ */
+function seamPairs(c: Canonicalizer, text: string): string[] {
+  const pairs = c.pairs(text);
+  if (pairs.length === 0 || !c.explain) return pairs;
+  const rules = new Map<string, Set<string>>();
+  for (const e of c.explain(text).evidence) {
+    const r = rules.get(e.pair) ?? new Set<string>();
+    rules.set(e.pair, r);
+    r.add(e.rule);
+  }
+  return pairs.filter((p) => {
+    const r = rules.get(p);
+    return r === undefined || r.size !== 1 || !r.has('pronoun');
+  });
 }
