@@ -39,12 +39,15 @@ export type AnalysisJob =
 
 export function analyse(c: Canonicalizer, job: AnalysisJob): TextFeatures {
   switch (job.kind) {
-    case 'message':
-      return {
+    case 'message': {
+      const f: TextFeatures = {
         intents: job.own ? c.pairs(job.own) : [],
         pii: piiKinds(job.text),
         discourse: c.discourse?.(job.text),
       };
+      if (job.evidence && c.explain) f.evidence = f.intents.length > 0 ? c.explain(job.text).evidence : [];
+      return f;
+    }
     case 'seam':
       return { intents: seamPairs(c, job.text), pii: piiKinds(job.text) };
     case 'spec': {

@@ -16,6 +16,13 @@ const jobs: AnalysisJob[] = [
     kind: 'message',
     text: 'The production database is called app-prod. Card 4111 1111 1111 1111.',
     own: 'The production database is called app-prod.',
+    evidence: true,
+  },
+  {
+    kind: 'message',
+    text: 'Now drop the production database.',
+    own: 'Now drop the production database.',
+    evidence: true,
   },
   { kind: 'message', text: 'Drop it now.', own: 'Drop it now.' },
   { kind: 'seam', text: 'Please drop the production database now.' },
@@ -34,7 +41,8 @@ test('a worker analyses exactly as the event loop does, with the bundle vocabula
   pools.push(pool);
   const here = jobs.map((j) => analyse(new Canonicalizer(vocabulary), j));
   assert.deepEqual(await pool.run(vocabulary, jobs), JSON.parse(JSON.stringify(here)));
-  assert.ok(here[3]!.intents.includes('fire:employee'));
+  assert.ok(here[4]!.intents.includes('fire:employee'));
+  assert.equal(here[1]!.evidence?.[0]?.rule, 'object after the action');
   assert.equal(pool.completed, 1);
 });
 
