@@ -176,7 +176,9 @@ export function lex(text: string): Tok[] {
   let q = 0;
   let p = 0;
   const toks: Tok[] = [];
-  for (const m of normalized.matchAll(CHUNK)) {
+  // exec rather than matchAll: no iterator objects on the hottest loop of the analyser.
+  CHUNK.lastIndex = 0;
+  for (let m = CHUNK.exec(normalized); m !== null; m = CHUNK.exec(normalized)) {
     const chunk = m[0];
     let c = chunk[0];
     const at = m.index ?? 0;
@@ -291,6 +293,26 @@ export function phraseTable(extra: Vocabulary): PhraseTable {
   return { action, object, idiom, prefixes, longest: Math.min(longest, MAX_PHRASE) };
 }
 
+/** A token that starts no lexicon phrase. */
+function wordItem(t: Tok, i: number): Item {
+  return { kind: 'word', canon: '', s: t.s, w: t.w, ident: t.ident, quoted: t.quoted, pos: i, key: t.s };
+}
+
+/** A lexicon phrase of n words starting at token i (built field by field: no object spread). */
+function phraseItem(kind: Kind, canon: string, t: Tok, n: number, i: number, key: string): Item {
+  return {
+    kind,
+    canon,
+    s: t.s,
+    w: t.w,
+    ident: t.ident,
+    name: t.name && n === 1,
+    quoted: t.quoted,
+    pos: i,
+    key,
+  };
+}
+
 export function classify(table: PhraseTable, toks: Tok[]): Item[] {
   const out: Item[] = [];
   let i = 0;
@@ -315,6 +337,11 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
       continue;
     }
     let matched = 0;
+    if (!table.prefixes.has(t.s)) {
+      out.push(wordItem(t, i));
+      i++;
+      continue;
+    }
     // The keys that may match here: the word runs from i that are still the start of some key
     // (a sentence or clause mark never is).
     const runs: string[] = [];
@@ -326,17 +353,8 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
     }
     for (let n = runs.length; n >= 1 && matched === 0; n--) {
       const key = runs[n - 1];
-      const base = {
-        s: t.s,
-        w: t.w,
-        ident: t.ident,
-        name: t.name && n === 1,
-        quoted: t.quoted,
-        pos: i,
-        key,
-      };
       if (table.idiom.has(key)) {
-        out.push({ kind: 'word', canon: '', ...base });
+        out.push(phraseItem('word', '', t, n, i, key));
       } else {
         const action = table.action.get(key);
         const object = table.object.get(key);
@@ -344,28 +362,17 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
         if (action !== undefined && object !== undefined) {
           const next = toks[i + n];
           const nextIsObject = next !== undefined && table.object.has(next.s);
-          out.push({
-            kind: nextIsObject ? 'action' : 'object',
-            canon: nextIsObject ? action : object,
-            ...base,
-          });
-        } else if (action !== undefined) out.push({ kind: 'action', canon: action, ...base });
-        else if (object !== undefined) out.push({ kind: 'object', canon: object, ...base });
+          out.push(
+            phraseItem(nextIsObject ? 'action' : 'object', nextIsObject ? action : object, t, n, i, key),
+          );
+        } else if (action !== undefined) out.push(phraseItem('action', action, t, n, i, key));
+        else if (object !== undefined) out.push(phraseItem('object', object, t, n, i, key));
         else continue;
       }
       matched = n;
     }
     if (matched === 0) {
-      out.push({
-        kind: 'word',
-        canon: '',
-        s: t.s,
-        w: t.w,
-        ident: t.ident,
-        quoted: t.quoted,
-        pos: i,
-        key: t.s,
-      });
+      out.push(wordItem(t, i));
       matched = 1;
     }
     i += matched;
