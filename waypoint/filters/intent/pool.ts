@@ -12,7 +12,11 @@ import type { AnalysisRequest } from './analysis-worker.js';
 export interface AnalysisPoolOptions {
   /** Worker threads (default: 2, or 1 on a single CPU). */
   size?: number;
-  /** Longest one request's analysis may take in a worker before it is refused (default 10 s). */
+  /**
+   * Longest one request's analysis may take in a worker before it is refused (default 30 s; the
+   * analysis budget is far below it, so this catches a stuck worker, not a slow machine). A new
+   * worker's start-up is not counted.
+   */
   timeoutMs?: number;
 }
 
@@ -30,6 +34,8 @@ interface Slot {
   task?: Task;
   timer?: NodeJS.Timeout;
   dead: boolean;
+  /** The worker has loaded the analyser (its start-up is not counted against a batch's time). */
+  ready: boolean;
 }
 
 /** How the worker module is started: as JavaScript from dist/, through tsx from the sources. */
@@ -56,7 +62,7 @@ export class AnalysisPool {
 
   constructor(options: AnalysisPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
   /** Analyses one request's jobs in a worker; rejects with a coded error, never resolves partially. */
@@ -81,23 +87,28 @@ export class AnalysisPool {
       if (!slot) return;
       const task = this.queue.shift()!;
       slot.task = task;
-      slot.timer = setTimeout(() => {
-        void this.retire(slot!, `no result after ${this.timeoutMs} ms`);
-      }, this.timeoutMs);
+      // A busy worker keeps the process alive until it answers; an idle one does not.
+      slot.worker.ref();
+      if (slot.ready) this.startTimer(slot);
       slot.worker.postMessage(task.request);
     }
   }
 
   private spawn(): Slot {
     const worker = new Worker(bootstrap(), { eval: true, resourceLimits: { maxOldGenerationSizeMb: 512 } });
-    const slot: Slot = { worker, dead: false };
+    const slot: Slot = { worker, dead: false, ready: false };
     this.slots.push(slot);
     worker.on('message', (m: Reply) => {
-      if ('ready' in m) return;
+      if ('ready' in m) {
+        slot.ready = true;
+        if (slot.task) this.startTimer(slot);
+        return;
+      }
       const task = slot.task;
       if (!task || task.id !== m.id) return;
       clearTimeout(slot.timer);
       slot.task = undefined;
+      slot.worker.unref();
       if ('error' in m) {
         this.failures++;
         task.reject(analysisFailed(m.error));
@@ -112,6 +123,13 @@ export class AnalysisPool {
     // Idle workers do not keep the process alive (after the listeners: adding one refs the port).
     worker.unref();
     return slot;
+  }
+
+  private startTimer(slot: Slot): void {
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => {
+      void this.retire(slot, `no result after ${this.timeoutMs} ms`);
+    }, this.timeoutMs);
   }
 
   /** Drops a worker, refusing the batch it held; the next batch starts a fresh one. */
