@@ -14,7 +14,13 @@ import type { SemaQuota } from '../api/index.js';
 import { type GitopsManager, startGitops } from '../gitops/index.js';
 import { CORE_KINDS, EventRecorder, K8sClient, type SecretObject, secretValues } from '../kube/index.js';
 import { createLogger, registerProcessMetrics } from '../waypoint/index.js';
-import { BundleServer, type SigningKey, signBundle } from './bundle-server/index.js';
+import {
+  BundleServer,
+  type SigningKey,
+  serviceAccountUser,
+  signBundle,
+  tokenReviewAuthenticator,
+} from './bundle-server/index.js';
 import { createControllerConsole } from './console.js';
 import { ControllerError, errorText } from './errors.js';
 import { LeaderElector } from './leader/index.js';
@@ -31,6 +37,13 @@ export interface ControllerConfig {
   bundleHost: string;
   bundlePort: number;
   bundleToken?: string;
+  /** PEM serving certificate and key files: the bundle service then speaks HTTPS only. */
+  bundleTlsCert?: string;
+  bundleTlsKey?: string;
+  /** `namespace/name` of the ServiceAccounts allowed to fetch; set: tokens are checked by TokenReview. */
+  bundleClients?: string[];
+  /** Audience the bundle tokens must be bound to (default semamesh-bundles). */
+  bundleAudience?: string;
   signingKeyFile?: string;
   /** `name` or `namespace/name` of a Secret holding the key under `signingKeySecretKey`. */
   signingKeySecret?: string;
@@ -234,6 +247,14 @@ const jsonLog: Log = (level, msg, fields) => {
   logger[level](fields ?? {}, msg);
 };
 
+/** The bundle service's certificate and key, both or neither. */
+function bundleTls(c: ControllerConfig): { cert: Buffer; key: Buffer } | undefined {
+  if (!c.bundleTlsCert && !c.bundleTlsKey) return undefined;
+  if (!c.bundleTlsCert || !c.bundleTlsKey)
+    throw new ControllerError('SM_ERR_CONTROLLER_CONFIG', 'give both --bundle-tls-cert and --bundle-tls-key');
+  return { cert: readFileSync(c.bundleTlsCert), key: readFileSync(c.bundleTlsKey) };
+}
+
 /** Starts everything; with leader election off the replica leads at once (single replica, tests). */
 export async function startController(
   config: ControllerConfig,
@@ -244,7 +265,16 @@ export async function startController(
     options.client ??
     K8sClient.fromKubeconfig({ kubeconfigPath: config.kubeconfig, context: config.context });
   const key = await loadSigningKey(client, config);
-  const bundles = new BundleServer({ token: config.bundleToken });
+  const bundles = new BundleServer({
+    token: config.bundleToken,
+    authenticate: config.bundleClients?.length
+      ? tokenReviewAuthenticator(client, {
+          audience: config.bundleAudience,
+          allowed: config.bundleClients.map(serviceAccountUser),
+        })
+      : undefined,
+    tls: bundleTls(config),
+  });
   // Until it leads, a replica serves nothing (only the leader's bundle is current).
   if (config.leaderElection) bundles.setServing(false);
   const addr = await bundles.listen(config.bundlePort, config.bundleHost);
@@ -357,7 +387,7 @@ export async function startController(
     client,
     manager,
     bundles,
-    bundleUrl: `http://${host}:${addr.port}/bundles/${config.bundleName}`,
+    bundleUrl: `${bundles.scheme}://${host}:${addr.port}/bundles/${config.bundleName}`,
     metricsUrl: `http://${config.metricsHost === '0.0.0.0' ? '127.0.0.1' : config.metricsHost}:${metricsPort}`,
     consoleUrl: consoleUrl?.replace('//0.0.0.0:', '//127.0.0.1:'),
     elector,
@@ -399,7 +429,27 @@ export function parseControllerArgs(argv: string[]): ControllerConfig {
     .option('--bundle-name <name>', 'bundle name served under /bundles/', env('BUNDLE_NAME', 'semamesh'))
     .option('--bundle-host <host>', 'bundle server address', env('BUNDLE_HOST', '0.0.0.0'))
     .option('--bundle-port <port>', 'bundle server port', env('BUNDLE_PORT', '8181'))
-    .option('--bundle-token <token>', 'bearer token waypoints must send', env('BUNDLE_TOKEN'))
+    .option(
+      '--bundle-token <token>',
+      'shared bearer token waypoints must send (local use)',
+      env('BUNDLE_TOKEN'),
+    )
+    .option(
+      '--bundle-tls-cert <file>',
+      'serve bundles over HTTPS with this certificate',
+      env('BUNDLE_TLS_CERT'),
+    )
+    .option('--bundle-tls-key <file>', 'key of that certificate', env('BUNDLE_TLS_KEY'))
+    .option(
+      '--bundle-clients <ns/name,...>',
+      'ServiceAccounts that may fetch bundles; their tokens are checked by TokenReview',
+      env('BUNDLE_CLIENTS'),
+    )
+    .option(
+      '--bundle-audience <aud>',
+      'audience the bundle tokens must be bound to',
+      env('BUNDLE_AUDIENCE', 'semamesh-bundles'),
+    )
     .option(
       '--signing-key-file <path>',
       'PEM RSA private key (RS256) or shared secret (HS256)',
@@ -478,6 +528,15 @@ export function parseControllerArgs(argv: string[]): ControllerConfig {
     bundleHost: o.bundleHost,
     bundlePort: int(o.bundlePort, 'bundle-port'),
     bundleToken: o.bundleToken,
+    bundleTlsCert: o.bundleTlsCert,
+    bundleTlsKey: o.bundleTlsKey,
+    bundleClients: o.bundleClients
+      ? String(o.bundleClients)
+          .split(',')
+          .map((x: string) => x.trim())
+          .filter(Boolean)
+      : undefined,
+    bundleAudience: o.bundleAudience,
     signingKeyFile: o.signingKeyFile,
     signingKeySecret: o.signingKeySecret,
     signingKeySecretKey: o.signingKeySecretKey,

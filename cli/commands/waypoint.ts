@@ -66,6 +66,8 @@ export interface WaypointCliOptions {
   bundleSecret?: string;
   bundleKeyId?: string;
   bundleTokenFile?: string;
+  /** CA certificate pinned for an https --bundle-url. */
+  bundleCa?: string;
   quotaDb?: string;
   redisUrl?: string;
   cache?: boolean;
@@ -142,6 +144,10 @@ export function pollerBundleSource(options: {
   url: string;
   key?: VerificationKey;
   token?: string;
+  /** Projected ServiceAccount token file, re-read per request (rotation). */
+  tokenFile?: string;
+  /** PEM of the CA pinned for an https bundle URL. */
+  ca?: string;
   waitSeconds?: number;
   backoffBaseMs?: number;
   stateFile?: string;
@@ -153,6 +159,8 @@ export function pollerBundleSource(options: {
         url: options.url,
         key: options.key,
         token: options.token,
+        tokenFile: options.tokenFile,
+        ca: options.ca,
         waitSeconds: options.waitSeconds,
         backoffBaseMs: options.backoffBaseMs,
         backoffMaxMs: 30_000,
@@ -289,8 +297,13 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     // Watched for changes; the first read happens before the waypoint answers its first request.
     bundleSource = fileBundleSource(opts.bundle);
   } else if (opts.bundleUrl) {
-    const token = opts.bundleTokenFile ? readFileSync(opts.bundleTokenFile, 'utf8').trim() : undefined;
-    bundleSource = pollerBundleSource({ url: opts.bundleUrl, key, token, stateFile: opts.bundleStateFile });
+    bundleSource = pollerBundleSource({
+      url: opts.bundleUrl,
+      key,
+      tokenFile: opts.bundleTokenFile,
+      ca: opts.bundleCa ? readFileSync(opts.bundleCa, 'utf8') : undefined,
+      stateFile: opts.bundleStateFile,
+    });
   }
   let budget: QuotaBudgetEngine | undefined;
   let quota: QuotaBackend | undefined;
@@ -459,7 +472,11 @@ export function registerWaypoint(program: Command): void {
     .option('--bundle-public-key <file>', 'PEM public key verifying bundle signatures (RS256)')
     .option('--bundle-secret <file>', 'file holding the shared secret verifying bundle signatures (HS256)')
     .option('--bundle-key-id <id>', "key id of the verification key (matched against the signature's kid)")
-    .option('--bundle-token-file <file>', 'bearer token for the bundle service')
+    .option(
+      '--bundle-token-file <file>',
+      'bearer token for the bundle service, re-read per request (a projected ServiceAccount token; https only)',
+    )
+    .option('--bundle-ca <file>', 'CA certificate the https bundle service must chain to (pinned)')
     .option('--quota-db <path>', 'SQLite file of the SemaQuota budgets (default ~/.semamesh/quota.db)')
     .option('--redis-url <url>', 'keep budgets in Redis instead (shared by several waypoints)')
     .option('--cache', 'cache non-streaming replies (exact match, per agent; hits are not charged)')

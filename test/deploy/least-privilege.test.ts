@@ -1,5 +1,6 @@
 // Issue 15 finding 8: the waypoint container holds no Kubernetes API token (the node account may
-// patch pods cluster-wide); only the node agent, which calls the API, mounts one.
+// patch pods cluster-wide); only the node agent, which calls the API, mounts one. The waypoint's
+// one token is bound to the bundle service's audience, which the API server refuses.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -29,9 +30,14 @@ test('the node pod mounts no token by default; only the node agent gets a projec
   );
   const pod = podOf('DaemonSet', 'semamesh-node');
   assert.equal(pod.automountServiceAccountToken, false);
+  // API tokens: projected tokens without an audience of their own (the API server's audience).
   const tokenVolumes = new Set(
     (pod.volumes ?? [])
-      .filter((v) => v.projected?.sources.some((s) => 'serviceAccountToken' in s))
+      .filter((v) =>
+        v.projected?.sources.some(
+          (s) => 'serviceAccountToken' in s && !(s.serviceAccountToken as { audience?: string }).audience,
+        ),
+      )
       .map((v) => v.name),
   );
   assert.equal(tokenVolumes.size, 1);
@@ -45,4 +51,28 @@ test('the node pod mounts no token by default; only the node agent gets a projec
     [],
     'the waypoint has none',
   );
+});
+
+test("the waypoint's bundle token is bound to the bundle audience, short-lived, next to the pinned CA", () => {
+  const pod = podOf('DaemonSet', 'semamesh-node');
+  const volume = pod.volumes?.find((v) => v.name === 'bundle-token');
+  const sources = volume?.projected?.sources ?? [];
+  const token = sources.find((s) => 'serviceAccountToken' in s)?.serviceAccountToken as
+    | { audience?: string; expirationSeconds?: number }
+    | undefined;
+  assert.equal(token?.audience, 'semamesh-bundles');
+  assert.ok((token?.expirationSeconds ?? Number.POSITIVE_INFINITY) <= 3600);
+  assert.ok(sources.some((s) => (s.secret as { name?: string } | undefined)?.name === 'semamesh-bundle-tls'));
+  const waypoint = pod.containers.find((c) => c.name === 'waypoint') as unknown as { args: string[] };
+  assert.ok(
+    waypoint.args.some((a) => a.startsWith('--bundle-url=https://')),
+    'the bundle URL is https',
+  );
+  assert.ok(waypoint.args.includes('--bundle-token-file=/var/run/secrets/semamesh/bundles/token'));
+  assert.ok(waypoint.args.includes('--bundle-ca=/var/run/secrets/semamesh/bundles/ca.crt'));
+  const controller = podOf('Deployment', 'semamesh-controller').containers[0] as unknown as {
+    args: string[];
+  };
+  assert.ok(controller.args.includes('--bundle-audience=semamesh-bundles'));
+  assert.ok(controller.args.some((a) => a.startsWith('--bundle-clients=') && a.endsWith('/semamesh-node')));
 });
