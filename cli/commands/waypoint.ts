@@ -12,7 +12,7 @@ import type { SemaQuota } from '../../api/index.js';
 import { auditTap, decisionReporter } from '../../console/index.js';
 import { BundlePoller } from '../../controller/bundle-server/poller.js';
 import { type VerificationKey, verifyBundle } from '../../controller/bundle-server/signing.js';
-import { createBudgetEngine, type QuotaBudgetEngine } from '../../quota/index.js';
+import { createBudgetEngine, type QuotaBudgetEngine, type QuotaTenancy } from '../../quota/index.js';
 import {
   type AgentIdentity,
   type BundleSource,
@@ -177,17 +177,21 @@ export function pollerBundleSource(options: {
   };
 }
 
-/** The budget engine for --quota-db / --redis-url (SQLite at ~/.semamesh/quota.db by default). */
+/**
+ * The budget engine for --quota-db / --redis-url (SQLite at ~/.semamesh/quota.db by default).
+ * `single` tenancy is local mode's; on a node (--node-name) a SemaQuota charges only its namespace.
+ */
 export function openBudgetEngine(
   opts: Pick<WaypointCliOptions, 'quotaDb' | 'redisUrl'>,
   quotas: SemaQuota[],
+  tenancy: QuotaTenancy = 'single',
 ): QuotaBudgetEngine {
   let engine: QuotaBudgetEngine;
-  if (opts.redisUrl) engine = createBudgetEngine({ kind: 'redis', url: opts.redisUrl });
+  if (opts.redisUrl) engine = createBudgetEngine({ kind: 'redis', url: opts.redisUrl }, { tenancy });
   else {
     const path = opts.quotaDb ?? defaultQuotaDb();
     mkdirSync(dirname(path), { recursive: true });
-    engine = createBudgetEngine({ kind: 'sqlite', path });
+    engine = createBudgetEngine({ kind: 'sqlite', path }, { tenancy });
   }
   engine.setQuotas(quotas);
   return engine;
@@ -308,7 +312,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
   let budget: QuotaBudgetEngine | undefined;
   let quota: QuotaBackend | undefined;
   if (quotas.length > 0 || opts.quotaDb || opts.redisUrl) {
-    budget = openBudgetEngine(opts, quotas);
+    budget = openBudgetEngine(opts, quotas, opts.nodeName ? 'namespaced' : 'single');
     quota = budgetBackend(budget);
   }
   const cache: CacheOptions | undefined = opts.cache
