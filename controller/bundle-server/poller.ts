@@ -114,7 +114,8 @@ export class BundlePoller {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
       throw new ControllerError('SM_ERR_CONTROLLER_CONFIG', `bundle URL must be http(s): ${options.url}`);
-    if (url.protocol === 'http:' && (options.token || options.tokenFile))
+    // Plain HTTP keeps the token on this machine only when the server is on loopback (local mode).
+    if (url.protocol === 'http:' && (options.token || options.tokenFile) && !isLoopback(url.hostname))
       throw new ControllerError(
         'SM_ERR_CONTROLLER_CONFIG',
         `refusing to send a bearer token over plain HTTP to ${url.host}; use an https bundle URL`,
@@ -288,6 +289,10 @@ async function readBounded(res: Dispatcher.ResponseData, max: number, url: strin
     chunks.push(buf);
   }
   return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function fetchError(message: string, cause?: unknown): ControllerError {

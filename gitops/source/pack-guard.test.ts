@@ -7,7 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { deflateSync } from 'node:zlib';
 import { type GitServer, git, startGitServer, TestRepo } from '../testing/git-server.js';
+import { checkPack, PackTooLargeError, packFromResponse } from './pack-guard.js';
 
 const BLOB_MIB = 256;
 let server: GitServer;
@@ -85,4 +87,72 @@ test('a repository within the bound fetches as before in the same setup', async 
   const out = await fetchInChild(server.repoUrl('fine'), join(work, 'fine'));
   assert.equal(out.error, undefined);
   await repo.dispose();
+});
+
+/** A pack of hand-made objects: [type, declared size, payload before zlib, inflated content]. */
+function pack(objects: [number, number, Buffer, Buffer][]): Buffer {
+  const head = Buffer.alloc(12);
+  head.write('PACK', 0, 'latin1');
+  head.writeUInt32BE(2, 4);
+  head.writeUInt32BE(objects.length, 8);
+  const parts: Buffer[] = [head];
+  for (const [type, size, prefix, content] of objects) {
+    const h: number[] = [];
+    let c = (type << 4) | (size & 0x0f);
+    let rest = Math.floor(size / 16);
+    while (rest > 0) {
+      h.push(c | 0x80);
+      c = rest & 0x7f;
+      rest = Math.floor(rest / 128);
+    }
+    h.push(c);
+    parts.push(Buffer.from(h), Buffer.from(prefix), Buffer.from(deflateSync(content)));
+  }
+  return Buffer.concat(parts);
+}
+
+const varint = (n: number) => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return Buffer.from(out);
+};
+
+test('a delta that rebuilds an object past the bound is refused from its header', () => {
+  const delta = Buffer.concat([varint(10), varint(1 << 30), Buffer.from([0x90, 0x0a])]);
+  const ok = Buffer.from('hello, git');
+  const p = pack([
+    [3, ok.length, Buffer.alloc(0), ok],
+    [6, delta.length, Buffer.from([0x0b]), delta],
+  ]);
+  assert.throws(
+    () => checkPack(p, 1024),
+    (e: unknown) =>
+      e instanceof PackTooLargeError &&
+      /delta rebuilds an object of 1073741824 bytes/.test((e as Error).message),
+  );
+  assert.doesNotThrow(() => checkPack(p, 1 << 30));
+});
+
+test('an object whose header lies about its size trips the inflate cap', () => {
+  const big = Buffer.alloc(5000, 'a');
+  const p = pack([[3, 10, Buffer.alloc(0), big]]);
+  assert.throws(() => checkPack(p, 1024), /inflates past its declared 10 bytes/);
+});
+
+test('the pack is found in a side-band response after the NAK line', () => {
+  const p = pack([[3, 2, Buffer.alloc(0), Buffer.from('hi')]]);
+  const pkt = (b: Buffer) => Buffer.concat([Buffer.from((b.length + 4).toString(16).padStart(4, '0')), b]);
+  const body = Buffer.concat([
+    pkt(Buffer.from('NAK\n')),
+    pkt(Buffer.concat([Buffer.from([2]), Buffer.from('counting objects\n')])),
+    pkt(Buffer.concat([Buffer.from([1]), p.subarray(0, 7)])),
+    pkt(Buffer.concat([Buffer.from([1]), p.subarray(7)])),
+    Buffer.from('0000'),
+  ]);
+  assert.deepEqual(packFromResponse(body), p);
 });

@@ -215,13 +215,15 @@ describe('bundle fetch: HTTPS + audience-bound token checked by TokenReview', { 
   });
 
   test('plain HTTP: the poller never sends the token over it, and the server does not speak it', async () => {
-    const plain = `http://127.0.0.1:${new URL(origin).port}/bundles/semamesh`;
+    // The deployed URL with http: — refused before any connection (a loopback server is local mode's).
+    const deployed = 'http://semamesh-controller.semamesh-system.svc:8181/bundles/semamesh';
     assert.throws(
-      () => new BundlePoller({ url: plain, tokenFile: join(dir, 'token'), onBundle: () => {} }),
+      () => new BundlePoller({ url: deployed, tokenFile: join(dir, 'token'), onBundle: () => {} }),
       (e: unknown) =>
         isControllerError(e, 'SM_ERR_CONTROLLER_CONFIG') && /plain HTTP/.test((e as Error).message),
     );
     // A client that tries anyway (no token) gets no HTTP answer from the TLS-only port.
+    const plain = `http://127.0.0.1:${new URL(origin).port}/bundles/semamesh`;
     await assert.rejects(request(plain, { headersTimeout: 5000 }).then((r) => r.body.dump()));
   });
 
