@@ -6,7 +6,7 @@
 //
 // Skipped, with the reason printed, when the Kubernetes binaries are not built; an error under CI=true.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createSign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,15 @@ import {
 import { sampleBundle } from '../../controller/bundle-server/testing.js';
 import { isControllerError } from '../../controller/errors.js';
 import { K8sClient } from '../../kube/index.js';
-import { type Cluster, REPO_ROOT, skipUnlessBuilt, startCluster } from './harness.js';
+import {
+  type Cluster,
+  freePort,
+  REPO_ROOT,
+  skipUnlessBuilt,
+  startCluster,
+  startControllerProcess,
+  until,
+} from './harness.js';
 
 const skip = skipUnlessBuilt();
 const NS = 'semamesh-system';
@@ -294,5 +302,117 @@ describe('the mesh CA key: read by the kubelet for the waypoint, by no role of o
     assert.equal(can('semamesh-controller', ['get', 'secret/git-creds', '-n', 'team-a']), 'yes');
     assert.equal(can('semamesh-controller', ['list', 'secrets', '-n', 'team-a']), 'no');
     assert.equal(can('semamesh-controller', ['get', 'secret/git-creds', '-n', 'team-b']), 'no');
+  });
+});
+
+/** `semamesh waypoint` as a child process (the CLI entry, through tsx), output kept for failures. */
+function startWaypointProcess(args: string[]): { proc: ChildProcess; output: () => string } {
+  let out = '';
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'cli/semamesh.ts'), 'waypoint', ...args],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  proc.stdout?.on('data', (c) => {
+    out += c;
+  });
+  proc.stderr?.on('data', (c) => {
+    out += c;
+  });
+  return { proc, output: () => out };
+}
+
+async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const done = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  await done;
+}
+
+describe('the shipped commands: semamesh controller serves, semamesh waypoint fetches', { skip }, () => {
+  const procs: ChildProcess[] = [];
+  after(async () => {
+    for (const p of procs.splice(0)) await stopProcess(p);
+  });
+
+  test('over HTTPS with the node token checked by TokenReview; another audience gets no policy', async () => {
+    const crds = cluster.kubectl([
+      'apply',
+      '--server-side',
+      '--field-manager=semamesh-test',
+      '-k',
+      join(REPO_ROOT, 'deploy/crds'),
+    ]);
+    assert.equal(crds.status, 0, crds.stderr);
+    const wait = cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', '--all', 'crd']);
+    assert.equal(wait.status, 0, wait.stderr);
+    const pki = issue('e2e');
+    for (const [f, v] of Object.entries({ 'e2e-tls.crt': pki.cert, 'e2e-tls.key': pki.key }))
+      writeFileSync(join(dir, f), v);
+    const [bundlePort, metricsPort] = [await freePort(), await freePort()];
+    const ctl = startControllerProcess([
+      ...['--kubeconfig', cluster.kubeconfig, '--namespace', NS, '--no-leader-elect', '--no-gitops'],
+      ...['--bundle-host', '127.0.0.1', '--bundle-port', String(bundlePort)],
+      ...['--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), '--debounce', '50'],
+      ...['--bundle-tls-cert', join(dir, 'e2e-tls.crt'), '--bundle-tls-key', join(dir, 'e2e-tls.key')],
+      ...['--bundle-clients', `${NS}/${NODE_SA}`, '--bundle-audience', AUDIENCE],
+    ]);
+    procs.push(ctl.proc);
+    await until(
+      'controller /readyz',
+      async () =>
+        (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.status === 200,
+      120_000,
+    ).catch((e) => {
+      throw new Error(`${e}\n--- controller output\n${ctl.output()}`);
+    });
+    writeFileSync(join(dir, 'e2e-ca.crt'), pki.ca);
+    const waypoint = async (token: string) => {
+      const tokenFile = join(dir, `wp-token-${procs.length}`);
+      writeFileSync(tokenFile, token);
+      const [port, admin] = [await freePort(), await freePort()];
+      const wp = startWaypointProcess([
+        ...['--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin)],
+        ...['--bundle-url', `https://127.0.0.1:${bundlePort}/bundles/semamesh`],
+        ...['--bundle-token-file', tokenFile, '--bundle-ca', join(dir, 'e2e-ca.crt')],
+      ]);
+      procs.push(wp.proc);
+      return { admin: `http://127.0.0.1:${admin}`, output: wp.output };
+    };
+    const metric = async (admin: string, result: string) => {
+      const text = await (await fetch(`${admin}/metrics`).catch(() => undefined))?.text();
+      const m = new RegExp(`semamesh_waypoint_bundle_updates_total\\{result="${result}"\\} (\\d+)`).exec(
+        text ?? '',
+      );
+      return m ? Number(m[1]) : 0;
+    };
+
+    const good = await waypoint(await tokenFor(NODE_SA, [AUDIENCE]));
+    await until(
+      'the node waypoint loads the bundle',
+      async () => (await metric(good.admin, 'loaded')) >= 1,
+      120_000,
+    ).catch((e) => {
+      throw new Error(`${e}\n--- waypoint output\n${good.output()}\n--- controller output\n${ctl.output()}`);
+    });
+    assert.equal((await fetch(`${good.admin}/readyz`)).status, 200);
+
+    const other = await waypoint(await tokenFor(NODE_SA, ['https://kubernetes.default.svc.cluster.local']));
+    await until(
+      'the other-audience waypoint is refused',
+      async () => (await metric(other.admin, 'rejected')) >= 1,
+      120_000,
+    ).catch((e) => {
+      throw new Error(`${e}\n--- waypoint output\n${other.output()}`);
+    });
+    assert.equal(await metric(other.admin, 'loaded'), 0);
+    assert.equal(
+      (await fetch(`${other.admin}/readyz`)).status,
+      503,
+      'no policy: it refuses requests (fail closed)',
+    );
   });
 });
