@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Agent, request } from 'undici';
-import { BUNDLE_CONTENT_TYPE, etagMatches, preferWait } from './server.js';
+import { BUNDLE_CONTENT_TYPE, BundleServer, etagMatches, preferWait } from './server.js';
 import { type RunningBundleServer, sampleBundle, startBundleServer } from './testing.js';
 
 let srv: RunningBundleServer;
@@ -203,5 +203,45 @@ test('a replica that does not lead serves no bundle: 503 at once, held long poll
     await fresh.body.dump();
   } finally {
     await own.close();
+  }
+});
+
+test('with an authenticator: 401 and 403 come from it, and a review that cannot run answers 503 (fail closed)', async () => {
+  const seen: (string | undefined)[] = [];
+  const guarded = await startBundleServer({
+    authenticate: async (token) => {
+      seen.push(token);
+      if (token === 'node')
+        return { ok: true, username: 'system:serviceaccount:semamesh-system:semamesh-node' };
+      if (token === 'other') return { ok: false, status: 403, reason: 'other may not fetch bundles' };
+      if (token === 'down') throw new Error('connect ECONNREFUSED');
+      return { ok: false, status: 401, reason: 'a bearer token is required' };
+    },
+  });
+  try {
+    guarded.server.publish('semamesh', sampleBundle('r1'), 'r1');
+    const at = (token?: string) =>
+      request(`${guarded.origin}/bundles/semamesh`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        dispatcher: agent,
+      });
+    const ok = await at('node');
+    assert.equal(ok.statusCode, 200);
+    await ok.body.dump();
+    for (const [token, status, code] of [
+      [undefined, 401, 'SM_ERR_CONTROLLER_UNAUTHORIZED'],
+      ['other', 403, 'SM_ERR_CONTROLLER_FORBIDDEN'],
+      ['down', 503, 'SM_ERR_CONTROLLER_UNAUTHORIZED'],
+    ] as const) {
+      const res = await at(token);
+      assert.equal(res.statusCode, status, String(token));
+      assert.equal(((await res.body.json()) as { code: string }).code, code);
+    }
+    assert.deepEqual(seen, ['node', undefined, 'other', 'down']);
+    assert.throws(
+      () => new BundleServer({ token: 't', authenticate: async () => ({ ok: true, username: 'x' }) }),
+    );
+  } finally {
+    await guarded.close();
   }
 });

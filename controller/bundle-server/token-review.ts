@@ -21,11 +21,21 @@ export interface TokenReviewAuthOptions {
   audience?: string;
   /** Usernames allowed to fetch, e.g. `system:serviceaccount:semamesh-system:semamesh-node`. */
   allowed: string[];
-  /** How long an answer is reused for the same token (default 30 s; refusals 5 s). */
+  /** How long an answer is reused for the same token (default 30 s, never past its `exp`; refusals 5 s). */
   cacheMs?: number;
   /** Most tokens remembered (default 1000); the oldest answer is dropped first. */
   cacheSize?: number;
   now?: () => number;
+}
+
+/** The `exp` claim of a JWT in ms, read without verification (only after TokenReview accepted it). */
+function expiryMs(token: string): number | undefined {
+  try {
+    const exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `namespace/name` → the ServiceAccount's username. */
@@ -86,7 +96,11 @@ export function tokenReviewAuthenticator(
     const result = await review(token);
     cache.delete(key);
     if (cache.size >= size) cache.delete(cache.keys().next().value as string);
-    cache.set(key, { result, until: now() + (result.ok ? okMs : Math.min(okMs, 5000)) });
+    // A valid token is not trusted past its own expiry (the API server vouched for its claims).
+    const until = result.ok
+      ? Math.min(now() + okMs, expiryMs(token) ?? Number.POSITIVE_INFINITY)
+      : now() + Math.min(okMs, 5000);
+    cache.set(key, { result, until });
     return result;
   };
 }
