@@ -76,3 +76,26 @@ test("the waypoint's bundle token is bound to the bundle audience, short-lived, 
   assert.ok(controller.args.includes('--bundle-audience=semamesh-bundles'));
   assert.ok(controller.args.some((a) => a.startsWith('--bundle-clients=') && a.endsWith('/semamesh-node')));
 });
+
+test('the mesh CA key is mounted into the waypoint container only (the one component that signs)', () => {
+  const mounts: string[] = [];
+  for (const o of objects) {
+    const spec = (o.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
+    if (!spec) continue;
+    const caVolumes = new Set(
+      (spec.volumes ?? [])
+        .filter(
+          (v) =>
+            (v.secret as { secretName?: string } | undefined)?.secretName === 'semamesh-mesh-ca' ||
+            v.projected?.sources.some(
+              (s) => (s.secret as { name?: string } | undefined)?.name === 'semamesh-mesh-ca',
+            ),
+        )
+        .map((v) => v.name),
+    );
+    for (const c of spec.containers)
+      for (const m of c.volumeMounts ?? [])
+        if (caVolumes.has(m.name)) mounts.push(`${o.metadata.name}/${c.name}`);
+  }
+  assert.deepEqual(mounts, ['semamesh-node/waypoint']);
+});
