@@ -247,6 +247,28 @@ const jsonLog: Log = (level, msg, fields) => {
   logger[level](fields ?? {}, msg);
 };
 
+/**
+ * Re-reads the serving certificate every minute and swaps it in when it changed: the kubelet
+ * updates a mounted Secret in place, and a renewed certificate must not need a restart.
+ */
+function watchBundleTls(bundles: BundleServer, c: ControllerConfig, log: Log): NodeJS.Timeout | undefined {
+  let last = bundleTls(c);
+  if (!last) return undefined;
+  const timer = setInterval(() => {
+    try {
+      const next = bundleTls(c);
+      if (!next || !last || (next.cert.equals(last.cert) && next.key.equals(last.key))) return;
+      bundles.reloadTls(next);
+      last = next;
+      log('info', 'bundle service certificate reloaded');
+    } catch (err) {
+      log('error', `bundle service certificate not reloaded: ${errorText(err)}`);
+    }
+  }, 60_000);
+  timer.unref();
+  return timer;
+}
+
 /** The bundle service's certificate and key, both or neither. */
 function bundleTls(c: ControllerConfig): { cert: Buffer; key: Buffer } | undefined {
   if (!c.bundleTlsCert && !c.bundleTlsKey) return undefined;
@@ -275,6 +297,7 @@ export async function startController(
       : undefined,
     tls: bundleTls(config),
   });
+  const tlsReload = watchBundleTls(bundles, config, log);
   // Until it leads, a replica serves nothing (only the leader's bundle is current).
   if (config.leaderElection) bundles.setServing(false);
   const addr = await bundles.listen(config.bundlePort, config.bundleHost);
@@ -355,6 +378,7 @@ export async function startController(
   try {
     await manager.start();
   } catch (err) {
+    clearInterval(tlsReload);
     await bundles.close();
     health.close();
     throw err;
@@ -399,6 +423,7 @@ export async function startController(
       await elector?.stop();
       await stopLeading();
       await manager.stop();
+      clearInterval(tlsReload);
       await bundles.close();
       await new Promise<void>((resolve) => {
         health.close(() => resolve());

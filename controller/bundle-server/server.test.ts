@@ -1,7 +1,11 @@
 // The bundle HTTP API: 200 with a strong ETag, 304 on If-None-Match, long polls held until a publish
 // (or their wait) ends, bearer auth, and 100 long-pollers woken by one publish.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Agent, request } from 'undici';
 import { BUNDLE_CONTENT_TYPE, BundleServer, etagMatches, preferWait } from './server.js';
@@ -243,5 +247,46 @@ test('with an authenticator: 401 and 403 come from it, and a review that cannot 
     );
   } finally {
     await guarded.close();
+  }
+});
+
+test('HTTPS only when given a certificate; reloadTls serves a renewed one to new connections', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sm-bundle-tls-'));
+  const selfSigned = (name: string) => {
+    const r = spawnSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1']
+        .concat(['-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1'])
+        .concat(['-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)]),
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return { cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
+  };
+  const [a, b] = [selfSigned('first'), selfSigned('renewed')];
+  const tls = new BundleServer({ tls: a });
+  const { port } = await tls.listen(0, '127.0.0.1');
+  tls.publish('semamesh', sampleBundle('r1'), 'r1');
+  const pinned = (ca: Buffer) => new Agent({ connect: { ca }, pipelining: 0 });
+  const fetchWith = async (ca: Buffer) => {
+    const d = pinned(ca);
+    try {
+      const res = await request(`https://127.0.0.1:${port}/bundles/semamesh`, { dispatcher: d });
+      await res.body.dump();
+      return res.statusCode;
+    } finally {
+      await d.close();
+    }
+  };
+  try {
+    assert.equal(tls.scheme, 'https');
+    assert.equal(await fetchWith(a.cert), 200);
+    tls.reloadTls(b);
+    assert.equal(await fetchWith(b.cert), 200);
+    await assert.rejects(fetchWith(a.cert), /certificate|self.signed/i);
+    assert.throws(() => new BundleServer().reloadTls(b), /without TLS/);
+  } finally {
+    await tls.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -6,7 +6,7 @@
 // bundle audience, token-review.ts) before anything else is looked at.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import { createServer as createTlsServer, Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ControllerError, type ControllerErrorCode, configError } from '../errors.js';
 import type { BundleAuthenticator } from './token-review.js';
@@ -68,7 +68,7 @@ export class BundleServer {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly token: Buffer | undefined;
   private readonly authenticate: BundleAuthenticator | undefined;
-  private readonly tls: BundleServerOptions['tls'];
+  private tls: BundleServerOptions['tls'];
   private readonly maxWait: number;
   private readonly prefix: string;
   private server: Server | undefined;
@@ -193,6 +193,16 @@ export class BundleServer {
       result.reason,
     );
     return false;
+  }
+
+  /**
+   * Swaps in a renewed certificate and key (cert-manager or a re-run of gen-secrets.sh replace the
+   * Secret; the kubelet updates the files): new connections get it, open ones keep theirs.
+   */
+  reloadTls(tls: { cert: string | Buffer; key: string | Buffer }): void {
+    if (!this.tls) throw configError('this bundle server was started without TLS');
+    this.tls = tls;
+    if (this.server instanceof HttpsServer) this.server.setSecureContext({ ...tls });
   }
 
   /** `https:` when the server was given a certificate. */
