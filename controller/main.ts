@@ -360,7 +360,7 @@ export async function startController(
       ? new QuotaUsageReporter({
           client,
           redis: { url: config.redisUrl },
-          quotas: () => manager.cached('SemaQuota'),
+          quotas: () => [...manager.cached('SemaQuota'), ...manager.cached('SemaClusterQuota')],
           isLeader: () => manager.isLeader,
           intervalMs: quotaInterval,
           log,

@@ -46,8 +46,8 @@ const DYNAMIC: Record<string, string[]> = {
     'SemaClusterQuota',
     'SemaIncident',
   ],
-  // The usage reporter writes the budget figures of SemaQuotas (reconcilers/quota-usage.ts).
-  'controller/reconcilers/quota-usage.ts:patchStatus': ['SemaQuota'],
+  // The usage reporter writes the budget figures of SemaQuotas and SemaClusterQuotas (quota-usage.ts).
+  'controller/reconcilers/quota-usage.ts:patchStatus': ['SemaQuota', 'SemaClusterQuota'],
   // GitOps applies and prunes the kinds its renderer accepts.
   'gitops/apply/apply.ts:apply': [...APPLIED_KINDS],
   'gitops/apply/apply.ts:mergePatch': [...APPLIED_KINDS],
