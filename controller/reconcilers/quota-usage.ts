@@ -1,5 +1,6 @@
-// Reports shared budget usage into SemaQuota and SemaClusterQuota status.usage: on the leader, every interval, it reads
-// the waypoints' Redis budget store through a read-only engine and merge-patches only `usage`.
+// Reports shared budget usage into SemaQuota and SemaClusterQuota status.usage: on the leader, every
+// interval, it reads the waypoints' Redis budget store through a read-only engine and merge-patches
+// only `usage`.
 import type { QuotaUsage, SemaQuota } from '../../api/index.js';
 import { isK8sError, type K8sClient, type KubeObject, refOf } from '../../kube/index.js';
 import {
