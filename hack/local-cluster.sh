@@ -239,7 +239,7 @@ build_images() {
     root=$(mktemp -d)
     cc -static -Os -o "$root/pause" "$HACK/local-cluster/pause.c"
     strip "$root/pause" 2>/dev/null || true
-    "$HACK/oci-image.sh" "$root" "$PAUSE_IMAGE" "$img/pause.tar" /pause
+    "$HACK/oci-image.sh" --layer "$root" "$PAUSE_IMAGE" "$img/pause.tar" /pause
     rm -rf "$root"
   fi
   if [ ! -f "$img/busybox.tar" ]; then
@@ -251,7 +251,7 @@ build_images() {
     for a in sh ls cat echo sleep wget nc ip hostname id env ps top; do ln -s busybox "$root/bin/$a"; done
     echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
     echo "root:x:0:" >"$root/etc/group"
-    "$HACK/oci-image.sh" "$root" "$BUSYBOX_IMAGE" "$img/busybox.tar" /bin/sh
+    "$HACK/oci-image.sh" --layer "$root" --env PATH=/bin "$BUSYBOX_IMAGE" "$img/busybox.tar" /bin/sh
     rm -rf "$root"
   fi
 }
