@@ -38,7 +38,9 @@ die() { log "error: $*"; exit 1; }
 ADDON="$ROOT/bpf/addon/build/Release/semamesh_bpf.node"
 [ -f "$ADDON" ] || die "$ADDON missing: npm run build:bpf"
 BUSYBOX=/bin/busybox
-[ -x "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || die "a static /bin/busybox is required (apt-get install busybox-static)"
+if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
+  die "a static /bin/busybox is required (apt-get install busybox-static)"
+fi
 NODE_BIN=$(readlink -f "$(command -v node)")
 mkdir -p "$OUT" "$CACHE"
 t0=$(date +%s)
@@ -49,7 +51,8 @@ libs_of() { ldd "$1" | awk '/=> \// {print $3} /^[ \t]*\/lib/ {print $1}'; }
 copy_as() { install -D -m "$(stat -L -c %a "$1")" "$1" "$2${3:-$1}"; }
 
 # ---- runtime layer (cached by content) -----------------------------------------------------------
-RUNTIME_FILES=("$NODE_BIN" $(libs_of "$NODE_BIN") "$BUSYBOX" /etc/ssl/certs/ca-certificates.crt)
+mapfile -t NODE_LIBS < <(libs_of "$NODE_BIN")
+RUNTIME_FILES=("$NODE_BIN" "${NODE_LIBS[@]}" "$BUSYBOX" /etc/ssl/certs/ca-certificates.crt)
 APPLETS="sh ash cat echo env false id kill ls mkdir ps rm sleep tail timeout true wget"
 key=$( { for f in "${RUNTIME_FILES[@]}"; do sha256sum "$(readlink -f "$f")" | cut -d' ' -f1; done
          echo "$APPLETS v1"; } | sha256sum | cut -c1-16)
@@ -59,7 +62,7 @@ if [ -f "$RUNTIME_LAYER" ]; then
 else
   r=$(mktemp -d)
   copy_as "$NODE_BIN" "$r" /usr/local/bin/node
-  for l in $(libs_of "$NODE_BIN"); do copy_as "$l" "$r"; done
+  for l in "${NODE_LIBS[@]}"; do copy_as "$l" "$r"; done
   copy_as "$BUSYBOX" "$r" /bin/busybox
   for a in $APPLETS; do ln -s busybox "$r/bin/$a"; done
   copy_as /etc/ssl/certs/ca-certificates.crt "$r"
@@ -90,7 +93,7 @@ jq -r '.packages | to_entries[] | select(.key != "" and (.value.dev | not) and (
     mkdir -p "$app/app/$(dirname "$p")"
     cp -a "$src" "$app/app/$p"
   done
-log "app layer: $(du -sh "$app/app" | cut -f1) ($(ls "$app/app/node_modules" | wc -l) top-level packages)"
+log "app layer: $(du -sh "$app/app" | cut -f1) ($(find "$app/app/node_modules" -mindepth 1 -maxdepth 1 | wc -l) top-level entries)"
 
 # ---- bpf layer (node image) ---------------------------------------------------------------------
 install -D -m 644 "$ROOT/bpf/build/semamesh.bpf.o" "$bpf/app/bpf/build/semamesh.bpf.o"
