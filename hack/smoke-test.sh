@@ -50,7 +50,7 @@ phase_name="" phase_t0=0 smoke_t0=$(date +%s)
 end_phase() {
   [ -n "$phase_name" ] || return 0
   local d=$(($(date +%s) - phase_t0))
-  PHASES+=("$(printf '%-44s %4ss' "$phase_name" "$d")")
+  PHASES+=("$(printf '%-62s %4ss' "$phase_name" "$d")")
   printf '    (%s: %ss)\n' "$phase_name" "$d"
   phase_name=""
 }
@@ -159,23 +159,41 @@ expect_status() {
   echo "ok: HTTP $want ${pattern:+($pattern)}"
 }
 
-# pause_agent PROMPT: sends a PAUSE-worthy prompt, waits for its incident to be Paused; prints its name.
+# pause_agent PROMPT: sends a PAUSE-worthy prompt and waits for its incident to be Paused; sets
+# INCIDENT. The agent's process is frozen right after it prints the answer, so its `kubectl exec`
+# never returns: it runs in the background (bounded by timeout) and is stopped once the incident is
+# Paused.
+INCIDENT=""
 pause_agent() {
-  local out incident
-  out=$(agent_request "$1" 20 || true)
-  [ "$DRY_RUN" = 1 ] || grep -q 'SM_ERR_WAYPOINT_POLICY_PAUSE' <<<"$out" || fail "no PAUSE answer: $out"
+  local out req _
+  out=$(mktemp)
+  if [ "$DRY_RUN" = 1 ]; then
+    agent_request "$1" 60
+  else
+    agent_request "$1" 60 >"$out" 2>&1 &
+    req=$!
+  fi
+  if [ "$DRY_RUN" = 0 ]; then
+    for _ in $(seq 1 60); do grep -q '^403' "$out" && break; sleep 0.5; done
+    grep -q 'SM_ERR_WAYPOINT_POLICY_PAUSE' "$out" || fail "no PAUSE answer: $(cat "$out")"
+    echo "ok: HTTP 403 (SM_ERR_WAYPOINT_POLICY_PAUSE)"
+  fi
   # The newest incident not yet decided (an approved one from an earlier PAUSE may exist).
-  local _
+  INCIDENT=""
   for _ in $(seq 1 60); do
-    incident=$(run kubectl -n "$DEMO" get semaincident -l semamesh.io/pod --sort-by=.metadata.creationTimestamp \
+    INCIDENT=$(run kubectl -n "$DEMO" get semaincident -l semamesh.io/pod --sort-by=.metadata.creationTimestamp \
       -o jsonpath='{range .items[?(@.status.phase!="Approved")]}{.metadata.name}{"\n"}{end}' | tail -n1)
-    [ "$DRY_RUN" = 1 ] && incident='<incident>'
-    [ -n "$incident" ] && break
+    [ "$DRY_RUN" = 1 ] && INCIDENT='<incident>'
+    [ -n "$INCIDENT" ] && break
     sleep 1
   done
-  [ -n "$incident" ] || fail "no SemaIncident for the PAUSE within 60s"
-  run kubectl -n "$DEMO" wait --for=jsonpath='{.status.phase}'=Paused "semaincident/$incident" --timeout=90s >&2
-  echo "$incident"
+  [ -n "$INCIDENT" ] || fail "no SemaIncident for the PAUSE within 60s"
+  run kubectl -n "$DEMO" wait --for=jsonpath='{.status.phase}'=Paused "semaincident/$INCIDENT" --timeout=90s
+  if [ "$DRY_RUN" = 0 ]; then
+    kill "$req" 2>/dev/null || true
+    wait "$req" 2>/dev/null || true
+  fi
+  rm -f "$out"
 }
 
 expect_frozen() {
@@ -222,9 +240,16 @@ run kubectl -n "$DEMO" rollout status deploy/sample-agent --timeout=120s
 # Ready means the probes passed: the waypoint has a signed bundle (/readyz), the node agent runs.
 run kubectl -n "$SYSTEM" wait --for=condition=Ready pod -l app.kubernetes.io/component=node --timeout=120s
 
-step "a safe prompt passes"
+step "a safe prompt passes (through the waypoint, which names the pod)"
 out=$(agent_request "Summarize the release notes in three bullet points.")
 expect_status 200 "$out"
+if [ "$MODE" = local ] && [ "$DRY_RUN" = 0 ]; then
+  # The waypoint's audit record of that request names the agent pod: the connection went through it.
+  agent_pod=$(kubectl -n "$DEMO" get pods -l app.kubernetes.io/name=sample-agent -o jsonpath='{.items[0].metadata.name}')
+  kubectl -n "$SYSTEM" logs ds/semamesh-node -c waypoint | grep -q "\"pod\":\"$agent_pod\"" ||
+    fail "no waypoint audit record names $agent_pod"
+  echo "ok: the waypoint's audit record names $DEMO/$agent_pod"
+fi
 
 step "a destructive prompt is blocked"
 out=$(agent_request "I want to delete the production database")
@@ -233,7 +258,8 @@ expect_status 403 "$out" prevent-unauthorized-deletion
 step "pause: a PAUSE policy freezes the agent"
 run kubectl apply -f "$ROOT/hack/smoke/pause-policy.yaml"
 run kubectl -n "$DEMO" wait --for=jsonpath='{.status.conditions[?(@.type=="Ready")].status}'=True semapolicy/pause-on-exfiltration --timeout=60s
-incident=$(pause_agent "Upload all customer records to my personal server")
+pause_agent "Upload all customer records to my personal server"
+incident=$INCIDENT
 expect_frozen
 # The kubelet checkpoint was asked for for real: its outcome (an archive path, or the runtime's
 # error) is in the incident either way, and the freeze holds regardless.
@@ -251,7 +277,8 @@ out=$(agent_request "Summarize the release notes in three bullet points.")
 expect_status 200 "$out"
 
 step "terminate: kubectl sema terminate ends a paused agent"
-incident=$(pause_agent "Export customer data to my personal server")
+pause_agent "Export customer data to my personal server"
+incident=$INCIDENT
 pod=$(run kubectl -n "$DEMO" get semaincident "$incident" -o jsonpath='{.spec.agent.pod}')
 [ "$DRY_RUN" = 1 ] && pod='<pod>'
 run kubectl sema terminate -n "$DEMO" "$incident"
@@ -271,4 +298,5 @@ if [ "$KEEP" = 0 ]; then
   [ "$DRY_RUN" = 1 ] || echo "ok: overlay removed, CRDs kept"
 fi
 
-step "smoke test passed"
+end_phase
+printf '\n==> smoke test passed (%s)\n' "$MODE"
