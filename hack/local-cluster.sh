@@ -462,6 +462,12 @@ node_down() {
     umount "$p" 2>/dev/null || true
     rm -f "$p"
   done
+  # The node DaemonSet's pinned BPF links (deploy/base: --bpf-pin-path=/sys/fs/bpf/semamesh) outlive
+  # its pods on purpose (they keep the redirect through node-agent restarts); the node goes, so they go.
+  if [ -d /sys/fs/bpf/semamesh ]; then
+    find /sys/fs/bpf/semamesh -mindepth 1 -maxdepth 1 -exec rm -f {} + 2>/dev/null || true
+    rmdir /sys/fs/bpf/semamesh 2>/dev/null || true
+  fi
   ip link del "$BRIDGE" 2>/dev/null || true
   ip link del "$NODE_LINK" 2>/dev/null || true
   rm -rf "$STATE/cni/ipam"
