@@ -407,6 +407,24 @@ kube_proxy_down() {
     "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || log "warning: kube-proxy --cleanup failed"
   fi
 }
+# What the kubelet itself adds (KUBE-FIREWALL, KUBE-KUBELET-CANARY, KUBE-IPTABLES-HINT): the jumps
+# to KUBE-* chains, then the chains. Run after the kubelet stopped (it would re-create them).
+kubelet_iptables_down() {
+  local ipt t rule chain
+  for ipt in iptables ip6tables; do
+    command -v "$ipt" >/dev/null || continue
+    for t in filter nat mangle; do
+      "$ipt" -t "$t" -S 2>/dev/null | grep -E '^-A [A-Z]+ .*-j KUBE-' | while read -r rule; do
+        read -ra parts <<<"${rule/#-A/-D}"
+        "$ipt" -t "$t" "${parts[@]}" 2>/dev/null || true
+      done
+      for chain in $("$ipt" -t "$t" -S 2>/dev/null | awk '/^-N KUBE-/ {print $2}'); do
+        "$ipt" -t "$t" -F "$chain" 2>/dev/null || true
+        "$ipt" -t "$t" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
+}
 # Pods that mount a host path with mountPropagation HostToContainer (the node DaemonSet: bpffs and
 # the cgroup2 hierarchy) need that path to be a shared or slave mount on the host ("path
 # /sys/fs/bpf is mounted on /sys/fs/bpf but it is not a shared or slave mount"). systemd makes
@@ -436,6 +454,7 @@ node_down() {
   [ -f "$STATE/containerd/config.toml" ] || return 0 # the node was never started here
   kube_proxy_down
   stop_proc kubelet
+  kubelet_iptables_down
   local c netns=()
   if is_running containerd; then
     local ctr=(ctr --address "$CTR_SOCK" -n k8s.io)
