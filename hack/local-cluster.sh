@@ -410,14 +410,14 @@ kube_proxy_down() {
 # What the kubelet itself adds (KUBE-FIREWALL, KUBE-KUBELET-CANARY, KUBE-IPTABLES-HINT): the jumps
 # to KUBE-* chains, then the chains. Run after the kubelet stopped (it would re-create them).
 kubelet_iptables_down() {
-  local ipt t rule chain
+  local ipt t rule chain parts
   for ipt in iptables ip6tables; do
     command -v "$ipt" >/dev/null || continue
     for t in filter nat mangle; do
-      "$ipt" -t "$t" -S 2>/dev/null | grep -E '^-A [A-Z]+ .*-j KUBE-' | while read -r rule; do
+      while read -r rule; do
         read -ra parts <<<"${rule/#-A/-D}"
         "$ipt" -t "$t" "${parts[@]}" 2>/dev/null || true
-      done
+      done < <("$ipt" -t "$t" -S 2>/dev/null | grep -E '^-A [A-Z]+ .*-j KUBE-' || true)
       for chain in $("$ipt" -t "$t" -S 2>/dev/null | awk '/^-N KUBE-/ {print $2}'); do
         "$ipt" -t "$t" -F "$chain" 2>/dev/null || true
         "$ipt" -t "$t" -X "$chain" 2>/dev/null || true
