@@ -354,7 +354,8 @@ export class Interceptor {
     const want: [string, number, number][] = [
       ['sm_targets_v1', LAYOUT.sm_endpoint.size, LAYOUT.sm_target.size],
       ['sm_config_v1', 4, LAYOUT.sm_config.size],
-      ['sm_peer_dst_v1', LAYOUT.sm_endpoint.size, LAYOUT.sm_endpoint.size],
+      ['sm_cookie_dst_v2', 8, LAYOUT.sm_origin.size],
+      ['sm_peer_dst_v2', LAYOUT.sm_endpoint.size, LAYOUT.sm_origin.size],
       ['sm_sockhash_v1', LAYOUT.sm_sock_pair.size, 8],
     ];
     for (const [name, k, v] of want) {
