@@ -76,7 +76,6 @@ export async function startNodeAgent(
     onAction?: ConstructorParameters<typeof PodPauseWatcher>[0]['onAction'];
     /** Creates the Interceptor (default bpf's); tests inject a fake. */
     interceptor?: () => InterceptorLike;
-    removeStalePins?: (dir: string) => boolean;
   } = {},
 ): Promise<RunningNodeAgent> {
   const log = options.log ?? jsonLog;
@@ -120,7 +119,6 @@ export async function startNodeAgent(
       cgroupRoot: bpfRoot,
       ...config.interception,
       interceptor: options.interceptor ?? (() => new Interceptor()),
-      removeStalePins: options.removeStalePins ?? ((dir) => Interceptor.removeStalePins(dir)),
       log,
     });
     try {

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadAddon, type NativeBpf, type NativeMap, objectPath } from './addon.js';
+import { type MapPlan, planMaps, programForAttachType, removeStale } from './adopt.js';
 import { cgroupId, cgroupPath, processCgroup } from './cgroup.js';
 import { BpfError, wrap } from './errors.js';
 import {
@@ -35,8 +36,11 @@ export interface WaypointAddress {
 }
 
 export interface AttachOptions {
-  /** The agent cgroup (absolute, or relative to the cgroup2 mount) whose connects are redirected. */
-  cgroupPath: string;
+  /**
+   * The agent cgroup (absolute, or relative to the cgroup2 mount) whose connects are redirected.
+   * Optional with `adopt` (a node agent taking over pins may have no agent pod yet).
+   */
+  cgroupPath?: string;
   waypoint: WaypointAddress;
   /** Where the waypoint runs; getsockopt is attached there. Default: this process's cgroup. */
   waypointCgroupPath?: string;
@@ -54,6 +58,13 @@ export interface AttachOptions {
   skMsg?: boolean;
   /** Pin maps and links under this bpffs directory (it is created, and removed on detach). */
   pinPath?: string;
+  /**
+   * Take over what a previous Interceptor pinned at `pinPath` instead of refusing it: compatible
+   * maps are reused with their contents, pinned links stay attached (their programs are swapped
+   * atomically when the version differs), so redirected cgroups are never left without the hook.
+   * Links no longer wanted are removed by pruneAdopted() once the caller knows what it wants.
+   */
+  adopt?: boolean;
   /** The BPF object (default bpf/build/semamesh.bpf.o, or SEMAMESH_BPF_OBJECT). */
   objectPath?: string;
   /** Called with DNS resolution failures (interception keeps the previous addresses). */
@@ -65,8 +76,23 @@ export type InterceptorStats = Record<keyof typeof STATS, bigint>;
 interface AttachedLink {
   handle: number;
   program: string;
+  /** The path it was attached at; '' for an adopted link not claimed yet. */
   cgroup: string;
+  cgroupId: bigint;
   pin?: string;
+  /** Taken over from a previous run and not (yet) claimed by attachCgroup or the waypoint. */
+  adopted?: boolean;
+}
+
+export interface AdoptionReport {
+  /** Pinned links kept attached. */
+  links: number;
+  /** Of those, links whose program was replaced atomically (another version of the programs). */
+  replaced: number;
+  /** Pinned maps reused with their contents. */
+  reusedMaps: string[];
+  /** Links of removed cgroups, dropped. */
+  defunct: number;
 }
 
 const PROGRAMS = {
@@ -92,6 +118,9 @@ export class Interceptor {
   #agentCgroups = new Set<string>();
   #waypointCgroup: string | undefined;
   #skMsg = false;
+  #adoption: AdoptionReport | undefined;
+  /** sm_targets_v1 was reused: entries the new target set does not want must go once it is known. */
+  #pruneTargets = false;
 
   get attached(): boolean {
     return this.#object !== undefined;
@@ -105,9 +134,13 @@ export class Interceptor {
     this.#addon = addon;
     this.#onError = options.onError ?? (() => {});
     this.#skMsg = options.skMsg === true;
-    const agent = cgroupPath(options.cgroupPath);
+    if (options.cgroupPath === undefined && !options.adopt)
+      throw new BpfError('SM_ERR_BPF_STATE', 'attach() needs cgroupPath (or adopt with pinPath)');
+    if (options.adopt && (!options.pinPath || this.#skMsg))
+      throw new BpfError('SM_ERR_BPF_STATE', 'adopt needs pinPath and does not support skMsg');
+    const agent = options.cgroupPath === undefined ? undefined : cgroupPath(options.cgroupPath);
     const waypointCg = options.waypointCgroupPath ? cgroupPath(options.waypointCgroupPath) : processCgroup();
-    if (resolve(agent) === resolve(waypointCg)) {
+    if (agent !== undefined && resolve(agent) === resolve(waypointCg)) {
       throw new BpfError(
         'SM_ERR_BPF_STATE',
         `the agent cgroup and the waypoint cgroup are the same (${agent}): the waypoint would intercept itself`,
@@ -124,22 +157,30 @@ export class Interceptor {
     });
     for (const t of options.targets ?? []) this.#targets.addStatic(t);
     for (const h of options.hosts ?? DEFAULT_HOSTS) this.#targets.addHost(h);
+    const adopting = options.adopt === true && existsSync(options.pinPath!);
     try {
-      this.#load(addon, file);
+      let plan: MapPlan | undefined;
+      this.#load(addon, file, (handle) => {
+        if (adopting) plan = planMaps(addon, handle, options.pinPath!);
+      });
       this.#writeConfig(options.waypoint, waypointCg);
-      if (options.pinPath) this.#pinMaps(addon, options.pinPath);
+      if (plan) this.#pruneTargets = plan.reused.has('sm_targets_v1');
       this.#applyDiff();
       // Static targets are live now; a slow or unreachable DNS server must not hold attach() for
       // its full retry budget, so hosts resolved later are applied when their answers arrive.
       await waitAtMost(this.#syncTargets(true), options.initialResolveMs ?? 3000);
+      if (plan) this.#adoptLinks(addon, options.pinPath!, plan);
+      else if (options.pinPath) this.#pinMaps(addon, options.pinPath);
       this.#waypointCgroup = waypointCg;
       this.#link(PROGRAMS.getsockopt, waypointCg);
+      // A previous run's getsockopt on another (restarted) waypoint cgroup serves nobody now.
+      this.#dropAdopted((l) => l.program === PROGRAMS.getsockopt);
       if (this.#skMsg) {
         this.#link(PROGRAMS.sockops, waypointCg);
         addon.attachSockmap(this.#object!, PROGRAMS.skmsg, 'sm_sockhash_v1');
         this.#skMsgAttached = true;
       }
-      this.attachCgroup(agent);
+      if (agent !== undefined) this.attachCgroup(agent);
     } catch (err) {
       await this.detach();
       throw err;
@@ -166,9 +207,16 @@ export class Interceptor {
   /** Stops redirecting one agent cgroup (connections already redirected keep working). */
   detachCgroup(path: string): void {
     const cg = cgroupPath(path);
+    let id: bigint | undefined;
+    try {
+      id = cgroupId(cg);
+    } catch {
+      id = undefined;
+    }
     const keep: AttachedLink[] = [];
     for (const l of this.#links) {
-      if (l.cgroup === cg && l.program !== PROGRAMS.getsockopt) this.#destroyLink(l);
+      const mine = l.cgroup === cg || (l.adopted && id !== undefined && l.cgroupId === id);
+      if (mine && l.program !== PROGRAMS.getsockopt) this.#destroyLink(l);
       else keep.push(l);
     }
     this.#links = keep;
@@ -177,15 +225,45 @@ export class Interceptor {
 
   /**
    * Points redirection at a new waypoint address (a restarted waypoint on another port, or one that
-   * now listens on IPv6 too). New connections use it at once; established ones are unaffected.
+   * now listens on IPv6 too), and getsockopt at its new cgroup when one is given (a restarted
+   * waypoint container). New connections use it at once; established ones are unaffected.
    */
-  setWaypoint(waypoint: WaypointAddress): void {
+  setWaypoint(waypoint: WaypointAddress, waypointCgroupPath?: string): void {
     this.#requireAttached();
-    this.#writeConfig(waypoint, this.#waypointCgroup!);
+    const next = waypointCgroupPath ? cgroupPath(waypointCgroupPath) : this.#waypointCgroup!;
+    if (next !== this.#waypointCgroup) {
+      if (this.#agentCgroups.has(next))
+        throw new BpfError('SM_ERR_BPF_STATE', `${next} is an agent cgroup and cannot host the waypoint`);
+      // The new getsockopt first, then the old one goes: accepted connections are always answered.
+      this.#link(PROGRAMS.getsockopt, next);
+      const keep: AttachedLink[] = [];
+      for (const l of this.#links) {
+        if (l.program === PROGRAMS.getsockopt && l.cgroup !== next) this.#destroyLink(l);
+        else keep.push(l);
+      }
+      this.#links = keep;
+      this.#waypointCgroup = next;
+    }
+    this.#writeConfig(waypoint, next);
   }
 
   cgroups(): string[] {
     return [...this.#agentCgroups];
+  }
+
+  /** What attach() took over from a previous run's pins (undefined when nothing was adopted). */
+  adoption(): AdoptionReport | undefined {
+    return this.#adoption && { ...this.#adoption };
+  }
+
+  /**
+   * Removes the adopted links no attachCgroup() claimed: call once every cgroup that should stay
+   * redirected has been attached (until then they keep redirecting, which is the safe side).
+   * Returns how many were removed.
+   */
+  pruneAdopted(): number {
+    this.#requireAttached();
+    return this.#dropAdopted(() => true);
   }
 
   addTarget(ep: Target): void {
@@ -260,14 +338,19 @@ export class Interceptor {
   }
 
   /** Kernel ids of the links this instance holds (for diagnostics and tests). */
-  links(): { program: string; cgroup: string; id: number; progId: number; pin?: string }[] {
+  links(): {
+    program: string;
+    cgroup: string;
+    id: number;
+    progId: number;
+    pin?: string;
+    adopted?: boolean;
+  }[] {
     const addon = this.#requireAttached();
-    return this.#links.map((l) => ({
-      program: l.program,
-      cgroup: l.cgroup,
-      pin: l.pin,
-      ...addon.linkInfo(l.handle),
-    }));
+    return this.#links.map((l) => {
+      const { id, progId } = addon.linkInfo(l.handle);
+      return { program: l.program, cgroup: l.cgroup, pin: l.pin, adopted: l.adopted, id, progId };
+    });
   }
 
   /**
@@ -328,6 +411,8 @@ export class Interceptor {
     this.#maps.clear();
     this.#agentCgroups.clear();
     this.#targets = undefined;
+    this.#adoption = undefined;
+    this.#pruneTargets = false;
     if (errors.length > 0) throw wrap('SM_ERR_BPF_ATTACH', 'detach left errors', errors[0]);
   }
 
@@ -338,9 +423,10 @@ export class Interceptor {
     return this.#addon;
   }
 
-  #load(addon: NativeBpf, file: string): void {
+  #load(addon: NativeBpf, file: string, beforeLoad: (handle: number) => void): void {
     try {
       this.#object = addon.openObject(file);
+      beforeLoad(this.#object);
       addon.loadObject(this.#object);
     } catch (err) {
       throw wrap('SM_ERR_BPF_LOAD', `cannot load ${file}`, err);
@@ -432,16 +518,24 @@ export class Interceptor {
 
   #link(program: string, cgroup: string): void {
     const addon = this.#addon!;
+    const id = cgroupId(cgroup);
+    const adopted = this.#links.find((l) => l.adopted && l.program === program && l.cgroupId === id);
+    if (adopted) {
+      adopted.adopted = false;
+      adopted.cgroup = cgroup;
+      return;
+    }
     let handle: number;
     try {
       handle = addon.attachCgroup(this.#object!, program, cgroup);
     } catch (err) {
       throw wrap('SM_ERR_BPF_ATTACH', `cannot attach ${program} to ${cgroup}`, err);
     }
-    const link: AttachedLink = { handle, program, cgroup };
+    const link: AttachedLink = { handle, program, cgroup, cgroupId: id };
     this.#links.push(link);
     if (this.#pinPath) {
-      const pin = join(this.#pinPath, `link_${program}_${this.#links.length}`);
+      // Named by cgroup id: unique per (program, cgroup), and readable when debugging a node.
+      const pin = join(this.#pinPath, `link_${program}_${id}`);
       try {
         addon.linkPin(handle, pin);
       } catch (err) {
@@ -455,6 +549,86 @@ export class Interceptor {
     this.#addon!.linkDestroy(l.handle);
   }
 
+  /**
+   * Opens every pinned link of the previous run and keeps it attached. Its program is swapped for
+   * ours (atomically) when the version differs or when a map was not reused (the old program would
+   * keep feeding maps nobody reads). Then the new maps take over the pins of the old ones.
+   */
+  #adoptLinks(addon: NativeBpf, dir: string, plan: MapPlan): void {
+    this.#pinPath = dir;
+    this.#createdPinDir = true;
+    const fresh = [...this.#maps.keys()].filter((n) => !n.startsWith('.') && !plan.reused.has(n));
+    const report: AdoptionReport = { links: 0, replaced: 0, reusedMaps: [...plan.reused], defunct: 0 };
+    for (const pin of plan.links) {
+      let handle: number;
+      try {
+        handle = addon.linkOpen(pin);
+      } catch (err) {
+        throw wrap('SM_ERR_BPF_PIN', `cannot adopt pinned link ${pin}`, err);
+      }
+      const info = addon.linkInfo(handle);
+      const program = programForAttachType(addon, info.attachType);
+      if (!program || !info.cgroupId) {
+        // Its cgroup is gone (the pod was deleted while nobody watched), or it is not ours.
+        addon.linkDestroy(handle);
+        report.defunct++;
+        continue;
+      }
+      if (
+        fresh.length > 0 ||
+        addon.programTagById(info.progId) !== addon.programTag(this.#object!, program)
+      ) {
+        try {
+          addon.linkUpdate(handle, this.#object!, program);
+        } catch (err) {
+          addon.linkDestroy(handle);
+          throw wrap('SM_ERR_BPF_PIN', `cannot replace the program of ${pin}`, err);
+        }
+        report.replaced++;
+      }
+      this.#links.push({ handle, program, cgroup: '', cgroupId: info.cgroupId, pin, adopted: true });
+      report.links++;
+    }
+    removeStale(plan.stale);
+    for (const name of plan.reused) this.#pinnedMaps.push(name);
+    for (const name of fresh) {
+      try {
+        addon.mapPin(this.#object!, name, join(dir, name));
+      } catch (err) {
+        throw wrap('SM_ERR_BPF_PIN', `cannot pin map ${name}`, err);
+      }
+      this.#pinnedMaps.push(name);
+    }
+    this.#adoption = report;
+  }
+
+  #dropAdopted(which: (l: AttachedLink) => boolean): number {
+    const keep: AttachedLink[] = [];
+    let dropped = 0;
+    for (const l of this.#links) {
+      if (l.adopted && which(l)) {
+        this.#destroyLink(l);
+        dropped++;
+      } else keep.push(l);
+    }
+    this.#links = keep;
+    return dropped;
+  }
+
+  /** After adopting sm_targets_v1: drops entries nobody wants, once every host has an answer. */
+  #pruneStaleTargets(): void {
+    const targets = this.#targets!;
+    if (!this.#pruneTargets || targets.hosts().some((h) => h.addresses.length === 0)) return;
+    const addon = this.#addon!;
+    const m = this.#map('sm_targets_v1');
+    const want = new Set([...targets.desired().values()].map((t) => encodeEndpointKey(t).toString('hex')));
+    const drop: Buffer[] = [];
+    for (let k = addon.mapNextKey(m.fd, null, m.keySize); k; k = addon.mapNextKey(m.fd, k, m.keySize))
+      if (!want.has(k.toString('hex'))) drop.push(k);
+    for (const k of drop) addon.mapDelete(m.fd, k);
+    this.#pruneTargets = false;
+  }
+
   #applyDiff(): void {
     const addon = this.#addon!;
     const m = this.#map('sm_targets_v1');
@@ -462,6 +636,7 @@ export class Interceptor {
     try {
       for (const ep of add) addon.mapUpdate(m.fd, encodeEndpointKey(ep), encodeTarget(ep.waypointPort ?? 0));
       for (const ep of remove) addon.mapDelete(m.fd, encodeEndpointKey(ep));
+      this.#pruneStaleTargets();
     } catch (err) {
       throw wrap('SM_ERR_BPF_MAP', 'cannot update sm_targets_v1', err);
     }
