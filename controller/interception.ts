@@ -155,6 +155,11 @@ export class PodInterception {
     await this.settled();
   }
 
+  /** This node's pods as the watch sees them (for the agent identity directory). */
+  pods(): KubeObject[] {
+    return this.#watch?.list() ?? [];
+  }
+
   /** Pods attached now: uid → `namespace/name` and the pod cgroup. */
   attached(): Map<string, { pod: string; cgroup: string }> {
     return new Map(this.#attached);

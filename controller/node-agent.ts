@@ -13,6 +13,7 @@ import { K8sClient } from '../kube/index.js';
 import { createLogger } from '../waypoint/index.js';
 import { ControllerError, configError, errorText } from './errors.js';
 import { type InterceptorLike, PodInterception, parseHosts, parseLabelSelector } from './interception.js';
+import { AgentDirectory, identityAnswer } from './node-agent-identity.js';
 import { nodeAgentMetrics } from './node-agent-metrics.js';
 import {
   type CgroupOps,
@@ -129,12 +130,15 @@ export async function startNodeAgent(
       throw err;
     }
   }
+  const directory = interception
+    ? new AgentDirectory({ attached: () => interception.attached(), pods: () => interception.pods() })
+    : undefined;
   const registry = nodeAgentMetrics({
     frozen: () => watcher.frozen().size,
     intercepted: () => interception?.attached().size ?? 0,
   });
   const health: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query = ''] = (req.url ?? '/').split('?');
     if (path === '/healthz' || path === '/readyz') res.writeHead(200).end('ok\n');
     else if (path === '/metrics')
       void registry.metrics().then(
@@ -143,7 +147,10 @@ export async function startNodeAgent(
       );
     // What is frozen and intercepted on this node says which pods are paused and watched: only for
     // processes on the node itself (the port also serves the kubelet's probes from the pod network).
-    else if ((path === '/frozen' || path === '/intercepted') && !isLoopback(req.socket.remoteAddress))
+    else if (
+      (path === '/frozen' || path === '/intercepted' || path === '/identity') &&
+      !isLoopback(req.socket.remoteAddress)
+    )
       res.writeHead(403, { 'content-type': 'application/json' }).end(
         JSON.stringify({
           code: 'SM_ERR_CONTROLLER_UNAUTHORIZED',
@@ -154,7 +161,11 @@ export async function startNodeAgent(
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify(Object.fromEntries(watcher.frozen())));
-    else if (path === '/intercepted')
+    else if (path === '/identity') {
+      // The waypoint (same pod network namespace) asks who cgroup <id> / address <ip> is.
+      const [status, body] = identityAnswer(directory, new URLSearchParams(query));
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    } else if (path === '/intercepted')
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify(Object.fromEntries(interception?.attached() ?? [])));
@@ -245,7 +256,7 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
     .option('--health-host <host>', 'health address', env('HEALTH_HOST', '0.0.0.0'))
     .option(
       '--health-port <port>',
-      'health port (/healthz, /metrics, /frozen, /intercepted)',
+      'health port (/healthz, /metrics; to loopback only: /frozen, /intercepted, /identity)',
       env('HEALTH_PORT', '8081'),
     )
     .option(

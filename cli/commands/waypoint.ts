@@ -33,7 +33,7 @@ import {
   type WaypointOptions,
 } from '../../waypoint/index.js';
 import { loadLocalPolicy } from './local-policy.js';
-import { type PodIdentity, podIpIdentity } from './waypoint-identity.js';
+import { nodeAgentIdentity, type PodIdentity, podIpIdentity } from './waypoint-identity.js';
 import {
   auditWithNode,
   clusterTransparent,
@@ -87,6 +87,8 @@ export interface WaypointCliOptions {
   pauseReport?: 'cluster' | 'log';
   /** Kubeconfig for --pause-report=cluster (default: in-cluster, then $KUBECONFIG). */
   kubeconfig?: string;
+  /** The node agent's identity endpoint: agents identified by the cgroup the redirect recorded. */
+  identityUrl?: string;
   /** Tests: who the agent is (in a cluster this comes from the node's pod lookup; not an option). */
   identify?: WaypointOptions['identify'];
   /** Tests: replaces the PAUSE reporter (not a command-line option). */
@@ -251,7 +253,7 @@ async function clusterServices(
   );
   const pauseReporter =
     opts.pauseReporter ?? new ClusterPauseReporter(client, { fieldManager: 'semamesh-waypoint' });
-  if (!opts.nodeName || opts.identify) return { pauseReporter };
+  if (!opts.nodeName || opts.identify || opts.identityUrl) return { pauseReporter };
   const pods = await podIpIdentity(client, opts.nodeName, (msg, err) =>
     console.error(`${msg}: ${(err as Error).message ?? String(err)}`),
   );
@@ -312,6 +314,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
   if (opts.mcp) routes.push({ provider: 'mcp', upstream: opts.mcp });
   if (opts.generic) routes.push({ provider: 'generic', upstream: opts.generic });
   const { pauseReporter, pods } = await clusterServices(opts);
+  const byCgroup = opts.identityUrl ? await nodeAgentIdentity(opts.identityUrl, opts.failOpen) : undefined;
   // Called only from the reporter's timer, after `waypoint` below exists.
   const reporter = consoleReporter(opts, (message) => waypoint.app.log.warn(message));
   const waypoint = await createWaypoint({
@@ -333,9 +336,10 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     auditStream: auditStream(opts, reporter?.add),
     logger: opts.logger,
     originalDestination: tp?.routeDestination,
-    identify: opts.identify ?? nodeIdentity(opts.nodeName, pods),
+    identify: opts.identify ?? byCgroup?.identify ?? nodeIdentity(opts.nodeName, pods),
   });
   if (opts.nodeName) waypoint.metrics.registry.setDefaultLabels({ node: opts.nodeName });
+  if (byCgroup) waypoint.metrics.registry.registerMetric(byCgroup.metric);
   let url: string;
   let adminUrl: string;
   let tlsUrl: string | undefined;
@@ -489,6 +493,10 @@ export function registerWaypoint(program: Command): void {
     .option(
       '--kubeconfig <path>',
       'kubeconfig for --pause-report=cluster (default: in-cluster, then $KUBECONFIG)',
+    )
+    .option(
+      '--identity-url <url>',
+      'identify agents by the cgroup the eBPF redirect recorded, asking the node agent (e.g. http://127.0.0.1:15091); unidentified agents are refused unless --fail-open',
     )
     .option(
       '--console-url <url>',
