@@ -518,7 +518,11 @@ export class Interceptor {
 
   #link(program: string, cgroup: string): void {
     const addon = this.#addon!;
-    const id = cgroupId(cgroup);
+    // A missing cgroup has no id: the attach below then reports it (SM_ERR_BPF_ATTACH, ENOENT).
+    let id = 0n;
+    try {
+      id = cgroupId(cgroup);
+    } catch {}
     const adopted = this.#links.find((l) => l.adopted && l.program === program && l.cgroupId === id);
     if (adopted) {
       adopted.adopted = false;
