@@ -88,6 +88,11 @@ export class AgentDirectory {
     return this.#recordOf(hits[0], 'ip');
   }
 
+  /** Whether the pod with this uid is intercepted (attached) on this node now. */
+  intercepted(uid: string): boolean {
+    return this.#src.attached().has(uid);
+  }
+
   #rewalk(): void {
     const next = new Map<bigint, string>();
     for (const [uid, a] of this.#src.attached()) walk(a.cgroup, next, uid);

@@ -15,6 +15,7 @@ import { ControllerError, configError, errorText } from './errors.js';
 import { type InterceptorLike, PodInterception, parseHosts, parseLabelSelector } from './interception.js';
 import { AgentDirectory, identityAnswer } from './node-agent-identity.js';
 import { nodeAgentMetrics } from './node-agent-metrics.js';
+import { listenReportSocket } from './node-agent-reports.js';
 import {
   type CgroupOps,
   checkpointRecord,
@@ -24,6 +25,7 @@ import {
   PauseAgent,
 } from './pause/index.js';
 import { PodPauseWatcher } from './reconcilers/index.js';
+import { ClusterPauseReporter } from './reconcilers/pause-reporter.js';
 
 export interface NodeAgentConfig {
   kubeconfig?: string;
@@ -37,6 +39,11 @@ export interface NodeAgentConfig {
   healthPort: number;
   /** The eBPF redirect of agent pods to this node's waypoint; off when absent. */
   interception?: InterceptionConfig;
+  /**
+   * Unix socket where the waypoint (no API token) reports PAUSE decisions (node-agent-reports.ts);
+   * off when absent.
+   */
+  reportSocket?: string;
 }
 
 export interface InterceptionConfig {
@@ -133,6 +140,20 @@ export async function startNodeAgent(
   const directory = interception
     ? new AgentDirectory({ attached: () => interception.attached(), pods: () => interception.pods() })
     : undefined;
+  let reports: { close(): Promise<void> } | undefined;
+  if (config.reportSocket) {
+    try {
+      reports = await listenReportSocket(config.reportSocket, {
+        directory,
+        incidents: new ClusterPauseReporter(client, { fieldManager: 'semamesh-node-agent' }),
+        log,
+      });
+    } catch (err) {
+      await watcher.stop();
+      await interception?.stop({ keepPinned: true });
+      throw err;
+    }
+  }
   const registry = nodeAgentMetrics({
     frozen: () => watcher.frozen().size,
     intercepted: () => interception?.attached().size ?? 0,
@@ -192,6 +213,7 @@ export async function startNodeAgent(
     interception: config.interception
       ? `${config.interception.selector} → ${config.interception.waypoint.ip}:${config.interception.waypoint.port}`
       : 'off',
+    pauseReports: config.reportSocket ?? 'off',
   });
   return {
     watcher,
@@ -201,6 +223,7 @@ export async function startNodeAgent(
     healthUrl: `http://${config.healthHost === '0.0.0.0' ? '127.0.0.1' : config.healthHost}:${port}`,
     async close(closeOptions = {}) {
       await watcher.stop();
+      await reports?.close();
       await interception?.stop(closeOptions);
       await new Promise<void>((resolve) => {
         health.close(() => resolve());
@@ -291,6 +314,11 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
       env('AGENT_SELECTOR', 'semamesh.io/agent=true'),
     )
     .option(
+      '--report-socket <path>',
+      "unix socket (0660, its directory's group) where the waypoint reports PAUSE decisions (empty: off)",
+      env('REPORT_SOCKET'),
+    )
+    .option(
       '--bpf-pin-path <dir>',
       'bpffs directory for pinned maps and links (empty: no pins)',
       env('BPF_PIN_PATH'),
@@ -344,6 +372,7 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
     healthHost: o.healthHost,
     healthPort: int(o.healthPort, 'health-port'),
     interception,
+    reportSocket: o.reportSocket || undefined,
   };
 }
 

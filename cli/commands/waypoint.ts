@@ -24,6 +24,7 @@ import {
   type DecisionEngine,
   type DestinationLookup,
   fileBundleSource,
+  nodeAgentPauseReporter,
   type OriginalDestination,
   parseClassifierRules,
   type QuotaBackend,
@@ -81,10 +82,13 @@ export interface WaypointCliOptions {
   nodeName?: string;
   /**
    * Where PAUSE decisions go: `cluster` opens a SemaIncident and annotates the pod through the
-   * API server (the controller's incident path; default with --node-name inside a pod), `log`
-   * only logs them.
+   * API server (the controller's incident path; default with --node-name inside a pod), `node-agent`
+   * hands them to the node agent, which does that with its own token (the DaemonSet: no token
+   * here; default with --identity-url inside a pod), `log` only logs them.
    */
-  pauseReport?: 'cluster' | 'log';
+  pauseReport?: 'cluster' | 'node-agent' | 'log';
+  /** `--pause-report=node-agent`: the node agent's report socket (its --report-socket). */
+  nodeAgentSocket?: string;
   /** Kubeconfig for --pause-report=cluster (default: in-cluster, then $KUBECONFIG). */
   kubeconfig?: string;
   /** The node agent's identity endpoint: agents identified by the cgroup the redirect recorded. */
@@ -243,8 +247,14 @@ async function clusterServices(
 ): Promise<{ pauseReporter?: WaypointOptions['pauseReporter']; pods?: PodIdentity }> {
   // Default: the incident path when this is a node's waypoint running in a pod.
   const inPod = process.env.KUBERNETES_SERVICE_HOST !== undefined;
-  const mode = opts.pauseReport ?? (opts.nodeName && inPod ? 'cluster' : 'log');
+  const mode =
+    opts.pauseReport ?? (opts.nodeName && inPod ? (opts.identityUrl ? 'node-agent' : 'cluster') : 'log');
   if (mode === 'log') return { pauseReporter: opts.pauseReporter };
+  if (mode === 'node-agent')
+    return {
+      pauseReporter:
+        opts.pauseReporter ?? nodeAgentPauseReporter(opts.nodeAgentSocket ?? DEFAULT_NODE_AGENT_SOCKET),
+    };
   // The modules only (not the controller barrel): the node's RBAC is derived from what it imports.
   const { ClusterPauseReporter } = await import('../../controller/reconcilers/pause-reporter.js');
   const { K8sClient } = await import('../../kube/index.js');
@@ -388,6 +398,8 @@ function auditStream(opts: WaypointCliOptions, report?: (record: unknown) => voi
   return auditWithNode(tapped ?? process.stdout, opts.nodeName);
 }
 
+const DEFAULT_NODE_AGENT_SOCKET = '/run/semamesh/node-agent.sock';
+
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /** Sends audit records to the controller's console, authenticated with the service-account token. */
@@ -484,11 +496,16 @@ export function registerWaypoint(program: Command): void {
     .option('--node-name <name>', 'the node served, recorded in audit records and metrics labels', parseName)
     .option(
       '--pause-report <mode>',
-      'PAUSE decisions: cluster (SemaIncident + pod annotation via the API server; default with --node-name in a pod) or log',
+      'PAUSE decisions: cluster (SemaIncident + pod annotation via the API server; default with --node-name in a pod), node-agent (the node agent does that; default with --identity-url in a pod) or log',
       (v: string) => {
-        if (v !== 'cluster' && v !== 'log') throw new InvalidArgumentError('cluster or log');
+        if (v !== 'cluster' && v !== 'node-agent' && v !== 'log')
+          throw new InvalidArgumentError('cluster, node-agent or log');
         return v;
       },
+    )
+    .option(
+      '--node-agent-socket <path>',
+      `the node agent's report socket for --pause-report=node-agent (default ${DEFAULT_NODE_AGENT_SOCKET})`,
     )
     .option(
       '--kubeconfig <path>',

@@ -1,5 +1,6 @@
 // The seam to the controller's pause flow: the waypoint reports a PAUSE decision here and refuses the
 // request; freezing the pod is the controller's job.
+import { request } from 'node:http';
 import type { AgentIdentity } from './decision.js';
 
 export interface PauseReport {
@@ -19,6 +20,55 @@ export function loggingPauseReporter(log: (obj: object, msg: string) => void): P
   return {
     report(report) {
       log({ pause: report }, 'semamesh:waypoint:pause requested');
+    },
+  };
+}
+
+/**
+ * Cluster mode without an API token: PAUSE goes to the node agent over its unix socket (POST /pause,
+ * controller/node-agent-reports.ts), which resolves the pod from the connection's origin sent here
+ * (the cgroup id the redirect recorded, the peer address) and opens the SemaIncident. Rejects with
+ * the node agent's answer when it refuses, so the waypoint logs why.
+ */
+export function nodeAgentPauseReporter(
+  socketPath: string,
+  options: { timeoutMs?: number } = {},
+): PauseReporter {
+  return {
+    report(report) {
+      const { agent } = report;
+      const body = JSON.stringify({
+        agent: { cgroup: agent.cgroup, address: agent.address, namespace: agent.namespace, pod: agent.pod },
+        rule: report.rule,
+        reason: report.reason,
+        requestDigest: report.requestDigest,
+      });
+      return new Promise<void>((resolve, reject) => {
+        const req = request(
+          {
+            socketPath,
+            path: '/pause',
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            timeout: options.timeoutMs ?? 10_000,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              if (res.statusCode === 201) return resolve();
+              const text = Buffer.concat(chunks).toString('utf8').slice(0, 500);
+              reject(new Error(`the node agent refused the PAUSE report (${res.statusCode}): ${text}`));
+            });
+            res.on('error', reject);
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error(`no answer from the node agent at ${socketPath}`)));
+        req.on('error', (err) =>
+          reject(new Error(`cannot report PAUSE to the node agent at ${socketPath}: ${err.message}`)),
+        );
+        req.end(body);
+      });
     },
   };
 }
