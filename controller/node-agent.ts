@@ -13,6 +13,7 @@ import { K8sClient } from '../kube/index.js';
 import { createLogger } from '../waypoint/index.js';
 import { ControllerError, configError, errorText } from './errors.js';
 import { type InterceptorLike, PodInterception, parseHosts, parseLabelSelector } from './interception.js';
+import { cgroup2Root, resolveCgroupRoot } from './node-agent-cgroups.js';
 import { AgentDirectory, identityAnswer } from './node-agent-identity.js';
 import { nodeAgentMetrics } from './node-agent-metrics.js';
 import { listenReportSocket } from './node-agent-reports.js';
@@ -92,7 +93,8 @@ export async function startNodeAgent(
   const client =
     options.client ??
     K8sClient.fromKubeconfig({ kubeconfigPath: config.kubeconfig, context: config.context });
-  let root = config.cgroupRoot;
+  // A hybrid host's v2 hierarchy is `<given>/unified`: found here, not configured per host.
+  let root = config.cgroupRoot ? (await resolveCgroupRoot(config.cgroupRoot)).root : undefined;
   if (!root) {
     const mounts = await findCgroupMounts();
     root = mounts.v2 ?? mounts.freezerV1;
@@ -116,10 +118,14 @@ export async function startNodeAgent(
   let interception: PodInterception | undefined;
   if (config.interception) {
     // BPF cgroup programs exist on cgroup v2 only: a v1 freezer root cannot carry the redirect.
-    const bpfRoot = config.cgroupRoot ?? (await findCgroupMounts()).v2;
-    if (!bpfRoot) {
+    let bpfRoot: string | undefined;
+    try {
+      bpfRoot = config.cgroupRoot ? await cgroup2Root(config.cgroupRoot) : (await findCgroupMounts()).v2;
+      if (!bpfRoot)
+        throw configError('interception (--waypoint-ip) needs a cgroup2 mount; none in /proc/mounts');
+    } catch (err) {
       await watcher.stop();
-      throw configError('interception (--waypoint-ip) needs a cgroup2 mount; none in /proc/mounts');
+      throw err;
     }
     interception = new PodInterception({
       client,
@@ -258,7 +264,7 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
     .option('--node-name <name>', 'this node', process.env.NODE_NAME ?? env('NODE_NAME', hostname()))
     .option(
       '--cgroup-root <path>',
-      'cgroup hierarchy holding kubepods (default: the cgroup2 mount)',
+      "cgroup hierarchy holding kubepods: a cgroup2 mount, or a hybrid host's v1 tmpfs whose unified/ is used (default: the cgroup2 mount)",
       env('CGROUP_ROOT'),
     )
     .option(
