@@ -1,11 +1,21 @@
 // The Interceptor: loads SemaMesh's BPF object, attaches the connect/sockops hooks to agent cgroups
 // and getsockopt to the waypoint's, keeps sm_targets_v1 in sync with static targets and DNS, and
 // removes everything it created on detach().
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadAddon, type NativeBpf, type NativeMap, objectPath } from './addon.js';
-import { type MapPlan, planMaps, programForAttachType, removeStale } from './adopt.js';
+import {
+  type AdoptionReport,
+  type AttachedLink,
+  adoptPins,
+  type MapPlan,
+  type PinState,
+  pinMaps,
+  planMaps,
+  pruneMapKeys,
+  removeStalePins,
+} from './adopt.js';
 import { cgroupId, cgroupPath, processCgroup } from './cgroup.js';
 import { BpfError, wrap } from './errors.js';
 import {
@@ -72,28 +82,7 @@ export interface AttachOptions {
 }
 
 export type InterceptorStats = Record<keyof typeof STATS, bigint>;
-
-interface AttachedLink {
-  handle: number;
-  program: string;
-  /** The path it was attached at; '' for an adopted link not claimed yet. */
-  cgroup: string;
-  cgroupId: bigint;
-  pin?: string;
-  /** Taken over from a previous run and not (yet) claimed by attachCgroup or the waypoint. */
-  adopted?: boolean;
-}
-
-export interface AdoptionReport {
-  /** Pinned links kept attached. */
-  links: number;
-  /** Of those, links whose program was replaced atomically (another version of the programs). */
-  replaced: number;
-  /** Pinned maps reused with their contents. */
-  reusedMaps: string[];
-  /** Links of removed cgroups, dropped. */
-  defunct: number;
-}
+export type { AdoptionReport } from './adopt.js';
 
 const PROGRAMS = {
   connect4: 'sm_connect4',
@@ -108,9 +97,8 @@ export class Interceptor {
   #object: number | undefined;
   #maps = new Map<string, NativeMap>();
   #links: AttachedLink[] = [];
-  #pinnedMaps: string[] = [];
-  #pinPath: string | undefined;
-  #createdPinDir = false;
+  /** Where maps and links are pinned, and which maps this instance pinned (unpinned on detach). */
+  #pins: PinState = { createdDir: false, maps: [] };
   #skMsgAttached = false;
   #targets: TargetSet | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -169,8 +157,9 @@ export class Interceptor {
       // Static targets are live now; a slow or unreachable DNS server must not hold attach() for
       // its full retry budget, so hosts resolved later are applied when their answers arrive.
       await waitAtMost(this.#syncTargets(true), options.initialResolveMs ?? 3000);
-      if (plan) this.#adoptLinks(addon, options.pinPath!, plan);
-      else if (options.pinPath) this.#pinMaps(addon, options.pinPath);
+      if (plan)
+        this.#adoption = adoptPins(addon, this.#object!, this.#mapNames(), plan, this.#pins, this.#links);
+      else if (options.pinPath) pinMaps(addon, this.#object!, options.pinPath, this.#mapNames(), this.#pins);
       this.#waypointCgroup = waypointCg;
       this.#link(PROGRAMS.getsockopt, waypointCg);
       // A previous run's getsockopt on another (restarted) waypoint cgroup serves nobody now.
@@ -353,23 +342,9 @@ export class Interceptor {
     });
   }
 
-  /**
-   * Removes a pin directory left by an Interceptor that died without detach(). Pinned links are
-   * detached explicitly first: a link whose last reference was its pin is otherwise freed from a
-   * kernel workqueue, so the hook would linger briefly after the unlink. Returns whether there was
-   * anything to remove.
-   */
+  /** Removes a pin directory left by an Interceptor that died without detach() (adopt.ts). */
   static removeStalePins(dir: string): boolean {
-    if (!existsSync(dir)) return false;
-    try {
-      const addon = loadAddon();
-      for (const name of readdirSync(dir))
-        if (name.startsWith('link_')) addon.detachPinnedLink(join(dir, name));
-      rmSync(dir, { recursive: true, force: true });
-    } catch (err) {
-      throw wrap('SM_ERR_BPF_PIN', `cannot remove stale pins under ${dir}`, err);
-    }
-    return true;
+    return removeStalePins(dir);
   }
 
   /** Removes every link, sk_msg attachment, pin and map this instance created. Idempotent. */
@@ -395,7 +370,7 @@ export class Interceptor {
       this.#skMsgAttached = false;
     }
     if (this.#object !== undefined) {
-      for (const name of this.#pinnedMaps.splice(0)) {
+      for (const name of this.#pins.maps.splice(0)) {
         try {
           addon.mapUnpin(this.#object, name);
         } catch (err) {
@@ -405,9 +380,8 @@ export class Interceptor {
       addon.closeObject(this.#object);
       this.#object = undefined;
     }
-    if (this.#pinPath && this.#createdPinDir) rmSync(this.#pinPath, { recursive: true, force: true });
-    this.#pinPath = undefined;
-    this.#createdPinDir = false;
+    if (this.#pins.dir && this.#pins.createdDir) rmSync(this.#pins.dir, { recursive: true, force: true });
+    this.#pins = { createdDir: false, maps: [] };
     this.#maps.clear();
     this.#agentCgroups.clear();
     this.#targets = undefined;
@@ -477,43 +451,9 @@ export class Interceptor {
     }
   }
 
-  #ensureBpffs(addon: NativeBpf, dir: string): void {
-    if (addon.isBpffs(dir)) return;
-    // The usual mount point; pin paths elsewhere must already be on a bpffs.
-    if (!addon.isBpffs('/sys/fs/bpf') && existsSync('/sys/fs/bpf')) {
-      try {
-        addon.mountBpffs('/sys/fs/bpf');
-      } catch (err) {
-        throw wrap('SM_ERR_BPF_PIN', 'cannot mount bpffs at /sys/fs/bpf', err);
-      }
-    }
-  }
-
-  #pinMaps(addon: NativeBpf, dir: string): void {
-    this.#ensureBpffs(addon, dir);
-    if (existsSync(dir)) {
-      throw new BpfError(
-        'SM_ERR_BPF_PIN',
-        `pin path ${dir} already exists (another Interceptor, or a stale one: remove it)`,
-      );
-    }
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (err) {
-      throw wrap('SM_ERR_BPF_PIN', `cannot create pin directory ${dir}`, err);
-    }
-    this.#pinPath = dir;
-    this.#createdPinDir = true;
-    if (!addon.isBpffs(dir)) throw new BpfError('SM_ERR_BPF_PIN', `pin path ${dir} is not on a bpffs`);
-    for (const name of this.#maps.keys()) {
-      if (name.startsWith('.')) continue;
-      try {
-        addon.mapPin(this.#object!, name, join(dir, name));
-      } catch (err) {
-        throw wrap('SM_ERR_BPF_PIN', `cannot pin map ${name}`, err);
-      }
-      this.#pinnedMaps.push(name);
-    }
+  /** The object's map names, without libbpf's internal ones (.rodata, .bss). */
+  #mapNames(): string[] {
+    return [...this.#maps.keys()].filter((n) => !n.startsWith('.'));
   }
 
   #link(program: string, cgroup: string): void {
@@ -537,9 +477,9 @@ export class Interceptor {
     }
     const link: AttachedLink = { handle, program, cgroup, cgroupId: id };
     this.#links.push(link);
-    if (this.#pinPath) {
+    if (this.#pins.dir) {
       // Named by cgroup id: unique per (program, cgroup), and readable when debugging a node.
-      const pin = join(this.#pinPath, `link_${program}_${id}`);
+      const pin = join(this.#pins.dir, `link_${program}_${id}`);
       try {
         addon.linkPin(handle, pin);
       } catch (err) {
@@ -551,59 +491,6 @@ export class Interceptor {
 
   #destroyLink(l: AttachedLink): void {
     this.#addon!.linkDestroy(l.handle);
-  }
-
-  /**
-   * Opens every pinned link of the previous run and keeps it attached. Its program is swapped for
-   * ours (atomically) when the version differs or when a map was not reused (the old program would
-   * keep feeding maps nobody reads). Then the new maps take over the pins of the old ones.
-   */
-  #adoptLinks(addon: NativeBpf, dir: string, plan: MapPlan): void {
-    this.#pinPath = dir;
-    this.#createdPinDir = true;
-    const fresh = [...this.#maps.keys()].filter((n) => !n.startsWith('.') && !plan.reused.has(n));
-    const report: AdoptionReport = { links: 0, replaced: 0, reusedMaps: [...plan.reused], defunct: 0 };
-    for (const pin of plan.links) {
-      let handle: number;
-      try {
-        handle = addon.linkOpen(pin);
-      } catch (err) {
-        throw wrap('SM_ERR_BPF_PIN', `cannot adopt pinned link ${pin}`, err);
-      }
-      const info = addon.linkInfo(handle);
-      const program = programForAttachType(addon, info.attachType);
-      if (!program || !info.cgroupId) {
-        // Its cgroup is gone (the pod was deleted while nobody watched), or it is not ours.
-        addon.linkDestroy(handle);
-        report.defunct++;
-        continue;
-      }
-      if (
-        fresh.length > 0 ||
-        addon.programTagById(info.progId) !== addon.programTag(this.#object!, program)
-      ) {
-        try {
-          addon.linkUpdate(handle, this.#object!, program);
-        } catch (err) {
-          addon.linkDestroy(handle);
-          throw wrap('SM_ERR_BPF_PIN', `cannot replace the program of ${pin}`, err);
-        }
-        report.replaced++;
-      }
-      this.#links.push({ handle, program, cgroup: '', cgroupId: info.cgroupId, pin, adopted: true });
-      report.links++;
-    }
-    removeStale(plan.stale);
-    for (const name of plan.reused) this.#pinnedMaps.push(name);
-    for (const name of fresh) {
-      try {
-        addon.mapPin(this.#object!, name, join(dir, name));
-      } catch (err) {
-        throw wrap('SM_ERR_BPF_PIN', `cannot pin map ${name}`, err);
-      }
-      this.#pinnedMaps.push(name);
-    }
-    this.#adoption = report;
   }
 
   #dropAdopted(which: (l: AttachedLink) => boolean): number {
@@ -623,13 +510,11 @@ export class Interceptor {
   #pruneStaleTargets(): void {
     const targets = this.#targets!;
     if (!this.#pruneTargets || targets.hosts().some((h) => h.addresses.length === 0)) return;
-    const addon = this.#addon!;
-    const m = this.#map('sm_targets_v1');
-    const want = new Set([...targets.desired().values()].map((t) => encodeEndpointKey(t).toString('hex')));
-    const drop: Buffer[] = [];
-    for (let k = addon.mapNextKey(m.fd, null, m.keySize); k; k = addon.mapNextKey(m.fd, k, m.keySize))
-      if (!want.has(k.toString('hex'))) drop.push(k);
-    for (const k of drop) addon.mapDelete(m.fd, k);
+    pruneMapKeys(
+      this.#addon!,
+      this.#map('sm_targets_v1'),
+      [...targets.desired().values()].map(encodeEndpointKey),
+    );
     this.#pruneTargets = false;
   }
 
