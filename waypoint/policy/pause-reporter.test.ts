@@ -63,7 +63,29 @@ test('POST /pause with the origin; 201 resolves, anything else rejects with the 
     server.close();
   }
   await assert.rejects(
-    Promise.resolve(nodeAgentPauseReporter(join(dir, 'missing.sock')).report(report)),
+    Promise.resolve(nodeAgentPauseReporter(join(dir, 'missing.sock'), { retryDelaysMs: [] }).report(report)),
     /cannot report PAUSE to the node agent at .*missing\.sock/,
   );
+});
+
+test('a node agent that is not up yet is tried again; one that answers late gets the report', async () => {
+  const socketPath = join(dir, 'late.sock');
+  let got = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      got++;
+      res.writeHead(201).end('{}');
+    });
+  });
+  const pending = nodeAgentPauseReporter(socketPath, { retryDelaysMs: [50, 100, 2000] }).report(report);
+  // Starts listening between the first attempts (as a restarting node agent would).
+  await new Promise((r) => setTimeout(r, 80));
+  await new Promise<void>((r) => server.listen(socketPath, r));
+  try {
+    await pending;
+    assert.equal(got, 1);
+  } finally {
+    server.close();
+  }
 });
