@@ -8,7 +8,16 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -43,11 +52,19 @@ interface Incident {
   spec: { agent: { namespace: string; pod: string; cgroup?: string }; rule: string; action: string };
 }
 
-function semamesh(args: string[], cgroup?: string): { proc: ChildProcess; output: () => string } {
+function semamesh(
+  args: string[],
+  cgroup?: string,
+  env?: Record<string, string>,
+): { proc: ChildProcess; output: () => string } {
   let out = '';
   const argv = [process.execPath, '--import', 'tsx', join(repoRoot, 'cli/semamesh.ts'), ...args];
   const full = cgroup ? cgroupExecArgv(cgroup, argv) : argv;
-  const proc = spawn(full[0], full.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(full[0], full.slice(1), {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   proc.stdout?.on('data', (c) => {
     out += c.toString();
   });
@@ -239,6 +256,12 @@ current-context: c
         socket,
       ],
       self.cgroup,
+      // Nothing to find credentials in: no kubeconfig, no home, not in a pod.
+      {
+        KUBECONFIG: join(dir, 'no-such-kubeconfig'),
+        HOME: join(dir, 'no-home'),
+        KUBERNETES_SERVICE_HOST: '',
+      },
     );
     await until(
       'agent-a intercepted and the waypoint listening',
@@ -317,7 +340,23 @@ current-context: c
     const annotations = JSON.parse(kubectl(['-n', 'agents', 'get', 'pod', 'agent-a', '-o', 'json'])).metadata
       .annotations as Record<string, string>;
     assert.equal(annotations['semamesh.io/incident'], incident.metadata.name);
-    console.log(`# pause report: agent-a (cgroup ${incident.spec.agent.cgroup}) → ${incident.metadata.name}`);
+    // The rest of the pause path runs on the node agent's token too: agent-a's cgroup is frozen.
+    await until(
+      'incident Paused',
+      () => {
+        const i = JSON.parse(
+          kubectl(['-n', 'agents', 'get', 'semaincident', incident.metadata.name, '-o', 'json']),
+        );
+        return i.status?.phase === 'Paused';
+      },
+      60_000,
+    ).catch((e) => {
+      throw new Error(`${e}\n${logs()}`);
+    });
+    assert.match(readFileSync(join(agentA.cgroup, 'cgroup.events'), 'utf8'), /frozen 1/);
+    console.log(
+      `# pause report: agent-a (cgroup ${incident.spec.agent.cgroup}) → ${incident.metadata.name} → Paused`,
+    );
   });
 
   test('forged reports are refused', async () => {
