@@ -24,6 +24,7 @@ import {
   type DecisionEngine,
   type DestinationLookup,
   fileBundleSource,
+  nodeAgentPauseReporter,
   type OriginalDestination,
   parseClassifierRules,
   type QuotaBackend,
@@ -33,7 +34,7 @@ import {
   type WaypointOptions,
 } from '../../waypoint/index.js';
 import { loadLocalPolicy } from './local-policy.js';
-import { type PodIdentity, podIpIdentity } from './waypoint-identity.js';
+import { nodeAgentIdentity, type PodIdentity, podIpIdentity } from './waypoint-identity.js';
 import {
   auditWithNode,
   clusterTransparent,
@@ -83,12 +84,17 @@ export interface WaypointCliOptions {
   nodeName?: string;
   /**
    * Where PAUSE decisions go: `cluster` opens a SemaIncident and annotates the pod through the
-   * API server (the controller's incident path; default with --node-name inside a pod), `log`
-   * only logs them.
+   * API server (the controller's incident path; default with --node-name inside a pod), `node-agent`
+   * hands them to the node agent, which does that with its own token (the DaemonSet: no token
+   * here; default with --identity-url inside a pod), `log` only logs them.
    */
-  pauseReport?: 'cluster' | 'log';
+  pauseReport?: 'cluster' | 'node-agent' | 'log';
+  /** `--pause-report=node-agent`: the node agent's report socket (its --report-socket). */
+  nodeAgentSocket?: string;
   /** Kubeconfig for --pause-report=cluster (default: in-cluster, then $KUBECONFIG). */
   kubeconfig?: string;
+  /** The node agent's identity endpoint: agents identified by the cgroup the redirect recorded. */
+  identityUrl?: string;
   /** Tests: who the agent is (in a cluster this comes from the node's pod lookup; not an option). */
   identify?: WaypointOptions['identify'];
   /** Tests: replaces the PAUSE reporter (not a command-line option). */
@@ -253,8 +259,14 @@ async function clusterServices(
 ): Promise<{ pauseReporter?: WaypointOptions['pauseReporter']; pods?: PodIdentity }> {
   // Default: the incident path when this is a node's waypoint running in a pod.
   const inPod = process.env.KUBERNETES_SERVICE_HOST !== undefined;
-  const mode = opts.pauseReport ?? (opts.nodeName && inPod ? 'cluster' : 'log');
+  const mode =
+    opts.pauseReport ?? (opts.nodeName && inPod ? (opts.identityUrl ? 'node-agent' : 'cluster') : 'log');
   if (mode === 'log') return { pauseReporter: opts.pauseReporter };
+  if (mode === 'node-agent')
+    return {
+      pauseReporter:
+        opts.pauseReporter ?? nodeAgentPauseReporter(opts.nodeAgentSocket ?? DEFAULT_NODE_AGENT_SOCKET),
+    };
   // The modules only (not the controller barrel): the node's RBAC is derived from what it imports.
   const { ClusterPauseReporter } = await import('../../controller/reconcilers/pause-reporter.js');
   const { K8sClient } = await import('../../kube/index.js');
@@ -263,7 +275,7 @@ async function clusterServices(
   );
   const pauseReporter =
     opts.pauseReporter ?? new ClusterPauseReporter(client, { fieldManager: 'semamesh-waypoint' });
-  if (!opts.nodeName || opts.identify) return { pauseReporter };
+  if (!opts.nodeName || opts.identify || opts.identityUrl) return { pauseReporter };
   const pods = await podIpIdentity(client, opts.nodeName, (msg, err) =>
     console.error(`${msg}: ${(err as Error).message ?? String(err)}`),
   );
@@ -329,6 +341,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
   if (opts.mcp) routes.push({ provider: 'mcp', upstream: opts.mcp });
   if (opts.generic) routes.push({ provider: 'generic', upstream: opts.generic });
   const { pauseReporter, pods } = await clusterServices(opts);
+  const byCgroup = opts.identityUrl ? await nodeAgentIdentity(opts.identityUrl, opts.failOpen) : undefined;
   // Called only from the reporter's timer, after `waypoint` below exists.
   const reporter = consoleReporter(opts, (message) => waypoint.app.log.warn(message));
   const waypoint = await createWaypoint({
@@ -350,9 +363,10 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     auditStream: auditStream(opts, reporter?.add),
     logger: opts.logger,
     originalDestination: tp?.routeDestination,
-    identify: opts.identify ?? nodeIdentity(opts.nodeName, pods),
+    identify: opts.identify ?? byCgroup?.identify ?? nodeIdentity(opts.nodeName, pods),
   });
   if (opts.nodeName) waypoint.metrics.registry.setDefaultLabels({ node: opts.nodeName });
+  if (byCgroup) waypoint.metrics.registry.registerMetric(byCgroup.metric);
   let url: string;
   let adminUrl: string;
   let tlsUrl: string | undefined;
@@ -400,6 +414,8 @@ function auditStream(opts: WaypointCliOptions, report?: (record: unknown) => voi
   if (!opts.nodeName) return tapped;
   return auditWithNode(tapped ?? process.stdout, opts.nodeName);
 }
+
+const DEFAULT_NODE_AGENT_SOCKET = '/run/semamesh/node-agent.sock';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -501,15 +517,24 @@ export function registerWaypoint(program: Command): void {
     .option('--node-name <name>', 'the node served, recorded in audit records and metrics labels', parseName)
     .option(
       '--pause-report <mode>',
-      'PAUSE decisions: cluster (SemaIncident + pod annotation via the API server; default with --node-name in a pod) or log',
+      'PAUSE decisions: cluster (SemaIncident + pod annotation via the API server; default with --node-name in a pod), node-agent (the node agent does that; default with --identity-url in a pod) or log',
       (v: string) => {
-        if (v !== 'cluster' && v !== 'log') throw new InvalidArgumentError('cluster or log');
+        if (v !== 'cluster' && v !== 'node-agent' && v !== 'log')
+          throw new InvalidArgumentError('cluster, node-agent or log');
         return v;
       },
     )
     .option(
+      '--node-agent-socket <path>',
+      `the node agent's report socket for --pause-report=node-agent (default ${DEFAULT_NODE_AGENT_SOCKET})`,
+    )
+    .option(
       '--kubeconfig <path>',
       'kubeconfig for --pause-report=cluster (default: in-cluster, then $KUBECONFIG)',
+    )
+    .option(
+      '--identity-url <url>',
+      'identify agents by the cgroup the eBPF redirect recorded, asking the node agent (e.g. http://127.0.0.1:15091); unidentified agents are refused unless --fail-open',
     )
     .option(
       '--console-url <url>',
