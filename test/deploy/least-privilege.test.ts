@@ -32,7 +32,9 @@ for (const target of ['deploy/base', ...OVERLAYS])
   });
 
 function assertNodeAgentOnlyToken(rendered: KObject[]): void {
-  const sa = rendered.find((o: KObject) => o.kind === 'ServiceAccount' && o.metadata.name === 'semamesh-node');
+  const sa = rendered.find(
+    (o: KObject) => o.kind === 'ServiceAccount' && o.metadata.name === 'semamesh-node',
+  );
   assert.equal(
     (sa as unknown as { automountServiceAccountToken?: boolean }).automountServiceAccountToken,
     false,
