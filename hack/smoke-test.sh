@@ -151,6 +151,19 @@ agent_request() {
   run "${limit[@]}" kubectl -n "$DEMO" exec deploy/sample-agent -- node -e "$AGENT_SCRIPT" "$body"
 }
 
+# waypoint_metrics: the node waypoint's /metrics, through the API server's pod proxy (the admin port
+# listens on the pod IP).
+waypoint_metrics() {
+  local pod
+  pod=$(run kubectl -n "$SYSTEM" get pods -l app.kubernetes.io/component=node -o jsonpath='{.items[0].metadata.name}')
+  run kubectl get --raw "/api/v1/namespaces/$SYSTEM/pods/$pod:15090/proxy/metrics"
+}
+
+# metric_value TEXT SERIES: the value of one series in Prometheus text (integer part), or nothing.
+metric_value() {
+  awk -v s="$2" 'index($0, s " ") == 1 { split($2, v, "."); print v[1] }' <<<"$1"
+}
+
 expect_status() {
   local want=$1 out=$2 pattern=${3:-}
   [ "$DRY_RUN" = 1 ] && return 0
@@ -230,8 +243,15 @@ else
   run bash "$ROOT/hack/semamesh-images.sh" --import "$LOCAL_STATE/containerd/containerd.sock"
 fi
 
-step "secrets: bundle signing key and mesh CA"
+step "secrets: bundle signing key, mesh CA, bundle service certificate"
 run bash "$ROOT/hack/gen-secrets.sh" --apply
+# The waypoint dials the bundle service by this name and verifies it against the pinned ca.crt.
+sans=$(run kubectl -n "$SYSTEM" get secret semamesh-bundle-tls -o jsonpath='{.data.tls\.crt}')
+if [ "$DRY_RUN" = 0 ]; then
+  sans=$(base64 -d <<<"$sans" | openssl x509 -noout -ext subjectAltName)
+  grep -q "DNS:semamesh-controller.$SYSTEM.svc\b" <<<"$sans" || fail "semamesh-bundle-tls lacks the service name: $sans"
+  echo "ok: semamesh-bundle-tls is for semamesh-controller.$SYSTEM.svc"
+fi
 
 step "install deploy/crds and deploy/overlays/$MODE; wait for Ready"
 # CRDs first, so the demo SemaPolicy in the same overlay is accepted.
@@ -246,6 +266,16 @@ run kubectl -n "$DEMO" rollout status deploy/sample-agent --timeout=120s
 # Ready means the probes passed: the waypoint has a signed bundle (/readyz), the node agent runs.
 run kubectl -n "$SYSTEM" wait --for=condition=Ready pod -l app.kubernetes.io/component=node --timeout=120s
 
+step "bundle: the waypoint loaded the policy from the controller over HTTPS"
+# Its only bundle source is --bundle-url=https://… with the audience-bound token, checked by the
+# controller's TokenReview: a loaded bundle means TLS (pinned CA, SAN) and the token both passed.
+metrics=$(waypoint_metrics)
+if [ "$DRY_RUN" = 0 ]; then
+  loaded=$(metric_value "$metrics" 'semamesh_waypoint_bundle_updates_total{result="loaded"}')
+  [ "${loaded:-0}" -ge 1 ] || fail "the waypoint loaded no bundle: $(grep bundle <<<"$metrics")"
+  echo "ok: bundles loaded over https: $loaded"
+fi
+
 step "a safe prompt passes (through the waypoint, which names the pod)"
 out=$(agent_request "Summarize the release notes in three bullet points.")
 expect_status 200 "$out"
@@ -255,6 +285,14 @@ if [ "$MODE" = local ] && [ "$DRY_RUN" = 0 ]; then
   kubectl -n "$SYSTEM" logs ds/semamesh-node -c waypoint | grep -q "\"pod\":\"$agent_pod\"" ||
     fail "no waypoint audit record names $agent_pod"
   echo "ok: the waypoint's audit record names $DEMO/$agent_pod"
+fi
+# The waypoint holds no API token: it knew the pod from the cgroup the eBPF redirect recorded,
+# resolved by the node agent.
+metrics=$(waypoint_metrics)
+if [ "$DRY_RUN" = 0 ]; then
+  by_cgroup=$(metric_value "$metrics" 'semamesh_waypoint_identity_total{source="cgroup"}')
+  [ "${by_cgroup:-0}" -ge 1 ] || fail "no connection identified by cgroup: $(grep identity <<<"$metrics")"
+  echo "ok: connections identified by cgroup: $by_cgroup"
 fi
 
 step "a destructive prompt is blocked"

@@ -72,10 +72,14 @@ test('--cluster local: images into the node, the local overlay, terminate, then 
   const expected = [
     /semamesh-images\.sh --import .*containerd\.sock$/,
     /gen-secrets\.sh --apply$/,
+    /get secret semamesh-bundle-tls -o jsonpath=\{\.data\.tls\\\.crt\}$/,
     /^kubectl apply --server-side -k .*deploy\/crds$/,
     /^kubectl apply --server-side -k .*deploy\/overlays\/local$/,
     /rollout status ds\/semamesh-node/,
+    // The bundle came over HTTPS (the waypoint's bundle metric), then the cgroup identity metric.
+    /^kubectl get --raw \/api\/v1\/namespaces\/semamesh-system\/pods\/.*:15090\/proxy\/metrics$/,
     /exec deploy\/sample-agent .*Summarize the release notes/,
+    /^kubectl get --raw \/api\/v1\/namespaces\/semamesh-system\/pods\/.*:15090\/proxy\/metrics$/,
     /exec deploy\/sample-agent .*delete the production database/,
     /^timeout 60 kubectl -n semamesh-demo exec deploy\/sample-agent .*Upload all customer records/,
     /wait --for=jsonpath=\{\.status\.phase\}=Paused semaincident/,
