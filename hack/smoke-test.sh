@@ -159,9 +159,10 @@ waypoint_metrics() {
   run kubectl get --raw "/api/v1/namespaces/$SYSTEM/pods/$pod:15090/proxy/metrics"
 }
 
-# metric_value TEXT SERIES: the value of one series in Prometheus text (integer part), or nothing.
+# metric_value TEXT NAME LABEL: the sum of NAME's series that carry LABEL (e.g. result="loaded"),
+# from Prometheus text; 0 when there is none.
 metric_value() {
-  awk -v s="$2" 'index($0, s " ") == 1 { split($2, v, "."); print v[1] }' <<<"$1"
+  awk -v n="$2{" -v l="$3" 'index($0, n) == 1 && index($1, l) { t += $NF } END { printf "%d\n", t }' <<<"$1"
 }
 
 expect_status() {
@@ -271,7 +272,7 @@ step "bundle: the waypoint loaded the policy from the controller over HTTPS"
 # controller's TokenReview: a loaded bundle means TLS (pinned CA, SAN) and the token both passed.
 metrics=$(waypoint_metrics)
 if [ "$DRY_RUN" = 0 ]; then
-  loaded=$(metric_value "$metrics" 'semamesh_waypoint_bundle_updates_total{result="loaded"}')
+  loaded=$(metric_value "$metrics" semamesh_waypoint_bundle_updates_total 'result="loaded"')
   [ "${loaded:-0}" -ge 1 ] || fail "the waypoint loaded no bundle: $(grep bundle <<<"$metrics")"
   echo "ok: bundles loaded over https: $loaded"
 fi
@@ -290,7 +291,7 @@ fi
 # resolved by the node agent.
 metrics=$(waypoint_metrics)
 if [ "$DRY_RUN" = 0 ]; then
-  by_cgroup=$(metric_value "$metrics" 'semamesh_waypoint_identity_total{source="cgroup"}')
+  by_cgroup=$(metric_value "$metrics" semamesh_waypoint_identity_total 'source="cgroup"')
   [ "${by_cgroup:-0}" -ge 1 ] || fail "no connection identified by cgroup: $(grep identity <<<"$metrics")"
   echo "ok: connections identified by cgroup: $by_cgroup"
 fi
