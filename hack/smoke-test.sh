@@ -276,6 +276,13 @@ if [ "$DRY_RUN" = 0 ]; then
   [ "${loaded:-0}" -ge 1 ] || fail "the waypoint loaded no bundle: $(grep bundle <<<"$metrics")"
   echo "ok: bundles loaded over https: $loaded"
 fi
+# …and the running waypoint has no API token to lose (deploy/base's least privilege, overlay kept).
+token=$(run kubectl -n "$SYSTEM" exec ds/semamesh-node -c waypoint -- node -e \
+  'console.log(require("fs").existsSync("/var/run/secrets/kubernetes.io/serviceaccount/token"))')
+if [ "$DRY_RUN" = 0 ]; then
+  [ "$token" = false ] || fail "the waypoint container has an API token (or cannot be asked): $token"
+  echo "ok: the waypoint container holds no API token"
+fi
 
 step "a safe prompt passes (through the waypoint, which names the pod)"
 out=$(agent_request "Summarize the release notes in three bullet points.")
@@ -283,9 +290,12 @@ expect_status 200 "$out"
 if [ "$MODE" = local ] && [ "$DRY_RUN" = 0 ]; then
   # The waypoint's audit record of that request names the agent pod: the connection went through it.
   agent_pod=$(kubectl -n "$DEMO" get pods -l app.kubernetes.io/name=sample-agent -o jsonpath='{.items[0].metadata.name}')
-  kubectl -n "$SYSTEM" logs ds/semamesh-node -c waypoint | grep -q "\"pod\":\"$agent_pod\"" ||
-    fail "no waypoint audit record names $agent_pod"
-  echo "ok: the waypoint's audit record names $DEMO/$agent_pod"
+  # …and says where the identity came from: the cgroup the eBPF redirect recorded.
+  audit=$(kubectl -n "$SYSTEM" logs ds/semamesh-node -c waypoint | grep "\"pod\":\"$agent_pod\"" | head -n1)
+  [ -n "$audit" ] || fail "no waypoint audit record names $agent_pod"
+  echo "audit: $audit"
+  grep -q '"semamesh.io/identity":"cgroup"' <<<"$audit" || fail "the audit record's identity is not from the cgroup"
+  echo "ok: the waypoint's audit record names $DEMO/$agent_pod, identified by its cgroup"
 fi
 # The waypoint holds no API token: it knew the pod from the cgroup the eBPF redirect recorded,
 # resolved by the node agent.
