@@ -170,10 +170,14 @@ describe('node agent SIGKILL and restart: no connection goes direct', { skip }, 
       randomBytes(32).toString('hex'),
     );
     agent = startAgent();
-    await waitFor('both pods intercepted', async () => {
-      const r = await intercepted();
-      return r[a.uid] !== undefined && r[gone.uid] !== undefined;
-    }, 60_000);
+    await waitFor(
+      'both pods intercepted',
+      async () => {
+        const r = await intercepted();
+        return r[a.uid] !== undefined && r[gone.uid] !== undefined;
+      },
+      60_000,
+    );
     const before = attachedPrograms(a.podCgroup).map((p) => p.id);
     assert.equal(before.length, 3);
 
