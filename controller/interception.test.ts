@@ -18,19 +18,44 @@ class FakeInterceptor implements InterceptorLike {
   options: AttachOptions | undefined;
   cgroups = new Set<string>();
   failNext = 0;
-  constructor(readonly all: FakeInterceptor[]) {
+  waypointCgroup: string | undefined;
+  /** Cgroups "pinned" by a previous run that this instance adopted (attach with adopt). */
+  adopted = new Set<string>();
+  pruned: string[] = [];
+  constructor(
+    readonly all: FakeInterceptor[],
+    readonly pins: Set<string> = new Set(),
+  ) {
     all.push(this);
   }
   async attach(o: AttachOptions): Promise<void> {
     if (this.failNext-- > 0) throw new Error('attach failed (injected)');
     this.options = o;
     this.attached = true;
-    this.cgroups.add(o.cgroupPath);
+    this.waypointCgroup = o.waypointCgroupPath;
+    if (o.adopt) for (const p of this.pins) this.adopted.add(p);
+    if (o.cgroupPath !== undefined) this.attachCgroup(o.cgroupPath);
+  }
+  setWaypoint(_w: unknown, cg?: string): void {
+    this.waypointCgroup = cg;
+  }
+  pruneAdopted(): number {
+    this.pruned.push(...this.adopted);
+    for (const p of this.adopted) this.pins.delete(p);
+    const n = this.adopted.size;
+    this.adopted.clear();
+    return n;
+  }
+  adoption() {
+    return { links: this.pins.size, replaced: 0, reusedMaps: [], defunct: 0 };
   }
   attachCgroup(p: string): void {
+    this.adopted.delete(p);
+    this.pins.add(p);
     this.cgroups.add(p);
   }
   detachCgroup(p: string): void {
+    this.pins.delete(p);
     this.cgroups.delete(p);
   }
   async detach(): Promise<void> {
@@ -176,19 +201,14 @@ test('attaches matching Running pods at the pod cgroup, skips the rest, detaches
   await pod(ns, `plain-${tag}`, {});
   await pod(ns, `pending-${tag}`, { 'semamesh.io/agent': 'true' }, { phase: 'Pending' });
   await pod(ns, `other-node-${tag}`, { 'semamesh.io/agent': 'true' }, { node: 'n2' });
-  const stale: string[] = [];
   const { pi, live, made } = interception({
     podUid: self.uid,
     waypointContainer: 'waypoint',
     pinPath: '/sys/fs/bpf/x',
-    removeStalePins: (d) => {
-      stale.push(d);
-      return true;
-    },
+    hasPins: () => false,
   });
   await pi.start();
   try {
-    assert.deepEqual(stale, ['/sys/fs/bpf/x']);
     assert.deepEqual([...pi.attached().keys()], [a.uid]);
     const ic = live();
     assert.ok(ic);
@@ -211,7 +231,6 @@ test('attaches matching Running pods at the pod cgroup, skips the rest, detaches
     await waitFor('b detached', () => !ic.cgroups.has(b.cgroup));
     assert.equal(pi.attached().size, 0);
 
-    // A restarted waypoint container has a new cgroup: a fresh Interceptor takes over.
     const c = await pod(ns, `c-${tag}`, { 'semamesh.io/agent': 'true' });
     await waitFor('c attached', () => ic.cgroups.has(c.cgroup));
     mkdirSync(join(self.cgroup, 'b'.repeat(64)));
@@ -220,10 +239,11 @@ test('attaches matching Running pods at the pod cgroup, skips the rest, detaches
         { name: 'waypoint', containerID: `containerd://${'b'.repeat(64)}`, state: { running: {} } },
       ],
     });
-    await waitFor('re-attached with the new waypoint cgroup', () => made.length === 2 && live() === made[1]);
-    assert.equal(ic.attached, false);
-    assert.equal(made[1].options?.waypointCgroupPath, join(self.cgroup, 'b'.repeat(64)));
-    assert.deepEqual([...made[1].cgroups], [c.cgroup]);
+    // A restarted waypoint container: getsockopt moves, the agents' links stay (no gap).
+    await waitFor('getsockopt moved', () => ic.waypointCgroup === join(self.cgroup, 'b'.repeat(64)));
+    assert.equal(made.length, 1);
+    assert.equal(ic.attached, true);
+    assert.deepEqual([...ic.cgroups], [c.cgroup]);
   } finally {
     await pi.stop();
   }
@@ -298,5 +318,40 @@ test('pods wait for the waypoint container and attach as soon as it runs, not af
     assert.equal(live()?.options?.waypointCgroupPath, join(self.cgroup, id));
   } finally {
     await pi.stop();
+  }
+});
+
+test('a previous run’s pins are adopted before any decision; links of gone pods are pruned only once every wanted pod is attached', async () => {
+  const ns = 'agents';
+  const tag = randomBytes(2).toString('hex');
+  const kept = await pod(ns, `kept-${tag}`, { run: tag });
+  const late = await pod(ns, `late-${tag}`, { run: tag }, { cgroup: false });
+  const gone = join(root, 'kubepods', 'besteffort', `pod-gone-${tag}`);
+  // What the killed node agent left pinned: the kept pod, the late one, and a pod deleted since.
+  const pins = new Set([kept.cgroup, late.cgroup, gone]);
+  const made: FakeInterceptor[] = [];
+  const { pi, logs } = interception({
+    selector: `run=${tag}`,
+    pinPath: '/sys/fs/bpf/y',
+    hasPins: () => true,
+    interceptor: () => new FakeInterceptor(made, pins),
+  });
+  await pi.start();
+  try {
+    const ic = made[0];
+    assert.equal(made.length, 1);
+    assert.equal(ic.options?.adopt, true);
+    assert.equal(ic.options?.cgroupPath, undefined, 'adopted before any pod was decided');
+    assert.ok(ic.cgroups.has(kept.cgroup));
+    // The late pod's cgroup is not found yet: nothing is pruned, the gone pod stays redirected.
+    await waitFor('late retried', () => logs.some((l) => l.includes('retrying') && l.includes(late.uid)));
+    assert.deepEqual(ic.pruned, []);
+    assert.ok(pins.has(gone));
+    mkdirSync(late.cgroup, { recursive: true });
+    await waitFor('pruned once all wanted pods are attached', () => ic.pruned.length > 0);
+    assert.deepEqual(ic.pruned, [gone]);
+    assert.deepEqual([...pins].sort(), [kept.cgroup, late.cgroup].sort());
+  } finally {
+    await pi.stop({ keepPinned: true });
   }
 });

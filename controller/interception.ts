@@ -1,7 +1,11 @@
 // Cluster-mode interception: the node agent attaches the eBPF connect() redirect to the pod cgroup
 // of every Running pod on this node that matches the agent selector, and detaches it when the pod
-// goes away or stops matching; the waypoint's own pod is never attached.
-import type { AttachOptions, HostTarget } from '../bpf/src/index.js';
+// goes away or stops matching; the waypoint's own pod is never attached. A restarted node agent
+// adopts the previous run's pinned links and maps instead of removing them, so agents stay
+// redirected to the waypoint (which fails closed while it cannot identify them) until it has the
+// pod list and has decided; only then are links of pods no longer wanted removed.
+import { existsSync } from 'node:fs';
+import type { AttachOptions, HostTarget, WaypointAddress } from '../bpf/src/index.js';
 import {
   CORE_KINDS,
   type K8sClient,
@@ -22,6 +26,11 @@ export interface InterceptorLike {
   attach(options: AttachOptions): Promise<void>;
   attachCgroup(path: string): void;
   detachCgroup(path: string): void;
+  /** Moves getsockopt (and the self-skip) to a restarted waypoint's cgroup; agent links stay. */
+  setWaypoint(waypoint: WaypointAddress, waypointCgroupPath?: string): void;
+  /** Removes adopted links that no attachCgroup() claimed; returns how many. */
+  pruneAdopted(): number;
+  adoption(): { links: number; replaced: number; reusedMaps: string[]; defunct: number } | undefined;
   detach(): Promise<void>;
 }
 
@@ -44,12 +53,15 @@ export interface PodInterceptionOptions {
    * Without it the whole pod cgroup serves (cgroup programs are inherited by every container).
    */
   waypointContainer?: string;
-  /** bpffs directory for pinned maps and links; a previous run's pins are removed on start. */
+  /**
+   * bpffs directory for pinned maps and links. A previous run's pins there are adopted, never
+   * removed before this run knows which pods it wants.
+   */
   pinPath?: string;
-  /** Creates the Interceptor (default: bpf's). Called again after a waypoint container restart. */
+  /** Creates the Interceptor (default: bpf's). */
   interceptor: () => InterceptorLike;
-  /** Default Interceptor.removeStalePins; injectable for tests. */
-  removeStalePins?: (dir: string) => boolean;
+  /** Whether `pinPath` holds a previous run's pins (default: the directory exists). */
+  hasPins?: (dir: string) => boolean;
   log?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
   /** First retry delay after a per-pod failure (doubles per attempt up to maxRetryMs). Default 500 ms. */
   retryMs?: number;
@@ -116,6 +128,8 @@ export class PodInterception {
   readonly #attached = new Map<string, { pod: string; cgroup: string }>();
   readonly #retry = new Map<string, Retry>();
   #running: Promise<void> | undefined;
+  /** Adopted links not yet pruned: pruned once every wanted pod is attached. */
+  #adoptPending = false;
   #again = false;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -125,22 +139,11 @@ export class PodInterception {
     this.#selector = parseLabelSelector(options.selector);
   }
 
-  /** Removes a previous run's pins, watches this node's pods and attaches the ones already running. */
+  /**
+   * Watches this node's pods and attaches the ones already running. A previous run's pins are left
+   * in the kernel meanwhile (they keep redirecting) and adopted by the first reconcile.
+   */
   async start(): Promise<void> {
-    // A previous run's pinned links point at its waypoint address and maps; ours replace them at
-    // once (the first reconcile below), so the gap without a redirect is one reconcile long.
-    if (this.#o.pinPath) {
-      try {
-        if (this.#o.removeStalePins?.(this.#o.pinPath))
-          this.#o.log?.('info', 'removed stale BPF pins of a previous run', { pinPath: this.#o.pinPath });
-      } catch (err) {
-        // attach() then fails on the existing pin directory and is retried with backoff.
-        this.#o.log?.('warn', 'cannot remove stale BPF pins', {
-          pinPath: this.#o.pinPath,
-          err: errorText(err),
-        });
-      }
-    }
     this.#watch = await watchSelected(this.#o.client, CORE_KINDS.Pod, {
       fieldSelector: `spec.nodeName=${this.#o.nodeName}`,
       onAdd: () => this.kick(),
@@ -150,6 +153,11 @@ export class PodInterception {
     });
     this.kick();
     await this.settled();
+  }
+
+  /** This node's pods as the watch sees them (for the agent identity directory). */
+  pods(): KubeObject[] {
+    return this.#watch?.list() ?? [];
   }
 
   /** Pods attached now: uid → `namespace/name` and the pod cgroup. */
@@ -283,10 +291,32 @@ export class PodInterception {
       this.#retry.clear();
     }
     if (this.#ic && waypointCg !== undefined && waypointCg !== this.#icWaypointCgroup) {
-      // The waypoint container restarted (new cgroup): getsockopt must follow it, which means a new
-      // Interceptor; the old one's links go first so no connect is redirected twice.
-      this.#o.log?.('info', 'waypoint cgroup changed: re-attaching', { waypointCgroup: waypointCg });
-      await this.#teardown();
+      // The waypoint container restarted (new cgroup): getsockopt and the self-skip follow it; the
+      // agents' links stay, so nobody connects directly meanwhile.
+      this.#o.log?.('info', 'waypoint cgroup changed: moving getsockopt', { waypointCgroup: waypointCg });
+      const { ip, port } = this.#o.waypoint;
+      this.#ic.setWaypoint({ ip, port }, waypointCg || undefined);
+      this.#icWaypointCgroup = waypointCg;
+    }
+    const pin = this.#o.pinPath;
+    if (!this.#ic && pin && waypointCg !== undefined && (this.#o.hasPins ?? existsSync)(pin)) {
+      // A previous run's pins: take them over before deciding anything about pods.
+      try {
+        await this.#attach(undefined, waypointCg);
+        this.#adoptPending = true;
+        this.#o.log?.('info', 'adopted the BPF pins of a previous run', {
+          pinPath: pin,
+          ...this.#ic!.adoption(),
+        });
+      } catch (err) {
+        // The pins stay in the kernel (still redirecting); retried with the next reconcile.
+        this.#o.log?.('warn', 'cannot adopt the BPF pins of a previous run; retrying', {
+          pinPath: pin,
+          err: errorText(err),
+        });
+        this.#later(Date.now() + (this.#o.retryMs ?? 500));
+        return;
+      }
     }
     let nextRetry = Number.POSITIVE_INFINITY;
     for (const [uid, p] of wanted) {
@@ -319,11 +349,17 @@ export class PodInterception {
       }
     }
     if (Number.isFinite(nextRetry)) this.#later(nextRetry);
+    else if (this.#adoptPending && this.#ic && !this.#stopped) {
+      // Every wanted pod is attached (its adopted link claimed): the rest served pods now gone.
+      const removed = this.#ic.pruneAdopted();
+      this.#adoptPending = false;
+      this.#o.log?.('info', 'reconciled the adopted BPF links', { removed });
+    }
   }
 
-  async #attach(cgroup: string, waypointCg: string): Promise<void> {
+  async #attach(cgroup: string | undefined, waypointCg: string): Promise<void> {
     if (this.#ic?.attached) {
-      this.#ic.attachCgroup(cgroup);
+      if (cgroup !== undefined) this.#ic.attachCgroup(cgroup);
       return;
     }
     // The first agent pod loads the programs; later ones only add links.
@@ -335,6 +371,7 @@ export class PodInterception {
       ...(waypointCg ? { waypointCgroupPath: waypointCg } : {}),
       hosts: this.#o.hosts,
       pinPath: this.#o.pinPath,
+      ...(this.#o.pinPath ? { adopt: true } : {}),
       onError: (err) => this.#o.log?.('warn', 'interception target update failed', { err: errorText(err) }),
     });
     this.#ic = ic;

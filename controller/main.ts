@@ -14,7 +14,13 @@ import type { SemaQuota } from '../api/index.js';
 import { type GitopsManager, startGitops } from '../gitops/index.js';
 import { CORE_KINDS, EventRecorder, K8sClient, type SecretObject, secretValues } from '../kube/index.js';
 import { createLogger, registerProcessMetrics } from '../waypoint/index.js';
-import { BundleServer, type SigningKey, signBundle } from './bundle-server/index.js';
+import {
+  BundleServer,
+  type SigningKey,
+  serviceAccountUser,
+  signBundle,
+  tokenReviewAuthenticator,
+} from './bundle-server/index.js';
 import { createControllerConsole } from './console.js';
 import { ControllerError, errorText } from './errors.js';
 import { LeaderElector } from './leader/index.js';
@@ -31,6 +37,13 @@ export interface ControllerConfig {
   bundleHost: string;
   bundlePort: number;
   bundleToken?: string;
+  /** PEM serving certificate and key files: the bundle service then speaks HTTPS only. */
+  bundleTlsCert?: string;
+  bundleTlsKey?: string;
+  /** `namespace/name` of the ServiceAccounts allowed to fetch; set: tokens are checked by TokenReview. */
+  bundleClients?: string[];
+  /** Audience the bundle tokens must be bound to (default semamesh-bundles). */
+  bundleAudience?: string;
   signingKeyFile?: string;
   /** `name` or `namespace/name` of a Secret holding the key under `signingKeySecretKey`. */
   signingKeySecret?: string;
@@ -234,6 +247,36 @@ const jsonLog: Log = (level, msg, fields) => {
   logger[level](fields ?? {}, msg);
 };
 
+/**
+ * Re-reads the serving certificate every minute and swaps it in when it changed: the kubelet
+ * updates a mounted Secret in place, and a renewed certificate must not need a restart.
+ */
+function watchBundleTls(bundles: BundleServer, c: ControllerConfig, log: Log): NodeJS.Timeout | undefined {
+  let last = bundleTls(c);
+  if (!last) return undefined;
+  const timer = setInterval(() => {
+    try {
+      const next = bundleTls(c);
+      if (!next || !last || (next.cert.equals(last.cert) && next.key.equals(last.key))) return;
+      bundles.reloadTls(next);
+      last = next;
+      log('info', 'bundle service certificate reloaded');
+    } catch (err) {
+      log('error', `bundle service certificate not reloaded: ${errorText(err)}`);
+    }
+  }, 60_000);
+  timer.unref();
+  return timer;
+}
+
+/** The bundle service's certificate and key, both or neither. */
+function bundleTls(c: ControllerConfig): { cert: Buffer; key: Buffer } | undefined {
+  if (!c.bundleTlsCert && !c.bundleTlsKey) return undefined;
+  if (!c.bundleTlsCert || !c.bundleTlsKey)
+    throw new ControllerError('SM_ERR_CONTROLLER_CONFIG', 'give both --bundle-tls-cert and --bundle-tls-key');
+  return { cert: readFileSync(c.bundleTlsCert), key: readFileSync(c.bundleTlsKey) };
+}
+
 /** Starts everything; with leader election off the replica leads at once (single replica, tests). */
 export async function startController(
   config: ControllerConfig,
@@ -244,7 +287,17 @@ export async function startController(
     options.client ??
     K8sClient.fromKubeconfig({ kubeconfigPath: config.kubeconfig, context: config.context });
   const key = await loadSigningKey(client, config);
-  const bundles = new BundleServer({ token: config.bundleToken });
+  const bundles = new BundleServer({
+    token: config.bundleToken,
+    authenticate: config.bundleClients?.length
+      ? tokenReviewAuthenticator(client, {
+          audience: config.bundleAudience,
+          allowed: config.bundleClients.map(serviceAccountUser),
+        })
+      : undefined,
+    tls: bundleTls(config),
+  });
+  const tlsReload = watchBundleTls(bundles, config, log);
   // Until it leads, a replica serves nothing (only the leader's bundle is current).
   if (config.leaderElection) bundles.setServing(false);
   const addr = await bundles.listen(config.bundlePort, config.bundleHost);
@@ -307,7 +360,7 @@ export async function startController(
       ? new QuotaUsageReporter({
           client,
           redis: { url: config.redisUrl },
-          quotas: () => manager.cached('SemaQuota'),
+          quotas: () => [...manager.cached('SemaQuota'), ...manager.cached('SemaClusterQuota')],
           isLeader: () => manager.isLeader,
           intervalMs: quotaInterval,
           log,
@@ -325,6 +378,7 @@ export async function startController(
   try {
     await manager.start();
   } catch (err) {
+    clearInterval(tlsReload);
     await bundles.close();
     health.close();
     throw err;
@@ -357,7 +411,7 @@ export async function startController(
     client,
     manager,
     bundles,
-    bundleUrl: `http://${host}:${addr.port}/bundles/${config.bundleName}`,
+    bundleUrl: `${bundles.scheme}://${host}:${addr.port}/bundles/${config.bundleName}`,
     metricsUrl: `http://${config.metricsHost === '0.0.0.0' ? '127.0.0.1' : config.metricsHost}:${metricsPort}`,
     consoleUrl: consoleUrl?.replace('//0.0.0.0:', '//127.0.0.1:'),
     elector,
@@ -369,6 +423,7 @@ export async function startController(
       await elector?.stop();
       await stopLeading();
       await manager.stop();
+      clearInterval(tlsReload);
       await bundles.close();
       await new Promise<void>((resolve) => {
         health.close(() => resolve());
@@ -399,7 +454,27 @@ export function parseControllerArgs(argv: string[]): ControllerConfig {
     .option('--bundle-name <name>', 'bundle name served under /bundles/', env('BUNDLE_NAME', 'semamesh'))
     .option('--bundle-host <host>', 'bundle server address', env('BUNDLE_HOST', '0.0.0.0'))
     .option('--bundle-port <port>', 'bundle server port', env('BUNDLE_PORT', '8181'))
-    .option('--bundle-token <token>', 'bearer token waypoints must send', env('BUNDLE_TOKEN'))
+    .option(
+      '--bundle-token <token>',
+      'shared bearer token waypoints must send (local use)',
+      env('BUNDLE_TOKEN'),
+    )
+    .option(
+      '--bundle-tls-cert <file>',
+      'serve bundles over HTTPS with this certificate',
+      env('BUNDLE_TLS_CERT'),
+    )
+    .option('--bundle-tls-key <file>', 'key of that certificate', env('BUNDLE_TLS_KEY'))
+    .option(
+      '--bundle-clients <ns/name,...>',
+      'ServiceAccounts that may fetch bundles; their tokens are checked by TokenReview',
+      env('BUNDLE_CLIENTS'),
+    )
+    .option(
+      '--bundle-audience <aud>',
+      'audience the bundle tokens must be bound to',
+      env('BUNDLE_AUDIENCE', 'semamesh-bundles'),
+    )
     .option(
       '--signing-key-file <path>',
       'PEM RSA private key (RS256) or shared secret (HS256)',
@@ -478,6 +553,15 @@ export function parseControllerArgs(argv: string[]): ControllerConfig {
     bundleHost: o.bundleHost,
     bundlePort: int(o.bundlePort, 'bundle-port'),
     bundleToken: o.bundleToken,
+    bundleTlsCert: o.bundleTlsCert,
+    bundleTlsKey: o.bundleTlsKey,
+    bundleClients: o.bundleClients
+      ? String(o.bundleClients)
+          .split(',')
+          .map((x: string) => x.trim())
+          .filter(Boolean)
+      : undefined,
+    bundleAudience: o.bundleAudience,
     signingKeyFile: o.signingKeyFile,
     signingKeySecret: o.signingKeySecret,
     signingKeySecretKey: o.signingKeySecretKey,

@@ -13,7 +13,10 @@ import { K8sClient } from '../kube/index.js';
 import { createLogger } from '../waypoint/index.js';
 import { ControllerError, configError, errorText } from './errors.js';
 import { type InterceptorLike, PodInterception, parseHosts, parseLabelSelector } from './interception.js';
+import { cgroup2Root, resolveCgroupRoot } from './node-agent-cgroups.js';
+import { AgentDirectory, identityAnswer } from './node-agent-identity.js';
 import { nodeAgentMetrics } from './node-agent-metrics.js';
+import { listenReportSocket } from './node-agent-reports.js';
 import {
   type CgroupOps,
   checkpointRecord,
@@ -23,6 +26,7 @@ import {
   PauseAgent,
 } from './pause/index.js';
 import { PodPauseWatcher } from './reconcilers/index.js';
+import { ClusterPauseReporter } from './reconcilers/pause-reporter.js';
 
 export interface NodeAgentConfig {
   kubeconfig?: string;
@@ -36,6 +40,11 @@ export interface NodeAgentConfig {
   healthPort: number;
   /** The eBPF redirect of agent pods to this node's waypoint; off when absent. */
   interception?: InterceptionConfig;
+  /**
+   * Unix socket where the waypoint (no API token) reports PAUSE decisions (node-agent-reports.ts);
+   * off when absent.
+   */
+  reportSocket?: string;
 }
 
 export interface InterceptionConfig {
@@ -76,7 +85,6 @@ export async function startNodeAgent(
     onAction?: ConstructorParameters<typeof PodPauseWatcher>[0]['onAction'];
     /** Creates the Interceptor (default bpf's); tests inject a fake. */
     interceptor?: () => InterceptorLike;
-    removeStalePins?: (dir: string) => boolean;
   } = {},
 ): Promise<RunningNodeAgent> {
   const log = options.log ?? jsonLog;
@@ -85,7 +93,8 @@ export async function startNodeAgent(
   const client =
     options.client ??
     K8sClient.fromKubeconfig({ kubeconfigPath: config.kubeconfig, context: config.context });
-  let root = config.cgroupRoot;
+  // A hybrid host's v2 hierarchy is `<given>/unified`: found here, not configured per host.
+  let root = config.cgroupRoot ? (await resolveCgroupRoot(config.cgroupRoot)).root : undefined;
   if (!root) {
     const mounts = await findCgroupMounts();
     root = mounts.v2 ?? mounts.freezerV1;
@@ -109,10 +118,14 @@ export async function startNodeAgent(
   let interception: PodInterception | undefined;
   if (config.interception) {
     // BPF cgroup programs exist on cgroup v2 only: a v1 freezer root cannot carry the redirect.
-    const bpfRoot = config.cgroupRoot ?? (await findCgroupMounts()).v2;
-    if (!bpfRoot) {
+    let bpfRoot: string | undefined;
+    try {
+      bpfRoot = config.cgroupRoot ? await cgroup2Root(config.cgroupRoot) : (await findCgroupMounts()).v2;
+      if (!bpfRoot)
+        throw configError('interception (--waypoint-ip) needs a cgroup2 mount; none in /proc/mounts');
+    } catch (err) {
       await watcher.stop();
-      throw configError('interception (--waypoint-ip) needs a cgroup2 mount; none in /proc/mounts');
+      throw err;
     }
     interception = new PodInterception({
       client,
@@ -120,7 +133,6 @@ export async function startNodeAgent(
       cgroupRoot: bpfRoot,
       ...config.interception,
       interceptor: options.interceptor ?? (() => new Interceptor()),
-      removeStalePins: options.removeStalePins ?? ((dir) => Interceptor.removeStalePins(dir)),
       log,
     });
     try {
@@ -131,12 +143,29 @@ export async function startNodeAgent(
       throw err;
     }
   }
+  const directory = interception
+    ? new AgentDirectory({ attached: () => interception.attached(), pods: () => interception.pods() })
+    : undefined;
+  let reports: { close(): Promise<void> } | undefined;
+  if (config.reportSocket) {
+    try {
+      reports = await listenReportSocket(config.reportSocket, {
+        directory,
+        incidents: new ClusterPauseReporter(client, { fieldManager: 'semamesh-node-agent' }),
+        log,
+      });
+    } catch (err) {
+      await watcher.stop();
+      await interception?.stop({ keepPinned: true });
+      throw err;
+    }
+  }
   const registry = nodeAgentMetrics({
     frozen: () => watcher.frozen().size,
     intercepted: () => interception?.attached().size ?? 0,
   });
   const health: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query = ''] = (req.url ?? '/').split('?');
     if (path === '/healthz' || path === '/readyz') res.writeHead(200).end('ok\n');
     else if (path === '/metrics')
       void registry.metrics().then(
@@ -145,7 +174,10 @@ export async function startNodeAgent(
       );
     // What is frozen and intercepted on this node says which pods are paused and watched: only for
     // processes on the node itself (the port also serves the kubelet's probes from the pod network).
-    else if ((path === '/frozen' || path === '/intercepted') && !isLoopback(req.socket.remoteAddress))
+    else if (
+      (path === '/frozen' || path === '/intercepted' || path === '/identity') &&
+      !isLoopback(req.socket.remoteAddress)
+    )
       res.writeHead(403, { 'content-type': 'application/json' }).end(
         JSON.stringify({
           code: 'SM_ERR_CONTROLLER_UNAUTHORIZED',
@@ -156,7 +188,11 @@ export async function startNodeAgent(
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify(Object.fromEntries(watcher.frozen())));
-    else if (path === '/intercepted')
+    else if (path === '/identity') {
+      // The waypoint (same pod network namespace) asks who cgroup <id> / address <ip> is.
+      const [status, body] = identityAnswer(directory, new URLSearchParams(query));
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    } else if (path === '/intercepted')
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify(Object.fromEntries(interception?.attached() ?? [])));
@@ -183,6 +219,7 @@ export async function startNodeAgent(
     interception: config.interception
       ? `${config.interception.selector} → ${config.interception.waypoint.ip}:${config.interception.waypoint.port}`
       : 'off',
+    pauseReports: config.reportSocket ?? 'off',
   });
   return {
     watcher,
@@ -192,6 +229,7 @@ export async function startNodeAgent(
     healthUrl: `http://${config.healthHost === '0.0.0.0' ? '127.0.0.1' : config.healthHost}:${port}`,
     async close(closeOptions = {}) {
       await watcher.stop();
+      await reports?.close();
       await interception?.stop(closeOptions);
       await new Promise<void>((resolve) => {
         health.close(() => resolve());
@@ -226,7 +264,7 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
     .option('--node-name <name>', 'this node', process.env.NODE_NAME ?? env('NODE_NAME', hostname()))
     .option(
       '--cgroup-root <path>',
-      'cgroup hierarchy holding kubepods (default: the cgroup2 mount)',
+      "cgroup hierarchy holding kubepods: a cgroup2 mount, or a hybrid host's v1 tmpfs whose unified/ is used (default: the cgroup2 mount)",
       env('CGROUP_ROOT'),
     )
     .option(
@@ -247,7 +285,7 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
     .option('--health-host <host>', 'health address', env('HEALTH_HOST', '0.0.0.0'))
     .option(
       '--health-port <port>',
-      'health port (/healthz, /metrics, /frozen, /intercepted)',
+      'health port (/healthz, /metrics; to loopback only: /frozen, /intercepted, /identity)',
       env('HEALTH_PORT', '8081'),
     )
     .option(
@@ -280,6 +318,11 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
       '--agent-selector <selector>',
       'label selector of the agent pods to intercept',
       env('AGENT_SELECTOR', 'semamesh.io/agent=true'),
+    )
+    .option(
+      '--report-socket <path>',
+      "unix socket (0660, its directory's group) where the waypoint reports PAUSE decisions (empty: off)",
+      env('REPORT_SOCKET'),
     )
     .option(
       '--bpf-pin-path <dir>',
@@ -335,6 +378,7 @@ export async function parseNodeAgentArgs(argv: string[]): Promise<NodeAgentConfi
     healthHost: o.healthHost,
     healthPort: int(o.healthPort, 'health-port'),
     interception,
+    reportSocket: o.reportSocket || undefined,
   };
 }
 

@@ -2,6 +2,7 @@
 // in-repo Kubernetes API server, driven through the real client library. The tests run in order and
 // share one repository, like the life of one policy repo.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -337,6 +338,31 @@ describe('SourceReconciler with credentials', () => {
       assert.equal(condition(await status('reach'), 'Stalled')?.status, 'True');
     } finally {
       await other.dispose();
+    }
+  });
+
+  test('a compressible huge blob is refused before it is inflated; the status says LimitExceeded', async () => {
+    const bomb = await TestRepo.create(gitServer, 'bomb');
+    try {
+      await bomb.write({ 'mine.yaml': policyYaml('bombed', 'never applied') });
+      // 64 MiB of zeros: a few KB in the pack, 64 times the default 1 MiB blob bound once inflated.
+      const sized = spawnSync('truncate', ['-s', '64M', join(bomb.dir, 'zeros.bin')]);
+      assert.equal(sized.status, 0);
+      await bomb.commit('bomb');
+      await bomb.push();
+      await client.create(source('bomb', { url: gitServer.repoUrl('bomb') }));
+      const r = await reconciler.reconcile({ namespace: NS, name: 'bomb' });
+      assert.equal(r.error?.code, 'SM_ERR_GITOPS_LIMIT');
+      const ready = condition(await status('bomb'), 'Ready');
+      assert.equal(ready?.status, 'False');
+      assert.equal(ready?.reason, 'LimitExceeded');
+      assert.match(
+        ready?.message ?? '',
+        /blob object of 67108864 bytes is larger than the 1048576-byte bound/,
+      );
+      assert.equal(await policyMessage('bombed'), undefined);
+    } finally {
+      await bomb.dispose();
     }
   });
 

@@ -26,6 +26,8 @@ HACK=$(cd "$(dirname "$0")" && pwd)
 STATE=${SEMAMESH_CLUSTER_DIR:-/var/lib/semamesh/cluster}
 BIN=${K8S_BIN:-$("$HACK/build-k8s.sh" --print)}
 API_PORT=${K8S_API_PORT:-6443}
+# The API server's address: loopback for --api-only; the node IP when a node runs (`up` sets it).
+API_HOST=127.0.0.1
 ETCD_PORT=${K8S_ETCD_PORT:-2379}
 ETCD_PEER_PORT=${K8S_ETCD_PEER_PORT:-$((ETCD_PORT + 1))}
 KCM_PORT=${K8S_CONTROLLER_MANAGER_PORT:-10257}
@@ -116,7 +118,7 @@ kind: Config
 clusters:
 - name: semamesh-local
   cluster:
-    server: https://127.0.0.1:$API_PORT
+    server: https://$API_HOST:$API_PORT
     certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
 users:
 - name: $c
@@ -145,11 +147,12 @@ make_pki() {
   local net=${SERVICE_CIDR%/*}
   svc_ip="${net%.*}.$(( ${net##*.} + 1 ))"
   cert apiserver kube-apiserver - server \
-    "IP:127.0.0.1,IP:$svc_ip,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+    "IP:127.0.0.1,IP:$NODE_IP,IP:$svc_ip,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   cert apiserver-kubelet-client kube-apiserver-kubelet-client system:masters client
   cert admin kubernetes-admin system:masters client
   cert controller-manager system:kube-controller-manager - client
   cert scheduler system:kube-scheduler - client
+  cert kube-proxy system:kube-proxy - client
   cert kubelet-client "system:node:$NODE_NAME" system:nodes client
   cert kubelet "$NODE_NAME" - server "IP:127.0.0.1,IP:$NODE_IP,DNS:$NODE_NAME,DNS:localhost"
   if [ ! -f "$PKI/sa.key" ]; then
@@ -161,6 +164,7 @@ make_pki() {
   kubeconfig "$STATE/controller-manager.kubeconfig" controller-manager
   kubeconfig "$STATE/scheduler.kubeconfig" scheduler
   kubeconfig "$STATE/kubelet.kubeconfig" kubelet-client
+  kubeconfig "$STATE/kube-proxy.kubeconfig" kube-proxy
 }
 
 kubectl() { "$BIN/kubectl" --kubeconfig "$STATE/admin.kubeconfig" "$@"; }
@@ -182,12 +186,15 @@ control_plane_up() {
     --unsafe-no-fsync --log-level warn
   wait_for etcd 30 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
 
-  # --endpoint-reconciler-type=none: the API server only listens on loopback, which the
-  # `kubernetes` Service cannot point at (Endpoints reject 127.0.0.0/8).
+  # API only: loopback, and --endpoint-reconciler-type=none (the `kubernetes` Service cannot point
+  # at 127.0.0.0/8). With a node: the node IP (on the node's own bridge link, local to this
+  # machine), which the `kubernetes` Service's endpoint names, so pods reach the API at its ClusterIP.
+  local reconciler=none
+  if [ "$API_HOST" != 127.0.0.1 ]; then reconciler=lease; node_link_up; fi
   start_proc kube-apiserver "$BIN/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
-    --endpoint-reconciler-type none \
+    --bind-address "$API_HOST" --advertise-address "$API_HOST" --secure-port "$API_PORT" \
+    --endpoint-reconciler-type "$reconciler" \
     --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
     --client-ca-file "$PKI/ca.crt" \
     --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" \
@@ -199,7 +206,7 @@ control_plane_up() {
     --service-cluster-ip-range "$SERVICE_CIDR" \
     --authorization-mode Node,RBAC --allow-privileged=true --profiling=false
   wait_for kube-apiserver 120 api_ready
-  if [ "${API_ONLY:-}" = 1 ]; then log "API server ready: https://127.0.0.1:$API_PORT"; return; fi
+  if [ "${API_ONLY:-}" = 1 ]; then log "API server ready: https://$API_HOST:$API_PORT"; return; fi
 
   start_proc kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$STATE/controller-manager.kubeconfig" \
@@ -217,7 +224,7 @@ control_plane_up() {
     --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --leader-elect=false --profiling=false
   # The default ServiceAccount appears once the controller-manager runs; pods need it.
   wait_for "default ServiceAccount" 90 kubectl -n default get serviceaccount default
-  log "control plane ready: https://127.0.0.1:$API_PORT"
+  log "control plane ready: https://$API_HOST:$API_PORT"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -239,7 +246,7 @@ build_images() {
     root=$(mktemp -d)
     cc -static -Os -o "$root/pause" "$HACK/local-cluster/pause.c"
     strip "$root/pause" 2>/dev/null || true
-    "$HACK/oci-image.sh" "$root" "$PAUSE_IMAGE" "$img/pause.tar" /pause
+    "$HACK/oci-image.sh" --layer "$root" "$PAUSE_IMAGE" "$img/pause.tar" /pause
     rm -rf "$root"
   fi
   if [ ! -f "$img/busybox.tar" ]; then
@@ -251,7 +258,7 @@ build_images() {
     for a in sh ls cat echo sleep wget nc ip hostname id env ps top; do ln -s busybox "$root/bin/$a"; done
     echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
     echo "root:x:0:" >"$root/etc/group"
-    "$HACK/oci-image.sh" "$root" "$BUSYBOX_IMAGE" "$img/busybox.tar" /bin/sh
+    "$HACK/oci-image.sh" --layer "$root" --env PATH=/bin "$BUSYBOX_IMAGE" "$img/busybox.tar" /bin/sh
     rm -rf "$root"
   fi
 }
@@ -352,17 +359,91 @@ evictionHard:
 protectKernelDefaults: false
 serializeImagePulls: false
 EOF
+  node_link_up
+  shared_host_mounts
+  start_proc kubelet "$BIN/kubelet" --config "$STATE/kubelet/config.yaml" \
+    --kubeconfig "$STATE/kubelet.kubeconfig" --root-dir "$STATE/kubelet" \
+    --node-ip "$NODE_IP" --hostname-override "$NODE_NAME"
+  wait_for "node $NODE_NAME Ready" 120 node_ready
+  log "node $NODE_NAME Ready"
+  kube_proxy_up
+}
+
+# kube-proxy in iptables mode: Services' ClusterIPs work from pods and from this machine. Traffic
+# between pods on the bridge passes iptables (bridge-nf-call-iptables), so replies of a DNAT'ed
+# connection are translated back. No cluster DNS: see docs/cluster-local.md.
+kube_proxy_up() {
+  [ -x "$BIN/kube-proxy" ] || die "$BIN/kube-proxy missing: run hack/build-k8s.sh first"
+  command -v iptables-restore >/dev/null || die "iptables missing: apt-get install iptables"
+  if [ -w /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
+    echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
+  else
+    modprobe br_netfilter 2>/dev/null || log "warning: no br_netfilter: pod-to-Service-to-pod on the bridge may fail"
+  fi
+  mkdir -p "$STATE/kube-proxy"
+  # conntrack.maxPerCore 0: leave the host's conntrack table size alone.
+  cat >"$STATE/kube-proxy/config.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection:
+  kubeconfig: $STATE/kube-proxy.kubeconfig
+mode: iptables
+clusterCIDR: $POD_CIDR
+hostnameOverride: $NODE_NAME
+bindAddress: $NODE_IP
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+conntrack:
+  maxPerCore: 0
+EOF
+  start_proc kube-proxy "$BIN/kube-proxy" --config "$STATE/kube-proxy/config.yaml"
+  wait_for kube-proxy 60 curl -fsS http://127.0.0.1:10256/healthz
+  log "kube-proxy (iptables) ready"
+}
+kube_proxy_down() {
+  stop_proc kube-proxy
+  # Removes the KUBE-* chains and rules it installed.
+  if [ -x "$BIN/kube-proxy" ] && iptables -t nat -S KUBE-SERVICES >/dev/null 2>&1; then
+    "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || log "warning: kube-proxy --cleanup failed"
+  fi
+}
+# What the kubelet itself adds (KUBE-FIREWALL, KUBE-KUBELET-CANARY, KUBE-IPTABLES-HINT): the jumps
+# to KUBE-* chains, then the chains. Run after the kubelet stopped (it would re-create them).
+kubelet_iptables_down() {
+  local ipt t rule chain parts
+  for ipt in iptables ip6tables; do
+    command -v "$ipt" >/dev/null || continue
+    for t in filter nat mangle; do
+      while read -r rule; do
+        read -ra parts <<<"${rule/#-A/-D}"
+        "$ipt" -t "$t" "${parts[@]}" 2>/dev/null || true
+      done < <("$ipt" -t "$t" -S 2>/dev/null | grep -E '^-A [A-Z]+ .*-j KUBE-' || true)
+      for chain in $("$ipt" -t "$t" -S 2>/dev/null | awk '/^-N KUBE-/ {print $2}'); do
+        "$ipt" -t "$t" -F "$chain" 2>/dev/null || true
+        "$ipt" -t "$t" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
+}
+# Pods that mount a host path with mountPropagation HostToContainer (the node DaemonSet: bpffs and
+# the cgroup2 hierarchy) need that path to be a shared or slave mount on the host ("path
+# /sys/fs/bpf is mounted on /sys/fs/bpf but it is not a shared or slave mount"). systemd makes
+# every mount shared; this machine has no systemd, and its mounts are private.
+shared_host_mounts() {
+  local m
+  for m in /sys/fs/bpf /sys/fs/cgroup/unified /sys/fs/cgroup; do
+    mountpoint -q "$m" || continue
+    [ "$(findmnt -no PROPAGATION "$m")" = private ] && mount --make-rshared "$m"
+  done
+  return 0
+}
+node_link_up() {
   if ! ip -br addr show "$NODE_LINK" 2>/dev/null | grep -q "$NODE_IP/"; then
     # A port-less bridge holds the address (this kernel has no dummy driver).
     ip link add "$NODE_LINK" type bridge 2>/dev/null || true
     ip addr add "$NODE_IP/32" dev "$NODE_LINK"
     ip link set "$NODE_LINK" up
   fi
-  start_proc kubelet "$BIN/kubelet" --config "$STATE/kubelet/config.yaml" \
-    --kubeconfig "$STATE/kubelet.kubeconfig" --root-dir "$STATE/kubelet" \
-    --node-ip "$NODE_IP" --hostname-override "$NODE_NAME"
-  wait_for "node $NODE_NAME Ready" 120 node_ready
-  log "node $NODE_NAME Ready"
 }
 node_ready() {
   is_running kubelet || { log "kubelet exited; last lines of $LOGS/kubelet.log:"; tail -20 "$LOGS/kubelet.log" >&2; exit 1; }
@@ -371,7 +452,9 @@ node_ready() {
 
 node_down() {
   [ -f "$STATE/containerd/config.toml" ] || return 0 # the node was never started here
+  kube_proxy_down
   stop_proc kubelet
+  kubelet_iptables_down
   local c netns=()
   if is_running containerd; then
     local ctr=(ctr --address "$CTR_SOCK" -n k8s.io)
@@ -398,6 +481,12 @@ node_down() {
     umount "$p" 2>/dev/null || true
     rm -f "$p"
   done
+  # The node DaemonSet's pinned BPF links (deploy/base: --bpf-pin-path=/sys/fs/bpf/semamesh) outlive
+  # its pods on purpose (they keep the redirect through node-agent restarts); the node goes, so they go.
+  if [ -d /sys/fs/bpf/semamesh ]; then
+    find /sys/fs/bpf/semamesh -mindepth 1 -maxdepth 1 -exec rm -f {} + 2>/dev/null || true
+    rmdir /sys/fs/bpf/semamesh 2>/dev/null || true
+  fi
   ip link del "$BRIDGE" 2>/dev/null || true
   ip link del "$NODE_LINK" 2>/dev/null || true
   rm -rf "$STATE/cni/ipam"
@@ -455,6 +544,7 @@ case ${1:-} in
       API_ONLY=1 control_plane_up
     else
       [ "$(id -u)" = 0 ] || die "run as root"
+      API_HOST=$NODE_IP
       control_plane_up
       if [ "${2:-}" != --no-node ]; then node_up; fi
     fi
@@ -465,7 +555,7 @@ case ${1:-} in
     echo "export K8S_BIN=$BIN"
     ;;
   status)
-    for n in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet; do
+    for n in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy; do
       if is_running "$n"; then echo "$n: running (pid $(cat "$PIDS/$n.pid"))"; else echo "$n: stopped"; fi
     done
     if is_running kube-apiserver; then kubectl get nodes -o wide 2>/dev/null || true; fi

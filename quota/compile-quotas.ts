@@ -5,6 +5,7 @@ import {
   parseDuration,
   QUOTA_WINDOWS,
   type QuotaWindow,
+  type SemaClusterQuota,
   type SemaQuota,
 } from '../api/index.js';
 import { QUOTA_ERROR_CODES, QuotaError } from './errors.js';
@@ -22,10 +23,19 @@ export interface LoopConfig {
   action: 'THROTTLE' | 'PAUSE';
 }
 
+/**
+ * Who a quota may charge. `namespaced` (clusters): a SemaQuota charges and limits only agents of its
+ * own namespace, a SemaClusterQuota every agent its selector picks. `single` (local mode, one
+ * tenant): every quota is cluster-wide.
+ */
+export type QuotaTenancy = 'namespaced' | 'single';
+
 export interface CompiledQuota {
   id: string;
   name: string;
   namespace?: string;
+  /** Set: only agents of this namespace are charged, whatever the selector says. */
+  scope?: string;
   selector?: AgentSelector;
   onExceed: ExceedAction;
   defaultMaxTokens?: number;
@@ -55,7 +65,11 @@ export function quotaId(name: string, namespace?: string): string {
 }
 
 /** Validates and compiles one SemaQuota; problems are collected so one error names all of them. */
-function compileOne(q: SemaQuota, problems: string[]): CompiledQuota | undefined {
+function compileOne(
+  q: SemaQuota | SemaClusterQuota,
+  problems: string[],
+  tenancy: QuotaTenancy,
+): CompiledQuota | undefined {
   const name = q?.metadata?.name;
   const where = name ? `SemaQuota ${quotaId(name, q.metadata.namespace)}` : 'a SemaQuota';
   const before = problems.length;
@@ -130,6 +144,7 @@ function compileOne(q: SemaQuota, problems: string[]): CompiledQuota | undefined
     id,
     name,
     namespace: q.metadata.namespace,
+    scope: tenancy === 'single' ? undefined : scopeOf(q),
     selector: spec.selector,
     onExceed: spec.onExceed ?? 'THROTTLE',
     defaultMaxTokens: spec.defaultMaxTokens,
@@ -144,13 +159,25 @@ function compileOne(q: SemaQuota, problems: string[]): CompiledQuota | undefined
   };
 }
 
+/**
+ * The namespace a quota is confined to: its own, for every kind but SemaClusterQuota (a SemaQuota
+ * without a namespace is in `default`, as the API server would put it).
+ */
+function scopeOf(q: SemaQuota | SemaClusterQuota): string | undefined {
+  if (q.kind === 'SemaClusterQuota') return undefined;
+  return q.metadata.namespace || 'default';
+}
+
 /** All or nothing: one bad quota throws SM_ERR_QUOTA_INVALID and leaves the engine's quotas as they were. */
-export function compileQuotas(quotas: readonly SemaQuota[]): CompiledQuota[] {
+export function compileQuotas(
+  quotas: readonly (SemaQuota | SemaClusterQuota)[],
+  tenancy: QuotaTenancy = 'namespaced',
+): CompiledQuota[] {
   const problems: string[] = [];
   const out: CompiledQuota[] = [];
   const seen = new Set<string>();
   for (const q of quotas) {
-    const c = compileOne(q, problems);
+    const c = compileOne(q, problems, tenancy);
     if (!c) continue;
     if (seen.has(c.id)) problems.push(`SemaQuota ${c.id} is given twice`);
     seen.add(c.id);

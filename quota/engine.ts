@@ -1,8 +1,8 @@
 // The budget engine: reserves prompt + max tokens at the model's price against every quota that
 // selects the agent (all or nothing, in one store operation), settles on real usage, detects loops.
 import { randomUUID } from 'node:crypto';
-import type { SemaQuota } from '../api/index.js';
-import { type CompiledQuota, compileQuotas, quotaId } from './compile-quotas.js';
+import type { SemaClusterQuota, SemaQuota } from '../api/index.js';
+import { type CompiledQuota, compileQuotas, type QuotaTenancy, quotaId } from './compile-quotas.js';
 import { QUOTA_ERROR_CODES, QuotaError } from './errors.js';
 import { promptFingerprint, stepFingerprint, toolCallFingerprint } from './fingerprint.js';
 import { rateLimitHeaders, type WindowView } from './headers.js';
@@ -46,6 +46,11 @@ export interface BudgetEngineOptions {
   prices?: Record<string, PriceEntry>;
   /** Price of models the table does not know; they are counted and listed in status. */
   unknownModelPrice?: PriceEntry;
+  /**
+   * `namespaced` (default, clusters): a SemaQuota charges only agents of its namespace; only a
+   * SemaClusterQuota reaches across namespaces. `single`: local mode's one tenant.
+   */
+  tenancy?: QuotaTenancy;
   /** Completion tokens reserved when neither the request, the quota nor the price table says. */
   defaultMaxTokens?: number;
   /** Unsettled reservations stop holding budget after this long (default 10 minutes). */
@@ -107,6 +112,7 @@ export class QuotaBudgetEngine implements BudgetEngine {
   private readonly ttlMs: number;
   private readonly defaultMaxTokens: number;
   private readonly clock: () => number;
+  private readonly tenancy: QuotaTenancy;
   private readonly open = new Map<string, { meta: ReservationMeta; purgeAt: number }>();
   private readonly timer?: NodeJS.Timeout;
   private saving: Promise<void> = Promise.resolve();
@@ -128,6 +134,7 @@ export class QuotaBudgetEngine implements BudgetEngine {
     this.ttlMs = options.reservationTtlMs ?? 10 * 60_000;
     this.defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
     this.clock = options.clock ?? Date.now;
+    this.tenancy = options.tenancy ?? 'namespaced';
     const every = options.gcIntervalMs ?? 60_000;
     if (every > 0) {
       this.timer = setInterval(() => void this.gc().catch(() => {}), every);
@@ -135,9 +142,9 @@ export class QuotaBudgetEngine implements BudgetEngine {
     }
   }
 
-  setQuotas(quotas: SemaQuota[]): void {
+  setQuotas(quotas: (SemaQuota | SemaClusterQuota)[]): void {
     this.ensureOpen();
-    this.quotas = compileQuotas(quotas);
+    this.quotas = compileQuotas(quotas, this.tenancy);
     const defs = this.quotas.map((q) => ({ id: q.id, series: q.series }));
     // Saved for `semamesh quota status`, which reads the store without the SemaQuota objects.
     this.saving = this.saving.then(() => this.store.saveQuotas(defs)).catch(() => {});
@@ -162,7 +169,12 @@ export class QuotaBudgetEngine implements BudgetEngine {
     checkCount('maxTokens', req.maxTokens, true);
     const now = req.now ?? this.clock();
     this.counters.reserves++;
-    const matched = this.quotas.filter((q) => selectorMatches(q.selector, req.agent));
+    // The namespace fence comes before the selector: a tenant's quota never charges, limits or
+    // loop-counts another namespace's agents, whatever its selector says.
+    const matched = this.quotas.filter(
+      (q) =>
+        (q.scope === undefined || q.scope === req.agent.namespace) && selectorMatches(q.selector, req.agent),
+    );
     const holds: QuotaHold[] = [];
     const meta: ReservationMeta = { m: req.model, q: [] };
     for (const q of matched) {

@@ -4,6 +4,7 @@ import { type BudgetEngineOptions, QuotaBudgetEngine } from './engine.js';
 import { RedisQuotaStore, type RedisStoreOptions } from './redis-store.js';
 import { SqliteQuotaStore, type SqliteStoreOptions } from './sqlite-store.js';
 
+export type { QuotaTenancy } from './compile-quotas.js';
 export { type BudgetEngineOptions, QuotaBudgetEngine } from './engine.js';
 export { QUOTA_ERROR_CODES, QuotaError, type QuotaErrorCode } from './errors.js';
 export {
@@ -31,11 +32,15 @@ export type * from './types.js';
 
 export type StoreConfig = ({ kind: 'sqlite' } & SqliteStoreOptions) | ({ kind: 'redis' } & RedisStoreOptions);
 
-/** Opens a store and an engine over it: SQLite for local mode, Redis for budgets shared across nodes. */
+/**
+ * Opens a store and an engine over it: SQLite for local mode, Redis for budgets shared across nodes.
+ * The waypoint's helper, so tenancy defaults to local mode's `single`; a node's waypoint passes
+ * `namespaced` (the engine constructed directly defaults to `namespaced`).
+ */
 export function createBudgetEngine(
   store: StoreConfig,
   options: Omit<BudgetEngineOptions, 'store'> = {},
 ): QuotaBudgetEngine {
   const s = store.kind === 'sqlite' ? new SqliteQuotaStore(store) : new RedisQuotaStore(store);
-  return new QuotaBudgetEngine({ ...options, store: s });
+  return new QuotaBudgetEngine({ tenancy: 'single', ...options, store: s });
 }

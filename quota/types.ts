@@ -120,7 +120,9 @@ export interface EngineStats {
 }
 
 export interface BudgetEngine {
-  setQuotas(quotas: import('../api/index.js').SemaQuota[]): void;
+  setQuotas(
+    quotas: (import('../api/index.js').SemaQuota | import('../api/index.js').SemaClusterQuota)[],
+  ): void;
   reserve(req: ReserveRequest): Promise<Reservation>;
   settle(reservationId: string, usage: Usage, options?: SettleOptions): Promise<SettleResult>;
   release(reservationId: string, partialUsage?: Usage, options?: SettleOptions): Promise<SettleResult>;

@@ -29,7 +29,7 @@ export {
 } from './policy/bundle-source.js';
 export * from './policy/decision.js';
 export { PolicyHolder } from './policy/holder.js';
-export type { PauseReport, PauseReporter } from './policy/pause-reporter.js';
+export { nodeAgentPauseReporter, type PauseReport, type PauseReporter } from './policy/pause-reporter.js';
 export { loadWasmEngine, type WasmEngine, wasmDecisionEngine } from './policy/wasm-engine.js';
 export type { Destination, OriginalDestination, RouteConfig } from './routing.js';
 export { createWaypoint, type Waypoint, type WaypointOptions } from './server.js';

@@ -10,6 +10,10 @@
 #define SM_SOL_IP 0
 #define SM_SOL_IPV6 41
 #define SM_SO_ORIGINAL_DST 80
+/* SemaMesh's own getsockopt option (SOL_IP / SOL_IPV6): the whole sm_origin of an accepted
+ * connection. No kernel or netfilter handler claims this number, so without our program the caller
+ * gets ENOPROTOOPT. */
+#define SM_SO_PEER_ORIGIN 0x534d
 
 /* A volatile context load: stops clang from turning two field reads into one load through a
  * computed (select) pointer, which the verifier rejects for ctx and sock pointers. */
@@ -39,6 +43,13 @@ static __always_inline void sm_map_v4(__u32 *out, __u32 ip4)
 static __always_inline int sm_is_v4_mapped(const __u32 *a)
 {
 	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0x0000ffff);
+}
+
+/* Who is calling connect(): the identity the waypoint will give the agent, taken from the kernel. */
+static __always_inline void sm_origin_caller(struct sm_origin *o)
+{
+	o->cgroup_id = bpf_get_current_cgroup_id();
+	o->tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
 }
 
 /* The waypoint must reach the real providers: its own sockets are never redirected. */

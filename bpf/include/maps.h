@@ -23,23 +23,25 @@ struct {
 	__type(value, struct sm_config);
 } sm_config_v1 SM_MAP;
 
-/* Written by connect4/connect6 (original destination by socket cookie); moved out by sockops on
- * ACTIVE_ESTABLISHED. LRU so connects that never establish age out. */
+/* Written by connect4/connect6 (original destination and connecting cgroup, by socket cookie); moved
+ * out by sockops on ACTIVE_ESTABLISHED. LRU so connects that never establish age out.
+ * v2: the value grew from sm_endpoint to sm_origin (the cgroup id and tgid of the caller). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, struct sm_endpoint);
-} sm_cookie_dst_v1 SM_MAP;
+	__type(value, struct sm_origin);
+} sm_cookie_dst_v2 SM_MAP;
 
 /* Written by sockops (key: the client's local address and port, family 0; deleted on close); read
- * by getsockopt on the waypoint's accepted socket, whose peer is that client address. */
+ * by getsockopt on the waypoint's accepted socket, whose peer is that client address.
+ * v2: sm_origin values, as sm_cookie_dst_v2. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct sm_endpoint);
-	__type(value, struct sm_endpoint);
-} sm_peer_dst_v1 SM_MAP;
+	__type(value, struct sm_origin);
+} sm_peer_dst_v2 SM_MAP;
 
 /* Written by sockops when SM_CFG_SKMSG is set (agent and waypoint ends of redirected connections);
  * read by the sk_msg program to splice payloads socket to socket. */

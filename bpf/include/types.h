@@ -19,6 +19,17 @@ struct sm_endpoint {
 	__u16 family;  /* SM_AF_INET / SM_AF_INET6 in values, 0 in keys */
 };
 
+/* What connect4/6 record for a redirected socket (value of sm_cookie_dst_v2 and sm_peer_dst_v2): the
+ * original destination and who asked for it, as the kernel saw the task calling connect(): its
+ * cgroup v2 id (bpf_get_current_cgroup_id: the inode number of its directory in the cgroup2 mount)
+ * and its tgid (in the initial pid namespace). The waypoint reads it whole through getsockopt
+ * SM_SO_PEER_ORIGIN; the node agent maps cgroup_id to a pod. */
+struct sm_origin {
+	struct sm_endpoint dst;
+	__u32 tgid;
+	__u64 cgroup_id;
+};
+
 /* Value of sm_targets_v1. A per-target waypoint port lets TLS targets (:443) land on the waypoint's
  * TLS listener and plain ones on its HTTP listener. */
 struct sm_target {
@@ -56,6 +67,8 @@ enum sm_stat {
 	SM_STAT_SOCKOPT_HIT = 3,
 	SM_STAT_SOCKOPT_MISS = 4,
 	SM_STAT_SKMSG_REDIRECT = 5,
+	SM_STAT_ORIGIN_HIT = 6,
+	SM_STAT_ORIGIN_MISS = 7,
 	SM_STAT_MAX = 8,
 };
 

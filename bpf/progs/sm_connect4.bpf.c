@@ -1,5 +1,5 @@
 /* cgroup/connect4: rewrites an AF_INET connect() to a target endpoint so it lands on the waypoint,
- * remembering the original destination by socket cookie for sockops. */
+ * remembering the original destination and the caller's cgroup by socket cookie for sockops. */
 #include "common.h"
 
 SEC("cgroup/connect4")
@@ -20,10 +20,12 @@ int sm_connect4(struct bpf_sock_addr *ctx)
 		return 1;
 	}
 
-	struct sm_endpoint orig = key;
-	orig.family = SM_AF_INET;
+	struct sm_origin orig = {};
+	orig.dst = key;
+	orig.dst.family = SM_AF_INET;
+	sm_origin_caller(&orig);
 	__u64 cookie = bpf_get_socket_cookie(ctx);
-	bpf_map_update_elem(&sm_cookie_dst_v1, &cookie, &orig, BPF_ANY);
+	bpf_map_update_elem(&sm_cookie_dst_v2, &cookie, &orig, BPF_ANY);
 
 	ctx->user_ip4 = cfg->waypoint_ip4;
 	ctx->user_port = target->waypoint_port ? target->waypoint_port : cfg->waypoint_port;

@@ -23,11 +23,13 @@ int sm_connect6(struct bpf_sock_addr *ctx)
 		return 1;
 	}
 
-	struct sm_endpoint orig = key;
+	struct sm_origin orig = {};
+	orig.dst = key;
 	int mapped = sm_is_v4_mapped(key.addr);
-	orig.family = mapped ? SM_AF_INET : SM_AF_INET6;
+	orig.dst.family = mapped ? SM_AF_INET : SM_AF_INET6;
+	sm_origin_caller(&orig);
 	__u64 cookie = bpf_get_socket_cookie(ctx);
-	bpf_map_update_elem(&sm_cookie_dst_v1, &cookie, &orig, BPF_ANY);
+	bpf_map_update_elem(&sm_cookie_dst_v2, &cookie, &orig, BPF_ANY);
 
 	/* Without an IPv6 waypoint address the IPv4 one is used, mapped: this works for every socket
 	 * that is not IPV6_V6ONLY, which is the default. */

@@ -1,13 +1,17 @@
 /* cgroup/getsockopt on the waypoint's cgroup: answers SO_ORIGINAL_DST (SOL_IP / SOL_IPV6, optname
- * 80) for accepted connections from sm_peer_dst_v1, so the waypoint asks the standard question.
+ * 80) for accepted connections from sm_peer_dst_v2, so the waypoint asks the standard question.
  * The answer's family follows the original destination (sockaddr_in or sockaddr_in6); callers
- * should offer 28 bytes. Anything else passes through untouched. */
+ * should offer 28 bytes. SM_SO_PEER_ORIGIN (same levels) answers the whole struct sm_origin, i.e.
+ * also the cgroup id and tgid that connected: the agent's identity, with no map access needed by
+ * the waypoint. Anything else passes through untouched. */
 #include "common.h"
 
 SEC("cgroup/getsockopt")
 int sm_getsockopt(struct bpf_sockopt *ctx)
 {
-	if (ctx->optname != SM_SO_ORIGINAL_DST || (ctx->level != SM_SOL_IP && ctx->level != SM_SOL_IPV6))
+	int optname = ctx->optname;
+	if ((optname != SM_SO_ORIGINAL_DST && optname != SM_SO_PEER_ORIGIN) ||
+	    (ctx->level != SM_SOL_IP && ctx->level != SM_SOL_IPV6))
 		return 1;
 	struct bpf_sock *sk = ctx->sk;
 	if (!sk)
@@ -28,11 +32,26 @@ int sm_getsockopt(struct bpf_sockopt *ctx)
 	}
 	key.port = port;
 
-	struct sm_endpoint *orig = bpf_map_lookup_elem(&sm_peer_dst_v1, &key);
-	if (!orig) {
+	struct sm_origin *origin = bpf_map_lookup_elem(&sm_peer_dst_v2, &key);
+	if (optname == SM_SO_PEER_ORIGIN) {
+		if (!origin) {
+			sm_count(SM_STAT_ORIGIN_MISS);
+			return 1;
+		}
+		struct sm_origin *out = ctx->optval;
+		if ((void *)(out + 1) > ctx->optval_end)
+			return 1;
+		*out = *origin;
+		ctx->optlen = sizeof(*out);
+		ctx->retval = 0;
+		sm_count(SM_STAT_ORIGIN_HIT);
+		return 1;
+	}
+	if (!origin) {
 		sm_count(SM_STAT_SOCKOPT_MISS);
 		return 1;
 	}
+	struct sm_endpoint *orig = &origin->dst;
 
 	if (orig->family == SM_AF_INET) {
 		struct sockaddr_in *sin = ctx->optval;

@@ -64,14 +64,14 @@ int sm_sockops(struct bpf_sock_ops *skops)
 	switch (skops->op) {
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB: {
 		__u64 cookie = bpf_get_socket_cookie(skops);
-		struct sm_endpoint *orig = bpf_map_lookup_elem(&sm_cookie_dst_v1, &cookie);
+		struct sm_origin *orig = bpf_map_lookup_elem(&sm_cookie_dst_v2, &cookie);
 		if (!orig)
 			break;
 		struct sm_endpoint key = {};
 		sm_local(skops, &key);
-		struct sm_endpoint val = *orig;
-		bpf_map_update_elem(&sm_peer_dst_v1, &key, &val, BPF_ANY);
-		bpf_map_delete_elem(&sm_cookie_dst_v1, &cookie);
+		struct sm_origin val = *orig;
+		bpf_map_update_elem(&sm_peer_dst_v2, &key, &val, BPF_ANY);
+		bpf_map_delete_elem(&sm_cookie_dst_v2, &cookie);
 		bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_STATE_CB_FLAG);
 		sm_count(SM_STAT_ESTABLISHED);
 		sm_skmsg_add(skops, cfg);
@@ -85,7 +85,7 @@ int sm_sockops(struct bpf_sock_ops *skops)
 		if (skops->args[1] == BPF_TCP_CLOSE) {
 			struct sm_endpoint key = {};
 			sm_local(skops, &key);
-			bpf_map_delete_elem(&sm_peer_dst_v1, &key);
+			bpf_map_delete_elem(&sm_peer_dst_v2, &key);
 		}
 		break;
 	default:

@@ -34,7 +34,26 @@ export interface NativeBpf {
   linkPin(link: number, path: string): void;
   linkUnpin(link: number): void;
   linkDestroy(link: number): void;
-  linkInfo(link: number): { id: number; progId: number; type: number };
+  linkInfo(link: number): {
+    id: number;
+    progId: number;
+    type: number;
+    /** Cgroup links only: the cgroup's id (0 once it is removed) and the attach type. */
+    cgroupId?: bigint;
+    attachType?: number;
+  };
+  linkOpen(path: string): number;
+  linkUpdate(link: number, handle: number, program: string): void;
+  programTag(handle: number, program: string): string;
+  programTagById(id: number): string;
+  pinnedMapInfo(path: string): {
+    type: number;
+    keySize: number;
+    valueSize: number;
+    maxEntries: number;
+    name: string;
+  };
+  mapSetPinPath(handle: number, map: string, path: string): void;
   attachSockmap(handle: number, program: string, map: string): void;
   detachSockmap(handle: number, program: string, map: string): void;
   mapPin(handle: number, map: string, path: string): void;

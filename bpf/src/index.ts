@@ -24,8 +24,16 @@ export {
   type InterceptorStats,
   type WaypointAddress,
 } from './interceptor.js';
-export type { Endpoint, OriginalDestination, Target } from './layout.js';
-export { originalDestination, SO_ORIGINAL_DST, SOL_IP, SOL_IPV6, socketFd } from './sockopt.js';
+export type { Endpoint, OriginalDestination, PeerOrigin, Target } from './layout.js';
+export {
+  originalDestination,
+  peerOrigin,
+  SM_SO_PEER_ORIGIN,
+  SO_ORIGINAL_DST,
+  SOL_IP,
+  SOL_IPV6,
+  socketFd,
+} from './sockopt.js';
 export {
   DEFAULT_HOSTS,
   type HostTarget,

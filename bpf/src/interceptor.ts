@@ -1,10 +1,21 @@
 // The Interceptor: loads SemaMesh's BPF object, attaches the connect/sockops hooks to agent cgroups
 // and getsockopt to the waypoint's, keeps sm_targets_v1 in sync with static targets and DNS, and
 // removes everything it created on detach().
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadAddon, type NativeBpf, type NativeMap, objectPath } from './addon.js';
+import {
+  type AdoptionReport,
+  type AttachedLink,
+  adoptPins,
+  type MapPlan,
+  type PinState,
+  pinMaps,
+  planMaps,
+  pruneMapKeys,
+  removeStalePins,
+} from './adopt.js';
 import { cgroupId, cgroupPath, processCgroup } from './cgroup.js';
 import { BpfError, wrap } from './errors.js';
 import {
@@ -35,8 +46,11 @@ export interface WaypointAddress {
 }
 
 export interface AttachOptions {
-  /** The agent cgroup (absolute, or relative to the cgroup2 mount) whose connects are redirected. */
-  cgroupPath: string;
+  /**
+   * The agent cgroup (absolute, or relative to the cgroup2 mount) whose connects are redirected.
+   * Optional with `adopt` (a node agent taking over pins may have no agent pod yet).
+   */
+  cgroupPath?: string;
   waypoint: WaypointAddress;
   /** Where the waypoint runs; getsockopt is attached there. Default: this process's cgroup. */
   waypointCgroupPath?: string;
@@ -54,6 +68,13 @@ export interface AttachOptions {
   skMsg?: boolean;
   /** Pin maps and links under this bpffs directory (it is created, and removed on detach). */
   pinPath?: string;
+  /**
+   * Take over what a previous Interceptor pinned at `pinPath` instead of refusing it: compatible
+   * maps are reused with their contents, pinned links stay attached (their programs are swapped
+   * atomically when the version differs), so redirected cgroups are never left without the hook.
+   * Links no longer wanted are removed by pruneAdopted() once the caller knows what it wants.
+   */
+  adopt?: boolean;
   /** The BPF object (default bpf/build/semamesh.bpf.o, or SEMAMESH_BPF_OBJECT). */
   objectPath?: string;
   /** Called with DNS resolution failures (interception keeps the previous addresses). */
@@ -61,13 +82,7 @@ export interface AttachOptions {
 }
 
 export type InterceptorStats = Record<keyof typeof STATS, bigint>;
-
-interface AttachedLink {
-  handle: number;
-  program: string;
-  cgroup: string;
-  pin?: string;
-}
+export type { AdoptionReport } from './adopt.js';
 
 const PROGRAMS = {
   connect4: 'sm_connect4',
@@ -82,9 +97,8 @@ export class Interceptor {
   #object: number | undefined;
   #maps = new Map<string, NativeMap>();
   #links: AttachedLink[] = [];
-  #pinnedMaps: string[] = [];
-  #pinPath: string | undefined;
-  #createdPinDir = false;
+  /** Where maps and links are pinned, and which maps this instance pinned (unpinned on detach). */
+  #pins: PinState = { createdDir: false, maps: [] };
   #skMsgAttached = false;
   #targets: TargetSet | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -92,6 +106,9 @@ export class Interceptor {
   #agentCgroups = new Set<string>();
   #waypointCgroup: string | undefined;
   #skMsg = false;
+  #adoption: AdoptionReport | undefined;
+  /** sm_targets_v1 was reused: entries the new target set does not want must go once it is known. */
+  #pruneTargets = false;
 
   get attached(): boolean {
     return this.#object !== undefined;
@@ -105,9 +122,13 @@ export class Interceptor {
     this.#addon = addon;
     this.#onError = options.onError ?? (() => {});
     this.#skMsg = options.skMsg === true;
-    const agent = cgroupPath(options.cgroupPath);
+    if (options.cgroupPath === undefined && !options.adopt)
+      throw new BpfError('SM_ERR_BPF_STATE', 'attach() needs cgroupPath (or adopt with pinPath)');
+    if (options.adopt && (!options.pinPath || this.#skMsg))
+      throw new BpfError('SM_ERR_BPF_STATE', 'adopt needs pinPath and does not support skMsg');
+    const agent = options.cgroupPath === undefined ? undefined : cgroupPath(options.cgroupPath);
     const waypointCg = options.waypointCgroupPath ? cgroupPath(options.waypointCgroupPath) : processCgroup();
-    if (resolve(agent) === resolve(waypointCg)) {
+    if (agent !== undefined && resolve(agent) === resolve(waypointCg)) {
       throw new BpfError(
         'SM_ERR_BPF_STATE',
         `the agent cgroup and the waypoint cgroup are the same (${agent}): the waypoint would intercept itself`,
@@ -124,22 +145,31 @@ export class Interceptor {
     });
     for (const t of options.targets ?? []) this.#targets.addStatic(t);
     for (const h of options.hosts ?? DEFAULT_HOSTS) this.#targets.addHost(h);
+    const adopting = options.adopt === true && existsSync(options.pinPath!);
     try {
-      this.#load(addon, file);
+      let plan: MapPlan | undefined;
+      this.#load(addon, file, (handle) => {
+        if (adopting) plan = planMaps(addon, handle, options.pinPath!);
+      });
       this.#writeConfig(options.waypoint, waypointCg);
-      if (options.pinPath) this.#pinMaps(addon, options.pinPath);
+      if (plan) this.#pruneTargets = plan.reused.has('sm_targets_v1');
       this.#applyDiff();
       // Static targets are live now; a slow or unreachable DNS server must not hold attach() for
       // its full retry budget, so hosts resolved later are applied when their answers arrive.
       await waitAtMost(this.#syncTargets(true), options.initialResolveMs ?? 3000);
+      if (plan)
+        this.#adoption = adoptPins(addon, this.#object!, this.#mapNames(), plan, this.#pins, this.#links);
+      else if (options.pinPath) pinMaps(addon, this.#object!, options.pinPath, this.#mapNames(), this.#pins);
       this.#waypointCgroup = waypointCg;
       this.#link(PROGRAMS.getsockopt, waypointCg);
+      // A previous run's getsockopt on another (restarted) waypoint cgroup serves nobody now.
+      this.#dropAdopted((l) => l.program === PROGRAMS.getsockopt);
       if (this.#skMsg) {
         this.#link(PROGRAMS.sockops, waypointCg);
         addon.attachSockmap(this.#object!, PROGRAMS.skmsg, 'sm_sockhash_v1');
         this.#skMsgAttached = true;
       }
-      this.attachCgroup(agent);
+      if (agent !== undefined) this.attachCgroup(agent);
     } catch (err) {
       await this.detach();
       throw err;
@@ -166,9 +196,16 @@ export class Interceptor {
   /** Stops redirecting one agent cgroup (connections already redirected keep working). */
   detachCgroup(path: string): void {
     const cg = cgroupPath(path);
+    let id: bigint | undefined;
+    try {
+      id = cgroupId(cg);
+    } catch {
+      id = undefined;
+    }
     const keep: AttachedLink[] = [];
     for (const l of this.#links) {
-      if (l.cgroup === cg && l.program !== PROGRAMS.getsockopt) this.#destroyLink(l);
+      const mine = l.cgroup === cg || (l.adopted && id !== undefined && l.cgroupId === id);
+      if (mine && l.program !== PROGRAMS.getsockopt) this.#destroyLink(l);
       else keep.push(l);
     }
     this.#links = keep;
@@ -177,15 +214,45 @@ export class Interceptor {
 
   /**
    * Points redirection at a new waypoint address (a restarted waypoint on another port, or one that
-   * now listens on IPv6 too). New connections use it at once; established ones are unaffected.
+   * now listens on IPv6 too), and getsockopt at its new cgroup when one is given (a restarted
+   * waypoint container). New connections use it at once; established ones are unaffected.
    */
-  setWaypoint(waypoint: WaypointAddress): void {
+  setWaypoint(waypoint: WaypointAddress, waypointCgroupPath?: string): void {
     this.#requireAttached();
-    this.#writeConfig(waypoint, this.#waypointCgroup!);
+    const next = waypointCgroupPath ? cgroupPath(waypointCgroupPath) : this.#waypointCgroup!;
+    if (next !== this.#waypointCgroup) {
+      if (this.#agentCgroups.has(next))
+        throw new BpfError('SM_ERR_BPF_STATE', `${next} is an agent cgroup and cannot host the waypoint`);
+      // The new getsockopt first, then the old one goes: accepted connections are always answered.
+      this.#link(PROGRAMS.getsockopt, next);
+      const keep: AttachedLink[] = [];
+      for (const l of this.#links) {
+        if (l.program === PROGRAMS.getsockopt && l.cgroup !== next) this.#destroyLink(l);
+        else keep.push(l);
+      }
+      this.#links = keep;
+      this.#waypointCgroup = next;
+    }
+    this.#writeConfig(waypoint, next);
   }
 
   cgroups(): string[] {
     return [...this.#agentCgroups];
+  }
+
+  /** What attach() took over from a previous run's pins (undefined when nothing was adopted). */
+  adoption(): AdoptionReport | undefined {
+    return this.#adoption && { ...this.#adoption };
+  }
+
+  /**
+   * Removes the adopted links no attachCgroup() claimed: call once every cgroup that should stay
+   * redirected has been attached (until then they keep redirecting, which is the safe side).
+   * Returns how many were removed.
+   */
+  pruneAdopted(): number {
+    this.#requireAttached();
+    return this.#dropAdopted(() => true);
   }
 
   addTarget(ep: Target): void {
@@ -260,33 +327,24 @@ export class Interceptor {
   }
 
   /** Kernel ids of the links this instance holds (for diagnostics and tests). */
-  links(): { program: string; cgroup: string; id: number; progId: number; pin?: string }[] {
+  links(): {
+    program: string;
+    cgroup: string;
+    id: number;
+    progId: number;
+    pin?: string;
+    adopted?: boolean;
+  }[] {
     const addon = this.#requireAttached();
-    return this.#links.map((l) => ({
-      program: l.program,
-      cgroup: l.cgroup,
-      pin: l.pin,
-      ...addon.linkInfo(l.handle),
-    }));
+    return this.#links.map((l) => {
+      const { id, progId } = addon.linkInfo(l.handle);
+      return { program: l.program, cgroup: l.cgroup, pin: l.pin, adopted: l.adopted, id, progId };
+    });
   }
 
-  /**
-   * Removes a pin directory left by an Interceptor that died without detach(). Pinned links are
-   * detached explicitly first: a link whose last reference was its pin is otherwise freed from a
-   * kernel workqueue, so the hook would linger briefly after the unlink. Returns whether there was
-   * anything to remove.
-   */
+  /** Removes a pin directory left by an Interceptor that died without detach() (adopt.ts). */
   static removeStalePins(dir: string): boolean {
-    if (!existsSync(dir)) return false;
-    try {
-      const addon = loadAddon();
-      for (const name of readdirSync(dir))
-        if (name.startsWith('link_')) addon.detachPinnedLink(join(dir, name));
-      rmSync(dir, { recursive: true, force: true });
-    } catch (err) {
-      throw wrap('SM_ERR_BPF_PIN', `cannot remove stale pins under ${dir}`, err);
-    }
-    return true;
+    return removeStalePins(dir);
   }
 
   /** Removes every link, sk_msg attachment, pin and map this instance created. Idempotent. */
@@ -312,7 +370,7 @@ export class Interceptor {
       this.#skMsgAttached = false;
     }
     if (this.#object !== undefined) {
-      for (const name of this.#pinnedMaps.splice(0)) {
+      for (const name of this.#pins.maps.splice(0)) {
         try {
           addon.mapUnpin(this.#object, name);
         } catch (err) {
@@ -322,12 +380,13 @@ export class Interceptor {
       addon.closeObject(this.#object);
       this.#object = undefined;
     }
-    if (this.#pinPath && this.#createdPinDir) rmSync(this.#pinPath, { recursive: true, force: true });
-    this.#pinPath = undefined;
-    this.#createdPinDir = false;
+    if (this.#pins.dir && this.#pins.createdDir) rmSync(this.#pins.dir, { recursive: true, force: true });
+    this.#pins = { createdDir: false, maps: [] };
     this.#maps.clear();
     this.#agentCgroups.clear();
     this.#targets = undefined;
+    this.#adoption = undefined;
+    this.#pruneTargets = false;
     if (errors.length > 0) throw wrap('SM_ERR_BPF_ATTACH', 'detach left errors', errors[0]);
   }
 
@@ -338,9 +397,10 @@ export class Interceptor {
     return this.#addon;
   }
 
-  #load(addon: NativeBpf, file: string): void {
+  #load(addon: NativeBpf, file: string, beforeLoad: (handle: number) => void): void {
     try {
       this.#object = addon.openObject(file);
+      beforeLoad(this.#object);
       addon.loadObject(this.#object);
     } catch (err) {
       throw wrap('SM_ERR_BPF_LOAD', `cannot load ${file}`, err);
@@ -354,7 +414,8 @@ export class Interceptor {
     const want: [string, number, number][] = [
       ['sm_targets_v1', LAYOUT.sm_endpoint.size, LAYOUT.sm_target.size],
       ['sm_config_v1', 4, LAYOUT.sm_config.size],
-      ['sm_peer_dst_v1', LAYOUT.sm_endpoint.size, LAYOUT.sm_endpoint.size],
+      ['sm_cookie_dst_v2', 8, LAYOUT.sm_origin.size],
+      ['sm_peer_dst_v2', LAYOUT.sm_endpoint.size, LAYOUT.sm_origin.size],
       ['sm_sockhash_v1', LAYOUT.sm_sock_pair.size, 8],
     ];
     for (const [name, k, v] of want) {
@@ -390,57 +451,35 @@ export class Interceptor {
     }
   }
 
-  #ensureBpffs(addon: NativeBpf, dir: string): void {
-    if (addon.isBpffs(dir)) return;
-    // The usual mount point; pin paths elsewhere must already be on a bpffs.
-    if (!addon.isBpffs('/sys/fs/bpf') && existsSync('/sys/fs/bpf')) {
-      try {
-        addon.mountBpffs('/sys/fs/bpf');
-      } catch (err) {
-        throw wrap('SM_ERR_BPF_PIN', 'cannot mount bpffs at /sys/fs/bpf', err);
-      }
-    }
-  }
-
-  #pinMaps(addon: NativeBpf, dir: string): void {
-    this.#ensureBpffs(addon, dir);
-    if (existsSync(dir)) {
-      throw new BpfError(
-        'SM_ERR_BPF_PIN',
-        `pin path ${dir} already exists (another Interceptor, or a stale one: remove it)`,
-      );
-    }
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (err) {
-      throw wrap('SM_ERR_BPF_PIN', `cannot create pin directory ${dir}`, err);
-    }
-    this.#pinPath = dir;
-    this.#createdPinDir = true;
-    if (!addon.isBpffs(dir)) throw new BpfError('SM_ERR_BPF_PIN', `pin path ${dir} is not on a bpffs`);
-    for (const name of this.#maps.keys()) {
-      if (name.startsWith('.')) continue;
-      try {
-        addon.mapPin(this.#object!, name, join(dir, name));
-      } catch (err) {
-        throw wrap('SM_ERR_BPF_PIN', `cannot pin map ${name}`, err);
-      }
-      this.#pinnedMaps.push(name);
-    }
+  /** The object's map names, without libbpf's internal ones (.rodata, .bss). */
+  #mapNames(): string[] {
+    return [...this.#maps.keys()].filter((n) => !n.startsWith('.'));
   }
 
   #link(program: string, cgroup: string): void {
     const addon = this.#addon!;
+    // A missing cgroup has no id: the attach below then reports it (SM_ERR_BPF_ATTACH, ENOENT).
+    let id = 0n;
+    try {
+      id = cgroupId(cgroup);
+    } catch {}
+    const adopted = this.#links.find((l) => l.adopted && l.program === program && l.cgroupId === id);
+    if (adopted) {
+      adopted.adopted = false;
+      adopted.cgroup = cgroup;
+      return;
+    }
     let handle: number;
     try {
       handle = addon.attachCgroup(this.#object!, program, cgroup);
     } catch (err) {
       throw wrap('SM_ERR_BPF_ATTACH', `cannot attach ${program} to ${cgroup}`, err);
     }
-    const link: AttachedLink = { handle, program, cgroup };
+    const link: AttachedLink = { handle, program, cgroup, cgroupId: id };
     this.#links.push(link);
-    if (this.#pinPath) {
-      const pin = join(this.#pinPath, `link_${program}_${this.#links.length}`);
+    if (this.#pins.dir) {
+      // Named by cgroup id: unique per (program, cgroup), and readable when debugging a node.
+      const pin = join(this.#pins.dir, `link_${program}_${id}`);
       try {
         addon.linkPin(handle, pin);
       } catch (err) {
@@ -454,6 +493,31 @@ export class Interceptor {
     this.#addon!.linkDestroy(l.handle);
   }
 
+  #dropAdopted(which: (l: AttachedLink) => boolean): number {
+    const keep: AttachedLink[] = [];
+    let dropped = 0;
+    for (const l of this.#links) {
+      if (l.adopted && which(l)) {
+        this.#destroyLink(l);
+        dropped++;
+      } else keep.push(l);
+    }
+    this.#links = keep;
+    return dropped;
+  }
+
+  /** After adopting sm_targets_v1: drops entries nobody wants, once every host has an answer. */
+  #pruneStaleTargets(): void {
+    const targets = this.#targets!;
+    if (!this.#pruneTargets || targets.hosts().some((h) => h.addresses.length === 0)) return;
+    pruneMapKeys(
+      this.#addon!,
+      this.#map('sm_targets_v1'),
+      [...targets.desired().values()].map(encodeEndpointKey),
+    );
+    this.#pruneTargets = false;
+  }
+
   #applyDiff(): void {
     const addon = this.#addon!;
     const m = this.#map('sm_targets_v1');
@@ -461,6 +525,7 @@ export class Interceptor {
     try {
       for (const ep of add) addon.mapUpdate(m.fd, encodeEndpointKey(ep), encodeTarget(ep.waypointPort ?? 0));
       for (const ep of remove) addon.mapDelete(m.fd, encodeEndpointKey(ep));
+      this.#pruneStaleTargets();
     } catch (err) {
       throw wrap('SM_ERR_BPF_MAP', 'cannot update sm_targets_v1', err);
     }

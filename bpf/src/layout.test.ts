@@ -35,9 +35,10 @@ int main(void) {
   F(sm_config, waypoint_ip6); F(sm_config, waypoint_port); F(sm_config, flags);
   S(sm_sock_pair); F(sm_sock_pair, local_addr); F(sm_sock_pair, remote_addr); F(sm_sock_pair, local_port);
   F(sm_sock_pair, remote_port);
+  S(sm_origin); F(sm_origin, dst); F(sm_origin, tgid); F(sm_origin, cgroup_id);
   V(SM_CFG_ENABLED); V(SM_CFG_SKMSG); V(SM_STAT_MAX);
   V(SM_STAT_REDIRECTED); V(SM_STAT_SKIPPED_WAYPOINT); V(SM_STAT_ESTABLISHED); V(SM_STAT_SOCKOPT_HIT);
-  V(SM_STAT_SOCKOPT_MISS); V(SM_STAT_SKMSG_REDIRECT);
+  V(SM_STAT_SOCKOPT_MISS); V(SM_STAT_SKMSG_REDIRECT); V(SM_STAT_ORIGIN_HIT); V(SM_STAT_ORIGIN_MISS);
   printf("\\"end\\":0}\\n");
   return 0;
 }
@@ -82,6 +83,8 @@ describe('types.h and layout.ts agree', () => {
         c.SM_STAT_SOCKOPT_HIT,
         c.SM_STAT_SOCKOPT_MISS,
         c.SM_STAT_SKMSG_REDIRECT,
+        c.SM_STAT_ORIGIN_HIT,
+        c.SM_STAT_ORIGIN_MISS,
       ],
       [
         STATS.redirected,
@@ -90,6 +93,8 @@ describe('types.h and layout.ts agree', () => {
         STATS.sockoptHit,
         STATS.sockoptMiss,
         STATS.skmsgRedirect,
+        STATS.originHit,
+        STATS.originMiss,
       ],
     );
   });

@@ -20,6 +20,7 @@ export const LAYOUT = {
     flags: 34,
   },
   sm_sock_pair: { size: 36, local_addr: 0, remote_addr: 16, local_port: 32, remote_port: 34 },
+  sm_origin: { size: 32, dst: 0, tgid: 20, cgroup_id: 24 },
 } as const;
 
 export const CFG_ENABLED = 0x1;
@@ -33,6 +34,8 @@ export const STATS = {
   sockoptHit: 3,
   sockoptMiss: 4,
   skmsgRedirect: 5,
+  originHit: 6,
+  originMiss: 7,
 } as const;
 export const STAT_SLOTS = 8;
 
@@ -141,6 +144,23 @@ export function decodeEndpoint(b: Buffer): OriginalDestination & { rawFamily: nu
     family: mapped ? 'IPv4' : 'IPv6',
     rawFamily,
   };
+}
+
+/** Who connected, as connect4/6 recorded it (struct sm_origin, answered to SM_SO_PEER_ORIGIN). */
+export interface PeerOrigin {
+  destination: OriginalDestination;
+  /** The cgroup v2 id (inode of the cgroup's directory in the cgroup2 mount) of the connecting task. */
+  cgroupId: bigint;
+  /** Its tgid in the initial pid namespace (meaningless inside another pid namespace). */
+  pid: number;
+}
+
+export function decodeOrigin(b: Buffer): PeerOrigin | undefined {
+  const L = LAYOUT.sm_origin;
+  if (b.length < L.size) return undefined;
+  const { rawFamily, ...destination } = decodeEndpoint(b.subarray(L.dst, L.dst + LAYOUT.sm_endpoint.size));
+  if (rawFamily !== AF_INET && rawFamily !== AF_INET6) return undefined;
+  return { destination, cgroupId: b.readBigUInt64LE(L.cgroup_id), pid: b.readUInt32LE(L.tgid) };
 }
 
 /** sm_target: `waypointPort` 0 or undefined means the configured default port. */

@@ -4,11 +4,13 @@
 import type { Socket } from 'node:net';
 import { loadAddon } from './addon.js';
 import { BpfError } from './errors.js';
-import { decodeSockaddr, type OriginalDestination } from './layout.js';
+import { decodeOrigin, decodeSockaddr, LAYOUT, type OriginalDestination, type PeerOrigin } from './layout.js';
 
 export const SOL_IP = 0;
 export const SOL_IPV6 = 41;
 export const SO_ORIGINAL_DST = 80;
+/** SemaMesh's getsockopt option answered by sm_getsockopt with struct sm_origin (bpf/include/common.h). */
+export const SM_SO_PEER_ORIGIN = 0x534d;
 /** sizeof(struct sockaddr_in6): the program answers in the original destination's family. */
 const SOCKADDR_MAX = 28;
 /** ENOENT, ENOPROTOOPT, ENOTCONN (Linux numbers): answers meaning "no original destination". */
@@ -59,6 +61,37 @@ export function originalDestination(socket: Socket): OriginalDestination | undef
   )
     return undefined;
   return original;
+}
+
+/**
+ * Who connected: the original destination plus the cgroup id and tgid of the task that called
+ * connect(), as the connect4/6 program recorded them in the kernel. Undefined when this connection
+ * was not redirected (nothing was recorded) or our cgroup has no getsockopt program. One getsockopt
+ * per call: cache it per connection.
+ */
+export function peerOrigin(socket: Socket): PeerOrigin | undefined {
+  const addon = loadAddon();
+  const fd = socketFd(socket);
+  if (fd === undefined) {
+    throw new BpfError(
+      'SM_ERR_BPF_SOCKOPT',
+      'the socket has no file descriptor (closed, or not a TCP socket)',
+    );
+  }
+  const level = socket.localFamily === 'IPv6' ? SOL_IPV6 : SOL_IP;
+  const raw = addon.getsockopt(fd, level, SM_SO_PEER_ORIGIN, LAYOUT.sm_origin.size);
+  if (typeof raw === 'number') {
+    // ENOPROTOOPT is the kernel's own answer: no program claimed the option, nothing was recorded.
+    if (NOT_REDIRECTED.has(raw)) return undefined;
+    throw new BpfError(
+      'SM_ERR_BPF_SOCKOPT',
+      `getsockopt(SM_SO_PEER_ORIGIN) failed: ${addon.errnoName(raw)}`,
+      {
+        cause: Object.assign(new Error(addon.errnoName(raw)), { errno: raw, code: addon.errnoName(raw) }),
+      },
+    );
+  }
+  return decodeOrigin(raw);
 }
 
 /** Node reports IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d; the kernel gives a.b.c.d. */

@@ -4,7 +4,9 @@
 // answers the peer address with the pod's namespace, name, service account and labels, so PAUSE
 // reports and policies see the real agent. Pods on the host network share the node's address and
 // stay unidentified (address only); a cgroup-id record from the BPF program would cover those.
+import { Counter } from 'prom-client';
 import type { K8sClient, KindWatch, KubeObject } from '../../kube/index.js';
+import { clusterIdentity } from '../../waypoint/filters/identity/cluster.js';
 import type { WaypointOptions } from '../../waypoint/index.js';
 
 type Identify = NonNullable<WaypointOptions['identify']>;
@@ -67,4 +69,32 @@ export async function podIpIdentity(
     size: () => byIp.size,
     stop: () => watch.stop(),
   };
+}
+
+/**
+ * `--identity-url`: the agent is who the eBPF redirect says connected (its cgroup, read with
+ * getsockopt SM_SO_PEER_ORIGIN through the BPF addon), resolved to a pod by the node agent; the
+ * source address only for connections the redirect did not record. Counted by source in
+ * semamesh_waypoint_identity_total (register `metric` on the waypoint's registry).
+ */
+export async function nodeAgentIdentity(
+  url: string,
+  failOpen = false,
+): Promise<{ identify: Identify; metric: Counter<'source'> }> {
+  const bpf = await import('../../bpf/src/index.js');
+  const status = bpf.addonStatus();
+  const metric = new Counter({
+    name: 'semamesh_waypoint_identity_total',
+    help: 'Connections identified, by source: cgroup (the eBPF redirect), ip (fallback: not redirected), unknown',
+    labelNames: ['source'],
+    registers: [],
+  });
+  const identify = clusterIdentity({
+    url: url.replace(/\/+$/, ''),
+    // Without the addon nothing is known from the kernel: every connection takes the fallback.
+    origin: status.available ? (socket) => bpf.peerOrigin(socket) : () => undefined,
+    failOpen,
+    onIdentified: (source) => metric.inc({ source }),
+  });
+  return { identify, metric };
 }

@@ -12,7 +12,7 @@ import type { SemaQuota } from '../../api/index.js';
 import { auditTap, decisionReporter } from '../../console/index.js';
 import { BundlePoller } from '../../controller/bundle-server/poller.js';
 import { type VerificationKey, verifyBundle } from '../../controller/bundle-server/signing.js';
-import { createBudgetEngine, type QuotaBudgetEngine } from '../../quota/index.js';
+import { createBudgetEngine, type QuotaBudgetEngine, type QuotaTenancy } from '../../quota/index.js';
 import {
   type AgentIdentity,
   type BundleSource,
@@ -24,6 +24,7 @@ import {
   type DecisionEngine,
   type DestinationLookup,
   fileBundleSource,
+  nodeAgentPauseReporter,
   type OriginalDestination,
   parseClassifierRules,
   type QuotaBackend,
@@ -36,7 +37,7 @@ import {
 } from '../../waypoint/index.js';
 import { loadLocalPolicy } from './local-policy.js';
 import { routeFlagOptions } from './route-flags.js';
-import { type PodIdentity, podIpIdentity } from './waypoint-identity.js';
+import { nodeAgentIdentity, type PodIdentity, podIpIdentity } from './waypoint-identity.js';
 import {
   auditWithNode,
   clusterTransparent,
@@ -69,6 +70,8 @@ export interface WaypointCliOptions extends RouteFlags {
   bundleSecret?: string;
   bundleKeyId?: string;
   bundleTokenFile?: string;
+  /** CA certificate pinned for an https --bundle-url. */
+  bundleCa?: string;
   quotaDb?: string;
   redisUrl?: string;
   cache?: boolean;
@@ -84,12 +87,17 @@ export interface WaypointCliOptions extends RouteFlags {
   nodeName?: string;
   /**
    * Where PAUSE decisions go: `cluster` opens a SemaIncident and annotates the pod through the
-   * API server (the controller's incident path; default with --node-name inside a pod), `log`
-   * only logs them.
+   * API server (the controller's incident path; default with --node-name inside a pod), `node-agent`
+   * hands them to the node agent, which does that with its own token (the DaemonSet: no token
+   * here; default with --identity-url inside a pod), `log` only logs them.
    */
-  pauseReport?: 'cluster' | 'log';
+  pauseReport?: 'cluster' | 'node-agent' | 'log';
+  /** `--pause-report=node-agent`: the node agent's report socket (its --report-socket). */
+  nodeAgentSocket?: string;
   /** Kubeconfig for --pause-report=cluster (default: in-cluster, then $KUBECONFIG). */
   kubeconfig?: string;
+  /** The node agent's identity endpoint: agents identified by the cgroup the redirect recorded. */
+  identityUrl?: string;
   /** Tests: who the agent is (in a cluster this comes from the node's pod lookup; not an option). */
   identify?: WaypointOptions['identify'];
   /** Tests: replaces the PAUSE reporter (not a command-line option). */
@@ -145,6 +153,10 @@ export function pollerBundleSource(options: {
   url: string;
   key?: VerificationKey;
   token?: string;
+  /** Projected ServiceAccount token file, re-read per request (rotation). */
+  tokenFile?: string;
+  /** PEM of the CA pinned for an https bundle URL. */
+  ca?: string;
   waitSeconds?: number;
   backoffBaseMs?: number;
   stateFile?: string;
@@ -156,6 +168,8 @@ export function pollerBundleSource(options: {
         url: options.url,
         key: options.key,
         token: options.token,
+        tokenFile: options.tokenFile,
+        ca: options.ca,
         waitSeconds: options.waitSeconds,
         backoffBaseMs: options.backoffBaseMs,
         backoffMaxMs: 30_000,
@@ -172,17 +186,21 @@ export function pollerBundleSource(options: {
   };
 }
 
-/** The budget engine for --quota-db / --redis-url (SQLite at ~/.semamesh/quota.db by default). */
+/**
+ * The budget engine for --quota-db / --redis-url (SQLite at ~/.semamesh/quota.db by default).
+ * `single` tenancy is local mode's; on a node (--node-name) a SemaQuota charges only its namespace.
+ */
 export function openBudgetEngine(
   opts: Pick<WaypointCliOptions, 'quotaDb' | 'redisUrl'>,
   quotas: SemaQuota[],
+  tenancy: QuotaTenancy = 'single',
 ): QuotaBudgetEngine {
   let engine: QuotaBudgetEngine;
-  if (opts.redisUrl) engine = createBudgetEngine({ kind: 'redis', url: opts.redisUrl });
+  if (opts.redisUrl) engine = createBudgetEngine({ kind: 'redis', url: opts.redisUrl }, { tenancy });
   else {
     const path = opts.quotaDb ?? defaultQuotaDb();
     mkdirSync(dirname(path), { recursive: true });
-    engine = createBudgetEngine({ kind: 'sqlite', path });
+    engine = createBudgetEngine({ kind: 'sqlite', path }, { tenancy });
   }
   engine.setQuotas(quotas);
   return engine;
@@ -244,8 +262,14 @@ async function clusterServices(
 ): Promise<{ pauseReporter?: WaypointOptions['pauseReporter']; pods?: PodIdentity }> {
   // Default: the incident path when this is a node's waypoint running in a pod.
   const inPod = process.env.KUBERNETES_SERVICE_HOST !== undefined;
-  const mode = opts.pauseReport ?? (opts.nodeName && inPod ? 'cluster' : 'log');
+  const mode =
+    opts.pauseReport ?? (opts.nodeName && inPod ? (opts.identityUrl ? 'node-agent' : 'cluster') : 'log');
   if (mode === 'log') return { pauseReporter: opts.pauseReporter };
+  if (mode === 'node-agent')
+    return {
+      pauseReporter:
+        opts.pauseReporter ?? nodeAgentPauseReporter(opts.nodeAgentSocket ?? DEFAULT_NODE_AGENT_SOCKET),
+    };
   // The modules only (not the controller barrel): the node's RBAC is derived from what it imports.
   const { ClusterPauseReporter } = await import('../../controller/reconcilers/pause-reporter.js');
   const { K8sClient } = await import('../../kube/index.js');
@@ -254,7 +278,7 @@ async function clusterServices(
   );
   const pauseReporter =
     opts.pauseReporter ?? new ClusterPauseReporter(client, { fieldManager: 'semamesh-waypoint' });
-  if (!opts.nodeName || opts.identify) return { pauseReporter };
+  if (!opts.nodeName || opts.identify || opts.identityUrl) return { pauseReporter };
   const pods = await podIpIdentity(client, opts.nodeName, (msg, err) =>
     console.error(`${msg}: ${(err as Error).message ?? String(err)}`),
   );
@@ -292,13 +316,18 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     // Watched for changes; the first read happens before the waypoint answers its first request.
     bundleSource = fileBundleSource(opts.bundle);
   } else if (opts.bundleUrl) {
-    const token = opts.bundleTokenFile ? readFileSync(opts.bundleTokenFile, 'utf8').trim() : undefined;
-    bundleSource = pollerBundleSource({ url: opts.bundleUrl, key, token, stateFile: opts.bundleStateFile });
+    bundleSource = pollerBundleSource({
+      url: opts.bundleUrl,
+      key,
+      tokenFile: opts.bundleTokenFile,
+      ca: opts.bundleCa ? readFileSync(opts.bundleCa, 'utf8') : undefined,
+      stateFile: opts.bundleStateFile,
+    });
   }
   let budget: QuotaBudgetEngine | undefined;
   let quota: QuotaBackend | undefined;
   if (quotas.length > 0 || opts.quotaDb || opts.redisUrl) {
-    budget = openBudgetEngine(opts, quotas);
+    budget = openBudgetEngine(opts, quotas, opts.nodeName ? 'namespaced' : 'single');
     quota = budgetBackend(budget);
   }
   const cache: CacheOptions | undefined = opts.cache
@@ -315,6 +344,7 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
   if (opts.mcp) routes.push({ provider: 'mcp', upstream: opts.mcp });
   if (opts.generic) routes.push({ provider: 'generic', upstream: opts.generic });
   const { pauseReporter, pods } = await clusterServices(opts);
+  const byCgroup = opts.identityUrl ? await nodeAgentIdentity(opts.identityUrl, opts.failOpen) : undefined;
   // Called only from the reporter's timer, after `waypoint` below exists.
   const reporter = consoleReporter(opts, (message) => waypoint.app.log.warn(message));
   const waypoint = await createWaypoint({
@@ -337,9 +367,10 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     logger: opts.logger,
     originalDestination: tp?.routeDestination,
     ...routePolicy(opts),
-    identify: opts.identify ?? nodeIdentity(opts.nodeName, pods),
+    identify: opts.identify ?? byCgroup?.identify ?? nodeIdentity(opts.nodeName, pods),
   });
   if (opts.nodeName) waypoint.metrics.registry.setDefaultLabels({ node: opts.nodeName });
+  if (byCgroup) waypoint.metrics.registry.registerMetric(byCgroup.metric);
   let url: string;
   let adminUrl: string;
   let tlsUrl: string | undefined;
@@ -387,6 +418,8 @@ function auditStream(opts: WaypointCliOptions, report?: (record: unknown) => voi
   if (!opts.nodeName) return tapped;
   return auditWithNode(tapped ?? process.stdout, opts.nodeName);
 }
+
+const DEFAULT_NODE_AGENT_SOCKET = '/run/semamesh/node-agent.sock';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -464,7 +497,11 @@ export function registerWaypoint(program: Command): void {
     .option('--bundle-public-key <file>', 'PEM public key verifying bundle signatures (RS256)')
     .option('--bundle-secret <file>', 'file holding the shared secret verifying bundle signatures (HS256)')
     .option('--bundle-key-id <id>', "key id of the verification key (matched against the signature's kid)")
-    .option('--bundle-token-file <file>', 'bearer token for the bundle service')
+    .option(
+      '--bundle-token-file <file>',
+      'bearer token for the bundle service, re-read per request (a projected ServiceAccount token; https only)',
+    )
+    .option('--bundle-ca <file>', 'CA certificate the https bundle service must chain to (pinned)')
     .option('--quota-db <path>', 'SQLite file of the SemaQuota budgets (default ~/.semamesh/quota.db)')
     .option('--redis-url <url>', 'keep budgets in Redis instead (shared by several waypoints)')
     .option('--cache', 'cache non-streaming replies (exact match, per agent; hits are not charged)')
@@ -485,15 +522,24 @@ export function registerWaypoint(program: Command): void {
     .option('--node-name <name>', 'the node served, recorded in audit records and metrics labels', parseName)
     .option(
       '--pause-report <mode>',
-      'PAUSE decisions: cluster (SemaIncident + pod annotation via the API server; default with --node-name in a pod) or log',
+      'PAUSE decisions: cluster (SemaIncident + pod annotation via the API server; default with --node-name in a pod), node-agent (the node agent does that; default with --identity-url in a pod) or log',
       (v: string) => {
-        if (v !== 'cluster' && v !== 'log') throw new InvalidArgumentError('cluster or log');
+        if (v !== 'cluster' && v !== 'node-agent' && v !== 'log')
+          throw new InvalidArgumentError('cluster, node-agent or log');
         return v;
       },
     )
     .option(
+      '--node-agent-socket <path>',
+      `the node agent's report socket for --pause-report=node-agent (default ${DEFAULT_NODE_AGENT_SOCKET})`,
+    )
+    .option(
       '--kubeconfig <path>',
       'kubeconfig for --pause-report=cluster (default: in-cluster, then $KUBECONFIG)',
+    )
+    .option(
+      '--identity-url <url>',
+      'identify agents by the cgroup the eBPF redirect recorded, asking the node agent (e.g. http://127.0.0.1:15091); unidentified agents are refused unless --fail-open',
     )
     .option(
       '--console-url <url>',

@@ -25,3 +25,11 @@ export {
   verifyBundleDetailed,
   verifyToken,
 } from './signing.js';
+export {
+  BUNDLE_TOKEN_AUDIENCE,
+  type BundleAuthenticator,
+  type BundleAuthResult,
+  serviceAccountUser,
+  type TokenReviewAuthOptions,
+  tokenReviewAuthenticator,
+} from './token-review.js';

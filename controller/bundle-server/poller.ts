@@ -2,9 +2,11 @@
 // `Prefer: wait=N`, verifies each new bundle's signature before handing it over, and backs off
 // with jitter when the server or the bundle is bad. Downloads are streamed under a hard byte bound,
 // and bundles only move forward: one signed earlier than the bundle in force is refused, across
-// restarts too (the state file remembers what was enforced).
+// restarts too (the state file remembers what was enforced). In a cluster the fetch is HTTPS to a
+// server whose CA is pinned, with the node's projected, audience-bound token, read again from its
+// file for every request (the kubelet rotates it); a token is never sent over plain HTTP.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import type { Bundle } from '../../engine/index.js';
 import { ControllerError, errorText } from '../errors.js';
 import type { BundleFileLimits } from './bundle-files.js';
@@ -29,6 +31,10 @@ export interface BundlePollerOptions {
   key?: VerificationKey;
   keys?: VerificationKey[];
   token?: string;
+  /** File holding the bearer token (a projected ServiceAccount token), read anew for each request. */
+  tokenFile?: string;
+  /** PEM CA certificate(s) the https server's certificate must chain to: the only trusted roots. */
+  ca?: string | Buffer;
   /** Long-poll wait sent in `Prefer: wait=N`; 0 turns long polling off. Default 30. */
   waitSeconds?: number;
   /** Pause between polls when the server does not long-poll. Default 10 s. */
@@ -94,8 +100,29 @@ export class BundlePoller {
   private currentRevision = '';
   private enforced: EnforcedState | undefined;
 
+  private dispatcher: Dispatcher | undefined;
+
   constructor(options: BundlePollerOptions) {
     this.o = options;
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch (err) {
+      throw new ControllerError('SM_ERR_CONTROLLER_CONFIG', `bad bundle URL ${JSON.stringify(options.url)}`, {
+        cause: err,
+      });
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new ControllerError('SM_ERR_CONTROLLER_CONFIG', `bundle URL must be http(s): ${options.url}`);
+    // Plain HTTP keeps the token on this machine only when the server is on loopback (local mode).
+    if (url.protocol === 'http:' && (options.token || options.tokenFile) && !isLoopback(url.hostname))
+      throw new ControllerError(
+        'SM_ERR_CONTROLLER_CONFIG',
+        `refusing to send a bearer token over plain HTTP to ${url.host}; use an https bundle URL`,
+      );
+    if (options.ca && options.dispatcher)
+      throw new ControllerError('SM_ERR_CONTROLLER_CONFIG', 'give a CA or a dispatcher, not both');
+    this.dispatcher = options.ca ? new Agent({ connect: { ca: options.ca } }) : options.dispatcher;
     // A corrupt state file throws here: starting without the rollback floor would be failing open.
     this.enforced = readState(options.stateFile);
   }
@@ -130,6 +157,22 @@ export class BundlePoller {
     const loop = this.loop;
     this.loop = undefined;
     await loop;
+    // Its own pinned Agent is closed (and replaced, so start() works again).
+    if (this.o.ca) {
+      const old = this.dispatcher as Agent;
+      this.dispatcher = new Agent({ connect: { ca: this.o.ca } });
+      await old.close();
+    }
+  }
+
+  /** The token file is read per request: a projected token is replaced before it expires. */
+  private bearerToken(): string | undefined {
+    if (!this.o.tokenFile) return this.o.token;
+    try {
+      return readFileSync(this.o.tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw fetchError(`cannot read the bundle token ${this.o.tokenFile}: ${errorText(err)}`, err);
+    }
   }
 
   /**
@@ -141,14 +184,15 @@ export class BundlePoller {
     const headers: Record<string, string> = { accept: `${BUNDLE_CONTENT_TYPE}, application/gzip` };
     if (this.currentEtag) headers['if-none-match'] = this.currentEtag;
     if (wait > 0) headers.prefer = `wait=${wait}`;
-    if (this.o.token) headers.authorization = `Bearer ${this.o.token}`;
+    const token = this.bearerToken();
+    if (token) headers.authorization = `Bearer ${token}`;
     let res: Dispatcher.ResponseData;
     try {
       res = await request(this.o.url, {
         method: 'GET',
         headers,
         signal,
-        dispatcher: this.o.dispatcher,
+        dispatcher: this.dispatcher,
         headersTimeout: this.o.timeoutMs ?? wait * 1000 + 15_000,
         bodyTimeout: this.o.timeoutMs ?? 60_000,
       });
@@ -245,6 +289,10 @@ async function readBounded(res: Dispatcher.ResponseData, max: number, url: strin
     chunks.push(buf);
   }
   return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function fetchError(message: string, cause?: unknown): ControllerError {

@@ -1,10 +1,14 @@
 // The bundle HTTP API: 200 with a strong ETag, 304 on If-None-Match, long polls held until a publish
 // (or their wait) ends, bearer auth, and 100 long-pollers woken by one publish.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Agent, request } from 'undici';
-import { BUNDLE_CONTENT_TYPE, etagMatches, preferWait } from './server.js';
+import { BUNDLE_CONTENT_TYPE, BundleServer, etagMatches, preferWait } from './server.js';
 import { type RunningBundleServer, sampleBundle, startBundleServer } from './testing.js';
 
 let srv: RunningBundleServer;
@@ -203,5 +207,86 @@ test('a replica that does not lead serves no bundle: 503 at once, held long poll
     await fresh.body.dump();
   } finally {
     await own.close();
+  }
+});
+
+test('with an authenticator: 401 and 403 come from it, and a review that cannot run answers 503 (fail closed)', async () => {
+  const seen: (string | undefined)[] = [];
+  const guarded = await startBundleServer({
+    authenticate: async (token) => {
+      seen.push(token);
+      if (token === 'node')
+        return { ok: true, username: 'system:serviceaccount:semamesh-system:semamesh-node' };
+      if (token === 'other') return { ok: false, status: 403, reason: 'other may not fetch bundles' };
+      if (token === 'down') throw new Error('connect ECONNREFUSED');
+      return { ok: false, status: 401, reason: 'a bearer token is required' };
+    },
+  });
+  try {
+    guarded.server.publish('semamesh', sampleBundle('r1'), 'r1');
+    const at = (token?: string) =>
+      request(`${guarded.origin}/bundles/semamesh`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        dispatcher: agent,
+      });
+    const ok = await at('node');
+    assert.equal(ok.statusCode, 200);
+    await ok.body.dump();
+    for (const [token, status, code] of [
+      [undefined, 401, 'SM_ERR_CONTROLLER_UNAUTHORIZED'],
+      ['other', 403, 'SM_ERR_CONTROLLER_FORBIDDEN'],
+      ['down', 503, 'SM_ERR_CONTROLLER_UNAUTHORIZED'],
+    ] as const) {
+      const res = await at(token);
+      assert.equal(res.statusCode, status, String(token));
+      assert.equal(((await res.body.json()) as { code: string }).code, code);
+    }
+    assert.deepEqual(seen, ['node', undefined, 'other', 'down']);
+    assert.throws(
+      () => new BundleServer({ token: 't', authenticate: async () => ({ ok: true, username: 'x' }) }),
+    );
+  } finally {
+    await guarded.close();
+  }
+});
+
+test('HTTPS only when given a certificate; reloadTls serves a renewed one to new connections', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sm-bundle-tls-'));
+  const selfSigned = (name: string) => {
+    const r = spawnSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1']
+        .concat(['-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1'])
+        .concat(['-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)]),
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return { cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
+  };
+  const [a, b] = [selfSigned('first'), selfSigned('renewed')];
+  const tls = new BundleServer({ tls: a });
+  const { port } = await tls.listen(0, '127.0.0.1');
+  tls.publish('semamesh', sampleBundle('r1'), 'r1');
+  const pinned = (ca: Buffer) => new Agent({ connect: { ca }, pipelining: 0 });
+  const fetchWith = async (ca: Buffer) => {
+    const d = pinned(ca);
+    try {
+      const res = await request(`https://127.0.0.1:${port}/bundles/semamesh`, { dispatcher: d });
+      await res.body.dump();
+      return res.statusCode;
+    } finally {
+      await d.close();
+    }
+  };
+  try {
+    assert.equal(tls.scheme, 'https');
+    assert.equal(await fetchWith(a.cert), 200);
+    tls.reloadTls(b);
+    assert.equal(await fetchWith(b.cert), 200);
+    await assert.rejects(fetchWith(a.cert), /certificate|self.signed/i);
+    assert.throws(() => new BundleServer().reloadTls(b), /without TLS/);
+  } finally {
+    await tls.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,18 +1,26 @@
 // The controller's bundle service: serves published bundles over OPA's bundle HTTP API (strong
 // ETags, If-None-Match → 304, `Prefer: wait=N` long polling) so waypoints and real OPAs can pull them.
 // Only the leader serves: a replica that does not lead (or no longer does) answers 503, so waypoints
-// behind the Service never alternate between an old and a new policy.
+// behind the Service never alternate between an old and a new policy. In a cluster it serves TLS
+// only, and each request's bearer token is checked by an authenticator (TokenReview with the
+// bundle audience, token-review.ts) before anything else is looked at.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ControllerError, type ControllerErrorCode, configError } from '../errors.js';
+import type { BundleAuthenticator } from './token-review.js';
 
 export const BUNDLE_CONTENT_TYPE = 'application/vnd.openpolicyagent.bundles';
 export const REVISION_HEADER = 'x-semamesh-bundle-revision';
 
 export interface BundleServerOptions {
-  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  /** When set, every request must carry `Authorization: Bearer <token>` (a shared secret; local use). */
   token?: string;
+  /** When set, every request's bearer token must pass it (401/403 otherwise); exclusive with `token`. */
+  authenticate?: BundleAuthenticator;
+  /** Serve HTTPS only, with this PEM certificate chain and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Upper bound on a client's `Prefer: wait=N`, in seconds. Default 300. */
   maxWaitSeconds?: number;
   /** URL prefix the bundles live under. Default `/bundles/`. */
@@ -59,6 +67,8 @@ export class BundleServer {
   private readonly bundles = new Map<string, PublishedBundle>();
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly token: Buffer | undefined;
+  private readonly authenticate: BundleAuthenticator | undefined;
+  private tls: BundleServerOptions['tls'];
   private readonly maxWait: number;
   private readonly prefix: string;
   private server: Server | undefined;
@@ -67,7 +77,11 @@ export class BundleServer {
   constructor(options: BundleServerOptions = {}) {
     if (options.token !== undefined && options.token.length === 0)
       throw configError('the bearer token is empty');
+    if (options.token !== undefined && options.authenticate)
+      throw configError('give a shared bearer token or an authenticator, not both');
     this.token = options.token === undefined ? undefined : Buffer.from(`Bearer ${options.token}`);
+    this.authenticate = options.authenticate;
+    this.tls = options.tls;
     this.maxWait = options.maxWaitSeconds ?? 300;
     this.prefix = options.prefix ?? '/bundles/';
     if (!this.prefix.startsWith('/') || !this.prefix.endsWith('/'))
@@ -134,16 +148,72 @@ export class BundleServer {
 
   /** The request listener, for mounting on an existing node:http server. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    try {
-      this.route(req, res);
-    } catch (err) {
+    const failed = (err: unknown) => {
       if (!res.headersSent) this.fail(res, 500, 'SM_ERR_CONTROLLER_CONFIG', (err as Error).message);
       else res.destroy();
+    };
+    try {
+      if (!this.authenticate) {
+        this.route(req, res);
+        return;
+      }
+      this.authenticated(req, res)
+        .then((ok) => {
+          if (ok) this.route(req, res);
+        })
+        .catch(failed);
+    } catch (err) {
+      failed(err);
     }
   };
 
+  /** Whether the request's bearer token passes the authenticator; answers 401/403 (or 503) when not. */
+  private async authenticated(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const m = /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? '');
+    let result: Awaited<ReturnType<BundleAuthenticator>>;
+    try {
+      result = await (this.authenticate as BundleAuthenticator)(m?.[1]);
+    } catch (err) {
+      // The API server could not be asked: nobody gets a bundle, and the poller retries.
+      res.setHeader('Retry-After', '2');
+      this.fail(
+        res,
+        503,
+        'SM_ERR_CONTROLLER_UNAUTHORIZED',
+        `cannot review the token: ${(err as Error).message}`,
+      );
+      return false;
+    }
+    if (result.ok) return true;
+    if (result.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="semamesh-bundles"');
+    this.fail(
+      res,
+      result.status,
+      result.status === 401 ? 'SM_ERR_CONTROLLER_UNAUTHORIZED' : 'SM_ERR_CONTROLLER_FORBIDDEN',
+      result.reason,
+    );
+    return false;
+  }
+
+  /**
+   * Swaps in a renewed certificate and key (cert-manager or a re-run of gen-secrets.sh replace the
+   * Secret; the kubelet updates the files): new connections get it, open ones keep theirs.
+   */
+  reloadTls(tls: { cert: string | Buffer; key: string | Buffer }): void {
+    if (!this.tls) throw configError('this bundle server was started without TLS');
+    this.tls = tls;
+    if (this.server instanceof HttpsServer) this.server.setSecureContext({ ...tls });
+  }
+
+  /** `https:` when the server was given a certificate. */
+  get scheme(): 'http' | 'https' {
+    return this.tls ? 'https' : 'http';
+  }
+
   listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
-    const server = createServer({ keepAliveTimeout: 65_000 }, this.handle);
+    const server = this.tls
+      ? createTlsServer({ keepAliveTimeout: 65_000, ...this.tls, minVersion: 'TLSv1.2' }, this.handle)
+      : createServer({ keepAliveTimeout: 65_000 }, this.handle);
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', (err) =>

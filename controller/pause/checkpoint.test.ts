@@ -107,6 +107,13 @@ before(async () => {
       } else if (pod === 'gate-off') res.writeHead(404).end('404 page not found');
       else if (pod === 'no-criu')
         res.writeHead(500).end('checkpoint/restore support not available in the container runtime');
+      else if (pod === 'containerd-1')
+        // The kubelet's text when containerd 1.6 answers its CRI call (seen on hack/local-cluster.sh).
+        res
+          .writeHead(500)
+          .end(
+            'checkpointing of team-a/containerd-1/main failed (rpc error: code = Unimplemented desc = method CheckpointContainer not implemented)',
+          );
       else if (pod === 'garbled') res.writeHead(200).end('not json');
       // 'slow': never answers.
     },
@@ -169,6 +176,13 @@ test('404 means the ContainerCheckpoint gate is off, 500 that the runtime cannot
   });
   assert.equal(runtime.code, 'SM_ERR_PAUSE_CHECKPOINT_UNSUPPORTED');
   assert.match(runtime.error ?? '', /container runtime does not support checkpointing/);
+  const old = await checkpointRecord(client(), {
+    namespace: 'team-a',
+    pod: 'containerd-1',
+    container: 'main',
+  });
+  assert.equal(old.code, 'SM_ERR_PAUSE_CHECKPOINT_UNSUPPORTED');
+  assert.match(old.error ?? '', /method CheckpointContainer not implemented\).*containerd 2\.0 or later/);
   const garbled = await checkpointRecord(client(), {
     namespace: 'team-a',
     pod: 'garbled',

@@ -56,10 +56,24 @@ function tlsFailure(err: unknown): boolean {
   return TLS_CODES.test(e.code ?? '') || /certificate|handshake|alert/i.test(e.message ?? '');
 }
 
+/**
+ * What the user needs, for the answers whose cause is known: the runtime text containerd 1.x gives
+ * (the CRI method is missing: checkpointing arrived in containerd 2.0), a missing CRIU, and the
+ * kubelet's authorization (docs/cluster-local.md, "Checkpoints").
+ */
+function remedy(status: number, body: string): string {
+  if (status === 500 && /Unimplemented|not implemented/i.test(body))
+    return ' (the runtime has no CRI CheckpointContainer: containerd 2.0 or later, or CRI-O, with CRIU installed on the node)';
+  if (status === 500 && /criu/i.test(body)) return ' (install a working CRIU on the node)';
+  if (status === 401 || status === 403)
+    return ' (the caller needs `create` on nodes/checkpoint, with the kubelet in Webhook authorization mode)';
+  return '';
+}
+
 /** Maps a kubelet answer to a path or a coded error; 404 and 500 have well-known meanings. */
 function interpret(status: number, body: string, t: CheckpointTarget): string {
   const where = `${t.namespace}/${t.pod}/${t.container}`;
-  const detail = body.trim().slice(0, 500);
+  const detail = body.trim().slice(0, 500) + remedy(status, body);
   if (status === 200) {
     let items: unknown;
     try {

@@ -131,6 +131,52 @@ test('one tick writes tokens, cost and requests per window and leaves Ready alon
   }
 });
 
+test('a SemaClusterQuota reports the usage of agents of every namespace', async () => {
+  const org: KubeObject = {
+    apiVersion: 'semamesh.io/v1alpha1',
+    kind: 'SemaClusterQuota',
+    metadata: { name: 'org-budget' },
+    spec: { limits: [{ window: 'minute', requests: 60 }] },
+  };
+  await client.create(org);
+  const shared = createBudgetEngine(
+    { kind: 'redis', url: redis.url },
+    { gcIntervalMs: 0, tenancy: 'namespaced' },
+  );
+  try {
+    shared.setQuotas([org as never]);
+    for (const namespace of ['team-a', 'team-b']) {
+      const r = await shared.reserve({
+        agent: { namespace, pod: `${namespace}-0` },
+        model: 'test-model',
+        promptTokens: 10,
+        maxTokens: 10,
+        requestId: `org-${namespace}`,
+      });
+      assert.equal(await shared.settle(r.id, { promptTokens: 10, completionTokens: 10 }), 'settled');
+    }
+  } finally {
+    await shared.close();
+  }
+  const reporter = new QuotaUsageReporter({
+    client,
+    redis: { url: redis.url },
+    quotas: async () => [...(await listQuotas()), ...(await client.list(SEMAMESH_KINDS.SemaClusterQuota))],
+    isLeader: () => true,
+    log: quiet,
+  });
+  try {
+    const t = await reporter.tick();
+    assert.ok(t.written.includes('org-budget'), JSON.stringify(t));
+    const usage = (
+      (await client.get({ ...SEMAMESH_KINDS.SemaClusterQuota, name: 'org-budget' })).status as Status
+    ).usage;
+    assert.equal(usage?.find((u) => u.window === 'minute')?.requests, 2);
+  } finally {
+    await reporter.stop();
+  }
+});
+
 test('an unreachable store is reported by the tick and retried, never thrown', async () => {
   const reporter = new QuotaUsageReporter({
     client,

@@ -1,5 +1,6 @@
-// Reports shared budget usage into SemaQuota.status.usage: on the leader, every interval, it reads
-// the waypoints' Redis budget store through a read-only engine and merge-patches only `usage`.
+// Reports shared budget usage into SemaQuota and SemaClusterQuota status.usage: on the leader, every
+// interval, it reads the waypoints' Redis budget store through a read-only engine and merge-patches
+// only `usage`.
 import type { QuotaUsage, SemaQuota } from '../../api/index.js';
 import { isK8sError, type K8sClient, type KubeObject, refOf } from '../../kube/index.js';
 import {
@@ -19,7 +20,7 @@ export interface QuotaUsageReporterOptions {
   client: K8sClient;
   /** The shared budget store the waypoints write (`redis://host:port/db`). */
   redis: RedisStoreOptions;
-  /** The SemaQuotas to report on, normally the manager's informer cache. */
+  /** The SemaQuotas and SemaClusterQuotas to report on, normally the manager's informer cache. */
   quotas: () => KubeObject[] | Promise<KubeObject[]>;
   /** Only the leader writes status; checked on every tick. */
   isLeader: () => boolean;

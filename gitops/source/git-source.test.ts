@@ -180,8 +180,16 @@ describe('GitSourceCache', () => {
       isGitopsError(e, 'SM_ERR_GITOPS_LIMIT') && what.test((e as Error).message);
     await assert.rejects(limited({ maxFiles: 10 }, 'p'), refused(/more than 10 files/));
     await assert.rejects(limited({ maxDepth: 3 }, 'deep'), refused(/deeper than 3 levels/));
-    await assert.rejects(limited({ maxBlobBytes: 1000 }, 'big'), refused(/blob\.yaml has 5000 bytes/));
-    await assert.rejects(limited({ maxTotalBytes: 100 }, 'p'), refused(/more than 100 bytes/));
+    // Both are refused while fetching already: the pack guard reads object sizes from the pack
+    // headers, and the compressed pack may not exceed the total either (pack-guard.test.ts).
+    await assert.rejects(
+      limited({ maxBlobBytes: 1000 }, 'big'),
+      refused(/blob object of 5000 bytes is larger than the 1000-byte bound; refused before inflating/),
+    );
+    await assert.rejects(
+      limited({ maxTotalBytes: 100 }, 'p'),
+      refused(/pack is larger than the 100-byte bound/),
+    );
     // Within bounds it exports as before.
     assert.equal((await limited({ maxFiles: 30 }, 'p')).changed, true);
     await repo.dispose();

@@ -9,6 +9,7 @@ import git, { type ServerRef } from 'isomorphic-git';
 import { REASONS } from '../conditions.js';
 import { errorMessage, GitopsError } from '../errors.js';
 import { type HttpStats, httpClient } from './http.js';
+import { PackTooLargeError } from './pack-guard.js';
 import { type GitRefSpec, type ResolvedRef, resolveRef, revisionOf } from './resolve-ref.js';
 
 export interface GitCredentials {
@@ -98,6 +99,13 @@ function authHeaders(c: GitCredentials | undefined): Record<string, string> {
 /** Classifies what isomorphic-git or fetch threw. */
 export function fetchError(err: unknown, url: string, signal: AbortSignal): GitopsError {
   if (err instanceof GitopsError) return err;
+  const tooLarge = [err, (err as { cause?: unknown })?.cause].find((e) => e instanceof PackTooLargeError);
+  if (tooLarge)
+    return new GitopsError(
+      'SM_ERR_GITOPS_LIMIT',
+      `${url}: ${(tooLarge as Error).message}; refused before inflating it, nothing was applied`,
+      { cause: err, reason: REASONS.LimitExceeded },
+    );
   const e = err as { code?: string; name?: string; data?: { statusCode?: number; statusMessage?: string } };
   if (signal.aborted || e?.name === 'AbortError' || e?.name === 'TimeoutError')
     return new GitopsError('SM_ERR_GITOPS_TIMEOUT', `fetching ${url} timed out`, {
@@ -170,7 +178,10 @@ export class GitSourceCache {
     const path = normalizeRepoPath(request.path);
     const signal = AbortSignal.timeout(request.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const stats: HttpStats = { requests: 0 };
-    const http = httpClient(signal, stats, { caCert: request.credentials?.caCert });
+    const http = httpClient(signal, stats, {
+      caCert: request.credentials?.caCert,
+      pack: { maxObjectBytes: this.limits.maxBlobBytes, maxPackBytes: this.limits.maxTotalBytes },
+    });
     const headers = authHeaders(request.credentials);
     const { url } = request;
     let refs: ServerRef[];

@@ -1,14 +1,17 @@
 // The pause path on a real node (hack/local-cluster.sh up: kubelet + containerd + bridge CNI):
 // an agent pod on the pod network sends a destructive prompt to the node's waypoint; the waypoint
-// (its policy served by the real `semamesh controller`) refuses it, identifies the pod by its IP
-// and opens a SemaIncident + pod annotation through the API server; the real `semamesh node-agent`
-// freezes the pod's cgroup (cgroup v2 at the hybrid layout's unified mount) and records it.
+// (its policy served by the real `semamesh controller`) refuses it and, holding no kubeconfig or
+// token, reports the PAUSE over the real `semamesh node-agent`'s unix socket (as deploy/base does:
+// --pause-report=node-agent, identities from the node agent's /identity); the node agent resolves
+// the pod itself, opens the SemaIncident + pod annotation through the API server, freezes the
+// pod's cgroup (cgroup v2 at the hybrid layout's unified mount) and records it.
 //
 // Runs only against a running local cluster with a node: SEMAMESH_LOCAL_CLUSTER_DIR=<its state
 // dir> (.ci/run sets it between `up` and `down`); otherwise skipped with the reason.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, k8sBin, REPO_ROOT, startControllerProcess, until } from './harness.js';
@@ -21,7 +24,9 @@ const KUBECONFIG = DIR ? join(DIR, 'admin.kubeconfig') : '';
 // The agent calls this "LLM endpoint" (an unused address on the pod bridge, so nothing leaves
 // the machine even before the redirect is attached); the node agent's eBPF
 // connect4 program on the agent pod's cgroup redirects it to the node's waypoint. With
-// SEMAMESH_NODE_PAUSE_DIRECT=1 the agent calls the waypoint directly instead (no eBPF).
+// SEMAMESH_NODE_PAUSE_DIRECT=1 the agent calls the waypoint directly instead (no eBPF, so no
+// interception for the node agent to vouch for: the waypoint then reports with --pause-report
+// cluster and the admin kubeconfig, the older path).
 const LLM = '10.244.0.250:80';
 const REDIRECT = process.env.SEMAMESH_NODE_PAUSE_DIRECT !== '1';
 
@@ -87,6 +92,7 @@ describe('PAUSE on a real node', { skip }, () => {
   let waypoint: ReturnType<typeof semamesh>;
   let nodeAgent: ReturnType<typeof semamesh>;
   let wpPort = 0;
+  let runDir = '';
   const logs = () =>
     `--- controller\n${controller?.output()}\n--- waypoint\n${waypoint?.output()}\n--- node-agent\n${nodeAgent?.output()}`;
 
@@ -100,6 +106,9 @@ describe('PAUSE on a real node', { skip }, () => {
     }
     const [bundlePort, metricsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
     wpPort = await freePort();
+    const healthPort = await freePort();
+    runDir = mkdtempSync(join(tmpdir(), 'semamesh-node-pause-'));
+    const socket = join(runDir, 'node-agent.sock');
     controller = startControllerProcess([
       '--kubeconfig',
       KUBECONFIG,
@@ -149,10 +158,16 @@ describe('PAUSE on a real node', { skip }, () => {
       `http://127.0.0.1:${bundlePort}/bundles/semamesh`,
       '--node-name',
       NODE,
-      '--pause-report',
-      'cluster',
-      '--kubeconfig',
-      KUBECONFIG,
+      ...(REDIRECT
+        ? [
+            '--pause-report',
+            'node-agent',
+            '--node-agent-socket',
+            socket,
+            '--identity-url',
+            `http://127.0.0.1:${healthPort}`,
+          ]
+        : ['--pause-report', 'cluster', '--kubeconfig', KUBECONFIG]),
       '--openai',
       'http://127.0.0.1:9',
       '--quota-db',
@@ -165,7 +180,6 @@ describe('PAUSE on a real node', { skip }, () => {
     ).catch((e) => {
       throw new Error(`${e}\n${logs()}`);
     });
-    const healthPort = await freePort();
     nodeAgent = semamesh([
       'node-agent',
       '--kubeconfig',
@@ -190,6 +204,8 @@ describe('PAUSE on a real node', { skip }, () => {
             'semamesh.io/agent=true',
             '--bpf-pin-path',
             '',
+            '--report-socket',
+            socket,
           ]
         : []),
     ]);
@@ -207,6 +223,7 @@ describe('PAUSE on a real node', { skip }, () => {
     await stop(nodeAgent);
     await stop(waypoint);
     await stop(controller);
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
   });
 
   test('agent pod → waypoint refuses → SemaIncident for that pod → node agent freezes its cgroup', async () => {
@@ -249,7 +266,7 @@ spec:
       'agent-0',
     ]);
 
-    // The waypoint opened an incident naming this pod (found by its IP), and annotated the pod.
+    // An incident names this pod (the node agent's own lookup), and the pod is annotated.
     const incident = await until(
       'a SemaIncident for agent-0',
       () => {

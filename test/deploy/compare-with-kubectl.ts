@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { type KObject, kustomize, loadYamlObjects, REPO_ROOT } from './kustomize.js';
 
-const TARGETS = ['deploy/base', 'deploy/overlays/kind', 'deploy/overlays/production'];
+const TARGETS = [
+  'deploy/base',
+  'deploy/overlays/kind',
+  'deploy/overlays/local',
+  'deploy/overlays/production',
+];
 const key = (o: KObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 let differences = 0;

@@ -144,8 +144,15 @@ function applyPatch(
   const docs = parseAllDocuments(text).map((d) => d.toJS() as unknown);
   const out = [...objects];
   for (const patch of docs) {
-    if (Array.isArray(patch))
-      throw new KustomizeError(`${dir}: JSON 6902 patches are outside the supported subset`);
+    if (Array.isArray(patch)) {
+      if (!p.target) throw new KustomizeError(`${dir}: a JSON 6902 patch needs a target`);
+      const target = p.target;
+      const hits = out.flatMap((o, i) => (matches(o, target) ? [i] : []));
+      if (hits.length === 0)
+        throw new KustomizeError(`${dir}: JSON 6902 patch matches no resource (${JSON.stringify(target)})`);
+      for (const i of hits) out[i] = applyJson6902(dir, out[i], patch as JsonOp[]);
+      continue;
+    }
     const pm = patch as KObject;
     const target: Target = p.target ?? {
       kind: pm.kind,
@@ -172,6 +179,44 @@ function applyPatch(
       );
   }
   return out;
+}
+
+interface JsonOp {
+  op: string;
+  path: string;
+  value?: unknown;
+}
+
+// JSON 6902, the `add` and `replace` operations (what deploy/ uses: appending container args).
+function applyJson6902(dir: string, object: KObject, ops: JsonOp[]): KObject {
+  const copy = structuredClone(object);
+  for (const { op, path, value } of ops) {
+    if (op !== 'add' && op !== 'replace')
+      throw new KustomizeError(`${dir}: JSON 6902 op "${op}" is outside the supported subset`);
+    const keys = path
+      .split('/')
+      .slice(1)
+      .map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const last = keys.pop();
+    let node: unknown = copy;
+    for (const k of keys) node = (node as Record<string, unknown> | undefined)?.[k];
+    if (last === undefined || node === null || typeof node !== 'object')
+      throw new KustomizeError(`${dir}: JSON 6902 path ${path} does not exist`);
+    if (Array.isArray(node)) {
+      const i = last === '-' ? node.length : Number(last);
+      const max = op === 'add' ? node.length : node.length - 1;
+      if (!Number.isInteger(i) || i < 0 || i > max)
+        throw new KustomizeError(`${dir}: JSON 6902 path ${path} is out of range`);
+      if (op === 'add') node.splice(i, 0, value);
+      else node[i] = value;
+    } else {
+      const record = node as Record<string, unknown>;
+      if (op === 'replace' && !(last in record))
+        throw new KustomizeError(`${dir}: JSON 6902 path ${path} does not exist`);
+      record[last] = value;
+    }
+  }
+  return copy;
 }
 
 function applyLabels(objects: KObject[], l: NonNullable<Kustomization['labels']>[number]): void {

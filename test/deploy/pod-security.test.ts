@@ -35,7 +35,7 @@ const ALLOWED_HOST_PATHS: Record<string, { path: string; readOnly: boolean }> = 
   'kubelet-serving-cert': { path: '/var/lib/kubelet/pki/kubelet.crt', readOnly: true },
 };
 
-for (const target of ['deploy/overlays/kind', 'deploy/overlays/production']) {
+for (const target of ['deploy/overlays/kind', 'deploy/overlays/local', 'deploy/overlays/production']) {
   describe(`pod security in ${target}`, () => {
     const objects = kustomize(join(REPO_ROOT, target));
     const pods = objects.flatMap((o: KObject) =>

@@ -46,8 +46,8 @@ const DYNAMIC: Record<string, string[]> = {
     'SemaClusterQuota',
     'SemaIncident',
   ],
-  // The usage reporter writes the budget figures of SemaQuotas (reconcilers/quota-usage.ts).
-  'controller/reconcilers/quota-usage.ts:patchStatus': ['SemaQuota'],
+  // The usage reporter writes the budget figures of SemaQuotas and SemaClusterQuotas (quota-usage.ts).
+  'controller/reconcilers/quota-usage.ts:patchStatus': ['SemaQuota', 'SemaClusterQuota'],
   // GitOps applies and prunes the kinds its renderer accepts.
   'gitops/apply/apply.ts:apply': [...APPLIED_KINDS],
   'gitops/apply/apply.ts:mergePatch': [...APPLIED_KINDS],
@@ -105,10 +105,22 @@ interface Rule {
   nonResourceURLs?: string[];
 }
 
-function grantedTo(
-  objects: KObject[],
-  account: string,
-): { rules: { role: KObject; rule: Rule }[]; keys: Set<string> } {
+/** Who grants what: a binding's namespace ('' for a ClusterRoleBinding) decides where a rule reaches. */
+interface Grant {
+  role: KObject;
+  rule: Rule;
+  /** Namespace the rule applies in; '*' cluster-wide; 'per-namespace' for a role tenants bind. */
+  scope: string;
+}
+
+/**
+ * ClusterRoles annotated `semamesh.io/bound-per-namespace-to: semamesh-system/<account>` are granted
+ * by the RoleBinding a tenant creates in its own namespace (GitOps credentials): part of what the
+ * account may hold, though base binds them nowhere.
+ */
+const PER_NAMESPACE = 'semamesh.io/bound-per-namespace-to';
+
+function grantedTo(objects: KObject[], account: string): { rules: Grant[]; keys: Set<string> } {
   const bindings = objects.filter(
     (o) =>
       (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') &&
@@ -116,8 +128,16 @@ function grantedTo(
         (s) => s.kind === 'ServiceAccount' && s.name === account && s.namespace === 'semamesh-system',
       ),
   );
-  const rules: { role: KObject; rule: Rule }[] = [];
+  const rules: Grant[] = [];
   const keys = new Set<string>();
+  const add = (role: KObject, scope: string) => {
+    for (const rule of role.rules as Rule[]) {
+      rules.push({ role, rule, scope });
+      for (const g of rule.apiGroups ?? [])
+        for (const r of rule.resources ?? [])
+          for (const v of rule.verbs) keys.add(permissionKey({ group: g, resource: r, verb: v }));
+    }
+  };
   for (const b of bindings) {
     const ref = b.roleRef as { kind: string; name: string };
     const role = objects.find(
@@ -127,13 +147,15 @@ function grantedTo(
         (ref.kind === 'ClusterRole' || o.metadata.namespace === b.metadata.namespace),
     );
     assert.ok(role, `${b.kind} ${b.metadata.name} refers to a missing ${ref.kind} ${ref.name}`);
-    for (const rule of role.rules as Rule[]) {
-      rules.push({ role, rule });
-      for (const g of rule.apiGroups ?? [])
-        for (const r of rule.resources ?? [])
-          for (const v of rule.verbs) keys.add(permissionKey({ group: g, resource: r, verb: v }));
-    }
+    add(role, b.kind === 'ClusterRoleBinding' ? '*' : (b.metadata.namespace ?? ''));
   }
+  for (const role of objects)
+    if (
+      role.kind === 'ClusterRole' &&
+      (role.metadata.annotations as Record<string, string> | undefined)?.[PER_NAMESPACE] ===
+        `semamesh-system/${account}`
+    )
+      add(role, 'per-namespace');
   return { rules, keys };
 }
 
@@ -171,11 +193,23 @@ describe('RBAC equals what the code calls', () => {
         }
       });
 
-      test('Secrets and Leases only through a Role in semamesh-system', () => {
-        for (const { role, rule } of granted.rules)
-          if (rule.resources?.some((r) => r === 'secrets' || r === 'leases')) {
-            assert.equal(role.kind, 'Role', `${role.metadata.name} grants ${rule.resources} cluster-wide`);
-            assert.equal(role.metadata.namespace, 'semamesh-system');
+      test('Leases only through a Role in semamesh-system', () => {
+        for (const { role, rule, scope } of granted.rules)
+          if (rule.resources?.includes('leases')) {
+            assert.equal(role.kind, 'Role', `${role.metadata.name} grants leases cluster-wide`);
+            assert.equal(scope, 'semamesh-system');
+          }
+      });
+
+      test('no Secret of semamesh-system (the mesh CA key) and none cluster-wide: only get, per tenant namespace', () => {
+        for (const { role, rule, scope } of granted.rules)
+          if (rule.resources?.includes('secrets')) {
+            assert.equal(scope, 'per-namespace', `${role.metadata.name} reaches Secrets in ${scope}`);
+            assert.deepEqual(
+              rule.verbs,
+              ['get'],
+              `${role.metadata.name}: list/watch would read every Secret`,
+            );
           }
       });
     });

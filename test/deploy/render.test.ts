@@ -1,4 +1,4 @@
-// Renders deploy/base and both overlays with the in-repo kustomize subset and validates every
+// Renders deploy/base and every overlay with the in-repo kustomize subset and validates every
 // object: built-in kinds against the Kubernetes OpenAPI schemas (kubernetes-models), our kinds
 // against the openAPIV3Schema of the generated CRDs (ajv), as `kubectl apply --dry-run=server` would.
 import assert from 'node:assert/strict';
@@ -17,7 +17,12 @@ import {
 import { strategicMerge } from './strategic-merge.js';
 import { unknownFields } from './unknown-fields.js';
 
-const TARGETS = ['deploy/base', 'deploy/overlays/kind', 'deploy/overlays/production'];
+const TARGETS = [
+  'deploy/base',
+  'deploy/overlays/kind',
+  'deploy/overlays/local',
+  'deploy/overlays/production',
+];
 
 interface CrdVersion {
   name: string;

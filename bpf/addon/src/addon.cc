@@ -249,6 +249,8 @@ Napi::Value LinkDestroy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// For cgroup links also the cgroup id (0 once the cgroup is gone) and the attach type, so a
+// restarted node agent can tell which pinned link serves which cgroup.
 Napi::Value LinkInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   bpf_link* l = GetLink(info, 0);
@@ -261,7 +263,107 @@ Napi::Value LinkInfo(const Napi::CallbackInfo& info) {
   o.Set("id", li.id);
   o.Set("progId", li.prog_id);
   o.Set("type", li.type);
+  if (li.type == BPF_LINK_TYPE_CGROUP) {
+    o.Set("cgroupId", Napi::BigInt::New(env, static_cast<uint64_t>(li.cgroup.cgroup_id)));
+    o.Set("attachType", li.cgroup.attach_type);
+  }
   return o;
+}
+
+// Opens a pinned link (a previous process's) as a handle of ours; the pin path is remembered, so
+// linkDestroy removes the pin too.
+Napi::Value LinkOpen(const Napi::CallbackInfo& info) {
+  std::string path = Str(info, 0, "pin path");
+  bpf_link* link = bpf_link__open(path.c_str());
+  if (!link) ThrowErrno(info.Env(), "open pinned link " + path, errno);
+  int h = g_next++;
+  g_links[h] = link;
+  return Napi::Number::New(info.Env(), h);
+}
+
+// Swaps the program behind a link atomically (BPF_LINK_UPDATE): the hook never goes missing.
+Napi::Value LinkUpdate(const Napi::CallbackInfo& info) {
+  bpf_link* l = GetLink(info, 0);
+  Obj& o = GetObj(info, 1);
+  bpf_program* p = GetProg(info, o, 2);
+  int err = bpf_link__update_program(l, p);
+  if (err) ThrowErrno(info.Env(), std::string("replace the program of a link with ") + bpf_program__name(p), err);
+  return info.Env().Undefined();
+}
+
+std::string Hex(const unsigned char* b, size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; i++) {
+    out.push_back(d[b[i] >> 4]);
+    out.push_back(d[b[i] & 15]);
+  }
+  return out;
+}
+
+std::string TagOf(Napi::Env env, int fd, const std::string& what) {
+  bpf_prog_info pi;
+  memset(&pi, 0, sizeof(pi));
+  uint32_t len = sizeof(pi);
+  if (bpf_obj_get_info_by_fd(fd, &pi, &len)) ThrowErrno(env, "program info of " + what, errno);
+  return Hex(pi.tag, sizeof(pi.tag));
+}
+
+// The kernel's tag (a hash of the instructions) of a loaded program: equal tags = same version.
+Napi::Value ProgramTag(const Napi::CallbackInfo& info) {
+  Obj& o = GetObj(info, 0);
+  bpf_program* p = GetProg(info, o, 1);
+  return Napi::String::New(info.Env(), TagOf(info.Env(), bpf_program__fd(p), bpf_program__name(p)));
+}
+
+Napi::Value ProgramTagById(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t id = static_cast<uint32_t>(Int(info, 0, "program id"));
+  int fd = bpf_prog_get_fd_by_id(id);
+  if (fd < 0) ThrowErrno(env, "open program " + std::to_string(id), errno);
+  std::string tag;
+  try {
+    tag = TagOf(env, fd, "program " + std::to_string(id));
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  close(fd);
+  return Napi::String::New(env, tag);
+}
+
+// The shape of a pinned map (type, key/value sizes, entries), to decide before a load whether the
+// new object can reuse it.
+Napi::Value PinnedMapInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = Str(info, 0, "pin path");
+  int fd = bpf_obj_get(path.c_str());
+  if (fd < 0) ThrowErrno(env, "open pinned map " + path, errno);
+  bpf_map_info mi;
+  memset(&mi, 0, sizeof(mi));
+  uint32_t len = sizeof(mi);
+  int err = bpf_obj_get_info_by_fd(fd, &mi, &len);
+  int e = errno;
+  close(fd);
+  if (err) ThrowErrno(env, "map info of " + path, e);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("type", mi.type);
+  o.Set("keySize", mi.key_size);
+  o.Set("valueSize", mi.value_size);
+  o.Set("maxEntries", mi.max_entries);
+  o.Set("name", std::string(mi.name));
+  return o;
+}
+
+// Before load: the map is reused from `path` when a compatible map is pinned there, else created
+// and pinned there by the load (libbpf's pin-by-path).
+Napi::Value MapSetPinPath(const Napi::CallbackInfo& info) {
+  Obj& o = GetObj(info, 0);
+  bpf_map* m = GetMap(info, o, 1);
+  std::string path = Str(info, 2, "pin path");
+  int err = bpf_map__set_pin_path(m, path.c_str());
+  if (err) ThrowErrno(info.Env(), "set pin path " + path, err);
+  return info.Env().Undefined();
 }
 
 Napi::Value AttachSockmap(const Napi::CallbackInfo& info) {
@@ -472,6 +574,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("linkUnpin", Napi::Function::New(env, LinkUnpin));
   exports.Set("linkDestroy", Napi::Function::New(env, LinkDestroy));
   exports.Set("linkInfo", Napi::Function::New(env, LinkInfo));
+  exports.Set("linkOpen", Napi::Function::New(env, LinkOpen));
+  exports.Set("linkUpdate", Napi::Function::New(env, LinkUpdate));
+  exports.Set("programTag", Napi::Function::New(env, ProgramTag));
+  exports.Set("programTagById", Napi::Function::New(env, ProgramTagById));
+  exports.Set("pinnedMapInfo", Napi::Function::New(env, PinnedMapInfo));
+  exports.Set("mapSetPinPath", Napi::Function::New(env, MapSetPinPath));
   exports.Set("attachSockmap", Napi::Function::New(env, AttachSockmap));
   exports.Set("detachSockmap", Napi::Function::New(env, DetachSockmap));
   exports.Set("mapPin", Napi::Function::New(env, MapPin));
