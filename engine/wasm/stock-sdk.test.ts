@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { findOpa } from '../reference/opa.js';
+import { canonicalNumber, NUMBER_SHOWCASE, numberGrid } from './testing/number-cases.js';
 import { runStock } from './testing/stock-sdk.js';
 
 const opa = findOpa();
@@ -209,5 +210,20 @@ describe('policy.wasm in the stock SDK, against the real opa', { skip: opa.skip 
     });
     assert.deepEqual(r.ours, { r0: false, r1: false });
     assert.deepEqual(r.opa, r.ours);
+  });
+
+  it('computes numbers as opa eval does (exact integers, 64-bit big.Float), value for value', async () => {
+    // json.marshal shows every digit on both sides; the texts may differ only in form (1e-07 / 1e-7).
+    const cases = [...NUMBER_SHOWCASE, ...numberGrid()];
+    const r = await runStock(cases.map((e) => `json.marshal(${e})`));
+    const diffs = cases
+      .map((e, i) => ({ e, ours: r.ours[`r${i}`], opa: r.opa[`r${i}`] }))
+      .filter(
+        (d) =>
+          (typeof d.ours === 'string' ? canonicalNumber(d.ours) : d.ours) !==
+          (typeof d.opa === 'string' ? canonicalNumber(d.opa) : d.opa),
+      );
+    assert.deepEqual(diffs, []);
+    assert.ok(cases.length > 1700);
   });
 });

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTINS, type BuiltinDecl } from '../../builtins/catalog.js';
 import { findOpa, runOpa } from '../../reference/opa.js';
+import { NUMBER_SHOWCASE } from './number-cases.js';
 import { inspectPolicy, SDK_BUILTINS, wasmFromBundle } from './sdk-inspect.js';
+import { runOpaWasm, runStock } from './stock-sdk.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Compiler-internal names, operators the planner emits as statements, and names of ours. */
@@ -95,7 +97,17 @@ async function main(): Promise<void> {
     const refPath = join(ROOT, 'engine/wasm/runtime/opa-natives.json');
     writeFileSync(refPath, `${JSON.stringify({ opa: version, builtins: reference }, null, 2)}\n`);
     const natives = JSON.parse(readFileSync(join(ROOT, 'engine/wasm/runtime/natives.json'), 'utf8'));
-    writeFileSync(join(ROOT, 'docs/wasm-sdk.md'), renderDoc(version, reference, natives));
+    const exprs = NUMBER_SHOWCASE.map((e) => `json.marshal(${e})`);
+    const [stock, opaWasm] = [await runStock(exprs), await runOpaWasm(exprs)];
+    const numbers = NUMBER_SHOWCASE.map((e, i) => {
+      const cell = (v: unknown) => (v === undefined ? '(undefined)' : `\`${String(v)}\``);
+      const k = `r${i}`;
+      return `| \`${e}\` | ${cell(stock.opa[k])} | ${cell(opaWasm[k])} | ${cell(stock.ours[k])} |`;
+    });
+    writeFileSync(
+      join(ROOT, 'docs/wasm-sdk.md'),
+      renderDoc(version, reference, natives) + renderNumbers(numbers),
+    );
     console.log(`sdk-reference: opa ${version}: ${Object.keys(reference).length} builtins written`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -142,6 +154,25 @@ OPA's modules). Metered modules (our engine's default) also list \`semamesh.fuel
 asked for only when a host lowers the instruction budget (\`engine/wasm/fuel.ts\`).
 
 | builtin | OPA wasm | ours | note |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+`;
+}
+
+function renderNumbers(rows: string[]): string {
+  return `
+## Numbers
+
+\`opa eval\` computes with Go's math/big: integers exactly; anything else as a \`big.Float\` with a
+64-bit mantissa (rounding half to even), printed as the shortest decimal that reads back to the same
+64-bit value, integral results without exponent (\`sum\` likewise; \`product\` rounds to 53 bits at
+each step). OPA's own wasm uses decimal arithmetic (libmpdec, 18 digits after a division) and
+differs from its CLI. \`semamesh eval\` and our \`policy.wasm\` follow the CLI
+(\`engine/wasm/runtime/src/bigfloat.c\`); \`engine/wasm/stock-sdk.test.ts\` checks ${'1,700+'} expressions
+against \`opa eval\` value for value. Shown as \`json.marshal\` of the result (every digit; our numbers
+are canonical, so \`1e3\` prints as \`1000\`):
+
+| expression | opa eval | OPA's wasm | ours |
 | --- | --- | --- | --- |
 ${rows.join('\n')}
 `;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compile } from '../../compiler.js';
 import { runOpa } from '../../reference/opa.js';
-import { inspectPolicy, SDK_BUILTINS } from './sdk-inspect.js';
+import { inspectPolicy, SDK_BUILTINS, wasmFromBundle } from './sdk-inspect.js';
 
 export interface StockRun {
   /** rule name → value (absent when undefined). */
@@ -53,6 +53,22 @@ export async function runStock(exprs: string[], input: unknown = {}): Promise<St
     const out = JSON.parse(r.stdout) as { result?: { expressions: { value: Record<string, unknown> }[] }[] };
     const opa = out.result?.[0]?.expressions[0]?.value ?? {};
     return { ours, opa, missing, wasmBytes: result.wasm.length };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The same rules compiled by the real `opa build -t wasm` and run in the stock SDK (OPA's own wasm). */
+export async function runOpaWasm(exprs: string[], input: unknown = {}): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'sm-opawasm-'));
+  try {
+    writeFileSync(join(dir, 'stock.rego'), moduleOf(exprs));
+    const out = join(dir, 'bundle.tar.gz');
+    const r = runOpa(['build', '-t', 'wasm', '-e', 'stock', '-o', out, join(dir, 'stock.rego')]);
+    if (r.status !== 0) throw new Error(`opa build: ${r.stderr}`);
+    const policy = await loadPolicy(wasmFromBundle(out));
+    const rows = policy.evaluate(input, 'stock') as { result: Record<string, unknown> }[];
+    return rows[0]?.result ?? {};
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

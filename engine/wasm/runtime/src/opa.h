@@ -206,6 +206,9 @@ opa_value *number_mul(opa_value *a, opa_value *b);
 opa_value *number_div(opa_value *a, opa_value *b);
 opa_value *number_rem(opa_value *a, opa_value *b);
 opa_value *number_neg(opa_value *a);
+/* bigfloat.c: + - * / on OPA's 64-bit-mantissa big.Float; NULL when out of its range */
+opa_value *bigfloat_arith(char op, opa_value *a, opa_value *b);
+opa_value *bigfloat_product(opa_value *coll); /* array or set of numbers */
 
 /* Canonical decimal: value = (neg ? -1 : 1) * 0.d[0]d[1]...d[nd-1] * 10^exp, no leading or
  * trailing zeros in d; nd == 0 means zero. */
@@ -216,6 +219,8 @@ typedef struct {
   char d[800];
   bool truncated; /* more non-zero digits followed the 800 kept */
 } decimal_t;
+
+void number_to_decimal(opa_value *v, decimal_t *d);
 
 bool decimal_parse(const char *s, uint32_t len, decimal_t *out); /* lenient number syntax */
 double decimal_to_double(const decimal_t *d);                   /* correctly rounded */
