@@ -19,11 +19,11 @@ export interface StockRun {
 }
 
 /** `r0 := <expr0>` ... for the expressions; entrypoint `stock`, evaluated with `input`. */
-export function moduleOf(exprs: string[]): string {
+export function moduleOf(exprs: readonly string[]): string {
   return `package stock\n\n${exprs.map((e, i) => `r${i} := ${e}`).join('\n')}\n`;
 }
 
-export async function runStock(exprs: string[], input: unknown = {}): Promise<StockRun> {
+export async function runStock(exprs: readonly string[], input: unknown = {}): Promise<StockRun> {
   const source = moduleOf(exprs);
   const result = compile({ modules: [{ file: 'stock.rego', source }], entrypoints: ['stock'] });
   if (!result.wasm)
@@ -59,7 +59,7 @@ export async function runStock(exprs: string[], input: unknown = {}): Promise<St
 }
 
 /** The same rules compiled by the real `opa build -t wasm` and run in the stock SDK (OPA's own wasm). */
-export async function runOpaWasm(exprs: string[], input: unknown = {}): Promise<Record<string, unknown>> {
+export async function runOpaWasm(exprs: readonly string[], input: unknown = {}): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'sm-opawasm-'));
   try {
     writeFileSync(join(dir, 'stock.rego'), moduleOf(exprs));

@@ -460,3 +460,18 @@ opa_value *bigfloat_product(opa_value *coll) {
   });
   return ok ? bf_to_number(acc) : NULL;
 }
+
+/* Every decimal digit of x > 0 (value = 0.digits * 10^dp, no trailing zeros): what Go's %e and
+ * %f round from. */
+int double_exact_digits(double x, char **digits, int *dp) {
+  uint64_t bits;
+  memcpy(&bits, &x, 8);
+  int be = (int)((bits >> 52) & 0x7ff);
+  uint64_t m = bits & ((1ull << 52) - 1);
+  int e = be == 0 ? -1074 : be - 1075;
+  if (be != 0) m |= 1ull << 52;
+  nat n;
+  nat_init(&n, 4);
+  nat_set_u64(&n, m);
+  return exact_decimal(&n, e, digits, dp);
+}

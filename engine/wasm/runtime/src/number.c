@@ -30,6 +30,7 @@ OPA_EXPORT void opa_value_number_set_int(opa_value *v, int64_t i) {
   if (!opa_is(v, OPA_NUMBER)) return;
   opa_number_t *n = opa_cast_number(v);
   n->repr = NUM_INT;
+  n->spelled_float = 0;
   n->v.i = i;
   n->ref = NULL;
   n->ref_len = 0;
@@ -191,7 +192,10 @@ opa_value *number_from_text(const char *s, uint32_t len, bool copy) {
   (void)copy; /* REF numbers always own a canonical copy of their text */
   decimal_t d;
   if (!decimal_parse(s, len, &d)) return NULL;
-  return number_from_decimal(&d);
+  opa_value *v = number_from_decimal(&d);
+  for (uint32_t i = 0; i < len; i++)
+    if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') opa_cast_number(v)->spelled_float = 1;
+  return v;
 }
 
 OPA_EXPORT opa_value *opa_number_ref(const char *s, uint32_t len) { return number_from_text(s, len, true); }

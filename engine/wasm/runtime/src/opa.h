@@ -41,7 +41,7 @@ typedef struct {
   uint8_t type;
   uint8_t repr;
   uint8_t ref_int; /* REF text is an integer (no fraction after normalisation) */
-  uint8_t pad;
+  uint8_t spelled_float; /* parsed from text with a fraction or exponent: sprintf's float64 */
   uint32_t ref_len;
   union {
     int64_t i;
@@ -209,6 +209,7 @@ opa_value *number_neg(opa_value *a);
 /* bigfloat.c: + - * / on OPA's 64-bit-mantissa big.Float; NULL when out of its range */
 opa_value *bigfloat_arith(char op, opa_value *a, opa_value *b);
 opa_value *bigfloat_product(opa_value *coll); /* array or set of numbers */
+int double_exact_digits(double x, char **digits, int *dp); /* x > 0; all digits, 0.d * 10^dp */
 
 /* Canonical decimal: value = (neg ? -1 : 1) * 0.d[0]d[1]...d[nd-1] * 10^exp, no leading or
  * trailing zeros in d; nd == 0 means zero. */

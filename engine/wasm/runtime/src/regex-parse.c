@@ -151,6 +151,31 @@ static const class_table *find_class(const class_table *t, const char *name, uin
   return NULL;
 }
 
+bool unicode_class_has(const char *name, uint32_t cp) {
+  const class_table *t = find_class(unicode_classes, name, (uint32_t)strlen(name));
+  const uint8_t *b = t->packed;
+  uint32_t end = 0;
+  for (uint32_t i = 0; i < t->n; i++) {
+    uint32_t v[2];
+    for (int k = 0; k < 2; k++) {
+      uint32_t x = 0;
+      int shift = 0;
+      for (;;) {
+        uint8_t c = *b++;
+        x |= (uint32_t)(c & 0x7f) << shift;
+        shift += 7;
+        if (!(c & 0x80)) break;
+      }
+      v[k] = x;
+    }
+    uint32_t lo = end + v[0], hi = lo + v[1];
+    if (cp < lo) return false;
+    if (cp <= hi) return true;
+    end = hi + 1;
+  }
+  return false;
+}
+
 /* `\pL`, `\p{Name}`, `\p{^Name}`, `\PL` after the backslash and the p/P. */
 static bool parse_unicode_class(parser *p, rx_node *cls, bool neg) {
   const char *name;

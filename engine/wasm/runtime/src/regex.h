@@ -20,6 +20,9 @@ const char *rx_group_name(const rx_prog *p, int i, uint32_t *len);
  * with 2 * (rx_groups + 1) byte offsets (-1 for groups that did not take part) and returns true. */
 bool rx_search(const rx_prog *p, const char *s, uint32_t len, uint32_t start, int32_t *caps);
 
+/* True when cp is in the named Unicode category or script ("L", "Greek", ...). */
+bool unicode_class_has(const char *name, uint32_t cp);
+
 /* ---- internals shared by regex-parse.c and regex.c ---- */
 
 typedef struct {
