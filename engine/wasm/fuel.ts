@@ -6,8 +6,8 @@
 // code calls the host builtin `semamesh.fuel`, which either refills the counter (the deadline is not
 // reached) or throws, which unwinds the evaluation. Checking the clock once per slice keeps the cost
 // to a decrement and a compare per iteration (bench/engine-eval.ts measures it). Each evaluation
-// starts with a full slice (`semamesh_fuel_slice`, default 2^31-1 so a host that knows nothing of
-// metering, such as a plain opa-wasm user, never hears of it).
+// starts with a full slice (`semamesh_fuel_slice`, default 2^31-1; while it stays at that default
+// the refill never calls the host, so a plain opa-wasm user never hears of it).
 import { EXTERN, FunctionEmitter, type WasmModule } from './binary/index.js';
 import type { RuntimeFunctions } from './codegen-context.js';
 
@@ -36,7 +36,13 @@ export function installFuelMeter(module: WasmModule, rt: RuntimeFunctions, built
   const global = module.addI32Global(UNMETERED, true);
   const slice = module.addI32Global(UNMETERED, true);
   const body = new FunctionEmitter([]);
+  // Unmetered (the slice was never lowered): start another full slice without asking the host, so
+  // a host that knows nothing of metering (the stock SDK) is never called for `semamesh.fuel`.
+  body.globalGet(slice).i32Const(UNMETERED).i32Eq().if();
+  body.i32Const(UNMETERED).globalSet(global);
+  body.else();
   body.i32Const(builtinId).i32Const(0).call(rt.get('opa_builtin0')).drop();
+  body.end();
   const refill = module.addFunction('semamesh_fuel_refill', { params: [], results: [] }, body.finish());
   return {
     charge(f) {
