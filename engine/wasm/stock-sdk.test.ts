@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { findOpa } from '../reference/opa.js';
 import { canonicalNumber, NUMBER_SHOWCASE, numberGrid } from './testing/number-cases.js';
-import { runStock } from './testing/stock-sdk.js';
+import { runOpaWasm, runStock } from './testing/stock-sdk.js';
 
 const opa = findOpa();
 const q = (s: string): string => JSON.stringify(s);
@@ -298,5 +298,20 @@ describe('policy.wasm in the stock SDK, against the real opa', { skip: opa.skip 
       );
     assert.deepEqual(diffs, []);
     assert.ok(cases.length > 1700);
+  });
+
+  it("yaml.* reach the stock SDK under OPA names and answer as for OPA's own module", async () => {
+    const cases = [
+      'yaml.marshal({"a": [1, "x"]})',
+      'yaml.unmarshal("a: 1\\nb: [x, y]")',
+      'yaml.is_valid("a: [")',
+      'yaml.is_valid("a: 1")',
+      'yaml.is_valid(input.n)',
+    ];
+    const [ours, opaWasm] = [await runStock(cases, { n: 5 }), await runOpaWasm(cases, { n: 5 })];
+    assert.deepEqual(ours.missing, []);
+    // OPA's module leaves a non-string undefined (the SDK's answer); ours says false, as opa eval.
+    assert.deepEqual(ours.ours, { ...opaWasm, r4: false });
+    assert.equal(ours.opa.r4, false);
   });
 });

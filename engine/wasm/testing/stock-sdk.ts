@@ -59,7 +59,10 @@ export async function runStock(exprs: readonly string[], input: unknown = {}): P
 }
 
 /** The same rules compiled by the real `opa build -t wasm` and run in the stock SDK (OPA's own wasm). */
-export async function runOpaWasm(exprs: readonly string[], input: unknown = {}): Promise<Record<string, unknown>> {
+export async function runOpaWasm(
+  exprs: readonly string[],
+  input: unknown = {},
+): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'sm-opawasm-'));
   try {
     writeFileSync(join(dir, 'stock.rego'), moduleOf(exprs));
