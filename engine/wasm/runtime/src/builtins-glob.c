@@ -163,7 +163,7 @@ OPA_NATIVE("glob.match") opa_value *opa_glob_match(opa_value *pattern, opa_value
   opa_buf re;
   buf_init(&re, pn * 2 + 8);
   if (!glob_to_regex(&re, g, count, &single)) return NULL;
-  rx_prog *prog = rx_compile(re.buf, re.len);
+  rx_prog *prog = rx_compile_cached(re.buf, re.len);
   return prog ? opa_boolean(rx_search(prog, s, sn, 0, NULL)) : NULL;
 }
 

@@ -14,7 +14,7 @@ static rx_prog *compile_arg(opa_value *pattern) {
   const char *p;
   uint32_t n;
   if (!str_arg(pattern, &p, &n)) return NULL;
-  return rx_compile(p, n);
+  return rx_compile_cached(p, n);
 }
 
 static bool int_arg(opa_value *v, int64_t *out) { return opa_is(v, OPA_NUMBER) && number_as_int(v, out); }

@@ -121,6 +121,7 @@ void *opa_realloc(void *p, size_t size);
 uint32_t opa_heap_ptr_get(void);
 void opa_heap_ptr_set(uint32_t p);
 bool opa_heap_is_current(const void *p);
+uint32_t opa_heap_epoch(void); /* changes at every rewind: heap caches older than it are gone */
 
 /* ---- str.c: growable byte buffer ---- */
 typedef struct {

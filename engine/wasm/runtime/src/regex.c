@@ -372,3 +372,30 @@ bool rx_search(const rx_prog *cp, const char *s, uint32_t len, uint32_t start, i
   }
   return matched;
 }
+
+/* Compiled patterns of this evaluation (the heap rewind between evaluations frees them), so a
+ * rule that matches many values against one pattern compiles it once. */
+#define CACHE_SIZE 16
+static struct {
+  uint32_t epoch;
+  const char *text;
+  uint32_t len;
+  rx_prog *prog; /* NULL: the pattern is invalid */
+} cache[CACHE_SIZE];
+static uint32_t cache_next;
+
+rx_prog *rx_compile_cached(const char *p, uint32_t n) {
+  uint32_t epoch = opa_heap_epoch();
+  for (int i = 0; i < CACHE_SIZE; i++)
+    if (cache[i].epoch == epoch && cache[i].text && cache[i].len == n && memcmp(cache[i].text, p, n) == 0)
+      return cache[i].prog;
+  rx_prog *prog = rx_compile(p, n);
+  uint32_t slot = cache_next++ % CACHE_SIZE;
+  char *copy = opa_malloc(n + 1);
+  memcpy(copy, p, n);
+  cache[slot].epoch = epoch;
+  cache[slot].text = copy;
+  cache[slot].len = n;
+  cache[slot].prog = prog;
+  return prog;
+}

@@ -10,6 +10,10 @@ typedef struct rx_prog rx_prog;
 /* Compiles a pattern; NULL when Go's regexp.Compile would reject it (or it is too large). */
 rx_prog *rx_compile(const char *pat, uint32_t len);
 
+/* rx_compile through a small cache of this evaluation's patterns (the heap rewind between
+ * evaluations frees them), so matching many values against one pattern compiles it once. */
+rx_prog *rx_compile_cached(const char *pat, uint32_t len);
+
 /* Number of capture groups, not counting the whole match. */
 int rx_groups(const rx_prog *p);
 
