@@ -2,10 +2,15 @@
 // custom builtins for every builtin OPA's own wasm implements natively (regex, glob, ...), and
 // gives what the real `opa eval` gives on the same expressions (docs/wasm-sdk.md has the list).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { findOpa } from '../reference/opa.js';
+import { compile } from '../compiler.js';
+import { findOpa, runOpa } from '../reference/opa.js';
 import { canonicalNumber, NUMBER_SHOWCASE, numberGrid } from './testing/number-cases.js';
+import { inspectPolicy, wasmFromBundle } from './testing/sdk-inspect.js';
 import { runOpaWasm, runStock } from './testing/stock-sdk.js';
 
 const opa = findOpa();
@@ -313,5 +318,46 @@ describe('policy.wasm in the stock SDK, against the real opa', { skip: opa.skip 
     // OPA's module leaves a non-string undefined (the SDK's answer); ours says false, as opa eval.
     assert.deepEqual(ours.ours, { ...opaWasm, r4: false });
     assert.equal(ours.opa.r4, false);
+  });
+
+  it('a build with -e keeps only what the entrypoint reaches, like opa build --prune-unused', () => {
+    const source = [
+      'package s',
+      'allow if { regex.match("^a+$", input.x); helper }',
+      'helper if glob.match("*.com", ["."], input.host)',
+      'deny if not allow',
+      'msg := sprintf("%v", [input.x])',
+    ].join('\n\n');
+    const ours = compile({ modules: [{ file: 's.rego', source }], entrypoints: ['s/allow'] });
+    assert.ok(ours.wasm);
+    const dir = mkdtempSync(join(tmpdir(), 'sm-prune-'));
+    try {
+      writeFileSync(join(dir, 's.rego'), source);
+      writeFileSync(join(dir, 'policy.wasm'), ours.wasm);
+      const out = join(dir, 'opa.tar.gz');
+      const r = runOpa([
+        'build',
+        '-t',
+        'wasm',
+        '--prune-unused',
+        '-e',
+        's/allow',
+        '-o',
+        out,
+        join(dir, 's.rego'),
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      const theirs = inspectPolicy(wasmFromBundle(out));
+      const mine = inspectPolicy(ours.wasm);
+      assert.deepEqual(mine.entrypoints, theirs.entrypoints);
+      const names = execFileSync('wasm-objdump', ['-x', join(dir, 'policy.wasm')], {
+        maxBuffer: 64 << 20,
+      }).toString();
+      assert.match(names, /<g0\.data\.s\.helper>/);
+      assert.doesNotMatch(names, /data\.s\.(deny|msg)/);
+      assert.ok(mine.bytes < theirs.bytes, `${mine.bytes} >= ${theirs.bytes}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -153,6 +153,17 @@ SDK exactly what OPA's own module would (the engine passes its Go-semantics Type
 OPA's modules). Metered modules (our engine's default) also list \`semamesh.fuel\`, which the host is
 asked for only when a host lowers the instruction budget (\`engine/wasm/fuel.ts\`).
 
+Where OPA's wasm needs the host we go further in three places: \`sprintf\` (Go's fmt in C; the stock
+SDK's own answer is sprintf-js), \`regex.split\`/\`regex.find_n\`/\`regex.replace\`/\`regex.template_match\`
+(the runtime's linear-time RE2 engine) and \`glob.quote_meta\`. Not done: \`internal.template_string\`
+(our parser has no \`$"..."\` template strings yet, so no policy of ours calls it).
+
+**Entrypoints.** A build with \`-e a/b\` compiles only the rules and functions \`a/b\` reaches, like
+\`opa build --prune-unused\`; runtime functions nothing calls keep their index with a 3-byte trap
+body (\`engine/wasm/binary/prune.ts\`). Without \`--prune-unused\`, \`opa build\` also adds every rule
+that depends on an entrypoint as a further entrypoint (\`deny if not allow\` becomes \`s/deny\`); we
+do not.
+
 | builtin | OPA wasm | ours | note |
 | --- | --- | --- | --- |
 ${rows.join('\n')}
