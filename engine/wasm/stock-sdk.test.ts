@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { compile } from '../compiler.js';
 import { findOpa, runOpa } from '../reference/opa.js';
 import { canonicalNumber, NUMBER_SHOWCASE, numberGrid } from './testing/number-cases.js';
+import { regexFuzzCases } from './testing/regex-fuzz.js';
 import { inspectPolicy, wasmFromBundle } from './testing/sdk-inspect.js';
 import { runOpaWasm, runStock } from './testing/stock-sdk.js';
 
@@ -268,6 +269,7 @@ describe('policy.wasm in the stock SDK, against the real opa', { skip: opa.skip 
 
   for (const [name, cases] of [
     ['regex', regexCases()],
+    ['regex (seeded random patterns)', regexFuzzCases(17, 2000)],
     ['glob', globCases()],
     ['sprintf', [...sprintfCases(), ...sprintfGrid()]],
   ] as const) {

@@ -84,12 +84,44 @@ static void normalize(rx_node *c) {
 
 static void compile(rx_prog *p, const rx_node *x);
 
+/* True when x can match the empty string. */
+static bool nullable(const rx_node *x) {
+  switch (x->kind) {
+    case RX_LIT: case RX_CLASS: case RX_ANY: case RX_ANYNL:
+      return false;
+    case RX_CAT:
+      for (uint32_t i = 0; i < x->nkids; i++)
+        if (!nullable(x->kids[i])) return false;
+      return true;
+    case RX_ALT:
+      for (uint32_t i = 0; i < x->nkids; i++)
+        if (nullable(x->kids[i])) return true;
+      return false;
+    case RX_CAP:
+      return nullable(x->kids[0]);
+    case RX_REP:
+      return x->min == 0 || nullable(x->kids[0]);
+    default:
+      return true;
+  }
+}
+
 static void compile_rep(rx_prog *p, const rx_node *x) {
   const rx_node *kid = x->kids[0];
   int32_t min = x->min, max = x->max;
   if (max == -1) {
     for (int32_t i = 0; i + 1 < min && !p->too_large; i++) compile(p, kid);
-    if (min == 0) {
+    if (min == 0 && nullable(kid)) { /* as Go: x* is (x+)? when x can be empty, for priority */
+      uint32_t quest = emit(p, OP_SPLIT, 0, 0);
+      uint32_t top = p->len;
+      compile(p, kid);
+      uint32_t split = emit(p, OP_SPLIT, 0, 0);
+      uint32_t out = p->len;
+      p->code[split].x = x->greedy ? top : out;
+      p->code[split].y = x->greedy ? out : top;
+      p->code[quest].x = x->greedy ? top : out;
+      p->code[quest].y = x->greedy ? out : top;
+    } else if (min == 0) {
       uint32_t split = emit(p, OP_SPLIT, 0, 0);
       compile(p, kid);
       emit(p, OP_JMP, split, 0);
