@@ -1,5 +1,6 @@
 // Arithmetic cases for the differential tests and docs/wasm-sdk.md: OPA computes with Go's
 // math/big (exact integers, 64-bit-mantissa floats otherwise), which no double reproduces.
+import { rng } from './regex-fuzz.js';
 
 /** Hand-picked expressions whose results tell float64, big.Float and decimal arithmetic apart. */
 export const NUMBER_SHOWCASE = [
@@ -76,4 +77,23 @@ export function canonicalNumber(text: string): string {
   digits = digits.slice(lead).replace(/0+$/, '');
   exp -= lead;
   return digits ? `${m[1]}0.${digits}e${exp}` : '0';
+}
+
+/** Seeded random literals (1-22 digits, a point anywhere, exponents -30..29, signs) under + - * /. */
+export function numberFuzz(seed: number, count: number): string[] {
+  const next = rng(seed);
+  const literal = (): string => {
+    let d = '';
+    const nd = 1 + Math.floor(next() * 22);
+    for (let i = 0; i < nd; i++) d += Math.floor(next() * 10);
+    d = d.replace(/^0+(?=\d)/, '');
+    const dot = Math.floor(next() * (d.length + 1));
+    let s = dot < d.length ? `${d.slice(0, dot).replace(/^0+(?=\d)/, '') || '0'}.${d.slice(dot)}` : d;
+    if (next() < 0.3) s += `e${Math.floor(next() * 60) - 30}`;
+    return (next() < 0.3 ? '-' : '') + s;
+  };
+  return Array.from(
+    { length: count },
+    () => `(${literal()}) ${'+-*/'[Math.floor(next() * 4)]} (${literal()})`,
+  );
 }

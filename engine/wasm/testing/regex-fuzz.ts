@@ -34,8 +34,8 @@ const SUBJECTS = [
   '12ab 34',
 ];
 
-/** A deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
+/** A deterministic PRNG (mulberry32), in [0, 1). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -179,7 +179,7 @@ function renderNumbers(rows: string[]): string {
 64-bit value, integral results without exponent (\`sum\` likewise; \`product\` rounds to 53 bits at
 each step). OPA's own wasm uses decimal arithmetic (libmpdec, 18 digits after a division) and
 differs from its CLI. \`semamesh eval\` and our \`policy.wasm\` follow the CLI
-(\`engine/wasm/runtime/src/bigfloat.c\`); \`engine/wasm/stock-sdk.test.ts\` checks ${'1,700+'} expressions
+(\`engine/wasm/runtime/src/bigfloat.c\`); \`engine/wasm/stock-sdk.test.ts\` checks ${'3,000+'} expressions
 against \`opa eval\` value for value. Shown as \`json.marshal\` of the result (every digit; our numbers
 are canonical, so \`1e3\` prints as \`1000\`):
 
