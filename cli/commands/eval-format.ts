@@ -11,7 +11,8 @@ export interface QueryExpr {
 }
 
 const OPERATOR = /:=|==|!=|<=|>=|(?<![=!<>:])=(?!=)|(?<!-)<(?!=)|>(?!=)/;
-const KEYWORD = /^(some|not|every|print)\b|\bwith\b/;
+const KEYWORD = /^(some|not|every|print)\b/;
+const WITH = /\swith\s/;
 
 /** Splits a query at top-level `;` and newlines (outside brackets and strings). */
 export function splitQuery(query: string): QueryExpr[] {
@@ -44,7 +45,10 @@ export function splitQuery(query: string): QueryExpr[] {
   return out;
 }
 
-/** Text outside brackets and strings, so an operator inside `f(a == b)` does not count. */
+/**
+ * The text with everything inside brackets and strings blanked out (same length, so indices hold),
+ * so an operator inside `f(a == b)` does not count.
+ */
 function topLevel(text: string): string {
   let out = '';
   let depth = 0;
@@ -52,14 +56,17 @@ function topLevel(text: string): string {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = undefined;
+      if (c === '\\' && quote === '"') {
+        out += ' ';
+        i++;
+      } else if (c === quote) quote = undefined;
+      out += ' ';
       continue;
     }
     if (c === '"' || c === '`') quote = c;
     else if ('([{'.includes(c)) depth++;
     else if (')]}'.includes(c)) depth--;
-    else if (depth === 0) out += c;
+    out += depth === 0 && !quote && !')]}'.includes(c) ? c : ' ';
   }
   return out;
 }
@@ -73,9 +80,12 @@ export function rewriteQuery(query: string): { query: string; exprs: QueryExpr[]
   const exprs = splitQuery(query);
   const parts = exprs.map((e, i) => {
     const top = topLevel(e.text);
-    if (OPERATOR.test(top) || KEYWORD.test(e.text)) return e.text;
+    // `t with input as v`: the modifiers stay on the expression that binds t's value.
+    const w = WITH.exec(top);
+    const at = w ? w.index : e.text.length;
+    if (OPERATOR.test(top.slice(0, at)) || KEYWORD.test(e.text)) return e.text;
     e.valueVar = `__semamesh_v${i}__`;
-    const bind = `${e.valueVar} = (${e.text})`;
+    const bind = `${e.valueVar} = (${e.text.slice(0, at).trim()})${e.text.slice(at)}`;
     return exprs.length > 1 ? `${bind}; ${e.valueVar} != false` : bind;
   });
   return { query: parts.join('; '), exprs };
