@@ -78,9 +78,9 @@ export function registerEval(program: Command): void {
     .option('--v0-compatible', 'parse modules as Rego v0 (bodies without if, p[x] { } partial sets)')
     .action(async (query: string, opts: EvalOptions) => {
       if (!(FORMATS as readonly string[]).includes(opts.format))
-        return fail(`invalid --format ${JSON.stringify(opts.format)}: one of ${FORMATS.join(', ')}`);
+        return fail(`invalid --format ${JSON.stringify(opts.format)}: one of ${FORMATS.join(', ')}`, 1);
       if (opts.input !== undefined && opts.stdinInput)
-        return fail('specify --input or --stdin-input, not both');
+        return fail('specify --input or --stdin-input, not both', 1);
       let files: PolicyFiles;
       let input: unknown;
       try {
@@ -116,8 +116,8 @@ export function registerEval(program: Command): void {
     });
 }
 
-/** opa eval exits 2 on load, compile and evaluation errors. */
-function fail(message: string): void {
+/** opa eval exits 2 on load, compile and evaluation errors, 1 on a bad flag value. */
+function fail(message: string, code = 2): void {
   if (message) console.error(`semamesh eval: ${message}`);
-  process.exitCode = 2;
+  process.exitCode = code;
 }
