@@ -31,13 +31,16 @@ async function loadBundleDir(dir: string, ignore: string[]): Promise<LoadedBundl
   return { ...files, manifests: [manifest] };
 }
 
-/** A bundle tarball; the manifest's rego_version applies to its modules (opa's default is v1). */
+/**
+ * A bundle tarball; the manifest's rego_version applies to its modules (opa's default is v1). Its
+ * modules are named by their path in the bundle (`/authz/policy.rego`), as opa names them.
+ */
 async function loadBundleFile(path: string): Promise<LoadedBundles> {
   const { readBundle } = await import('../../engine/bundle/index.js');
   const bundle = readBundle(readFileSync(path));
   const regoVersion = bundle.manifest.rego_version === 0 ? (0 as const) : undefined;
   return {
-    modules: bundle.modules.map((m) => ({ file: `${path}${m.file}`, source: m.source, regoVersion })),
+    modules: bundle.modules.map((m) => ({ file: m.file, source: m.source, regoVersion })),
     data: bundle.data,
     manifests: [bundle.manifest],
   };

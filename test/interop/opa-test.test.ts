@@ -4,6 +4,8 @@
 // order varies from run to run).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findOpa, runOpa } from '../../engine/reference/opa.js';
@@ -87,6 +89,36 @@ for (const [name, args] of REPOS) {
     assert.deepEqual(normalJson(s.stdout), normalJson(o.stdout));
   });
 }
+
+test('opa test -b vs semamesh test -b on a bundle tarball from semamesh build', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sm-interop-test-'));
+  try {
+    const bundle = join(dir, 'bundle.tar.gz');
+    const b = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'cli/semamesh.ts',
+        'build',
+        '-t',
+        'rego',
+        '-b',
+        'test/interop/fixtures/bundle-v1',
+        '-o',
+        bundle,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    assert.equal(b.status, 0, b.stderr);
+    const o = theirs(['--format', 'json', '-b', bundle]);
+    const s = ours(['--format', 'json', '-b', bundle]);
+    assert.equal(s.status, o.status, s.stderr);
+    assert.deepEqual(normalJson(s.stdout), normalJson(o.stdout));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 for (const args of [
   ['-v', 'engine/tester/fixtures/opa-test-features'],
