@@ -163,3 +163,33 @@ test('a wasm bundle: opa eval -b runs our policy.wasm with the decisions semames
     assert.equal(ours.stdout, theirs.stdout);
   }
 });
+
+test('--claims-file: a key id and scope in the claims are honoured by opa run --verification-key-id/--scope and by our verifier', {
+  skip,
+}, async () => {
+  const claims = join(dir, 'claims.json');
+  writeFileSync(claims, JSON.stringify({ keyid: 'team-key', scope: 'authz', iss: 'ci' }));
+  const secret = 'scoped-secret';
+  const bundle = await build('scoped.tar.gz', [
+    '-t',
+    'rego',
+    '--signing-key',
+    secret,
+    '--signing-alg',
+    'HS256',
+    '--claims-file',
+    claims,
+  ]);
+  const base = ['run', '-b', bundle, '--verification-key', secret, '--signing-alg', 'HS256'];
+  const ok = opa([...base, '--verification-key-id', 'team-key', '--scope', 'authz'], `${QUERY}\n`);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(replOutput(ok.stdout), /"allow": false/);
+  const key = { algorithm: 'HS256' as const, secret, keyId: 'team-key', scope: 'authz' };
+  assert.ok(verifyBundle(readFileSync(bundle), key).modules.length > 0);
+  const wrongScope = opa([...base, '--verification-key-id', 'team-key', '--scope', 'other'], '');
+  assert.notEqual(wrongScope.status, 0);
+  assert.match(wrongScope.stdout + wrongScope.stderr, /scope mismatch/);
+  assert.throws(() => verifyBundle(readFileSync(bundle), { ...key, scope: 'other' }), {
+    code: 'SM_ERR_BUNDLE_SIG_SCOPE',
+  });
+});
