@@ -7,6 +7,7 @@ import type { Manifest } from '../../engine/bundle/index.js';
 import type { Diagnostic } from '../../engine/index.js';
 import { addData, loadPolicyFiles, type PolicyFiles, readDataFile } from '../../engine/loader.js';
 import { loadBundles } from './bundle-input.js';
+import { checkCapabilities, readCapabilities } from './capabilities.js';
 
 export { loadPolicyFiles, readDataFile };
 
@@ -30,6 +31,7 @@ interface BuildOptions {
   signingKey?: string;
   signingAlg: string;
   claimsFile?: string;
+  capabilities?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -80,13 +82,16 @@ export function registerBuild(program: Command): void {
     .option('--signing-key <key>', 'sign the bundle: PEM private key file (RS256) or the secret (HS256)')
     .option('--signing-alg <alg>', 'signing algorithm: RS256 or HS256', 'RS256')
     .option('--claims-file <file>', 'JSON file of extra claims for the bundle signature')
+    .option('--capabilities <file>', 'capabilities.json: the policy may call only the builtins it lists')
     .action(async (paths: string[], opts: BuildOptions) => {
       if (opts.target !== 'wasm' && opts.target !== 'rego')
         return fail(`unsupported target ${JSON.stringify(opts.target)}: wasm or rego`);
       if (opts.target === 'wasm' && opts.entrypoint.length === 0)
         return fail('at least one entrypoint is required (-e pkg/rule)');
       let files: Awaited<ReturnType<typeof inputs>>;
+      let allowed: Set<string> | undefined;
       try {
+        allowed = opts.capabilities === undefined ? undefined : readCapabilities(opts.capabilities);
         files = await inputs(paths, opts);
         if (opts.data) addData(files.data, [], readDataFile(opts.data), opts.data);
       } catch (err) {
@@ -105,8 +110,10 @@ export function registerBuild(program: Command): void {
         metadata: m?.metadata,
         regoVersion,
       });
+      if (allowed && result.modules) result.diagnostics.push(...checkCapabilities(result.modules, allowed));
       printDiagnostics(result.diagnostics, formatDiagnostic);
-      if (!result.bundle) return fail(result.diagnostics.length ? '' : 'compilation produced no bundle');
+      if (!result.bundle || result.diagnostics.length > 0)
+        return fail(result.diagnostics.length ? '' : 'compilation produced no bundle');
       let bytes = result.bundle;
       try {
         if (opts.signingKey !== undefined) bytes = await sign(bytes, opts);

@@ -2,7 +2,7 @@
 // manifest (revision, roots, metadata, rego_version, wasm entrypoints), data and Rego sources, and
 // the same refusals (data or packages outside the roots, a wasm module the manifest names but lacks).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
@@ -104,3 +104,55 @@ for (const bad of ['bad-roots', 'bad-package', 'missing-wasm']) {
     }
   });
 }
+
+test('--capabilities: opa capabilities --current allows the policies; without concat both refuse its call', {
+  skip,
+}, async () => {
+  const current = runOpa(['capabilities', '--current']);
+  assert.equal(current.status, 0);
+  const caps = JSON.parse(current.stdout) as { builtins: { name: string }[] };
+  const full = join(dir, 'caps.json');
+  const reduced = join(dir, 'caps-no-concat.json');
+  writeFileSync(full, current.stdout);
+  writeFileSync(
+    reduced,
+    JSON.stringify({ ...caps, builtins: caps.builtins.filter((b) => b.name !== 'concat') }),
+  );
+  const cwd = process.cwd();
+  process.chdir(ROOT);
+  try {
+    for (const [file, ok] of [
+      [full, true],
+      [reduced, false],
+    ] as const) {
+      for (const target of [
+        ['-t', 'rego'],
+        ['-t', 'wasm', '-e', 'authz/decision'],
+      ]) {
+        const args = ['-b', fixture('bundle-v1'), ...target, '--capabilities', file];
+        const o = runOpa(['build', ...args, '-o', join(dir, 'c1.tar.gz')]);
+        const s = await semamesh(['build', ...args, '-o', join(dir, 'c2.tar.gz')]);
+        assert.equal(o.status, ok ? 0 : 1, o.stdout + o.stderr);
+        assert.equal(s.status, o.status, s.stderr);
+        if (!ok) {
+          assert.match(o.stdout + o.stderr, /policy\.rego:16: rego_type_error: undefined function concat/);
+          assert.match(s.stderr, /policy\.rego:16:\d+: rego_type_error: undefined function concat/);
+        }
+      }
+    }
+    // The shipped library calls nothing the current opa lacks.
+    const lib = await semamesh([
+      'build',
+      '-e',
+      'semamesh/decision',
+      'policies',
+      '--capabilities',
+      full,
+      '-o',
+      join(dir, 'c3.tar.gz'),
+    ]);
+    assert.equal(lib.status, 0, lib.stderr);
+  } finally {
+    process.chdir(cwd);
+  }
+});
