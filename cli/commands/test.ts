@@ -16,6 +16,7 @@ interface TestOptions {
   timeout: string;
   coverage?: boolean;
   threshold?: string;
+  target: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
@@ -41,8 +42,16 @@ export function registerTest(program: Command): void {
     .option('--threshold <percent>', 'with --coverage: exit 2 when coverage is below this percentage')
     .option('--timeout <duration>', 'per-test time limit, a Go duration (0: none)', '5s')
     .option('--v0-compatible', 'parse modules as Rego v0 (bodies without if, p[x] { } partial sets)')
+    .option(
+      '-t, --target <target>',
+      'rego or wasm: accepted as in opa; tests always run compiled to wasm',
+      'wasm',
+    )
+    .option('-p, --parallel <n>', 'accepted as in opa; tests run one at a time')
     .action(async (paths: string[], opts: TestOptions) => {
       if (opts.format !== 'pretty' && opts.format !== 'json') return fail(`unknown format ${opts.format}`, 1);
+      if (opts.target !== 'rego' && opts.target !== 'wasm')
+        return fail(`invalid --target ${JSON.stringify(opts.target)}: rego or wasm`, 1);
       let run: RegExp | undefined;
       try {
         run = opts.run === undefined ? undefined : new RegExp(opts.run);

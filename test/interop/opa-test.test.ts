@@ -125,6 +125,7 @@ for (const args of [
   ['-b', 'test/interop/fixtures/bundle-v1'],
   ['-z', 'engine/tester/fixtures/opa-test-features'],
   ['--run', 'grant', '-b', 'test/interop/fixtures/bundle-v1'],
+  ['-t', 'rego', '-p', '2', '--ignore', 'lib', '-b', 'test/interop/fixtures/bundle-v1'],
 ]) {
   test(`opa test vs semamesh test ${args.join(' ')}: same report and exit code`, { skip }, () => {
     const o = theirs(args);
