@@ -24,15 +24,28 @@ interface EvalOptions {
 const collect = (value: string, previous: string[]) => [...previous, value];
 const collectList = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
 
-/** Loads `-d` paths and `-b` bundles; a `-d` path that yields no module and no data is an error. */
+/** Whether loaded data holds SemaMesh resources (`apiVersion: semamesh.io/...`) somewhere. */
+function holdsResources(value: unknown, depth = 0): boolean {
+  if (typeof value !== 'object' || value === null || depth > 8) return false;
+  const v = value as Record<string, unknown>;
+  if (typeof v.apiVersion === 'string' && v.apiVersion.startsWith('semamesh.io/')) return true;
+  return Object.values(v).some((x) => holdsResources(x, depth + 1));
+}
+
+/**
+ * Loads `-d` paths and `-b` bundles; a `-d` path that yields no module and no data is an error, and
+ * SemaPolicy YAML loaded as plain data (as opa loads any YAML) gets a note saying how to compile it.
+ */
 async function load(opts: EvalOptions): Promise<PolicyFiles> {
   const out: PolicyFiles = { modules: [], data: {} };
   for (const path of opts.data) {
     const files = loadPolicyFiles([path], { ignore: opts.ignore });
     if (files.modules.length === 0 && Object.keys(files.data).length === 0)
-      throw new Error(
-        `${path}: no .rego or data.json/data.yaml files were loaded from it ` +
-          '(SemaPolicy YAML is compiled with `semamesh compile`, not loaded with -d)',
+      throw new Error(`${path}: no .rego, .json or .yaml files were loaded from it`);
+    if (files.modules.length === 0 && holdsResources(files.data))
+      console.error(
+        `semamesh eval: note: ${path} holds SemaMesh resources, loaded as plain data (as opa eval -d loads YAML); ` +
+          'to evaluate them as policies, compile them with `semamesh compile` and use -b',
       );
     out.modules.push(...files.modules);
     Object.assign(out.data, files.data);

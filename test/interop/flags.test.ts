@@ -3,7 +3,7 @@
 // run (opa prints a JSON error document on stdout, we print located diagnostics on stderr).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -99,7 +99,50 @@ test('eval -d on a folder with nothing to load: opa evaluates against nothing, w
   assert.equal(runOpa(['eval', '-d', EMPTY, 'data']).status, 0);
   const s = await semamesh(['eval', '-d', EMPTY, 'data']);
   assert.equal(s.status, 2);
-  assert.match(s.stderr, /no \.rego or data\.json\/data\.yaml files were loaded from it/);
+  assert.match(s.stderr, /no \.rego, \.json or \.yaml files were loaded from it/);
+});
+
+test('eval -d on a folder of SemaPolicy YAML: loaded as data like opa, with a note on how to compile it', {
+  skip,
+}, async () => {
+  const yamls = join(dir, 'semapolicies');
+  mkdirSync(yamls);
+  cpSync(join(ROOT, 'examples', 'sample-policy.yaml'), join(yamls, 'policy.yaml'));
+  const args = ['-d', yamls, '-f', 'raw', 'data.kind'];
+  const o = runOpa(['eval', ...args]);
+  const s = await semamesh(['eval', ...args]);
+  assert.equal(s.status, o.status, o.stdout + o.stderr);
+  assert.equal(s.stdout, o.stdout);
+  assert.equal(s.stdout, 'SemaPolicy\n');
+  assert.match(s.stderr, /holds SemaMesh resources, loaded as plain data/);
+  // Several resources at the root of data conflict, in opa as in ours.
+  const many = ['eval', '-d', 'examples/policy-repo/policies', 'data'];
+  assert.equal(runOpa(many, { cwd: ROOT }).status, 2);
+  const cwd = process.cwd();
+  process.chdir(ROOT);
+  try {
+    const m = await semamesh(many);
+    assert.equal(m.status, 2);
+    assert.match(m.stderr, /conflicts with data from another file/);
+  } finally {
+    process.chdir(cwd);
+  }
+});
+
+test('any .json/.yaml file under a -d folder is data at its directory, as opa loads it', {
+  skip,
+}, async () => {
+  const repo = join(dir, 'repo');
+  mkdirSync(join(repo, 'testdata', 'cases'), { recursive: true });
+  writeFileSync(join(repo, 'policy.rego'), 'package p\n\nok if data.testdata.cases.want == 2\n');
+  writeFileSync(join(repo, 'testdata', 'cases', 'fixture.json'), '{"want": 2}');
+  writeFileSync(join(repo, 'testdata', 'more.yml'), 'extra: [1]\n');
+  for (const q of ['data.p.ok', 'data.testdata']) {
+    const o = runOpa(['eval', '-d', repo, q]);
+    const s = await semamesh(['eval', '-d', repo, q]);
+    assert.equal(s.status, o.status, s.stderr);
+    assert.equal(s.stdout.replaceAll(repo, ''), o.stdout.replaceAll(repo, ''));
+  }
 });
 
 test('eval -I reads the input from stdin, as opa eval -I', { skip }, () => {
