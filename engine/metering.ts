@@ -1,17 +1,22 @@
-// Host side of the instruction budget compiled into every policy (wasm/fuel.ts): hands the module a
-// slice of fuel at a time and, when a slice is spent past the deadline, stops the evaluation.
+// Host side of the instruction budget compiled into every policy (wasm/fuel.ts). The module counts
+// its own steps and traps when the budget we give it is spent; it cannot ask us for the time (that
+// would need an import or a builtin OPA's engines lack), so a deadline in milliseconds is turned into
+// a budget in steps by the rate this module's evaluations of the same entrypoint have shown, and a
+// trap with the counter spent is reported as the deadline.
 import { type EngineError, evalTimeout } from './errors.js';
-import { FUEL_BUILTIN, FUEL_GLOBAL, FUEL_SLICE_GLOBAL } from './wasm/fuel.js';
+import { FUEL_BUDGET_GLOBAL, FUEL_GLOBAL, UNMETERED } from './wasm/fuel.js';
 
 /**
- * Units (loop iterations + function entries) between two looks at the clock. Small enough that a
- * slice takes well under a millisecond on the slowest Rego (tight scans, ~20-100 ns a unit), large
- * enough that the refill call (one host builtin round trip) is noise.
+ * Steps per millisecond assumed before an entrypoint has shown its own rate: about what tight
+ * generated loops reach on a fast core (the metering test's scan runs ~30-60k/ms). Erring high
+ * lets a first slow evaluation run past its deadline (by the factor it is slower) rather than stop
+ * a legitimate one early; from then on the entrypoint's measured rate is used.
  */
-export const FUEL_SLICE = 10_000;
-
-/** Thrown from the fuel builtin; it unwinds the wasm stack and is turned into SM_ERR_ENGINE_TIMEOUT. */
-class Deadline extends Error {}
+export const DEFAULT_RATE = 100_000;
+/** Evaluations shorter than this say more about call overhead than about step cost: not sampled. */
+const MIN_SAMPLE_MS = 0.5;
+/** Weight of a new sample in the running rate (recent evaluations count most). */
+const SAMPLE_WEIGHT = 0.5;
 
 /** A WebAssembly.Global as far as we use it (Node's typings here lack the WebAssembly namespace). */
 interface I32Global {
@@ -20,48 +25,67 @@ interface I32Global {
 const isGlobal = (g: unknown): g is I32Global =>
   typeof g === 'object' && g !== null && typeof (g as { value?: unknown }).value === 'number';
 
+interface Armed {
+  entrypoint: string | number;
+  timeoutMs: number;
+  budget: number;
+  start: number;
+}
+
 export class FuelGauge {
   private counter: I32Global | undefined;
-  private deadline = Number.POSITIVE_INFINITY;
-  private timeoutMs = 0;
-  /** Slices handed out since load (a rough cost measure for tests and benches). */
-  refills = 0;
+  private budget: I32Global | undefined;
+  private armed: Armed | undefined;
+  /** Measured steps per millisecond, per entrypoint. */
+  private readonly rates = new Map<string | number, number>();
 
-  /** The builtin the module calls when a slice is spent. */
-  readonly builtins = {
-    [FUEL_BUILTIN]: (): number => {
-      if (performance.now() >= this.deadline) throw new Deadline('deadline');
-      this.refills++;
-      if (this.counter) this.counter.value = FUEL_SLICE;
-      return 0;
-    },
-  };
-
-  /** Finds the module's fuel globals and sets the slice every evaluation starts with. */
+  /** Finds the module's fuel globals (absent when it was compiled without the meter). */
   attach(exports: Record<string, unknown>): void {
     const counter = exports[FUEL_GLOBAL];
-    const slice = exports[FUEL_SLICE_GLOBAL];
-    if (!isGlobal(counter) || !isGlobal(slice)) return;
+    const budget = exports[FUEL_BUDGET_GLOBAL];
+    if (!isGlobal(counter) || !isGlobal(budget)) return;
     this.counter = counter;
-    slice.value = FUEL_SLICE;
+    this.budget = budget;
   }
 
   get metered(): boolean {
     return this.counter !== undefined;
   }
 
-  arm(timeoutMs: number | undefined): void {
-    this.timeoutMs = timeoutMs ?? 0;
-    this.deadline =
-      timeoutMs === undefined || timeoutMs <= 0 ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+  /** Steps per millisecond the next evaluation of `entrypoint` is budgeted at. */
+  rate(entrypoint: string | number): number {
+    return this.rates.get(entrypoint) ?? DEFAULT_RATE;
   }
 
-  disarm(): void {
-    this.deadline = Number.POSITIVE_INFINITY;
+  /** Sets the budget for one evaluation of `entrypoint` (unlimited without a positive timeout). */
+  arm(timeoutMs: number | undefined, entrypoint: string | number): void {
+    if (!this.budget) return;
+    if (timeoutMs === undefined || timeoutMs <= 0) {
+      this.armed = undefined;
+      this.budget.value = UNMETERED;
+      return;
+    }
+    const budget = Math.min(UNMETERED - 1, Math.max(1, Math.round(timeoutMs * this.rate(entrypoint))));
+    this.budget.value = budget;
+    this.armed = { entrypoint, timeoutMs, budget, start: performance.now() };
   }
 
-  /** The coded timeout error when `err` is our deadline unwinding, else undefined. */
-  timedOut(err: unknown): EngineError | undefined {
-    return err instanceof Deadline ? evalTimeout(this.timeoutMs) : undefined;
+  /**
+   * Ends the evaluation: learns the entrypoint's rate from it, and returns the coded timeout error
+   * when it was stopped by its budget (`err` is then the trap, which says nothing itself).
+   */
+  settle(): EngineError | undefined {
+    const armed = this.armed;
+    if (!armed || !this.counter) return undefined;
+    this.armed = undefined;
+    const elapsed = performance.now() - armed.start;
+    const left = this.counter.value;
+    const spent = left < 1;
+    if (elapsed >= MIN_SAMPLE_MS) {
+      const sample = (armed.budget - Math.max(0, left)) / elapsed;
+      const old = this.rates.get(armed.entrypoint);
+      this.rates.set(armed.entrypoint, old === undefined ? sample : old + SAMPLE_WEIGHT * (sample - old));
+    }
+    return spent ? evalTimeout(armed.timeoutMs) : undefined;
   }
 }

@@ -48,14 +48,14 @@ const jsonBytes = (value: unknown): ArrayBuffer => textBytes(JSON.stringify(valu
 export class EnginePolicy {
   /** Builtins the module calls that neither the runtime, the SDK nor our host implements. */
   readonly missingBuiltins: string[];
+  /** The instruction budget's host side (inert for modules compiled without the meter). */
+  private readonly gauge = new FuelGauge();
 
   constructor(
     readonly sdkPolicy: SdkPolicy,
     builtins: Record<string, unknown>,
-    /** The instruction-budget host side; absent for modules compiled without a meter. */
-    private readonly gauge: FuelGauge = new FuelGauge(),
   ) {
-    gauge.attach(sdkPolicy.wasmInstance.exports);
+    this.gauge.attach(sdkPolicy.wasmInstance.exports);
     this.missingBuiltins = hostBuiltinNames(sdkPolicy).filter(
       (n) => !SDK_SHADOWED.has(n) && !(n in builtins),
     );
@@ -98,14 +98,13 @@ export class EnginePolicy {
 
   private run(input: ArrayBuffer | undefined, entrypoint: number | string, timeoutMs?: number): ResultRow[] {
     let rows: unknown;
-    this.gauge.arm(timeoutMs);
+    this.gauge.arm(timeoutMs, entrypoint);
     try {
       rows = this.sdkPolicy.evaluate(input, entrypoint);
     } catch (err) {
-      throw this.gauge.timedOut(err) ?? evalFailed(describe(err), err);
-    } finally {
-      this.gauge.disarm();
+      throw this.gauge.settle() ?? evalFailed(describe(err), err);
     }
+    this.gauge.settle();
     if (!Array.isArray(rows))
       throw evalFailed(`the policy returned ${JSON.stringify(rows)}, not a result set`);
     return rows as ResultRow[];
@@ -150,10 +149,9 @@ function prepare(source: Uint8Array | Bundle): { wasm: Uint8Array; data?: Record
 function finish(
   p: SdkPolicy,
   builtins: Record<string, unknown>,
-  gauge: FuelGauge,
   data?: Record<string, unknown>,
 ): EnginePolicy {
-  const policy = new EnginePolicy(p, builtins, gauge);
+  const policy = new EnginePolicy(p, builtins);
   if (data && Object.keys(data).length > 0) policy.setData(data);
   return policy;
 }
@@ -164,27 +162,25 @@ export async function loadPolicy(
   options: LoadOptions = {},
 ): Promise<EnginePolicy> {
   const { wasm, data } = prepare(source);
-  const gauge = new FuelGauge();
-  const builtins = { ...hostBuiltins, ...gauge.builtins, ...options.builtins };
+  const builtins = { ...hostBuiltins, ...options.builtins };
   let p: SdkPolicy;
   try {
     p = await sdk.loadPolicy(wasm, options.memory ?? {}, builtins);
   } catch (err) {
     throw policyLoad(describe(err), err);
   }
-  return finish(p, builtins, gauge, data);
+  return finish(p, builtins, data);
 }
 
 /** Synchronous variant, for workers and tools that compile and evaluate in one go. */
 export function loadPolicySync(source: Uint8Array | Bundle, options: LoadOptions = {}): EnginePolicy {
   const { wasm, data } = prepare(source);
-  const gauge = new FuelGauge();
-  const builtins = { ...hostBuiltins, ...gauge.builtins, ...options.builtins };
+  const builtins = { ...hostBuiltins, ...options.builtins };
   let p: SdkPolicy;
   try {
     p = sdk.loadPolicySync(wasm, options.memory ?? {}, builtins);
   } catch (err) {
     throw policyLoad(describe(err), err);
   }
-  return finish(p, builtins, gauge, data);
+  return finish(p, builtins, data);
 }

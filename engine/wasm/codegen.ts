@@ -8,7 +8,7 @@ import { RuntimeFunctions } from './codegen-context.js';
 import { alignUp, StaticData } from './codegen-static.js';
 import { FuncCompiler } from './codegen-stmts.js';
 import { codegenError, runtimeAbi } from './errors.js';
-import { FUEL_BUILTIN, installFuelMeter } from './fuel.js';
+import { installFuelMeter } from './fuel.js';
 
 const PAGE = 65536;
 
@@ -64,10 +64,7 @@ export function compilePolicy(policy: ir.Policy, opts: GenerateOptions): Uint8Ar
     }
   });
 
-  // The fuel builtin takes the id after the Rego builtins', so it never shadows one.
-  const fuelId = policy.static.builtinFuncs.length;
-  if (opts.meter) hostBuiltins.push([FUEL_BUILTIN, fuelId]);
-  const meter = opts.meter ? installFuelMeter(module, rt, fuelId) : undefined;
+  const meter = opts.meter ? installFuelMeter(module) : undefined;
   const ctx: CodegenContext = {
     module,
     rt,

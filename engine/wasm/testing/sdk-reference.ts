@@ -150,8 +150,9 @@ policy that calls every builtin with \`opa build -t wasm\` and reading the modul
 Host builtins keep OPA's names, so a policy built by \`semamesh build -t wasm\` needs from the stock
 SDK exactly what OPA's own module would (the engine passes its Go-semantics TypeScript versions as
 \`customBuiltins\`; for the names the SDK implements itself, the SDK's version wins, as it does for
-OPA's modules). Metered modules (our engine's default) also list \`semamesh.fuel\`, which the host is
-asked for only when a host lowers the instruction budget (\`engine/wasm/fuel.ts\`).
+OPA's modules). The instruction budget of metered modules (our engine's default) lives wholly in the
+module (\`engine/wasm/fuel.ts\`): it adds no import and no \`builtins()\` entry, and stays unlimited
+unless a host sets it, so OPA's wasm engine and the stock SDK run our modules as they run OPA's.
 
 Where OPA's wasm needs the host we go further in three places: \`sprintf\` (Go's fmt in C; the stock
 SDK's own answer is sprintf-js), \`regex.split\`/\`regex.find_n\`/\`regex.replace\`/\`regex.template_match\`

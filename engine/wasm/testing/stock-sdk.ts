@@ -29,8 +29,7 @@ export async function runStock(exprs: readonly string[], input: unknown = {}): P
   if (!result.wasm)
     throw new Error(`compile failed: ${JSON.stringify(result.diagnostics ?? result.internalError)}`);
   const shape = inspectPolicy(result.wasm);
-  // semamesh.fuel is asked for only when a host lowers the budget (engine/wasm/fuel.ts).
-  const missing = Object.keys(shape.builtins).filter((n) => !SDK_BUILTINS.has(n) && n !== 'semamesh.fuel');
+  const missing = Object.keys(shape.builtins).filter((n) => !SDK_BUILTINS.has(n));
   const policy = await loadPolicy(result.wasm, undefined, {});
   const rows = policy.evaluate(input, 'stock') as { result: Record<string, unknown> }[];
   const ours = rows[0]?.result ?? {};
