@@ -6,7 +6,6 @@ import * as opaModule from '@open-policy-agent/opa-wasm';
 import { hostBuiltins } from './builtins/index.js';
 import { compile } from './compiler.js';
 import { EngineError } from './errors.js';
-import { DEFAULT_RATE } from './metering.js';
 import { loadPolicySync } from './policy.js';
 import { inspectPolicy } from './wasm/testing/sdk-inspect.js';
 
@@ -43,28 +42,23 @@ test('a long evaluation is stopped at its deadline with SM_ERR_ENGINE_TIMEOUT, a
   );
 });
 
-test('the budget follows the entrypoint\'s measured rate, so the deadline holds after a first run', () => {
-  const policy = loadPolicySync(build());
-  const timeoutMs = 40;
-  const timed = () => {
-    const start = performance.now();
-    assert.throws(
-      () => policy.evaluate({ k: 7 }, 'slow/allow', { timeoutMs }),
-      (e) => e instanceof EngineError && e.code === 'SM_ERR_ENGINE_TIMEOUT',
-    );
-    return performance.now() - start;
-  };
-  // The first run is budgeted at the default rate; it teaches the gauge this entrypoint's rate.
-  timed();
-  // Each later run is budgeted from what the previous ones measured: it stops, and not absurdly
-  // early or late (the bounds are loose: this machine is shared, and they only catch a rate that is
-  // off by an order of magnitude, which is what a broken calibration would give).
-  const runs = [timed(), timed(), timed()].sort((a, b) => a - b);
-  const median = runs[1]!;
-  assert.ok(median > timeoutMs / 4 && median < timeoutMs * 8, `stopped after ${runs.join(', ')} ms`);
-  // Without a timeout the same instance is unmetered again: a cheap entrypoint still answers.
-  assert.deepEqual(policy.evaluate({ k: 7 }, 'slow/fast'), [{ result: 8 }]);
-  assert.ok(DEFAULT_RATE > 0);
+// Work of a known size for the retry test: a (n × n) scan, well under a second once compiled.
+const SCAN = `package scan
+import rego.v1
+pairs := count([1 | some a in numbers.range(1, input.n); some b in numbers.range(1, input.n); a < b])
+`;
+
+test('a budget spent long before the deadline (rate not yet known) is run again at the rate it showed', () => {
+  const r = compile({ modules: [{ file: 'scan.rego', source: SCAN }], entrypoints: ['scan/pairs'] });
+  assert.deepEqual(r.diagnostics, []);
+  // One step a millisecond: the first run's budget is spent at once, far from the deadline.
+  const policy = loadPolicySync(r.wasm!, { fuelRate: 1 });
+  assert.deepEqual(policy.evaluate({ n: 300 }, 'scan/pairs', { timeoutMs: 30_000 }), [{ result: 44_850 }]);
+  // A runaway evaluation still stops: the retries are bounded by the deadline.
+  assert.throws(
+    () => policy.evaluate({ n: 1_000_000 }, 'scan/pairs', { timeoutMs: 50 }),
+    (e) => e instanceof EngineError && e.code === 'SM_ERR_ENGINE_TIMEOUT',
+  );
 });
 
 test('the meter adds no import and no builtin: the module asks its host for nothing OPA lacks', () => {

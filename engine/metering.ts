@@ -7,16 +7,19 @@ import { type EngineError, evalTimeout } from './errors.js';
 import { FUEL_BUDGET_GLOBAL, FUEL_GLOBAL, UNMETERED } from './wasm/fuel.js';
 
 /**
- * Steps per millisecond assumed before an entrypoint has shown its own rate: about what tight
- * generated loops reach on a fast core (the metering test's scan runs ~30-60k/ms). Erring high
- * lets a first slow evaluation run past its deadline (by the factor it is slower) rather than stop
- * a legitimate one early; from then on the entrypoint's measured rate is used.
+ * Steps per millisecond assumed before an entrypoint has shown its own rate. Deliberately low (a
+ * step of generated code costs ~10-100 ns once compiled, more on a first, not yet optimised run): an
+ * evaluation that spends it before half its time is up is run again with the rate it showed (see
+ * `settle`), so a low guess costs a little time, never a wrong timeout; a high one would let a runaway
+ * evaluation overrun its deadline by the factor it is off.
  */
-export const DEFAULT_RATE = 100_000;
+export const DEFAULT_RATE = 2_000;
 /** Evaluations shorter than this say more about call overhead than about step cost: not sampled. */
 const MIN_SAMPLE_MS = 0.5;
 /** Weight of a new sample in the running rate (recent evaluations count most). */
 const SAMPLE_WEIGHT = 0.5;
+/** Runs of one evaluation at most (the first, and retries after budgets spent early). */
+const MAX_ATTEMPTS = 4;
 
 /** A WebAssembly.Global as far as we use it (Node's typings here lack the WebAssembly namespace). */
 interface I32Global {
@@ -28,9 +31,15 @@ const isGlobal = (g: unknown): g is I32Global =>
 interface Armed {
   entrypoint: string | number;
   timeoutMs: number;
-  budget: number;
+  /** When the evaluation (its first run) started, and when this run started. */
   start: number;
+  runStart: number;
+  budget: number;
+  attempts: number;
 }
+
+/** How an evaluation's run ended, as far as the budget is concerned. */
+export type Settled = { kind: 'done' } | { kind: 'timeout'; error: EngineError } | { kind: 'retry' };
 
 export class FuelGauge {
   private counter: I32Global | undefined;
@@ -38,6 +47,9 @@ export class FuelGauge {
   private armed: Armed | undefined;
   /** Measured steps per millisecond, per entrypoint. */
   private readonly rates = new Map<string | number, number>();
+
+  /** `initialRate`: steps per millisecond assumed before an entrypoint has shown its own. */
+  constructor(private readonly initialRate = DEFAULT_RATE) {}
 
   /** Finds the module's fuel globals (absent when it was compiled without the meter). */
   attach(exports: Record<string, unknown>): void {
@@ -54,38 +66,60 @@ export class FuelGauge {
 
   /** Steps per millisecond the next evaluation of `entrypoint` is budgeted at. */
   rate(entrypoint: string | number): number {
-    return this.rates.get(entrypoint) ?? DEFAULT_RATE;
+    return this.rates.get(entrypoint) ?? this.initialRate;
   }
 
   /** Sets the budget for one evaluation of `entrypoint` (unlimited without a positive timeout). */
   arm(timeoutMs: number | undefined, entrypoint: string | number): void {
+    this.armed = undefined;
     if (!this.budget) return;
     if (timeoutMs === undefined || timeoutMs <= 0) {
-      this.armed = undefined;
       this.budget.value = UNMETERED;
       return;
     }
-    const budget = Math.min(UNMETERED - 1, Math.max(1, Math.round(timeoutMs * this.rate(entrypoint))));
-    this.budget.value = budget;
-    this.armed = { entrypoint, timeoutMs, budget, start: performance.now() };
+    const now = performance.now();
+    this.armed = { entrypoint, timeoutMs, start: now, runStart: now, budget: 0, attempts: 0 };
+    this.setBudget(this.armed);
   }
 
   /**
-   * Ends the evaluation: learns the entrypoint's rate from it, and returns the coded timeout error
-   * when it was stopped by its budget (`err` is then the trap, which says nothing itself).
+   * Ends a run of the armed evaluation and learns the entrypoint's rate from it. `timeout` when the
+   * budget stopped it near its deadline (the error to throw in place of the trap, which says
+   * nothing itself); `retry` when it stopped well before (the rate was underestimated): the caller
+   * runs the evaluation again, whose budget is now what the time left is worth at the measured rate
+   * (Rego is side-effect free, so running it again changes nothing but the time spent).
    */
-  settle(): EngineError | undefined {
+  settle(): Settled {
     const armed = this.armed;
-    if (!armed || !this.counter) return undefined;
-    this.armed = undefined;
-    const elapsed = performance.now() - armed.start;
+    if (!armed || !this.counter) return { kind: 'done' };
+    const now = performance.now();
+    const elapsed = now - armed.runStart;
     const left = this.counter.value;
-    const spent = left < 1;
     if (elapsed >= MIN_SAMPLE_MS) {
       const sample = (armed.budget - Math.max(0, left)) / elapsed;
       const old = this.rates.get(armed.entrypoint);
       this.rates.set(armed.entrypoint, old === undefined ? sample : old + SAMPLE_WEIGHT * (sample - old));
     }
-    return spent ? evalTimeout(armed.timeoutMs) : undefined;
+    if (left >= 1) {
+      this.armed = undefined;
+      return { kind: 'done' };
+    }
+    const remaining = armed.timeoutMs - (now - armed.start);
+    if (remaining > armed.timeoutMs / 2 && armed.attempts < MAX_ATTEMPTS) {
+      // Spent too early: at the rate this run showed, the whole deadline buys more.
+      if (elapsed > 0) this.rates.set(armed.entrypoint, Math.max(this.rate(armed.entrypoint), armed.budget / elapsed));
+      armed.runStart = now;
+      this.setBudget(armed);
+      return { kind: 'retry' };
+    }
+    this.armed = undefined;
+    return { kind: 'timeout', error: evalTimeout(armed.timeoutMs) };
+  }
+
+  /** A run's budget: the whole deadline at the entrypoint's rate (a retry redoes the work). */
+  private setBudget(armed: Armed): void {
+    armed.attempts++;
+    armed.budget = Math.min(UNMETERED - 1, Math.max(1, Math.round(armed.timeoutMs * this.rate(armed.entrypoint))));
+    if (this.budget) this.budget.value = armed.budget;
   }
 }

@@ -34,6 +34,8 @@ export interface LoadOptions {
   memory?: MemoryDescriptor;
   /** Extra builtins, merged over ours (tests, or a host that provides `time.now_ns` differently). */
   builtins?: Record<string, (...args: unknown[]) => unknown>;
+  /** Steps per millisecond a timeout is budgeted at until measured (engine/metering.ts; tests). */
+  fuelRate?: number;
 }
 
 const encoder = new TextEncoder();
@@ -49,12 +51,14 @@ export class EnginePolicy {
   /** Builtins the module calls that neither the runtime, the SDK nor our host implements. */
   readonly missingBuiltins: string[];
   /** The instruction budget's host side (inert for modules compiled without the meter). */
-  private readonly gauge = new FuelGauge();
+  private readonly gauge: FuelGauge;
 
   constructor(
     readonly sdkPolicy: SdkPolicy,
     builtins: Record<string, unknown>,
+    fuelRate?: number,
   ) {
+    this.gauge = new FuelGauge(fuelRate);
     this.gauge.attach(sdkPolicy.wasmInstance.exports);
     this.missingBuiltins = hostBuiltinNames(sdkPolicy).filter(
       (n) => !SDK_SHADOWED.has(n) && !(n in builtins),
@@ -99,12 +103,17 @@ export class EnginePolicy {
   private run(input: ArrayBuffer | undefined, entrypoint: number | string, timeoutMs?: number): ResultRow[] {
     let rows: unknown;
     this.gauge.arm(timeoutMs, entrypoint);
-    try {
-      rows = this.sdkPolicy.evaluate(input, entrypoint);
-    } catch (err) {
-      throw this.gauge.settle() ?? evalFailed(describe(err), err);
+    for (;;) {
+      try {
+        rows = this.sdkPolicy.evaluate(input, entrypoint);
+        this.gauge.settle();
+        break;
+      } catch (err) {
+        const settled = this.gauge.settle();
+        if (settled.kind === 'timeout') throw settled.error;
+        if (settled.kind === 'done') throw evalFailed(describe(err), err);
+      }
     }
-    this.gauge.settle();
     if (!Array.isArray(rows))
       throw evalFailed(`the policy returned ${JSON.stringify(rows)}, not a result set`);
     return rows as ResultRow[];
@@ -149,9 +158,10 @@ function prepare(source: Uint8Array | Bundle): { wasm: Uint8Array; data?: Record
 function finish(
   p: SdkPolicy,
   builtins: Record<string, unknown>,
+  options: LoadOptions,
   data?: Record<string, unknown>,
 ): EnginePolicy {
-  const policy = new EnginePolicy(p, builtins);
+  const policy = new EnginePolicy(p, builtins, options.fuelRate);
   if (data && Object.keys(data).length > 0) policy.setData(data);
   return policy;
 }
@@ -169,7 +179,7 @@ export async function loadPolicy(
   } catch (err) {
     throw policyLoad(describe(err), err);
   }
-  return finish(p, builtins, data);
+  return finish(p, builtins, options, data);
 }
 
 /** Synchronous variant, for workers and tools that compile and evaluate in one go. */
@@ -182,5 +192,5 @@ export function loadPolicySync(source: Uint8Array | Bundle, options: LoadOptions
   } catch (err) {
     throw policyLoad(describe(err), err);
   }
-  return finish(p, builtins, data);
+  return finish(p, builtins, options, data);
 }
