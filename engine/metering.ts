@@ -107,7 +107,8 @@ export class FuelGauge {
     const remaining = armed.timeoutMs - (now - armed.start);
     if (remaining > armed.timeoutMs / 2 && armed.attempts < MAX_ATTEMPTS) {
       // Spent too early: at the rate this run showed, the whole deadline buys more.
-      if (elapsed > 0) this.rates.set(armed.entrypoint, Math.max(this.rate(armed.entrypoint), armed.budget / elapsed));
+      if (elapsed > 0)
+        this.rates.set(armed.entrypoint, Math.max(this.rate(armed.entrypoint), armed.budget / elapsed));
       armed.runStart = now;
       this.setBudget(armed);
       return { kind: 'retry' };
@@ -119,7 +120,10 @@ export class FuelGauge {
   /** A run's budget: the whole deadline at the entrypoint's rate (a retry redoes the work). */
   private setBudget(armed: Armed): void {
     armed.attempts++;
-    armed.budget = Math.min(UNMETERED - 1, Math.max(1, Math.round(armed.timeoutMs * this.rate(armed.entrypoint))));
+    armed.budget = Math.min(
+      UNMETERED - 1,
+      Math.max(1, Math.round(armed.timeoutMs * this.rate(armed.entrypoint))),
+    );
     if (this.budget) this.budget.value = armed.budget;
   }
 }

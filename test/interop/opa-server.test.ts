@@ -1,7 +1,7 @@
 // The real `opa run --server` pulling from our bundle service (controller/bundle-server, as the
 // controller runs it: bearer token, signed bundles, ETag, long polling): opa activates the bundle,
 // a new revision reaches it through a held long poll, an unchanged one costs a 304, and opa's
-// decisions equal the waypoint's engine on the same bundle.
+// decisions, made by its wasm engine running our policy.wasm, equal the waypoint's on the same module.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,19 +65,18 @@ function controllerBundle(action: string, revision: string): Uint8Array {
 }
 
 /**
- * The same bundle without policy.wasm: opa's wasm engine refuses our module's `semamesh.fuel`
- * builtin (see bundles.test.ts), so opa evaluates the bundle's Rego and data, the very sources the
- * waypoint's wasm was compiled from.
+ * The controller's bundle without its Rego: opa can then only answer through its own wasm engine
+ * running our policy.wasm (with the Rego present, opa evaluates the Rego and never calls the module).
  */
-function regoOnly(bytes: Uint8Array): Uint8Array {
+function wasmOnly(bytes: Uint8Array): Uint8Array {
   const b = readBundle(bytes);
-  const { wasm: _wasm, ...manifest } = b.manifest;
-  return writeBundle({ manifest, data: b.data, modules: b.modules });
+  assert.ok(b.wasm && (b.manifest.wasm ?? []).length > 0, 'the controller bundle carries policy.wasm');
+  return writeBundle({ manifest: b.manifest, data: b.data, wasm: b.wasm });
 }
 
 function publish(action: string, revision: string) {
   const wasm = controllerBundle(action, revision);
-  bundles.publish(NAME, signBundle(regoOnly(wasm), KEY), revision);
+  bundles.publish(NAME, signBundle(wasmOnly(wasm), KEY), revision);
   return wasm;
 }
 
@@ -244,7 +243,7 @@ test('unchanged: opa long-polls with If-None-Match and gets 304; a new revision 
 test('a bundle signed with another key is served but refused by opa, which keeps the last good one', {
   skip,
 }, async () => {
-  const forged = signBundle(regoOnly(controllerBundle('ALLOW', 'rev-forged')), {
+  const forged = signBundle(wasmOnly(controllerBundle('ALLOW', 'rev-forged')), {
     ...KEY,
     secret: 'not-the-key',
   } as SigningKey);
