@@ -10,8 +10,8 @@ import { FUEL_BUDGET_GLOBAL, FUEL_GLOBAL, UNMETERED } from './wasm/fuel.js';
  * Steps per millisecond assumed before an entrypoint has shown its own rate. Deliberately low (a
  * step of generated code costs ~10-100 ns once compiled, more on a first, not yet optimised run): an
  * evaluation that spends it before half its time is up is run again with the rate it showed (see
- * `settle`), so a low guess costs a little time, never a wrong timeout; a high one would let a runaway
- * evaluation overrun its deadline by the factor it is off.
+ * `settle`), so a low guess costs time (the retry may end up to half a deadline late) rather than a
+ * wrong timeout; a high one would let a runaway evaluation overrun by the factor it is off.
  */
 export const DEFAULT_RATE = 2_000;
 /** Evaluations shorter than this say more about call overhead than about step cost: not sampled. */
