@@ -1,8 +1,13 @@
 // Host side of the instruction budget compiled into every policy (wasm/fuel.ts). The module counts
-// its own steps and traps when the budget we give it is spent; it cannot ask us for the time (that
-// would need an import or a builtin OPA's engines lack), so a deadline in milliseconds is turned into
-// a budget in steps by the rate this module's evaluations of the same entrypoint have shown, and a
-// trap with the counter spent is reported as the deadline.
+// its own steps and, with a budget lower than "unmetered", calls `semamesh_fuel_spent` when it runs
+// out. Two ways to turn a deadline in milliseconds into that budget:
+//   - clock (our engine's normal case): the module was patched at load (wasm/fuel-refill.ts) so the
+//     spent path asks `refill` for the next slice of SLICE_STEPS; `refill` compares the clock with
+//     the deadline and refills nothing once it has passed, and the module traps. A deadline is met to
+//     within one slice.
+//   - rate (fallback, when a module cannot be patched): the module traps when the budget is spent, so
+//     the whole deadline is budgeted up front at the rate this module's evaluations of the same
+//     entrypoint have shown; approximate, since a step's cost varies.
 import { type EngineError, evalTimeout } from './errors.js';
 import { FUEL_BUDGET_GLOBAL, FUEL_GLOBAL, UNMETERED } from './wasm/fuel.js';
 
@@ -18,6 +23,11 @@ export const DEFAULT_RATE = 2_000;
 const MIN_SAMPLE_MS = 0.5;
 /** Weight of a new sample in the running rate (recent evaluations count most). */
 const SAMPLE_WEIGHT = 0.5;
+/**
+ * Steps per slice in clock mode: the deadline is checked once a slice. At ~10-100 ns a step that is
+ * 0.2-2 ms; a refill (one builtin call through the SDK) costs a few microseconds, well under 1 %.
+ */
+export const SLICE_STEPS = 5_000;
 /** Runs of one evaluation at most (the first, and retries after budgets spent early). */
 const MAX_ATTEMPTS = 4;
 
@@ -36,6 +46,8 @@ interface Armed {
   runStart: number;
   budget: number;
   attempts: number;
+  /** Clock mode: the deadline passed and `refill` gave nothing (the module then traps). */
+  expired: boolean;
 }
 
 /** How an evaluation's run ended, as far as the budget is concerned. */
@@ -48,8 +60,27 @@ export class FuelGauge {
   /** Measured steps per millisecond, per entrypoint. */
   private readonly rates = new Map<string | number, number>();
 
+  /** Clock mode: the module was patched to call `refill` (set before the first evaluation). */
+  clock = false;
+
   /** `initialRate`: steps per millisecond assumed before an entrypoint has shown its own. */
   constructor(private readonly initialRate = DEFAULT_RATE) {}
+
+  /**
+   * The builtin `semamesh.fuel_refill` of a patched module: the next slice, or a spent counter once
+   * the deadline has passed. Returns nothing (the SDK then hands the module no value).
+   */
+  readonly refill = (): undefined => {
+    if (!this.counter) return undefined;
+    const armed = this.armed;
+    if (!armed) this.counter.value = UNMETERED;
+    else if (performance.now() - armed.start < armed.timeoutMs) this.counter.value = SLICE_STEPS;
+    else {
+      armed.expired = true;
+      this.counter.value = 0;
+    }
+    return undefined;
+  };
 
   /** Finds the module's fuel globals (absent when it was compiled without the meter). */
   attach(exports: Record<string, unknown>): void {
@@ -78,8 +109,9 @@ export class FuelGauge {
       return;
     }
     const now = performance.now();
-    this.armed = { entrypoint, timeoutMs, start: now, runStart: now, budget: 0, attempts: 0 };
-    this.setBudget(this.armed);
+    this.armed = { entrypoint, timeoutMs, start: now, runStart: now, budget: 0, attempts: 0, expired: false };
+    if (this.clock) this.budget.value = SLICE_STEPS;
+    else this.setBudget(this.armed);
   }
 
   /**
@@ -92,6 +124,10 @@ export class FuelGauge {
   settle(): Settled {
     const armed = this.armed;
     if (!armed || !this.counter) return { kind: 'done' };
+    if (this.clock) {
+      this.armed = undefined;
+      return armed.expired ? { kind: 'timeout', error: evalTimeout(armed.timeoutMs) } : { kind: 'done' };
+    }
     const now = performance.now();
     const elapsed = now - armed.runStart;
     const left = this.counter.value;

@@ -7,7 +7,9 @@
 // unwinds the evaluation. The budget is wholly inside the module: no import, no host builtin, nothing
 // in the builtins() table, so OPA's own wasm engine and the stock SDK load the module as they load
 // OPA's. The budget defaults to "unmetered" (2^31-1, refilled in place when spent), and only a host
-// that writes a lower budget (engine/metering.ts) ever sees the trap. The cost is a decrement and a
+// that writes a lower budget (engine/metering.ts) ever sees the trap; our own engine
+// patches the out-of-fuel function of its loaded copy to ask for the next slice by the clock first
+// (fuel-refill.ts). The cost is a decrement and a
 // compare per unit (bench/engine-eval.ts measures it).
 import { EXTERN, FunctionEmitter, type WasmModule } from './binary/index.js';
 
@@ -15,6 +17,8 @@ import { EXTERN, FunctionEmitter, type WasmModule } from './binary/index.js';
 export const FUEL_GLOBAL = 'semamesh_fuel';
 /** Export name of the budget every evaluation starts with; a metering host sets it before each call. */
 export const FUEL_BUDGET_GLOBAL = 'semamesh_fuel_budget';
+/** Debug name of the function the meter calls when the counter runs out (wasm/fuel-refill.ts patches it). */
+export const FUEL_SPENT_FUNCTION = 'semamesh_fuel_spent';
 /** The budget meaning "no limit": a spent counter is refilled instead of trapping. */
 export const UNMETERED = 0x7fffffff;
 
@@ -39,7 +43,7 @@ export function installFuelMeter(module: WasmModule): FuelMeter {
   body.else();
   body.unreachable();
   body.end();
-  const spent = module.addFunction('semamesh_fuel_spent', { params: [], results: [] }, body.finish());
+  const spent = module.addFunction(FUEL_SPENT_FUNCTION, { params: [], results: [] }, body.finish());
   return {
     charge(f) {
       f.globalGet(counter).i32Const(1).i32Sub().globalSet(counter);
