@@ -7,10 +7,9 @@
 // unwinds the evaluation. The budget is wholly inside the module: no import, no host builtin, nothing
 // in the builtins() table, so OPA's own wasm engine and the stock SDK load the module as they load
 // OPA's. The budget defaults to "unmetered" (2^31-1, refilled in place when spent), and only a host
-// that writes a lower budget (engine/metering.ts) ever sees the trap; our own engine
-// patches the out-of-fuel function of its loaded copy to ask for the next slice by the clock first
-// (fuel-refill.ts). The cost is a decrement and a
-// compare per unit (bench/engine-eval.ts measures it).
+// that writes a lower budget (engine/metering.ts) ever sees the trap. Our own engine patches the
+// out-of-fuel function of its loaded copy to ask the host for the next slice by the clock first
+// (fuel-refill.ts). The cost is a decrement and a compare per unit (bench/engine-eval.ts).
 import { EXTERN, FunctionEmitter, type WasmModule } from './binary/index.js';
 
 /** Export name of the counter global (what is left of this evaluation's budget). */
