@@ -24,8 +24,9 @@ const MIN_SAMPLE_MS = 0.5;
 /** Weight of a new sample in the running rate (recent evaluations count most). */
 const SAMPLE_WEIGHT = 0.5;
 /**
- * Steps per slice in clock mode: the deadline is checked once a slice. At ~10-100 ns a step that is
- * 0.2-2 ms; a refill (one builtin call through the SDK) costs a few microseconds, well under 1 %.
+ * Steps per slice in clock mode: the deadline is checked once a slice. Measured at ~0.2-0.3 ms a
+ * slice in generated loops (more when a step is a long runtime call, such as growing a large set);
+ * a refill, one builtin call through the SDK, costs a few microseconds of that.
  */
 export const SLICE_STEPS = 5_000;
 /** Runs of one evaluation at most (the first, and retries after budgets spent early). */
