@@ -6,6 +6,8 @@ export interface BuildBundleOptions {
   modules: CompileOptions['modules'];
   /** `pkg/rule` paths; at least one is needed for a wasm bundle. */
   entrypoints: string[];
+  /** `wasm` (default): policy.wasm + sources; `rego`: the checked sources and data only (`opa build`). */
+  target?: 'wasm' | 'rego';
   /** The base document (`/data.json`). */
   data?: Record<string, unknown>;
   revision?: string;
@@ -23,22 +25,26 @@ export interface BuildBundleResult extends CompileResult {
 
 /** Compiles the modules for the entrypoints and packages the result as an OPA bundle (`opa build -t wasm`). */
 export function buildBundle(options: BuildBundleOptions): BuildBundleResult {
+  const wasm = options.target !== 'rego';
   const result: BuildBundleResult = compile({
     modules: options.modules,
-    entrypoints: options.entrypoints,
+    entrypoints: wasm ? options.entrypoints : [],
     regoVersion: options.regoVersion,
   });
-  if (options.entrypoints.length === 0 && result.diagnostics.length === 0)
+  if (wasm && options.entrypoints.length === 0 && result.diagnostics.length === 0)
     result.diagnostics.push({
       code: 'rego_compile_error',
       message: 'a wasm bundle needs at least one entrypoint',
     });
-  if (!result.wasm || result.diagnostics.length > 0) return result;
+  if ((wasm && !result.wasm) || result.diagnostics.length > 0) return result;
+  if (!wasm) result.wasm = undefined;
   result.bundle = writeBundle({
     manifest: {
       revision: options.revision ?? '',
       roots: options.roots ?? [''],
-      wasm: options.entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
+      ...(wasm
+        ? { wasm: options.entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })) }
+        : {}),
       rego_version: options.regoVersion ?? 1,
       ...(options.metadata ? { metadata: options.metadata } : {}),
     },

@@ -1,5 +1,6 @@
 // Loads policy sources from files and directories the way `opa build` / `opa test` do: every
-// `.rego` module, and data files (data.json / data.yaml) placed in the data document by directory.
+// `.rego` module, and data files placed in the data document by directory (any .json/.yaml/.yml
+// file, as opa's loader does; in a bundle directory only data.json / data.yaml, as in a bundle).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -12,7 +13,8 @@ export interface PolicyFiles {
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git']);
-const DATA_FILE = /^data\.(json|ya?ml)$/;
+const BUNDLE_DATA_FILE = /^data\.(json|ya?ml)$/;
+const DATA_FILE = /\.(json|ya?ml)$/;
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -138,10 +140,10 @@ export function loadPolicyFiles(paths: string[], options: LoadOptions = {}): Pol
           source: readFileSync(path, 'utf8'),
           ...(regoVersion === undefined ? {} : { regoVersion }),
         });
-      } else if (DATA_FILE.test(base)) {
+      } else if ((options.bundle ? BUNDLE_DATA_FILE : DATA_FILE).test(base)) {
         const dir = isDir ? relative(root, path).split(sep).slice(0, -1) : [];
         addData(files.data, dir, readDataFile(path), name);
-      } else if (!isDir) throw new Error(`${path}: not a .rego or data.json/data.yaml file`);
+      } else if (!isDir) throw new Error(`${path}: not a .rego, .json or .yaml file`);
     }
   }
   return files;

@@ -1,10 +1,14 @@
 // Loads a compiled policy (wasm or bundle) into the unmodified @open-policy-agent/opa-wasm SDK with
 // our host builtins wired in, and evaluates it with inputs passed as JSON bytes so falsy inputs work.
+// The instance runs a patched copy of the module whose fuel meter asks us for each slice, so a
+// timeout is checked against the clock (wasm/fuel-refill.ts, metering.ts); the bytes given are
+// left as they are.
 import * as opaModule from '@open-policy-agent/opa-wasm';
 import { hostBuiltins, SDK_SHADOWED } from './builtins/index.js';
 import { type Bundle, readBundle } from './bundle/index.js';
 import { evalFailed, policyLoad } from './errors.js';
 import { FuelGauge } from './metering.js';
+import { patchFuelRefill, REFILL_BUILTIN } from './wasm/fuel-refill.js';
 
 /** The SDK's LoadedPolicy, reduced to what we use (its shipped typings are incomplete). */
 interface SdkPolicy {
@@ -34,6 +38,13 @@ export interface LoadOptions {
   memory?: MemoryDescriptor;
   /** Extra builtins, merged over ours (tests, or a host that provides `time.now_ns` differently). */
   builtins?: Record<string, (...args: unknown[]) => unknown>;
+  /** Steps per millisecond a timeout is budgeted at until measured (rate mode of engine/metering.ts). */
+  fuelRate?: number;
+  /**
+   * Patch the module so a timeout is checked against the clock (default true). False keeps the
+   * module's bytes and budgets a timeout by the measured rate alone (the fallback; tests).
+   */
+  clockDeadline?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -48,14 +59,16 @@ const jsonBytes = (value: unknown): ArrayBuffer => textBytes(JSON.stringify(valu
 export class EnginePolicy {
   /** Builtins the module calls that neither the runtime, the SDK nor our host implements. */
   readonly missingBuiltins: string[];
+  /** The instruction budget's host side (inert for modules compiled without the meter). */
+  private readonly gauge: FuelGauge;
 
   constructor(
     readonly sdkPolicy: SdkPolicy,
     builtins: Record<string, unknown>,
-    /** The instruction-budget host side; absent for modules compiled without a meter. */
-    private readonly gauge: FuelGauge = new FuelGauge(),
+    gauge: FuelGauge,
   ) {
-    gauge.attach(sdkPolicy.wasmInstance.exports);
+    this.gauge = gauge;
+    this.gauge.attach(sdkPolicy.wasmInstance.exports);
     this.missingBuiltins = hostBuiltinNames(sdkPolicy).filter(
       (n) => !SDK_SHADOWED.has(n) && !(n in builtins),
     );
@@ -91,6 +104,11 @@ export class EnginePolicy {
     return this.gauge.metered;
   }
 
+  /** Whether timeouts are checked against the clock (the module was patched), not only budgeted. */
+  get clockDeadline(): boolean {
+    return this.gauge.metered && this.gauge.clock;
+  }
+
   /** Evaluates with input given as text: JSON, or a Rego value with sets (`{1, 2}`), parsed by the runtime. */
   evaluateText(input: string, entrypoint: number | string = 0): ResultRow[] {
     return this.run(textBytes(input), entrypoint);
@@ -98,13 +116,17 @@ export class EnginePolicy {
 
   private run(input: ArrayBuffer | undefined, entrypoint: number | string, timeoutMs?: number): ResultRow[] {
     let rows: unknown;
-    this.gauge.arm(timeoutMs);
-    try {
-      rows = this.sdkPolicy.evaluate(input, entrypoint);
-    } catch (err) {
-      throw this.gauge.timedOut(err) ?? evalFailed(describe(err), err);
-    } finally {
-      this.gauge.disarm();
+    this.gauge.arm(timeoutMs, entrypoint);
+    for (;;) {
+      try {
+        rows = this.sdkPolicy.evaluate(input, entrypoint);
+        this.gauge.settle();
+        break;
+      } catch (err) {
+        const settled = this.gauge.settle();
+        if (settled.kind === 'timeout') throw settled.error;
+        if (settled.kind === 'done') throw evalFailed(describe(err), err);
+      }
     }
     if (!Array.isArray(rows))
       throw evalFailed(`the policy returned ${JSON.stringify(rows)}, not a result set`);
@@ -140,19 +162,29 @@ function hostBuiltinNames(p: SdkPolicy): string[] {
 
 const isGzip = (b: Uint8Array) => b.length > 2 && b[0] === 0x1f && b[1] === 0x8b;
 
-function prepare(source: Uint8Array | Bundle): { wasm: Uint8Array; data?: Record<string, unknown> } {
-  const bundle = source instanceof Uint8Array ? (isGzip(source) ? readBundle(source) : undefined) : source;
-  if (!bundle) return { wasm: source as Uint8Array };
-  if (!bundle.wasm) throw policyLoad('the bundle holds no wasm module');
-  return { wasm: bundle.wasm, data: bundle.data };
+interface Prepared {
+  wasm: Uint8Array;
+  data?: Record<string, unknown>;
+  builtins: Record<string, (...args: unknown[]) => unknown>;
+  gauge: FuelGauge;
 }
 
-function finish(
-  p: SdkPolicy,
-  builtins: Record<string, unknown>,
-  gauge: FuelGauge,
-  data?: Record<string, unknown>,
-): EnginePolicy {
+/** Unpacks a bundle, and patches the module for clock deadlines (kept as is if it cannot be). */
+function prepare(source: Uint8Array | Bundle, options: LoadOptions): Prepared {
+  const bundle = source instanceof Uint8Array ? (isGzip(source) ? readBundle(source) : undefined) : source;
+  if (bundle && !bundle.wasm) throw policyLoad('the bundle holds no wasm module');
+  const wasm = bundle ? (bundle.wasm as Uint8Array) : (source as Uint8Array);
+  const builtins = { ...hostBuiltins, ...options.builtins };
+  const gauge = new FuelGauge(options.fuelRate);
+  const patched = options.clockDeadline === false ? undefined : patchFuelRefill(wasm);
+  if (!patched) return { wasm, data: bundle?.data, builtins, gauge };
+  gauge.clock = true;
+  builtins[REFILL_BUILTIN] = gauge.refill;
+  return { wasm: patched, data: bundle?.data, builtins, gauge };
+}
+
+function finish(p: SdkPolicy, prepared: Prepared): EnginePolicy {
+  const { builtins, gauge, data } = prepared;
   const policy = new EnginePolicy(p, builtins, gauge);
   if (data && Object.keys(data).length > 0) policy.setData(data);
   return policy;
@@ -163,28 +195,24 @@ export async function loadPolicy(
   source: Uint8Array | Bundle,
   options: LoadOptions = {},
 ): Promise<EnginePolicy> {
-  const { wasm, data } = prepare(source);
-  const gauge = new FuelGauge();
-  const builtins = { ...hostBuiltins, ...gauge.builtins, ...options.builtins };
+  const prepared = prepare(source, options);
   let p: SdkPolicy;
   try {
-    p = await sdk.loadPolicy(wasm, options.memory ?? {}, builtins);
+    p = await sdk.loadPolicy(prepared.wasm, options.memory ?? {}, prepared.builtins);
   } catch (err) {
     throw policyLoad(describe(err), err);
   }
-  return finish(p, builtins, gauge, data);
+  return finish(p, prepared);
 }
 
 /** Synchronous variant, for workers and tools that compile and evaluate in one go. */
 export function loadPolicySync(source: Uint8Array | Bundle, options: LoadOptions = {}): EnginePolicy {
-  const { wasm, data } = prepare(source);
-  const gauge = new FuelGauge();
-  const builtins = { ...hostBuiltins, ...gauge.builtins, ...options.builtins };
+  const prepared = prepare(source, options);
   let p: SdkPolicy;
   try {
-    p = sdk.loadPolicySync(wasm, options.memory ?? {}, builtins);
+    p = sdk.loadPolicySync(prepared.wasm, options.memory ?? {}, prepared.builtins);
   } catch (err) {
     throw policyLoad(describe(err), err);
   }
-  return finish(p, builtins, gauge, data);
+  return finish(p, prepared);
 }

@@ -91,10 +91,17 @@ test('eval prints the value of a reference query in opa eval JSON form', async (
   });
 });
 
-test('eval prints bindings for a query with variables, and {} when undefined', async (t) => {
+test('eval prints expressions and bindings for a query with variables, and {} when undefined', async (t) => {
   const dir = workspace();
   const bound = await run(t, ['eval', '-d', join(dir, 'policies'), 'x := data.app.max + 1']);
-  assert.deepEqual(JSON.parse(bound.out), { result: [{ bindings: { x: 6 } }] });
+  assert.deepEqual(JSON.parse(bound.out), {
+    result: [
+      {
+        expressions: [{ value: true, text: 'x := data.app.max + 1', location: { row: 1, col: 1 } }],
+        bindings: { x: 6 },
+      },
+    ],
+  });
   const undef = await run(t, ['eval', '-d', join(dir, 'policies'), 'data.app.allow']);
   assert.deepEqual(JSON.parse(undef.out), {});
 });

@@ -1,8 +1,8 @@
 // `semamesh test [paths]`: runs `test_*` rules through the wasm path and prints `opa test` output,
 // with opa test's flags and exit codes (1: load/compile problems, 2: a failing, erroring or skipped test).
-import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadPolicyFiles, type PolicyFiles } from '../../engine/loader.js';
+import { loadBundles } from './bundle-input.js';
 
 interface TestOptions {
   verbose?: boolean;
@@ -16,31 +16,10 @@ interface TestOptions {
   timeout: string;
   coverage?: boolean;
   threshold?: string;
+  target: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
-
-/** `-b`: a path is a bundle — a directory (loaded as usual) or a .tar.gz bundle file. */
-async function loadBundles(paths: string[], ignore: string[]): Promise<PolicyFiles> {
-  const { readBundle } = await import('../../engine/bundle/index.js');
-  const out: PolicyFiles = { modules: [], data: {} };
-  for (const p of paths) {
-    if (statSync(p).isDirectory()) {
-      const files = loadPolicyFiles([p], { ignore, bundle: true });
-      out.modules.push(...files.modules);
-      Object.assign(out.data, files.data);
-      continue;
-    }
-    const bundle = readBundle(readFileSync(p));
-    // The manifest's rego_version applies to the bundle's modules (OPA's default for bundles is v1).
-    const regoVersion = bundle.manifest.rego_version === 0 ? (0 as const) : undefined;
-    out.modules.push(
-      ...bundle.modules.map((m) => ({ file: `${p}${m.file}`, source: m.source, regoVersion })),
-    );
-    Object.assign(out.data, bundle.data);
-  }
-  return out;
-}
 
 export function registerTest(program: Command): void {
   program
@@ -63,8 +42,16 @@ export function registerTest(program: Command): void {
     .option('--threshold <percent>', 'with --coverage: exit 2 when coverage is below this percentage')
     .option('--timeout <duration>', 'per-test time limit, a Go duration (0: none)', '5s')
     .option('--v0-compatible', 'parse modules as Rego v0 (bodies without if, p[x] { } partial sets)')
+    .option(
+      '-t, --target <target>',
+      'rego or wasm: accepted as in opa; tests always run compiled to wasm',
+      'wasm',
+    )
+    .option('-p, --parallel <n>', 'accepted as in opa; tests run one at a time')
     .action(async (paths: string[], opts: TestOptions) => {
       if (opts.format !== 'pretty' && opts.format !== 'json') return fail(`unknown format ${opts.format}`, 1);
+      if (opts.target !== 'rego' && opts.target !== 'wasm')
+        return fail(`invalid --target ${JSON.stringify(opts.target)}: rego or wasm`, 1);
       let run: RegExp | undefined;
       try {
         run = opts.run === undefined ? undefined : new RegExp(opts.run);

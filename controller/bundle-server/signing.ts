@@ -41,6 +41,8 @@ export interface SignOptions {
   issuedAt?: number;
   /** `iss` claim. */
   issuer?: string;
+  /** Further claims (`opa build --claims-file`); `files` is always computed, never taken from here. */
+  claims?: Record<string, unknown>;
 }
 
 export interface FileClaim {
@@ -99,13 +101,16 @@ function signingInput(header: object, claims: object): string {
   return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
 }
 
+const numberClaim = (v: unknown) => (typeof v === 'number' ? v : undefined);
+
 /** Builds the compact JWS for the given files. Claim keys are in Go's marshal order (sorted). */
 export function signFiles(files: BundleFile[], key: SigningKey, options: SignOptions = {}): string {
   const claims: SignatureClaims = {
+    ...options.claims,
     files: files
       .filter((f) => f.name !== SIGNATURES_NAME)
       .map((f) => ({ name: f.name, hash: fileDigest(f.name, f.body), algorithm: 'SHA-256' })),
-    iat: options.issuedAt ?? Math.floor(Date.now() / 1000),
+    iat: options.issuedAt ?? numberClaim(options.claims?.iat) ?? Math.floor(Date.now() / 1000),
   };
   if (options.issuer) claims.iss = options.issuer;
   if (key.keyId) claims.keyid = key.keyId;

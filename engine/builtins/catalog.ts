@@ -154,7 +154,7 @@ const strings: BuiltinDecl[] = [
   fn('internal.template_string', 'array', 'string'),
   fn('regex.match', 'string, string', 'boolean'),
   fn('re_match', 'string, string', 'boolean', old),
-  fn('regex.is_valid', 'any', 'boolean'),
+  fn('regex.is_valid', 'string', 'boolean'),
   fn('regex.split', 'string, string', 'array'),
   fn('regex.find_n', 'string, string, number', 'array'),
   fn('regex.find_all_string_submatch_n', 'string, string, number', 'array'),

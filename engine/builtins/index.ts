@@ -87,9 +87,10 @@ export function isHostBuiltin(name: string): boolean {
 }
 
 /**
- * Builtins the SDK ships itself. Its dispatch prefers them over custom builtins, and they differ
- * from OPA (sprintf-js is not Go's fmt, regex.split uses JS RegExp), so the compiler should list
- * these under `hostImportName(name)` in the module's `builtins()` map to reach ours.
+ * Builtins the SDK ships itself; its dispatch prefers them over custom builtins. Modules name host
+ * builtins as OPA does (so they run in the stock SDK as OPA's would); of these, only `yaml.*` still
+ * reach the host (sprintf, regex.split and json.is_valid are native in runtime.wasm), and for those
+ * the SDK's version answers, as it does for OPA's own modules (docs/wasm-sdk.md).
  */
 export const SDK_SHADOWED: ReadonlySet<string> = new Set([
   'sprintf',
@@ -100,22 +101,15 @@ export const SDK_SHADOWED: ReadonlySet<string> = new Set([
   'yaml.unmarshal',
 ]);
 
-/** The name under which a host builtin must appear in `builtins()` so the SDK calls our version. */
-export function hostImportName(name: string): string {
-  return SDK_SHADOWED.has(name) ? `semamesh.${name}` : name;
-}
-
 function build(): Record<string, HostBuiltin> {
   const out: Record<string, HostBuiltin> = {};
   for (const group of groups) {
     for (const [name, impl] of Object.entries(group)) {
-      const wrapped = guard(name, impl);
-      out[name] = wrapped;
-      if (SDK_SHADOWED.has(name)) out[hostImportName(name)] = wrapped;
+      out[name] = guard(name, impl);
     }
   }
   return out;
 }
 
-/** Every TypeScript builtin, by the name the module's `builtins()` map uses (see `hostImportName`). */
+/** Every TypeScript builtin, by its Rego name (the name the module's `builtins()` map uses). */
 export const hostBuiltins: Record<string, HostBuiltin> = build();

@@ -46,9 +46,6 @@ describe('sprintf', () => {
     assert.equal(h.sprintf(1, []), undefined);
     assert.equal(h.sprintf('%s', 'x'), undefined);
   });
-  it('is reachable under the alias the SDK does not shadow', () => {
-    assert.equal(h['semamesh.sprintf']('%d', [3]), '3');
-  });
 });
 
 describe('string fallbacks', () => {

@@ -2,6 +2,7 @@
 export { encodeManifest, type Manifest, parseManifest, type WasmResolver } from './manifest.js';
 export { bundlePath } from './paths.js';
 export { type Bundle, type ReadBundleLimits, readBundle } from './read-bundle.js';
+export { checkRoots, packagePath } from './roots.js';
 export {
   type BundleContents,
   type BundleModule,

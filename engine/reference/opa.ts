@@ -14,14 +14,23 @@ export function pinnedOpaVersion(): string {
   );
 }
 
-/** Where scripts/ensure-opa.sh puts the pinned binary. */
-export function cachedOpaPath(version = pinnedOpaVersion()): string {
-  return join(process.env.SEMAMESH_CACHE ?? '/var/cache/semamesh', 'opa', version, 'opa');
+/**
+ * Where scripts/ensure-opa.sh puts the pinned binary; `--wasm` builds one with OPA's WebAssembly
+ * engine (build tag opa_wasm, as in opa's release binaries), which bundles holding policy.wasm need.
+ */
+export function cachedOpaPath(version = pinnedOpaVersion(), wasm = false): string {
+  return join(
+    process.env.SEMAMESH_CACHE ?? '/var/cache/semamesh',
+    'opa',
+    `${version}${wasm ? '-wasm' : ''}`,
+    'opa',
+  );
 }
 
 export type OpaLookup = { path: string; skip?: undefined } | { path?: undefined; skip: string };
 
 let cached: OpaLookup | undefined;
+let cachedWasm: OpaLookup | undefined;
 
 /**
  * The real opa: `SEMAMESH_OPA` (a path) if set, else the version-keyed cache. When it is missing,
@@ -41,6 +50,24 @@ export function findOpa(): OpaLookup {
   return cached;
 }
 
+/**
+ * The real opa with its wasm engine (`opa eval -b`/`opa run` of a bundle with policy.wasm run it):
+ * `SEMAMESH_OPA_WASM` or the cache of `scripts/ensure-opa.sh --wasm`; skip or CI error as findOpa.
+ */
+export function findWasmOpa(): OpaLookup {
+  if (cachedWasm) return cachedWasm;
+  const path = process.env.SEMAMESH_OPA_WASM ?? cachedOpaPath(pinnedOpaVersion(), true);
+  if (existsSync(path)) {
+    cachedWasm = { path };
+    return cachedWasm;
+  }
+  const reason = `the real opa with wasm is not at ${path} (run: bash scripts/ensure-opa.sh --wasm, or set SEMAMESH_OPA_WASM)`;
+  if (process.env.CI === 'true') throw new Error(`CI=true and ${reason}`);
+  console.log(`# skipping interoperability tests: ${reason}`);
+  cachedWasm = { skip: reason };
+  return cachedWasm;
+}
+
 export interface OpaRun {
   status: number;
   stdout: string;
@@ -50,9 +77,9 @@ export interface OpaRun {
 /** Runs opa with arguments (synchronously; tests run it a bounded number of times). */
 export function runOpa(
   args: string[],
-  options: { cwd?: string; input?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; input?: string; timeoutMs?: number; wasm?: boolean } = {},
 ): OpaRun {
-  const opa = findOpa();
+  const opa = options.wasm ? findWasmOpa() : findOpa();
   if (!opa.path) throw new Error(opa.skip);
   const r = spawnSync(opa.path, args, {
     cwd: options.cwd,

@@ -85,7 +85,8 @@ export function formatPretty(run: TestRun, verbose: boolean): string {
   }
   const all = run.results.flatMap(leaves);
   if (all.length === 0) return out.length > 0 ? `${out.join('\n')}\n` : '';
-  out.push(DASHES);
+  // Like opa, the rule above the summary only separates it from results printed above.
+  if (out.length > 0) out.push(DASHES);
   for (const o of ['pass', 'fail', 'skip', 'error'] as const) {
     const n = all.filter((x) => x === o).length;
     if (n > 0) out.push(`${LABEL[o]}: ${n}/${all.length}`);

@@ -377,9 +377,17 @@ export class FuncCompiler {
     if (target.kind === 'host') {
       if (s.args.length > 4)
         throw codegenError(`${this.where}: too many built-in call arguments (${s.func})`);
+      // The stock SDK answers yaml.is_valid itself and leaves non-strings undefined; OPA says false.
+      const stringOnly = s.func === 'yaml.is_valid';
+      if (stringOnly) {
+        this.operand(s.args[0]);
+        f.call(this.rt('opa_value_type')).i32Const(TAG.string).i32Ne().if(I32);
+        f.i32Const(0).call(this.rt('opa_boolean')).else();
+      }
       f.i32Const(target.id).i32Const(0);
       for (const a of s.args) this.operand(a);
       f.call(this.rt(`opa_builtin${s.args.length}` as RuntimeFunction));
+      if (stringOnly) f.end();
       if (target.void) {
         f.drop();
         return;

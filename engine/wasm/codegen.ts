@@ -1,6 +1,5 @@
 // Orchestrates IR → wasm: loads runtime.wasm, lays out static data, compiles every plan and function,
 // generates the ABI glue and writes policy.wasm (notes/opa-wasm.md §3.1 item 6, runtime/ABI.md).
-import { hostImportName } from '../builtins/index.js';
 import type * as ir from '../plan/ir.js';
 import { I32, WasmModule } from './binary/index.js';
 import { finishExports, generateEval, generateNameTable, generateStart } from './codegen-abi.js';
@@ -9,7 +8,7 @@ import { RuntimeFunctions } from './codegen-context.js';
 import { alignUp, StaticData } from './codegen-static.js';
 import { FuncCompiler } from './codegen-stmts.js';
 import { codegenError, runtimeAbi } from './errors.js';
-import { FUEL_BUILTIN, installFuelMeter } from './fuel.js';
+import { installFuelMeter } from './fuel.js';
 
 const PAGE = 65536;
 
@@ -60,16 +59,12 @@ export function compilePolicy(policy: ir.Policy, opts: GenerateOptions): Uint8Ar
       builtinTargets.set(b.name, { kind: 'native', index: native, arity });
     } else {
       builtinTargets.set(b.name, { kind: 'host', id, arity: b.arity, void: b.void === true });
-      // The JS SDK runs its own sprintf/regex.split/yaml.* before any custom builtin; a prefixed name
-      // routes those calls to ours (Go-compatible formatting, linear-time regex).
-      hostBuiltins.push([hostImportName(b.name), id]);
+      // Named as OPA names it, so the module asks the stock SDK for what OPA's own module would.
+      hostBuiltins.push([b.name, id]);
     }
   });
 
-  // The fuel builtin takes the id after the Rego builtins', so it never shadows one.
-  const fuelId = policy.static.builtinFuncs.length;
-  if (opts.meter) hostBuiltins.push([FUEL_BUILTIN, fuelId]);
-  const meter = opts.meter ? installFuelMeter(module, rt, fuelId) : undefined;
+  const meter = opts.meter ? installFuelMeter(module) : undefined;
   const ctx: CodegenContext = {
     module,
     rt,

@@ -1,57 +1,62 @@
 // Instruction budget ("fuel") for generated policies, so a host can stop an evaluation that runs too
-// long: a synchronous wasm call cannot be interrupted by a timer, but it can be made to ask.
+// long: a synchronous wasm call cannot be interrupted by a timer, but it can count its own steps.
 //
 // The generated code decrements a mutable global at every loop head and function entry (Rego has no
-// recursion, so every long evaluation passes through one of them). When the counter reaches zero the
-// code calls the host builtin `semamesh.fuel`, which either refills the counter (the deadline is not
-// reached) or throws, which unwinds the evaluation. Checking the clock once per slice keeps the cost
-// to a decrement and a compare per iteration (bench/engine-eval.ts measures it). Each evaluation
-// starts with a full slice (`semamesh_fuel_slice`, default 2^31-1 so a host that knows nothing of
-// metering, such as a plain opa-wasm user, never hears of it).
+// recursion, so every long evaluation passes through one of them). Each evaluation starts with the
+// budget in `semamesh_fuel_budget`; when the counter runs out the module traps (`unreachable`), which
+// unwinds the evaluation. The budget is wholly inside the module: no import, no host builtin, nothing
+// in the builtins() table, so OPA's own wasm engine and the stock SDK load the module as they load
+// OPA's. The budget defaults to "unmetered" (2^31-1, refilled in place when spent), and only a host
+// that writes a lower budget (engine/metering.ts) ever sees the trap. Our own engine patches the
+// out-of-fuel function of its loaded copy to ask the host for the next slice by the clock first
+// (fuel-refill.ts). The cost is a decrement and a compare per unit (bench/engine-eval.ts).
 import { EXTERN, FunctionEmitter, type WasmModule } from './binary/index.js';
-import type { RuntimeFunctions } from './codegen-context.js';
 
-/** Export name of the counter global (the host's refill writes a fresh slice into it). */
+/** Export name of the counter global (what is left of this evaluation's budget). */
 export const FUEL_GLOBAL = 'semamesh_fuel';
-/** Export name of the slice every evaluation starts with; a metering host lowers it once at load. */
-export const FUEL_SLICE_GLOBAL = 'semamesh_fuel_slice';
-const UNMETERED = 0x7fffffff;
-/** Host builtin called when a slice is spent (not a Rego builtin: the `semamesh.` prefix is ours). */
-export const FUEL_BUILTIN = 'semamesh.fuel';
+/** Export name of the budget every evaluation starts with; a metering host sets it before each call. */
+export const FUEL_BUDGET_GLOBAL = 'semamesh_fuel_budget';
+/** Debug name of the function the meter calls when the counter runs out (wasm/fuel-refill.ts patches it). */
+export const FUEL_SPENT_FUNCTION = 'semamesh_fuel_spent';
+/** The budget meaning "no limit": a spent counter is refilled instead of trapping. */
+export const UNMETERED = 0x7fffffff;
 
 export interface FuelMeter {
-  /** Emits "spend one unit; when the slice is spent, ask the host" at the current point. */
+  /** Emits "spend one unit; when the budget is spent, trap (or refill when unmetered)" here. */
   charge(f: FunctionEmitter): void;
-  /** Emits "start a fresh slice" (at the top of eval, so every evaluation has its own budget). */
+  /** Emits "start from the budget" (at the top of eval, so every evaluation has its own). */
   reset(f: FunctionEmitter): void;
   /** Exports the globals; call after the ABI exports are final (they drop unknown names). */
   exportGlobals(): void;
 }
 
-/**
- * Adds the counter and the refill function. `builtinId` must be an id no Rego builtin uses; the
- * caller lists `[FUEL_BUILTIN, builtinId]` in the module's builtins() table so the SDK routes it.
- */
-export function installFuelMeter(module: WasmModule, rt: RuntimeFunctions, builtinId: number): FuelMeter {
-  const global = module.addI32Global(UNMETERED, true);
-  const slice = module.addI32Global(UNMETERED, true);
+/** Adds the counter, the budget and the out-of-fuel function to `module`. */
+export function installFuelMeter(module: WasmModule): FuelMeter {
+  const counter = module.addI32Global(UNMETERED, true);
+  const budget = module.addI32Global(UNMETERED, true);
   const body = new FunctionEmitter([]);
-  body.i32Const(builtinId).i32Const(0).call(rt.get('opa_builtin0')).drop();
-  const refill = module.addFunction('semamesh_fuel_refill', { params: [], results: [] }, body.finish());
+  // Unmetered (no host ever lowered the budget): start another full count, so a host that knows
+  // nothing of metering (OPA, the stock SDK) never stops.
+  body.globalGet(budget).i32Const(UNMETERED).i32Eq().if();
+  body.i32Const(UNMETERED).globalSet(counter);
+  body.else();
+  body.unreachable();
+  body.end();
+  const spent = module.addFunction(FUEL_SPENT_FUNCTION, { params: [], results: [] }, body.finish());
   return {
     charge(f) {
-      f.globalGet(global).i32Const(1).i32Sub().globalSet(global);
-      // `< 1` rather than `== 0`: a host that writes 0 or a negative slice still gets asked at once.
-      f.globalGet(global).i32Const(1).i32LtS().if();
-      f.call(refill);
+      f.globalGet(counter).i32Const(1).i32Sub().globalSet(counter);
+      // `< 1` rather than `== 0`: a host that writes 0 or a negative budget stops at the first unit.
+      f.globalGet(counter).i32Const(1).i32LtS().if();
+      f.call(spent);
       f.end();
     },
     reset(f) {
-      f.globalGet(slice).globalSet(global);
+      f.globalGet(budget).globalSet(counter);
     },
     exportGlobals() {
-      module.addExport(FUEL_GLOBAL, EXTERN.global, global);
-      module.addExport(FUEL_SLICE_GLOBAL, EXTERN.global, slice);
+      module.addExport(FUEL_GLOBAL, EXTERN.global, counter);
+      module.addExport(FUEL_BUDGET_GLOBAL, EXTERN.global, budget);
     },
   };
 }

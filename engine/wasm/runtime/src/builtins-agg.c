@@ -16,11 +16,18 @@ OPA_NATIVE("count") opa_value *opa_agg_count(opa_value *v) {
   }
 }
 
+/* sum adds like plus (exact integers, else OPA's 64-bit big.Float); product multiplies exact
+ * integers, else rounds to float64 precision at each step as OPA does (bigfloat.c). */
 static opa_value *fold_numbers(opa_value *coll, bool product) {
   if (!is_collection(coll)) return NULL;
-  opa_value *acc = opa_number_int(product ? 1 : 0);
+  bool ints = true;
   FOR_EACH_ELEM(coll, x, {
     if (!opa_is(x, OPA_NUMBER)) return NULL;
+    ints = ints && number_is_integer(x);
+  });
+  if (product && !ints) return bigfloat_product(coll);
+  opa_value *acc = opa_number_int(product ? 1 : 0);
+  FOR_EACH_ELEM(coll, x, {
     acc = product ? number_mul(acc, x) : number_add(acc, x);
     if (acc == NULL) return NULL;
   });

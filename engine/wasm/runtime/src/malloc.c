@@ -14,6 +14,7 @@ typedef struct free_block {
 static uint32_t heap_top;
 static uint32_t heap_floor; /* the last rewind point: memory below it outlives this evaluation */
 static bool heap_ready;
+static uint32_t heap_epoch; /* counts rewinds: memory from an older epoch may be reused */
 static free_block *free_lists[N_CLASSES];
 
 static uint32_t size_class(uint32_t size, uint32_t *rounded) {
@@ -39,6 +40,7 @@ OPA_EXPORT void opa_malloc_init(uint32_t heap_base) {
   heap_top = (heap_base + 7u) & ~7u;
   heap_floor = heap_top;
   heap_ready = true;
+  heap_epoch++;
   memset(free_lists, 0, sizeof(free_lists));
 }
 
@@ -104,6 +106,7 @@ OPA_EXPORT uint32_t opa_heap_ptr_get(void) { return heap_top; }
 OPA_EXPORT void opa_heap_ptr_set(uint32_t p) {
   heap_top = (p + 7u) & ~7u;
   heap_floor = heap_top;
+  heap_epoch++;
   ensure_memory(heap_top);
   memset(free_lists, 0, sizeof(free_lists));
 }
@@ -112,3 +115,5 @@ OPA_EXPORT void opa_heap_ptr_set(uint32_t p) {
  * memory during an evaluation: it would be reclaimed by the next rewind while they still point
  * at it. Lazy caches check this first. */
 bool opa_heap_is_current(const void *p) { return (uint32_t)(uintptr_t)p >= heap_floor; }
+
+uint32_t opa_heap_epoch(void) { return heap_epoch; }

@@ -30,6 +30,7 @@ OPA_EXPORT void opa_value_number_set_int(opa_value *v, int64_t i) {
   if (!opa_is(v, OPA_NUMBER)) return;
   opa_number_t *n = opa_cast_number(v);
   n->repr = NUM_INT;
+  n->spelled_float = 0;
   n->v.i = i;
   n->ref = NULL;
   n->ref_len = 0;
@@ -132,7 +133,7 @@ static void decimal_from_u64(decimal_t *d, bool neg, uint64_t v) {
   }
 }
 
-static void number_to_decimal(opa_value *v, decimal_t *d) {
+void number_to_decimal(opa_value *v, decimal_t *d) {
   opa_number_t *n = opa_cast_number(v);
   if (n->repr == NUM_INT) {
     decimal_from_u64(d, n->v.i < 0, n->v.i < 0 ? (uint64_t)0 - (uint64_t)n->v.i : (uint64_t)n->v.i);
@@ -191,7 +192,10 @@ opa_value *number_from_text(const char *s, uint32_t len, bool copy) {
   (void)copy; /* REF numbers always own a canonical copy of their text */
   decimal_t d;
   if (!decimal_parse(s, len, &d)) return NULL;
-  return number_from_decimal(&d);
+  opa_value *v = number_from_decimal(&d);
+  for (uint32_t i = 0; i < len; i++)
+    if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') opa_cast_number(v)->spelled_float = 1;
+  return v;
 }
 
 OPA_EXPORT opa_value *opa_number_ref(const char *s, uint32_t len) { return number_from_text(s, len, true); }
@@ -274,7 +278,7 @@ typedef struct {
 
 static bool to_bigint(opa_value *v, bigint *out) {
   opa_number_t *n = opa_cast_number(v);
-  if (n->repr == NUM_FLOAT || (n->repr == NUM_REF && !n->ref_int)) return false;
+  if ((n->repr == NUM_FLOAT && !number_is_integer(v)) || (n->repr == NUM_REF && !n->ref_int)) return false;
   decimal_t *d = opa_malloc(sizeof(decimal_t));
   number_to_decimal(v, d);
   if (d->exp > BIG_DIGITS) {
@@ -373,6 +377,8 @@ static opa_value *add_sub(opa_value *a, opa_value *b, bool sub) {
     opa_value *r = big_addsub(&ba, &bb, sub);
     if (r) return r;
   }
+  opa_value *r = bigfloat_arith(sub ? '-' : '+', a, b);
+  if (r) return r;
   double fa = number_as_double(a), fb = number_as_double(b);
   return finite_or_undefined(sub ? fa - fb : fa + fb);
 }
@@ -413,6 +419,8 @@ opa_value *number_mul(opa_value *a, opa_value *b) {
     opa_value *r = big_mul(&ba, &bb);
     if (r) return r;
   }
+  opa_value *r = bigfloat_arith('*', a, b);
+  if (r) return r;
   return finite_or_undefined(number_as_double(a) * number_as_double(b));
 }
 
@@ -427,6 +435,8 @@ opa_value *number_div(opa_value *a, opa_value *b) {
   if (x->repr == NUM_INT && y->repr == NUM_INT && !(x->v.i == INT64_MIN && y->v.i == -1)) {
     if (x->v.i % y->v.i == 0) return opa_number_int(x->v.i / y->v.i);
   }
+  opa_value *r = bigfloat_arith('/', a, b);
+  if (r) return r;
   return finite_or_undefined(number_as_double(a) / number_as_double(b));
 }
 

@@ -41,7 +41,7 @@ typedef struct {
   uint8_t type;
   uint8_t repr;
   uint8_t ref_int; /* REF text is an integer (no fraction after normalisation) */
-  uint8_t pad;
+  uint8_t spelled_float; /* parsed from text with a fraction or exponent: sprintf's float64 */
   uint32_t ref_len;
   union {
     int64_t i;
@@ -121,6 +121,7 @@ void *opa_realloc(void *p, size_t size);
 uint32_t opa_heap_ptr_get(void);
 void opa_heap_ptr_set(uint32_t p);
 bool opa_heap_is_current(const void *p);
+uint32_t opa_heap_epoch(void); /* changes at every rewind: heap caches older than it are gone */
 
 /* ---- str.c: growable byte buffer ---- */
 typedef struct {
@@ -206,6 +207,10 @@ opa_value *number_mul(opa_value *a, opa_value *b);
 opa_value *number_div(opa_value *a, opa_value *b);
 opa_value *number_rem(opa_value *a, opa_value *b);
 opa_value *number_neg(opa_value *a);
+/* bigfloat.c: + - * / on OPA's 64-bit-mantissa big.Float; NULL when out of its range */
+opa_value *bigfloat_arith(char op, opa_value *a, opa_value *b);
+opa_value *bigfloat_product(opa_value *coll); /* array or set of numbers */
+int double_exact_digits(double x, char **digits, int *dp); /* x > 0; all digits, 0.d * 10^dp */
 
 /* Canonical decimal: value = (neg ? -1 : 1) * 0.d[0]d[1]...d[nd-1] * 10^exp, no leading or
  * trailing zeros in d; nd == 0 means zero. */
@@ -216,6 +221,8 @@ typedef struct {
   char d[800];
   bool truncated; /* more non-zero digits followed the 800 kept */
 } decimal_t;
+
+void number_to_decimal(opa_value *v, decimal_t *d);
 
 bool decimal_parse(const char *s, uint32_t len, decimal_t *out); /* lenient number syntax */
 double decimal_to_double(const decimal_t *d);                   /* correctly rounded */

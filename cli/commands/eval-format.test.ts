@@ -1,0 +1,64 @@
+// Unit tests of opa eval's output formats and the per-expression query rewrite (the differential
+// tests against the real opa are in test/interop/flags.test.ts; these run without opa).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatResult, resultItems, rewriteQuery, splitQuery } from './eval-format.js';
+
+test('a query splits at top-level ; and newlines, not inside brackets or strings', () => {
+  const exprs = splitQuery('x := {"a;b": [1; 2]}; y := f(x)\n  z');
+  assert.deepEqual(
+    exprs.map((e) => [e.text, e.row, e.col]),
+    [
+      ['x := {"a;b": [1; 2]}', 1, 1],
+      ['y := f(x)', 1, 23],
+      ['z', 2, 3],
+    ],
+  );
+});
+
+test('term expressions bind their value; operators, some/not and with-modifiers are kept', () => {
+  assert.equal(rewriteQuery('data.p').query, '__semamesh_v0__ = (data.p)');
+  assert.equal(
+    rewriteQuery('x := 1; count(y)').query,
+    'x := 1; __semamesh_v1__ = (count(y)); __semamesh_v1__ != false',
+  );
+  assert.equal(rewriteQuery('f(a == b)').query, '__semamesh_v0__ = (f(a == b))');
+  assert.equal(rewriteQuery('not data.p').query, 'not data.p');
+  assert.equal(
+    rewriteQuery('data.p with input as {"x": 1}').query,
+    '__semamesh_v0__ = (data.p) with input as {"x": 1}',
+  );
+  assert.equal(rewriteQuery('x == 1 with input as 2').query, 'x == 1 with input as 2');
+});
+
+// The table's shape was checked against opa eval -f pretty (headers centred, the extra space right).
+test('each format prints what opa eval prints, nothing (or undefined) when undefined', () => {
+  const { exprs } = rewriteQuery('data.m[x]');
+  const rows = [
+    { __semamesh_v0__: 'a', x: 1 },
+    { __semamesh_v0__: { k: [true] }, x: 2 },
+  ];
+  const items = resultItems(exprs, rows);
+  assert.deepEqual(items[0], {
+    expressions: [{ value: 'a', text: 'data.m[x]', location: { row: 1, col: 1 } }],
+    bindings: { x: 1 },
+  });
+  assert.equal(formatResult('raw', exprs, items), 'a\n{"k":[true]}\n');
+  assert.equal(formatResult('bindings', exprs, items), '{\n  "x": 1\n}\n{\n  "x": 2\n}\n');
+  assert.equal(formatResult('values', exprs, items.slice(0, 1)), '[\n  "a"\n]\n');
+  assert.equal(
+    formatResult('pretty', exprs, items),
+    [
+      '┌──────────────┬───┐',
+      '│  data.m[x]   │ x │',
+      '├──────────────┼───┤',
+      '│ "a"          │ 1 │',
+      '│ {"k":[true]} │ 2 │',
+      '└──────────────┴───┘',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(formatResult('json', exprs, []), '{}\n');
+  assert.equal(formatResult('pretty', exprs, []), 'undefined\n');
+  for (const f of ['raw', 'values', 'bindings'] as const) assert.equal(formatResult(f, exprs, []), '');
+});
