@@ -17,9 +17,29 @@ import { openBudgetEngine } from './waypoint.js';
 
 const DECISION = 'semamesh:decision';
 
-/** In a worker: hands one audited decision to the primary's console. */
+/** Decisions waiting for the next relay to the primary. */
+let relayQueue: unknown[] = [];
+/** Most decisions one relay carries, and how long a decision may wait for the others. */
+const RELAY_BATCH = 256;
+const RELAY_DELAY_MS = 50;
+
+/**
+ * In a worker: hands one audited decision to the primary's console. Decisions travel in batches
+ * (one IPC message per RELAY_DELAY_MS or RELAY_BATCH) so the primary — sharing the CPUs with the
+ * workers — is not woken for every request.
+ */
 export function relayDecision(record: unknown): void {
-  process.send?.({ type: DECISION, record });
+  relayQueue.push(record);
+  if (relayQueue.length >= RELAY_BATCH) flushRelay();
+  else if (relayQueue.length === 1) setTimeout(flushRelay, RELAY_DELAY_MS).unref();
+}
+
+/** Sends the waiting decisions now (also before a worker exits). */
+export function flushRelay(): void {
+  if (relayQueue.length === 0) return;
+  const records = relayQueue;
+  relayQueue = [];
+  process.send?.({ type: DECISION, records });
 }
 
 /** What a worker finds in its environment: the shared directory and the bundle to load. */
@@ -88,8 +108,9 @@ export async function startUpPrimary(
     const budget =
       quotas.length > 0 ? openBudgetEngine({ quotaDb: join(dir, 'quota.db') }, quotas) : undefined;
     const ui = await upConsoleFor(opts, () => loaded, budget);
-    const onMessage = (_w: unknown, m: { type?: string; record?: unknown }) => {
-      if (m?.type === DECISION && m.record && ui) ui.decisions.record(m.record, 'local');
+    const onMessage = (_w: unknown, m: { type?: string; records?: unknown[] }) => {
+      if (m?.type !== DECISION || !ui || !Array.isArray(m.records)) return;
+      for (const r of m.records) ui.decisions.record(r, 'local');
     };
     cluster.on('message', onMessage);
     stopConsole = async () => {

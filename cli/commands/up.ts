@@ -15,14 +15,19 @@ import {
   loadWasmEngine,
   type Waypoint,
 } from '../../waypoint/index.js';
-import { cpuBudget, isWaypointWorker, onPrimaryMessage, reportListening } from '../../waypoint/workers.js';
+import {
+  defaultWorkers,
+  isWaypointWorker,
+  onPrimaryMessage,
+  reportListening,
+} from '../../waypoint/workers.js';
 import { progress } from '../progress.js';
 import { selfCommand } from '../self.js';
 import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import { type LocalPolicies, type UpConsole, upConsoleFor } from './up-console.js';
 import { syncUpSource, watchUpSource } from './up-source.js';
-import { relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
+import { flushRelay, relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
 import { openBudgetEngine } from './waypoint.js';
 
 export interface UpOptions {
@@ -158,8 +163,9 @@ async function start(
   const waypoint = await createWaypoint({
     host: opts.host,
     port: opts.port,
-    // In a worker the primary serves the admin port; this one is private and unused.
-    adminPort: shared ? 0 : opts.adminPort,
+    // In a worker the primary serves the admin port.
+    adminPort: opts.adminPort,
+    serveAdmin: !shared,
     routes: [
       { provider: 'openai', upstream: upstream.get('openai') ?? 'https://api.openai.com' },
       { provider: 'anthropic', upstream: upstream.get('anthropic') ?? 'https://api.anthropic.com' },
@@ -251,7 +257,7 @@ export function registerUp(program: Command): void {
     .option('--no-console', 'do not serve the console')
     .option('--incident-store <file>', 'where PAUSE incidents are recorded', defaultIncidentStore())
     .action(async (opts: UpOptions) => {
-      const workers = opts.workers ?? cpuBudget();
+      const workers = opts.workers ?? defaultWorkers();
       if (workers > 1 && !isWaypointWorker()) return runPrimary(opts, workers);
       let local: LocalMode;
       try {
@@ -270,6 +276,7 @@ export function registerUp(program: Command): void {
         );
         await untilSignal();
         await local.close();
+        flushRelay();
         process.exit(0);
       }
       printBanner(local);

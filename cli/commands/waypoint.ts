@@ -32,6 +32,7 @@ import {
   type Waypoint,
   type WaypointOptions,
 } from '../../waypoint/index.js';
+import { defaultWorkers, isWaypointWorker, reportListening } from '../../waypoint/workers.js';
 import { loadLocalPolicy } from './local-policy.js';
 import { type PodIdentity, podIpIdentity } from './waypoint-identity.js';
 import {
@@ -41,6 +42,7 @@ import {
   meshCaFor,
   overriddenHosts,
 } from './waypoint-transparent.js';
+import { primaryBundleSource, startWaypointPrimary } from './waypoint-workers.js';
 
 export interface WaypointCliOptions {
   port: number;
@@ -99,6 +101,8 @@ export interface WaypointCliOptions {
   destinationLookup?: DestinationLookup;
   /** Logger for bundle updates (default: warn level on stderr). */
   logger?: boolean | Record<string, unknown>;
+  /** Event loops (worker processes) serving the ports; default: what the container's CPUs and memory allow. */
+  workers?: number;
 }
 
 /** Where local mode keeps budgets when no --quota-db is given. */
@@ -207,13 +211,19 @@ interface Transparent {
   errors: { log: (err: unknown) => void };
 }
 
-async function prepareTransparent(opts: WaypointCliOptions): Promise<Transparent | undefined> {
+/** The mesh CA of transparent mode (undefined without --tls-port); bad CA flags throw coded errors. */
+async function transparentCa(opts: WaypointCliOptions) {
   if (opts.tlsPort === undefined) {
     if (opts.meshCaCert || opts.meshCaKey)
       throw configInvalid('--mesh-ca-cert/--mesh-ca-key need --tls-port (the listener they serve)');
     return undefined;
   }
-  const ca = await meshCaFor(opts);
+  return meshCaFor(opts);
+}
+
+async function prepareTransparent(opts: WaypointCliOptions): Promise<Transparent | undefined> {
+  const ca = await transparentCa(opts);
+  if (!ca || opts.tlsPort === undefined) return undefined;
   const found = opts.destinationLookup
     ? { lookup: opts.destinationLookup, note: undefined }
     : await destinationLookup();
@@ -270,27 +280,39 @@ function nodeIdentity(node: string | undefined, pods?: PodIdentity): WaypointOpt
   };
 }
 
-export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWaypoint> {
+/**
+ * The bundle client of --bundle (a watched file, signatures checked with the key) or --bundle-url
+ * (the controller's long poll, which verifies them itself); undefined without either.
+ */
+export function bundleSourceFor(opts: WaypointCliOptions): BundleSource | undefined {
   if (opts.bundle && opts.bundleUrl) throw new Error('give --bundle or --bundle-url, not both');
-  const tp = await prepareTransparent(opts);
   const key = bundleKey(opts);
+  if (opts.bundle) {
+    // A missing file is a typo to report now; a bad bundle later is rejected and the old one kept.
+    if (!existsSync(opts.bundle)) throw new Error(`bundle file ${opts.bundle} does not exist`);
+    // Watched for changes; the first read happens before the waypoint answers its first request.
+    return withVerification(fileBundleSource(opts.bundle), key);
+  }
+  if (opts.bundleUrl) {
+    const token = opts.bundleTokenFile ? readFileSync(opts.bundleTokenFile, 'utf8').trim() : undefined;
+    return pollerBundleSource({ url: opts.bundleUrl, key, token, stateFile: opts.bundleStateFile });
+  }
+  return undefined;
+}
+
+export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWaypoint> {
+  const tp = await prepareTransparent(opts);
   let engine: DecisionEngine | undefined;
   let quotas: SemaQuota[] = [];
-  let bundleSource: BundleSource | undefined;
+  // In a worker of --workers the primary is the bundle client and serves the admin port.
+  const worker = isWaypointWorker();
+  const source = bundleSourceFor(opts);
+  const bundleSource = source && worker ? primaryBundleSource() : source;
   if (opts.policies?.length) {
     const loaded = await loadLocalPolicy(opts.policies);
     quotas = loaded.quotas;
     // With a bundle the bundle decides; the YAML still supplies the SemaQuotas.
     if (!opts.bundle && !opts.bundleUrl) engine = loaded.engine;
-  }
-  if (opts.bundle) {
-    // A missing file is a typo to report now; a bad bundle later is rejected and the old one kept.
-    if (!existsSync(opts.bundle)) throw new Error(`bundle file ${opts.bundle} does not exist`);
-    // Watched for changes; the first read happens before the waypoint answers its first request.
-    bundleSource = fileBundleSource(opts.bundle);
-  } else if (opts.bundleUrl) {
-    const token = opts.bundleTokenFile ? readFileSync(opts.bundleTokenFile, 'utf8').trim() : undefined;
-    bundleSource = pollerBundleSource({ url: opts.bundleUrl, key, token, stateFile: opts.bundleStateFile });
   }
   let budget: QuotaBudgetEngine | undefined;
   let quota: QuotaBackend | undefined;
@@ -319,10 +341,11 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     port: opts.port,
     adminHost: opts.adminHost ?? opts.host,
     adminPort: opts.adminPort,
+    serveAdmin: !worker,
     pauseReporter,
     routes,
     engine,
-    bundleSource: withVerification(bundleSource, opts.bundle ? key : undefined),
+    bundleSource,
     quota,
     cache,
     failOpen: opts.failOpen,
@@ -498,42 +521,106 @@ export function registerWaypoint(program: Command): void {
       '--console-token-file <file>',
       'bearer token for --console-url (default: the service-account token)',
     )
+    .option(
+      '--workers <n>',
+      'event loops serving the ports (default: the CPUs the container may use, bounded by its memory limit)',
+      parseWorkers,
+    )
     .action(async (opts: WaypointCliOptions) => {
       // Same JSON lines as the waypoint's own logger, so a cluster's log pipeline sees one format.
       const log = createLogger('semamesh-waypoint');
+      const workers = opts.workers ?? defaultWorkers();
+      if (workers > 1 && !isWaypointWorker()) return runPrimary(opts, workers, log);
       let running: RunningWaypoint;
       try {
         running = await runWaypoint(opts);
       } catch (err) {
         log.error({ code: (err as { code?: string }).code }, (err as Error).message);
         process.exitCode = 1;
+        // A worker's IPC channel to its primary would keep it alive: leave explicitly.
+        if (isWaypointWorker()) process.exit(1);
         return;
       }
+      if (isWaypointWorker()) {
+        reportListening(running.url, running.waypoint.metrics.registry, running.tlsUrl);
+        await untilSignal();
+        await running.close();
+        process.exit(0);
+      }
       log.info(
-        {
-          url: running.url,
-          admin: running.adminUrl,
-          openaiBaseUrl: `${running.url}/v1`,
-          anthropicBaseUrl: running.url,
-          transparentTls: running.tlsUrl,
-          originalDestinations: running.tlsUrl
-            ? (running.originalDestinationUnavailable ?? 'SO_ORIGINAL_DST')
-            : undefined,
-          budgets: running.budget
-            ? opts.redisUrl
-              ? 'redis'
-              : (opts.quotaDb ?? defaultQuotaDb())
-            : undefined,
+        listeningFields(opts, running, {
+          budget: !!running.budget,
           policyLoaded: running.waypoint.holder.loaded,
-        },
+        }),
         'waypoint listening',
       );
       if (!running.waypoint.holder.loaded)
         log.warn('no policy loaded yet: requests are refused (fail-closed) until a bundle loads');
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilSignal();
       await running.close();
     });
+}
+
+function listeningFields(
+  opts: WaypointCliOptions,
+  running: Pick<RunningWaypoint, 'url' | 'adminUrl' | 'tlsUrl' | 'originalDestinationUnavailable'>,
+  state: { budget: boolean; policyLoaded?: boolean },
+): Record<string, unknown> {
+  return {
+    url: running.url,
+    admin: running.adminUrl,
+    openaiBaseUrl: `${running.url}/v1`,
+    anthropicBaseUrl: running.url,
+    transparentTls: running.tlsUrl,
+    originalDestinations: running.tlsUrl
+      ? (running.originalDestinationUnavailable ?? 'SO_ORIGINAL_DST')
+      : undefined,
+    budgets: state.budget ? (opts.redisUrl ? 'redis' : (opts.quotaDb ?? defaultQuotaDb())) : undefined,
+    policyLoaded: state.policyLoaded,
+  };
+}
+
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 256)
+    throw new InvalidArgumentError('expected a number of workers from 1 to 256');
+  return n;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+
+/** --workers N: the primary forks the workers, serves the admin port and fetches bundles for all. */
+async function runPrimary(
+  opts: WaypointCliOptions,
+  workers: number,
+  log: ReturnType<typeof createLogger>,
+): Promise<void> {
+  let primary: Awaited<ReturnType<typeof startWaypointPrimary>>;
+  try {
+    // Flag errors are reported once, here, with their codes, before any worker is forked (this
+    // also creates the local mesh CA once rather than racing in every worker).
+    await transparentCa(opts);
+    if (opts.classifiers) parseClassifierRules(readFileSync(opts.classifiers, 'utf8'), opts.classifiers);
+    primary = await startWaypointPrimary({
+      workers,
+      adminHost: opts.adminHost ?? opts.host,
+      adminPort: opts.adminPort,
+      bundles: bundleSourceFor(opts),
+      policyWithoutBundle: !!opts.policies?.length && !opts.bundle && !opts.bundleUrl,
+      log: (line, fields) => log.warn(fields ?? {}, line),
+    });
+  } catch (err) {
+    log.error({ code: (err as { code?: string }).code }, (err as Error).message);
+    process.exitCode = 1;
+    return;
+  }
+  const budget = !!(opts.quotaDb || opts.redisUrl || opts.policies?.length);
+  log.info({ ...listeningFields(opts, primary, { budget }), workers }, 'waypoint listening');
+  await untilSignal();
+  await primary.close();
 }
