@@ -12,7 +12,6 @@ import { startPrimary } from '../../waypoint/workers.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import type { UpOptions } from './up.js';
 import { type LocalPolicies, upConsoleFor } from './up-console.js';
-import { syncUpSource, watchUpSource } from './up-source.js';
 import { openBudgetEngine } from './waypoint.js';
 
 const DECISION = 'semamesh:decision';
@@ -88,6 +87,7 @@ export async function startUpPrimary(
     const policiesOf = (objects: { kind: string }[]) =>
       objects.filter((o) => o.kind === 'SemaPolicy') as unknown as SemaPolicy[];
     if (opts.source) {
+      const { syncUpSource } = await import('./up-source.js');
       const first = await syncUpSource({ source: opts.source, path: opts.path, dir, log });
       if (!first.ok || !first.bundlePath)
         throw new Error(`the policy repository ${opts.source} did not compile`);
@@ -139,6 +139,7 @@ export async function startUpPrimary(
       throw err;
     }
     if (opts.source) {
+      const { watchUpSource } = await import('./up-source.js');
       stopWatch = watchUpSource({
         source: opts.source,
         path: opts.path,

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SemaPolicy, SemaQuota } from '../../api/index.js';
 import { auditTap } from '../../console/index.js';
-import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
+import type { MockLlm } from '../../test/mock-llm/index.js';
 import {
   budgetBackend,
   createWaypoint,
@@ -26,7 +26,6 @@ import { selfCommand } from '../self.js';
 import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import { type LocalPolicies, type UpConsole, upConsoleFor } from './up-console.js';
-import { syncUpSource, watchUpSource } from './up-source.js';
 import { flushRelay, relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
 import { openBudgetEngine } from './waypoint.js';
 
@@ -123,6 +122,7 @@ async function start(
     const sync = { source: opts.source, path: opts.path, dir: outDir, log };
     const bar = progress();
     bar.update(`cloning ${opts.source} and compiling its policies…`);
+    const { syncUpSource } = await import('./up-source.js');
     const first = await syncUpSource(sync).finally(() => bar.done());
     if (!first.ok || !first.bundlePath)
       throw new Error(`the policy repository ${opts.source} did not compile`);
@@ -145,7 +145,10 @@ async function start(
   const budget =
     quotas.length > 0 ? openBudgetEngine({ quotaDb: join(outDir, 'quota.db') }, quotas) : undefined;
   if (budget) cleanups.push(() => budget.close());
-  const mock = opts.mock ? await createMockLlm({ port: 0 }) : undefined;
+  // Loaded only when asked for: start-up pays for the modules it uses (also --source's Git client).
+  const mock = opts.mock
+    ? await (await import('../../test/mock-llm/index.js')).createMockLlm({ port: 0 })
+    : undefined;
   if (mock) cleanups.push(() => mock.close());
   const upstream = new Map<string, string>();
   if (mock) for (const p of ['openai', 'anthropic']) upstream.set(p, mock.url);
@@ -190,6 +193,7 @@ async function start(
   }
 
   if (opts.source && !shared) {
+    const { watchUpSource } = await import('./up-source.js');
     stopWatch = watchUpSource({
       source: opts.source,
       path: opts.path,

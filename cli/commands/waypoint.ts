@@ -10,8 +10,9 @@ import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SemaQuota } from '../../api/index.js';
 import { auditTap, decisionReporter } from '../../console/index.js';
-import { BundlePoller } from '../../controller/bundle-server/poller.js';
-import { type VerificationKey, verifyBundle } from '../../controller/bundle-server/signing.js';
+// The bundle poller and signature checks are loaded when a bundle flag needs them (start-up).
+import type { BundlePoller } from '../../controller/bundle-server/poller.js';
+import type { VerificationKey } from '../../controller/bundle-server/signing.js';
 import { createBudgetEngine, type QuotaBudgetEngine } from '../../quota/index.js';
 import {
   type AgentIdentity,
@@ -152,7 +153,8 @@ export function pollerBundleSource(options: {
 }): BundleSource {
   let poller: BundlePoller | undefined;
   return {
-    start(sink) {
+    async start(sink) {
+      const { BundlePoller } = await import('../../controller/bundle-server/poller.js');
       poller = new BundlePoller({
         url: options.url,
         key: options.key,
@@ -438,7 +440,8 @@ function withVerification(source: BundleSource | undefined, key: VerificationKey
       source.start({
         deliver: (bytes, info) =>
           Promise.resolve()
-            .then(() => verifyBundle(bytes, key))
+            .then(() => import('../../controller/bundle-server/signing.js'))
+            .then(({ verifyBundle }) => verifyBundle(bytes, key))
             .then(
               () => sink.deliver(bytes, info),
               (err: unknown) => {

@@ -33,19 +33,16 @@ async function load(): Promise<Tokenizers> {
     import('js-tiktoken/ranks/o200k_base'),
     import('js-tiktoken/ranks/cl100k_base'),
   ]);
-  // Building a rank table takes a few hundred milliseconds, so it is done on first use, and warmed
-  // in the background right after start-up (o200k first: current models use it) so the first
-  // request rarely waits and start-up itself never does.
+  // Building a rank table takes a few hundred milliseconds, so it is done on first use; o200k (what
+  // current models use) is warmed in the background right after start-up so the first request rarely
+  // waits, cl100k only when a classic model is asked for (most deployments never pay for it).
   const files: Record<EncodingName, RankFile> = { o200k_base: o200k.default, cl100k_base: cl100k.default };
   const encoders: Partial<Record<EncodingName, BpeEncoder>> = {};
   const encoder = (enc: EncodingName): BpeEncoder => {
     encoders[enc] ??= new BpeEncoder(files[enc]);
     return encoders[enc];
   };
-  setTimeout(() => {
-    encoder('o200k_base');
-    setTimeout(() => encoder('cl100k_base'), 50).unref();
-  }, 50).unref();
+  setTimeout(() => encoder('o200k_base'), 50).unref();
   const counters: Record<EncodingName, (text: string) => number> = {
     o200k_base: (text) => encoder('o200k_base').count(text),
     cl100k_base: (text) => encoder('cl100k_base').count(text),
