@@ -67,8 +67,10 @@ export interface WaypointOptions {
   /** Idle keep-alive connections from agents close after this (default 65 s). */
   keepAliveTimeoutMs?: number;
   upstream?: UpstreamOptions;
-  /** Where audit records go as JSON lines (default stdout). */
+  /** Where audit records go as JSON lines (default stdout, written asynchronously). */
   auditStream?: Writable;
+  /** Also handed each audit record as an object (the console's feed), rather than parsing lines back. */
+  onAudit?: (record: Record<string, unknown>) => void;
   auditPrompts?: boolean;
   /** Fastify/pino logger options, or false (default: level warn). */
   logger?: boolean | Record<string, unknown>;
@@ -172,7 +174,12 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     pauseReporter: options.pauseReporter ?? loggingPauseReporter((o, m) => log.warn(o, m)),
     log,
     upstream,
-    audit: { write: (record) => auditLog.info(record, 'semamesh:waypoint:audit') },
+    audit: {
+      write: (record) => {
+        auditLog.info(record, 'semamesh:waypoint:audit');
+        options.onAudit?.(record);
+      },
+    },
     auditPrompts: options.auditPrompts,
     identify: options.identify,
     quota: options.quota,

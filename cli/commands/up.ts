@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SemaPolicy, SemaQuota } from '../../api/index.js';
-import { auditTap } from '../../console/index.js';
 import type { MockLlm } from '../../test/mock-llm/index.js';
 import {
   budgetBackend,
@@ -157,12 +156,11 @@ async function start(
     upstream.set(name, url);
   }
   const ui = await upConsoleFor(opts, () => loaded, budget);
-  // A worker's decisions go to its primary, which serves the one console of this run.
-  const auditStream = ui
-    ? auditTap(opts.auditStream ?? process.stdout, (r) =>
-        shared ? relayDecision(r) : ui.decisions.record(r, 'local'),
-      )
-    : opts.auditStream;
+  // A worker's decisions go to its primary, which serves the one console of this run. The console
+  // gets each record as an object; the JSON lines still go to stdout (asynchronously).
+  const onAudit = ui
+    ? (r: Record<string, unknown>) => (shared ? relayDecision(r) : ui.decisions.record(r, 'local'))
+    : undefined;
   const waypoint = await createWaypoint({
     host: opts.host,
     port: opts.port,
@@ -180,7 +178,8 @@ async function start(
     engine,
     quota: budget ? budgetBackend(budget) : undefined,
     failOpen: opts.failOpen,
-    auditStream,
+    auditStream: opts.auditStream,
+    onAudit,
     pauseReporter: ui?.pauseReporter,
   });
   cleanups.push(() => waypoint.close());
