@@ -17,8 +17,11 @@ export interface Tokenizers {
 /** Beyond this many characters a text is estimated (4 characters a token), not encoded: bounded CPU. */
 export const EXACT_LIMIT = 256 * 1024;
 
-// Agents resend the same system prompt and tools every turn; a memo keeps the encoder off the hot path.
+// Agents resend the same system prompt, tools and history every turn; a memo keeps the encoder off
+// the hot path. Bounded by entries and by the characters of the texts it holds as keys (a memo of
+// 4,096 texts of up to EXACT_LIMIT characters each would otherwise hold gigabytes).
 const MEMO_LIMIT = 4096;
+const MEMO_MAX_CHARS = 8 * 1024 * 1024;
 
 let loading: Promise<Tokenizers> | undefined;
 
@@ -48,6 +51,7 @@ async function load(): Promise<Tokenizers> {
     cl100k_base: (text) => encoder('cl100k_base').count(text),
   };
   const memos: Record<EncodingName, Map<string, number>> = { o200k_base: new Map(), cl100k_base: new Map() };
+  const memoChars: Record<EncodingName, number> = { o200k_base: 0, cl100k_base: 0 };
 
   const count = (text: string, enc: EncodingName): number => {
     if (text.length === 0) return 0;
@@ -56,8 +60,12 @@ async function load(): Promise<Tokenizers> {
     let n = memo.get(text);
     if (n === undefined) {
       n = counters[enc](text);
-      if (memo.size >= MEMO_LIMIT) memo.clear();
+      if (memo.size >= MEMO_LIMIT || memoChars[enc] + text.length > MEMO_MAX_CHARS) {
+        memo.clear();
+        memoChars[enc] = 0;
+      }
       memo.set(text, n);
+      memoChars[enc] += text.length;
     }
     return n;
   };
