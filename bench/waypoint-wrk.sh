@@ -5,8 +5,11 @@
 # (a git worktree), each built with tsc and given the same 100-rule SemaPolicy. Prints a table with
 # ratios and baselines. The '1k/s' columns pace 10 connections at 10 ms between requests (≈1,000 req/s).
 # A second table: a 200-message (~400 KB) conversation whose last message is new on every request
-# (issue 14's resent-history figure), sequential. WAYPOINT_NODE_OPTIONS is passed to both waypoints
-# (e.g. --max-semi-space-size=16 to compare GC settings); WAYPOINT_ARGS is added to `semamesh up`.
+# (issue 14's resent-history figure), sequential. Per request CPU and GC time come from each
+# waypoint's own /metrics over its 32-connection run (robust to a loaded machine, unlike latency).
+# WAYPOINT_NODE_OPTIONS goes to this checkout's waypoint and BASE_NODE_OPTIONS to the baseline's, so
+# `WAYPOINT_NODE_OPTIONS=--max-semi-space-size=16 bash bench/waypoint-wrk.sh 10 HEAD` compares a GC
+# setting on the same code; WAYPOINT_ARGS is added to both `semamesh up` command lines.
 # Usage: bash bench/waypoint-wrk.sh [seconds=10] [baseline-rev=HEAD~1]   (installs nginx and wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -119,13 +122,13 @@ ln -s "$ROOT/node_modules" "$WORK/base/node_modules"
 BASE_SHA=$(git -C "$WORK/base" rev-parse --short HEAD)
 HEAD_SHA=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . ':!bench' || echo '+dirty')
 
-start_waypoint() { # dir port admin-port → sets STARTUP_MS, leaves the pid in PIDS
-  local dir=$1 port=$2 admin=$3 t0 console=''
+start_waypoint() { # dir port admin-port node-options → sets STARTUP_MS, leaves the pid in PIDS
+  local dir=$1 port=$2 admin=$3 node_options=$4 t0 console=''
   # Checkouts with a console get their own port for it (two waypoints must not both take 9789).
   grep -q -- '--console-port' "$dir/cli/commands/up.ts" && console="--console-port $((admin + 100))"
   t0=$(date +%s%N)
   # shellcheck disable=SC2086 # the two variables are lists of words
-  (cd "$dir" && exec node ${WAYPOINT_NODE_OPTIONS:-} dist/cli/semamesh.js up --policies "$WORK/policy.yaml" \
+  (cd "$dir" && exec node $node_options dist/cli/semamesh.js up --policies "$WORK/policy.yaml" \
     --upstream "openai=http://127.0.0.1:$P_DIRECT" --port "$port" --admin-port "$admin" \
     $console ${WAYPOINT_ARGS:-} >"$WORK/wp-$port.log" 2>&1) &
   PIDS+=($!)
@@ -145,13 +148,13 @@ start_waypoint() { # dir port admin-port → sets STARTUP_MS, leaves the pid in 
 echo "… building this checkout and $BASE_REV (tsc)" >&2
 (cd "$ROOT" && npm run -s build >/dev/null)
 (cd "$WORK/base" && npm run -s build >/dev/null)
-start_waypoint "$ROOT" "$P_WP" "$P_WP_ADMIN"
+start_waypoint "$ROOT" "$P_WP" "$P_WP_ADMIN" "${WAYPOINT_NODE_OPTIONS:-}"
 WP_PID=${PIDS[-1]} WP_START=$STARTUP_MS
-start_waypoint "$WORK/base" "$P_BASE" "$P_BASE_ADMIN"
+start_waypoint "$WORK/base" "$P_BASE" "$P_BASE_ADMIN" "${BASE_NODE_OPTIONS:-}"
 BASE_PID=${PIDS[-1]} BASE_START=$STARTUP_MS
 
 # --- runs ---------------------------------------------------------------------------------------------
-declare -A R
+declare -A R ADMIN
 rss_mb() { # the largest RSS among a process and its children (one event loop each), in MB
   local total=0 p
   for p in $1 $(pgrep -P "$1" || true); do
@@ -192,6 +195,17 @@ conv_run() { # name url → the 200-message conversation, sequential
   return 0
 }
 
+ADMIN=([waypoint@$BASE_SHA]=$P_BASE_ADMIN [waypoint@$HEAD_SHA]=$P_WP_ADMIN)
+snap() { # admin-port → "cpu-seconds gc-seconds requests" summed over the waypoint's event loops
+  curl -s "http://127.0.0.1:$1/metrics" | awk '/^process_cpu_seconds_total/ {c += $2}
+    /^nodejs_gc_duration_seconds_sum/ {g += $2} /^semamesh_waypoint_requests_total/ {r += $2}
+    END {printf "%s %s %s", c, g, r}'
+}
+per_request() { # before after → "cpu-ms gc-ms" per request
+  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[3] - x[3]
+    if (n <= 0) { print "- -"; exit } printf "%.3f %.3f", 1000 * (y[1] - x[1]) / n, 1000 * (y[2] - x[2]) / n }'
+}
+
 URLS=(direct "http://127.0.0.1:$P_DIRECT/v1/chat/completions"
   nginx-hop "http://127.0.0.1:$P_HOP/v1/chat/completions"
   "waypoint@$BASE_SHA" "http://127.0.0.1:$P_BASE/v1/chat/completions"
@@ -203,7 +217,10 @@ for ((i = 0; i < ${#URLS[@]}; i += 2)); do
   echo "… $name: sequential, 32 connections, 1,000 req/s (${SECS} s each)" >&2
   wrk -t1 -c1 -d2s -s "$WORK/post.lua" "$url" >/dev/null # warm-up
   wrk_run "$name,seq" "$url" 1
+  port=${ADMIN[$name]:-}
+  [ -n "$port" ] && before=$(snap "$port")
   wrk_run "$name,c32" "$url" 32
+  if [ -n "$port" ]; then read -r "R[$name,cpu]" "R[$name,gc]" <<<"$(per_request "$before" "$(snap "$port")")"; fi
   rate_run "$name" "$url"
   conv_run "$name" "$url"
 done
@@ -237,5 +254,9 @@ for n in "${NAMES[@]}"; do
     "$(d "${R[$n,v50]}" "${R[direct,v50]}")"
 done
 echo
+echo "per request over the 32-connection run (own /metrics, all event loops): CPU and GC time"
+for n in "waypoint@$BASE_SHA" "waypoint@$HEAD_SHA"; do
+  echo "  $n: CPU ${R[$n,cpu]:--} ms, GC ${R[$n,gc]:--} ms"
+done
 echo "start-up to first served request: waypoint@$BASE_SHA ${BASE_START} ms, waypoint@$HEAD_SHA ${WP_START} ms"
 echo "throughput ratio head/base at 32 connections: $(awk -v a="${R[waypoint@$HEAD_SHA,c32,rps]}" -v b="${R[waypoint@$BASE_SHA,c32,rps]}" 'BEGIN { printf "%.2f", a / b }')×"
