@@ -50,10 +50,13 @@ http {
   upstream llm { server 127.0.0.1:$P_DIRECT; keepalive 64; }
   server {
     listen 127.0.0.1:$P_DIRECT;
+    client_max_body_size 8m;
     location / { client_body_buffer_size 64k; default_type application/json; return 200 '$REPLY'; }
   }
   server {
     listen 127.0.0.1:$P_HOP;
+    client_max_body_size 8m;
+    client_body_buffer_size 1m;
     location / { proxy_pass http://llm; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
 }
