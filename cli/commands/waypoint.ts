@@ -533,11 +533,13 @@ export function registerWaypoint(program: Command): void {
       // Same JSON lines as the waypoint's own logger, so a cluster's log pipeline sees one format.
       const log = createLogger('semamesh-waypoint');
       const workers = opts.workers ?? defaultWorkers();
-      if (workers > 1 && !isWaypointWorker()) return runPrimary(opts, workers, log);
+      const signal = stopSignal();
+      if (workers > 1 && !isWaypointWorker()) return runPrimary(opts, workers, log, signal);
       let running: RunningWaypoint;
       try {
         running = await runWaypoint(opts);
       } catch (err) {
+        signal.dispose();
         log.error({ code: (err as { code?: string }).code }, (err as Error).message);
         process.exitCode = 1;
         // A worker's IPC channel to its primary would keep it alive: leave explicitly.
@@ -546,7 +548,7 @@ export function registerWaypoint(program: Command): void {
       }
       if (isWaypointWorker()) {
         reportListening(running.url, running.waypoint.metrics.registry, running.tlsUrl);
-        await untilSignal();
+        await signal.stopped;
         await running.close();
         process.exit(0);
       }
@@ -559,7 +561,7 @@ export function registerWaypoint(program: Command): void {
       );
       if (!running.waypoint.holder.loaded)
         log.warn('no policy loaded yet: requests are refused (fail-closed) until a bundle loads');
-      await untilSignal();
+      await signal.stopped;
       await running.close();
     });
 }
@@ -590,11 +592,26 @@ function parseWorkers(value: string): number {
   return n;
 }
 
-function untilSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+/**
+ * SIGINT/SIGTERM, listened for from the start: one arriving while the waypoint starts stops it once
+ * it has started (a listener registered only afterwards would miss it, and libraries' own handlers
+ * keep the default exit from happening). `dispose` removes the listeners on a failed start.
+ */
+function stopSignal(): { stopped: Promise<void>; dispose(): void } {
+  let resolve: () => void = () => {};
+  const stopped = new Promise<void>((r) => {
+    resolve = r;
   });
+  const on = () => resolve();
+  process.once('SIGINT', on);
+  process.once('SIGTERM', on);
+  return {
+    stopped,
+    dispose() {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
 }
 
 /** --workers N: the primary forks the workers, serves the admin port and fetches bundles for all. */
@@ -602,6 +619,7 @@ async function runPrimary(
   opts: WaypointCliOptions,
   workers: number,
   log: ReturnType<typeof createLogger>,
+  signal: ReturnType<typeof stopSignal>,
 ): Promise<void> {
   let primary: Awaited<ReturnType<typeof startWaypointPrimary>>;
   try {
@@ -618,12 +636,13 @@ async function runPrimary(
       log: (line, fields) => log.warn(fields ?? {}, line),
     });
   } catch (err) {
+    signal.dispose();
     log.error({ code: (err as { code?: string }).code }, (err as Error).message);
     process.exitCode = 1;
     return;
   }
   const budget = !!(opts.quotaDb || opts.redisUrl || opts.policies?.length);
   log.info({ ...listeningFields(opts, primary, { budget }), workers }, 'waypoint listening');
-  await untilSignal();
+  await signal.stopped;
   await primary.close();
 }
