@@ -4,6 +4,12 @@
 # proxy hop, through `semamesh up` of this checkout and through `semamesh up` of a baseline commit
 # (a git worktree), each built with tsc and given the same 100-rule SemaPolicy. Prints a table with
 # ratios and baselines. The '1k/s' columns pace 10 connections at 10 ms between requests (≈1,000 req/s).
+# A second table: a 200-message (~400 KB) conversation whose last message is new on every request
+# (issue 14's resent-history figure), sequential. Per request CPU and GC time come from each
+# waypoint's own /metrics over its 32-connection run (robust to a loaded machine, unlike latency).
+# WAYPOINT_NODE_OPTIONS goes to this checkout's waypoint and BASE_NODE_OPTIONS to the baseline's, so
+# `WAYPOINT_NODE_OPTIONS=--max-semi-space-size=16 bash bench/waypoint-wrk.sh 10 HEAD` compares a GC
+# setting on the same code; WAYPOINT_ARGS is added to both `semamesh up` command lines.
 # Usage: bash bench/waypoint-wrk.sh [seconds=10] [baseline-rev=HEAD~1]   (installs nginx and wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,10 +50,13 @@ http {
   upstream llm { server 127.0.0.1:$P_DIRECT; keepalive 64; }
   server {
     listen 127.0.0.1:$P_DIRECT;
+    client_max_body_size 8m;
     location / { client_body_buffer_size 64k; default_type application/json; return 200 '$REPLY'; }
   }
   server {
     listen 127.0.0.1:$P_HOP;
+    client_max_body_size 8m;
+    client_body_buffer_size 1m;
     location / { proxy_pass http://llm; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
 }
@@ -67,6 +76,31 @@ EOF
 
 cp "$WORK/post.lua" "$WORK/paced.lua"
 echo 'function delay() return 10 end' >>"$WORK/paced.lua"
+
+# --- the conversation: 200 distinct ~2 KB messages, then a new question on every request -----------
+node -e '
+const fs = require("fs");
+const s = ["The quarterly report shows steady growth in the operations budget.", "Please summarise the main points for the team in plain words.", "Revenue in the northern region rose while costs stayed flat.", "The support queue was shorter than last month, and response times improved.", "We should plan the next review for early in the new quarter.", "Customer feedback mentions faster delivery and clearer invoices.", "The hiring plan keeps two open roles for the data team.", "Training sessions were well attended and rated useful."];
+const msgs = [{ role: "system", content: "You are a helpful assistant for an operations team." }];
+for (let i = 0; i < 199; i++) {
+  let t = `Message ${i}: `;
+  for (let k = 0; t.length < 2000; k++) t += s[(i * 7 + k) % s.length] + " ";
+  msgs.push({ role: i % 2 ? "assistant" : "user", content: t.trim() });
+}
+const [a, b] = JSON.stringify({ model: "gpt-4o", max_tokens: 64, messages: [...msgs, { role: "user", content: "@@" }] }).split("\"@@\"");
+fs.writeFileSync(process.argv[1] + "/conv-prefix.json", a);
+fs.writeFileSync(process.argv[1] + "/conv-suffix.json", b);
+' "$WORK"
+cat >"$WORK/conv.lua" <<EOF
+local function slurp(p) local f = io.open(p, "r"); local s = f:read("*a"); f:close(); return s end
+local prefix, suffix = slurp("$WORK/conv-prefix.json"), slurp("$WORK/conv-suffix.json")
+local n = 0
+local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer sk-bench" }
+function request()
+  n = n + 1
+  return wrk.format("POST", nil, headers, prefix .. '"What changed in review number ' .. n .. ' of the plan?"' .. suffix)
+end
+EOF
 
 # --- the policy: one SemaPolicy with 100 rules, in the namespace local-mode agents run in -----------
 {
@@ -91,12 +125,15 @@ ln -s "$ROOT/node_modules" "$WORK/base/node_modules"
 BASE_SHA=$(git -C "$WORK/base" rev-parse --short HEAD)
 HEAD_SHA=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . ':!bench' || echo '+dirty')
 
-start_waypoint() { # dir port admin-port → sets STARTUP_MS, leaves the pid in PIDS
-  local dir=$1 port=$2 admin=$3 t0
+start_waypoint() { # dir port admin-port node-options → sets STARTUP_MS, leaves the pid in PIDS
+  local dir=$1 port=$2 admin=$3 node_options=$4 t0 console=''
+  # Checkouts with a console get their own port for it (two waypoints must not both take 9789).
+  grep -q -- '--console-port' "$dir/cli/commands/up.ts" && console="--console-port $((admin + 100))"
   t0=$(date +%s%N)
-  (cd "$dir" && exec node dist/cli/semamesh.js up --policies "$WORK/policy.yaml" \
+  # shellcheck disable=SC2086 # the two variables are lists of words
+  (cd "$dir" && exec node $node_options dist/cli/semamesh.js up --policies "$WORK/policy.yaml" \
     --upstream "openai=http://127.0.0.1:$P_DIRECT" --port "$port" --admin-port "$admin" \
-    >"$WORK/wp-$port.log" 2>&1) &
+    $console ${WAYPOINT_ARGS:-} >"$WORK/wp-$port.log" 2>&1) &
   PIDS+=($!)
   for _ in $(seq 1 600); do
     if curl -sf -o /dev/null -X POST "http://127.0.0.1:$port/v1/chat/completions" \
@@ -114,14 +151,14 @@ start_waypoint() { # dir port admin-port → sets STARTUP_MS, leaves the pid in 
 echo "… building this checkout and $BASE_REV (tsc)" >&2
 (cd "$ROOT" && npm run -s build >/dev/null)
 (cd "$WORK/base" && npm run -s build >/dev/null)
-start_waypoint "$ROOT" "$P_WP" "$P_WP_ADMIN"
+start_waypoint "$ROOT" "$P_WP" "$P_WP_ADMIN" "${WAYPOINT_NODE_OPTIONS:-}"
 WP_PID=${PIDS[-1]} WP_START=$STARTUP_MS
-start_waypoint "$WORK/base" "$P_BASE" "$P_BASE_ADMIN"
+start_waypoint "$WORK/base" "$P_BASE" "$P_BASE_ADMIN" "${BASE_NODE_OPTIONS:-}"
 BASE_PID=${PIDS[-1]} BASE_START=$STARTUP_MS
 
 # --- runs ---------------------------------------------------------------------------------------------
-declare -A R
-rss_mb() { # the largest RSS among a process and its children, in MB
+declare -A R ADMIN
+rss_mb() { # the largest RSS among a process and its children (one event loop each), in MB
   local total=0 p
   for p in $1 $(pgrep -P "$1" || true); do
     local kb
@@ -149,6 +186,29 @@ rate_run() { # name url → about 1,000 req/s: 10 connections, each waiting 10 m
   R[$1,rrps]=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
 }
 
+conv_run() { # name url → the 200-message conversation, sequential
+  local out
+  out=$(wrk -t1 -c1 -d"${SECS}s" --latency -s "$WORK/conv.lua" "$2")
+  R[$1,v50]=$(awk '$1=="50%" {print $2}' <<<"$out")
+  R[$1,v99]=$(awk '$1=="99%" {print $2}' <<<"$out")
+  R[$1,vrps]=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
+  local non2xx
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+  [ -n "$non2xx" ] && echo "  warning: $1 conversation had $non2xx non-2xx answers" >&2
+  return 0
+}
+
+ADMIN=([waypoint@$BASE_SHA]=$P_BASE_ADMIN [waypoint@$HEAD_SHA]=$P_WP_ADMIN)
+snap() { # admin-port → "cpu-seconds gc-seconds requests" summed over the waypoint's event loops
+  curl -s "http://127.0.0.1:$1/metrics" | awk '/^process_cpu_seconds_total/ {c += $2}
+    /^nodejs_gc_duration_seconds_sum/ {g += $2} /^semamesh_waypoint_requests_total/ {r += $2}
+    END {printf "%s %s %s", c, g, r}'
+}
+per_request() { # before after → "cpu-ms gc-ms" per request
+  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[3] - x[3]
+    if (n <= 0) { print "- -"; exit } printf "%.3f %.3f", 1000 * (y[1] - x[1]) / n, 1000 * (y[2] - x[2]) / n }'
+}
+
 URLS=(direct "http://127.0.0.1:$P_DIRECT/v1/chat/completions"
   nginx-hop "http://127.0.0.1:$P_HOP/v1/chat/completions"
   "waypoint@$BASE_SHA" "http://127.0.0.1:$P_BASE/v1/chat/completions"
@@ -160,8 +220,12 @@ for ((i = 0; i < ${#URLS[@]}; i += 2)); do
   echo "… $name: sequential, 32 connections, 1,000 req/s (${SECS} s each)" >&2
   wrk -t1 -c1 -d2s -s "$WORK/post.lua" "$url" >/dev/null # warm-up
   wrk_run "$name,seq" "$url" 1
+  port=${ADMIN[$name]:-}
+  [ -n "$port" ] && before=$(snap "$port")
   wrk_run "$name,c32" "$url" 32
+  if [ -n "$port" ]; then read -r "R[$name,cpu]" "R[$name,gc]" <<<"$(per_request "$before" "$(snap "$port")")"; fi
   rate_run "$name" "$url"
+  conv_run "$name" "$url"
 done
 R[waypoint@$HEAD_SHA,rss]=$(rss_mb "$WP_PID")
 R[waypoint@$BASE_SHA,rss]=$(rss_mb "$BASE_PID")
@@ -184,6 +248,18 @@ for n in "waypoint@$BASE_SHA" "waypoint@$HEAD_SHA"; do
   echo "$n: added seq p50 $(d "${R[$n,seq,p50]}" "${R[direct,seq,p50]}") ms, p99 $(d "${R[$n,seq,p99]}" "${R[direct,seq,p99]}") ms;" \
     "at 1,000 req/s p50 $(d "${R[$n,r50]}" "${R[direct,r50]}") ms, p99 $(d "${R[$n,r99]}" "${R[direct,r99]}") ms;" \
     "32 conns $(awk -v a="${R[$n,c32,rps]}" -v b="${R[nginx-hop,c32,rps]}" 'BEGIN { printf "%.2f", a / b }')× the nginx hop"
+done
+echo
+echo "200-message (~400 KB) conversation, last message new on every request, sequential"
+printf '%-22s %10s %10s %10s %12s\n' target p50 p99 req/s added-p50
+for n in "${NAMES[@]}"; do
+  printf '%-22s %8sms %8sms %10s %10sms\n' "$n" "$(to_ms "${R[$n,v50]}")" "$(to_ms "${R[$n,v99]}")" "${R[$n,vrps]}" \
+    "$(d "${R[$n,v50]}" "${R[direct,v50]}")"
+done
+echo
+echo "per request over the 32-connection run (own /metrics, all event loops): CPU and GC time"
+for n in "waypoint@$BASE_SHA" "waypoint@$HEAD_SHA"; do
+  echo "  $n: CPU ${R[$n,cpu]:--} ms, GC ${R[$n,gc]:--} ms"
 done
 echo "start-up to first served request: waypoint@$BASE_SHA ${BASE_START} ms, waypoint@$HEAD_SHA ${WP_START} ms"
 echo "throughput ratio head/base at 32 connections: $(awk -v a="${R[waypoint@$HEAD_SHA,c32,rps]}" -v b="${R[waypoint@$BASE_SHA,c32,rps]}" 'BEGIN { printf "%.2f", a / b }')×"

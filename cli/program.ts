@@ -1,6 +1,5 @@
 // Builds the `semamesh` command tree; each subcommand lives in cli/commands/<name>.ts and registers itself here.
-import { Command } from 'commander';
-
+import type { Command } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerCompile } from './commands/compile.js';
 import { registerCompletion } from './commands/completion.js';
@@ -20,15 +19,11 @@ import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { registerVersion } from './commands/version.js';
 import { registerWaypoint } from './commands/waypoint.js';
-import { VERSION } from './version.js';
+import { baseProgram } from './program-base.js';
 
 /** Creates the CLI program. Exported separately from the bin so tests can run commands in-process. */
 export function createProgram(): Command {
-  const program = new Command('semamesh')
-    .description('Govern autonomous AI agents: policy engine, LLM waypoint, eBPF interception.')
-    .version(VERSION, '-V, --version')
-    .showHelpAfterError()
-    .configureHelp({ sortSubcommands: true });
+  const program = baseProgram();
   registerValidate(program);
   registerVersion(program);
   registerMockLlm(program);

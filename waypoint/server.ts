@@ -34,6 +34,8 @@ export interface WaypointOptions {
   port?: number;
   adminHost?: string;
   adminPort?: number;
+  /** Serve the admin app (default true; off in a worker of --workers, where the primary serves it). */
+  serveAdmin?: boolean;
   routes?: RouteConfig[];
   /** Routes forwarded uninspected on a governed LLM host (default DEFAULT_PASSTHROUGH in target.ts). */
   passthrough?: readonly string[];
@@ -65,8 +67,10 @@ export interface WaypointOptions {
   /** Idle keep-alive connections from agents close after this (default 65 s). */
   keepAliveTimeoutMs?: number;
   upstream?: UpstreamOptions;
-  /** Where audit records go as JSON lines (default stdout). */
+  /** Where audit records go as JSON lines (default stdout, written asynchronously). */
   auditStream?: Writable;
+  /** Also handed each audit record as an object (the console's feed), rather than parsing lines back. */
+  onAudit?: (record: Record<string, unknown>) => void;
   auditPrompts?: boolean;
   /** Fastify/pino logger options, or false (default: level warn). */
   logger?: boolean | Record<string, unknown>;
@@ -170,7 +174,12 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     pauseReporter: options.pauseReporter ?? loggingPauseReporter((o, m) => log.warn(o, m)),
     log,
     upstream,
-    audit: { write: (record) => auditLog.info(record, 'semamesh:waypoint:audit') },
+    audit: {
+      write: (record) => {
+        auditLog.info(record, 'semamesh:waypoint:audit');
+        options.onAudit?.(record);
+      },
+    },
     auditPrompts: options.auditPrompts,
     identify: options.identify,
     quota: options.quota,
@@ -296,7 +305,8 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     bundles,
     async listen() {
       await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
-      await admin.listen({ host: options.adminHost ?? '127.0.0.1', port: options.adminPort ?? 0 });
+      if (options.serveAdmin !== false)
+        await admin.listen({ host: options.adminHost ?? '127.0.0.1', port: options.adminPort ?? 0 });
       if (options.bundleSource && !sourceStarted) {
         sourceStarted = true;
         // Listening before the first bundle is on purpose: /readyz says 503 and requests are refused
@@ -304,8 +314,8 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
         await options.bundleSource.start(bundles);
       }
       const a = app.server.address() as AddressInfo;
-      const b = admin.server.address() as AddressInfo;
-      return { url: `http://${a.address}:${a.port}`, adminUrl: `http://${b.address}:${b.port}` };
+      const b = admin.server.address() as AddressInfo | null;
+      return { url: `http://${a.address}:${a.port}`, adminUrl: b ? `http://${b.address}:${b.port}` : '' };
     },
     async close() {
       if (sourceStarted) await Promise.resolve(options.bundleSource?.stop()).catch(() => undefined);

@@ -10,7 +10,7 @@ import Fastify from 'fastify';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 
 /** Messages between the primary and its workers (node:cluster IPC). */
-export type WorkerMessage = { type: 'semamesh:listening'; url: string } | SwapMessage;
+export type WorkerMessage = { type: 'semamesh:listening'; url: string; tlsUrl?: string } | SwapMessage;
 export interface SwapMessage {
   type: 'semamesh:swap';
   bundlePath: string;
@@ -27,6 +27,35 @@ export function cpuBudget(): number {
   return Math.max(1, Math.min(cpus, quota === undefined ? cpus : Math.ceil(quota)));
 }
 
+/** Memory one event loop is given when the default number of workers is worked out. */
+const MEMORY_PER_WORKER = 192 * 1024 * 1024;
+
+/**
+ * The default number of event loops: cpuBudget(), but no more than the cgroup's memory limit holds
+ * at MEMORY_PER_WORKER each (a pod with no CPU limit on a 64-core node and 1 GiB of memory gets 5).
+ */
+export function defaultWorkers(): number {
+  const memory = cgroupMemoryLimit();
+  const byMemory = memory === undefined ? Number.POSITIVE_INFINITY : Math.floor(memory / MEMORY_PER_WORKER);
+  return Math.max(1, Math.min(cpuBudget(), byMemory));
+}
+
+/** The memory limit of this process's cgroup and its ancestors in bytes (v2 `memory.max`, v1 `memory.limit_in_bytes`). */
+export function cgroupMemoryLimit(
+  procCgroup = '/proc/self/cgroup',
+  mountinfo = '/proc/self/mountinfo',
+): number | undefined {
+  let limit: number | undefined;
+  walkCgroups(procCgroup, mountinfo, 'memory', (dir, v2) => {
+    const raw = readOr(join(dir, v2 ? 'memory.max' : 'memory.limit_in_bytes'))?.trim();
+    const bytes = raw === undefined || raw === 'max' ? Number.NaN : Number(raw);
+    // v1 reports "no limit" as a huge page-rounded number.
+    if (Number.isFinite(bytes) && bytes > 0 && bytes < 2 ** 60)
+      limit = limit === undefined ? bytes : Math.min(limit, bytes);
+  });
+  return limit;
+}
+
 /**
  * The CPU quota of this process's cgroup and its ancestors, in CPUs (cgroup v2 `cpu.max`, v1
  * `cpu.cfs_quota_us` / `cpu.cfs_period_us`), or undefined when none is set or none can be read.
@@ -35,40 +64,55 @@ export function cgroupCpuLimit(
   procCgroup = '/proc/self/cgroup',
   mountinfo = '/proc/self/mountinfo',
 ): number | undefined {
+  let limit: number | undefined;
+  const take = (cpus: number) => {
+    if (Number.isFinite(cpus) && cpus > 0) limit = limit === undefined ? cpus : Math.min(limit, cpus);
+  };
+  walkCgroups(procCgroup, mountinfo, 'cpu', (dir, v2) => {
+    if (v2) {
+      const max = readOr(join(dir, 'cpu.max'))?.trim().split(/\s+/);
+      if (max && max[0] !== 'max') take(Number(max[0]) / Number(max[1]));
+    } else {
+      const quota = Number(readOr(join(dir, 'cpu.cfs_quota_us')));
+      const period = Number(readOr(join(dir, 'cpu.cfs_period_us')));
+      if (quota > 0 && period > 0) take(quota / period);
+    }
+  });
+  return limit;
+}
+
+/**
+ * Calls `visit` with each directory from this process's cgroup up to the mount's root, in the
+ * cgroup2 hierarchy and in the v1 hierarchy carrying `controller` (limits of ancestors apply too).
+ */
+function walkCgroups(
+  procCgroup: string,
+  mountinfo: string,
+  controller: string,
+  visit: (dir: string, v2: boolean) => void,
+): void {
   let cgroups: string;
   let mounts: string;
   try {
     cgroups = readFileSync(procCgroup, 'utf8');
     mounts = readFileSync(mountinfo, 'utf8');
   } catch {
-    return undefined;
+    return;
   }
-  let limit: number | undefined;
-  const take = (cpus: number) => {
-    if (Number.isFinite(cpus) && cpus > 0) limit = limit === undefined ? cpus : Math.min(limit, cpus);
-  };
   for (const line of cgroups.split('\n')) {
     const [, controllers, path] = line.split(/:(.*?):(.*)/s);
     if (path === undefined) continue;
     const v2 = controllers === '';
-    if (!v2 && !controllers!.split(',').includes('cpu')) continue;
-    const mount = mountFor(mounts, v2);
+    if (!v2 && !controllers!.split(',').includes(controller)) continue;
+    const mount = mountFor(mounts, v2, controller);
     if (!mount) continue;
     // With a cgroup namespace the path is relative to the mount's root; strip that root if present.
     const rel = mount.root !== '/' && path.startsWith(mount.root) ? path.slice(mount.root.length) : path;
     for (let dir = join(mount.point, rel); dir.startsWith(mount.point); dir = dirname(dir)) {
-      if (v2) {
-        const max = readOr(join(dir, 'cpu.max'))?.trim().split(/\s+/);
-        if (max && max[0] !== 'max') take(Number(max[0]) / Number(max[1]));
-      } else {
-        const quota = Number(readOr(join(dir, 'cpu.cfs_quota_us')));
-        const period = Number(readOr(join(dir, 'cpu.cfs_period_us')));
-        if (quota > 0 && period > 0) take(quota / period);
-      }
+      visit(dir, v2);
       if (dir === mount.point) break;
     }
   }
-  return limit;
 }
 
 function readOr(path: string): string | undefined {
@@ -79,14 +123,18 @@ function readOr(path: string): string | undefined {
   }
 }
 
-/** The cgroup2 mount, or the v1 mount carrying the cpu controller, from /proc/self/mountinfo. */
-function mountFor(mountinfo: string, v2: boolean): { point: string; root: string } | undefined {
+/** The cgroup2 mount, or the v1 mount carrying `controller`, from /proc/self/mountinfo. */
+function mountFor(
+  mountinfo: string,
+  v2: boolean,
+  controller: string,
+): { point: string; root: string } | undefined {
   for (const line of mountinfo.split('\n')) {
     const [left, right] = line.split(' - ');
     if (!left || !right) continue;
     const f = left.split(' ');
     const [fstype, , options] = right.split(' ');
-    if (v2 ? fstype === 'cgroup2' : fstype === 'cgroup' && options?.split(',').includes('cpu'))
+    if (v2 ? fstype === 'cgroup2' : fstype === 'cgroup' && options?.split(',').includes(controller))
       return { root: f[3]!, point: f[4]! };
   }
   return undefined;
@@ -97,14 +145,25 @@ export interface PrimaryOptions {
   /** Where the primary serves /metrics (summed over workers), /healthz and /readyz. */
   adminHost: string;
   adminPort: number;
-  /** Extra environment for every worker (shared state directory, bundle path, …). */
-  env?: Record<string, string>;
+  /** Extra environment for every worker (shared state directory, bundle path, …), read at each fork. */
+  env?: Record<string, string> | (() => Record<string, string>);
+  /** Why the waypoint is not ready although every worker listens (e.g. no policy yet), if so. */
+  notReady?: () => string | undefined;
+  /** Called when a worker (a first one or a replacement) serves, e.g. to send it the current bundle. */
+  onListening?: (worker: Worker) => void;
   log: (line: string) => void;
+}
+
+export interface PrimaryUrls {
+  url: string;
+  adminUrl: string;
+  /** The transparent-mode TLS listener, when the workers serve one. */
+  tlsUrl?: string;
 }
 
 export interface Primary {
   /** The URL the workers listen on and the primary's admin URL, once every worker listens. */
-  ready: Promise<{ url: string; adminUrl: string }>;
+  ready: Promise<PrimaryUrls>;
   /** Sends one message to every live worker (e.g. load this bundle now). */
   broadcast(message: WorkerMessage): void;
   close(): Promise<void>;
@@ -123,22 +182,24 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   let closing = false;
   let started = false;
   let restarts = 0;
-  let resolveReady: (v: { url: string; adminUrl: string }) => void = () => {};
+  let resolveReady: (v: PrimaryUrls) => void = () => {};
   let rejectReady: (err: Error) => void = () => {};
-  const ready = new Promise<{ url: string; adminUrl: string }>((resolve, reject) => {
+  const ready = new Promise<PrimaryUrls>((resolve, reject) => {
     resolveReady = resolve;
     rejectReady = reject;
   });
   let adminUrl = '';
 
   const fork = (): Worker => {
-    const worker = cluster.fork({ ...options.env, SEMAMESH_WORKER: '1' });
+    const env = typeof options.env === 'function' ? options.env() : options.env;
+    const worker = cluster.fork({ ...env, SEMAMESH_WORKER: '1' });
     worker.on('message', (m: WorkerMessage) => {
       if (m?.type !== 'semamesh:listening') return;
       listening.set(worker.id, m.url);
+      options.onListening?.(worker);
       if (listening.size === options.workers && !started) {
         started = true;
-        resolveReady({ url: m.url, adminUrl });
+        resolveReady({ url: m.url, adminUrl, tlsUrl: m.tlsUrl });
       }
     });
     worker.on('exit', (code, signal) => {
@@ -169,8 +230,9 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   });
   admin.get('/healthz', async () => ({ ok: true }));
   admin.get('/readyz', async (_req, reply) => {
-    if (listening.size < options.workers) reply.code(503);
-    return { ready: listening.size === options.workers, workers: listening.size, want: options.workers };
+    const reason = listening.size < options.workers ? 'not every worker serves yet' : options.notReady?.();
+    if (reason) reply.code(503);
+    return { ready: !reason, reason, workers: listening.size, want: options.workers };
   });
   await admin.listen({ host: options.adminHost, port: options.adminPort });
   const a = admin.server.address();
@@ -210,11 +272,11 @@ export function isWaypointWorker(): boolean {
 }
 
 /** Tells the primary this worker serves, and lets it collect this worker's metrics. */
-export function reportListening(url: string, registry: Registry): void {
+export function reportListening(url: string, registry: Registry, tlsUrl?: string): void {
   AggregatorRegistry.setRegistries([registry]);
   // prom-client answers the primary's metrics requests only once an aggregator exists in the worker.
   new AggregatorRegistry();
-  process.send?.({ type: 'semamesh:listening', url } satisfies WorkerMessage);
+  process.send?.({ type: 'semamesh:listening', url, tlsUrl } satisfies WorkerMessage);
 }
 
 /** Calls `fn` for each message the primary sends this worker. */

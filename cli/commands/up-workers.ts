@@ -12,14 +12,33 @@ import { startPrimary } from '../../waypoint/workers.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import type { UpOptions } from './up.js';
 import { type LocalPolicies, upConsoleFor } from './up-console.js';
-import { syncUpSource, watchUpSource } from './up-source.js';
 import { openBudgetEngine } from './waypoint.js';
 
 const DECISION = 'semamesh:decision';
 
-/** In a worker: hands one audited decision to the primary's console. */
+/** Decisions waiting for the next relay to the primary. */
+let relayQueue: unknown[] = [];
+/** Most decisions one relay carries, and how long a decision may wait for the others. */
+const RELAY_BATCH = 256;
+const RELAY_DELAY_MS = 50;
+
+/**
+ * In a worker: hands one audited decision to the primary's console. Decisions travel in batches
+ * (one IPC message per RELAY_DELAY_MS or RELAY_BATCH) so the primary — sharing the CPUs with the
+ * workers — is not woken for every request.
+ */
 export function relayDecision(record: unknown): void {
-  process.send?.({ type: DECISION, record });
+  relayQueue.push(record);
+  if (relayQueue.length >= RELAY_BATCH) flushRelay();
+  else if (relayQueue.length === 1) setTimeout(flushRelay, RELAY_DELAY_MS).unref();
+}
+
+/** Sends the waiting decisions now (also before a worker exits). */
+export function flushRelay(): void {
+  if (relayQueue.length === 0) return;
+  const records = relayQueue;
+  relayQueue = [];
+  process.send?.({ type: DECISION, records });
 }
 
 /** What a worker finds in its environment: the shared directory and the bundle to load. */
@@ -68,6 +87,7 @@ export async function startUpPrimary(
     const policiesOf = (objects: { kind: string }[]) =>
       objects.filter((o) => o.kind === 'SemaPolicy') as unknown as SemaPolicy[];
     if (opts.source) {
+      const { syncUpSource } = await import('./up-source.js');
       const first = await syncUpSource({ source: opts.source, path: opts.path, dir, log });
       if (!first.ok || !first.bundlePath)
         throw new Error(`the policy repository ${opts.source} did not compile`);
@@ -88,8 +108,9 @@ export async function startUpPrimary(
     const budget =
       quotas.length > 0 ? openBudgetEngine({ quotaDb: join(dir, 'quota.db') }, quotas) : undefined;
     const ui = await upConsoleFor(opts, () => loaded, budget);
-    const onMessage = (_w: unknown, m: { type?: string; record?: unknown }) => {
-      if (m?.type === DECISION && m.record && ui) ui.decisions.record(m.record, 'local');
+    const onMessage = (_w: unknown, m: { type?: string; records?: unknown[] }) => {
+      if (m?.type !== DECISION || !ui || !Array.isArray(m.records)) return;
+      for (const r of m.records) ui.decisions.record(r, 'local');
     };
     cluster.on('message', onMessage);
     stopConsole = async () => {
@@ -118,6 +139,7 @@ export async function startUpPrimary(
       throw err;
     }
     if (opts.source) {
+      const { watchUpSource } = await import('./up-source.js');
       stopWatch = watchUpSource({
         source: opts.source,
         path: opts.path,

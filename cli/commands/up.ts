@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SemaPolicy, SemaQuota } from '../../api/index.js';
-import { auditTap } from '../../console/index.js';
-import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
+import type { MockLlm } from '../../test/mock-llm/index.js';
 import {
   budgetBackend,
   createWaypoint,
@@ -17,15 +16,19 @@ import {
   routePolicy,
   type Waypoint,
 } from '../../waypoint/index.js';
-import { cpuBudget, isWaypointWorker, onPrimaryMessage, reportListening } from '../../waypoint/workers.js';
+import {
+  defaultWorkers,
+  isWaypointWorker,
+  onPrimaryMessage,
+  reportListening,
+} from '../../waypoint/workers.js';
 import { progress } from '../progress.js';
 import { selfCommand } from '../self.js';
 import { defaultIncidentStore } from './incidents.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import { routeFlagOptions } from './route-flags.js';
 import { type LocalPolicies, type UpConsole, upConsoleFor } from './up-console.js';
-import { syncUpSource, watchUpSource } from './up-source.js';
-import { relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
+import { flushRelay, relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
 import { openBudgetEngine } from './waypoint.js';
 
 export interface UpOptions extends RouteFlags {
@@ -121,6 +124,7 @@ async function start(
     const sync = { source: opts.source, path: opts.path, dir: outDir, log };
     const bar = progress();
     bar.update(`cloning ${opts.source} and compiling its policies…`);
+    const { syncUpSource } = await import('./up-source.js');
     const first = await syncUpSource(sync).finally(() => bar.done());
     if (!first.ok || !first.bundlePath)
       throw new Error(`the policy repository ${opts.source} did not compile`);
@@ -143,7 +147,10 @@ async function start(
   const budget =
     quotas.length > 0 ? openBudgetEngine({ quotaDb: join(outDir, 'quota.db') }, quotas) : undefined;
   if (budget) cleanups.push(() => budget.close());
-  const mock = opts.mock ? await createMockLlm({ port: 0 }) : undefined;
+  // Loaded only when asked for: start-up pays for the modules it uses (also --source's Git client).
+  const mock = opts.mock
+    ? await (await import('../../test/mock-llm/index.js')).createMockLlm({ port: 0 })
+    : undefined;
   if (mock) cleanups.push(() => mock.close());
   const upstream = new Map<string, string>();
   if (mock) for (const p of ['openai', 'anthropic']) upstream.set(p, mock.url);
@@ -152,17 +159,17 @@ async function start(
     upstream.set(name, url);
   }
   const ui = await upConsoleFor(opts, () => loaded, budget);
-  // A worker's decisions go to its primary, which serves the one console of this run.
-  const auditStream = ui
-    ? auditTap(opts.auditStream ?? process.stdout, (r) =>
-        shared ? relayDecision(r) : ui.decisions.record(r, 'local'),
-      )
-    : opts.auditStream;
+  // A worker's decisions go to its primary, which serves the one console of this run. The console
+  // gets each record as an object; the JSON lines still go to stdout (asynchronously).
+  const onAudit = ui
+    ? (r: Record<string, unknown>) => (shared ? relayDecision(r) : ui.decisions.record(r, 'local'))
+    : undefined;
   const waypoint = await createWaypoint({
     host: opts.host,
     port: opts.port,
-    // In a worker the primary serves the admin port; this one is private and unused.
-    adminPort: shared ? 0 : opts.adminPort,
+    // In a worker the primary serves the admin port.
+    adminPort: opts.adminPort,
+    serveAdmin: !shared,
     routes: [
       { provider: 'openai', upstream: upstream.get('openai') ?? 'https://api.openai.com' },
       { provider: 'anthropic', upstream: upstream.get('anthropic') ?? 'https://api.anthropic.com' },
@@ -175,7 +182,8 @@ async function start(
     engine,
     quota: budget ? budgetBackend(budget) : undefined,
     failOpen: opts.failOpen,
-    auditStream,
+    auditStream: opts.auditStream,
+    onAudit,
     pauseReporter: ui?.pauseReporter,
   });
   cleanups.push(() => waypoint.close());
@@ -188,6 +196,7 @@ async function start(
   }
 
   if (opts.source && !shared) {
+    const { watchUpSource } = await import('./up-source.js');
     stopWatch = watchUpSource({
       source: opts.source,
       path: opts.path,
@@ -259,7 +268,7 @@ export function registerUp(program: Command): void {
     .addOption(defaultPassthrough)
     .addOption(governedHost)
     .action(async (opts: UpOptions) => {
-      const workers = opts.workers ?? cpuBudget();
+      const workers = opts.workers ?? defaultWorkers();
       if (workers > 1 && !isWaypointWorker()) return runPrimary(opts, workers);
       let local: LocalMode;
       try {
@@ -278,6 +287,7 @@ export function registerUp(program: Command): void {
         );
         await untilSignal();
         await local.close();
+        flushRelay();
         process.exit(0);
       }
       printBanner(local);

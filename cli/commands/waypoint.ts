@@ -10,8 +10,9 @@ import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SemaQuota } from '../../api/index.js';
 import { auditTap, decisionReporter } from '../../console/index.js';
-import { BundlePoller } from '../../controller/bundle-server/poller.js';
-import { type VerificationKey, verifyBundle } from '../../controller/bundle-server/signing.js';
+// The bundle poller and signature checks are loaded when a bundle flag needs them (start-up).
+import type { BundlePoller } from '../../controller/bundle-server/poller.js';
+import type { VerificationKey } from '../../controller/bundle-server/signing.js';
 import { createBudgetEngine, type QuotaBudgetEngine, type QuotaTenancy } from '../../quota/index.js';
 import {
   type AgentIdentity,
@@ -35,6 +36,7 @@ import {
   type Waypoint,
   type WaypointOptions,
 } from '../../waypoint/index.js';
+import { defaultWorkers, isWaypointWorker, reportListening } from '../../waypoint/workers.js';
 import { loadLocalPolicy } from './local-policy.js';
 import { routeFlagOptions } from './route-flags.js';
 import { nodeAgentIdentity, type PodIdentity, podIpIdentity } from './waypoint-identity.js';
@@ -45,6 +47,7 @@ import {
   meshCaFor,
   overriddenHosts,
 } from './waypoint-transparent.js';
+import { primaryBundleSource, startWaypointPrimary } from './waypoint-workers.js';
 
 export interface WaypointCliOptions extends RouteFlags {
   port: number;
@@ -110,6 +113,8 @@ export interface WaypointCliOptions extends RouteFlags {
   destinationLookup?: DestinationLookup;
   /** Logger for bundle updates (default: warn level on stderr). */
   logger?: boolean | Record<string, unknown>;
+  /** Event loops (worker processes) serving the ports; default: what the container's CPUs and memory allow. */
+  workers?: number;
 }
 
 /** Where local mode keeps budgets when no --quota-db is given. */
@@ -163,7 +168,8 @@ export function pollerBundleSource(options: {
 }): BundleSource {
   let poller: BundlePoller | undefined;
   return {
-    start(sink) {
+    async start(sink) {
+      const { BundlePoller } = await import('../../controller/bundle-server/poller.js');
       poller = new BundlePoller({
         url: options.url,
         key: options.key,
@@ -228,13 +234,19 @@ interface Transparent {
   errors: { log: (err: unknown) => void };
 }
 
-async function prepareTransparent(opts: WaypointCliOptions): Promise<Transparent | undefined> {
+/** The mesh CA of transparent mode (undefined without --tls-port); bad CA flags throw coded errors. */
+async function transparentCa(opts: WaypointCliOptions) {
   if (opts.tlsPort === undefined) {
     if (opts.meshCaCert || opts.meshCaKey)
       throw configInvalid('--mesh-ca-cert/--mesh-ca-key need --tls-port (the listener they serve)');
     return undefined;
   }
-  const ca = await meshCaFor(opts);
+  return meshCaFor(opts);
+}
+
+async function prepareTransparent(opts: WaypointCliOptions): Promise<Transparent | undefined> {
+  const ca = await transparentCa(opts);
+  if (!ca || opts.tlsPort === undefined) return undefined;
   const found = opts.destinationLookup
     ? { lookup: opts.destinationLookup, note: undefined }
     : await destinationLookup();
@@ -297,32 +309,44 @@ function nodeIdentity(node: string | undefined, pods?: PodIdentity): WaypointOpt
   };
 }
 
-export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWaypoint> {
+/**
+ * The bundle client of --bundle (a watched file, signatures checked with the key) or --bundle-url
+ * (the controller's long poll, which verifies them itself); undefined without either.
+ */
+export function bundleSourceFor(opts: WaypointCliOptions): BundleSource | undefined {
   if (opts.bundle && opts.bundleUrl) throw new Error('give --bundle or --bundle-url, not both');
-  const tp = await prepareTransparent(opts);
   const key = bundleKey(opts);
-  let engine: DecisionEngine | undefined;
-  let quotas: SemaQuota[] = [];
-  let bundleSource: BundleSource | undefined;
-  if (opts.policies?.length) {
-    const loaded = await loadLocalPolicy(opts.policies);
-    quotas = loaded.quotas;
-    // With a bundle the bundle decides; the YAML still supplies the SemaQuotas.
-    if (!opts.bundle && !opts.bundleUrl) engine = loaded.engine;
-  }
   if (opts.bundle) {
     // A missing file is a typo to report now; a bad bundle later is rejected and the old one kept.
     if (!existsSync(opts.bundle)) throw new Error(`bundle file ${opts.bundle} does not exist`);
     // Watched for changes; the first read happens before the waypoint answers its first request.
-    bundleSource = fileBundleSource(opts.bundle);
-  } else if (opts.bundleUrl) {
-    bundleSource = pollerBundleSource({
+    return withVerification(fileBundleSource(opts.bundle), key);
+  }
+  if (opts.bundleUrl) {
+    return pollerBundleSource({
       url: opts.bundleUrl,
       key,
       tokenFile: opts.bundleTokenFile,
       ca: opts.bundleCa ? readFileSync(opts.bundleCa, 'utf8') : undefined,
       stateFile: opts.bundleStateFile,
     });
+  }
+  return undefined;
+}
+
+export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWaypoint> {
+  const tp = await prepareTransparent(opts);
+  let engine: DecisionEngine | undefined;
+  let quotas: SemaQuota[] = [];
+  // In a worker of --workers the primary is the bundle client and serves the admin port.
+  const worker = isWaypointWorker();
+  const source = bundleSourceFor(opts);
+  const bundleSource = source && worker ? primaryBundleSource() : source;
+  if (opts.policies?.length) {
+    const loaded = await loadLocalPolicy(opts.policies);
+    quotas = loaded.quotas;
+    // With a bundle the bundle decides; the YAML still supplies the SemaQuotas.
+    if (!opts.bundle && !opts.bundleUrl) engine = loaded.engine;
   }
   let budget: QuotaBudgetEngine | undefined;
   let quota: QuotaBackend | undefined;
@@ -352,10 +376,11 @@ export async function runWaypoint(opts: WaypointCliOptions): Promise<RunningWayp
     port: opts.port,
     adminHost: opts.adminHost ?? opts.host,
     adminPort: opts.adminPort,
+    serveAdmin: !worker,
     pauseReporter,
     routes,
     engine,
-    bundleSource: withVerification(bundleSource, opts.bundle ? key : undefined),
+    bundleSource,
     quota,
     cache,
     failOpen: opts.failOpen,
@@ -452,7 +477,8 @@ function withVerification(source: BundleSource | undefined, key: VerificationKey
       source.start({
         deliver: (bytes, info) =>
           Promise.resolve()
-            .then(() => verifyBundle(bytes, key))
+            .then(() => import('../../controller/bundle-server/signing.js'))
+            .then(({ verifyBundle }) => verifyBundle(bytes, key))
             .then(
               () => sink.deliver(bytes, info),
               (err: unknown) => {
@@ -552,42 +578,125 @@ export function registerWaypoint(program: Command): void {
     .addOption(passthrough)
     .addOption(defaultPassthrough)
     .addOption(governedHost)
+    .option(
+      '--workers <n>',
+      'event loops serving the ports (default: the CPUs the container may use, bounded by its memory limit)',
+      parseWorkers,
+    )
     .action(async (opts: WaypointCliOptions) => {
       // Same JSON lines as the waypoint's own logger, so a cluster's log pipeline sees one format.
       const log = createLogger('semamesh-waypoint');
+      const workers = opts.workers ?? defaultWorkers();
+      const signal = stopSignal();
+      if (workers > 1 && !isWaypointWorker()) return runPrimary(opts, workers, log, signal);
       let running: RunningWaypoint;
       try {
         running = await runWaypoint(opts);
       } catch (err) {
+        signal.dispose();
         log.error({ code: (err as { code?: string }).code }, (err as Error).message);
         process.exitCode = 1;
+        // A worker's IPC channel to its primary would keep it alive: leave explicitly.
+        if (isWaypointWorker()) process.exit(1);
         return;
       }
+      if (isWaypointWorker()) {
+        reportListening(running.url, running.waypoint.metrics.registry, running.tlsUrl);
+        await signal.stopped;
+        await running.close();
+        process.exit(0);
+      }
       log.info(
-        {
-          url: running.url,
-          admin: running.adminUrl,
-          openaiBaseUrl: `${running.url}/v1`,
-          anthropicBaseUrl: running.url,
-          transparentTls: running.tlsUrl,
-          originalDestinations: running.tlsUrl
-            ? (running.originalDestinationUnavailable ?? 'SO_ORIGINAL_DST')
-            : undefined,
-          budgets: running.budget
-            ? opts.redisUrl
-              ? 'redis'
-              : (opts.quotaDb ?? defaultQuotaDb())
-            : undefined,
+        listeningFields(opts, running, {
+          budget: !!running.budget,
           policyLoaded: running.waypoint.holder.loaded,
-        },
+        }),
         'waypoint listening',
       );
       if (!running.waypoint.holder.loaded)
         log.warn('no policy loaded yet: requests are refused (fail-closed) until a bundle loads');
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await signal.stopped;
       await running.close();
     });
+}
+
+function listeningFields(
+  opts: WaypointCliOptions,
+  running: Pick<RunningWaypoint, 'url' | 'adminUrl' | 'tlsUrl' | 'originalDestinationUnavailable'>,
+  state: { budget: boolean; policyLoaded?: boolean },
+): Record<string, unknown> {
+  return {
+    url: running.url,
+    admin: running.adminUrl,
+    openaiBaseUrl: `${running.url}/v1`,
+    anthropicBaseUrl: running.url,
+    transparentTls: running.tlsUrl,
+    originalDestinations: running.tlsUrl
+      ? (running.originalDestinationUnavailable ?? 'SO_ORIGINAL_DST')
+      : undefined,
+    budgets: state.budget ? (opts.redisUrl ? 'redis' : (opts.quotaDb ?? defaultQuotaDb())) : undefined,
+    policyLoaded: state.policyLoaded,
+  };
+}
+
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 256)
+    throw new InvalidArgumentError('expected a number of workers from 1 to 256');
+  return n;
+}
+
+/**
+ * SIGINT/SIGTERM, listened for from the start: one arriving while the waypoint starts stops it once
+ * it has started (a listener registered only afterwards would miss it, and libraries' own handlers
+ * keep the default exit from happening). `dispose` removes the listeners on a failed start.
+ */
+function stopSignal(): { stopped: Promise<void>; dispose(): void } {
+  let resolve: () => void = () => {};
+  const stopped = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const on = () => resolve();
+  process.once('SIGINT', on);
+  process.once('SIGTERM', on);
+  return {
+    stopped,
+    dispose() {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
+}
+
+/** --workers N: the primary forks the workers, serves the admin port and fetches bundles for all. */
+async function runPrimary(
+  opts: WaypointCliOptions,
+  workers: number,
+  log: ReturnType<typeof createLogger>,
+  signal: ReturnType<typeof stopSignal>,
+): Promise<void> {
+  let primary: Awaited<ReturnType<typeof startWaypointPrimary>>;
+  try {
+    // Flag errors are reported once, here, with their codes, before any worker is forked (this
+    // also creates the local mesh CA once rather than racing in every worker).
+    await transparentCa(opts);
+    if (opts.classifiers) parseClassifierRules(readFileSync(opts.classifiers, 'utf8'), opts.classifiers);
+    primary = await startWaypointPrimary({
+      workers,
+      adminHost: opts.adminHost ?? opts.host,
+      adminPort: opts.adminPort,
+      bundles: bundleSourceFor(opts),
+      policyWithoutBundle: !!opts.policies?.length && !opts.bundle && !opts.bundleUrl,
+      log: (line, fields) => log.warn(fields ?? {}, line),
+    });
+  } catch (err) {
+    signal.dispose();
+    log.error({ code: (err as { code?: string }).code }, (err as Error).message);
+    process.exitCode = 1;
+    return;
+  }
+  const budget = !!(opts.quotaDb || opts.redisUrl || opts.policies?.length);
+  log.info({ ...listeningFields(opts, primary, { budget }), workers }, 'waypoint listening');
+  await signal.stopped;
+  await primary.close();
 }

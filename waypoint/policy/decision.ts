@@ -2,6 +2,7 @@
 // engine/semapolicy/decision.ts, imported through the engine's public entry); the helpers here name
 // the rule and message a refusal shows the client.
 import type { Decision } from '../../engine/index.js';
+import { ALL_INPUT, type InputNeeds } from './input-needs.js';
 
 export type {
   Action,
@@ -38,6 +39,11 @@ export function primaryRule(decision: Decision): string {
 export function engineCanonicalizer<T>(engine: unknown, fallback: T): T {
   const c = (engine as { canonicalizer?: T } | undefined)?.canonicalizer;
   return c ?? fallback;
+}
+
+/** What the engine's policy reads of the request's text; everything for engines that do not say. */
+export function engineNeeds(engine: unknown): InputNeeds {
+  return (engine as { needs?: InputNeeds } | undefined)?.needs ?? ALL_INPUT;
 }
 
 export function primaryMessage(decision: Decision): string {

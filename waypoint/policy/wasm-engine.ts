@@ -16,11 +16,14 @@ import {
   tenantEntrypoint,
 } from '../../engine/index.js';
 import { Canonicalizer, type Vocabulary } from '../../intent/index.js';
+import { ALL_INPUT, type InputNeeds, inputNeeds } from './input-needs.js';
 
 export interface WasmEngine extends DecisionEngine {
   readonly policy: EnginePolicy;
   /** Built from the bundle's `data.semamesh.vocabulary`, so traffic and policy phrases agree. */
   readonly canonicalizer: Canonicalizer;
+  /** Which request text fields the bundle's Rego reads (the decision input leaves out the others). */
+  readonly needs: InputNeeds;
 }
 
 export interface WasmEngineOptions {
@@ -28,6 +31,8 @@ export interface WasmEngineOptions {
   vocabulary?: Vocabulary;
   /** Default `semamesh/decision`. */
   entrypoint?: string;
+  /** What the policy reads of the request's text (default: everything). */
+  needs?: InputNeeds;
 }
 
 /**
@@ -53,6 +58,7 @@ export function wasmDecisionEngine(policy: EnginePolicy, options: WasmEngineOpti
     policy,
     revision: options.revision,
     canonicalizer: new Canonicalizer(options.vocabulary ?? {}),
+    needs: options.needs ?? ALL_INPUT,
     decide(input: DecisionInput, opts: DecideOptions = {}): Decision {
       const namespace = input.agent?.namespace ?? '';
       const tenant = tenantEntrypoint(namespace);
@@ -94,5 +100,6 @@ export async function loadWasmEngine(
     revision: bundle.manifest.revision ?? '',
     vocabulary: semamesh.vocabulary,
     entrypoint: options.entrypoint,
+    needs: inputNeeds(bundle.modules, bundle.data),
   });
 }

@@ -1,6 +1,8 @@
 // Token counting with tiktoken's exact ids (our BPE over js-tiktoken's rank tables): o200k_base for
 // current OpenAI models, cl100k_base for the classic ones, o200k as the pre-call approximation for
 // Anthropic (exact counts come from the response usage).
+
+import { createRequire } from 'node:module';
 import type { DecisionRequest } from '../policy/decision.js';
 import { BpeEncoder, type RankFile } from './bpe.js';
 
@@ -17,40 +19,46 @@ export interface Tokenizers {
 /** Beyond this many characters a text is estimated (4 characters a token), not encoded: bounded CPU. */
 export const EXACT_LIMIT = 256 * 1024;
 
-// Agents resend the same system prompt and tools every turn; a memo keeps the encoder off the hot path.
+// Agents resend the same system prompt, tools and history every turn; a memo keeps the encoder off
+// the hot path. Bounded by entries and by the characters of the texts it holds as keys (a memo of
+// 4,096 texts of up to EXACT_LIMIT characters each would otherwise hold gigabytes).
 const MEMO_LIMIT = 4096;
+const MEMO_MAX_CHARS = 8 * 1024 * 1024;
 
 let loading: Promise<Tokenizers> | undefined;
 
-/** Loads both rank files once per process and shares the encoders built from them. */
+/** The process's tokenizers (one encoder per encoding, built on first use and shared). */
 export function loadTokenizers(): Promise<Tokenizers> {
   loading ??= load();
   return loading;
 }
 
+/**
+ * The rank files are read (a 1–2 MB module each) and their tables built (a few hundred
+ * milliseconds) on first use, synchronously through the package's CommonJS build since counting is
+ * synchronous: o200k (what current models use) is warmed in the background right after start-up so
+ * the first request rarely waits, cl100k only when a classic model is asked for — most deployments
+ * never load it, and start-up never waits for either.
+ */
+const RANK_FILES: Record<EncodingName, string> = {
+  o200k_base: 'js-tiktoken/ranks/o200k_base',
+  cl100k_base: 'js-tiktoken/ranks/cl100k_base',
+};
+const require = createRequire(import.meta.url);
+
 async function load(): Promise<Tokenizers> {
-  const [o200k, cl100k] = await Promise.all([
-    import('js-tiktoken/ranks/o200k_base'),
-    import('js-tiktoken/ranks/cl100k_base'),
-  ]);
-  // Building a rank table takes a few hundred milliseconds, so it is done on first use, and warmed
-  // in the background right after start-up (o200k first: current models use it) so the first
-  // request rarely waits and start-up itself never does.
-  const files: Record<EncodingName, RankFile> = { o200k_base: o200k.default, cl100k_base: cl100k.default };
   const encoders: Partial<Record<EncodingName, BpeEncoder>> = {};
   const encoder = (enc: EncodingName): BpeEncoder => {
-    encoders[enc] ??= new BpeEncoder(files[enc]);
+    encoders[enc] ??= new BpeEncoder(require(RANK_FILES[enc]) as RankFile);
     return encoders[enc];
   };
-  setTimeout(() => {
-    encoder('o200k_base');
-    setTimeout(() => encoder('cl100k_base'), 50).unref();
-  }, 50).unref();
+  setTimeout(() => encoder('o200k_base'), 50).unref();
   const counters: Record<EncodingName, (text: string) => number> = {
     o200k_base: (text) => encoder('o200k_base').count(text),
     cl100k_base: (text) => encoder('cl100k_base').count(text),
   };
   const memos: Record<EncodingName, Map<string, number>> = { o200k_base: new Map(), cl100k_base: new Map() };
+  const memoChars: Record<EncodingName, number> = { o200k_base: 0, cl100k_base: 0 };
 
   const count = (text: string, enc: EncodingName): number => {
     if (text.length === 0) return 0;
@@ -59,8 +67,12 @@ async function load(): Promise<Tokenizers> {
     let n = memo.get(text);
     if (n === undefined) {
       n = counters[enc](text);
-      if (memo.size >= MEMO_LIMIT) memo.clear();
+      if (memo.size >= MEMO_LIMIT || memoChars[enc] + text.length > MEMO_MAX_CHARS) {
+        memo.clear();
+        memoChars[enc] = 0;
+      }
       memo.set(text, n);
+      memoChars[enc] += text.length;
     }
     return n;
   };

@@ -2,8 +2,15 @@
 // refusal (403 block, 429 throttle with RateLimit headers, 403 pause + a report to the controller).
 import { createHash } from 'node:crypto';
 import { policyBlock, policyPause, throttled } from '../../errors.js';
-import { type Decision, type DecisionInput, primaryMessage, primaryRule } from '../../policy/decision.js';
+import {
+  type Decision,
+  type DecisionInput,
+  engineNeeds,
+  primaryMessage,
+  primaryRule,
+} from '../../policy/decision.js';
 import type { PolicyHolder } from '../../policy/holder.js';
+import { requestFor } from '../../policy/input-needs.js';
 import type { PauseReporter } from '../../policy/pause-reporter.js';
 import type { ChainServices, RequestContext } from '../types.js';
 
@@ -62,6 +69,9 @@ export async function decidePhase(
   input: DecisionInput,
 ): Promise<Decision> {
   const t0 = performance.now();
+  // Both phases go through here: the conversation's text goes in only for a policy that reads it.
+  const needs = engineNeeds(ctx.engine);
+  if (!needs.text || !needs.messages) input = { ...input, request: requestFor(input.request, needs) };
   const outcome = await holder.decide(input, ctx.engine);
   const seconds = (performance.now() - t0) / 1000;
   if (!outcome.ok) {
