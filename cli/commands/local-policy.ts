@@ -1,9 +1,10 @@
-// Local mode's policy loading: SemaPolicy/SemaQuota YAML from files and directories → a compiled
-// bundle → a decision engine the waypoint can swap in. Shared by `semamesh up` and `semamesh demo`.
+// Local mode's policy loading: SemaPolicy/SemaQuota YAML (and their cluster-scoped kinds) from files
+// and directories → a compiled bundle → a decision engine the waypoint can swap in. Shared by
+// `semamesh up`, `semamesh demo` and `semamesh waypoint --policies`.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SemaPolicy, SemaQuota } from '../../api/index.js';
+import type { SemaClusterPolicy, SemaClusterQuota, SemaPolicy, SemaQuota } from '../../api/index.js';
 import { formatDiagnostic as formatApiDiagnostic, validatePaths } from '../../api/index.js';
 import { type CompileResourcesResult, compileResources, formatDiagnostic } from '../../engine/index.js';
 import { type DecisionEngine, loadWasmEngine } from '../../waypoint/index.js';
@@ -11,11 +12,14 @@ import { type DecisionEngine, loadWasmEngine } from '../../waypoint/index.js';
 export interface LocalPolicy {
   engine: DecisionEngine;
   compiled: CompileResourcesResult;
-  policies: SemaPolicy[];
-  quotas: SemaQuota[];
+  policies: (SemaPolicy | SemaClusterPolicy)[];
+  quotas: (SemaQuota | SemaClusterQuota)[];
 }
 
-/** Validates and compiles every SemaPolicy and SemaQuota under `paths`; throws with located diagnostics. */
+/**
+ * Validates and compiles every SemaPolicy, SemaClusterPolicy, SemaQuota and SemaClusterQuota under
+ * `paths`; throws with located diagnostics.
+ */
 export async function loadLocalPolicy(
   paths: string[],
   revision = `local-${Date.now()}`,
@@ -23,8 +27,12 @@ export async function loadLocalPolicy(
   const summary = await validatePaths(paths);
   const errors = summary.diagnostics.filter((d) => d.severity === 'error').map(formatApiDiagnostic);
   if (errors.length > 0) throw new Error(errors.join('\n'));
-  const policies = summary.objects.filter((d) => d.kind === 'SemaPolicy').map((d) => d.object as SemaPolicy);
-  const quotas = summary.objects.filter((d) => d.kind === 'SemaQuota').map((d) => d.object as SemaQuota);
+  const policies = summary.objects
+    .filter((d) => d.kind === 'SemaPolicy' || d.kind === 'SemaClusterPolicy')
+    .map((d) => d.object as SemaPolicy | SemaClusterPolicy);
+  const quotas = summary.objects
+    .filter((d) => d.kind === 'SemaQuota' || d.kind === 'SemaClusterQuota')
+    .map((d) => d.object as SemaQuota | SemaClusterQuota);
   const compiled = compileResources({ policies, quotas }, { revision, tenancy: 'single' });
   if (!compiled.bundle) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n') || 'no bundle');
   return { engine: await loadWasmEngine(compiled.bundle), compiled, policies, quotas };
