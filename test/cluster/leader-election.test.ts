@@ -3,7 +3,9 @@
 // admin credentials), race for the Lease, and exactly one leads: it alone serves the bundle and
 // writes status; the other answers 503 SM_ERR_CONTROLLER_NOT_LEADER. SIGKILL of the leader (no
 // release of the Lease) hands over once the Lease expires, and the new leader compiles and serves
-// a policy applied after the failover; the restarted process stays a follower. The node agent's
+// a policy applied after the failover; the restarted process stays a follower; a leader frozen
+// (SIGSTOP) past its Lease answers a request waiting for it on waking with 503, not with its stale
+// bundle (it judges its leadership by its clock on every request). The node agent's
 // ServiceAccount is checked with `kubectl auth can-i` for what the node agent calls.
 //
 // Skipped, with the reason printed, when the Kubernetes binaries are not built; an error under CI=true.
@@ -329,11 +331,18 @@ describe('two semamesh controller processes with the controller ServiceAccount t
   test('a leader frozen (SIGSTOP) past its Lease is deposed, and stops serving when it wakes', async () => {
     const frozen = leader;
     frozen.proc.kill('SIGSTOP');
+    let waiting: Promise<{ status: number; text: string }> | undefined;
     try {
       await until('the other replica holds the Lease', async () => (await holder()) === follower.id, 120_000);
+      // A waypoint's request reaches the frozen process (the kernel queues it): the first thing it
+      // handles when it wakes, deposed, must not be answered with its stale bundle.
+      waiting = bundle(frozen);
+      await new Promise((resolve) => setTimeout(resolve, 300));
     } finally {
       frozen.proc.kill('SIGCONT');
     }
+    const first = await (waiting as Promise<{ status: number; text: string }>);
+    assert.equal(first.status, 503, `a deposed leader served its stale bundle: ${first.status}`);
     await until('the new leader serves', async () => (await bundle(follower)).status === 200, 60_000).catch(
       fail,
     );
