@@ -287,6 +287,7 @@ export async function startController(
     options.client ??
     K8sClient.fromKubeconfig({ kubeconfigPath: config.kubeconfig, context: config.context });
   const key = await loadSigningKey(client, config);
+  let elector: LeaderElector | undefined;
   const bundles = new BundleServer({
     token: config.bundleToken,
     authenticate: config.bundleClients?.length
@@ -296,6 +297,8 @@ export async function startController(
         })
       : undefined,
     tls: bundleTls(config),
+    // A deposed leader woken from a freeze answers no request with its stale bundle.
+    leading: () => elector?.isLeader ?? true,
   });
   const tlsReload = watchBundleTls(bundles, config, log);
   // Until it leads, a replica serves nothing (only the leader's bundle is current).
@@ -317,7 +320,6 @@ export async function startController(
     },
     onCompiled: (r) => m?.compiles.inc({ result: r.revision ? 'ok' : 'failed' }),
   });
-  let elector: LeaderElector | undefined;
   // GitOps applies to the cluster, so like status writes it runs only on the leader.
   let gitops: GitopsManager | undefined;
   let gitopsStarting: Promise<void> | undefined;

@@ -210,6 +210,23 @@ test('a replica that does not lead serves no bundle: 503 at once, held long poll
   }
 });
 
+test('the per-request leadership check answers 503 before setServing(false) is ever called', async () => {
+  let leading = true;
+  const own = await startBundleServer({ leading: () => leading });
+  try {
+    own.server.publish('ha', sampleBundle('r'), 'r');
+    const ok = await request(`${own.origin}/bundles/ha`, { dispatcher: agent });
+    assert.equal(ok.statusCode, 200);
+    await ok.body.dump();
+    leading = false;
+    const res = await request(`${own.origin}/bundles/ha`, { dispatcher: agent });
+    assert.equal(res.statusCode, 503);
+    assert.equal(((await res.body.json()) as { code: string }).code, 'SM_ERR_CONTROLLER_NOT_LEADER');
+  } finally {
+    await own.close();
+  }
+});
+
 test('with an authenticator: 401 and 403 come from it, and a review that cannot run answers 503 (fail closed)', async () => {
   const seen: (string | undefined)[] = [];
   const guarded = await startBundleServer({

@@ -25,6 +25,11 @@ export interface BundleServerOptions {
   maxWaitSeconds?: number;
   /** URL prefix the bundles live under. Default `/bundles/`. */
   prefix?: string;
+  /**
+   * Asked on every request (leader election: is the Lease still ours by the clock now?); false
+   * answers 503 SM_ERR_CONTROLLER_NOT_LEADER even before `setServing(false)` has been called.
+   */
+  leading?: () => boolean;
 }
 
 export interface PublishedBundle {
@@ -73,6 +78,7 @@ export class BundleServer {
   private readonly prefix: string;
   private server: Server | undefined;
   private serving = true;
+  private readonly leading: () => boolean;
 
   constructor(options: BundleServerOptions = {}) {
     if (options.token !== undefined && options.token.length === 0)
@@ -84,6 +90,7 @@ export class BundleServer {
     this.tls = options.tls;
     this.maxWait = options.maxWaitSeconds ?? 300;
     this.prefix = options.prefix ?? '/bundles/';
+    this.leading = options.leading ?? (() => true);
     if (!this.prefix.startsWith('/') || !this.prefix.endsWith('/'))
       throw configError(`the bundle prefix must start and end with "/": ${JSON.stringify(this.prefix)}`);
   }
@@ -257,7 +264,7 @@ export class BundleServer {
         return;
       }
     }
-    if (!this.serving) {
+    if (!this.serving || !this.leading()) {
       this.notLeader(res);
       return;
     }

@@ -82,3 +82,18 @@ test('two candidates racing for a free Lease: exactly one wins (resourceVersion 
   const holder = (await lease('l2')).holderIdentity;
   assert.equal(holder, ['x', 'y', 'z'][won.indexOf(true)]);
 });
+
+test('a leader past its renew deadline (frozen) is no longer leader when asked, before any round', async () => {
+  const clock = { t: 9_000_000 };
+  const log: string[] = [];
+  const a = candidate('a', clock, 'l3', log);
+  assert.equal(await a.tryAcquireOrRenew(), true);
+  clock.t += 1332; // renew deadline: 2/3 of 2 s, 1333 ms
+  assert.equal(a.isLeader, true);
+  clock.t += 1;
+  assert.equal(a.isLeader, false);
+  assert.deepEqual(log, ['a+', 'a-']);
+  // Nobody took the Lease meanwhile: the next round renews it and leads again.
+  assert.equal(await a.tryAcquireOrRenew(), true);
+  assert.deepEqual(log, ['a+', 'a-', 'a+']);
+});

@@ -68,7 +68,13 @@ export class LeaderElector {
       );
   }
 
+  /**
+   * Whether we lead, judged by our clock now: a leader past its renew deadline without a renewal
+   * (a process frozen or starved while a successor took the Lease) steps down here, at once, before
+   * its next round would find out, so it never acts on a leadership it may have lost.
+   */
   get isLeader(): boolean {
+    if (this.leading && this.now() - this.lastRenew >= this.renewDeadlineMs) this.setLeading(false);
     return this.leading;
   }
 
