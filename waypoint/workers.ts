@@ -10,11 +10,20 @@ import Fastify from 'fastify';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 
 /** Messages between the primary and its workers (node:cluster IPC). */
-export type WorkerMessage = { type: 'semamesh:listening'; url: string; tlsUrl?: string } | SwapMessage;
+export type WorkerMessage =
+  | { type: 'semamesh:listening'; url: string; tlsUrl?: string }
+  | SwapMessage
+  | RejectedMessage;
 export interface SwapMessage {
   type: 'semamesh:swap';
   bundlePath: string;
   revision: string;
+}
+/** The primary's bundle client refused a bundle (or its fetch); one worker counts it in metrics. */
+export interface RejectedMessage {
+  type: 'semamesh:bundle-rejected';
+  origin?: string;
+  message: string;
 }
 
 /**
@@ -166,6 +175,8 @@ export interface Primary {
   ready: Promise<PrimaryUrls>;
   /** Sends one message to every live worker (e.g. load this bundle now). */
   broadcast(message: WorkerMessage): void;
+  /** Sends one message to one serving worker (what must be counted once in the summed metrics). */
+  sendOne(message: WorkerMessage): void;
   close(): Promise<void>;
 }
 
@@ -244,6 +255,10 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
     broadcast(message) {
       for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(message);
     },
+    sendOne(message) {
+      const w = Object.values(cluster.workers ?? {}).find((w) => w?.isConnected() && listening.has(w.id));
+      w?.send(message);
+    },
     async close() {
       closing = true;
       const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
@@ -280,8 +295,8 @@ export function reportListening(url: string, registry: Registry, tlsUrl?: string
 }
 
 /** Calls `fn` for each message the primary sends this worker. */
-export function onPrimaryMessage(fn: (message: SwapMessage) => void): void {
+export function onPrimaryMessage(fn: (message: SwapMessage | RejectedMessage) => void): void {
   process.on('message', (m: WorkerMessage) => {
-    if (m?.type === 'semamesh:swap') fn(m);
+    if (m?.type === 'semamesh:swap' || m?.type === 'semamesh:bundle-rejected') fn(m);
   });
 }

@@ -282,9 +282,10 @@ export function registerUp(program: Command): void {
       }
       if (isWaypointWorker()) {
         reportListening(local.url, local.waypoint.metrics.registry);
-        onPrimaryMessage(async (m) =>
-          local.waypoint.holder.swap(await loadWasmEngine(readFileSync(m.bundlePath))),
-        );
+        onPrimaryMessage(async (m) => {
+          if (m.type === 'semamesh:swap')
+            local.waypoint.holder.swap(await loadWasmEngine(readFileSync(m.bundlePath)));
+        });
         await untilSignal();
         await local.close();
         flushRelay();

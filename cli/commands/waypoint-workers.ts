@@ -71,10 +71,13 @@ export async function startWaypointPrimary(options: WaypointPrimaryOptions): Pro
       if (previous) setTimeout(() => rmQuietly(previous.path), 60_000).unref();
     },
     reject(err, info) {
+      const message = err instanceof Error ? err.message : String(err);
       options.log('bundle rejected; the workers keep the policy in force', {
         origin: info?.origin,
-        err: err instanceof Error ? err.message : String(err),
+        err: message,
       });
+      // Counted by one worker, so semamesh_waypoint_bundle_updates_total{result="rejected"} shows it.
+      primary.sendOne({ type: 'semamesh:bundle-rejected', origin: info?.origin, message });
     },
   });
   return {
@@ -109,7 +112,10 @@ export function primaryBundleSource(): BundleSource | undefined {
         loaded = path;
         await sink.deliver(readFileSync(path), { origin: 'primary', revision }).catch(() => undefined);
       };
-      onPrimaryMessage((m) => void load(m.bundlePath, m.revision));
+      onPrimaryMessage((m) => {
+        if (m.type === 'semamesh:swap') void load(m.bundlePath, m.revision);
+        else sink.reject(new Error(m.message), { origin: m.origin });
+      });
       const first = process.env[BUNDLE_ENV];
       if (first) await load(first);
     },
