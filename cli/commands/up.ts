@@ -13,6 +13,7 @@ import {
   createWaypoint,
   type DecisionEngine,
   loadWasmEngine,
+  parseClassifierRules,
   type Waypoint,
 } from '../../waypoint/index.js';
 import { cpuBudget, isWaypointWorker, onPrimaryMessage, reportListening } from '../../waypoint/workers.js';
@@ -47,6 +48,8 @@ export interface UpOptions {
   consoleToken?: string;
   /** Local incident store shared with `semamesh exec` and `semamesh incidents`. */
   incidentStore?: string;
+  /** YAML/JSON file of guard-model classifiers, which SemaPolicy rules may name (docs/classifier.md). */
+  classifiers?: string;
 }
 
 export interface LocalMode {
@@ -173,6 +176,9 @@ async function start(
     failOpen: opts.failOpen,
     auditStream,
     pauseReporter: ui?.pauseReporter,
+    classifiers: opts.classifiers
+      ? parseClassifierRules(readFileSync(opts.classifiers, 'utf8'), opts.classifiers)
+      : undefined,
   });
   cleanups.push(() => waypoint.close());
   const { url, adminUrl } = await waypoint.listen();
@@ -249,6 +255,7 @@ export function registerUp(program: Command): void {
     )
     .option('--console-port <port>', 'port of the console (0 picks a free one)', parsePort, 9789)
     .option('--no-console', 'do not serve the console')
+    .option('--classifiers <file>', 'guard-model classifiers, YAML or JSON (docs/classifier.md)')
     .option('--incident-store <file>', 'where PAUSE incidents are recorded', defaultIncidentStore())
     .action(async (opts: UpOptions) => {
       const workers = opts.workers ?? cpuBudget();
