@@ -91,7 +91,11 @@ test('tables and schemas are objects of their own; policies on databases still c
     'delete:table',
   ]);
   assert.deepEqual(expandPolicyPairs(['delete:namespace']), ['delete:namespace']);
-  assert.deepEqual(c.phrase('delete table'), ['delete:database', 'delete:table']);
+  assert.deepEqual(c.phrase('delete table'), ['delete:table']);
+  // SQL names the same objects: a database policy blocks DROP TABLE, a table policy not DROP DATABASE.
+  assert.deepEqual(c.pairs('DROP TABLE users'), ['delete:table']);
+  assert.deepEqual(c.pairs('DROP SCHEMA reporting'), ['delete:schema']);
+  assert.deepEqual(c.pairs('DROP DATABASE shop'), ['delete:database']);
 });
 
 test('every pair carries the spans of its action and object, offsets only', () => {
