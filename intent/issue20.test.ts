@@ -8,6 +8,8 @@ import { asksToActOnData, conversationIntents } from './conversation.js';
 import { ancestors, expandPolicyPairs } from './hierarchy.js';
 import { LanguageDataError, parseLanguage } from './languages.js';
 import { ACTIONS, LANGUAGES, OBJECTS } from './lexicon.js';
+import { lex } from './lexing.js';
+import { languagesOf } from './prose-words.js';
 import { decompound, segmentCJK } from './segment.js';
 
 const c = defaultCanonicalizer();
@@ -148,9 +150,30 @@ test('language files are validated, with the file and the entry named', () => {
     () => parse({ language: 'xx', name: 'X', actions: { delete: ['zap'] }, restrict: { zip: ['volume'] } }),
     /restrict\.zip: not one of this file's action phrases/,
   );
+  assert.throws(
+    () => parse({ language: 'xx', name: 'X', actions: { delete: ['zap'] }, stopwords: ['zap'] }),
+    /xx\.json: stopwords: "zap" is also an action or object of this language/,
+  );
   assert.ok(parse({ language: 'xx', name: 'X', actions: { delete: ['zap'] } }) instanceof Object);
   assert.ok(LanguageDataError.prototype instanceof Error);
   assert.deepEqual(LANGUAGES.map((l) => l.language).sort(), ['de', 'en', 'es', 'fr', 'ja', 'pt', 'zh']);
+});
+
+test('function words belong to their language: those of another language do not apply', () => {
+  const of = (t: string) => languagesOf(lex(t).map((x) => x.s));
+  assert.equal(of('Borra el namespace de pruebas'), 'en,es,ja,zh');
+  assert.equal(of('Lösche den Namespace prod'), 'de,en,ja,zh');
+  assert.equal(of('Erkläre, was kubectl delete namespace macht'), 'de,en,ja,zh');
+  // Cues English uses too ("comment", "as", Portuguese "dos" stemmed to "do") choose nothing.
+  assert.equal(of('Comment on the PR, then delete the prod namespace'), 'en,ja,zh');
+  assert.equal(of('Do it now, as discussed'), 'en,ja,zh');
+  // French "comment" (how) is an interrogative in French only; German "was" (what) in German only.
+  assert.deepEqual(c.pairs('Comment on the PR, then delete the prod namespace'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Comment supprimer le namespace prod ?'), []);
+  assert.deepEqual(c.pairs('Erkläre, was kubectl delete namespace macht'), []);
+  // German "des" ends the object like "of"; Spanish "que" after a directive opens the request.
+  assert.deepEqual(c.pairs('Lösche alle Sicherungen des Clusters'), ['delete:backup']);
+  assert.deepEqual(c.pairs('Necesito que elimines el clúster de desarrollo'), ['delete:cluster']);
 });
 
 test('comments in SQL, shell and code are not instructions; the code itself still is', () => {

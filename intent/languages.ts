@@ -96,6 +96,15 @@ const LISTS = [
   'coordinators',
   'determiners',
 ] as const;
+/** The function-word lists: kept per language, never merged (prose-words.ts). */
+export const FUNCTION_WORD_LISTS = [
+  'stopwords',
+  'prepositions',
+  'coordinators',
+  'determiners',
+  'subordinators',
+  'interrogatives',
+] as const;
 const KEYS = new Set<string>([
   ...LISTS,
   'language',
@@ -220,6 +229,13 @@ export function parseLanguage(
       }
     }
   }
+  // Function words are kept per language (prose-words.ts): one that is also an action or object
+  // of the same language would silence that word, so the file is refused instead.
+  const phrases = new Set([...Object.values(lang.actions).flat(), ...Object.values(lang.objects).flat()]);
+  for (const k of FUNCTION_WORD_LISTS)
+    for (const w of lang[k])
+      if (phrases.has(w))
+        throw new LanguageDataError(`${file}: ${k}: "${w}" is also an action or object of this language`);
   if (doc.restrict !== undefined) {
     if (typeof doc.restrict !== 'object' || doc.restrict === null || Array.isArray(doc.restrict))
       throw new LanguageDataError(`${file}: restrict: expected {action phrase: [objects]}`);

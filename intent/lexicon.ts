@@ -3,7 +3,7 @@
 // The English core is here; every language (English additions included) is data in languages/*.json,
 // merged in below.
 
-import { type Language, loadLanguages } from './languages.js';
+import { FUNCTION_WORD_LISTS, type Language, loadLanguages } from './languages.js';
 
 /** A word list written as comma-separated text (kept compact; one entry may be a phrase). */
 function list(text: string): readonly string[] {
@@ -548,6 +548,56 @@ export const PREPOSITIONS = merged(CORE_PREPOSITIONS, (l) => l.prepositions);
 export const COORDINATORS = merged(CORE_COORDINATORS, (l) => l.coordinators);
 /** Determiners: an action word right after one is a noun or adjective ("a delete button"). */
 export const DETERMINERS = merged(CORE_DETERMINERS, (l) => l.determiners);
+/** The function-word classes, kept per language (prose-words.ts selects those of the text read). */
+export type FunctionWordClass = (typeof FUNCTION_WORD_LISTS)[number];
+const CORE_FUNCTION_WORDS: Readonly<Record<FunctionWordClass, readonly string[]>> = {
+  stopwords: CORE_STOPWORDS,
+  prepositions: CORE_PREPOSITIONS,
+  coordinators: CORE_COORDINATORS,
+  determiners: CORE_DETERMINERS,
+  subordinators: CORE_SUBORDINATORS,
+  interrogatives: CORE_INTERROGATIVES,
+};
+/** Language → class → words; English holds the core lists too. */
+export const FUNCTION_WORDS: ReadonlyMap<
+  string,
+  Readonly<Record<FunctionWordClass, readonly string[]>>
+> = new Map(
+  LANGUAGES.map((l) => [
+    l.language,
+    Object.fromEntries(
+      FUNCTION_WORD_LISTS.map((k) => [k, [...(l.language === 'en' ? CORE_FUNCTION_WORDS[k] : []), ...l[k]]]),
+    ) as unknown as Record<FunctionWordClass, readonly string[]>,
+  ]),
+);
+/** Languages written without spaces: their words cannot be mistaken for another script's. */
+export const CJK_LANGUAGES: readonly string[] = LANGUAGES.filter((l) => l.script === 'cjk').map(
+  (l) => l.language,
+);
+/**
+ * Words that tell the languages written with spaces apart, for choosing which function words
+ * apply: each language's function words, frequent words, negations, cue words (about, request,
+ * directive, report) and single-word actions (not English ones: every text borrows them).
+ */
+export const LANGUAGE_CUES: ReadonlyMap<string, readonly string[]> = new Map(
+  LANGUAGES.filter((l) => l.script !== 'cjk').map((l) => [
+    l.language,
+    [
+      ...Object.values(FUNCTION_WORDS.get(l.language) ?? {}).flat(),
+      ...l.common,
+      ...l.negations,
+      ...l.about,
+      ...l.requestOpeners,
+      ...l.directives,
+      ...l.report,
+      ...(l.language === 'en' ? [] : Object.values(l.actions).flat()),
+    ].filter((w) => !w.includes(' ')),
+  ]),
+);
+/** English action and object words, borrowed by every language: cues for none. */
+export const BORROWED: readonly string[] = [...Object.values(CORE_ACTIONS), ...Object.values(CORE_OBJECTS)]
+  .flat()
+  .filter((w) => !w.includes(' '));
 /** Actions whose object comes before them: German infinitives, every Japanese verb. */
 export const VERB_FINAL: readonly string[] = LANGUAGES.flatMap((l) => [
   ...(l.verbFinal === true ? Object.values(l.actions).flat() : l.verbFinal === false ? [] : l.verbFinal),

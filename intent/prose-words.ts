@@ -2,6 +2,7 @@
 // question cues, determiners, request openers, …) and the distances rules look across.
 import * as L from './lexicon.js';
 import { type Item, phraseKey } from './lexing.js';
+import { stripDiacritics } from './normalize.js';
 
 /** How many content words (stop words excluded) may separate an action from its object. */
 export const WINDOW = 3;
@@ -13,21 +14,107 @@ export const PRONOUN_REACH = 60;
 export const LOOK = 16;
 
 export const stems = (words: readonly string[]) => new Set(words.map((w) => phraseKey(w)));
-export const STOP = stems(L.STOPWORDS);
+/** Cue stems with and without accents: a text with accents is also read without them (canonicalize.ts). */
+const bothStems = (words: readonly string[]) => stems([...words, ...words.map(stripDiacritics)]);
+
+/**
+ * One function-word class (stop words, prepositions, …) kept per language, never merged: while a
+ * text is read (`readingLanguages`) a word belongs to the class only in English — whose technical
+ * words every text borrows — and the languages the text is written in, so Portuguese "do" is no
+ * preposition in "Do it now" and French "comment" no interrogative in "Comment out the line".
+ * Outside a reading (SQL and command checks) every language counts.
+ */
+class FunctionWords {
+  private readonly byLanguage = new Map<string, Set<string>>();
+  private readonly bySelection = new Map<string, Set<string>>();
+  private current: Set<string>;
+
+  constructor(cls: L.FunctionWordClass) {
+    for (const [lang, classes] of L.FUNCTION_WORDS) this.byLanguage.set(lang, stems(classes[cls]));
+    this.current = new Set([...this.byLanguage.values()].flatMap((set) => [...set]));
+    this.bySelection.set('*', this.current);
+  }
+
+  has(key: string): boolean {
+    return this.current.has(key);
+  }
+
+  /** Uses the words of `languages` (a sorted, comma-joined key, or '*' for all). */
+  select(key: string): void {
+    let set = this.bySelection.get(key);
+    if (!set) {
+      set = new Set(key.split(',').flatMap((l) => [...(this.byLanguage.get(l) ?? [])]));
+      this.bySelection.set(key, set);
+    }
+    this.current = set;
+  }
+}
+
+const FUNCTION_CLASSES: FunctionWords[] = [];
+const functionWords = (cls: L.FunctionWordClass) => {
+  const f = new FunctionWords(cls);
+  FUNCTION_CLASSES.push(f);
+  return f;
+};
+/** Stems of English function and frequent words, counted as English. */
+const ENGLISH = bothStems(L.LANGUAGE_CUES.get('en') ?? []);
+/** Cue stem → the other languages it points to; never an English stem (Portuguese "dos" stems to "do"). */
+const CUES = new Map<string, string[]>();
+const borrowed = stems(L.BORROWED);
+for (const [lang, words] of L.LANGUAGE_CUES)
+  for (const k of lang === 'en' ? [] : bothStems(words))
+    if (!ENGLISH.has(k) && !borrowed.has(k)) CUES.set(k, [...(CUES.get(k) ?? []), lang]);
+/** Languages whose function words apply to every text. */
+const ALWAYS = ['en', ...L.CJK_LANGUAGES];
+let selection = '*';
+
+/**
+ * The languages of a text, from its tokens' stems: English and the CJK languages always, plus
+ * each other language with the most cues (ties kept) when it has more than half as many cues as
+ * English has words of its own — a French "comment" in an English sentence does not make it French.
+ */
+export function languagesOf(stemsOfText: Iterable<string>): string {
+  const counts = new Map<string, number>();
+  let english = 0;
+  for (const s of stemsOfText) {
+    if (ENGLISH.has(s)) english++;
+    for (const l of CUES.get(s) ?? []) counts.set(l, (counts.get(l) ?? 0) + 1);
+  }
+  const best = Math.max(0, ...counts.values());
+  const chosen = best * 2 > english ? [...counts].filter(([, n]) => n === best).map(([l]) => l) : [];
+  return [...ALWAYS, ...chosen].sort().join(',');
+}
+
+/** Runs `read` with the function words of `languages` (from `languagesOf`), restoring the previous choice. */
+export function readingLanguages<T>(languages: string, read: () => T): T {
+  const previous = selection;
+  const use = (key: string) => {
+    selection = key;
+    for (const f of FUNCTION_CLASSES) f.select(key);
+  };
+  use(languages);
+  try {
+    return read();
+  } finally {
+    use(previous);
+  }
+}
+
+export const STOP = functionWords('stopwords');
 export const NEGATE = stems(L.NEGATIONS);
 export const CANCEL = stems(L.NEGATION_CANCELLERS);
 export const NEG_END = stems(L.NEGATION_ENDERS);
-export const PREPOSITION = stems(L.PREPOSITIONS);
-export const INTERROGATIVE = stems(L.INTERROGATIVES);
+export const PREPOSITION = functionWords('prepositions');
+export const INTERROGATIVE = functionWords('interrogatives');
 export const REQUEST = [...stems(L.REQUEST_OPENERS)].map((k) => k.split(' '));
 export const INVOKER = stems(L.INVOKERS);
 export const MODAL = stems(L.MODALS);
-export const DETERMINER = stems(L.DETERMINERS);
+export const DETERMINER = functionWords('determiners');
 export const QUANTIFIER = stems(L.QUANTIFIERS);
 export const PARTICLE = stems(L.PARTICLES);
-export const COORDINATOR = stems(L.COORDINATORS);
+export const COORDINATOR = functionWords('coordinators');
 export const PRONOUN = new Set(L.PRONOUNS);
-export const SUBORDINATOR = stems(L.SUBORDINATORS);
+export const SUBORDINATOR = functionWords('subordinators');
 export const CONTENT_TOOL = stems(L.CONTENT_TOOLS);
 export const CONTENT_VERB = stems(L.CONTENT_VERBS);
 export const PLACEHOLDER = stems(L.PLACEHOLDERS);

@@ -30,6 +30,7 @@ import {
   isPast,
   LEXICON_SURFACE,
   LOOK,
+  languagesOf,
   NEG_END,
   NEGATE,
   NEGATION_REACH,
@@ -40,6 +41,7 @@ import {
   REQUEST,
   REQUEST_CLOSER,
   RESTRICT,
+  readingLanguages,
   SENSE,
   SEPARABLE,
   SEPARABLE_VERB,
@@ -142,6 +144,10 @@ export class ProseReader {
 
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     const toks = lex(text);
+    return readingLanguages(languagesOf(toks.map((t) => t.s)), () => this.readItems(toks, opts, rejected));
+  }
+
+  private readItems(toks: Tok[], opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     const items = classify(this.table, toks);
     const ctx: Ctx = { toks, items, opts, found: new Map(), rejected };
     let start = 0;
