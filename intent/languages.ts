@@ -55,6 +55,8 @@ export interface Language {
   report: readonly string[];
   /** Past participles that report when no modal precedes them (German "gelöscht"). */
   pastParticiples: readonly string[];
+  /** Auxiliaries of a passive ("be" in "should be dropped", "ser", "être", 被 after a modal): the object precedes. */
+  passiveAuxiliaries: readonly string[];
   /** Auxiliaries and particles after a verb-final action ("して", "ください"). */
   trailing: readonly string[];
   /** Markers after which the object precedes the verb (Chinese 把). */
@@ -87,6 +89,7 @@ const LISTS = [
   'headNouns',
   'report',
   'pastParticiples',
+  'passiveAuxiliaries',
   'trailing',
   'backwardMarkers',
   'stopwords',
@@ -199,6 +202,7 @@ export function parseLanguage(
     headNouns: [],
     report: [],
     pastParticiples: [],
+    passiveAuxiliaries: [],
     trailing: [],
     backwardMarkers: [],
     stopwords: [],

@@ -632,6 +632,8 @@ export const HEAD_NOUNS = merged([], (l) => l.headNouns);
 export const REPORT_MARKERS = merged([], (l) => l.report);
 /** Past participles that report unless a modal precedes (German "gelöscht"). */
 export const PAST_PARTICIPLES = merged([], (l) => l.pastParticiples);
+/** Passive auxiliaries: an action right after one takes the object before it ("should be dropped"). */
+export const PASSIVE_AUXILIARIES = merged(['be'], (l) => l.passiveAuxiliaries);
 /** Auxiliaries and particles skipped after a verb-final action. */
 export const TRAILING = merged([], (l) => l.trailing);
 /** Markers after which the object precedes the verb (Chinese 把). */
@@ -662,6 +664,7 @@ function LISTS_OF(l: Language): string[] {
     ...l.headNouns,
     ...l.report,
     ...l.trailing,
+    ...l.passiveAuxiliaries,
     ...l.backwardMarkers,
     ...l.stopwords,
     ...l.subordinators,

@@ -13,6 +13,7 @@ import {
   MODAL,
   NEGATE,
   PARTICLE,
+  PASSIVE_AUX,
   PLACEHOLDER,
   PREPOSITION,
   PRONOUN,
@@ -45,7 +46,8 @@ export function objectsFor(
   const start = nominal ? i + 2 : i + 1; // skip "of" after "the deletion"
   const after = forward(items, from, to, start, live, !nominal && start === i + 1, it.ident || identifiers);
   if (after.length > 0) return { objects: after, rule: 'object after the action' };
-  if (prev?.s === 'be') return { objects: backward(items, from, i - 1, true), rule: 'passive' };
+  if (prev !== undefined && PASSIVE_AUX.has(prev.s))
+    return { objects: backward(items, from, i - 1, true), rule: 'passive' };
   if (prev?.kind === 'object' && isPast(it))
     return { objects: backward(items, from, i, false), rule: 'object before a participle' };
   let j = start;

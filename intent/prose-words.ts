@@ -133,6 +133,7 @@ export const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' '
 export const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
 export const REPORT = stems(L.REPORT_MARKERS);
 export const TRAILING = stems(L.TRAILING);
+export const PASSIVE_AUX = stems(L.PASSIVE_AUXILIARIES);
 export const BACKWARD_MARKER = stems(L.BACKWARD_MARKERS);
 export const SEPARABLE = new Map(
   Object.entries(L.SEPARABLE).map(([k, v]) => {

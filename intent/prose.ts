@@ -34,6 +34,7 @@ import {
   NEG_END,
   NEGATE,
   NEGATION_REACH,
+  PASSIVE_AUX,
   PERMANENT,
   PERMANENT_WORDS,
   POST_NEGATE,
@@ -370,7 +371,8 @@ export class ProseReader {
     if (w.endsWith('ing') && prev !== undefined && ADJECTIVE_LEAD.has(prev.s))
       return this.reject(ctx, i, 'a participle used as an adjective');
     // "was dropped", "I deleted": a report; "should be dropped", "I want the db dropped": a request.
-    if (isPast(it) && prev?.s !== 'be' && !this.wantedDone(items, from, i))
+    const passive = prev !== undefined && PASSIVE_AUX.has(prev.s);
+    if (isPast(it) && !passive && !this.wantedDone(items, from, i))
       return this.reject(ctx, i, 'a report of the past');
     // "fue eliminada", "wurde gelöscht", "被删除了", "削除されました": a report in the clause.
     for (let j = Math.max(from, i - LOOK); j < Math.min(to, i + 4); j++) {
@@ -383,7 +385,7 @@ export class ProseReader {
       if (POST_NEGATE.has(items[j].key)) return this.reject(ctx, i, 'negated');
     }
     // "the table no longer exists in the doc" describes; "ensure the db no longer exists" asks.
-    if (STATE_CHANGE.has(it.key) && prev?.s !== 'be') {
+    if (STATE_CHANGE.has(it.key) && !passive) {
       let directed = false;
       for (let j = Math.max(from, i - LOOK); j < i && !directed; j++)
         directed = DIRECTIVE.has(items[j].key) || opener.has(j);
@@ -438,13 +440,13 @@ export class ProseReader {
     for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
       const p = items[j];
       if (p.kind === 'comma' || COORDINATOR.has(p.s)) break;
-      if (ABOUT.has(p.key) && !modifies(j)) return true;
+      if (ABOUT.has(p.key) && p.kind !== 'object' && !modifies(j)) return true;
     }
     // Verb-final languages put the verb that governs the clause after it: "…削除…を説明して".
     for (let j = i + 1; j < Math.min(items.length, i + LOOK); j++) {
       const p = items[j];
       if (p.kind === 'end' || p.kind === 'comma') break;
-      if (ABOUT.has(p.key) && CJK_WORD.test(p.key) && !modifies(j)) return true;
+      if (ABOUT.has(p.key) && p.kind !== 'object' && CJK_WORD.test(p.key) && !modifies(j)) return true;
     }
     return false;
   }
