@@ -129,7 +129,8 @@ export const STOP_MEANS_DISABLE: readonly string[] = ['monitoring', 'log', 'fire
  */
 export const IDIOMS: readonly string[] = list(`
     table of contents, drop down, dropdown, drop shadow, drop me, drop by, drop off, delete key,
-    kill switch, root cause, linked list, home page, homepage
+    kill switch, root cause, linked list, home page, homepage, dev server, development server,
+    local server, secret word, secret words, table layout, table layouts, css table
   `);
 
 /**
@@ -139,7 +140,8 @@ export const IDIOMS: readonly string[] = list(`
  */
 export const SENSE_CONTEXT: readonly string[] = list(`
     linked list, array, tree, graph, heap, queue, dom, html, json, string, variable, struct,
-    pointer, outlier, chart, plot, dataframe, spreadsheet, class
+    pointer, outlier, chart, plot, dataframe, spreadsheet, class, csv, tsv, excel, css, grid,
+    layout, crossword
   `);
 export const AMBIGUOUS_OBJECTS: readonly string[] = list(`
     node, root, stack, cluster, instance, table, row, column, record, entry

@@ -461,6 +461,18 @@ export class ProseReader {
     return false;
   }
 
+  /**
+   * The comma opening a parenthetical that ends with the comma at `close` and follows a negation
+   * ("not, under any circumstances,"), or undefined: no action inside, at most LOOK items long.
+   */
+  private parenthetical(items: Item[], from: number, close: number): number | undefined {
+    for (let k = close - 1; k > from && close - k <= LOOK; k--) {
+      if (items[k].kind === 'action' || items[k].kind === 'end') return undefined;
+      if (items[k].kind === 'comma') return NEGATE.has(items[k - 1].key) ? k : undefined;
+    }
+    return undefined;
+  }
+
   private negated(items: Item[], from: number, at: number, opener: Set<number>): boolean {
     const pos = items[at].pos;
     let cancelled = false;
@@ -468,6 +480,14 @@ export class ProseReader {
     let j = at - 1;
     for (; j >= from; j--) {
       const it = items[j];
+      // "Do not, under any circumstances, wipe the backups": a negation before a parenthetical.
+      if (it.kind === 'comma' && j === at - 1) {
+        const k = this.parenthetical(items, from, j);
+        if (k !== undefined) {
+          j = k;
+          continue;
+        }
+      }
       if (it.kind === 'comma' || pos - it.pos > NEGATION_REACH || NEG_END.has(it.s)) break;
       if (CANCEL.has(it.s)) cancelled = true;
       if (NEGATE.has(it.key) && !opener.has(j)) {
