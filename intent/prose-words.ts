@@ -100,6 +100,34 @@ export function readingLanguages<T>(languages: string, read: () => T): T {
   }
 }
 
+/**
+ * Action words whose meaning differs between languages (Spanish "apaga" = switch off, Portuguese
+ * "apaga" = erase): key → language → action, and the objects that language restricts it to.
+ */
+const SENSES = new Map<string, Map<string, { action: string; only?: Set<string> }>>();
+for (const l of L.LANGUAGES)
+  for (const [action, phrases] of Object.entries(l.actions))
+    for (const p of phrases) {
+      const key = phraseKey(p);
+      const only = l.restrict[p.toLowerCase()];
+      const byLang = SENSES.get(key) ?? new Map();
+      if (!byLang.has(l.language)) byLang.set(l.language, { action, only: only && new Set(only) });
+      SENSES.set(key, byLang);
+    }
+for (const [key, byLang] of SENSES)
+  if (new Set([...byLang.values()].map((s) => s.action)).size < 2) SENSES.delete(key);
+
+/**
+ * The sense of an action word in the languages of the text being read, when its languages
+ * disagree and exactly one sense is among them; undefined otherwise (the merged reading stands).
+ */
+export function senseOf(key: string): { action: string; only?: Set<string> } | undefined {
+  const byLang = SENSES.get(key);
+  if (!byLang || selection === '*') return undefined;
+  const senses = selection.split(',').flatMap((l) => (byLang.has(l) ? [byLang.get(l)!] : []));
+  return senses.length === 1 ? senses[0] : undefined;
+}
+
 export const STOP = functionWords('stopwords');
 export const NEGATE = stems(L.NEGATIONS);
 export const CANCEL = stems(L.NEGATION_CANCELLERS);

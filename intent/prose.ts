@@ -48,6 +48,7 @@ import {
   SEPARABLE_VERB,
   STATE_CHANGE,
   STOP,
+  senseOf,
   WEAK,
   WISH,
 } from './prose-words.js';
@@ -150,6 +151,8 @@ export class ProseReader {
 
   private readItems(toks: Tok[], opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     const items = classify(this.table, toks);
+    // A false friend takes the sense of the text's language ("apaga" switches off in Spanish).
+    for (const it of items) if (it.kind === 'action') it.canon = senseOf(it.key)?.action ?? it.canon;
     const ctx: Ctx = { toks, items, opts, found: new Map(), rejected };
     let start = 0;
     // The pairs a question or condition described ("what happens if I drop database prod?"),
@@ -273,7 +276,8 @@ export class ProseReader {
       }
       // "take down the namespace permanently": taking down for good is deleting.
       const action = permanent && it.canon === 'stop' ? 'delete' : it.canon;
-      const allowed = RESTRICT.get(it.key);
+      const sense = senseOf(it.key);
+      const allowed = sense ? sense.only : RESTRICT.get(it.key);
       const { objects, rule } = objectsFor(items, from, to, i, live, opts.identifiers === true);
       if (objects.length === 0 && ctx.rejected) this.reject(ctx, i, 'no object in the vocabulary');
       for (const o of objects) {
