@@ -176,6 +176,25 @@ test('function words belong to their language: those of another language do not 
   assert.deepEqual(c.pairs('Necesito que elimines el clúster de desarrollo'), ['delete:cluster']);
 });
 
+test('structure as language data: false friends, passives, state changes, linkers, parentheticals', () => {
+  // Spanish "apaga" switches off, Portuguese "apaga" erases: the text's language decides.
+  assert.deepEqual(c.pairs('Apaga el cortafuegos de la red interna'), ['disable:firewall']);
+  assert.deepEqual(c.pairs('Apague o banco de dados de testes'), ['delete:database']);
+  // Passive auxiliaries per language take the object before the participle.
+  assert.deepEqual(c.pairs('Le namespace doit être supprimé'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('旧的快照应该被删除'), ['delete:backup']);
+  assert.deepEqual(c.pairs('Restaure les fichiers supprimés'), []);
+  // State-change predicates under a directive, in every language.
+  assert.deepEqual(c.pairs('Quiero que el bucket de logs deje de existir'), ['delete:bucket']);
+  assert.deepEqual(c.pairs('我希望日志存储桶不再存在'), ['delete:bucket']);
+  // 的 / の: an object that only modifies a plain word is not the object.
+  assert.deepEqual(c.pairs('删除 CSV 文件里的重复行'), []);
+  assert.deepEqual(c.pairs('删除生产集群的节点'), ['delete:node']);
+  // A negation before a parenthetical still governs the verb after it.
+  assert.deepEqual(c.pairs('Do not, under any circumstances, wipe the backups'), []);
+  assert.deepEqual(c.pairs('Turn the internal network firewall off'), ['disable:firewall']);
+});
+
 test('comments in SQL, shell and code are not instructions; the code itself still is', () => {
   const review =
     'Please review this migration:\n```sql\n-- DROP TABLE users;\nALTER TABLE orders ADD COLUMN note text;\n```';

@@ -57,6 +57,8 @@ export interface Language {
   pastParticiples: readonly string[];
   /** Auxiliaries of a passive ("be" in "should be dropped", "ser", "être", 被 after a modal): the object precedes. */
   passiveAuxiliaries: readonly string[];
+  /** Particles joining a modifier to its head noun (的, の): an object before one only modifies what follows. */
+  linkers: readonly string[];
   /** Auxiliaries and particles after a verb-final action ("して", "ください"). */
   trailing: readonly string[];
   /** Markers after which the object precedes the verb (Chinese 把). */
@@ -90,6 +92,7 @@ const LISTS = [
   'report',
   'pastParticiples',
   'passiveAuxiliaries',
+  'linkers',
   'trailing',
   'backwardMarkers',
   'stopwords',
@@ -203,6 +206,7 @@ export function parseLanguage(
     report: [],
     pastParticiples: [],
     passiveAuxiliaries: [],
+    linkers: [],
     trailing: [],
     backwardMarkers: [],
     stopwords: [],

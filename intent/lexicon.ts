@@ -636,6 +636,8 @@ export const REPORT_MARKERS = merged([], (l) => l.report);
 export const PAST_PARTICIPLES = merged([], (l) => l.pastParticiples);
 /** Passive auxiliaries: an action right after one takes the object before it ("should be dropped"). */
 export const PASSIVE_AUXILIARIES = merged(['be'], (l) => l.passiveAuxiliaries);
+/** Linkers between a modifier and its head noun (Chinese 的, Japanese の). */
+export const LINKERS = merged([], (l) => l.linkers);
 /** Auxiliaries and particles skipped after a verb-final action. */
 export const TRAILING = merged([], (l) => l.trailing);
 /** Markers after which the object precedes the verb (Chinese 把). */
@@ -667,6 +669,7 @@ function LISTS_OF(l: Language): string[] {
     ...l.report,
     ...l.trailing,
     ...l.passiveAuxiliaries,
+    ...l.linkers,
     ...l.backwardMarkers,
     ...l.stopwords,
     ...l.subordinators,

@@ -162,6 +162,7 @@ export const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
 export const REPORT = stems(L.REPORT_MARKERS);
 export const TRAILING = stems(L.TRAILING);
 export const PASSIVE_AUX = stems(L.PASSIVE_AUXILIARIES);
+export const LINKER = stems(L.LINKERS);
 export const BACKWARD_MARKER = stems(L.BACKWARD_MARKERS);
 export const SEPARABLE = new Map(
   Object.entries(L.SEPARABLE).map(([k, v]) => {

@@ -29,6 +29,7 @@ import {
   INVOKER,
   isPast,
   LEXICON_SURFACE,
+  LINKER,
   LOOK,
   languagesOf,
   NEG_END,
@@ -281,6 +282,8 @@ export class ProseReader {
       const { objects, rule } = objectsFor(items, from, to, i, live, opts.identifiers === true);
       if (objects.length === 0 && ctx.rejected) this.reject(ctx, i, 'no object in the vocabulary');
       for (const o of objects) {
+        // "CSV 文件里的重复行": the file only says whose rows; the head is not an object.
+        if (typeof o === 'number' && this.modifiesAWord(items, o, to)) continue;
         const object = typeof o === 'number' ? items[o].canon : o;
         if (allowed !== undefined && !allowed.has(object)) {
           if (ctx.rejected) this.reject(ctx, i, `"${it.key}" does not apply to ${object}`);
@@ -296,6 +299,13 @@ export class ProseReader {
           });
       }
     }
+  }
+
+  /** Whether the object at `o` is followed by a linker (的, の) and a plain word, its real head. */
+  private modifiesAWord(items: Item[], o: number, to: number): boolean {
+    if (o + 2 >= to || !LINKER.has(items[o + 1].key)) return false;
+    const head = items[o + 2];
+    return head.kind === 'word' && !STOP.has(head.s) && CJK_WORD.test(head.key);
   }
 
   /**
