@@ -14,7 +14,7 @@ export const PRONOUN_REACH = 60;
 export const LOOK = 16;
 
 export const stems = (words: readonly string[]) => new Set(words.map((w) => phraseKey(w)));
-/** Cue stems with and without accents: a text with accents is also read without them (canonicalize.ts). */
+/** Stems with and without accents: a text with accents is also read without them (canonicalize.ts). */
 const bothStems = (words: readonly string[]) => stems([...words, ...words.map(stripDiacritics)]);
 
 /**
@@ -129,7 +129,9 @@ export function senseOf(key: string): { action: string; only?: Set<string> } | u
 }
 
 export const STOP = functionWords('stopwords');
-export const NEGATE = stems(L.NEGATIONS);
+// Negations, about words and report markers also match without accents: the bare reading of an
+// accented text (canonicalize.ts) must not lose them.
+export const NEGATE = bothStems(L.NEGATIONS);
 export const CANCEL = stems(L.NEGATION_CANCELLERS);
 export const NEG_END = stems(L.NEGATION_ENDERS);
 export const PREPOSITION = functionWords('prepositions');
@@ -152,14 +154,14 @@ export const VERB_FINAL = stems(L.VERB_FINAL);
 export const POST_NEGATE = stems(L.POST_NEGATIONS);
 export const STATE_CHANGE = stems(L.STATE_CHANGE);
 export const DIRECTIVE = stems(L.DIRECTIVES);
-export const ABOUT = stems(L.ABOUT);
+export const ABOUT = bothStems(L.ABOUT);
 export const REQUEST_CLOSER = stems(L.REQUEST_CLOSERS);
 export const DO_IT = [...stems(L.DO_IT)];
 export const PERMANENT = stems(L.PERMANENT);
 export const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' ')));
 /** Surface forms (plurals listed): stems would confuse "named" with "name". */
 export const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
-export const REPORT = stems(L.REPORT_MARKERS);
+export const REPORT = bothStems(L.REPORT_MARKERS);
 export const TRAILING = stems(L.TRAILING);
 export const PASSIVE_AUX = stems(L.PASSIVE_AUXILIARIES);
 export const LINKER = stems(L.LINKERS);
