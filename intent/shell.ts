@@ -15,6 +15,7 @@ export interface CommandReader extends Pick<ProseReader, 'actionOf' | 'objectOf'
 }
 
 const FIRST_WORD = /^\s*(\S{1,200})/;
+const CJK_TEXT = /[\u3040-\u30ff\u3400-\u9fff]/;
 
 interface ShellWord {
   text: string;
@@ -167,6 +168,10 @@ export function looksLikeCommand(c: CommandReader, s: string): boolean {
   const first = shellCommands(s.slice(0, 400))[0];
   if (first === undefined) return false;
   if (first[0].op) return first[0].text === '>';
+  // Chinese or Japanese words outside quotes: a sentence mentioning a command ("kubectl delete
+  // namespace が何をするか説明して"), read as prose.
+  const line = s.slice(0, 400).split('\n', 1)[0].replace(/'[^']*'|"[^"]*"/g, '');
+  if (CJK_TEXT.test(line)) return false;
   const i = programIndex(first);
   const word = first[i]?.text ?? '';
   const program = programOf(word);
