@@ -170,7 +170,10 @@ export function looksLikeCommand(c: CommandReader, s: string): boolean {
   if (first[0].op) return first[0].text === '>';
   // Chinese or Japanese words outside quotes: a sentence mentioning a command ("kubectl delete
   // namespace が何をするか説明して"), read as prose.
-  const line = s.slice(0, 400).split('\n', 1)[0].replace(/'[^']*'|"[^"]*"/g, '');
+  const line = s
+    .slice(0, 400)
+    .split('\n', 1)[0]
+    .replace(/'[^']*'|"[^"]*"/g, '');
   if (CJK_TEXT.test(line)) return false;
   const i = programIndex(first);
   const word = first[i]?.text ?? '';
