@@ -130,7 +130,8 @@ export const STOP_MEANS_DISABLE: readonly string[] = ['monitoring', 'log', 'fire
 export const IDIOMS: readonly string[] = list(`
     table of contents, drop down, dropdown, drop shadow, drop me, drop by, drop off, delete key,
     kill switch, root cause, linked list, home page, homepage, dev server, development server,
-    local server, secret word, secret words, table layout, table layouts, css table, dry run
+    local server, secret word, secret words, table layout, table layouts, css table, dry run,
+    ci job, ci jobs, build job, build jobs, pipeline job, pipeline jobs
   `);
 
 /**
