@@ -35,6 +35,10 @@ export interface Language {
   postNegations: readonly string[];
   /** Words that make a sentence about an operation rather than a request to do it ("forbid", "test"). */
   about: readonly string[];
+  /** Words that make a quotation next to them material, not a request ("translate", "says", "button"). */
+  contentWords: readonly string[];
+  /** Third-person subject pronouns: an action right after one is described ("it drops the table"). */
+  subjectPronouns: readonly string[];
   interrogatives: readonly string[];
   requestOpeners: readonly string[];
   /** Sentence-final words that make a question a polite request (Japanese してもらえますか). */
@@ -80,6 +84,8 @@ const LISTS = [
   'negations',
   'postNegations',
   'about',
+  'contentWords',
+  'subjectPronouns',
   'interrogatives',
   'requestOpeners',
   'requestClosers',
@@ -194,6 +200,8 @@ export function parseLanguage(
     negations: [],
     postNegations: [],
     about: [],
+    contentWords: [],
+    subjectPronouns: [],
     interrogatives: [],
     requestOpeners: [],
     requestClosers: [],

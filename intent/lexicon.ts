@@ -621,6 +621,10 @@ export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
 export const POST_NEGATIONS = merged([], (l) => l.postNegations);
 /** Words that make a sentence about an operation, not a request to perform it ("forbid", "test"). */
 export const ABOUT = merged([], (l) => l.about);
+/** Words making a quotation beside them material to work on ("translate '…'", "the button 「…」"). */
+export const CONTENT_WORDS = merged(CONTENT_VERBS, (l) => l.contentWords);
+/** Third-person subject pronouns: an action right after one is described, not requested. */
+export const SUBJECT_PRONOUNS = merged([], (l) => l.subjectPronouns);
 /** Sentence-final words making a question a polite request (Japanese してもらえますか). */
 export const REQUEST_CLOSERS = merged([], (l) => l.requestClosers);
 /** "Do it": carry out what the previous question described. */

@@ -63,7 +63,10 @@ export interface Tok {
   at?: number;
 }
 
-const QUOTED = /(^|[\s([{=:])(["'“‘])([^"'“”‘’\n]{1,120})(["'”’])(?=$|[\s.,;:!?)\]}])/g;
+// Quotation marks of every supported language ("…", «…», „…“, 「…」); Chinese and Japanese
+// quotations sit between ideographs, with no space around them.
+const QUOTED =
+  /(^|[\s([{=:]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])(["'“‘«„「『])([^"'“”‘’«»„「」『』\n]{1,120})(["'”’»“」』])(?=$|[\s.,;:!?)\]}]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])/g;
 const WORD = /\S+/g;
 
 /** What a path-like word denotes: a device is a volume, an object-store URL a bucket, else a file. */
@@ -92,7 +95,8 @@ function markQuotes(text: string): {
     const at = (m.index ?? 0) + m[1].length;
     out += text.slice(last, at);
     const inner = m[3];
-    if (inner.trim().split(/\s+/).length <= 2) {
+    // Chinese and Japanese write a whole request without spaces: never a mere mention.
+    if (inner.trim().split(/\s+/).length <= 2 && !/[\u3040-\u30ff\u4e00-\u9fff]/.test(inner)) {
       out += ' quotedmention ';
       // From here on, output offsets differ from input offsets by this much (for spans).
       shifts.push([out.length, out.length - (at + m[2].length + inner.length + m[4].length)]);
@@ -105,7 +109,7 @@ function markQuotes(text: string): {
   return { text: out + text.slice(last), quoted, shifts };
 }
 
-const HAS_QUOTE = /["'“‘]/;
+const HAS_QUOTE = /["'“‘«„「『]/;
 const SPLIT_NEEDED = /[_'’]/;
 const CHUNK = /[\p{L}\p{N}_'’]+|[.;:!?]{1,8}(?=\s|$|[\u3000-\u9fff])|,(?=\s|$|[\u3000-\u9fff])|[\n。、]/gu;
 

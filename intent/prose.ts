@@ -32,6 +32,7 @@ import {
   LINKER,
   LOOK,
   languagesOf,
+  MODAL,
   NEG_END,
   NEGATE,
   NEGATION_REACH,
@@ -49,6 +50,7 @@ import {
   SEPARABLE_VERB,
   STATE_CHANGE,
   STOP,
+  SUBJECT_PRONOUN,
   senseOf,
   WEAK,
   WISH,
@@ -375,11 +377,14 @@ export class ProseReader {
       if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) return !this.aboutIt(items, from, i);
       return this.reject(ctx, i, 'a noun or adjective after a determiner');
     }
-    if (it.quoted) {
-      // A quotation handed to a content verb is material: "translate 'delete the database'".
-      for (let j = Math.max(from, i - LOOK); j < i; j++)
-        if (!items[j].quoted && CONTENT_VERB.has(items[j].s)) return this.reject(ctx, i, 'quoted material');
-    }
+    if (it.quoted && this.quotedMaterial(items, from, i)) return this.reject(ctx, i, 'quoted material');
+    // "Review this migration: it drops the table", "elle supprime …", "它会删除 …": described.
+    if (
+      prev !== undefined &&
+      (SUBJECT_PRONOUN.has(prev.s) ||
+        (MODAL.has(prev.s) && i - 2 >= from && SUBJECT_PRONOUN.has(items[i - 2].s)))
+    )
+      return this.reject(ctx, i, 'described (a subject pronoun)');
     const w = it.w;
     // "all running jobs", "every failing pod": a participle used as an adjective.
     if (w.endsWith('ing') && prev !== undefined && ADJECTIVE_LEAD.has(prev.s))
@@ -438,6 +443,28 @@ export class ProseReader {
       if (INTERROGATIVE.has(p.s) && !opener.has(j)) return this.reject(ctx, i, 'asked about');
     }
     return this.negated(items, from, i, opener) ? this.reject(ctx, i, 'negated') : true;
+  }
+
+  /**
+   * Whether the quotation holding the action at i is material to work on, not a request: a content
+   * word ("translate", "says", "comment", "button", 按钮) before it in the clause (or right before a
+   * colon opening it), or after it before the clause ends ("「クラスタを削除」ボタン").
+   */
+  private quotedMaterial(items: Item[], from: number, i: number): boolean {
+    const content = (it: Item) => !it.quoted && (CONTENT_VERB.has(it.s) || CONTENT_VERB.has(it.key));
+    let start = i;
+    while (start > 0 && items[start - 1].quoted) start--;
+    let end = i;
+    while (end < items.length && items[end].quoted) end++;
+    // "The ticket says: "…"": the colon ends a sentence for the reader, not the quotation's frame.
+    const back = start === from && from > 0 ? Math.max(0, from - 1 - LOOK) : Math.max(from, start - LOOK);
+    for (let j = back; j < start; j++) if (content(items[j])) return true;
+    for (let j = end; j < Math.min(items.length, end + LOOK); j++) {
+      const it = items[j];
+      if (it.kind === 'comma' || it.s === '.' || it.s === '?' || COORDINATOR.has(it.s)) break;
+      if (content(it)) return true;
+    }
+    return false;
   }
 
   /**
