@@ -39,6 +39,8 @@ export interface Language {
   contentWords: readonly string[];
   /** Third-person subject pronouns: an action right after one is described ("it drops the table"). */
   subjectPronouns: readonly string[];
+  /** Negation particles paired with another negation word, not cancelling it (French "ne … personne"). */
+  negationParticles: readonly string[];
   interrogatives: readonly string[];
   requestOpeners: readonly string[];
   /** Sentence-final words that make a question a polite request (Japanese してもらえますか). */
@@ -59,6 +61,8 @@ export interface Language {
   report: readonly string[];
   /** Past participles that report when no modal precedes them (German "gelöscht"). */
   pastParticiples: readonly string[];
+  /** Endings of simple past forms, never of a request ("eliminó", "apagou"): a report, like English -ed. */
+  pastEndings: readonly string[];
   /** Auxiliaries of a passive ("be" in "should be dropped", "ser", "être", 被 after a modal): the object precedes. */
   passiveAuxiliaries: readonly string[];
   /** Particles joining a modifier to its head noun (的, の): an object before one only modifies what follows. */
@@ -86,6 +90,7 @@ const LISTS = [
   'about',
   'contentWords',
   'subjectPronouns',
+  'negationParticles',
   'interrogatives',
   'requestOpeners',
   'requestClosers',
@@ -97,6 +102,7 @@ const LISTS = [
   'headNouns',
   'report',
   'pastParticiples',
+  'pastEndings',
   'passiveAuxiliaries',
   'linkers',
   'trailing',
@@ -202,6 +208,7 @@ export function parseLanguage(
     about: [],
     contentWords: [],
     subjectPronouns: [],
+    negationParticles: [],
     interrogatives: [],
     requestOpeners: [],
     requestClosers: [],
@@ -213,6 +220,7 @@ export function parseLanguage(
     headNouns: [],
     report: [],
     pastParticiples: [],
+    pastEndings: [],
     passiveAuxiliaries: [],
     linkers: [],
     trailing: [],

@@ -625,6 +625,8 @@ export const ABOUT = merged([], (l) => l.about);
 export const CONTENT_WORDS = merged(CONTENT_VERBS, (l) => l.contentWords);
 /** Third-person subject pronouns: an action right after one is described, not requested. */
 export const SUBJECT_PRONOUNS = merged([], (l) => l.subjectPronouns);
+/** Negation particles that pair with another negation word instead of cancelling it (French "ne"). */
+export const NEGATION_PARTICLES = merged([], (l) => l.negationParticles);
 /** Sentence-final words making a question a polite request (Japanese してもらえますか). */
 export const REQUEST_CLOSERS = merged([], (l) => l.requestClosers);
 /** "Do it": carry out what the previous question described. */
@@ -639,6 +641,8 @@ export const HEAD_NOUNS = merged([], (l) => l.headNouns);
 export const REPORT_MARKERS = merged([], (l) => l.report);
 /** Past participles that report unless a modal precedes (German "gelöscht"). */
 export const PAST_PARTICIPLES = merged([], (l) => l.pastParticiples);
+/** Endings of simple past forms ("-ed", "eliminó", "apagou"): a report unless wanted done. */
+export const PAST_ENDINGS = merged(['ed'], (l) => l.pastEndings);
 /** Passive auxiliaries: an action right after one takes the object before it ("should be dropped"). */
 export const PASSIVE_AUXILIARIES = merged(['be'], (l) => l.passiveAuxiliaries);
 /** Linkers between a modifier and its head noun (Chinese 的, Japanese の). */

@@ -148,6 +148,7 @@ export const SUBORDINATOR = functionWords('subordinators');
 export const CONTENT_TOOL = stems(L.CONTENT_TOOLS);
 export const CONTENT_VERB = bothStems(L.CONTENT_WORDS);
 export const SUBJECT_PRONOUN = bothStems(L.SUBJECT_PRONOUNS);
+export const NEG_PARTICLE = stems(L.NEGATION_PARTICLES);
 export const PLACEHOLDER = stems(L.PLACEHOLDERS);
 export const CONTAINER_PREPOSITION = stems(['in', 'from', 'on', 'inside', 'within', 'of']);
 export const ADJECTIVE_LEAD = new Set([...QUANTIFIER, ...stems(['every', 'these', 'those'])]);
@@ -193,7 +194,7 @@ export const LEXICON_SURFACE = new Set(
 export const CONDITIONAL = stems(['if', 'whenever', 'unless']);
 export const WISH = stems(['want', 'need', 'like', 'have', 'get', 'prefer', 'wish']);
 
-/** Whether an action word is a past form ("dropped"); "shred" ends in -ed but is listed as is. */
+/** Whether an action word is a past form ("dropped", "eliminó"); "shred" ends in -ed but is listed as is. */
 export function isPast(it: Item): boolean {
-  return it.w.endsWith('ed') && !LEXICON_SURFACE.has(it.w);
+  return L.PAST_ENDINGS.some((e) => it.w.endsWith(e)) && !LEXICON_SURFACE.has(it.w);
 }

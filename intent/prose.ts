@@ -34,6 +34,7 @@ import {
   languagesOf,
   MODAL,
   NEG_END,
+  NEG_PARTICLE,
   NEGATE,
   NEGATION_REACH,
   PASSIVE_AUX,
@@ -534,8 +535,10 @@ export class ProseReader {
       if (NEGATE.has(it.key) && !opener.has(j)) {
         if (cancelled) return false;
         count++;
-        // "don't not drop": two adjacent negations cancel; a lone one negates.
-        if (j - 1 >= from && NEGATE.has(items[j - 1].key) && !opener.has(j - 1)) {
+        // "don't not drop": two adjacent negations cancel; a lone one negates, and so does a pair
+        // made with a particle ("personne ne puisse effacer").
+        const paired = NEG_PARTICLE.has(it.s) || NEG_PARTICLE.has(items[j - 1]?.s ?? '');
+        if (j - 1 >= from && NEGATE.has(items[j - 1].key) && !opener.has(j - 1) && !paired) {
           count++;
           j--;
         }

@@ -96,12 +96,21 @@ function sqlWords(s: string): string[] {
   return out;
 }
 
+const KANA = /[\u3040-\u30ff]/;
+
 /** Whether a string is a SQL, Redis or Mongo shell statement rather than prose or a command. */
 export function looksLikeStore(s: string): boolean {
   if (MONGO.test(s) || REDIS.test(s)) return true;
   const first = SQL_FIRST.exec(s)?.[1];
   if (first === undefined || (!SQL_KEYWORDS.has(first.toLowerCase()) && first !== '--' && first !== '/*'))
     return false;
+  // Japanese kana or full-width punctuation outside quotes: a sentence mentioning a statement ("DROP DATABASE が何をするか
+  // 説明して"), read as prose. Ideographs alone may be a table name ("DROP TABLE 用户").
+  const statement = s
+    .slice(0, 400)
+    .split(/[;\n]/, 1)[0]
+    .replace(/'[^']*'|"[^"]*"|`[^`]*`/g, '');
+  if (KANA.test(statement) || /[？。，！]/.test(statement)) return false;
   const head = sqlWords(s.slice(0, 400)).slice(0, 4);
   const [a, b, c] = head;
   if (a === undefined || !SQL_KEYWORDS.has(a)) return false;
