@@ -16,6 +16,7 @@ import {
   ABOUT,
   ADJECTIVE_LEAD,
   AMBIGUOUS,
+  BACKWARD_MARKER,
   CANCEL,
   CJK_WORD,
   CONDITIONAL,
@@ -32,7 +33,6 @@ import {
   LINKER,
   LOOK,
   languagesOf,
-  MODAL,
   NEG_END,
   NEG_PARTICLE,
   NEGATE,
@@ -379,11 +379,13 @@ export class ProseReader {
       return this.reject(ctx, i, 'a noun or adjective after a determiner');
     }
     if (it.quoted && this.quotedMaterial(items, from, i)) return this.reject(ctx, i, 'quoted material');
-    // "Review this migration: it drops the table", "elle supprime …", "它会删除 …": described.
+    // "Review this migration: it drops the table", "elle supprime …", "它会删除 …": described
+    // (a pronoun, or a pronoun and its auxiliary; not the object after 把 in "把它删除").
+    const before = i - 2 >= from ? items[i - 2] : undefined;
     if (
       prev !== undefined &&
-      (SUBJECT_PRONOUN.has(prev.s) ||
-        (MODAL.has(prev.s) && i - 2 >= from && SUBJECT_PRONOUN.has(items[i - 2].s)))
+      ((SUBJECT_PRONOUN.has(prev.s) && !(before && BACKWARD_MARKER.has(before.key))) ||
+        (before !== undefined && SUBJECT_PRONOUN.has(`${before.s} ${prev.s}`)))
     )
       return this.reject(ctx, i, 'described (a subject pronoun)');
     const w = it.w;
