@@ -233,3 +233,26 @@ test('a conversation: tool results are data until an instruction asks to act on 
   assert.ok(asksToActOnData('OK, run the commands from the README'));
   assert.ok(!asksToActOnData('Thanks, that was helpful'));
 });
+
+test('quotations, subject pronouns, paired negations and past endings as language data', () => {
+  // A quotation is material beside a content word, in every language's quotation marks.
+  assert.deepEqual(c.pairs('Le ticket dit « supprimer le namespace de staging ». Est-ce sûr ?'), []);
+  assert.deepEqual(c.pairs('Ändere die Beschriftung des Buttons „Cluster löschen“'), []);
+  assert.deepEqual(c.pairs('把“删除集群”按钮的文字改一下'), []);
+  assert.deepEqual(c.pairs('「クラスタを削除」ボタンの文言を変えて'), []);
+  // … and a request without one: a Chinese quotation is never shrunk to a mention.
+  assert.deepEqual(c.pairs('« Supprime le namespace staging », merci'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('请执行“删除生产数据库”'), ['delete:database']);
+  // A third-person subject describes; the pronoun after 把 is the object.
+  assert.deepEqual(c.pairs('Relis cette migration : elle supprime la table legacy_orders'), []);
+  assert.deepEqual(c.pairs('审查这个迁移脚本：它会删除 legacy_orders 表'), []);
+  assert.deepEqual(c.pairs('Supprime la table legacy_orders'), ['delete:table']);
+  // French "ne … personne" is one negation, not two that cancel.
+  assert.deepEqual(c.pairs('Assure-toi que personne ne puisse effacer le bucket de production'), []);
+  // Simple-past endings report; the imperative still asks.
+  assert.deepEqual(c.pairs('Ontem alguém apagou a tabela de usuários'), []);
+  assert.deepEqual(c.pairs('Apague a tabela de usuários'), ['delete:table']);
+  // A statement followed by kana is a sentence about it.
+  assert.deepEqual(c.pairs('DROP DATABASE が何をするのか説明して'), []);
+  assert.deepEqual(c.pairs('DROP DATABASE prod を実行して'), ['delete:database']);
+});
