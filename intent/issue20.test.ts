@@ -255,4 +255,7 @@ test('quotations, subject pronouns, paired negations and past endings as languag
   // A statement followed by kana is a sentence about it.
   assert.deepEqual(c.pairs('DROP DATABASE が何をするのか説明して'), []);
   assert.deepEqual(c.pairs('DROP DATABASE prod を実行して'), ['delete:database']);
+  // A word with a file extension names a file, whatever its stem says.
+  assert.deepEqual(c.pairs('Delete database.yaml'), ['delete:file']);
+  assert.deepEqual(c.pairs('Delete the database prod'), ['delete:database']);
 });
