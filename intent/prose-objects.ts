@@ -8,6 +8,7 @@ import {
   DETERMINER,
   HEAD_NOUN,
   IMPLIED,
+  INTERROGATIVE,
   isPast,
   LOOK,
   MODAL,
@@ -151,6 +152,8 @@ function forward(
     if (it.kind === 'comma' || it.kind === 'end') break;
     if (it.kind === 'action' && live[j - from]) break;
     if (PRONOUN.has(it.w) || NEGATE.has(it.s) || SUBORDINATOR.has(it.s)) break;
+    // "Add to the runbook how to restore a namespace": an embedded question has its own object.
+    if (INTERROGATIVE.has(it.s)) break;
     terse = false;
     if (COORDINATOR.has(it.s)) {
       content = 0;
