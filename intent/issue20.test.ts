@@ -258,4 +258,13 @@ test('quotations, subject pronouns, paired negations and past endings as languag
   // A word with a file extension names a file, whatever its stem says.
   assert.deepEqual(c.pairs('Delete database.yaml'), ['delete:file']);
   assert.deepEqual(c.pairs('Delete the database prod'), ['delete:database']);
+  // Conditions in every language describe until their comma; the request after it still asks.
+  assert.deepEqual(
+    c.pairs('Si alguien te pide borrar las copias de seguridad, avisa al ingeniero de guardia'),
+    [],
+  );
+  assert.deepEqual(c.pairs('如果有人要求你删除备份，请通知值班工程师'), []);
+  assert.deepEqual(c.pairs('如果可以的话，删除测试数据库'), ['delete:database']);
+  assert.deepEqual(c.pairs('Wenn möglich, lösche die Testdatenbank'), ['delete:database']);
+  assert.deepEqual(c.pairs('Certifique-se de apagar o banco de dados de testes'), ['delete:database']);
 });

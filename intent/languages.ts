@@ -41,6 +41,8 @@ export interface Language {
   subjectPronouns: readonly string[];
   /** Negation particles paired with another negation word, not cancelling it (French "ne … personne"). */
   negationParticles: readonly string[];
+  /** Words opening a condition, which describes until its comma ("si", "wenn", 如果). */
+  conditionals: readonly string[];
   interrogatives: readonly string[];
   requestOpeners: readonly string[];
   /** Sentence-final words that make a question a polite request (Japanese してもらえますか). */
@@ -91,6 +93,7 @@ const LISTS = [
   'contentWords',
   'subjectPronouns',
   'negationParticles',
+  'conditionals',
   'interrogatives',
   'requestOpeners',
   'requestClosers',
@@ -122,6 +125,7 @@ export const FUNCTION_WORD_LISTS = [
   'determiners',
   'subordinators',
   'interrogatives',
+  'conditionals',
 ] as const;
 const KEYS = new Set<string>([
   ...LISTS,
@@ -209,6 +213,7 @@ export function parseLanguage(
     contentWords: [],
     subjectPronouns: [],
     negationParticles: [],
+    conditionals: [],
     interrogatives: [],
     requestOpeners: [],
     requestClosers: [],

@@ -560,6 +560,7 @@ const CORE_FUNCTION_WORDS: Readonly<Record<FunctionWordClass, readonly string[]>
   determiners: CORE_DETERMINERS,
   subordinators: CORE_SUBORDINATORS,
   interrogatives: CORE_INTERROGATIVES,
+  conditionals: ['if', 'whenever', 'unless'],
 };
 /** Language → class → words; English holds the core lists too. */
 export const FUNCTION_WORDS: ReadonlyMap<
@@ -680,6 +681,7 @@ function LISTS_OF(l: Language): string[] {
     ...l.passiveAuxiliaries,
     ...l.linkers,
     ...l.backwardMarkers,
+    ...l.conditionals,
     ...l.stopwords,
     ...l.subordinators,
     ...l.prepositions,

@@ -159,7 +159,10 @@ export function lex(text: string): Tok[] {
       continue;
     }
     if (c === ',') {
-      if (toks.length > 0 && toks[toks.length - 1].s.length > 1) toks.push({ s: ',', w: ',', ident: false });
+      // A one-letter word before a comma is no clause ("a, b"); a one-ideograph Chinese word is (的话，).
+      const last = toks[toks.length - 1];
+      if (last !== undefined && (last.s.length > 1 || /[\u4e00-\u9fff]/.test(last.s)))
+        toks.push({ s: ',', w: ',', ident: false });
       continue;
     }
     const lower = chunk.toLowerCase();

@@ -191,7 +191,9 @@ export const LEXICON_SURFACE = new Set(
     .flatMap((p) => p.toLowerCase().split(' ')),
 );
 
-export const CONDITIONAL = stems(['if', 'whenever', 'unless']);
+/** Words opening a condition: English's anywhere, another language's at the start of a clause. */
+export const CONDITIONAL = functionWords('conditionals');
+export const CORE_CONDITIONAL = stems(['if', 'whenever', 'unless']);
 export const WISH = stems(['want', 'need', 'like', 'have', 'get', 'prefer', 'wish']);
 
 /** Whether an action word is a past form ("dropped", "eliminó"); "shred" ends in -ed but is listed as is. */

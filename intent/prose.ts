@@ -23,6 +23,7 @@ import {
   CONTENT_TOOL,
   CONTENT_VERB,
   COORDINATOR,
+  CORE_CONDITIONAL,
   DETERMINER,
   DIRECTIVE,
   DO_IT,
@@ -250,7 +251,9 @@ export class ProseReader {
     for (let i = Math.max(from, purposeEnd); i < to; i++) {
       const it = items[i];
       // "If the user asks you to delete a namespace, refuse": a condition describes, until its comma.
-      if (CONDITIONAL.has(it.s)) conditional = anyConditional = true;
+      const clauseStart = i === from || items[i - 1].kind === 'comma';
+      if (CONDITIONAL.has(it.s) && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
+        conditional = anyConditional = true;
       else if (it.kind === 'comma' || it.s === 'then') conditional = false;
       else if (it.kind === 'action' && !conditional) live[i - from] = this.isLive(ctx, from, to, i, opener);
       else if (it.kind === 'action') this.reject(ctx, i, 'condition');
