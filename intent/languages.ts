@@ -65,6 +65,8 @@ export interface Language {
   pastParticiples: readonly string[];
   /** Endings of simple past forms, never of a request ("eliminó", "apagou"): a report, like English -ed. */
   pastEndings: readonly string[];
+  /** Particles right after a verb that report it done (Chinese 了), unless a backward marker (把) asks. */
+  perfective: readonly string[];
   /** Auxiliaries of a passive ("be" in "should be dropped", "ser", "être", 被 after a modal): the object precedes. */
   passiveAuxiliaries: readonly string[];
   /** Particles joining a modifier to its head noun (的, の): an object before one only modifies what follows. */
@@ -106,6 +108,7 @@ const LISTS = [
   'report',
   'pastParticiples',
   'pastEndings',
+  'perfective',
   'passiveAuxiliaries',
   'linkers',
   'trailing',
@@ -226,6 +229,7 @@ export function parseLanguage(
     report: [],
     pastParticiples: [],
     pastEndings: [],
+    perfective: [],
     passiveAuxiliaries: [],
     linkers: [],
     trailing: [],

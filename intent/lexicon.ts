@@ -644,6 +644,8 @@ export const REPORT_MARKERS = merged([], (l) => l.report);
 export const PAST_PARTICIPLES = merged([], (l) => l.pastParticiples);
 /** Endings of simple past forms ("-ed", "eliminó", "apagou"): a report unless wanted done. */
 export const PAST_ENDINGS = merged(['ed'], (l) => l.pastEndings);
+/** Particles after a verb reporting it done (Chinese 了): a report unless a backward marker asks. */
+export const PERFECTIVE = merged([], (l) => l.perfective);
 /** Passive auxiliaries: an action right after one takes the object before it ("should be dropped"). */
 export const PASSIVE_AUXILIARIES = merged(['be'], (l) => l.passiveAuxiliaries);
 /** Linkers between a modifier and its head noun (Chinese 的, Japanese の). */

@@ -149,6 +149,7 @@ export const CONTENT_TOOL = stems(L.CONTENT_TOOLS);
 export const CONTENT_VERB = bothStems(L.CONTENT_WORDS);
 export const SUBJECT_PRONOUN = bothStems(L.SUBJECT_PRONOUNS);
 export const NEG_PARTICLE = stems(L.NEGATION_PARTICLES);
+export const PERFECTIVE = stems(L.PERFECTIVE);
 export const PLACEHOLDER = stems(L.PLACEHOLDERS);
 export const CONTAINER_PREPOSITION = stems(['in', 'from', 'on', 'inside', 'within', 'of']);
 export const ADJECTIVE_LEAD = new Set([...QUANTIFIER, ...stems(['every', 'these', 'those'])]);

@@ -39,6 +39,7 @@ import {
   NEGATE,
   NEGATION_REACH,
   PASSIVE_AUX,
+  PERFECTIVE,
   PERMANENT,
   PERMANENT_WORDS,
   POST_NEGATE,
@@ -399,6 +400,13 @@ export class ProseReader {
     const passive = prev !== undefined && PASSIVE_AUX.has(prev.s);
     if (isPast(it) && !passive && !this.wantedDone(items, from, i))
       return this.reject(ctx, i, 'a report of the past');
+    // "定时任务删除了所有 pod": done, unless asked with 把 ("把数据库删除了") or softened with 吧.
+    if (PERFECTIVE.has(items[i + 1]?.key ?? '')) {
+      let asked = false;
+      for (let j = Math.max(from, i - LOOK); j < i && !asked; j++) asked = BACKWARD_MARKER.has(items[j].key);
+      for (let j = i + 2; j < to && !asked; j++) asked = items[j].key === '吧';
+      if (!asked) return this.reject(ctx, i, 'a report of the past');
+    }
     // "fue eliminada", "wurde gelöscht", "被删除了", "削除されました": a report in the clause.
     for (let j = Math.max(from, i - LOOK); j < Math.min(to, i + 4); j++) {
       if (items[j].kind === 'comma' && j > i) break;
