@@ -267,4 +267,12 @@ test('quotations, subject pronouns, paired negations and past endings as languag
   assert.deepEqual(c.pairs('如果可以的话，删除测试数据库'), ['delete:database']);
   assert.deepEqual(c.pairs('Wenn möglich, lösche die Testdatenbank'), ['delete:database']);
   assert.deepEqual(c.pairs('Certifique-se de apagar o banco de dados de testes'), ['delete:database']);
+  // Chinese 了 reports what was done; with 把 or 吧 it asks.
+  assert.deepEqual(c.pairs('变更日志：移除了旧的订单数据库'), []);
+  assert.deepEqual(c.pairs('帮我把测试数据库删除了'), ['delete:database']);
+  // Impersonal "se" and relative clauses describe; a wish's clause and a relayed request still ask.
+  assert.deepEqual(c.pairs('Registro de cambios: se eliminó la base de datos antigua de pedidos'), []);
+  assert.deepEqual(c.pairs('Quiero que se elimine la base de datos de pruebas'), ['delete:database']);
+  assert.deepEqual(c.pairs('Escribe el mensaje de commit para un cambio que borra namespaces sin uso'), []);
+  assert.deepEqual(c.pairs('Dile a Juan que borre la base de datos'), ['delete:database']);
 });

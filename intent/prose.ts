@@ -54,6 +54,7 @@ import {
   STATE_CHANGE,
   STOP,
   SUBJECT_PRONOUN,
+  SUBORDINATOR,
   senseOf,
   WEAK,
   WISH,
@@ -384,14 +385,27 @@ export class ProseReader {
     }
     if (it.quoted && this.quotedMaterial(items, from, i)) return this.reject(ctx, i, 'quoted material');
     // "Review this migration: it drops the table", "elle supprime …", "它会删除 …": described
-    // (a pronoun, or a pronoun and its auxiliary; not the object after 把 in "把它删除").
+    // (a pronoun, or a pronoun and its auxiliary; not the object after 把 in "把它删除", nor a wish's
+    // clause: "quiero que se elimine").
     const before = i - 2 >= from ? items[i - 2] : undefined;
     if (
       prev !== undefined &&
-      ((SUBJECT_PRONOUN.has(prev.s) && !(before && BACKWARD_MARKER.has(before.key))) ||
+      ((SUBJECT_PRONOUN.has(prev.s) &&
+        !(before && (BACKWARD_MARKER.has(before.key) || SUBORDINATOR.has(before.s)))) ||
         (before !== undefined && SUBJECT_PRONOUN.has(`${before.s} ${prev.s}`)))
     )
       return this.reject(ctx, i, 'described (a subject pronoun)');
+    // "un cambio que borra namespaces", "une migration qui supprime …": a relative clause describes
+    // the noun it follows ("a" excepted: a preposition in "dile a Juan que borre …").
+    if (
+      i - 3 >= from &&
+      SUBORDINATOR.has(items[i - 1].s) &&
+      items[i - 2].kind !== 'action' &&
+      !STOP.has(items[i - 2].s) &&
+      DETERMINER.has(items[i - 3].s) &&
+      items[i - 3].s !== 'a'
+    )
+      return this.reject(ctx, i, 'described (a relative clause)');
     const w = it.w;
     // "all running jobs", "every failing pod": a participle used as an adjective.
     if (w.endsWith('ing') && prev !== undefined && ADJECTIVE_LEAD.has(prev.s))
