@@ -69,8 +69,9 @@ const QUOTED =
   /(^|[\s([{=:]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])(["'“‘«„「『])([^"'“”‘’«»„「」『』\n]{1,120})(["'”’»“」』])(?=$|[\s.,;:!?)\]}]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])/g;
 const WORD = /\S+/g;
 /** A word ending in a source, config or data file extension ("app.ts", "cluster.yaml"). */
-const FILE_NAME =
-  /[\p{L}\p{N}_-]\.(?:ts|tsx|js|jsx|mjs|py|rb|go|rs|java|kt|c|h|cpp|cs|php|sh|sql|json|ya?ml|toml|ini|md|txt|csv|tf|xml|html|css)(?=$|[\s,;:!?)\]'"”’」]|[\u3000-\u9fff])/u;
+const FILE_EXTENSION =
+  /\.(?:ts|tsx|js|jsx|mjs|py|rb|go|rs|java|kt|c|h|cpp|cs|php|sh|sql|json|ya?ml|toml|ini|md|txt|csv|tf|xml|html|css)(?=$|[\s.,;:!?)\]'"”’」]|[\u3000-\u9fff])/;
+const FILE_NAME = /^[^\s.]*[\p{L}\p{N}_-]\.[a-z]+[.,;:!?)\]'"”’」]*$/u;
 
 /** What a path-like word denotes: a device is a volume, an object-store URL a bucket, else a file. */
 function pathObject(word: string): string {
@@ -126,12 +127,12 @@ export function lex(text: string): Tok[] {
   let shift = 0;
   let nextShift = 0;
   const paths: Array<[number, number, string]> = [];
-  if (normalized.includes('/') || FILE_NAME.test(normalized)) {
+  if (normalized.includes('/') || FILE_EXTENSION.test(normalized)) {
     for (const m of normalized.matchAll(WORD)) {
       const at = m.index ?? 0;
       if (m[0].length > 1 && m[0].includes('/')) paths.push([at, at + m[0].length, pathObject(m[0])]);
       // "database.yaml", "app.ts": a file name, whatever its stem says.
-      else if (FILE_NAME.test(m[0])) paths.push([at, at + m[0].length, 'file']);
+      else if (FILE_NAME.test(m[0]) && FILE_EXTENSION.test(m[0])) paths.push([at, at + m[0].length, 'file']);
     }
   }
   let q = 0;
