@@ -61,6 +61,8 @@ export {
   SemaIncidentStatus,
 } from './sema-incident.js';
 export {
+  CLASSIFIER_TRIGGERS,
+  ClassifierRef,
   ENFORCEMENT_MODES,
   POLICY_ACTIONS,
   type PolicyAction,

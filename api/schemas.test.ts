@@ -156,6 +156,30 @@ test('policy rules: enums, names and the need for something to match', () => {
   assert.deepEqual(codes(validateObject(noRules)), [['SM_ERR_API_SCHEMA', 'spec.rules']]);
 });
 
+test('a rule may name a classifier instead of matchers, with AUDIT or BLOCK only', () => {
+  const guarded = variant(policy, (c) => {
+    const r = c.spec.rules[0] as Record<string, unknown>;
+    delete r.intentMatches;
+    delete r.toolMatches;
+    delete r.textMatches;
+    r.action = 'BLOCK';
+    r.classifier = { name: 'injection', when: 'tool-results', failMode: 'open', timeoutMs: 800 };
+  });
+  assert.deepEqual(codes(validateObject(guarded)), []);
+  const redacting = variant(guarded, (c) => {
+    c.spec.rules[0].action = 'REDACT';
+  });
+  assert.deepEqual(codes(validateObject(redacting)), [['SM_ERR_API_CONSTRAINT', 'spec.rules.0']]);
+  const wrong = variant(guarded, (c) => {
+    (c.spec.rules[0] as Record<string, unknown>).classifier = { name: 'Guard', when: 'later', url: 'x' };
+  });
+  assert.deepEqual(codes(validateObject(wrong)), [
+    ['SM_ERR_API_UNKNOWN_FIELD', 'spec.rules.0.classifier.url'],
+    ['SM_ERR_API_SCHEMA', 'spec.rules.0.classifier.name'],
+    ['SM_ERR_API_SCHEMA', 'spec.rules.0.classifier.when'],
+  ]);
+});
+
 test('regexes must be RE2: backreferences and lookarounds are refused in both regex fields', () => {
   const bad = variant(policy, (c) => {
     c.spec.rules[0].toolMatches = [{ name: 'sh', argumentPattern: '(\\w+) \\1' }];

@@ -58,6 +58,56 @@ export const TextMatch = Obj(
 );
 export type TextMatch = Static<typeof TextMatch>;
 
+/** Verdict triggers of a classifier (docs/classifier.md): when the guard model is consulted. */
+export const CLASSIFIER_TRIGGERS = ['unsure', 'tool-results', 'always'] as const;
+
+export const ClassifierRef = Obj(
+  {
+    name: Type.String({
+      description:
+        'A classifier configured on the waypoint (`semamesh waypoint --classifiers`, `semamesh up --classifiers`): its endpoint, model, template and key stay with the operator; a policy only names it.',
+      pattern: PATTERNS.dnsLabel,
+      minLength: 1,
+      maxLength: 63,
+    }),
+    when: Type.Optional(
+      StringEnum(CLASSIFIER_TRIGGERS, {
+        description:
+          '`unsure`: the analyser set a destructive action word aside without a firm reading; `tool-results`: the request carries tool results (prompt injection, exfiltration); `always`: every request.',
+        default: 'unsure',
+      }),
+    ),
+    categories: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        description:
+          'Verdict categories that count (e.g. `S14`); omitted: those of the configured classifier, else any unsafe verdict.',
+        maxItems: 32,
+      }),
+    ),
+    failMode: Type.Optional(
+      StringEnum(['open', 'closed'] as const, {
+        description:
+          'No verdict (error, timeout, classifier not configured on the waypoint): `closed` refuses with 503, `open` allows and records why.',
+        default: 'closed',
+      }),
+    ),
+    timeoutMs: Type.Optional(
+      Type.Integer({
+        description:
+          'Latency budget per call in milliseconds; omitted: that of the configured classifier (default 1500).',
+        minimum: 10,
+        maximum: 60000,
+        format: 'int32',
+      }),
+    ),
+  },
+  {
+    description:
+      "A guard model this rule consults on the request, for what intents, tools and text cannot see; an unsafe verdict applies the rule's action (AUDIT or BLOCK).",
+  },
+);
+export type ClassifierRef = Static<typeof ClassifierRef>;
+
 export const PolicyRule = Obj(
   {
     name: Type.String({
@@ -82,6 +132,7 @@ export const PolicyRule = Obj(
         maxItems: 64,
       }),
     ),
+    classifier: Type.Optional(ClassifierRef),
     riskLevel: StringEnum(RISK_LEVELS, { description: 'Risk recorded with every decision this rule makes.' }),
     action: StringEnum(POLICY_ACTIONS, {
       description: 'What happens when the rule matches; across matching rules the most severe action wins.',
@@ -95,10 +146,16 @@ export const PolicyRule = Obj(
   },
   {
     description: 'One rule: what to match and what to do about it.',
-    ...celRules({
-      rule: '(has(self.intentMatches) && size(self.intentMatches) > 0) || (has(self.toolMatches) && size(self.toolMatches) > 0) || (has(self.textMatches) && size(self.textMatches) > 0)',
-      message: 'a rule needs at least one intentMatches, toolMatches or textMatches entry',
-    }),
+    ...celRules(
+      {
+        rule: '(has(self.intentMatches) && size(self.intentMatches) > 0) || (has(self.toolMatches) && size(self.toolMatches) > 0) || (has(self.textMatches) && size(self.textMatches) > 0) || has(self.classifier)',
+        message: 'a rule needs at least one intentMatches, toolMatches or textMatches entry, or a classifier',
+      },
+      {
+        rule: "!has(self.classifier) || self.action == 'AUDIT' || self.action == 'BLOCK'",
+        message: 'a rule that names a classifier has action AUDIT or BLOCK',
+      },
+    ),
   },
 );
 export type PolicyRule = Static<typeof PolicyRule>;

@@ -28,8 +28,8 @@ test('policy phrases canonicalize to action:object pairs', () => {
   assert.deepEqual(c.phrase('terminate node'), ['delete:node']);
   // A policy on databases also covers the schemas and tables once folded into it (hierarchy.ts).
   assert.deepEqual(c.phrase('drop database'), ['delete:database', 'delete:schema', 'delete:table']);
-  // Until sql.ts reports tables, a table policy also matches its database (hierarchy.ts).
-  assert.deepEqual(c.phrase('drop table'), ['delete:database', 'delete:table']);
+  // A table policy stays narrow: SQL reports tables as prose does (hierarchy.ts).
+  assert.deepEqual(c.phrase('drop table'), ['delete:table']);
 });
 
 test('the reference prompt matches the reference intent', () => {
@@ -100,7 +100,7 @@ test('conditions describe: only the main clause of an if-sentence is requested',
 });
 
 test('noun phrases: heads, names, lists, nominal uses, pronouns, mentions and identifiers', () => {
-  assert.deepEqual(c.pairs('drop table users'), ['delete:database']);
+  assert.deepEqual(c.pairs('drop table users'), ['delete:table']);
   assert.deepEqual(c.pairs('Delete the Kubernetes secret db-password'), ['delete:secret']);
   assert.deepEqual(c.pairs('Get rid of the redis cache pods'), ['delete:pod']);
   assert.deepEqual(c.pairs('Delete the pods, deployments and services'), ['delete:deployment', 'delete:pod']);
@@ -116,14 +116,17 @@ test('noun phrases: heads, names, lists, nominal uses, pronouns, mentions and id
 });
 
 test('SQL: statement kinds, WHERE, literals and comments', () => {
-  assert.deepEqual(c.pairs('DELETE FROM customers'), ['delete:database']);
+  assert.deepEqual(c.pairs('DELETE FROM customers'), ['delete:table']);
   assert.deepEqual(c.pairs('DELETE FROM users WHERE id = 42'), ['delete:row']);
   assert.deepEqual(c.pairs('ALTER TABLE users DROP COLUMN email'), ['delete:column']);
   assert.deepEqual(c.pairs('DROP ROLE analyst'), ['delete:user']);
   assert.deepEqual(c.pairs("INSERT INTO audit (a) VALUES ('drop database')"), ['create:row']);
   assert.deepEqual(c.pairs('-- never DROP TABLE here\nSELECT 1'), ['read:database']);
-  assert.deepEqual(c.pairs('BEGIN; TRUNCATE orders; COMMIT;'), ['delete:database']);
-  assert.deepEqual(c.pairs('db.orders.deleteMany({})'), ['delete:database']);
+  assert.deepEqual(c.pairs('BEGIN; TRUNCATE orders; COMMIT;'), ['delete:table']);
+  assert.deepEqual(c.pairs('db.orders.deleteMany({})'), ['delete:table']);
+  assert.deepEqual(c.pairs('DROP SCHEMA analytics CASCADE'), ['delete:schema']);
+  assert.deepEqual(c.pairs('DROP DATABASE shop'), ['delete:database']);
+  assert.deepEqual(c.pairs('db.dropDatabase()'), ['delete:database']);
   assert.deepEqual(c.pairs('Select the pods that failed'), ['read:pod']);
 });
 

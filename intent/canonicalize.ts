@@ -68,10 +68,15 @@ export class Canonicalizer {
    * finer objects once folded into it, delete:schema and delete:table: see hierarchy.ts).
    */
   phrase(text: string): string[] {
+    return expandPolicyPairs(this.name(text));
+  }
+
+  /** A name read as words (`drop_table`, `./wipe-disk.sh`, a policy phrase), without expansion. */
+  name(text: string): string[] {
     // A policy phrase is words, not a statement: "drop table" names tables even though it would
     // also parse as (truncated) SQL.
     const prose = this.reader.read(text, { identifiers: true });
-    return expandPolicyPairs(prose.length > 0 ? prose : this.analyze(text, { identifiers: true }));
+    return prose.length > 0 ? prose : this.analyze(text, { identifiers: true });
   }
 
   /**

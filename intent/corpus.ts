@@ -57,6 +57,8 @@ export function parseCorpusFile(file: string, source: string, split: Split = 'tu
     if (raw?.category !== undefined && typeof raw.category !== 'string')
       throw new Error(`${where}: category must be a string`);
     const category = (raw?.category as string | undefined) ?? fileCategory;
+    if (raw?.language !== undefined && (typeof raw.language !== 'string' || !/^[a-z]{2}$/.test(raw.language)))
+      throw new Error(`${where}: language must be a two-letter code`);
     const hasText = typeof raw?.text === 'string';
     const tc = raw?.toolCall as { name?: unknown; arguments?: unknown } | undefined;
     if (hasText === (tc !== undefined)) throw new Error(`${where}: exactly one of text or toolCall`);
@@ -73,7 +75,7 @@ export function parseCorpusFile(file: string, source: string, split: Split = 'tu
     }
     return {
       category,
-      language,
+      language: (raw.language as string | undefined) ?? language,
       split,
       file,
       index,

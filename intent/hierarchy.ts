@@ -36,16 +36,9 @@ export function foldedDescendants(object: string): string[] {
 }
 
 /**
- * The SQL reader (sql.ts) still reports `DROP TABLE`, `TRUNCATE` and `DROP SCHEMA` as
- * `delete:database`. Until it reports the table or schema, a policy phrase naming a table or
- * schema also matches its database, so a "drop table" policy keeps blocking SQL `DROP TABLE`
- * (fail closed: over-matching a database drop rather than missing a table drop).
- */
-const SQL_REPORTS_TABLES = false;
-
-/**
  * A policy phrase's pairs with the folded descendants of each object (`delete:database` → +
- * schema, table) and, while SQL_REPORTS_TABLES is false, the database of a table or schema.
+ * schema, table). A phrase naming a table or schema stays narrow: the SQL reader (sql.ts) reports
+ * `DROP TABLE` as `delete:table` and `DROP SCHEMA` as `delete:schema`, as prose does.
  */
 export function expandPolicyPairs(pairs: readonly string[]): string[] {
   const out = new Set(pairs);
@@ -53,13 +46,6 @@ export function expandPolicyPairs(pairs: readonly string[]): string[] {
     const at = p.indexOf(':');
     const [action, object] = [p.slice(0, at), p.slice(at + 1)];
     for (const d of foldedDescendants(object)) out.add(`${action}:${d}`);
-    if (!SQL_REPORTS_TABLES && FOLDED_INTO_PARENT.has(object))
-      for (const a of ancestors(object)) {
-        if (!FOLDED_INTO_PARENT.has(a)) {
-          out.add(`${action}:${a}`);
-          break;
-        }
-      }
   }
   return [...out].sort();
 }

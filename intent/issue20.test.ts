@@ -8,6 +8,8 @@ import { asksToActOnData, conversationIntents } from './conversation.js';
 import { ancestors, expandPolicyPairs } from './hierarchy.js';
 import { LanguageDataError, parseLanguage } from './languages.js';
 import { ACTIONS, LANGUAGES, OBJECTS } from './lexicon.js';
+import { lex } from './lexing.js';
+import { languagesOf } from './prose-words.js';
 import { decompound, segmentCJK } from './segment.js';
 
 const c = defaultCanonicalizer();
@@ -91,7 +93,11 @@ test('tables and schemas are objects of their own; policies on databases still c
     'delete:table',
   ]);
   assert.deepEqual(expandPolicyPairs(['delete:namespace']), ['delete:namespace']);
-  assert.deepEqual(c.phrase('delete table'), ['delete:database', 'delete:table']);
+  assert.deepEqual(c.phrase('delete table'), ['delete:table']);
+  // SQL names the same objects: a database policy blocks DROP TABLE, a table policy not DROP DATABASE.
+  assert.deepEqual(c.pairs('DROP TABLE users'), ['delete:table']);
+  assert.deepEqual(c.pairs('DROP SCHEMA reporting'), ['delete:schema']);
+  assert.deepEqual(c.pairs('DROP DATABASE shop'), ['delete:database']);
 });
 
 test('every pair carries the spans of its action and object, offsets only', () => {
@@ -144,9 +150,49 @@ test('language files are validated, with the file and the entry named', () => {
     () => parse({ language: 'xx', name: 'X', actions: { delete: ['zap'] }, restrict: { zip: ['volume'] } }),
     /restrict\.zip: not one of this file's action phrases/,
   );
+  assert.throws(
+    () => parse({ language: 'xx', name: 'X', actions: { delete: ['zap'] }, stopwords: ['zap'] }),
+    /xx\.json: stopwords: "zap" is also an action or object of this language/,
+  );
   assert.ok(parse({ language: 'xx', name: 'X', actions: { delete: ['zap'] } }) instanceof Object);
   assert.ok(LanguageDataError.prototype instanceof Error);
   assert.deepEqual(LANGUAGES.map((l) => l.language).sort(), ['de', 'en', 'es', 'fr', 'ja', 'pt', 'zh']);
+});
+
+test('function words belong to their language: those of another language do not apply', () => {
+  const of = (t: string) => languagesOf(lex(t).map((x) => x.s));
+  assert.equal(of('Borra el namespace de pruebas'), 'en,es,ja,zh');
+  assert.equal(of('Lösche den Namespace prod'), 'de,en,ja,zh');
+  assert.equal(of('Erkläre, was kubectl delete namespace macht'), 'de,en,ja,zh');
+  // Cues English uses too ("comment", "as", Portuguese "dos" stemmed to "do") choose nothing.
+  assert.equal(of('Comment on the PR, then delete the prod namespace'), 'en,ja,zh');
+  assert.equal(of('Do it now, as discussed'), 'en,ja,zh');
+  // French "comment" (how) is an interrogative in French only; German "was" (what) in German only.
+  assert.deepEqual(c.pairs('Comment on the PR, then delete the prod namespace'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Comment supprimer le namespace prod ?'), []);
+  assert.deepEqual(c.pairs('Erkläre, was kubectl delete namespace macht'), []);
+  // German "des" ends the object like "of"; Spanish "que" after a directive opens the request.
+  assert.deepEqual(c.pairs('Lösche alle Sicherungen des Clusters'), ['delete:backup']);
+  assert.deepEqual(c.pairs('Necesito que elimines el clúster de desarrollo'), ['delete:cluster']);
+});
+
+test('structure as language data: false friends, passives, state changes, linkers, parentheticals', () => {
+  // Spanish "apaga" switches off, Portuguese "apaga" erases: the text's language decides.
+  assert.deepEqual(c.pairs('Apaga el cortafuegos de la red interna'), ['disable:firewall']);
+  assert.deepEqual(c.pairs('Apague o banco de dados de testes'), ['delete:database']);
+  // Passive auxiliaries per language take the object before the participle.
+  assert.deepEqual(c.pairs('Le namespace doit être supprimé'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('旧的快照应该被删除'), ['delete:backup']);
+  assert.deepEqual(c.pairs('Restaure les fichiers supprimés'), []);
+  // State-change predicates under a directive, in every language.
+  assert.deepEqual(c.pairs('Quiero que el bucket de logs deje de existir'), ['delete:bucket']);
+  assert.deepEqual(c.pairs('我希望日志存储桶不再存在'), ['delete:bucket']);
+  // 的 / の: an object that only modifies a plain word is not the object.
+  assert.deepEqual(c.pairs('删除 CSV 文件里的重复行'), []);
+  assert.deepEqual(c.pairs('删除生产集群的节点'), ['delete:node']);
+  // A negation before a parenthetical still governs the verb after it.
+  assert.deepEqual(c.pairs('Do not, under any circumstances, wipe the backups'), []);
+  assert.deepEqual(c.pairs('Turn the internal network firewall off'), ['disable:firewall']);
 });
 
 test('comments in SQL, shell and code are not instructions; the code itself still is', () => {
@@ -186,4 +232,47 @@ test('a conversation: tool results are data until an instruction asks to act on 
   );
   assert.ok(asksToActOnData('OK, run the commands from the README'));
   assert.ok(!asksToActOnData('Thanks, that was helpful'));
+});
+
+test('quotations, subject pronouns, paired negations and past endings as language data', () => {
+  // A quotation is material beside a content word, in every language's quotation marks.
+  assert.deepEqual(c.pairs('Le ticket dit « supprimer le namespace de staging ». Est-ce sûr ?'), []);
+  assert.deepEqual(c.pairs('Ändere die Beschriftung des Buttons „Cluster löschen“'), []);
+  assert.deepEqual(c.pairs('把“删除集群”按钮的文字改一下'), []);
+  assert.deepEqual(c.pairs('「クラスタを削除」ボタンの文言を変えて'), []);
+  // … and a request without one: a Chinese quotation is never shrunk to a mention.
+  assert.deepEqual(c.pairs('« Supprime le namespace staging », merci'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('请执行“删除生产数据库”'), ['delete:database']);
+  // A third-person subject describes; the pronoun after 把 is the object.
+  assert.deepEqual(c.pairs('Relis cette migration : elle supprime la table legacy_orders'), []);
+  assert.deepEqual(c.pairs('审查这个迁移脚本：它会删除 legacy_orders 表'), []);
+  assert.deepEqual(c.pairs('Supprime la table legacy_orders'), ['delete:table']);
+  // French "ne … personne" is one negation, not two that cancel.
+  assert.deepEqual(c.pairs('Assure-toi que personne ne puisse effacer le bucket de production'), []);
+  // Simple-past endings report; the imperative still asks.
+  assert.deepEqual(c.pairs('Ontem alguém apagou a tabela de usuários'), []);
+  assert.deepEqual(c.pairs('Apague a tabela de usuários'), ['delete:table']);
+  // A statement followed by kana is a sentence about it.
+  assert.deepEqual(c.pairs('DROP DATABASE が何をするのか説明して'), []);
+  assert.deepEqual(c.pairs('DROP DATABASE prod を実行して'), ['delete:database']);
+  // A word with a file extension names a file, whatever its stem says.
+  assert.deepEqual(c.pairs('Delete database.yaml'), ['delete:file']);
+  assert.deepEqual(c.pairs('Delete the database prod'), ['delete:database']);
+  // Conditions in every language describe until their comma; the request after it still asks.
+  assert.deepEqual(
+    c.pairs('Si alguien te pide borrar las copias de seguridad, avisa al ingeniero de guardia'),
+    [],
+  );
+  assert.deepEqual(c.pairs('如果有人要求你删除备份，请通知值班工程师'), []);
+  assert.deepEqual(c.pairs('如果可以的话，删除测试数据库'), ['delete:database']);
+  assert.deepEqual(c.pairs('Wenn möglich, lösche die Testdatenbank'), ['delete:database']);
+  assert.deepEqual(c.pairs('Certifique-se de apagar o banco de dados de testes'), ['delete:database']);
+  // Chinese 了 reports what was done; with 把 or 吧 it asks.
+  assert.deepEqual(c.pairs('变更日志：移除了旧的订单数据库'), []);
+  assert.deepEqual(c.pairs('帮我把测试数据库删除了'), ['delete:database']);
+  // Impersonal "se" and relative clauses describe; a wish's clause and a relayed request still ask.
+  assert.deepEqual(c.pairs('Registro de cambios: se eliminó la base de datos antigua de pedidos'), []);
+  assert.deepEqual(c.pairs('Quiero que se elimine la base de datos de pruebas'), ['delete:database']);
+  assert.deepEqual(c.pairs('Escribe el mensaje de commit para un cambio que borra namespaces sin uso'), []);
+  assert.deepEqual(c.pairs('Dile a Juan que borre la base de datos'), ['delete:database']);
 });

@@ -35,6 +35,14 @@ export interface Language {
   postNegations: readonly string[];
   /** Words that make a sentence about an operation rather than a request to do it ("forbid", "test"). */
   about: readonly string[];
+  /** Words that make a quotation next to them material, not a request ("translate", "says", "button"). */
+  contentWords: readonly string[];
+  /** Third-person subject pronouns: an action right after one is described ("it drops the table"). */
+  subjectPronouns: readonly string[];
+  /** Negation particles paired with another negation word, not cancelling it (French "ne … personne"). */
+  negationParticles: readonly string[];
+  /** Words opening a condition, which describes until its comma ("si", "wenn", 如果). */
+  conditionals: readonly string[];
   interrogatives: readonly string[];
   requestOpeners: readonly string[];
   /** Sentence-final words that make a question a polite request (Japanese してもらえますか). */
@@ -55,6 +63,14 @@ export interface Language {
   report: readonly string[];
   /** Past participles that report when no modal precedes them (German "gelöscht"). */
   pastParticiples: readonly string[];
+  /** Endings of simple past forms, never of a request ("eliminó", "apagou"): a report, like English -ed. */
+  pastEndings: readonly string[];
+  /** Particles right after a verb that report it done (Chinese 了), unless a backward marker (把) asks. */
+  perfective: readonly string[];
+  /** Auxiliaries of a passive ("be" in "should be dropped", "ser", "être", 被 after a modal): the object precedes. */
+  passiveAuxiliaries: readonly string[];
+  /** Particles joining a modifier to its head noun (的, の): an object before one only modifies what follows. */
+  linkers: readonly string[];
   /** Auxiliaries and particles after a verb-final action ("して", "ください"). */
   trailing: readonly string[];
   /** Markers after which the object precedes the verb (Chinese 把). */
@@ -76,6 +92,10 @@ const LISTS = [
   'negations',
   'postNegations',
   'about',
+  'contentWords',
+  'subjectPronouns',
+  'negationParticles',
+  'conditionals',
   'interrogatives',
   'requestOpeners',
   'requestClosers',
@@ -87,6 +107,10 @@ const LISTS = [
   'headNouns',
   'report',
   'pastParticiples',
+  'pastEndings',
+  'perfective',
+  'passiveAuxiliaries',
+  'linkers',
   'trailing',
   'backwardMarkers',
   'stopwords',
@@ -95,6 +119,16 @@ const LISTS = [
   'prepositions',
   'coordinators',
   'determiners',
+] as const;
+/** The function-word lists: kept per language, never merged (prose-words.ts). */
+export const FUNCTION_WORD_LISTS = [
+  'stopwords',
+  'prepositions',
+  'coordinators',
+  'determiners',
+  'subordinators',
+  'interrogatives',
+  'conditionals',
 ] as const;
 const KEYS = new Set<string>([
   ...LISTS,
@@ -179,6 +213,10 @@ export function parseLanguage(
     negations: [],
     postNegations: [],
     about: [],
+    contentWords: [],
+    subjectPronouns: [],
+    negationParticles: [],
+    conditionals: [],
     interrogatives: [],
     requestOpeners: [],
     requestClosers: [],
@@ -190,6 +228,10 @@ export function parseLanguage(
     headNouns: [],
     report: [],
     pastParticiples: [],
+    pastEndings: [],
+    perfective: [],
+    passiveAuxiliaries: [],
+    linkers: [],
     trailing: [],
     backwardMarkers: [],
     stopwords: [],
@@ -220,6 +262,13 @@ export function parseLanguage(
       }
     }
   }
+  // Function words are kept per language (prose-words.ts): one that is also an action or object
+  // of the same language would silence that word, so the file is refused instead.
+  const phrases = new Set([...Object.values(lang.actions).flat(), ...Object.values(lang.objects).flat()]);
+  for (const k of FUNCTION_WORD_LISTS)
+    for (const w of lang[k])
+      if (phrases.has(w))
+        throw new LanguageDataError(`${file}: ${k}: "${w}" is also an action or object of this language`);
   if (doc.restrict !== undefined) {
     if (typeof doc.restrict !== 'object' || doc.restrict === null || Array.isArray(doc.restrict))
       throw new LanguageDataError(`${file}: restrict: expected {action phrase: [objects]}`);

@@ -3,7 +3,7 @@
 // The English core is here; every language (English additions included) is data in languages/*.json,
 // merged in below.
 
-import { type Language, loadLanguages } from './languages.js';
+import { FUNCTION_WORD_LISTS, type Language, loadLanguages } from './languages.js';
 
 /** A word list written as comma-separated text (kept compact; one entry may be a phrase). */
 function list(text: string): readonly string[] {
@@ -129,7 +129,9 @@ export const STOP_MEANS_DISABLE: readonly string[] = ['monitoring', 'log', 'fire
  */
 export const IDIOMS: readonly string[] = list(`
     table of contents, drop down, dropdown, drop shadow, drop me, drop by, drop off, delete key,
-    kill switch, root cause, linked list, home page, homepage
+    kill switch, root cause, linked list, home page, homepage, dev server, development server,
+    local server, secret word, secret words, table layout, table layouts, css table, dry run,
+    ci job, ci jobs, build job, build jobs, pipeline job, pipeline jobs
   `);
 
 /**
@@ -139,7 +141,8 @@ export const IDIOMS: readonly string[] = list(`
  */
 export const SENSE_CONTEXT: readonly string[] = list(`
     linked list, array, tree, graph, heap, queue, dom, html, json, string, variable, struct,
-    pointer, outlier, chart, plot, dataframe, spreadsheet, class
+    pointer, outlier, chart, plot, dataframe, spreadsheet, class, csv, tsv, excel, css, grid,
+    layout, crossword
   `);
 export const AMBIGUOUS_OBJECTS: readonly string[] = list(`
     node, root, stack, cluster, instance, table, row, column, record, entry
@@ -548,6 +551,57 @@ export const PREPOSITIONS = merged(CORE_PREPOSITIONS, (l) => l.prepositions);
 export const COORDINATORS = merged(CORE_COORDINATORS, (l) => l.coordinators);
 /** Determiners: an action word right after one is a noun or adjective ("a delete button"). */
 export const DETERMINERS = merged(CORE_DETERMINERS, (l) => l.determiners);
+/** The function-word classes, kept per language (prose-words.ts selects those of the text read). */
+export type FunctionWordClass = (typeof FUNCTION_WORD_LISTS)[number];
+const CORE_FUNCTION_WORDS: Readonly<Record<FunctionWordClass, readonly string[]>> = {
+  stopwords: CORE_STOPWORDS,
+  prepositions: CORE_PREPOSITIONS,
+  coordinators: CORE_COORDINATORS,
+  determiners: CORE_DETERMINERS,
+  subordinators: CORE_SUBORDINATORS,
+  interrogatives: CORE_INTERROGATIVES,
+  conditionals: ['if', 'whenever', 'unless'],
+};
+/** Language → class → words; English holds the core lists too. */
+export const FUNCTION_WORDS: ReadonlyMap<
+  string,
+  Readonly<Record<FunctionWordClass, readonly string[]>>
+> = new Map(
+  LANGUAGES.map((l) => [
+    l.language,
+    Object.fromEntries(
+      FUNCTION_WORD_LISTS.map((k) => [k, [...(l.language === 'en' ? CORE_FUNCTION_WORDS[k] : []), ...l[k]]]),
+    ) as unknown as Record<FunctionWordClass, readonly string[]>,
+  ]),
+);
+/** Languages written without spaces: their words cannot be mistaken for another script's. */
+export const CJK_LANGUAGES: readonly string[] = LANGUAGES.filter((l) => l.script === 'cjk').map(
+  (l) => l.language,
+);
+/**
+ * Words that tell the languages written with spaces apart, for choosing which function words
+ * apply: each language's function words, frequent words, negations, cue words (about, request,
+ * directive, report) and single-word actions (not English ones: every text borrows them).
+ */
+export const LANGUAGE_CUES: ReadonlyMap<string, readonly string[]> = new Map(
+  LANGUAGES.filter((l) => l.script !== 'cjk').map((l) => [
+    l.language,
+    [
+      ...Object.values(FUNCTION_WORDS.get(l.language) ?? {}).flat(),
+      ...l.common,
+      ...l.negations,
+      ...l.about,
+      ...l.requestOpeners,
+      ...l.directives,
+      ...l.report,
+      ...(l.language === 'en' ? [] : Object.values(l.actions).flat()),
+    ].filter((w) => !w.includes(' ')),
+  ]),
+);
+/** English action and object words, borrowed by every language: cues for none. */
+export const BORROWED: readonly string[] = [...Object.values(CORE_ACTIONS), ...Object.values(CORE_OBJECTS)]
+  .flat()
+  .filter((w) => !w.includes(' '));
 /** Actions whose object comes before them: German infinitives, every Japanese verb. */
 export const VERB_FINAL: readonly string[] = LANGUAGES.flatMap((l) => [
   ...(l.verbFinal === true ? Object.values(l.actions).flat() : l.verbFinal === false ? [] : l.verbFinal),
@@ -568,6 +622,12 @@ export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
 export const POST_NEGATIONS = merged([], (l) => l.postNegations);
 /** Words that make a sentence about an operation, not a request to perform it ("forbid", "test"). */
 export const ABOUT = merged([], (l) => l.about);
+/** Words making a quotation beside them material to work on ("translate '…'", "the button 「…」"). */
+export const CONTENT_WORDS = merged(CONTENT_VERBS, (l) => l.contentWords);
+/** Third-person subject pronouns: an action right after one is described, not requested. */
+export const SUBJECT_PRONOUNS = merged([], (l) => l.subjectPronouns);
+/** Negation particles that pair with another negation word instead of cancelling it (French "ne"). */
+export const NEGATION_PARTICLES = merged([], (l) => l.negationParticles);
 /** Sentence-final words making a question a polite request (Japanese してもらえますか). */
 export const REQUEST_CLOSERS = merged([], (l) => l.requestClosers);
 /** "Do it": carry out what the previous question described. */
@@ -582,6 +642,14 @@ export const HEAD_NOUNS = merged([], (l) => l.headNouns);
 export const REPORT_MARKERS = merged([], (l) => l.report);
 /** Past participles that report unless a modal precedes (German "gelöscht"). */
 export const PAST_PARTICIPLES = merged([], (l) => l.pastParticiples);
+/** Endings of simple past forms ("-ed", "eliminó", "apagou"): a report unless wanted done. */
+export const PAST_ENDINGS = merged(['ed'], (l) => l.pastEndings);
+/** Particles after a verb reporting it done (Chinese 了): a report unless a backward marker asks. */
+export const PERFECTIVE = merged([], (l) => l.perfective);
+/** Passive auxiliaries: an action right after one takes the object before it ("should be dropped"). */
+export const PASSIVE_AUXILIARIES = merged(['be'], (l) => l.passiveAuxiliaries);
+/** Linkers between a modifier and its head noun (Chinese 的, Japanese の). */
+export const LINKERS = merged([], (l) => l.linkers);
 /** Auxiliaries and particles skipped after a verb-final action. */
 export const TRAILING = merged([], (l) => l.trailing);
 /** Markers after which the object precedes the verb (Chinese 把). */
@@ -612,7 +680,10 @@ function LISTS_OF(l: Language): string[] {
     ...l.headNouns,
     ...l.report,
     ...l.trailing,
+    ...l.passiveAuxiliaries,
+    ...l.linkers,
     ...l.backwardMarkers,
+    ...l.conditionals,
     ...l.stopwords,
     ...l.subordinators,
     ...l.prepositions,

@@ -111,8 +111,15 @@ export interface Tok {
   at?: number;
 }
 
-const QUOTED = /(^|[\s([{=:])(["'“‘])([^"'“”‘’\n]{1,120})(["'”’])(?=$|[\s.,;:!?)\]}])/g;
+// Quotation marks of every supported language ("…", «…», „…“, 「…」); Chinese and Japanese
+// quotations sit between ideographs, with no space around them.
+const QUOTED =
+  /(^|[\s([{=:]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])(["'“‘«„「『])([^"'“”‘’«»„「」『』\n]{1,120})(["'”’»“」』])(?=$|[\s.,;:!?)\]}]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])/g;
 const WORD = /\S+/g;
+/** A word ending in a source, config or data file extension ("app.ts", "cluster.yaml"). */
+const FILE_EXTENSION =
+  /\.(?:ts|tsx|js|jsx|mjs|py|rb|go|rs|java|kt|c|h|cpp|cs|php|sh|sql|json|ya?ml|toml|ini|md|txt|csv|tf|xml|html|css)(?=$|[\s.,;:!?)\]'"”’」]|[\u3000-\u9fff])/;
+const FILE_NAME = /^[^\s.]*[\p{L}\p{N}_-]\.[a-z]+[.,;:!?)\]'"”’」]*$/u;
 
 /** What a path-like word denotes: a device is a volume, an object-store URL a bucket, else a file. */
 function pathObject(word: string): string {
@@ -140,7 +147,8 @@ function markQuotes(text: string): {
     const at = (m.index ?? 0) + m[1].length;
     out += text.slice(last, at);
     const inner = m[3];
-    if (inner.trim().split(/\s+/).length <= 2) {
+    // Chinese and Japanese write a whole request without spaces: never a mere mention.
+    if (inner.trim().split(/\s+/).length <= 2 && !/[\u3040-\u30ff\u4e00-\u9fff]/.test(inner)) {
       out += ' quotedmention ';
       // From here on, output offsets differ from input offsets by this much (for spans).
       shifts.push([out.length, out.length - (at + m[2].length + inner.length + m[4].length)]);
@@ -153,7 +161,7 @@ function markQuotes(text: string): {
   return { text: out + text.slice(last), quoted, shifts };
 }
 
-const HAS_QUOTE = /["'“‘]/;
+const HAS_QUOTE = /["'“‘«„「『]/;
 const SPLIT_NEEDED = /[_'’]/;
 const CHUNK = /[\p{L}\p{N}_'’]+|[.;:!?]{1,8}(?=\s|$|[\u3000-\u9fff])|,(?=\s|$|[\u3000-\u9fff])|[\n。、]/gu;
 
@@ -167,10 +175,12 @@ export function lex(text: string): Tok[] {
   let shift = 0;
   let nextShift = 0;
   const paths: Array<[number, number, string]> = [];
-  if (normalized.includes('/')) {
+  if (normalized.includes('/') || FILE_EXTENSION.test(normalized)) {
     for (const m of normalized.matchAll(WORD)) {
       const at = m.index ?? 0;
       if (m[0].length > 1 && m[0].includes('/')) paths.push([at, at + m[0].length, pathObject(m[0])]);
+      // "database.yaml", "app.ts": a file name, whatever its stem says.
+      else if (FILE_NAME.test(m[0]) && FILE_EXTENSION.test(m[0])) paths.push([at, at + m[0].length, 'file']);
     }
   }
   let q = 0;
@@ -198,7 +208,10 @@ export function lex(text: string): Tok[] {
       continue;
     }
     if (c === ',') {
-      if (toks.length > 0 && toks[toks.length - 1].s.length > 1) toks.push({ s: ',', w: ',', ident: false });
+      // A one-letter word before a comma is no clause ("a, b"); a one-ideograph Chinese word is (的话，).
+      const last = toks[toks.length - 1];
+      if (last !== undefined && (last.s.length > 1 || /[\u4e00-\u9fff]/.test(last.s)))
+        toks.push({ s: ',', w: ',', ident: false });
       continue;
     }
     for (const part of wordsOf(chunk))

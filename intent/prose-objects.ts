@@ -8,11 +8,13 @@ import {
   DETERMINER,
   HEAD_NOUN,
   IMPLIED,
+  INTERROGATIVE,
   isPast,
   LOOK,
   MODAL,
   NEGATE,
   PARTICLE,
+  PASSIVE_AUX,
   PLACEHOLDER,
   PREPOSITION,
   PRONOUN,
@@ -45,7 +47,8 @@ export function objectsFor(
   const start = nominal ? i + 2 : i + 1; // skip "of" after "the deletion"
   const after = forward(items, from, to, start, live, !nominal && start === i + 1, it.ident || identifiers);
   if (after.length > 0) return { objects: after, rule: 'object after the action' };
-  if (prev?.s === 'be') return { objects: backward(items, from, i - 1, true), rule: 'passive' };
+  if (prev !== undefined && PASSIVE_AUX.has(prev.s))
+    return { objects: backward(items, from, i - 1, true), rule: 'passive' };
   if (prev?.kind === 'object' && isPast(it))
     return { objects: backward(items, from, i, false), rule: 'object before a participle' };
   let j = start;
@@ -149,6 +152,8 @@ function forward(
     if (it.kind === 'comma' || it.kind === 'end') break;
     if (it.kind === 'action' && live[j - from]) break;
     if (PRONOUN.has(it.w) || NEGATE.has(it.s) || SUBORDINATOR.has(it.s)) break;
+    // "Add to the runbook how to restore a namespace": an embedded question has its own object.
+    if (INTERROGATIVE.has(it.s)) break;
     terse = false;
     if (COORDINATOR.has(it.s)) {
       content = 0;

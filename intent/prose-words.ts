@@ -2,6 +2,7 @@
 // question cues, determiners, request openers, …) and the distances rules look across.
 import * as L from './lexicon.js';
 import { type Item, phraseKey } from './lexing.js';
+import { stripDiacritics } from './normalize.js';
 
 /** How many content words (stop words excluded) may separate an action from its object. */
 export const WINDOW = 3;
@@ -13,12 +14,128 @@ export const PRONOUN_REACH = 60;
 export const LOOK = 16;
 
 export const stems = (words: readonly string[]) => new Set(words.map((w) => phraseKey(w)));
-export const STOP = stems(L.STOPWORDS);
-export const NEGATE = stems(L.NEGATIONS);
+/** Stems with and without accents: a text with accents is also read without them (canonicalize.ts). */
+const bothStems = (words: readonly string[]) => stems([...words, ...words.map(stripDiacritics)]);
+
+/**
+ * One function-word class (stop words, prepositions, …) kept per language, never merged: while a
+ * text is read (`readingLanguages`) a word belongs to the class only in English — whose technical
+ * words every text borrows — and the languages the text is written in, so Portuguese "do" is no
+ * preposition in "Do it now" and French "comment" no interrogative in "Comment out the line".
+ * Outside a reading (SQL and command checks) every language counts.
+ */
+class FunctionWords {
+  private readonly byLanguage = new Map<string, Set<string>>();
+  private readonly bySelection = new Map<string, Set<string>>();
+  private current: Set<string>;
+
+  constructor(cls: L.FunctionWordClass) {
+    for (const [lang, classes] of L.FUNCTION_WORDS) this.byLanguage.set(lang, stems(classes[cls]));
+    this.current = new Set([...this.byLanguage.values()].flatMap((set) => [...set]));
+    this.bySelection.set('*', this.current);
+  }
+
+  has(key: string): boolean {
+    return this.current.has(key);
+  }
+
+  /** Uses the words of `languages` (a sorted, comma-joined key, or '*' for all). */
+  select(key: string): void {
+    let set = this.bySelection.get(key);
+    if (!set) {
+      set = new Set(key.split(',').flatMap((l) => [...(this.byLanguage.get(l) ?? [])]));
+      this.bySelection.set(key, set);
+    }
+    this.current = set;
+  }
+}
+
+const FUNCTION_CLASSES: FunctionWords[] = [];
+const functionWords = (cls: L.FunctionWordClass) => {
+  const f = new FunctionWords(cls);
+  FUNCTION_CLASSES.push(f);
+  return f;
+};
+/** Stems of English function and frequent words, counted as English. */
+const ENGLISH = bothStems(L.LANGUAGE_CUES.get('en') ?? []);
+/** Cue stem → the other languages it points to; never an English stem (Portuguese "dos" stems to "do"). */
+const CUES = new Map<string, string[]>();
+const borrowed = stems(L.BORROWED);
+for (const [lang, words] of L.LANGUAGE_CUES)
+  for (const k of lang === 'en' ? [] : bothStems(words))
+    if (!ENGLISH.has(k) && !borrowed.has(k)) CUES.set(k, [...(CUES.get(k) ?? []), lang]);
+/** Languages whose function words apply to every text. */
+const ALWAYS = ['en', ...L.CJK_LANGUAGES];
+let selection = '*';
+
+/**
+ * The languages of a text, from its tokens' stems: English and the CJK languages always, plus
+ * each other language with the most cues (ties kept) when it has more than half as many cues as
+ * English has words of its own — a French "comment" in an English sentence does not make it French.
+ */
+export function languagesOf(stemsOfText: Iterable<string>): string {
+  const counts = new Map<string, number>();
+  let english = 0;
+  for (const s of stemsOfText) {
+    if (ENGLISH.has(s)) english++;
+    for (const l of CUES.get(s) ?? []) counts.set(l, (counts.get(l) ?? 0) + 1);
+  }
+  const best = Math.max(0, ...counts.values());
+  const chosen = best * 2 > english ? [...counts].filter(([, n]) => n === best).map(([l]) => l) : [];
+  return [...ALWAYS, ...chosen].sort().join(',');
+}
+
+/** Runs `read` with the function words of `languages` (from `languagesOf`), restoring the previous choice. */
+export function readingLanguages<T>(languages: string, read: () => T): T {
+  const previous = selection;
+  const use = (key: string) => {
+    selection = key;
+    for (const f of FUNCTION_CLASSES) f.select(key);
+  };
+  use(languages);
+  try {
+    return read();
+  } finally {
+    use(previous);
+  }
+}
+
+/**
+ * Action words whose meaning differs between languages (Spanish "apaga" = switch off, Portuguese
+ * "apaga" = erase): key → language → action, and the objects that language restricts it to.
+ */
+const SENSES = new Map<string, Map<string, { action: string; only?: Set<string> }>>();
+for (const l of L.LANGUAGES)
+  for (const [action, phrases] of Object.entries(l.actions))
+    for (const p of phrases) {
+      const key = phraseKey(p);
+      const only = l.restrict[p.toLowerCase()];
+      const byLang = SENSES.get(key) ?? new Map();
+      if (!byLang.has(l.language)) byLang.set(l.language, { action, only: only && new Set(only) });
+      SENSES.set(key, byLang);
+    }
+for (const [key, byLang] of SENSES)
+  if (new Set([...byLang.values()].map((s) => s.action)).size < 2) SENSES.delete(key);
+
+/**
+ * The sense of an action word in the languages of the text being read, when its languages
+ * disagree and exactly one sense is among them; undefined otherwise (the merged reading stands).
+ */
+export function senseOf(key: string): { action: string; only?: Set<string> } | undefined {
+  const byLang = SENSES.get(key);
+  if (!byLang || selection === '*') return undefined;
+  const senses = selection.split(',').flatMap((l) => (byLang.has(l) ? [byLang.get(l)!] : []));
+  return senses.length === 1 ? senses[0] : undefined;
+}
+
+export const STOP = functionWords('stopwords');
+// Negations, about words and report markers also match without accents: the bare reading of an
+// accented text (canonicalize.ts) must not lose them.
+export const NEGATE = bothStems(L.NEGATIONS);
 export const CANCEL = stems(L.NEGATION_CANCELLERS);
 export const NEG_END = stems(L.NEGATION_ENDERS);
-export const PREPOSITION = stems(L.PREPOSITIONS);
-export const INTERROGATIVE = stems(L.INTERROGATIVES);
+export const PREPOSITION = functionWords('prepositions');
+export const INTERROGATIVE = functionWords('interrogatives');
 export const REQUEST = [...stems(L.REQUEST_OPENERS)].map((k) => k.split(' '));
 /** REQUEST by first word, in REQUEST's order: an opener is looked for only where its first word is. */
 export const REQUEST_BY_FIRST = new Map<string, string[][]>();
@@ -29,14 +146,17 @@ for (const words of REQUEST) {
 }
 export const INVOKER = stems(L.INVOKERS);
 export const MODAL = stems(L.MODALS);
-export const DETERMINER = stems(L.DETERMINERS);
+export const DETERMINER = functionWords('determiners');
 export const QUANTIFIER = stems(L.QUANTIFIERS);
 export const PARTICLE = stems(L.PARTICLES);
-export const COORDINATOR = stems(L.COORDINATORS);
+export const COORDINATOR = functionWords('coordinators');
 export const PRONOUN = new Set(L.PRONOUNS);
-export const SUBORDINATOR = stems(L.SUBORDINATORS);
+export const SUBORDINATOR = functionWords('subordinators');
 export const CONTENT_TOOL = stems(L.CONTENT_TOOLS);
-export const CONTENT_VERB = stems(L.CONTENT_VERBS);
+export const CONTENT_VERB = bothStems(L.CONTENT_WORDS);
+export const SUBJECT_PRONOUN = bothStems(L.SUBJECT_PRONOUNS);
+export const NEG_PARTICLE = stems(L.NEGATION_PARTICLES);
+export const PERFECTIVE = stems(L.PERFECTIVE);
 export const PLACEHOLDER = stems(L.PLACEHOLDERS);
 export const CONTAINER_PREPOSITION = stems(['in', 'from', 'on', 'inside', 'within', 'of']);
 export const ADJECTIVE_LEAD = new Set([...QUANTIFIER, ...stems(['every', 'these', 'those'])]);
@@ -44,15 +164,17 @@ export const VERB_FINAL = stems(L.VERB_FINAL);
 export const POST_NEGATE = stems(L.POST_NEGATIONS);
 export const STATE_CHANGE = stems(L.STATE_CHANGE);
 export const DIRECTIVE = stems(L.DIRECTIVES);
-export const ABOUT = stems(L.ABOUT);
+export const ABOUT = bothStems(L.ABOUT);
 export const REQUEST_CLOSER = stems(L.REQUEST_CLOSERS);
 export const DO_IT = [...stems(L.DO_IT)];
 export const PERMANENT = stems(L.PERMANENT);
 export const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' ')));
 /** Surface forms (plurals listed): stems would confuse "named" with "name". */
 export const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
-export const REPORT = stems(L.REPORT_MARKERS);
+export const REPORT = bothStems(L.REPORT_MARKERS);
 export const TRAILING = stems(L.TRAILING);
+export const PASSIVE_AUX = stems(L.PASSIVE_AUXILIARIES);
+export const LINKER = stems(L.LINKERS);
 export const BACKWARD_MARKER = stems(L.BACKWARD_MARKERS);
 export const SEPARABLE = new Map(
   Object.entries(L.SEPARABLE).map(([k, v]) => {
@@ -77,10 +199,12 @@ export const LEXICON_SURFACE = new Set(
     .flatMap((p) => p.toLowerCase().split(' ')),
 );
 
-export const CONDITIONAL = stems(['if', 'whenever', 'unless']);
+/** Words opening a condition: English's anywhere, another language's at the start of a clause. */
+export const CONDITIONAL = functionWords('conditionals');
+export const CORE_CONDITIONAL = stems(['if', 'whenever', 'unless']);
 export const WISH = stems(['want', 'need', 'like', 'have', 'get', 'prefer', 'wish']);
 
-/** Whether an action word is a past form ("dropped"); "shred" ends in -ed but is listed as is. */
+/** Whether an action word is a past form ("dropped", "eliminó"); "shred" ends in -ed but is listed as is. */
 export function isPast(it: Item): boolean {
-  return it.w.endsWith('ed') && !LEXICON_SURFACE.has(it.w);
+  return L.PAST_ENDINGS.some((e) => it.w.endsWith(e)) && !LEXICON_SURFACE.has(it.w);
 }

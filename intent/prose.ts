@@ -16,12 +16,14 @@ import {
   ABOUT,
   ADJECTIVE_LEAD,
   AMBIGUOUS,
+  BACKWARD_MARKER,
   CANCEL,
   CJK_WORD,
   CONDITIONAL,
   CONTENT_TOOL,
   CONTENT_VERB,
   COORDINATOR,
+  CORE_CONDITIONAL,
   DETERMINER,
   DIRECTIVE,
   DO_IT,
@@ -29,10 +31,15 @@ import {
   INVOKER,
   isPast,
   LEXICON_SURFACE,
+  LINKER,
   LOOK,
+  languagesOf,
   NEG_END,
+  NEG_PARTICLE,
   NEGATE,
   NEGATION_REACH,
+  PASSIVE_AUX,
+  PERFECTIVE,
   PERMANENT,
   PERMANENT_WORDS,
   POST_NEGATE,
@@ -40,11 +47,15 @@ import {
   REQUEST_BY_FIRST,
   REQUEST_CLOSER,
   RESTRICT,
+  readingLanguages,
   SENSE,
   SEPARABLE,
   SEPARABLE_VERB,
   STATE_CHANGE,
   STOP,
+  SUBJECT_PRONOUN,
+  SUBORDINATOR,
+  senseOf,
   WEAK,
   WISH,
 } from './prose-words.js';
@@ -154,7 +165,20 @@ export class ProseReader {
 
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     const toks = lex(text);
+    return readingLanguages(languagesOf(toks.map((t) => t.s)), () =>
+      this.readItems(text, toks, opts, rejected),
+    );
+  }
+
+  private readItems(
+    text: string,
+    toks: Tok[],
+    opts: ProseOptions,
+    rejected?: Rejection[],
+  ): Map<string, Evidence> {
     const items = classify(this.table, toks);
+    // A false friend takes the sense of the text's language ("apaga" switches off in Spanish).
+    for (const it of items) if (it.kind === 'action') it.canon = senseOf(it.key)?.action ?? it.canon;
     this.last = { text, toks, items };
     const ctx: Ctx = { toks, items, opts, found: new Map(), rejected };
     let start = 0;
@@ -253,7 +277,9 @@ export class ProseReader {
     for (let i = Math.max(from, purposeEnd); i < to; i++) {
       const it = items[i];
       // "If the user asks you to delete a namespace, refuse": a condition describes, until its comma.
-      if (CONDITIONAL.has(it.s)) conditional = anyConditional = true;
+      const clauseStart = i === from || items[i - 1].kind === 'comma';
+      if (CONDITIONAL.has(it.s) && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
+        conditional = anyConditional = true;
       else if (it.kind === 'comma' || it.s === 'then') conditional = false;
       else if (it.kind === 'action' && !conditional) live[i - from] = this.isLive(ctx, from, to, i, opener);
       else if (it.kind === 'action') this.reject(ctx, i, 'condition');
@@ -283,10 +309,13 @@ export class ProseReader {
       }
       // "take down the namespace permanently": taking down for good is deleting.
       const action = permanent && it.canon === 'stop' ? 'delete' : it.canon;
-      const allowed = RESTRICT.get(it.key);
+      const sense = senseOf(it.key);
+      const allowed = sense ? sense.only : RESTRICT.get(it.key);
       const { objects, rule } = objectsFor(items, from, to, i, live, opts.identifiers === true);
       if (objects.length === 0 && ctx.rejected) this.reject(ctx, i, 'no object in the vocabulary');
       for (const o of objects) {
+        // "CSV 文件里的重复行": the file only says whose rows; the head is not an object.
+        if (typeof o === 'number' && this.modifiesAWord(items, o, to)) continue;
         const object = typeof o === 'number' ? items[o].canon : o;
         if (allowed !== undefined && !allowed.has(object)) {
           if (ctx.rejected) this.reject(ctx, i, `"${it.key}" does not apply to ${object}`);
@@ -302,6 +331,13 @@ export class ProseReader {
           });
       }
     }
+  }
+
+  /** Whether the object at `o` is followed by a linker (的, の) and a plain word, its real head. */
+  private modifiesAWord(items: Item[], o: number, to: number): boolean {
+    if (o + 2 >= to || !LINKER.has(items[o + 1].key)) return false;
+    const head = items[o + 2];
+    return head.kind === 'word' && !STOP.has(head.s) && CJK_WORD.test(head.key);
   }
 
   /**
@@ -371,18 +407,44 @@ export class ProseReader {
       if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) return !this.aboutIt(items, from, i);
       return this.reject(ctx, i, 'a noun or adjective after a determiner');
     }
-    if (it.quoted) {
-      // A quotation handed to a content verb is material: "translate 'delete the database'".
-      for (let j = Math.max(from, i - LOOK); j < i; j++)
-        if (!items[j].quoted && CONTENT_VERB.has(items[j].s)) return this.reject(ctx, i, 'quoted material');
-    }
+    if (it.quoted && this.quotedMaterial(items, from, i)) return this.reject(ctx, i, 'quoted material');
+    // "Review this migration: it drops the table", "elle supprime …", "它会删除 …": described
+    // (a pronoun, or a pronoun and its auxiliary; not the object after 把 in "把它删除", nor a wish's
+    // clause: "quiero que se elimine").
+    const before = i - 2 >= from ? items[i - 2] : undefined;
+    if (
+      prev !== undefined &&
+      ((SUBJECT_PRONOUN.has(prev.s) &&
+        !(before && (BACKWARD_MARKER.has(before.key) || SUBORDINATOR.has(before.s)))) ||
+        (before !== undefined && SUBJECT_PRONOUN.has(`${before.s} ${prev.s}`)))
+    )
+      return this.reject(ctx, i, 'described (a subject pronoun)');
+    // "un cambio que borra namespaces", "une migration qui supprime …": a relative clause describes
+    // the noun it follows ("a" excepted: a preposition in "dile a Juan que borre …").
+    if (
+      i - 3 >= from &&
+      SUBORDINATOR.has(items[i - 1].s) &&
+      items[i - 2].kind !== 'action' &&
+      !STOP.has(items[i - 2].s) &&
+      DETERMINER.has(items[i - 3].s) &&
+      items[i - 3].s !== 'a'
+    )
+      return this.reject(ctx, i, 'described (a relative clause)');
     const w = it.w;
     // "all running jobs", "every failing pod": a participle used as an adjective.
     if (w.endsWith('ing') && prev !== undefined && ADJECTIVE_LEAD.has(prev.s))
       return this.reject(ctx, i, 'a participle used as an adjective');
     // "was dropped", "I deleted": a report; "should be dropped", "I want the db dropped": a request.
-    if (isPast(it) && prev?.s !== 'be' && !this.wantedDone(items, from, i))
+    const passive = prev !== undefined && PASSIVE_AUX.has(prev.s);
+    if (isPast(it) && !passive && !this.wantedDone(items, from, i))
       return this.reject(ctx, i, 'a report of the past');
+    // "定时任务删除了所有 pod": done, unless asked with 把 ("把数据库删除了") or softened with 吧.
+    if (PERFECTIVE.has(items[i + 1]?.key ?? '')) {
+      let asked = false;
+      for (let j = Math.max(from, i - LOOK); j < i && !asked; j++) asked = BACKWARD_MARKER.has(items[j].key);
+      for (let j = i + 2; j < to && !asked; j++) asked = items[j].key === '吧';
+      if (!asked) return this.reject(ctx, i, 'a report of the past');
+    }
     // "fue eliminada", "wurde gelöscht", "被删除了", "削除されました": a report in the clause.
     for (let j = Math.max(from, i - LOOK); j < Math.min(to, i + 4); j++) {
       if (items[j].kind === 'comma' && j > i) break;
@@ -394,7 +456,7 @@ export class ProseReader {
       if (POST_NEGATE.has(items[j].key)) return this.reject(ctx, i, 'negated');
     }
     // "the table no longer exists in the doc" describes; "ensure the db no longer exists" asks.
-    if (STATE_CHANGE.has(it.key) && prev?.s !== 'be') {
+    if (STATE_CHANGE.has(it.key) && !passive) {
       let directed = false;
       for (let j = Math.max(from, i - LOOK); j < i && !directed; j++)
         directed = DIRECTIVE.has(items[j].key) || opener.has(j);
@@ -436,6 +498,28 @@ export class ProseReader {
   }
 
   /**
+   * Whether the quotation holding the action at i is material to work on, not a request: a content
+   * word ("translate", "says", "comment", "button", 按钮) before it in the clause (or right before a
+   * colon opening it), or after it before the clause ends ("「クラスタを削除」ボタン").
+   */
+  private quotedMaterial(items: Item[], from: number, i: number): boolean {
+    const content = (it: Item) => !it.quoted && (CONTENT_VERB.has(it.s) || CONTENT_VERB.has(it.key));
+    let start = i;
+    while (start > 0 && items[start - 1].quoted) start--;
+    let end = i;
+    while (end < items.length && items[end].quoted) end++;
+    // "The ticket says: "…"": the colon ends a sentence for the reader, not the quotation's frame.
+    const back = start === from && from > 0 ? Math.max(0, from - 1 - LOOK) : Math.max(from, start - LOOK);
+    for (let j = back; j < start; j++) if (content(items[j])) return true;
+    for (let j = end; j < Math.min(items.length, end + LOOK); j++) {
+      const it = items[j];
+      if (it.kind === 'comma' || it.s === '.' || it.s === '?' || COORDINATOR.has(it.s)) break;
+      if (content(it)) return true;
+    }
+    return false;
+  }
+
+  /**
    * Whether a word of the same clause before the action makes the sentence about the operation
    * ("forbids", "deny", "protect", "test", "alert", "review"), unless that word modifies an object
    * ("the test namespace", "audit logs").
@@ -449,13 +533,13 @@ export class ProseReader {
     for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
       const p = items[j];
       if (p.kind === 'comma' || COORDINATOR.has(p.s)) break;
-      if (ABOUT.has(p.key) && !modifies(j)) return true;
+      if (ABOUT.has(p.key) && p.kind !== 'object' && !modifies(j)) return true;
     }
     // Verb-final languages put the verb that governs the clause after it: "…削除…を説明して".
     for (let j = i + 1; j < Math.min(items.length, i + LOOK); j++) {
       const p = items[j];
       if (p.kind === 'end' || p.kind === 'comma') break;
-      if (ABOUT.has(p.key) && CJK_WORD.test(p.key) && !modifies(j)) return true;
+      if (ABOUT.has(p.key) && p.kind !== 'object' && CJK_WORD.test(p.key) && !modifies(j)) return true;
     }
     return false;
   }
@@ -470,6 +554,18 @@ export class ProseReader {
     return false;
   }
 
+  /**
+   * The comma opening a parenthetical that ends with the comma at `close` and follows a negation
+   * ("not, under any circumstances,"), or undefined: no action inside, at most LOOK items long.
+   */
+  private parenthetical(items: Item[], from: number, close: number): number | undefined {
+    for (let k = close - 1; k > from && close - k <= LOOK; k--) {
+      if (items[k].kind === 'action' || items[k].kind === 'end') return undefined;
+      if (items[k].kind === 'comma') return NEGATE.has(items[k - 1].key) ? k : undefined;
+    }
+    return undefined;
+  }
+
   private negated(items: Item[], from: number, at: number, opener: Set<number>): boolean {
     const pos = items[at].pos;
     let cancelled = false;
@@ -477,13 +573,23 @@ export class ProseReader {
     let j = at - 1;
     for (; j >= from; j--) {
       const it = items[j];
+      // "Do not, under any circumstances, wipe the backups": a negation before a parenthetical.
+      if (it.kind === 'comma' && j === at - 1) {
+        const k = this.parenthetical(items, from, j);
+        if (k !== undefined) {
+          j = k;
+          continue;
+        }
+      }
       if (it.kind === 'comma' || pos - it.pos > NEGATION_REACH || NEG_END.has(it.s)) break;
       if (CANCEL.has(it.s)) cancelled = true;
       if (NEGATE.has(it.key) && !opener.has(j)) {
         if (cancelled) return false;
         count++;
-        // "don't not drop": two adjacent negations cancel; a lone one negates.
-        if (j - 1 >= from && NEGATE.has(items[j - 1].key) && !opener.has(j - 1)) {
+        // "don't not drop": two adjacent negations cancel; a lone one negates, and so does a pair
+        // made with a particle ("personne ne puisse effacer").
+        const paired = NEG_PARTICLE.has(it.s) || NEG_PARTICLE.has(items[j - 1]?.s ?? '');
+        if (j - 1 >= from && NEGATE.has(items[j - 1].key) && !opener.has(j - 1) && !paired) {
           count++;
           j--;
         }

@@ -6,15 +6,16 @@ import { looksLikeStore, storePairs } from './sql.js';
 
 /**
  * What reading commands needs from the canonicalizer: word lookups, and reading a script's name
- * (`./drop_db.sh`) as a policy phrase.
+ * (`./drop_db.sh`) as words, the way a policy phrase is read (without its hierarchy expansion).
  */
 export interface CommandReader extends Pick<ProseReader, 'actionOf' | 'objectOf' | 'meaning'> {
-  phrase(text: string): string[];
+  name(text: string): string[];
   /** Everything a text means (prose, SQL, commands, code): for strings a wrapper runs. */
   pairs(text: string): string[];
 }
 
 const FIRST_WORD = /^\s*(\S{1,200})/;
+const CJK_TEXT = /[\u3040-\u30ff\u3400-\u9fff]/;
 
 interface ShellWord {
   text: string;
@@ -167,6 +168,13 @@ export function looksLikeCommand(c: CommandReader, s: string): boolean {
   const first = shellCommands(s.slice(0, 400))[0];
   if (first === undefined) return false;
   if (first[0].op) return first[0].text === '>';
+  // Chinese or Japanese words outside quotes: a sentence mentioning a command ("kubectl delete
+  // namespace が何をするか説明して"), read as prose.
+  const line = s
+    .slice(0, 400)
+    .split('\n', 1)[0]
+    .replace(/'[^']*'|"[^"]*"/g, '');
+  if (CJK_TEXT.test(line)) return false;
   const i = programIndex(first);
   const word = first[i]?.text ?? '';
   const program = programOf(word);
@@ -266,7 +274,7 @@ function simpleCommandPairs(c: CommandReader, all: ShellWord[], depth: number, f
   if (spec === undefined) {
     // An unknown program: its own name can carry intent (`./drop_db.sh`); a subcommand-style
     // CLI reads like the known ones, the program name being part of the path.
-    if (words[0].text.includes('/')) for (const p of c.phrase(prog.replace(/\.\w+$/, ''))) found.add(p);
+    if (words[0].text.includes('/')) for (const p of c.name(prog.replace(/\.\w+$/, ''))) found.add(p);
     if (!genericCli(c, words)) return;
     spec = GENERIC_CLI;
     path0 = words;
@@ -594,7 +602,7 @@ export function codePairs(c: CommandReader, code: string): string[] {
     // Only compound identifiers: a lone `delete(` or `drop(` says nothing about what is deleted.
     if (!/[_$]|[a-z][A-Z]/.test(name)) continue;
     const meaning = c.meaning(name);
-    if (meaning.actions.length > 0 && meaning.head) for (const p of c.phrase(name)) found.add(p);
+    if (meaning.actions.length > 0 && meaning.head) for (const p of c.name(name)) found.add(p);
   }
   for (const m of code.matchAll(CODE_STRING)) {
     const lit = m[2];

@@ -1,4 +1,6 @@
 // Store statements for the intent canonicalizer: SQL, Redis and Mongo shell text to `action:object` pairs.
+// Objects follow the hierarchy of docs/intents.md: a table (or collection) drop or truncation is
+// `delete:table`, a schema (keyspace) drop `delete:schema`, only a database drop `delete:database`.
 
 import { STOP } from './prose.js';
 
@@ -29,18 +31,19 @@ const SQL_KEYWORDS = new Set([
   'exec',
   'prepare',
 ]);
-const SQL_DROPPABLE = new Set([
-  'table',
-  'database',
-  'schema',
-  'collection',
-  'keyspace',
-  'user',
-  'role',
-  'login',
+/** What `DROP <kind>` deletes (other kinds — views, indexes, functions — only modify a database). */
+const SQL_DROPPABLE: ReadonlyMap<string, string> = new Map([
+  ['table', 'delete:table'],
+  ['collection', 'delete:table'],
+  ['schema', 'delete:schema'],
+  ['keyspace', 'delete:schema'],
+  ['database', 'delete:database'],
+  ['user', 'delete:user'],
+  ['role', 'delete:user'],
+  ['login', 'delete:user'],
 ]);
 const SQL_DDL_OBJECTS = new Set([
-  ...SQL_DROPPABLE,
+  ...SQL_DROPPABLE.keys(),
   'view',
   'index',
   'unique',
@@ -93,12 +96,21 @@ function sqlWords(s: string): string[] {
   return out;
 }
 
+const KANA = /[\u3040-\u30ff]/;
+
 /** Whether a string is a SQL, Redis or Mongo shell statement rather than prose or a command. */
 export function looksLikeStore(s: string): boolean {
   if (MONGO.test(s) || REDIS.test(s)) return true;
   const first = SQL_FIRST.exec(s)?.[1];
   if (first === undefined || (!SQL_KEYWORDS.has(first.toLowerCase()) && first !== '--' && first !== '/*'))
     return false;
+  // Japanese kana or full-width punctuation outside quotes: a sentence mentioning a statement ("DROP DATABASE が何をするか
+  // 説明して"), read as prose. Ideographs alone may be a table name ("DROP TABLE 用户").
+  const statement = s
+    .slice(0, 400)
+    .split(/[;\n]/, 1)[0]
+    .replace(/'[^']*'|"[^"]*"|`[^`]*`/g, '');
+  if (KANA.test(statement) || /[？。，！]/.test(statement)) return false;
   const head = sqlWords(s.slice(0, 400)).slice(0, 4);
   const [a, b, c] = head;
   if (a === undefined || !SQL_KEYWORDS.has(a)) return false;
@@ -177,12 +189,11 @@ function sqlStatement(w: string[]): string | undefined {
     case 'update':
       return topLevel('where') >= 0 ? 'modify:row' : 'modify:database';
     case 'delete':
-      return topLevel('where') >= 0 ? 'delete:row' : 'delete:database';
+      return topLevel('where') >= 0 ? 'delete:row' : 'delete:table';
     case 'truncate':
-      return 'delete:database';
+      return 'delete:table';
     case 'drop':
-      if (kind === 'user' || kind === 'role' || kind === 'login') return 'delete:user';
-      return SQL_DROPPABLE.has(kind) ? 'delete:database' : 'modify:database';
+      return SQL_DROPPABLE.get(kind) ?? 'modify:database';
     case 'create':
       return kind === 'user' || kind === 'role' ? 'create:user' : 'create:database';
     case 'alter': {
@@ -230,9 +241,10 @@ export function storePairs(s: string, dynamic = true): string[] {
   for (const m of MONGO.test(s) ? s.matchAll(MONGO_CALL) : []) {
     const call = m[1].toLowerCase();
     const emptyFilter = m[2] !== undefined;
-    if (call === 'drop' || call === 'dropdatabase') found.add('delete:database');
+    if (call === 'dropdatabase') found.add('delete:database');
+    else if (call === 'drop') found.add('delete:table');
     else if (call === 'deletemany' || call === 'remove')
-      found.add(emptyFilter ? 'delete:database' : 'delete:row');
+      found.add(emptyFilter ? 'delete:table' : 'delete:row');
     else if (call === 'deleteone' || call === 'findoneanddelete') found.add('delete:row');
     else if (call.startsWith('find') || call === 'aggregate' || call.startsWith('count'))
       found.add('read:database');

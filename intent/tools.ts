@@ -65,7 +65,7 @@ export function toolCallPairs(c: ToolCallReader, name: string, args: unknown): s
     for (const p of c.pairs(leaf.value)) found.add(p);
   }
   // Keys are identifiers: `{delete_namespaces: [...]}`.
-  for (const k of keys) for (const p of c.phrase(k)) found.add(p);
+  for (const k of keys) for (const p of c.name(k)) found.add(p);
   // The structure: an action from the name or a verb argument, objects from kind/URL arguments,
   // else from the name, else from argument keys.
   const named = c.meaning(name);

@@ -12,6 +12,7 @@ import {
   createWaypoint,
   type DecisionEngine,
   loadWasmEngine,
+  parseClassifierRules,
   type RouteFlags,
   routePolicy,
   type Waypoint,
@@ -53,6 +54,8 @@ export interface UpOptions extends RouteFlags {
   consoleToken?: string;
   /** Local incident store shared with `semamesh exec` and `semamesh incidents`. */
   incidentStore?: string;
+  /** YAML/JSON file of guard-model classifiers, which SemaPolicy rules may name (docs/classifier.md). */
+  classifiers?: string;
 }
 
 export interface LocalMode {
@@ -185,6 +188,9 @@ async function start(
     auditStream: opts.auditStream,
     onAudit,
     pauseReporter: ui?.pauseReporter,
+    classifiers: opts.classifiers
+      ? parseClassifierRules(readFileSync(opts.classifiers, 'utf8'), opts.classifiers)
+      : undefined,
   });
   cleanups.push(() => waypoint.close());
   const { url, adminUrl } = await waypoint.listen();
@@ -263,6 +269,7 @@ export function registerUp(program: Command): void {
     )
     .option('--console-port <port>', 'port of the console (0 picks a free one)', parsePort, 9789)
     .option('--no-console', 'do not serve the console')
+    .option('--classifiers <file>', 'guard-model classifiers, YAML or JSON (docs/classifier.md)')
     .option('--incident-store <file>', 'where PAUSE incidents are recorded', defaultIncidentStore())
     .addOption(passthrough)
     .addOption(defaultPassthrough)

@@ -2,7 +2,13 @@
 // canonicalized to `action:object` pairs), the shipped Rego library is the logic, and only a
 // resource's custom `spec.rego` becomes generated Rego — under a package we choose, never one it can.
 // Tenancy: a namespaced resource governs only its namespace's agents (docs/security.md).
-import type { SemaClusterPolicy, SemaClusterQuota, SemaPolicy, SemaQuota } from '../../api/index.js';
+import type {
+  ClassifierRef,
+  SemaClusterPolicy,
+  SemaClusterQuota,
+  SemaPolicy,
+  SemaQuota,
+} from '../../api/index.js';
 import { Canonicalizer, type Vocabulary } from '../../intent/canonicalize.js';
 import { buildBundle } from '../build.js';
 import type { SourceFile } from '../compiler.js';
@@ -22,6 +28,8 @@ export interface CompiledRule {
   risk: string;
   action: string;
   message?: string;
+  /** A classifier configured on the waypoint, consulted for this rule (docs/classifier.md). */
+  classifier?: ClassifierRef;
 }
 
 export interface CompiledPolicy {
@@ -152,14 +160,18 @@ function customModule(
   return { file, source: `${header}\n\n${printModule(module)}` };
 }
 
-/** Rule references by intent, plus the rules that must always be checked (tool and text matches). */
+/**
+ * Rule references by intent, plus the rules that must always be checked (tool and text matches)
+ * and those that name a classifier (the decision lists them for the waypoint to consult).
+ */
 export interface RuleIndex {
   intents: Record<string, [string, number][]>;
   scan: [string, number][];
+  classify: [string, number][];
 }
 
 function indexRules(policies: Record<string, CompiledPolicy>): RuleIndex {
-  const index: RuleIndex = { intents: {}, scan: [] };
+  const index: RuleIndex = { intents: {}, scan: [], classify: [] };
   for (const [id, policy] of Object.entries(policies)) {
     policy.rules.forEach((rule, i) => {
       for (const intent of rule.intents) {
@@ -167,6 +179,7 @@ function indexRules(policies: Record<string, CompiledPolicy>): RuleIndex {
         index.intents[intent].push([id, i]);
       }
       if (rule.tools.length > 0 || rule.texts.length > 0) index.scan.push([id, i]);
+      if (rule.classifier) index.classify.push([id, i]);
     });
   }
   return index;
@@ -221,6 +234,7 @@ export function compileResources(
         risk: rule.riskLevel ?? 'Medium',
         action: rule.action,
         ...(rule.message ? { message: rule.message } : {}),
+        ...(rule.classifier ? { classifier: { ...rule.classifier } } : {}),
       });
     }
     rules += compiledRules.length;

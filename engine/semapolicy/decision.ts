@@ -78,12 +78,34 @@ export interface Redaction {
   replacement?: string;
 }
 
+/**
+ * A SemaPolicy rule that names a classifier and selects this agent: the waypoint consults the
+ * named classifier on the rule's trigger and, on an unsafe verdict, applies `action` (already
+ * downgraded to AUDIT under dry run) with the rule's `message` (docs/classifier.md).
+ */
+export interface ClassifierRequest {
+  policy: string;
+  rule: string;
+  action: Action;
+  risk: string;
+  message: string;
+  classifier: {
+    name: string;
+    when?: 'unsure' | 'tool-results' | 'always';
+    categories?: string[];
+    failMode?: 'open' | 'closed';
+    timeoutMs?: number;
+  };
+}
+
 export interface Decision {
   action: Action;
   risk: string;
   reasons: Reason[];
   redactions: Redaction[];
   retryAfterSeconds?: number;
+  /** Request phase only, and only when a selecting rule names a classifier. */
+  classifiers?: ClassifierRequest[];
 }
 
 export interface DecideOptions {

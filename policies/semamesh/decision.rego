@@ -86,6 +86,38 @@ violations contains v if {
 	}
 }
 
+# Rules that name a classifier (index.classify) and select this agent, whatever the request says:
+# the waypoint consults each classifier on its trigger and applies the rule's action on an unsafe
+# verdict (docs/classifier.md). The request phase only: responses are checked by their tool calls.
+classifier_refs contains ["cluster", ref[0], ref[1]] if {
+	some ref in data.semamesh.index.classify
+}
+
+classifier_refs contains ["namespace", ref[0], ref[1]] if {
+	some ref in tenant.index.classify
+}
+
+classifier_requests contains c if {
+	input.phase == "request"
+	some r in classifier_refs
+	policy := scoped_policies[r[0]][r[1]]
+	selector.selects(object.get(policy, "selector", {}), input.agent)
+	rule := policy.rules[r[2]]
+	c := {
+		"policy": r[1],
+		"rule": rule.name,
+		"action": effective_action(policy, rule),
+		"risk": object.get(rule, "risk", "Medium"),
+		"message": rule_message(policy, rule),
+		"classifier": rule.classifier,
+	}
+}
+
+# Present only when some rule asks, so decisions without classifiers keep their shape.
+classifier_part := {"classifiers": [c | some c in classifier_requests]} if count(classifier_requests) > 0
+
+default classifier_part := {}
+
 # Cluster custom Rego (SemaClusterPolicy.spec.rego, or a namespace-less SemaPolicy in local mode).
 violations contains v if {
 	some name
@@ -140,12 +172,15 @@ rule_message(policy, rule) := object.get(rule, "message", rule.name) if {
 }
 
 # The decision for a set of violations; tenant entrypoints call it with their custom violations added.
-decide(vs) := {
-	"action": action_of(vs),
-	"risk": risk_of(vs),
-	"reasons": reasons_of(vs),
-	"redactions": redactions_of(vs),
-}
+decide(vs) := object.union(
+	{
+		"action": action_of(vs),
+		"risk": risk_of(vs),
+		"reasons": reasons_of(vs),
+		"redactions": redactions_of(vs),
+	},
+	classifier_part,
+)
 
 action_of(vs) := a if {
 	top := max({severity[v.action] | some v in vs})

@@ -102,3 +102,33 @@ test_redact_rule_lists_what_to_rewrite if {
 	d.action == "REDACT"
 	{r | some r in d.redactions} == {{"kind": "pii"}, {"literal": "Project Falcon"}}
 }
+
+guarded_policy := {"default/guard": {
+	"enforcement": "dryrun",
+	"selector": {},
+	"rules": [{
+		"name": "injection",
+		"intents": [],
+		"tools": [],
+		"texts": [],
+		"risk": "High",
+		"action": "BLOCK",
+		"classifier": {"name": "shieldgemma", "when": "tool-results"},
+	}],
+}}
+
+test_a_rule_naming_a_classifier_is_listed_for_the_waypoint if {
+	d := semamesh.decision with data.semamesh.policies as guarded_policy
+		with data.semamesh.index as {"intents": {}, "scan": [], "classify": [["default/guard", 0]]}
+		with input as request([])
+	d.action == "ALLOW"
+	d.classifiers[0].rule == "injection"
+	d.classifiers[0].action == "AUDIT"
+	d.classifiers[0].classifier.name == "shieldgemma"
+}
+
+test_no_classifier_no_field if {
+	d := semamesh.decision with data.semamesh.policies as reference_policy
+		with input as request([])
+	not d.classifiers
+}

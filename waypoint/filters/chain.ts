@@ -29,7 +29,7 @@ export interface ChainOptions extends ChainServices {
   /** Fresh characters one request may have analysed (see filters/intent). */
   analysisBudgetChars?: number;
   pauseReporter: PauseReporter;
-  /** Guard-model classifier rules, consulted after the policy decision when their trigger fires. */
+  /** Guard-model classifiers: consulted after the policy decision on their trigger, or when a rule names one. */
   classifiers?: ClassifierRule[];
 }
 
@@ -44,13 +44,10 @@ export function defaultChain(o: ChainOptions): Filter[] {
     quota.reserve,
     // guard: the reservation's rate-limit headers go on refusals and upstream replies alike.
     quota.guard(policy(o)),
-    ...(o.classifiers?.length
-      ? [
-          quota.guard(
-            classifier({ rules: o.classifiers, registry: (o.metrics as { registry?: Registry }).registry }),
-          ),
-        ]
-      : []),
+    // Always present: a SemaPolicy rule may name a classifier even when the configuration has none.
+    quota.guard(
+      classifier({ rules: o.classifiers ?? [], registry: (o.metrics as { registry?: Registry }).registry }),
+    ),
     quota.guard(redact(o.redact)),
     quota.guard(o.cache ? responseCache({ ...o.cache, forward: send }) : send),
     quota.guard(toolCalls(o)),

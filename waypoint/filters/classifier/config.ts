@@ -1,5 +1,6 @@
 // Reads classifier rules from the waypoint configuration (a YAML or JSON list), checking every
 // field so a typo is a located SM_ERR_WAYPOINT_CONFIG error at start-up, not a silent pass-through.
+// A rule without `when` only defines an endpoint that SemaPolicy rules name (`classifier.name`).
 import { parse } from 'yaml';
 import { configInvalid } from '../../errors.js';
 import type { ClassifierRule } from './index.js';
@@ -86,11 +87,14 @@ export function parseClassifierRules(
         Object.keys(TEMPLATES) as Array<keyof typeof TEMPLATES>,
         `${where}.template`,
       ),
-      when: oneOf(raw.when, ['unsure', 'tool-results', 'always'] as const, `${where}.when`),
+      when:
+        raw.when === undefined
+          ? undefined
+          : oneOf(raw.when, ['unsure', 'tool-results', 'always'] as const, `${where}.when`),
       categories: raw.categories as string[] | undefined,
       policy: typeof raw.policy === 'string' ? raw.policy : undefined,
       action: oneOf(raw.action ?? 'BLOCK', ['BLOCK', 'AUDIT'] as const, `${where}.action`),
-      failMode: oneOf(raw.failMode, ['open', 'closed'] as const, `${where}.failMode`),
+      failMode: oneOf(raw.failMode ?? 'closed', ['open', 'closed'] as const, `${where}.failMode`),
       timeoutMs: raw.timeoutMs as number | undefined,
     };
   });

@@ -1,11 +1,14 @@
 // The classifier tier: an external guard model (an OpenAI-compatible chat endpoint serving Llama
-// Guard 3, ShieldGemma, …) consulted after the deterministic policy decision, only when a
-// configured trigger fires — the analyser is unsure, tool results may carry an injection, or
-// always — with a timeout, a content-hash cache, a fail mode per rule, metrics and an audit reason.
+// Guard 3, ShieldGemma, …) consulted after the deterministic policy decision, only when a trigger
+// fires — the analyser is unsure, tool results may carry an injection, or always — with a timeout,
+// a content-hash cache, a fail mode, metrics and an audit reason. Two sources name a classifier:
+// the waypoint configuration (`classifiers:`, whose rules also define the endpoints), and SemaPolicy
+// rules (`classifier.name`), which the decision lists for the agents they select.
 import { createHash } from 'node:crypto';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { defaultCanonicalizer, isDataRole } from '../../../intent/index.js';
 import { classifierUnavailable, policyBlock } from '../../errors.js';
+import type { Decision } from '../../policy/decision.js';
 import type { Filter, RequestContext } from '../types.js';
 import { TEMPLATES, type TemplateName, type Verdict } from './templates.js';
 
@@ -21,18 +24,40 @@ export interface ClassifierRule {
   /**
    * When to consult: `unsure` (the analyser rejected a destructive action it could not place),
    * `tool-results` (the request carries tool results: prompt injection, exfiltration), `always`.
+   * Absent: the rule only defines an endpoint, consulted when a SemaPolicy rule names it.
    */
-  when: 'unsure' | 'tool-results' | 'always';
+  when?: Trigger;
   /** Verdict categories that count (e.g. `S14`); empty: any unsafe verdict. */
   categories?: string[];
   /** For templates that state a policy in the prompt (ShieldGemma). */
   policy?: string;
   /** What an unsafe verdict does: refuse, or let through and record. */
   action: 'BLOCK' | 'AUDIT';
-  /** When the classifier fails or is too slow: allow (open) or refuse (closed). */
+  /** When the classifier fails or is too slow: allow (open) or refuse (closed, the default). */
   failMode: 'open' | 'closed';
   /** Latency budget per call (default 1500 ms). */
   timeoutMs?: number;
+}
+
+export type Trigger = 'unsure' | 'tool-results' | 'always';
+
+/** A SemaPolicy rule naming a classifier, as the decision lists it (engine/semapolicy/decision.ts). */
+type ClassifierRequest = NonNullable<Decision['classifiers']>[number];
+
+/** One consultation in force for a request: which endpoint, on what trigger, and what a verdict does. */
+interface Consultation {
+  endpoint: ClassifierRule;
+  when: Trigger;
+  categories?: string[];
+  failMode: 'open' | 'closed';
+  timeoutMs: number;
+  /** `BLOCK` refuses an unsafe verdict; anything else records it. */
+  action: string;
+  /** Where reasons and refusals point: `classifier/<name>`, or the SemaPolicy and its rule. */
+  policy: string;
+  rule: string;
+  /** What the audit reason and the refusal say about an unsafe verdict. */
+  says(categories: string): string;
 }
 
 export interface ClassifierOptions {
@@ -47,12 +72,13 @@ export interface ClassifierOptions {
 /** Texts beyond this many characters are classified by their last part (guard context windows are small). */
 const MAX_CLASSIFIED_CHARS = 8 * 1024;
 const DESTRUCTIVE = new Set(['delete', 'disable', 'stop']);
+const DEFAULT_TIMEOUT_MS = 1500;
 /** Rejections that are a firm reading, not doubt ("don't delete", "how do I delete"). */
 const CERTAIN = new Set(['negated', 'question', 'a report of the past', 'identifier (a name)']);
 
 /** The text a rule would classify for this request, or undefined when its trigger does not fire. */
 export function triggerText(
-  rule: ClassifierRule,
+  rule: { when: Trigger },
   ctx: Pick<RequestContext, 'request' | 'features'>,
 ): string | undefined {
   const messages =
@@ -73,7 +99,12 @@ export function triggerText(
 }
 
 /** Calls the guard model; throws on HTTP errors, timeouts and replies that do not follow the template. */
-async function classify(rule: ClassifierRule, text: string, doFetch: typeof fetch): Promise<Verdict> {
+async function classify(
+  rule: ClassifierRule,
+  text: string,
+  timeoutMs: number,
+  doFetch: typeof fetch,
+): Promise<Verdict> {
   const template = TEMPLATES[rule.template];
   const res = await doFetch(`${rule.endpoint.replace(/\/+$/, '')}/chat/completions`, {
     method: 'POST',
@@ -88,7 +119,7 @@ async function classify(rule: ClassifierRule, text: string, doFetch: typeof fetc
       max_tokens: 20,
       stream: false,
     }),
-    signal: AbortSignal.timeout(rule.timeoutMs ?? 1500),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const body = (await res.json()) as { choices?: Array<{ message?: { content?: unknown } }> };
@@ -117,52 +148,106 @@ export function classifier(options: ClassifierOptions): Filter {
     registers,
   });
 
-  const note = (ctx: RequestContext, rule: ClassifierRule, message: string) => {
+  const note = (ctx: RequestContext, c: Consultation, message: string) => {
     ctx.audit = true;
     if (ctx.decision)
       ctx.decision = {
         ...ctx.decision,
-        reasons: [...ctx.decision.reasons, { policy: 'classifier', rule: rule.name, message }],
+        reasons: [...ctx.decision.reasons, { policy: c.policy, rule: c.rule, message }],
       };
   };
+
+  /** The verdict for one consultation, from the cache or the guard; undefined when it failed open. */
+  const verdictOf = async (ctx: RequestContext, c: Consultation, text: string) => {
+    const { name, model, template } = c.endpoint;
+    const key = createHash('sha256').update(`${name}\0${model}\0${template}\0${text}`).digest('hex');
+    const cached = cache.get(key);
+    if (cached) {
+      calls.inc({ rule: name, outcome: cached.safe ? 'cached_safe' : 'cached_unsafe' });
+      return cached;
+    }
+    const t0 = performance.now();
+    try {
+      const verdict = await classify(c.endpoint, text, c.timeoutMs, doFetch);
+      latency.observe({ rule: name }, (performance.now() - t0) / 1000);
+      calls.inc({ rule: name, outcome: verdict.safe ? 'safe' : 'unsafe' });
+      if (cache.size >= cacheSize) cache.clear();
+      cache.set(key, verdict);
+      return verdict;
+    } catch (err) {
+      const timeout = (err as Error).name === 'TimeoutError';
+      calls.inc({ rule: name, outcome: timeout ? 'timeout' : 'error' });
+      return failed(ctx, c, timeout ? `no verdict within ${c.timeoutMs} ms` : (err as Error).message);
+    }
+  };
+
+  const failed = (ctx: RequestContext, c: Consultation, why: string): undefined => {
+    if (c.failMode === 'closed') throw classifierUnavailable(`${c.policy}/${c.rule}`, why);
+    note(ctx, c, `classifier unavailable (${why}); failed open`);
+    return undefined;
+  };
+
+  const byName = new Map(options.rules.map((r) => [r.name, r]));
+  const configured: Consultation[] = options.rules.flatMap((r) =>
+    r.when
+      ? [
+          {
+            endpoint: r,
+            when: r.when,
+            categories: r.categories,
+            failMode: r.failMode,
+            timeoutMs: r.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+            action: r.action,
+            policy: 'classifier',
+            rule: r.name,
+            says: (cats: string) => `classifier ${r.name} judged the request unsafe (${cats})`,
+          },
+        ]
+      : [],
+  );
+  /** A SemaPolicy rule's consultation: its own trigger, categories, fail mode and budget, else the endpoint's. */
+  const fromPolicy = (req: ClassifierRequest, endpoint: ClassifierRule): Consultation => ({
+    endpoint,
+    when: req.classifier.when ?? 'unsure',
+    categories: req.classifier.categories ?? endpoint.categories,
+    failMode: req.classifier.failMode ?? 'closed',
+    timeoutMs: req.classifier.timeoutMs ?? endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    action: req.action,
+    policy: req.policy,
+    rule: req.rule,
+    says: (cats: string) => `${req.message} (classifier ${endpoint.name} judged the request unsafe: ${cats})`,
+  });
 
   return {
     name: 'classifier',
     async onRequest(ctx) {
-      for (const rule of options.rules) {
-        const text = triggerText(rule, ctx);
+      const requested = ctx.decision?.classifiers ?? [];
+      if (configured.length === 0 && requested.length === 0) return;
+      const consultations = [...configured];
+      for (const req of requested) {
+        const endpoint = byName.get(req.classifier.name);
+        if (endpoint) consultations.push(fromPolicy(req, endpoint));
+        else
+          failed(
+            ctx,
+            fromPolicy(req, { name: req.classifier.name } as ClassifierRule),
+            `classifier "${req.classifier.name}" is not configured on this waypoint`,
+          );
+      }
+      for (const c of consultations) {
+        const text = triggerText(c, ctx);
         if (text === undefined) continue;
-        const key = createHash('sha256')
-          .update(`${rule.name}\0${rule.model}\0${rule.template}\0${text}`)
-          .digest('hex');
-        let verdict = cache.get(key);
-        if (verdict) calls.inc({ rule: rule.name, outcome: verdict.safe ? 'cached_safe' : 'cached_unsafe' });
-        else {
-          const t0 = performance.now();
-          try {
-            verdict = await classify(rule, text, doFetch);
-          } catch (err) {
-            const timeout = (err as Error).name === 'TimeoutError';
-            calls.inc({ rule: rule.name, outcome: timeout ? 'timeout' : 'error' });
-            const why = timeout ? `no verdict within ${rule.timeoutMs ?? 1500} ms` : (err as Error).message;
-            if (rule.failMode === 'closed') throw classifierUnavailable(`classifier/${rule.name}`, why);
-            note(ctx, rule, `classifier unavailable (${why}); failed open`);
-            continue;
-          }
-          latency.observe({ rule: rule.name }, (performance.now() - t0) / 1000);
-          calls.inc({ rule: rule.name, outcome: verdict.safe ? 'safe' : 'unsafe' });
-          if (cache.size >= cacheSize) cache.clear();
-          cache.set(key, verdict);
-        }
+        const verdict = await verdictOf(ctx, c, text);
+        if (!verdict) continue;
         const counts =
           !verdict.safe &&
-          (!rule.categories?.length || verdict.categories.some((c) => rule.categories?.includes(c)));
+          (!c.categories?.length || verdict.categories.some((cat) => c.categories?.includes(cat)));
         if (!counts) continue;
-        const message = `classifier ${rule.name} judged the request unsafe (${verdict.categories.join(', ') || 'no category'})`;
-        note(ctx, rule, message);
-        if (rule.action === 'BLOCK') {
+        const message = c.says(verdict.categories.join(', ') || 'no category');
+        note(ctx, c, message);
+        if (c.action === 'BLOCK') {
           if (ctx.decision) ctx.decision = { ...ctx.decision, action: 'BLOCK', risk: 'high' };
-          throw policyBlock(`classifier/${rule.name}`, `semamesh: ${message}`);
+          throw policyBlock(`${c.policy}/${c.rule}`, `semamesh: ${message}`);
         }
       }
     },
