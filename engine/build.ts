@@ -17,6 +17,11 @@ export interface BuildBundleOptions {
   metadata?: Record<string, unknown>;
   /** Rego version of the modules (0: `--v0-compatible`), recorded as the manifest's rego_version. */
   regoVersion?: 0 | 1;
+  /**
+   * Prune entrypoints as `opa build -t wasm` does (`semamesh build`). Off for SemaMesh's own bundles:
+   * the waypoint reads their .rego sources to learn which input fields the policy needs.
+   */
+  prune?: boolean;
 }
 
 export interface BuildBundleResult extends CompileResult {
@@ -34,7 +39,7 @@ export function buildBundle(options: BuildBundleOptions): BuildBundleResult {
   });
   // As opa build: the entrypoints and the rules that depend on them move into the wasm.
   let plan = { entrypoints: options.entrypoints, modules: options.modules };
-  if (wasm && result.wasm && result.modules) {
+  if (options.prune && wasm && result.wasm && result.modules) {
     plan = planPruning(options.modules, result.modules, options.entrypoints);
     if (plan.entrypoints.length > options.entrypoints.length)
       result = compile({

@@ -109,6 +109,7 @@ export function registerBuild(program: Command): void {
         roots: m?.roots,
         metadata: m?.metadata,
         regoVersion,
+        prune: true,
       });
       if (allowed && result.modules) result.diagnostics.push(...checkCapabilities(result.modules, allowed));
       printDiagnostics(result.diagnostics, formatDiagnostic);
