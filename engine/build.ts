@@ -1,5 +1,6 @@
 // Compiles Rego and packages the result as an OPA bundle, like `opa build -t wasm`.
 import { writeBundle } from './bundle/index.js';
+import { planPruning } from './bundle/prune.js';
 import { type CompileOptions, type CompileResult, compile } from './compiler.js';
 
 export interface BuildBundleOptions {
@@ -16,6 +17,11 @@ export interface BuildBundleOptions {
   metadata?: Record<string, unknown>;
   /** Rego version of the modules (0: `--v0-compatible`), recorded as the manifest's rego_version. */
   regoVersion?: 0 | 1;
+  /**
+   * Prune entrypoints as `opa build -t wasm` does (`semamesh build`). Off for SemaMesh's own bundles:
+   * the waypoint reads their .rego sources to learn which input fields the policy needs.
+   */
+  prune?: boolean;
 }
 
 export interface BuildBundleResult extends CompileResult {
@@ -26,11 +32,22 @@ export interface BuildBundleResult extends CompileResult {
 /** Compiles the modules for the entrypoints and packages the result as an OPA bundle (`opa build -t wasm`). */
 export function buildBundle(options: BuildBundleOptions): BuildBundleResult {
   const wasm = options.target !== 'rego';
-  const result: BuildBundleResult = compile({
+  let result: BuildBundleResult = compile({
     modules: options.modules,
     entrypoints: wasm ? options.entrypoints : [],
     regoVersion: options.regoVersion,
   });
+  // As opa build: the entrypoints and the rules that depend on them move into the wasm.
+  let plan = { entrypoints: options.entrypoints, modules: options.modules };
+  if (options.prune && wasm && result.wasm && result.modules) {
+    plan = planPruning(options.modules, result.modules, options.entrypoints);
+    if (plan.entrypoints.length > options.entrypoints.length)
+      result = compile({
+        modules: options.modules,
+        entrypoints: plan.entrypoints,
+        regoVersion: options.regoVersion,
+      });
+  }
   if (wasm && options.entrypoints.length === 0 && result.diagnostics.length === 0)
     result.diagnostics.push({
       code: 'rego_compile_error',
@@ -43,13 +60,13 @@ export function buildBundle(options: BuildBundleOptions): BuildBundleResult {
       revision: options.revision ?? '',
       roots: options.roots ?? [''],
       ...(wasm
-        ? { wasm: options.entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })) }
+        ? { wasm: plan.entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })) }
         : {}),
       rego_version: options.regoVersion ?? 1,
       ...(options.metadata ? { metadata: options.metadata } : {}),
     },
     data: options.data,
-    modules: options.modules,
+    modules: plan.modules,
     wasm: result.wasm,
   });
   return result;

@@ -28,6 +28,9 @@ export interface CompileOptions {
    * query's variables — OPA's `rego.Compile`. Takes precedence over `entrypoints`.
    */
   query?: string;
+  /** The query's package (`x.y`) and imports (`data.x as y`), as `opa eval --package/--import`. */
+  queryPackage?: string;
+  queryImports?: string[];
   /** Rego version of files that do not set their own (`--v0-compatible` is 0); default 1. */
   regoVersion?: 0 | 1;
   /** Record which expressions run: calls to the host builtin `internal.cover` (test coverage). */
@@ -121,6 +124,20 @@ export function compile(options: CompileOptions): CompileResult {
           result.diagnostics.push(...r.diagnostics);
           return r.body;
         });
+  const queryContext =
+    queryBody && (options.queryPackage !== undefined || (options.queryImports ?? []).length > 0)
+      ? stage('parse', () => {
+          const source = [
+            `package ${options.queryPackage ?? '__semamesh_query__'}`,
+            ...(options.queryImports ?? []).map((i) => `import ${i}`),
+          ].join('\n');
+          const r = parseModule(source, '', { regoVersion: options.regoVersion });
+          result.diagnostics.push(...r.diagnostics);
+          if (r.module && r.module.rules.length > 0)
+            result.diagnostics.push({ code: 'rego_parse_error', message: 'invalid --package or --import' });
+          return r.module;
+        })
+      : undefined;
   if (!modules || result.diagnostics.length > 0) return finish();
   if (options.query !== undefined && !queryBody) return finish();
   result.modules = modules;
@@ -131,7 +148,7 @@ export function compile(options: CompileOptions): CompileResult {
       input = structuredClone(modules);
       options.rewrite(input);
     }
-    return compileModules(input, { query: queryBody, print: options.print });
+    return compileModules(input, { query: queryBody, queryContext, print: options.print });
   });
   if (!compiled) return finish();
   result.diagnostics.push(...compiled.diagnostics);

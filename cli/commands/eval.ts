@@ -19,6 +19,8 @@ interface EvalOptions {
   failDefined?: boolean;
   ignore: string[];
   v0Compatible?: boolean;
+  package?: string;
+  import: string[];
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -89,6 +91,8 @@ export function registerEval(program: Command): void {
       [],
     )
     .option('--v0-compatible', 'parse modules as Rego v0 (bodies without if, p[x] { } partial sets)')
+    .option('--package <path>', "the query's package: its rules are named without data.<path>. (e.g. x.y)")
+    .option('--import <path>', 'an import for the query, e.g. "data.x as y" (repeatable)', collect, [])
     .action(async (query: string, opts: EvalOptions) => {
       if (!(FORMATS as readonly string[]).includes(opts.format))
         return fail(`invalid --format ${JSON.stringify(opts.format)}: one of ${FORMATS.join(', ')}`, 1);
@@ -107,6 +111,8 @@ export function registerEval(program: Command): void {
       const result = compile({
         modules: files.modules,
         query: rewritten.query,
+        queryPackage: opts.package,
+        queryImports: opts.import,
         regoVersion: opts.v0Compatible ? 0 : undefined,
       });
       printDiagnostics(result.diagnostics, formatDiagnostic);

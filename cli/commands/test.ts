@@ -17,6 +17,7 @@ interface TestOptions {
   coverage?: boolean;
   threshold?: string;
   target: string;
+  bench?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
@@ -47,6 +48,7 @@ export function registerTest(program: Command): void {
       'rego or wasm: accepted as in opa; tests always run compiled to wasm',
       'wasm',
     )
+    .option('--bench', 'benchmark each passing test (Go benchmark output, as opa test --bench)')
     .option('-p, --parallel <n>', 'accepted as in opa; tests run one at a time')
     .action(async (paths: string[], opts: TestOptions) => {
       if (opts.format !== 'pretty' && opts.format !== 'json') return fail(`unknown format ${opts.format}`, 1);
@@ -78,6 +80,7 @@ export function registerTest(program: Command): void {
         regoVersion: opts.v0Compatible ? (0 as const) : undefined,
         coverage: opts.coverage === true,
       };
+      if (opts.bench) return bench(tester, runOptions, opts);
       // With a limit, tests run in a worker thread that can be stopped (opa's default is 5s).
       const result =
         timeoutMs > 0 ? await tester.runTestsWithTimeout(runOptions, timeoutMs) : tester.runTests(runOptions);
@@ -104,6 +107,27 @@ export function registerTest(program: Command): void {
       }
       process.exitCode = code;
     });
+}
+
+/** `--bench`: each passing test benchmarked in this thread (a benchmark outlives any --timeout). */
+async function bench(
+  tester: typeof import('../../engine/tester/index.js'),
+  runOptions: Parameters<typeof tester.benchTests>[0],
+  opts: TestOptions,
+): Promise<void> {
+  const { formatDiagnostic } = await import('../../engine/index.js');
+  const result = tester.benchTests(runOptions);
+  for (const d of result.diagnostics) console.error(formatDiagnostic(d));
+  if (result.diagnostics.length === 0)
+    process.stdout.write(
+      opts.format === 'json'
+        ? tester.benchJson(result, tester.formatJson(result))
+        : tester.formatBenchPretty(result),
+    );
+  process.exitCode = tester.exitCode(result, {
+    exitZeroOnSkipped: opts.exitZeroOnSkipped,
+    failOnEmpty: opts.failOnEmpty,
+  });
 }
 
 function fail(message: string, code: number): void {

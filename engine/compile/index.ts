@@ -18,6 +18,8 @@ export type { CompiledProgram, RuleEntry, RuleKind, RuleNode } from './program.j
 export interface CompileOptions {
   /** A query to compile alongside the modules (query mode). */
   query?: Body;
+  /** The query's package and imports (`opa eval --package/--import`), as a module without rules. */
+  queryContext?: Module;
   /**
    * Keep `print(...)` calls as calls to the `print` builtin (arity 1: an array of sets of operand
    * values). Off by default: prints are dropped, so policies never need a `print` host builtin.
@@ -86,7 +88,8 @@ function compileUnguarded(modules: Module[], options: CompileOptions): CompileRe
 
   rewriteMetadataCalls(mods);
   resolveModules(mods, bag);
-  if (query) resolveQuery(query);
+  if (query)
+    resolveQuery(query, options.queryContext && { module: options.queryContext, modules: mods, bag });
 
   const locals = new LocalRewriter(gen, bag);
   locals.enablePrint = options.print === true;

@@ -229,8 +229,23 @@ export function resolveModules(modules: Module[], bag: DiagnosticBag): void {
   }
 }
 
-/** Resolves a query: only `input`/`data` are roots; other names stay vars (or builtin operators). */
-export function resolveQuery(body: Body): void {
-  const res = new Resolver(new Map());
+/**
+ * Resolves a query: only `input`/`data` are roots; other names stay vars (or builtin operators).
+ * With a context (`opa eval --package/--import`: a module without rules), names resolve as in a
+ * module of that package with those imports.
+ */
+export function resolveQuery(
+  body: Body,
+  context?: { module: Module; modules: Module[]; bag: DiagnosticBag },
+): void {
+  const globals = context
+    ? moduleGlobals(
+        context.module,
+        packageRules(context.modules).get(packageKey(context.module)) ?? new Set(),
+        context.bag,
+      )
+    : new Map();
+  const res = new Resolver(globals);
   res.body(body);
+  if (context) for (const e of res.errors) context.bag.add('rego_compile_error', e.message, diagLoc(e.loc));
 }

@@ -48,6 +48,23 @@ const CASES: string[][] = [
   ['-d', V0, '--v0-compatible', '-i', V0_INPUT, 'data.authz.allow'],
   ['-b', V0, '-i', V0_INPUT, '-f', 'values', 'data.authz'],
   ['-d', V1, '-i', INPUT, 'data.authz.decision with input.user as "alice"'],
+  ['-d', V1, '-i', INPUT, '--package', 'authz', 'decision'],
+  ['-d', V1, '-i', INPUT, '--package', 'authz', '-f', 'values', 'allow; x := data.lib.admins[_]'],
+  ['-d', V1, '--import', 'data.lib', 'lib.admins'],
+  ['-d', V1, '-i', INPUT, '--import', 'data.authz as z', '--import', 'input.user', 'z.allow; u := user'],
+  [
+    '-d',
+    V1,
+    '-i',
+    INPUT,
+    '--package',
+    'lib',
+    '--import',
+    'data.authz',
+    '-f',
+    'bindings',
+    'x := admins[_]; d := authz.decision',
+  ],
 ];
 
 for (const args of CASES) {
@@ -75,6 +92,9 @@ const ERRORS: [number, string[]][] = [
   [2, ['-d', V1, 'data.authz.allow +']],
   [2, ['-d', V1, '--ignore', 'admins.rego', 'data.lib']],
   [1, ['-d', V1, '-f', 'nope', 'data']],
+  [2, ['-d', V1, '--package', 'authz', 'nope']],
+  [2, ['--import', 'foo.bar', 'true']],
+  [2, ['--package', 'x-', 'true']],
 ];
 
 for (const [code, args] of ERRORS) {

@@ -1,0 +1,97 @@
+// `semamesh test --bench` against `opa test --bench`: the same report shape (pretty and
+// `--format json` with `benchmark_result`) and exit code. Timings and iteration counts differ by
+// nature and are masked; opa's memory columns (B/op, allocs/op) are left out of the comparison, as
+// we do not measure memory (V8 has no per-call allocation counters).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { findOpa, runOpa } from '../../engine/reference/opa.js';
+
+const { skip } = findOpa();
+const ROOT = join(import.meta.dirname, '..', '..');
+const FIXTURE = 'test/interop/fixtures/bench';
+
+function ours(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/semamesh.ts', 'test', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const theirs = (args: string[]) => runOpa(['test', ...args], { cwd: ROOT });
+
+/** Benchmark lines reduced to the test's name and its columns' units; lines sorted (opa runs in parallel). */
+const normalPretty = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) =>
+      l
+        .replace(/ \(\d+(\.\d+)?(ns|µs|ms|s|m)\)$/, '')
+        .replace(/\t\s+\d+ B\/op\t\s+\d+ allocs\/op$/, '')
+        .replace(/\t\s*\d+(\.\d+)?(?= )/g, '\t<n>')
+        .replace(/^(\S+)\t\s*\d+(?=\t)/, '$1\t<N>'),
+    )
+    .sort();
+
+interface BenchItem {
+  name: string;
+  duration: number;
+  location: { file: string; row: number };
+  benchmark_result: {
+    N: number;
+    T: number;
+    MemAllocs: number;
+    MemBytes: number;
+    Extra: Record<string, number> | null;
+  };
+}
+
+/** Timings masked (counts to whether they are positive), memory fields dropped, sorted by location. */
+function normalJson(text: string) {
+  const items = JSON.parse(text) as BenchItem[];
+  return items
+    .map((r) => {
+      const { MemAllocs: _a, MemBytes: _b, ...b } = r.benchmark_result;
+      return {
+        ...r,
+        duration: typeof r.duration,
+        benchmark_result: {
+          ...b,
+          N: b.N > 0,
+          T: b.T > 0,
+          Extra: b.Extra && Object.fromEntries(Object.entries(b.Extra).map(([k, v]) => [k, v > 0])),
+        },
+      };
+    })
+    .sort((a, b) => a.location.row - b.location.row);
+}
+
+test('opa test --bench vs semamesh test --bench: same report shape and exit code', { skip }, () => {
+  const o = theirs(['--bench', FIXTURE]);
+  const s = ours(['--bench', FIXTURE]);
+  assert.equal(s.status, 2, s.stderr);
+  assert.equal(s.status, o.status, s.stderr);
+  assert.match(s.stdout, /^data\.bench\.authz\.test_admin_allowed\t\s+\d+\t\s+\d+ ns\/op\t/m);
+  assert.deepEqual(normalPretty(s.stdout), normalPretty(o.stdout));
+});
+
+test('opa test --bench --format json vs ours: same documents with benchmark_result', { skip }, () => {
+  const o = theirs(['--bench', '--format', 'json', FIXTURE]);
+  const s = ours(['--bench', '--format', 'json', FIXTURE]);
+  assert.equal(s.status, o.status, s.stderr);
+  const mine = normalJson(s.stdout);
+  assert.equal(mine.filter((r) => r.benchmark_result.N).length, 2, s.stdout);
+  assert.deepEqual(mine, normalJson(o.stdout));
+});
+
+test('opa test --bench vs ours on passing tests only (--run): exit 0 both', { skip }, () => {
+  const args = ['--bench', '--run', 'admin|grant', '--format', 'json', FIXTURE];
+  const o = theirs(args);
+  const s = ours(args);
+  assert.deepEqual([s.status, o.status], [0, 0], s.stderr + o.stderr);
+  assert.deepEqual(normalJson(s.stdout), normalJson(o.stdout));
+});
