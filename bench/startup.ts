@@ -1,5 +1,5 @@
 // Start-up of the built CLI (issue 18: first request served ≤ 300 ms, ≤ 150 MB per event loop):
-// for `semamesh up --workers 1` and `semamesh waypoint --workers 1`, of this checkout and of a
+// for `semamesh waypoint --workers 1`, `semamesh up --workers 1` and `up --workers 2`, of this checkout and of a
 // baseline revision (a git worktree built with tsc) in the same run, the wall time from spawn to
 // the first chat completion served, the CPU time the process tree spent by then, and the RSS of
 // each process once it serves. Every command runs `runs` times, alternating head and baseline.
@@ -53,12 +53,25 @@ interface Sample {
   rss: number[];
 }
 
-async function measure(dir: string, command: 'up' | 'waypoint', port: number): Promise<Sample> {
+async function measure(
+  dir: string,
+  command: 'up' | 'waypoint',
+  workers: number,
+  port: number,
+): Promise<Sample> {
   const admin = port + 1;
   const mock = 'http://127.0.0.1:' + (port + 2);
   const args =
     command === 'up'
-      ? ['up', '--workers', '1', '--upstream', `openai=${mock}`, '--console-port', String(port + 3)]
+      ? [
+          'up',
+          '--workers',
+          String(workers),
+          '--upstream',
+          `openai=${mock}`,
+          '--console-port',
+          String(port + 3),
+        ]
       : [
           'waypoint',
           '--workers',
@@ -127,11 +140,16 @@ try {
   ];
   const port = 19400 + (process.pid % 400) * 10;
   const lines: string[] = [];
-  for (const command of ['waypoint', 'up'] as const) {
+  const cases = [
+    ['waypoint', 1],
+    ['up', 1],
+    ['up', 2],
+  ] as const;
+  for (const [command, workers] of cases) {
     const samples = new Map<string, Sample[]>();
     for (let r = 0; r < runs; r++)
       for (const c of checkouts) {
-        const s = await measure(c.dir, command, port);
+        const s = await measure(c.dir, command, workers, port);
         samples.set(c.name, [...(samples.get(c.name) ?? []), s]);
       }
     for (const c of checkouts) {
@@ -139,7 +157,7 @@ try {
       const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       const rss = ss[ss.length - 1]!.rss.map((x) => x.toFixed(0)).join(' + ');
       lines.push(
-        `${`${command} --workers 1`.padEnd(22)} ${c.name.padEnd(14)} first request ${median(
+        `${`${command} --workers ${workers}`.padEnd(22)} ${c.name.padEnd(14)} first request ${median(
           ss.map((s) => s.ms),
         )
           .toFixed(0)
