@@ -1,6 +1,6 @@
 // Start-up of the built CLI (issue 18: first request served ≤ 300 ms, ≤ 150 MB per event loop):
-// for `semamesh waypoint --workers 1`, `semamesh up --workers 1` and `up --workers 2`, of this checkout and of a
-// baseline revision (a git worktree built with tsc) in the same run, the wall time from spawn to
+// for `semamesh waypoint --workers 1`, `semamesh up --workers 1` and `up --workers 2`, of this
+// checkout and of a baseline revision (a git worktree built with tsc) in the same run, the wall time from spawn to
 // the first chat completion served, the CPU time the process tree spent by then, and the RSS of
 // each process once it serves. Every command runs `runs` times, alternating head and baseline.
 // Usage: npx tsx bench/startup.ts [baseline-rev=main] [runs=3]
