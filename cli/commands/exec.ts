@@ -47,7 +47,7 @@ import {
   TransparentMode,
   type Waypoint,
 } from '../../waypoint/index.js';
-import { defaultIncidentStore } from './incidents.js';
+import { defaultIncidentStore } from './incident-store-path.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 
 type Provider = 'openai' | 'anthropic' | 'generic';

@@ -1,7 +1,5 @@
 // `semamesh incidents`, `semamesh approve <id>`, `semamesh terminate <id>`: local mode's pause flow
 // for agents run with `semamesh exec`, over controller/pause's incident store (a JSON file).
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   approveLocalIncident,
@@ -16,15 +14,11 @@ import {
 } from '../../controller/index.js';
 import { age, table } from '../kubectl-sema/format.js';
 import { emit, outputOption } from '../output.js';
+import { defaultIncidentStore } from './incident-store-path.js';
+
+export { defaultIncidentStore };
 
 const PHASES = ['Pending', 'Paused', 'Approved', 'Terminated', 'Failed'] as const;
-
-/** `$SEMAMESH_INCIDENTS`, else /var/lib/semamesh (root) or ~/.local/state/semamesh. */
-export function defaultIncidentStore(): string {
-  if (process.env.SEMAMESH_INCIDENTS) return process.env.SEMAMESH_INCIDENTS;
-  if (process.getuid?.() === 0) return '/var/lib/semamesh/incidents.json';
-  return join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'semamesh', 'incidents.json');
-}
 
 const agentOf = (i: LocalIncident) =>
   i.agent.pod

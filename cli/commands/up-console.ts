@@ -25,7 +25,8 @@ import {
 } from '../../controller/index.js';
 import type { QuotaBudgetEngine } from '../../quota/index.js';
 import type { PauseReporter } from '../../waypoint/index.js';
-import { defaultIncidentStore } from './incidents.js';
+import { defaultIncidentStore } from './incident-store-path.js';
+import { localPauseReporter } from './up-pause.js';
 
 /** Incidents of local mode all live in one pseudo-namespace in the console's URLs. */
 export const LOCAL_NAMESPACE = 'local';
@@ -117,32 +118,7 @@ export async function createUpConsole(options: UpConsoleOptions): Promise<UpCons
     decisions,
     mode: 'local',
   });
-  const pauseReporter: PauseReporter = {
-    async report(r) {
-      // An HTTP agent of `semamesh up` has no cgroup the waypoint knows: the request is refused and
-      // the incident waits for a human; `semamesh exec` agents are frozen by exec's own reporter.
-      // `namespace/policy/rule` (or `policy` alone when the rule is named like it).
-      const cut = r.rule.lastIndexOf('/');
-      const policy = cut > 0 ? r.rule.slice(0, cut) : r.rule;
-      const rule = cut > 0 ? r.rule.slice(cut + 1) : r.rule;
-      const incident = await store.create({
-        agent: {
-          cgroup: r.agent.cgroup ?? '',
-          namespace: r.agent.namespace || undefined,
-          pod: r.agent.pod || undefined,
-          command: r.agent.address,
-        },
-        policy,
-        rule,
-        reason: r.reason,
-        action: 'PAUSE',
-        requestDigest: r.requestDigest,
-      });
-      await store.update(incident.id, (i) => {
-        i.phase = 'Paused';
-      });
-    },
-  };
+  const pauseReporter = localPauseReporter(store);
   return { server, decisions, token, pauseReporter };
 }
 

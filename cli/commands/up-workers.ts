@@ -11,7 +11,7 @@ import type { SemaPolicy, SemaQuota } from '../../api/index.js';
 import { startPrimary } from '../../waypoint/workers.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import type { UpOptions } from './up.js';
-import { type LocalPolicies, upConsoleFor } from './up-console.js';
+import type { LocalPolicies } from './up-console.js';
 import { openBudgetEngine } from './waypoint.js';
 
 const DECISION = 'semamesh:decision';
@@ -107,7 +107,7 @@ export async function startUpPrimary(
     // store, spend from the shared SQLite budget.
     const budget =
       quotas.length > 0 ? openBudgetEngine({ quotaDb: join(dir, 'quota.db') }, quotas) : undefined;
-    const ui = await upConsoleFor(opts, () => loaded, budget);
+    const ui = await (await import('./up-console.js')).upConsoleFor(opts, () => loaded, budget);
     const onMessage = (_w: unknown, m: { type?: string; records?: unknown[] }) => {
       if (m?.type !== DECISION || !ui || !Array.isArray(m.records)) return;
       for (const r of m.records) ui.decisions.record(r, 'local');

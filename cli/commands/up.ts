@@ -25,10 +25,11 @@ import {
 } from '../../waypoint/workers.js';
 import { progress } from '../progress.js';
 import { selfCommand } from '../self.js';
-import { defaultIncidentStore } from './incidents.js';
+import { defaultIncidentStore } from './incident-store-path.js';
 import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
 import { routeFlagOptions } from './route-flags.js';
-import { type LocalPolicies, type UpConsole, upConsoleFor } from './up-console.js';
+import type { LocalPolicies, UpConsole } from './up-console.js';
+import { workerPauseReporter } from './up-pause.js';
 import { flushRelay, relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
 import { openBudgetEngine } from './waypoint.js';
 
@@ -161,12 +162,23 @@ async function start(
     const [name, url] = u.split(/=(.*)/s);
     upstream.set(name, url);
   }
-  const ui = await upConsoleFor(opts, () => loaded, budget);
-  // A worker's decisions go to its primary, which serves the one console of this run. The console
-  // gets each record as an object; the JSON lines still go to stdout (asynchronously).
-  const onAudit = ui
-    ? (r: Record<string, unknown>) => (shared ? relayDecision(r) : ui.decisions.record(r, 'local'))
-    : undefined;
+  // A worker's decisions go to its primary, which serves the one console of this run (a worker loads
+  // no console, only the incident store its PAUSE decisions are recorded in). The console gets each
+  // record as an object; the JSON lines still go to stdout (asynchronously).
+  const withConsole = opts.console !== false;
+  const ui =
+    withConsole && !shared
+      ? await (await import('./up-console.js')).upConsoleFor(opts, () => loaded, budget)
+      : undefined;
+  const pauseReporter =
+    ui?.pauseReporter ?? (withConsole && shared ? await workerPauseReporter(opts) : undefined);
+  const onAudit = shared
+    ? withConsole
+      ? relayDecision
+      : undefined
+    : ui
+      ? (r: Record<string, unknown>) => ui.decisions.record(r, 'local')
+      : undefined;
   const waypoint = await createWaypoint({
     host: opts.host,
     port: opts.port,
@@ -187,7 +199,7 @@ async function start(
     failOpen: opts.failOpen,
     auditStream: opts.auditStream,
     onAudit,
-    pauseReporter: ui?.pauseReporter,
+    pauseReporter,
     classifiers: opts.classifiers
       ? parseClassifierRules(readFileSync(opts.classifiers, 'utf8'), opts.classifiers)
       : undefined,
@@ -195,7 +207,7 @@ async function start(
   cleanups.push(() => waypoint.close());
   const { url, adminUrl } = await waypoint.listen();
   let consoleInfo: LocalMode['console'];
-  if (ui && !shared) {
+  if (ui) {
     const consoleUrl = await ui.server.listen(opts.consolePort ?? 0, opts.host);
     cleanups.push(() => ui.server.close());
     consoleInfo = { ...ui, url: consoleUrl, loginUrl: `${consoleUrl}#token=${ui.token}` };

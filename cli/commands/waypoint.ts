@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SemaQuota } from '../../api/index.js';
-import { auditTap, decisionReporter } from '../../console/index.js';
+import { auditTap, decisionReporter } from '../../console/reporter.js';
 // The bundle poller and signature checks are loaded when a bundle flag needs them (start-up).
 import type { BundlePoller } from '../../controller/bundle-server/poller.js';
 import type { VerificationKey } from '../../controller/bundle-server/signing.js';

@@ -36,7 +36,8 @@ interface Memo {
   map: Map<string, TextFeatures>;
   seams: Map<string, Map<string, TextFeatures>>;
   size: number;
-  keyChars: number;
+  /** Estimated bytes of the keys and features held (see bytesOf). */
+  bytes: number;
 }
 
 // Agents resend the system prompt and the whole history every turn, so features are computed per
@@ -44,12 +45,18 @@ interface Memo {
 // no LRU bookkeeping).
 const MEMO_LIMIT = 8192;
 /**
+ * Estimated bytes the memo may hold before it is dropped: keys counted at two bytes a character
+ * (V8's two-byte strings, the worst case) plus the features, so one event loop's memo stays near
+ * 24 MiB whatever the mix of texts (issue 18: a loop under 150 MB RSS).
+ */
+const MEMO_MAX_BYTES = 24 * 1024 * 1024;
+/** Map entry, object and array headers of one memo entry (measured order of magnitude). */
+const ENTRY_BYTES = 160;
+/**
  * Texts up to this length are their own key (a Map lookup hashes and compares in native code,
  * cheaper than a digest); longer ones are keyed by a SHA-256 of the content.
  */
 const KEY_INLINE_CHARS = 16 * 1024;
-/** Characters of inline keys the memo may hold before it is dropped (bounded memory). */
-const MEMO_MAX_KEY_CHARS = 32 * 1024 * 1024;
 /** Characters on each side of a seam between two consecutive texts that are read as one. */
 const SEAM_CHARS = 240;
 export const DEFAULT_ANALYSIS_BUDGET_CHARS = 2 * 1024 * 1024;
@@ -64,6 +71,16 @@ function vocabularyOf(c: Canonicalizer): Vocabulary | undefined {
 }
 /** Role prefix of text from tool definitions and output schemas (providers/types.ts toolSpecRole). */
 const TOOL_SPEC = 'tool_spec:';
+
+/** Estimated heap bytes of one memo entry: its key and its features. */
+function bytesOf(key: string, f: TextFeatures): number {
+  let n = ENTRY_BYTES + 2 * key.length;
+  for (const s of f.intents) n += 32 + 2 * s.length;
+  for (const s of f.pii) n += 32 + 2 * s.length;
+  if (f.evidence) n += f.evidence.length * 120;
+  if (f.discourse) n += 64 + (f.discourse.entities.length + f.discourse.references.length) * 160;
+  return n;
+}
 
 function keyOf(kind: string, text: string): string {
   if (text.length <= KEY_INLINE_CHARS) return kind === '' ? text : kind + text;
@@ -115,20 +132,20 @@ export function intent(options: IntentOptions): Filter {
   const memoOf = (canonicalizer: Canonicalizer): Memo => {
     let memo = memos.get(canonicalizer);
     if (!memo) {
-      memo = { map: new Map(), seams: new Map(), size: 0, keyChars: 0 };
+      memo = { map: new Map(), seams: new Map(), size: 0, bytes: 0 };
       memos.set(canonicalizer, memo);
     }
     return memo;
   };
-  const makeRoom = (memo: Memo, chars: number) => {
-    if (memo.size >= MEMO_LIMIT || memo.keyChars > MEMO_MAX_KEY_CHARS) {
+  const makeRoom = (memo: Memo, bytes: number) => {
+    if (memo.size >= MEMO_LIMIT || memo.bytes + bytes > MEMO_MAX_BYTES) {
       memo.map.clear();
       memo.seams.clear();
       memo.size = 0;
-      memo.keyChars = 0;
+      memo.bytes = 0;
     }
     memo.size++;
-    memo.keyChars += chars;
+    memo.bytes += bytes;
   };
 
   return {
@@ -178,7 +195,7 @@ export function intent(options: IntentOptions): Filter {
             job,
             direct,
             store: (g) => {
-              makeRoom(memo, key.length);
+              makeRoom(memo, bytesOf(key, g));
               memo.map.set(key, g);
               features.set(key, g);
             },
@@ -224,7 +241,7 @@ export function intent(options: IntentOptions): Filter {
           job,
           direct: true,
           store: (g) => {
-            makeRoom(memo, 0);
+            makeRoom(memo, bytesOf('', g));
             let inner = memo.seams.get(a);
             if (!inner) {
               inner = new Map();
@@ -256,7 +273,7 @@ export function intent(options: IntentOptions): Filter {
           let f = memo.map.get(key);
           if (!f) {
             f = { intents: canonicalizer.pairs(t), pii: [] };
-            makeRoom(memo, key.length);
+            makeRoom(memo, bytesOf(key, f));
             memo.map.set(key, f);
           }
           return f.intents;

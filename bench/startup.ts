@@ -1,0 +1,173 @@
+// Start-up of the built CLI (issue 18: first request served ≤ 300 ms, ≤ 150 MB per event loop):
+// for `semamesh waypoint --workers 1`, `semamesh up --workers 1` and `up --workers 2`, of this
+// checkout and of a baseline revision (a git worktree built with tsc) in the same run, the wall time from spawn to
+// the first chat completion served, the CPU time the process tree spent by then, and the RSS of
+// each process once it serves. Every command runs `runs` times, alternating head and baseline.
+// Usage: npx tsx bench/startup.ts [baseline-rev=main] [runs=3]
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const [baseRev = 'main', runsArg = '3'] = process.argv.slice(2);
+const runs = Number(runsArg);
+const work = mkdtempSync(join(tmpdir(), 'semamesh-startup-'));
+const baseDir = join(work, 'base');
+const TICK = 100; // USER_HZ of /proc/<pid>/stat
+
+/** The pids of a process and its descendants (from /proc/<pid>/task/<tid>/children). */
+function tree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i]!;
+    try {
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** User + system CPU seconds of a process (its reaped children are in cutime/cstime). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
+}
+
+const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello.' }] });
+
+interface Sample {
+  ms: number;
+  cpu: number;
+  rss: number[];
+}
+
+async function measure(
+  dir: string,
+  command: 'up' | 'waypoint',
+  workers: number,
+  port: number,
+): Promise<Sample> {
+  const admin = port + 1;
+  const mock = 'http://127.0.0.1:' + (port + 2);
+  const args =
+    command === 'up'
+      ? [
+          'up',
+          '--workers',
+          String(workers),
+          '--upstream',
+          `openai=${mock}`,
+          '--console-port',
+          String(port + 3),
+        ]
+      : [
+          'waypoint',
+          '--workers',
+          '1',
+          '--openai',
+          mock,
+          '--policies',
+          join(dir, 'examples', 'sample-policy.yaml'),
+        ];
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['dist/cli/semamesh.js', ...args, '--port', String(port), '--admin-port', String(admin)],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, SEMAMESH_INCIDENTS: join(work, `inc-${port}.json`) },
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${command} in ${dir} exited: ${stderr}`);
+      if (performance.now() - t0 > 60_000)
+        throw new Error(`${command} in ${dir} did not serve in 60 s: ${stderr}`);
+      const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+        body,
+      }).catch(() => undefined);
+      // Any answer from the waypoint (the upstream is down: 502) means a request was served.
+      if (res) {
+        await res.arrayBuffer();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const ms = performance.now() - t0;
+    const pids = tree(child.pid!);
+    const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0);
+    await new Promise((r) => setTimeout(r, 300));
+    return { ms, cpu, rss: pids.map(rssMb) };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('close', r));
+  }
+}
+
+function build(dir: string) {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/copy-assets.mjs'], { cwd: dir, stdio: 'ignore' });
+}
+
+try {
+  execFileSync('git', ['worktree', 'add', '--detach', '-q', baseDir, baseRev], { cwd: root });
+  symlinkSync(join(root, 'node_modules'), join(baseDir, 'node_modules'));
+  console.error(`… building this checkout and ${baseRev} (tsc)`);
+  build(root);
+  build(baseDir);
+  const checkouts = [
+    { name: 'head', dir: root },
+    { name: `base ${baseRev}`, dir: baseDir },
+  ];
+  const port = 19400 + (process.pid % 400) * 10;
+  const lines: string[] = [];
+  const cases = [
+    ['waypoint', 1],
+    ['up', 1],
+    ['up', 2],
+  ] as const;
+  for (const [command, workers] of cases) {
+    const samples = new Map<string, Sample[]>();
+    for (let r = 0; r < runs; r++)
+      for (const c of checkouts) {
+        const s = await measure(c.dir, command, workers, port);
+        samples.set(c.name, [...(samples.get(c.name) ?? []), s]);
+      }
+    for (const c of checkouts) {
+      const ss = samples.get(c.name)!;
+      const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const rss = ss[ss.length - 1]!.rss.map((x) => x.toFixed(0)).join(' + ');
+      lines.push(
+        `${`${command} --workers ${workers}`.padEnd(22)} ${c.name.padEnd(14)} first request ${median(
+          ss.map((s) => s.ms),
+        )
+          .toFixed(0)
+          .padStart(5)} ms` +
+          `  CPU ${median(ss.map((s) => s.cpu)).toFixed(2)} s  RSS ${rss} MB (primary + workers)`,
+      );
+    }
+  }
+  console.log(lines.join('\n'));
+} finally {
+  execFileSync('git', ['worktree', 'remove', '--force', baseDir], { cwd: root, stdio: 'ignore' });
+  rmSync(work, { recursive: true, force: true });
+}
