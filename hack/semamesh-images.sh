@@ -85,8 +85,15 @@ cp -a "$ROOT/package.json" "$app/app/"
 cp -a "$ROOT/dist" "$ROOT/policies" "$app/app/"
 # Production packages: every package-lock entry not marked dev/devOptional; nested ones come with
 # their parent directory.
+# Of the two SQLite drivers (quota/sqlite-driver.ts) only the one the image's Node loads goes in.
+if [ "$("$NODE_BIN" -p 'process.versions.node.split(".")[0]')" -ge 22 ]; then
+  UNUSED_SQLITE=better-sqlite3
+else
+  UNUSED_SQLITE=better-sqlite3-napi
+fi
 jq -r '.packages | to_entries[] | select(.key != "" and (.value.dev | not) and (.value.devOptional | not)) | .key' \
   "$ROOT/package-lock.json" | grep -v '^node_modules/.*/node_modules/' |
+  grep -vx "node_modules/$UNUSED_SQLITE" |
   while read -r p; do
     src=$(readlink -f "$ROOT/$p" 2>/dev/null) || continue
     [ -d "$src" ] || continue # optional packages of other platforms

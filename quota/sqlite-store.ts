@@ -2,7 +2,8 @@
 // reserve and per settle, so several waypoint processes sharing one file can never overshoot.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import Database from './sqlite-driver.js';
 import { QUOTA_ERROR_CODES, QuotaError } from './errors.js';
 import {
   type Amount,
@@ -65,11 +66,11 @@ const STEP_HISTORY = 64;
 /** A settled reservation keeps a small marker this long, so a repeated settle reports `already`. */
 export const SETTLED_KEEP_MS = 60_000;
 
-type Stmt = Database.Statement;
+type Stmt = BetterSqlite3.Statement;
 
 export class SqliteQuotaStore implements QuotaStore {
   readonly kind = 'sqlite' as const;
-  private readonly db: Database.Database;
+  private readonly db: BetterSqlite3.Database;
   private readonly s: Record<string, Stmt>;
   private readonly reserveTx: (plan: ReservePlan) => ReserveOutcome;
   private readonly settleTx: (id: string, charges: Charge[], now: number) => SettleState;
