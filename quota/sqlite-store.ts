@@ -3,8 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import Database from './sqlite-driver.js';
 import { QUOTA_ERROR_CODES, QuotaError } from './errors.js';
+import Database from './sqlite-driver.js';
 import {
   type Amount,
   type Charge,
