@@ -199,9 +199,11 @@ describe('node agent SIGKILL and restart: no connection goes direct', { skip }, 
 
     const restartedAt = Date.now();
     agent = startAgent();
+    // A cold start of the agent (tsx, BPF load, pod list) takes seconds on a loaded 2-core machine.
     await waitFor(
       'the restarted agent intercepts agent-a',
       async () => (await intercepted())[a.uid] !== undefined,
+      90_000,
     );
     const readyAt = Date.now();
     await waitFor('the deleted pod pruned', () => attachedPrograms(gone.podCgroup).length === 0);
