@@ -8,31 +8,18 @@ import type { AddressInfo } from 'node:net';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { type LocalMode, startLocalMode } from '../../cli/commands/up.js';
-
-const POLICY = new URL('../fixtures/adversarial/policy.yaml', import.meta.url).pathname;
+import { chat, localUpOptions, ADVERSARIAL_POLICY as POLICY, toolCallHistory } from './local-mode.js';
 
 let local: LocalMode;
 let oa: OpenAI;
 let an: Anthropic;
 
 before(async () => {
-  local = await startLocalMode(
-    {
-      policies: [POLICY],
-      mock: true,
-      host: '127.0.0.1',
-      port: 0,
-      adminPort: 0,
-      syncInterval: 60,
-      auditStream: new PassThrough(),
-    },
-    () => undefined,
-  );
+  local = await startLocalMode(localUpOptions([POLICY]), () => undefined);
   oa = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: 'k', maxRetries: 0 });
   an = new Anthropic({ baseURL: local.url, apiKey: 'k', maxRetries: 0 });
 });
@@ -68,8 +55,6 @@ function raw(
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
-
-const chat = (content: string) => ({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
 
 async function refused(p: Promise<unknown>, rule = 'no-destruction'): Promise<void> {
   await assert.rejects(p, (err: { status?: number; message?: string }) => {
@@ -309,24 +294,7 @@ describe('4. commands as programs', () => {
       await refused(oa.chat.completions.create(chat(cmd) as never));
       // In the history, as a tool call the agent made earlier.
       await refused(
-        oa.chat.completions.create({
-          model: 'gpt-4o',
-          messages: [
-            { role: 'user', content: 'continue' },
-            {
-              role: 'assistant',
-              content: null,
-              tool_calls: [
-                {
-                  id: 'h1',
-                  type: 'function',
-                  function: { name: 'shell', arguments: JSON.stringify({ command: cmd }) },
-                },
-              ],
-            },
-            { role: 'tool', tool_call_id: 'h1', content: 'ok' },
-          ],
-        }),
+        oa.chat.completions.create(toolCallHistory('h1', 'shell', JSON.stringify({ command: cmd })) as never),
       );
       // The model's own tool call, plain and streamed.
       local.mock!.script({
@@ -352,16 +320,7 @@ describe('4. commands as programs', () => {
 
   test('MCP tools/call arguments carry the wrapped command', async () => {
     const mcpLocal = await startLocalMode(
-      {
-        policies: [POLICY],
-        mock: true,
-        upstream: [`mcp=${local.mock!.url}`],
-        host: '127.0.0.1',
-        port: 0,
-        adminPort: 0,
-        syncInterval: 60,
-        auditStream: new PassThrough(),
-      },
+      localUpOptions([POLICY], { upstream: [`mcp=${local.mock!.url}`] }),
       () => undefined,
     );
     try {
@@ -597,15 +556,7 @@ describe('2/5. reply shapes and the bundle vocabulary', () => {
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const port = (upstream.address() as AddressInfo).port;
     wp = await startLocalMode(
-      {
-        policies: [POLICY],
-        upstream: [`openai=http://127.0.0.1:${port}`],
-        host: '127.0.0.1',
-        port: 0,
-        adminPort: 0,
-        syncInterval: 60,
-        auditStream: new PassThrough(),
-      },
+      localUpOptions([POLICY], { mock: undefined, upstream: [`openai=http://127.0.0.1:${port}`] }),
       () => undefined,
     );
     client = new OpenAI({ baseURL: `${wp.url}/v1`, apiKey: 'k', maxRetries: 0 });
@@ -862,20 +813,7 @@ describe('7. PII in structured text and in every field', () => {
 
   test('in tool-call arguments in the history and in Anthropic documents', async () => {
     await refused(
-      oa.chat.completions.create({
-        model: 'gpt-4o',
-        messages: [
-          { role: 'user', content: 'continue' },
-          {
-            role: 'assistant',
-            content: null,
-            tool_calls: [
-              { id: 'p', type: 'function', function: { name: 'pay', arguments: `{"card":"${CARD}"}` } },
-            ],
-          },
-          { role: 'tool', tool_call_id: 'p', content: 'ok' },
-        ],
-      }),
+      oa.chat.completions.create(toolCallHistory('p', 'pay', `{"card":"${CARD}"}`) as never),
       'no-cards',
     );
     await refused(
