@@ -324,3 +324,16 @@ export function tokenKubeconfig(c: Cluster, file: string, user: string, token: s
   writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
   return file;
 }
+
+/** A SemaPolicy (YAML) in `namespace` whose rule pause-db-drops PAUSEs an agent asking to drop a database. */
+export const pausePolicy = (namespace: string) => `apiVersion: semamesh.io/v1alpha1
+kind: SemaPolicy
+metadata: {name: pause-db-drops, namespace: ${namespace}}
+spec:
+  rules:
+    - name: no-db-drops
+      intentMatches: [drop database]
+      action: PAUSE
+      riskLevel: Critical
+      message: a human must look at this agent
+`;

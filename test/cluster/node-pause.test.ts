@@ -18,6 +18,7 @@ import {
   freePort,
   k8sBin,
   localControllerFlags,
+  pausePolicy,
   REPO_ROOT,
   startControllerProcess,
   startSemamesh,
@@ -69,17 +70,7 @@ const stop = async (p?: { proc: ChildProcess }) => {
   if (p) await stopProcess(p.proc);
 };
 
-const POLICY = `apiVersion: semamesh.io/v1alpha1
-kind: SemaPolicy
-metadata: {name: pause-db-drops, namespace: ${NS}}
-spec:
-  rules:
-    - name: no-db-drops
-      intentMatches: [drop database]
-      action: PAUSE
-      riskLevel: Critical
-      message: a human must look at this agent
-`;
+const POLICY = pausePolicy(NS);
 
 describe('PAUSE on a real node', { skip }, () => {
   let controller: ReturnType<typeof startSemamesh>;

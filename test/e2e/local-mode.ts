@@ -1,7 +1,8 @@
 // Shared set-up of the tests (and bench/adversarial.ts) that drive the real `semamesh up` in local
 // mode: its options with the mock LLM on ephemeral loopback ports, the adversarial corpus' policy,
-// and the chat bodies those tests send. Data only: each caller imports startLocalMode itself (the
-// bench loads it from the checkout it measures).
+// the chat bodies those tests send and the check of a refusal. Each caller imports startLocalMode
+// itself (the bench loads it from the checkout it measures).
+import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { UpOptions } from '../../cli/commands/up.js';
 
@@ -41,3 +42,12 @@ export const toolCallHistory = (id: string, name: string, args: string) => ({
     { role: 'tool', tool_call_id: id, content: 'ok' },
   ],
 });
+
+/** Asserts that `p` is refused with 403 naming `rule`, the way the SDKs report it. */
+export async function refused(p: Promise<unknown>, rule = 'no-destruction'): Promise<void> {
+  await assert.rejects(p, (err: { status?: number; message?: string }) => {
+    assert.equal(err.status, 403, String(err.message));
+    assert.match(String(err.message), new RegExp(rule));
+    return true;
+  });
+}
