@@ -11,8 +11,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { parse } from 'yaml';
+import { localUpOptions } from '../test/e2e/local-mode.js';
 
 interface Case {
   name: string;
@@ -75,18 +75,7 @@ async function run(root: string): Promise<Map<string, Row>> {
   const { startLocalMode } = (await import(
     join(root, 'cli/commands/up.ts')
   )) as typeof import('../cli/commands/up.js');
-  const local = await startLocalMode(
-    {
-      policies: [join(FIXTURES, 'policy.yaml')],
-      mock: true,
-      host: '127.0.0.1',
-      port: 0,
-      adminPort: 0,
-      syncInterval: 60,
-      auditStream: new PassThrough(),
-    },
-    () => undefined,
-  );
+  const local = await startLocalMode(localUpOptions([join(FIXTURES, 'policy.yaml')]), () => undefined);
   const rows = new Map<string, Row>();
   try {
     let n = 0;
@@ -239,18 +228,7 @@ async function perf(root: string): Promise<void> {
   )) as typeof import('../intent/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'sm-perf-'));
   writeFileSync(join(dir, 'policy.yaml'), policyOf(100));
-  const local = await startLocalMode(
-    {
-      policies: [dir],
-      mock: true,
-      host: '127.0.0.1',
-      port: 0,
-      adminPort: 0,
-      syncInterval: 60,
-      auditStream: new PassThrough(),
-    },
-    () => undefined,
-  );
+  const local = await startLocalMode(localUpOptions([dir]), () => undefined);
   try {
     const mock = local.mock!.url;
     const filler =

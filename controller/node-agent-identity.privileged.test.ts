@@ -20,7 +20,7 @@ import {
   processCgroup,
   removeCgroup as removeBpfCgroup,
 } from '../bpf/src/index.js';
-import { freePort, privilegedSkipReason } from '../bpf/src/test-env.js';
+import { freePort, privilegedSkip } from '../bpf/src/test-env.js';
 import { K8sClient, type KubeObject } from '../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../test/kube-api-server/index.js';
 import { clusterIdentity, type IdentitySource } from '../waypoint/filters/identity/cluster.js';
@@ -29,8 +29,7 @@ import { type RunningNodeAgent, startNodeAgent } from './node-agent.js';
 import { removeCgroup } from './pause/index.js';
 import { waitFor } from './testing.js';
 
-const skip = privilegedSkipReason();
-if (skip) console.log(`# node agent identity test skipped: ${skip}`);
+const skip = privilegedSkip('node agent identity test');
 
 const tag = randomBytes(3).toString('hex');
 const PIN = `/sys/fs/bpf/sm-identity-${tag}`;

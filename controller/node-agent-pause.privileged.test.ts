@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cgroup2Mount, cgroupExecArgv, cgroupId } from '../bpf/src/index.js';
 import { freePort, privilegedSkipReason } from '../bpf/src/test-env.js';
-import { type Cluster, skipUnlessBuilt, startCluster, until } from '../test/cluster/harness.js';
+import { type Cluster, pausePolicy, skipUnlessBuilt, startCluster, until } from '../test/cluster/harness.js';
 import { removeCgroup } from './pause/index.js';
 
 const skip = privilegedSkipReason() || skipUnlessBuilt();
@@ -35,17 +35,7 @@ const PIN = `/sys/fs/bpf/sm-pausereport-${tag}`;
 /** The pod's fsGroup in deploy/base/node.yaml: the waypoint's group. */
 const GROUP = 65532;
 
-const POLICY = `apiVersion: semamesh.io/v1alpha1
-kind: SemaPolicy
-metadata: {name: pause-db-drops, namespace: agents}
-spec:
-  rules:
-    - name: no-db-drops
-      intentMatches: [drop database]
-      action: PAUSE
-      riskLevel: Critical
-      message: a human must look at this agent
-`;
+const POLICY = pausePolicy('agents');
 
 interface Incident {
   metadata: { name: string; managedFields?: { manager: string }[] };

@@ -6,21 +6,19 @@
 // agent adopts the pinned programs (same program ids) and prunes the links of a pod deleted while
 // it was down.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cgroup2Mount, cgroupExecArgv, Interceptor, moveProcess, processCgroup } from '../bpf/src/index.js';
-import { freePort, privilegedSkipReason } from '../bpf/src/test-env.js';
-import { K8sClient, type KubeObject } from '../kube/index.js';
+import { cgroupExecArgv, Interceptor, moveProcess, processCgroup } from '../bpf/src/index.js';
+import { freePort, privilegedSkip } from '../bpf/src/test-env.js';
+import { K8sClient } from '../kube/index.js';
+import { cgroupPrograms, nodeCgroupRoot, podRef, runningPod } from '../test/e2e/privileged-harness.js';
 import { type KubeApiServer, startKubeApiServer } from '../test/kube-api-server/index.js';
 import { removeCgroup } from './pause/index.js';
 import { waitFor } from './testing.js';
 
-const skip = privilegedSkipReason();
-if (skip) console.log(`# node agent restart test skipped: ${skip}`);
+const skip = privilegedSkip('node agent restart test');
 
 const repoRoot = new URL('..', import.meta.url).pathname;
 const tag = randomBytes(3).toString('hex');
@@ -40,9 +38,6 @@ function counter(): { server: Server; at: number[] } {
 const listen = (s: Server, host: string, port = 0) =>
   new Promise<number>((resolve) => s.listen(port, host, () => resolve((s.address() as AddressInfo).port)));
 
-const attachedPrograms = (cgroup: string): { id: number; name: string }[] =>
-  JSON.parse(execFileSync('bpftool', ['-j', 'cgroup', 'show', cgroup]).toString().trim() || '[]');
-
 describe('node agent SIGKILL and restart: no connection goes direct', { skip }, () => {
   let api: KubeApiServer;
   let client: K8sClient;
@@ -56,32 +51,8 @@ describe('node agent SIGKILL and restart: no connection goes direct', { skip }, 
   let agent: ChildProcess | undefined;
   let prober: ChildProcess | undefined;
   let output = '';
-  const ref = (namespace: string, name: string) => ({ apiVersion: 'v1', kind: 'Pod', namespace, name });
-
-  async function pod(namespace: string, name: string, labels: Record<string, string>, container: string) {
-    const p = await client.create<KubeObject>({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, namespace, labels },
-      spec: { nodeName: 'n1', containers: [{ name: 'main', image: 'x' }] },
-    });
-    const uid = p.metadata.uid as string;
-    const podCgroup = join(root, 'kubepods', 'besteffort', `pod${uid}`);
-    const cgroup = join(podCgroup, container);
-    mkdirSync(cgroup, { recursive: true });
-    await client.patchStatus(ref(namespace, name), {
-      phase: 'Running',
-      qosClass: 'BestEffort',
-      containerStatuses: [
-        {
-          name: namespace === 'semamesh-system' ? 'waypoint' : 'main',
-          containerID: `containerd://${container}`,
-          state: { running: {} },
-        },
-      ],
-    });
-    return { uid, podCgroup, cgroup };
-  }
+  const pod = (namespace: string, name: string, labels: Record<string, string>, container: string) =>
+    runningPod(client, root, { namespace, name, labels, container });
 
   let selfUid = '';
   /** The real command the DaemonSet runs, as a child process. */
@@ -125,10 +96,7 @@ describe('node agent SIGKILL and restart: no connection goes direct', { skip }, 
   };
 
   before(async () => {
-    const v2 = cgroup2Mount();
-    assert.ok(v2);
-    root = join(v2, `sm-restart-${tag}`);
-    mkdirSync(root);
+    root = nodeCgroupRoot(`sm-restart-${tag}`);
     api = await startKubeApiServer({ namespaces: ['semamesh-system', 'agents'] });
     client = new K8sClient(api.kubeconfig);
     const self = await pod('semamesh-system', 'semamesh-node-x', {}, randomBytes(32).toString('hex'));
@@ -178,7 +146,7 @@ describe('node agent SIGKILL and restart: no connection goes direct', { skip }, 
       },
       60_000,
     );
-    const before = attachedPrograms(a.podCgroup).map((p) => p.id);
+    const before = cgroupPrograms(a.podCgroup).map((p) => p.id);
     assert.equal(before.length, 3);
 
     // A child of the agent pod connects every few ms for the whole test, as an agent would.
@@ -193,7 +161,7 @@ describe('node agent SIGKILL and restart: no connection goes direct', { skip }, 
     await new Promise((r) => agent!.once('exit', r));
     const killedAt = Date.now();
     // While nobody manages the node, the deleted pod's links must not matter; it is pruned later.
-    await client.delete(ref('agents', 'gone'));
+    await client.delete(podRef('agents', 'gone'));
     await new Promise((r) => setTimeout(r, 1500));
     const duringGap = waypoint.at.filter((t) => t >= killedAt).length;
 
@@ -206,12 +174,12 @@ describe('node agent SIGKILL and restart: no connection goes direct', { skip }, 
       90_000,
     );
     const readyAt = Date.now();
-    await waitFor('the deleted pod pruned', () => attachedPrograms(gone.podCgroup).length === 0);
+    await waitFor('the deleted pod pruned', () => cgroupPrograms(gone.podCgroup).length === 0);
     await new Promise((r) => setTimeout(r, 500));
     prober.kill('SIGTERM');
     await new Promise((r) => prober!.once('exit', r));
     const probes = JSON.parse(proberOut.trim() || '{}') as { n?: number; e?: number };
-    const afterIds = attachedPrograms(a.podCgroup).map((p) => p.id);
+    const afterIds = cgroupPrograms(a.podCgroup).map((p) => p.id);
 
     console.log(
       `# prober: ${probes.n} connects, ${probes.e} errors; waypoint ${waypoint.at.length}, provider ${provider.at.length}; ` +

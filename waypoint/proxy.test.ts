@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createMockLlm } from '../test/mock-llm/index.js';
-import { createWaypoint } from './server.js';
+import { createWaypoint, type Waypoint, type WaypointOptions } from './server.js';
 import { intentEngine } from './testing/harness.js';
 
 async function upstream(
@@ -36,13 +36,9 @@ test('hop-by-hop headers are stripped in both directions and host is rewritten',
     res.writeHead(200, { 'content-type': 'text/plain', connection: 'x-hop', 'x-hop': '1', 'x-kept': '2' });
     res.end('ok');
   });
-  const wp = await createWaypoint({
+  const { wp, url } = await listening({
     routes: [{ provider: 'generic', upstream: up.url }],
-    engine: intentEngine({}),
-    logger: false,
-    auditStream: devNull(),
   });
-  const { url } = await wp.listen();
   try {
     // node:http, unlike fetch, lets a client send Connection and TE as given.
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -88,21 +84,12 @@ test('a client abort mid-stream cancels the upstream request', async () => {
     res.on('close', () => upstreamClosed());
     // never ends on its own
   });
-  const wp = await createWaypoint({
+  const { wp, url } = await listening({
     routes: [{ provider: 'openai', upstream: up.url }],
-    engine: intentEngine({}),
-    logger: false,
-    auditStream: devNull(),
   });
-  const { url } = await wp.listen();
   try {
     const ac = new AbortController();
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
-      body: chatBody,
-      signal: ac.signal,
-    });
+    const res = await postChat(url, chatBody, ac.signal);
     const reader = res.body!.getReader();
     const first = await reader.read();
     assert.match(Buffer.from(first.value!).toString(), /first/);
@@ -119,16 +106,12 @@ test('an unreachable upstream gives a coded 502 in the OpenAI and Anthropic shap
   const deadUrl = dead.url;
   dead.server.close();
   await once(dead.server, 'close');
-  const wp = await createWaypoint({
+  const { wp, url } = await listening({
     routes: [
       { provider: 'openai', upstream: deadUrl },
       { provider: 'anthropic', upstream: deadUrl },
     ],
-    engine: intentEngine({}),
-    logger: false,
-    auditStream: devNull(),
   });
-  const { url } = await wp.listen();
   try {
     const oa = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'k', maxRetries: 0 });
     await assert.rejects(
@@ -162,19 +145,11 @@ test('an upstream that breaks mid-stream ends the client stream with a coded err
       setTimeout(() => res.socket?.destroy(), 10),
     );
   });
-  const wp = await createWaypoint({
+  const { wp, url } = await listening({
     routes: [{ provider: 'openai', upstream: up.url }],
-    engine: intentEngine({}),
-    logger: false,
-    auditStream: devNull(),
   });
-  const { url } = await wp.listen();
   try {
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
-      body: chatBody,
-    });
+    const res = await postChat(url, chatBody);
     const text = await res.text();
     assert.match(text, /partial/);
     assert.match(text, /data: \{"error":\{.*"semamesh_code":"SM_ERR_WAYPOINT_UPSTREAM"/);
@@ -193,20 +168,15 @@ test('a non-streamed reply too large to inspect is refused (fail-closed), not pa
       JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: 'x'.repeat(4096) } }] }),
     );
   });
-  const wp = await createWaypoint({
+  const { wp, url } = await listening({
     routes: [{ provider: 'openai', upstream: up.url }],
-    engine: intentEngine({}),
-    logger: false,
-    auditStream: devNull(),
     maxResponseBytes: 1024,
   });
-  const { url } = await wp.listen();
   try {
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
-      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
-    });
+    const res = await postChat(
+      url,
+      JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    );
     assert.equal(res.status, 502);
     assert.equal(
       ((await res.json()) as { error: { code: string } }).error.code,
@@ -221,21 +191,13 @@ test('a non-streamed reply too large to inspect is refused (fail-closed), not pa
 test('transparent mode: the original destination picks the upstream; prefixes route explicitly', async () => {
   const mock = await createMockLlm({ tokenizer: 'approx' });
   const { port } = new URL(mock.url);
-  const wp = await createWaypoint({
+  const { wp, url } = await listening({
     originalDestination: (socket) =>
       socket.remotePort ? { host: '127.0.0.1', port: Number(port) } : undefined,
-    engine: intentEngine({}),
-    logger: false,
-    auditStream: devNull(),
   });
-  const { url } = await wp.listen();
-  const wp2 = await createWaypoint({
+  const { wp: wp2, url: url2 } = await listening({
     routes: [{ prefix: '/llm/openai', upstream: mock.url }],
-    engine: intentEngine({}),
-    logger: false,
-    auditStream: devNull(),
   });
-  const { url: url2 } = await wp2.listen();
   try {
     const oa = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'k', maxRetries: 0 });
     const r = await oa.chat.completions.create({
@@ -256,6 +218,27 @@ test('transparent mode: the original destination picks the upstream; prefixes ro
     await mock.close();
   }
 });
+
+/** A waypoint with the allow-all intent engine, no logs and no audit, listening on a free port. */
+async function listening(options: WaypointOptions): Promise<{ wp: Waypoint; url: string }> {
+  const wp = await createWaypoint({
+    engine: intentEngine({}),
+    logger: false,
+    auditStream: devNull(),
+    ...options,
+  });
+  const { url } = await wp.listen();
+  return { wp, url };
+}
+
+/** POST of a chat completion body to the waypoint at `url`, as an OpenAI client sends it. */
+const postChat = (url: string, body: string, signal?: AbortSignal) =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+    body,
+    signal,
+  });
 
 function devNull(): Writable {
   return new Writable({

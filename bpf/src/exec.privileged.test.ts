@@ -6,10 +6,22 @@ import { after, before, describe, test } from 'node:test';
 import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
 import { loadAddon } from './addon.js';
 import { type ExecCgroups, prepareExecCgroups, spawnIntercepted } from './exec.js';
-import { type Forwarder, privilegedSkipReason, startForwarder } from './test-env.js';
+import { type Forwarder, privilegedSkip, startForwarder } from './test-env.js';
 
-const skip = privilegedSkipReason();
-if (skip) console.log(`# bpf exec tests skipped: ${skip}`);
+const skip = privilegedSkip('bpf exec tests');
+
+/** curl printing only the HTTP status of a call to the intercepted target 127.0.0.2:8443. */
+const CURL_STATUS = [
+  'curl',
+  '-sS',
+  '-o',
+  '/dev/null',
+  '-w',
+  '%{http_code}',
+  '-H',
+  'Authorization: Bearer k',
+  'http://127.0.0.2:8443/v1/models',
+];
 
 describe('spawnIntercepted on the real kernel', { skip }, () => {
   let mock: MockLlm;
@@ -36,17 +48,7 @@ describe('spawnIntercepted on the real kernel', { skip }, () => {
 
   test('the command is intercepted, its exit code returned, and everything removed after', async () => {
     const run = await spawnIntercepted(
-      [
-        'curl',
-        '-sS',
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code}',
-        '-H',
-        'Authorization: Bearer k',
-        'http://127.0.0.2:8443/v1/models',
-      ],
+      CURL_STATUS,
       cgroups,
       {
         waypoint: { ip: '127.0.0.1', port: proxy.port },
@@ -79,17 +81,7 @@ describe('spawnIntercepted on the real kernel', { skip }, () => {
 
   test('a DNS server that never answers does not hold attach(); static targets work meanwhile', async () => {
     const run = await spawnIntercepted(
-      [
-        'curl',
-        '-sS',
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code}',
-        '-H',
-        'Authorization: Bearer k',
-        'http://127.0.0.2:8443/v1/models',
-      ],
+      CURL_STATUS,
       prepared(),
       {
         waypoint: { ip: '127.0.0.1', port: proxy.port },

@@ -15,7 +15,7 @@ import {
   createSandbox,
   type Forwarder,
   freePort,
-  privilegedSkipReason,
+  privilegedSkip,
   run,
   type Sandbox,
   startForwarder,
@@ -34,8 +34,7 @@ function bpfFds(): string[] {
     .filter((l) => /^anon_inode:bpf-(prog|map|link)/.test(l));
 }
 
-const skip = privilegedSkipReason();
-if (skip) console.log(`# bpf privileged tests skipped: ${skip}`);
+const skip = privilegedSkip('bpf privileged tests');
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const KEY = 'sk-test-123';

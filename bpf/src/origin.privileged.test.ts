@@ -12,10 +12,9 @@ import { cgroup2Mount, cgroupId, createCgroup, freezerV1Mount, removeCgroup } fr
 import { Interceptor } from './interceptor.js';
 import type { PeerOrigin } from './layout.js';
 import { originalDestination, peerOrigin } from './sockopt.js';
-import { createSandbox, freePort, privilegedSkipReason, run, type Sandbox } from './test-env.js';
+import { createSandbox, freePort, privilegedSkip, run, type Sandbox } from './test-env.js';
 
-const skip = privilegedSkipReason();
-if (skip) console.log(`# bpf origin tests skipped: ${skip}`);
+const skip = privilegedSkip('bpf origin tests');
 
 interface Seen {
   origin: PeerOrigin | undefined;

@@ -5,10 +5,9 @@ import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { loadAddon } from './addon.js';
 import { Interceptor } from './interceptor.js';
-import { createSandbox, privilegedSkipReason, run, type Sandbox } from './test-env.js';
+import { createSandbox, privilegedSkip, run, type Sandbox } from './test-env.js';
 
-const skip = privilegedSkipReason();
-if (skip) console.log(`# bpf pin tests skipped: ${skip}`);
+const skip = privilegedSkip('bpf pin tests');
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 

@@ -8,14 +8,13 @@ import { Interceptor } from './interceptor.js';
 import {
   createSandbox,
   type Forwarder,
-  privilegedSkipReason,
+  privilegedSkip,
   run,
   type Sandbox,
   startForwarder,
 } from './test-env.js';
 
-const skip = privilegedSkipReason();
-if (skip) console.log(`# bpf self-skip tests skipped: ${skip}`);
+const skip = privilegedSkip('bpf self-skip tests');
 
 /** 'refused' when nothing answered at the target, 'reached' when a listener (the redirect) did. */
 function probe(): Promise<'reached' | 'refused'> {

@@ -14,14 +14,13 @@ import { Interceptor } from './interceptor.js';
 import {
   createSandbox,
   type Forwarder,
-  privilegedSkipReason,
+  privilegedSkip,
   run,
   type Sandbox,
   startForwarder,
 } from './test-env.js';
 
-const skip = privilegedSkipReason();
-if (skip) console.log(`# bpf sk_msg tests skipped: ${skip}`);
+const skip = privilegedSkip('bpf sk_msg tests');
 
 /** Deterministic pseudo-random bytes, so a corrupted splice cannot go unnoticed. */
 function blob(size: number): Buffer {

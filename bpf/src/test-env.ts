@@ -4,21 +4,31 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { addonStatus, objectPath } from './addon.js';
 import { cgroup2Mount, cgroupExecArgv } from './cgroup.js';
 import { type ExecCgroups, prepareExecCgroups } from './exec.js';
 import type { OriginalDestination } from './layout.js';
 import { originalDestination } from './sockopt.js';
 
-/** Why the privileged tests cannot run here, or undefined when they can. */
-export function privilegedSkipReason(): string | undefined {
+/** Why the privileged tests cannot run here (or one of `tools` is not on PATH), or undefined when they can. */
+export function privilegedSkipReason(tools: readonly string[] = []): string | undefined {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
   if (process.getuid?.() !== 0) return 'not root (BPF attach and cgroup writes need it)';
   if (!cgroup2Mount()) return 'no cgroup2 mount';
   const addon = addonStatus();
   if (!addon.available) return addon.reason;
   if (!existsSync(objectPath())) return `${objectPath()} missing; run: npm run build:bpf`;
+  const path = process.env.PATH?.split(':') ?? [];
+  for (const tool of tools) if (!path.some((d) => existsSync(join(d, tool)))) return `${tool} not installed`;
   return undefined;
+}
+
+/** privilegedSkipReason for node:test's `skip`, printed as `# <what> skipped: <reason>` when there is one. */
+export function privilegedSkip(what: string, tools: readonly string[] = []): string | undefined {
+  const reason = privilegedSkipReason(tools);
+  if (reason) console.log(`# ${what} skipped: ${reason}`);
+  return reason;
 }
 
 export type Sandbox = ExecCgroups;

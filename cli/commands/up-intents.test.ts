@@ -2,8 +2,8 @@
 // waypoint, mock LLM): the requests in seven languages and in paraphrase are refused, the
 // look-alikes and the requests *about* an operation pass, and a tool result is data.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
+import { localUpOptions } from '../../test/e2e/local-mode.js';
 import { startLocalMode } from './up.js';
 
 const destructive = [
@@ -44,15 +44,7 @@ const benign = [
 
 test('semamesh up: the examples of issue #20 behave as a user expects', async () => {
   const local = await startLocalMode(
-    {
-      policies: [new URL('../../examples/sample-policy.yaml', import.meta.url).pathname],
-      mock: true,
-      host: '127.0.0.1',
-      port: 0,
-      adminPort: 0,
-      syncInterval: 60,
-      auditStream: new PassThrough(),
-    },
+    localUpOptions([new URL('../../examples/sample-policy.yaml', import.meta.url).pathname]),
     () => undefined,
   );
   const send = (messages: unknown[]) =>

@@ -1,87 +1,33 @@
 // The kubelet checkpoint client against a local HTTPS server shaped like the kubelet, with a CA,
 // serving and client certificates minted by the openssl CLI for this test.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { checkpointRecord, type KubeletClientOptions, kubeletCheckpoint } from './checkpoint.js';
+import { testPki } from './testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sm-kubelet-'));
-const pem = (name: string) => readFileSync(join(dir, name));
-
-function openssl(...args: string[]) {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-/** A leaf certificate signed by the CA `ca`; EC keys keep generation fast. */
-function mint(ca: string, leaf: string, cn: string, ext: string) {
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${leaf}.key`,
-    '-out',
-    `${leaf}.csr`,
-    '-subj',
-    `/CN=${cn}`,
-  );
-  writeFileSync(join(dir, `${leaf}.ext`), `${ext}\n`);
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${leaf}.csr`,
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-out',
-    `${leaf}.crt`,
-    '-extfile',
-    `${leaf}.ext`,
-  );
-}
-
-function makeCa(name: string) {
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-    '-subj',
-    `/CN=${name}`,
-  );
-}
+const pki = testPki(dir);
+const pem = pki.pem;
 
 let kubelet: Server;
 let port = 0;
 const ARCHIVE = '/var/lib/kubelet/checkpoints/checkpoint-agent_team-a-main-2026-11-27T08:00:00Z.tar';
 
 before(async () => {
-  makeCa('ca');
-  makeCa('rogue-ca');
-  mint('ca', 'server', 'node-1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth');
-  mint('ca', 'client', 'system:node:node-1', 'extendedKeyUsage=clientAuth');
+  pki.ca('ca');
+  pki.ca('rogue-ca');
+  pki.leaf(
+    'ca',
+    'server',
+    'node-1',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth',
+  );
+  pki.leaf('ca', 'client', 'system:node:node-1', 'extendedKeyUsage=clientAuth');
   kubelet = createServer(
     {
       key: pem('server.key'),

@@ -6,14 +6,13 @@
 //
 // Skipped, with the reason printed, when the Kubernetes binaries are not built; an error under CI=true.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { createSign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
-import { parseAllDocuments } from 'yaml';
 import {
   BundlePoller,
   BundleServer,
@@ -23,13 +22,20 @@ import { sampleBundle } from '../../controller/bundle-server/testing.js';
 import { isControllerError } from '../../controller/errors.js';
 import { K8sClient } from '../../kube/index.js';
 import {
+  applyObjects,
+  baseRbac,
   type Cluster,
   freePort,
-  REPO_ROOT,
+  installCrds,
+  localControllerFlags,
+  serviceAccountToken,
   skipUnlessBuilt,
   startCluster,
   startControllerProcess,
+  startSemamesh,
+  stopProcess,
   until,
+  untilOk,
 } from './harness.js';
 
 const skip = skipUnlessBuilt();
@@ -96,19 +102,8 @@ async function ensure(path: string, body: unknown): Promise<void> {
 }
 
 /** A real projected-style token from the TokenRequest API. */
-async function tokenFor(sa: string, audiences: string[]): Promise<string> {
-  const r = await cluster.api<{ status: { token: string } }>(
-    'POST',
-    `/api/v1/namespaces/${NS}/serviceaccounts/${sa}/token`,
-    {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenRequest',
-      spec: { audiences, expirationSeconds: 600 },
-    },
-  );
-  assert.equal(r.status, 201, r.text);
-  return r.body.status.token;
-}
+const tokenFor = (sa: string, audiences: string[]) =>
+  serviceAccountToken(cluster, NS, sa, { audiences, expirationSeconds: 600 });
 
 /** The same token with its validity moved into the past, signed with the cluster's own SA key. */
 function expired(token: string): string {
@@ -243,23 +238,6 @@ describe('bundle fetch: HTTPS + audience-bound token checked by TokenReview', { 
   });
 });
 
-/** The RBAC objects of deploy/base (roles, bindings, accounts), rendered by kubectl kustomize. */
-function baseRbac(): Record<string, unknown>[] {
-  const r = cluster.kubectl(['kustomize', join(REPO_ROOT, 'deploy/base')]);
-  assert.equal(r.status, 0, r.stderr);
-  const kinds = new Set([
-    'Namespace',
-    'ServiceAccount',
-    'ClusterRole',
-    'ClusterRoleBinding',
-    'Role',
-    'RoleBinding',
-  ]);
-  return parseAllDocuments(r.stdout)
-    .map((d) => d.toJSON() as { kind?: string })
-    .filter((o) => o?.kind && kinds.has(o.kind)) as Record<string, unknown>[];
-}
-
 describe('the mesh CA key: read by the kubelet for the waypoint, by no role of ours', { skip }, () => {
   before(() => {
     // What a tenant adds to let the controller read its SemaPolicySource credentials (docs/security.md).
@@ -277,12 +255,7 @@ describe('the mesh CA key: read by the kubelet for the waypoint, by no role of o
         subjects: [{ kind: 'ServiceAccount', name: 'semamesh-controller', namespace: NS }],
       },
     ];
-    const items = [...baseRbac(), ...tenant];
-    const applied = cluster.kubectl(
-      ['apply', '-f', '-'],
-      JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
-    );
-    assert.equal(applied.status, 0, applied.stderr);
+    applyObjects(cluster, [...baseRbac(cluster), ...tenant]);
   });
 
   const can = (sa: string, args: string[]) =>
@@ -305,33 +278,6 @@ describe('the mesh CA key: read by the kubelet for the waypoint, by no role of o
   });
 });
 
-/** `semamesh waypoint` as a child process (the CLI entry, through tsx), output kept for failures. */
-function startWaypointProcess(args: string[]): { proc: ChildProcess; output: () => string } {
-  let out = '';
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'cli/semamesh.ts'), 'waypoint', ...args],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  proc.stdout?.on('data', (c) => {
-    out += c;
-  });
-  proc.stderr?.on('data', (c) => {
-    out += c;
-  });
-  return { proc, output: () => out };
-}
-
-async function stopProcess(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const done = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGTERM');
-  await done;
-}
-
 describe('the shipped commands: semamesh controller serves, semamesh waypoint fetches', { skip }, () => {
   const procs: ChildProcess[] = [];
   after(async () => {
@@ -339,42 +285,30 @@ describe('the shipped commands: semamesh controller serves, semamesh waypoint fe
   });
 
   test('over HTTPS with the node token checked by TokenReview; another audience gets no policy', async () => {
-    const crds = cluster.kubectl([
-      'apply',
-      '--server-side',
-      '--field-manager=semamesh-test',
-      '-k',
-      join(REPO_ROOT, 'deploy/crds'),
-    ]);
-    assert.equal(crds.status, 0, crds.stderr);
-    const wait = cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', '--all', 'crd']);
-    assert.equal(wait.status, 0, wait.stderr);
+    installCrds(cluster);
     const pki = issue('e2e');
     for (const [f, v] of Object.entries({ 'e2e-tls.crt': pki.cert, 'e2e-tls.key': pki.key }))
       writeFileSync(join(dir, f), v);
     const [bundlePort, metricsPort] = [await freePort(), await freePort()];
     const ctl = startControllerProcess([
-      ...['--kubeconfig', cluster.kubeconfig, '--namespace', NS, '--no-leader-elect', '--no-gitops'],
-      ...['--bundle-host', '127.0.0.1', '--bundle-port', String(bundlePort)],
-      ...['--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), '--debounce', '50'],
+      ...['--kubeconfig', cluster.kubeconfig, '--namespace', NS],
+      ...localControllerFlags(bundlePort, metricsPort),
       ...['--bundle-tls-cert', join(dir, 'e2e-tls.crt'), '--bundle-tls-key', join(dir, 'e2e-tls.key')],
       ...['--bundle-clients', `${NS}/${NODE_SA}`, '--bundle-audience', AUDIENCE],
     ]);
     procs.push(ctl.proc);
-    await until(
+    await untilOk(
       'controller /readyz',
-      async () =>
-        (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.status === 200,
-      120_000,
-    ).catch((e) => {
-      throw new Error(`${e}\n--- controller output\n${ctl.output()}`);
-    });
+      `http://127.0.0.1:${metricsPort}/readyz`,
+      () => `--- controller output\n${ctl.output()}`,
+    );
     writeFileSync(join(dir, 'e2e-ca.crt'), pki.ca);
     const waypoint = async (token: string) => {
       const tokenFile = join(dir, `wp-token-${procs.length}`);
       writeFileSync(tokenFile, token);
       const [port, admin] = [await freePort(), await freePort()];
-      const wp = startWaypointProcess([
+      const wp = startSemamesh([
+        'waypoint',
         ...['--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin)],
         ...['--bundle-url', `https://127.0.0.1:${bundlePort}/bundles/semamesh`],
         ...['--bundle-token-file', tokenFile, '--bundle-ca', join(dir, 'e2e-ca.crt')],

@@ -11,11 +11,13 @@ import { after, before, describe, test } from 'node:test';
 import {
   type Cluster,
   freePort,
+  localControllerFlags,
   REPO_ROOT,
   skipUnlessBuilt,
   startCluster,
   startControllerProcess,
   until,
+  untilOk,
 } from './harness.js';
 
 const skip = skipUnlessBuilt();
@@ -308,31 +310,15 @@ describe('on a real kube-apiserver', { skip }, () => {
   test('semamesh controller: a SemaPolicy becomes Ready and its bundle is served', async () => {
     const [bundlePort, metricsPort] = [await freePort(), await freePort()];
     const ctl = startControllerProcess([
-      '--kubeconfig',
-      c.kubeconfig,
-      '--namespace',
-      'semamesh-system',
-      '--no-leader-elect',
-      '--no-gitops',
-      '--bundle-host',
-      '127.0.0.1',
-      '--bundle-port',
-      String(bundlePort),
-      '--metrics-host',
-      '127.0.0.1',
-      '--metrics-port',
-      String(metricsPort),
-      '--debounce',
-      '50',
+      ...['--kubeconfig', c.kubeconfig, '--namespace', 'semamesh-system'],
+      ...localControllerFlags(bundlePort, metricsPort),
     ]);
     try {
-      await until(
+      await untilOk(
         'controller /readyz',
-        async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status === 200,
-        120_000,
-      ).catch((e) => {
-        throw new Error(`${e}\n--- controller output\n${ctl.output()}`);
-      });
+        `http://127.0.0.1:${metricsPort}/readyz`,
+        () => `--- controller output\n${ctl.output()}`,
+      );
       assert.equal((await c.api('POST', policies, policy('ctl-block'))).status, 201);
       const ready = await until(
         'SemaPolicy ctl-block Ready=True',

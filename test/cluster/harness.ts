@@ -1,15 +1,19 @@
 // Envtest-style harness for test/cluster/: a real etcd + kube-apiserver (built by
 // hack/build-k8s.sh) started by `hack/local-cluster.sh up --api-only` on free loopback ports in a
-// temporary state directory, plus a small HTTPS client using the admin client certificate.
+// temporary state directory, plus a small HTTPS client using the admin client certificate, and the
+// set-up the cluster tests share: the `semamesh` processes, deploy/crds and deploy/base's RBAC
+// applied, ServiceAccount tokens and a kubeconfig holding one.
 //
 // Imports nothing of the project on purpose: these tests talk to Kubernetes and to the `semamesh`
 // CLI the way a user does (kubectl, HTTP), so they survive refactors of the TypeScript modules.
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { waitFor } from '../../controller/testing.js';
 
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
@@ -199,18 +203,17 @@ export function until<T>(
   return waitFor(what, fn, timeoutMs);
 }
 
-/** `semamesh controller` as a child process (the CLI entry, through tsx), output kept for failures. */
-export function startControllerProcess(args: string[]): { proc: ChildProcess; output: () => string } {
+/** `semamesh <args>` as a child process (the CLI entry, through tsx), output kept for failures. */
+export function startSemamesh(
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): { proc: ChildProcess; output: () => string } {
   let out = '';
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'cli/semamesh.ts'), 'controller', ...args],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'test' },
-    },
-  );
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'cli/semamesh.ts'), ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   proc.stdout?.on('data', (c) => {
     out += c.toString();
   });
@@ -219,3 +222,118 @@ export function startControllerProcess(args: string[]): { proc: ChildProcess; ou
   });
   return { proc, output: () => out };
 }
+
+/** `semamesh controller` as a child process (the CLI entry, through tsx), output kept for failures. */
+export function startControllerProcess(args: string[]): { proc: ChildProcess; output: () => string } {
+  return startSemamesh(['controller', ...args], { ...process.env, NODE_ENV: 'test' });
+}
+
+/** The flags of a single local controller: no Lease, no GitOps, bundle and metrics on 127.0.0.1. */
+export function localControllerFlags(bundlePort: number, metricsPort: number): string[] {
+  return [
+    ...['--no-leader-elect', '--no-gitops'],
+    ...['--bundle-host', '127.0.0.1', '--bundle-port', String(bundlePort)],
+    ...['--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), '--debounce', '50'],
+  ];
+}
+
+/** Polls `url` until it answers 200 (2 min by default); a timeout's error carries `output()`. */
+export async function untilOk(
+  what: string,
+  url: string,
+  output: () => string,
+  timeoutMs = 120_000,
+): Promise<void> {
+  await until(what, async () => (await fetch(url)).status === 200, timeoutMs).catch((e) => {
+    throw new Error(`${e}\n${output()}`);
+  });
+}
+
+/** SIGTERM (or `signal`) to a child process, resolved once it has exited. */
+export async function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const done = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill(signal);
+  await done;
+}
+
+/** Applies deploy/crds server-side and waits until every CRD is Established. */
+export function installCrds(c: Cluster): void {
+  const crds = c.kubectl([
+    'apply',
+    '--server-side',
+    '--field-manager=semamesh-test',
+    '-k',
+    join(REPO_ROOT, 'deploy/crds'),
+  ]);
+  assert.equal(crds.status, 0, crds.stderr);
+  const wait = c.kubectl(['wait', '--for=condition=Established', '--timeout=60s', '--all', 'crd']);
+  assert.equal(wait.status, 0, wait.stderr);
+}
+
+/** The RBAC objects of deploy/base (namespace, accounts, roles, bindings), rendered by kubectl kustomize. */
+export function baseRbac(c: Cluster): Record<string, unknown>[] {
+  const r = c.kubectl(['kustomize', join(REPO_ROOT, 'deploy/base')]);
+  assert.equal(r.status, 0, r.stderr);
+  const kinds = new Set([
+    'Namespace',
+    'ServiceAccount',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'Role',
+    'RoleBinding',
+  ]);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJSON() as { kind?: string })
+    .filter((o) => o?.kind && kinds.has(o.kind)) as Record<string, unknown>[];
+}
+
+/** `kubectl apply` of these objects as one List. */
+export function applyObjects(c: Cluster, items: unknown[]): void {
+  const applied = c.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  assert.equal(applied.status, 0, applied.stderr);
+}
+
+/** A real ServiceAccount token from the TokenRequest API (the API server's audience when none is given). */
+export async function serviceAccountToken(
+  c: Cluster,
+  namespace: string,
+  sa: string,
+  spec: { audiences?: string[]; expirationSeconds: number },
+): Promise<string> {
+  const r = await c.api<{ status: { token: string } }>(
+    'POST',
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${sa}/token`,
+    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec },
+  );
+  assert.equal(r.status, 201, r.text);
+  return r.body.status.token;
+}
+
+/** Writes a kubeconfig (mode 0600) for the cluster that holds only `token` as `user`. */
+export function tokenKubeconfig(c: Cluster, file: string, user: string, token: string): string {
+  const ca = readFileSync(join(c.dir, 'pki', 'ca.crt')).toString('base64');
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'local', cluster: { server: c.server, 'certificate-authority-data': ca } }],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: 'token', context: { cluster: 'local', user } }],
+    'current-context': 'token',
+  };
+  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
+}
+
+/** A SemaPolicy (YAML) in `namespace` whose rule pause-db-drops PAUSEs an agent asking to drop a database. */
+export const pausePolicy = (namespace: string) => `apiVersion: semamesh.io/v1alpha1
+kind: SemaPolicy
+metadata: {name: pause-db-drops, namespace: ${namespace}}
+spec:
+  rules:
+    - name: no-db-drops
+      intentMatches: [drop database]
+      action: PAUSE
+      riskLevel: Critical
+      message: a human must look at this agent
+`;

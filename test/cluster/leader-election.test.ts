@@ -11,18 +11,22 @@
 // Skipped, with the reason printed, when the Kubernetes binaries are not built; an error under CI=true.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseAllDocuments } from 'yaml';
 import {
+  applyObjects,
+  baseRbac,
   type Cluster,
   freePort,
-  REPO_ROOT,
+  installCrds,
+  serviceAccountToken,
   skipUnlessBuilt,
   startCluster,
   startControllerProcess,
+  stopProcess,
+  tokenKubeconfig,
   until,
 } from './harness.js';
 
@@ -56,39 +60,10 @@ let dir: string;
 let kubeconfig: string;
 const replicas: Replica[] = [];
 
-/** The deploy/base objects that make the identities: namespace, accounts, roles, bindings. */
-function baseRbac(): Record<string, unknown>[] {
-  const r = c.kubectl(['kustomize', join(REPO_ROOT, 'deploy/base')]);
-  assert.equal(r.status, 0, r.stderr);
-  const kinds = new Set([
-    'Namespace',
-    'ServiceAccount',
-    'ClusterRole',
-    'ClusterRoleBinding',
-    'Role',
-    'RoleBinding',
-  ]);
-  return parseAllDocuments(r.stdout)
-    .map((d) => d.toJSON() as { kind?: string })
-    .filter((o) => o?.kind && kinds.has(o.kind)) as Record<string, unknown>[];
-}
-
 /** A kubeconfig holding only the controller ServiceAccount's token (TokenRequest, 1 h). */
-function controllerKubeconfig(): string {
-  const token = c.kubectl(['create', 'token', 'semamesh-controller', '-n', NS, '--duration=1h']);
-  assert.equal(token.status, 0, token.stderr);
-  const ca = readFileSync(join(c.dir, 'pki', 'ca.crt')).toString('base64');
-  const file = join(dir, 'controller.kubeconfig');
-  const config = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'local', cluster: { server: c.server, 'certificate-authority-data': ca } }],
-    users: [{ name: 'semamesh-controller', user: { token: token.stdout.trim() } }],
-    contexts: [{ name: 'controller', context: { cluster: 'local', user: 'semamesh-controller' } }],
-    'current-context': 'controller',
-  };
-  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
-  return file;
+async function controllerKubeconfig(): Promise<string> {
+  const token = await serviceAccountToken(c, NS, 'semamesh-controller', { expirationSeconds: 3600 });
+  return tokenKubeconfig(c, join(dir, 'controller.kubeconfig'), 'semamesh-controller', token);
 }
 
 async function startReplica(
@@ -140,12 +115,7 @@ async function holder(): Promise<string | undefined> {
   return r.status === 200 ? r.body.spec?.holderIdentity || undefined : undefined;
 }
 
-async function stop(r: Replica, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (r.proc.exitCode !== null || r.proc.signalCode !== null) return;
-  const done = new Promise((resolve) => r.proc.once('exit', resolve));
-  r.proc.kill(signal);
-  await done;
-}
+const stop = (r: Replica, signal: NodeJS.Signals = 'SIGTERM') => stopProcess(r.proc, signal);
 
 async function applyPolicy(name: string): Promise<Obj> {
   const body = {
@@ -176,20 +146,9 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), `semamesh-h16-le-${process.pid}-`));
   c = await startCluster();
   console.log(`# cluster: etcd + kube-apiserver ready in ${c.startSeconds.toFixed(1)}s at ${c.server}`);
-  const crds = c.kubectl([
-    'apply',
-    '--server-side',
-    '--field-manager=semamesh-test',
-    '-k',
-    join(REPO_ROOT, 'deploy/crds'),
-  ]);
-  assert.equal(crds.status, 0, crds.stderr);
-  const wait = c.kubectl(['wait', '--for=condition=Established', '--timeout=60s', '--all', 'crd']);
-  assert.equal(wait.status, 0, wait.stderr);
-  const items = [...baseRbac(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEAM } }];
-  const applied = c.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-  assert.equal(applied.status, 0, applied.stderr);
-  kubeconfig = controllerKubeconfig();
+  installCrds(c);
+  applyObjects(c, [...baseRbac(c), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEAM } }]);
+  kubeconfig = await controllerKubeconfig();
 });
 
 after(async () => {

@@ -9,12 +9,23 @@
 // Runs only against a running local cluster with a node: SEMAMESH_LOCAL_CLUSTER_DIR=<its state
 // dir> (.ci/run sets it between `up` and `down`); otherwise skipped with the reason.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, k8sBin, REPO_ROOT, startControllerProcess, until } from './harness.js';
+import {
+  freePort,
+  k8sBin,
+  localControllerFlags,
+  pausePolicy,
+  REPO_ROOT,
+  startControllerProcess,
+  startSemamesh,
+  stopProcess,
+  until,
+  untilOk,
+} from './harness.js';
 
 const DIR = process.env.SEMAMESH_LOCAL_CLUSTER_DIR;
 const NODE_IP = process.env.K8S_NODE_IP ?? '10.243.255.1';
@@ -55,42 +66,16 @@ const json = <T>(args: string[]) => {
   return JSON.parse(r.stdout) as T;
 };
 
-function semamesh(args: string[]): { proc: ChildProcess; output: () => string } {
-  let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'cli/semamesh.ts'), ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout?.on('data', (c) => {
-    out += c.toString();
-  });
-  proc.stderr?.on('data', (c) => {
-    out += c.toString();
-  });
-  return { proc, output: () => out };
-}
 const stop = async (p?: { proc: ChildProcess }) => {
-  if (!p || p.proc.exitCode !== null) return;
-  p.proc.kill('SIGTERM');
-  await new Promise((r) => p.proc.once('exit', r));
+  if (p) await stopProcess(p.proc);
 };
 
-const POLICY = `apiVersion: semamesh.io/v1alpha1
-kind: SemaPolicy
-metadata: {name: pause-db-drops, namespace: ${NS}}
-spec:
-  rules:
-    - name: no-db-drops
-      intentMatches: [drop database]
-      action: PAUSE
-      riskLevel: Critical
-      message: a human must look at this agent
-`;
+const POLICY = pausePolicy(NS);
 
 describe('PAUSE on a real node', { skip }, () => {
-  let controller: ReturnType<typeof semamesh>;
-  let waypoint: ReturnType<typeof semamesh>;
-  let nodeAgent: ReturnType<typeof semamesh>;
+  let controller: ReturnType<typeof startSemamesh>;
+  let waypoint: ReturnType<typeof startSemamesh>;
+  let nodeAgent: ReturnType<typeof startSemamesh>;
   let wpPort = 0;
   let runDir = '';
   const logs = () =>
@@ -112,18 +97,7 @@ describe('PAUSE on a real node', { skip }, () => {
     controller = startControllerProcess([
       '--kubeconfig',
       KUBECONFIG,
-      '--no-leader-elect',
-      '--no-gitops',
-      '--bundle-host',
-      '127.0.0.1',
-      '--bundle-port',
-      String(bundlePort),
-      '--metrics-host',
-      '127.0.0.1',
-      '--metrics-port',
-      String(metricsPort),
-      '--debounce',
-      '50',
+      ...localControllerFlags(bundlePort, metricsPort),
     ]);
     r = kubectl(['apply', '-f', '-'], POLICY);
     assert.equal(r.status, 0, r.stderr);
@@ -144,7 +118,7 @@ describe('PAUSE on a real node', { skip }, () => {
       throw new Error(`${e}\n${logs()}`);
     });
     // The node's waypoint listens on the node IP, which pods reach through the bridge gateway.
-    waypoint = semamesh([
+    waypoint = startSemamesh([
       'waypoint',
       '--host',
       NODE_IP,
@@ -173,14 +147,8 @@ describe('PAUSE on a real node', { skip }, () => {
       '--quota-db',
       join(DIR as string, 'waypoint-quota.db'),
     ]);
-    await until(
-      'waypoint /readyz (bundle loaded)',
-      async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status === 200,
-      120_000,
-    ).catch((e) => {
-      throw new Error(`${e}\n${logs()}`);
-    });
-    nodeAgent = semamesh([
+    await untilOk('waypoint /readyz (bundle loaded)', `http://127.0.0.1:${adminPort}/readyz`, logs);
+    nodeAgent = startSemamesh([
       'node-agent',
       '--kubeconfig',
       KUBECONFIG,
@@ -209,13 +177,7 @@ describe('PAUSE on a real node', { skip }, () => {
           ]
         : []),
     ]);
-    await until(
-      'node agent /healthz',
-      async () => (await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status === 200,
-      60_000,
-    ).catch((e) => {
-      throw new Error(`${e}\n${logs()}`);
-    });
+    await untilOk('node agent /healthz', `http://127.0.0.1:${healthPort}/healthz`, logs, 60_000);
   });
 
   after(async () => {

@@ -14,6 +14,7 @@ import { runKubectlSema } from '../../cli/kubectl-sema/program.js';
 import { type RunningController, startController } from '../../controller/main.js';
 import { type RunningNodeAgent, startNodeAgent } from '../../controller/node-agent.js';
 import { findCgroupMounts } from '../../controller/pause/index.js';
+import { testPki } from '../../controller/pause/testing.js';
 import {
   ClusterPauseReporter,
   type IncidentObject,
@@ -24,48 +25,13 @@ import { K8sClient, type KubeObject } from '../../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../kube-api-server/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sm-pause-e2e-'));
-const pem = (name: string) => readFileSync(join(dir, name));
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+const pki = testPki(dir);
+const pem = pki.pem;
 
 function mintCerts(): void {
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-days',
-    '1',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-subj',
-    '/CN=kubelet-ca',
-  );
-  for (const [leaf, cn, ext] of [
-    ['server', 'node-1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'],
-    ['client', 'system:node-agent', 'extendedKeyUsage=clientAuth'],
-  ]) {
-    openssl('req', ...ec, '-keyout', `${leaf}.key`, '-out', `${leaf}.csr`, '-subj', `/CN=${cn}`);
-    writeFileSync(join(dir, `${leaf}.ext`), `${ext}\n`);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${leaf}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-out',
-      `${leaf}.crt`,
-      '-extfile',
-      `${leaf}.ext`,
-    );
-  }
+  pki.ca('ca', 'kubelet-ca');
+  pki.leaf('ca', 'server', 'node-1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth');
+  pki.leaf('ca', 'client', 'system:node-agent', 'extendedKeyUsage=clientAuth');
 }
 
 let api: KubeApiServer;

@@ -2,29 +2,24 @@
 // and cgroups): unmodified clients inside are governed, clients outside are untouched, a PAUSE
 // freezes the command until `semamesh approve`, and nothing is left behind afterwards.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { addonStatus, cgroup2Mount, objectPath } from '../../bpf/src/index.js';
+import { privilegedSkip } from '../../bpf/src/test-env.js';
 import { createMockLlm } from '../mock-llm/index.js';
+import {
+  CURL_STATUS_JSON,
+  cgroupPrograms,
+  chatJson,
+  type ExecRun,
+  execStateFlags,
+  REPO_ROOT as root,
+  spawnSemameshExec,
+} from './privileged-harness.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-
-function skipReason(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (BPF attach and cgroup writes need it)';
-  if (!cgroup2Mount()) return 'no cgroup2 mount';
-  const addon = addonStatus();
-  if (!addon.available) return addon.reason;
-  if (!existsSync(objectPath())) return `${objectPath()} missing; run: npm run build:bpf`;
-  for (const tool of ['curl', 'bpftool', 'unshare'])
-    if (!process.env.PATH?.split(':').some((d) => existsSync(join(d, tool)))) return `${tool} not installed`;
-  return undefined;
-}
-const skip = skipReason();
-if (skip) console.log(`# semamesh exec tests skipped: ${skip}`);
+const skip = privilegedSkip('semamesh exec tests', ['curl', 'bpftool', 'unshare']);
 
 const work = mkdtempSync(join(tmpdir(), 'sm-exec-'));
 const runs: ExecRun[] = [];
@@ -41,88 +36,27 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-interface ExecRun {
-  child: ChildProcess;
-  /** `<cgroup2>/semamesh-exec-<pid>`: the cgroups this run creates. */
-  cgroupRoot: string;
-  stdout(): string;
-  stderr(): string;
-  done: Promise<number | null>;
-  /** Resolves once stdout contains `text`. */
-  waitFor(text: string): Promise<void>;
-}
-
 function semameshExec(args: string[], command: string[]): ExecRun {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'cli/semamesh.ts',
-      'exec',
-      '--ca-dir',
-      join(work, 'ca'),
-      '--incident-store',
-      join(work, 'incidents.json'),
-      '--audit-file',
-      join(work, 'audit.jsonl'),
-      ...args,
-      '--',
-      ...command,
-    ],
-    { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] },
+  const run = spawnSemameshExec(
+    [...execStateFlags(work), '--audit-file', join(work, 'audit.jsonl'), ...args],
+    command,
+    'pipe',
   );
-  let out = '';
-  let err = '';
-  const waiters: { text: string; resolve: () => void }[] = [];
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d;
-    for (const w of waiters.splice(0))
-      if (out.includes(w.text)) w.resolve();
-      else waiters.push(w);
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d;
-  });
-  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const run: ExecRun = {
-    child,
-    cgroupRoot: join(cgroup2Mount() ?? '', `semamesh-exec-${child.pid}`),
-    stdout: () => out,
-    stderr: () => err,
-    done,
-    waitFor: (text) =>
-      out.includes(text)
-        ? Promise.resolve()
-        : new Promise<void>((resolve, reject) => {
-            waiters.push({ text, resolve });
-            void done.then(() => reject(new Error(`exited before printing ${text}; stderr: ${err}`)));
-          }),
-  };
   runs.push(run);
   return run;
 }
 
-const CHAT = (content: string) => JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
 const curlChat = (content: string, url = 'http://127.0.0.2/v1/chat/completions') => [
   'curl',
   '-s',
-  '-w',
-  '\n%{http_code}\n',
-  '-H',
-  'content-type: application/json',
-  '-H',
-  'Authorization: Bearer sk-test',
+  ...CURL_STATUS_JSON,
   url,
   '-d',
-  CHAT(content),
+  chatJson(content),
 ];
 
 /** BPF program ids attached to a cgroup (bpftool's view of the kernel). */
-function attachedPrograms(cgroup: string): number[] {
-  const text = execFileSync('bpftool', ['cgroup', 'show', cgroup, '-j'], { encoding: 'utf8' }).trim();
-  return text ? (JSON.parse(text) as { id: number }[]).map((p) => p.id) : [];
-}
+const attachedPrograms = (cgroup: string): number[] => cgroupPrograms(cgroup).map((p) => p.id);
 
 function liveProgramIds(): Set<number> {
   const list = JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' })) as {

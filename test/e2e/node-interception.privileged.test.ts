@@ -3,7 +3,7 @@
 // reaches the stand-in waypoint (which reads the original destination), an unlabelled pod is
 // untouched, deleting the pod detaches, and closing the agent leaves nothing attached.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,23 +11,22 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  cgroup2Mount,
   cgroupExecArgv,
   moveProcess,
   type OriginalDestination,
   originalDestination,
   processCgroup,
 } from '../../bpf/src/index.js';
-import { freePort, privilegedSkipReason } from '../../bpf/src/test-env.js';
+import { freePort, privilegedSkip } from '../../bpf/src/test-env.js';
 import { parseHosts } from '../../controller/interception.js';
 import { type RunningNodeAgent, startNodeAgent } from '../../controller/node-agent.js';
 import { removeCgroup } from '../../controller/pause/index.js';
 import { waitFor } from '../../controller/testing.js';
-import { K8sClient, type KubeObject } from '../../kube/index.js';
+import { K8sClient } from '../../kube/index.js';
 import { type KubeApiServer, startKubeApiServer } from '../kube-api-server/index.js';
+import { cgroupPrograms, nodeCgroupRoot, podRef, runningPod } from './privileged-harness.js';
 
-const skip = privilegedSkipReason();
-if (skip) console.log(`# node interception tests skipped: ${skip}`);
+const skip = privilegedSkip('node interception tests');
 
 const tag = randomBytes(3).toString('hex');
 const PIN = `/sys/fs/bpf/sm-node-e2e-${tag}`;
@@ -42,38 +41,14 @@ describe('node agent attaches the redirect to agent pods', { skip }, () => {
   let home = '';
   let targetPort = 0;
   const seen: (OriginalDestination | undefined)[] = [];
-  const ref = (namespace: string, name: string) => ({ apiVersion: 'v1', kind: 'Pod', namespace, name });
 
   /** A Running pod on n1 with one container whose cgroup (cgroupfs layout) is real. */
-  async function pod(
+  const pod = (
     namespace: string,
     name: string,
     labels: Record<string, string>,
     container = randomBytes(32).toString('hex'),
-  ): Promise<{ uid: string; podCgroup: string; cgroup: string }> {
-    const p = await client.create<KubeObject>({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, namespace, labels },
-      spec: { nodeName: 'n1', containers: [{ name: 'main', image: 'x' }] },
-    });
-    const uid = p.metadata.uid as string;
-    const podCgroup = join(root, 'kubepods', 'besteffort', `pod${uid}`);
-    const cgroup = join(podCgroup, container);
-    mkdirSync(cgroup, { recursive: true });
-    await client.patchStatus(ref(namespace, name), {
-      phase: 'Running',
-      qosClass: 'BestEffort',
-      containerStatuses: [
-        {
-          name: namespace === 'semamesh-system' ? 'waypoint' : 'main',
-          containerID: `containerd://${container}`,
-          state: { running: {} },
-        },
-      ],
-    });
-    return { uid, podCgroup, cgroup };
-  }
+  ) => runningPod(client, root, { namespace, name, labels, container });
 
   /** curl's exit code (7: connection refused) and body, run inside `cgroup` from its first instruction. */
   const curl = (cgroup: string) => {
@@ -91,12 +66,7 @@ describe('node agent attaches the redirect to agent pods', { skip }, () => {
       ),
     );
   };
-  const attachedPrograms = (cgroup: string): string[] =>
-    (
-      JSON.parse(execFileSync('bpftool', ['-j', 'cgroup', 'show', cgroup]).toString().trim() || '[]') as {
-        name?: string;
-      }[]
-    ).map((p) => p.name ?? '?');
+  const attachedPrograms = (cgroup: string): string[] => cgroupPrograms(cgroup).map((p) => p.name ?? '?');
 
   let selfUid = '';
   const config = () => ({
@@ -115,10 +85,7 @@ describe('node agent attaches the redirect to agent pods', { skip }, () => {
   });
 
   before(async () => {
-    const v2 = cgroup2Mount();
-    assert.ok(v2);
-    root = join(v2, `sm-node-e2e-${tag}`);
-    mkdirSync(root);
+    root = nodeCgroupRoot(`sm-node-e2e-${tag}`);
     api = await startKubeApiServer({ namespaces: ['semamesh-system', 'agents'] });
     client = new K8sClient(api.kubeconfig);
     // This process plays the waypoint container of the node pod: its listener must be created
@@ -170,7 +137,7 @@ describe('node agent attaches the redirect to agent pods', { skip }, () => {
 
     assert.equal((await curl(plain.cgroup)).code, 7, 'the unlabelled pod connects directly: refused');
 
-    await client.delete(ref('agents', 'agent-a'));
+    await client.delete(podRef('agents', 'agent-a'));
     await waitFor('agent-a detached', () => attachedPrograms(a.podCgroup).length === 0);
     assert.equal((await curl(a.cgroup)).code, 7, 'after deletion a new connection is refused');
   });
@@ -188,7 +155,7 @@ describe('node agent attaches the redirect to agent pods', { skip }, () => {
     const r = await curl(c.cgroup);
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.out), { address: '127.0.0.2', port: targetPort, family: 'IPv4' });
-    await client.delete(ref('agents', 'agent-c'));
+    await client.delete(podRef('agents', 'agent-c'));
     await waitFor('agent-c detached', () => attachedPrograms(c.podCgroup).length === 0);
   });
 

@@ -4,50 +4,36 @@
 // certificate for the SNI, audits the verified name, and refuses (421) an SNI or Host that does not
 // belong to the dialled target.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createServer, type Server } from 'node:tls';
-import { addonStatus, cgroup2Mount, objectPath } from '../../bpf/src/index.js';
-import { LeafMinter, MeshCa } from '../../waypoint/index.js';
+import type { Server } from 'node:tls';
+import { privilegedSkip } from '../../bpf/src/test-env.js';
+import { MeshCa } from '../../waypoint/index.js';
 import { createMockLlm, type MockLlm } from '../mock-llm/index.js';
+import {
+  bodyAndStatus,
+  CURL_STATUS_JSON,
+  chatJson,
+  execStateFlags,
+  semameshExec,
+  tlsFront,
+} from './privileged-harness.js';
 
-const root = new URL('../..', import.meta.url).pathname;
 /** An address of our own on lo (other runs may use 127.0.0.2), port 443 as a real provider. */
 const ADDRESS = `127.${(process.pid % 200) + 30}.${Math.floor(Math.random() * 200) + 20}.9`;
 
-function skipReason(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (BPF attach, cgroup writes and port 443 need it)';
-  if (!cgroup2Mount()) return 'no cgroup2 mount';
-  const addon = addonStatus();
-  if (!addon.available) return addon.reason;
-  if (!existsSync(objectPath())) return `${objectPath()} missing; run: npm run build:bpf`;
-  if (!process.env.PATH?.split(':').some((d) => existsSync(join(d, 'curl')))) return 'curl not installed';
-  return undefined;
-}
-const skip = skipReason();
-if (skip) console.log(`# transparent TLS to the dialled address: skipped: ${skip}`);
+const skip = privilegedSkip('transparent TLS to the dialled address tests', ['curl']);
 
 const work = mkdtempSync(join(tmpdir(), 'sm-dialled-'));
 const auditFile = join(work, 'audit.jsonl');
 const testCaFile = join(work, 'test-ca', 'ca.crt');
 
-function semameshExec(command: string[]) {
-  const child = spawn(
-    process.execPath,
+const execDialled = (command: string[]) =>
+  semameshExec(
     [
-      '--import',
-      'tsx',
-      'cli/semamesh.ts',
-      'exec',
-      '--ca-dir',
-      join(work, 'mesh-ca'),
-      '--incident-store',
-      join(work, 'incidents.json'),
+      ...execStateFlags(work, 'mesh-ca'),
       '--audit-file',
       auditFile,
       '--no-default-hosts',
@@ -57,45 +43,24 @@ function semameshExec(command: string[]) {
       `api.openai.com=${ADDRESS}`,
       '--upstream-ca',
       testCaFile,
-      '--',
-      ...command,
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    command,
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-}
 
 const curl = (host: string, ...extra: string[]) => [
   'curl',
   '-sS',
   '--resolve',
   `${host}:443:${ADDRESS}`,
-  '-w',
-  '\n%{http_code}\n',
-  '-H',
-  'content-type: application/json',
-  '-H',
-  'Authorization: Bearer sk-test',
+  ...CURL_STATUS_JSON,
   ...extra,
   `https://${host}/v1/chat/completions`,
   '-d',
-  JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello dialled' }] }),
+  chatJson('hello dialled'),
 ];
 
 function parse(r: { stdout: string; stderr: string }): { status: string; body: { [k: string]: unknown } } {
-  const lines = r.stdout.trim().split('\n');
-  const status = lines.at(-1) ?? '';
-  const text = lines.slice(0, -1).join('\n');
+  const { status, body: text } = bodyAndStatus(r.stdout);
   let body: { [k: string]: unknown } = {};
   try {
     body = JSON.parse(text);
@@ -116,15 +81,7 @@ describe('transparent TLS to the dialled destination', { skip }, () => {
     const testCa = await MeshCa.loadOrCreate(join(work, 'test-ca'), {
       commonName: 'SemaMesh dialled test CA',
     });
-    upstream = createServer({ SNICallback: new LeafMinter(testCa).sniCallback() }, (tls) => {
-      const plain = connect(mock.port, '127.0.0.1');
-      tls.pipe(plain).pipe(tls);
-      const drop = () => {
-        tls.destroy();
-        plain.destroy();
-      };
-      for (const s of [tls, plain]) s.on('error', drop);
-    });
+    upstream = tlsFront(testCa, mock.port);
     await new Promise<void>((r) => upstream.listen(443, ADDRESS, r));
   });
 
@@ -136,7 +93,7 @@ describe('transparent TLS to the dialled destination', { skip }, () => {
 
   test('the waypoint connects to the dialled address, verifies it for the SNI and audits that name', async () => {
     const before = mock.requests.length;
-    const r = await semameshExec(curl('api.openai.com'));
+    const r = await execDialled(curl('api.openai.com'));
     assert.equal(r.code, 0, r.stderr);
     const { status, body } = parse(r);
     assert.equal(status, '200', JSON.stringify(body));
@@ -152,7 +109,7 @@ describe('transparent TLS to the dialled destination', { skip }, () => {
 
   test('an SNI that does not belong to the dialled address is refused with 421, never forwarded', async () => {
     const before = mock.requests.length;
-    const r = await semameshExec(curl('evil.example.com'));
+    const r = await execDialled(curl('evil.example.com'));
     const { status, body } = parse(r);
     assert.equal(status, '421', JSON.stringify(body));
     assert.equal((body.error as { semamesh_code?: string }).semamesh_code, 'SM_ERR_WAYPOINT_MISDIRECTED');
@@ -161,7 +118,7 @@ describe('transparent TLS to the dialled destination', { skip }, () => {
 
   test('a Host header other than the TLS server name is refused with 421', async () => {
     const before = mock.requests.length;
-    const r = await semameshExec(curl('api.openai.com', '-H', 'Host: evil.example.com'));
+    const r = await execDialled(curl('api.openai.com', '-H', 'Host: evil.example.com'));
     const { status, body } = parse(r);
     assert.equal(status, '421', JSON.stringify(body));
     assert.equal((body.error as { semamesh_code?: string }).semamesh_code, 'SM_ERR_WAYPOINT_MISDIRECTED');

@@ -3,69 +3,34 @@
 // forwards over verified TLS to an upstream served with a separate test CA. Clients without the CA
 // variables fail closed; an upstream the waypoint cannot verify is refused.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createServer, type Server } from 'node:tls';
-import { addonStatus, cgroup2Mount, objectPath } from '../../bpf/src/index.js';
-import { LeafMinter, MeshCa } from '../../waypoint/index.js';
+import type { Server } from 'node:tls';
+import { privilegedSkip } from '../../bpf/src/test-env.js';
+import { MeshCa } from '../../waypoint/index.js';
 import { createMockLlm, type MockLlm } from '../mock-llm/index.js';
+import { CURL_STATUS_JSON, chatJson, execStateFlags, semameshExec, tlsFront } from './privileged-harness.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-
-function skipReason(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (BPF attach and cgroup writes need it)';
-  if (!cgroup2Mount()) return 'no cgroup2 mount';
-  const addon = addonStatus();
-  if (!addon.available) return addon.reason;
-  if (!existsSync(objectPath())) return `${objectPath()} missing; run: npm run build:bpf`;
-  if (!process.env.PATH?.split(':').some((d) => existsSync(join(d, 'curl')))) return 'curl not installed';
-  return undefined;
-}
-const skip = skipReason();
-if (skip) console.log(`# transparent HTTPS tests skipped: ${skip}`);
+const skip = privilegedSkip('transparent HTTPS tests', ['curl']);
 
 const work = mkdtempSync(join(tmpdir(), 'sm-https-'));
 
-function semameshExec(args: string[], command: string[]) {
-  const child = spawn(
-    process.execPath,
+const execHttps = (args: string[], command: string[]) =>
+  semameshExec(
     [
-      '--import',
-      'tsx',
-      'cli/semamesh.ts',
-      'exec',
-      '--ca-dir',
-      join(work, 'mesh-ca'),
-      '--incident-store',
-      join(work, 'incidents.json'),
+      ...execStateFlags(work, 'mesh-ca'),
       '--no-default-hosts',
       '--hosts',
       'api.openai.com',
       '--resolve',
       'api.openai.com=127.0.0.2',
       ...args,
-      '--',
-      ...command,
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    command,
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-}
 
 const curl = (...extra: string[]) => [
   'curl',
@@ -73,15 +38,10 @@ const curl = (...extra: string[]) => [
   '-v',
   '--resolve',
   'api.openai.com:443:127.0.0.2',
-  '-w',
-  '\n%{http_code}\n',
-  '-H',
-  'content-type: application/json',
-  '-H',
-  'Authorization: Bearer sk-test',
+  ...CURL_STATUS_JSON,
   'https://api.openai.com/v1/chat/completions',
   '-d',
-  JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello over tls' }] }),
+  chatJson('hello over tls'),
   ...extra,
 ];
 
@@ -97,15 +57,7 @@ describe('transparent HTTPS with the mesh CA', { skip }, () => {
     const testCa = await MeshCa.loadOrCreate(join(work, 'test-ca'), {
       commonName: 'SemaMesh test upstream CA',
     });
-    upstream = createServer({ SNICallback: new LeafMinter(testCa).sniCallback() }, (tls) => {
-      const plain = connect(mock.port, '127.0.0.1');
-      tls.pipe(plain).pipe(tls);
-      const drop = () => {
-        tls.destroy();
-        plain.destroy();
-      };
-      for (const s of [tls, plain]) s.on('error', drop);
-    });
+    upstream = tlsFront(testCa, mock.port);
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     upstreamUrl = `https://localhost:${(upstream.address() as AddressInfo).port}`;
   });
@@ -118,10 +70,7 @@ describe('transparent HTTPS with the mesh CA', { skip }, () => {
 
   test('with the CA variables set, curl gets the reply through a leaf minted for api.openai.com', async () => {
     const before = mock.requests.length;
-    const r = await semameshExec(
-      ['--upstream', `openai=${upstreamUrl}`, '--upstream-ca', testCaFile],
-      curl(),
-    );
+    const r = await execHttps(['--upstream', `openai=${upstreamUrl}`, '--upstream-ca', testCaFile], curl());
     assert.equal(r.code, 0, r.stderr);
     const [body, status] = r.stdout.trim().split('\n');
     assert.equal(status, '200');
@@ -133,7 +82,7 @@ describe('transparent HTTPS with the mesh CA', { skip }, () => {
 
   test('without the CA variables the client refuses the connection (fails closed)', async () => {
     const before = mock.requests.length;
-    const r = await semameshExec(
+    const r = await execHttps(
       ['--upstream', `openai=${upstreamUrl}`, '--upstream-ca', testCaFile],
       ['env', '-u', 'CURL_CA_BUNDLE', '-u', 'SSL_CERT_FILE', ...curl()],
     );
@@ -143,7 +92,7 @@ describe('transparent HTTPS with the mesh CA', { skip }, () => {
   });
 
   test('an upstream the waypoint cannot verify is refused with 502, never forwarded in clear', async () => {
-    const r = await semameshExec(['--upstream', `openai=${upstreamUrl}`], curl());
+    const r = await execHttps(['--upstream', `openai=${upstreamUrl}`], curl());
     assert.equal(r.code, 0, r.stderr);
     const [body, status] = r.stdout.trim().split('\n');
     assert.equal(status, '502');

@@ -1,80 +1,34 @@
 // Issue #14's routing bypass under the real eBPF redirect (`semamesh exec`, root): an unmodified
 // curl inside the agent cgroup spells the chat route differently, and the waypoint still checks it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { addonStatus, cgroup2Mount, objectPath } from '../../bpf/src/index.js';
+import { privilegedSkip } from '../../bpf/src/test-env.js';
+import {
+  bodyAndStatus,
+  CURL_STATUS_JSON,
+  chatJson as chat,
+  execStateFlags,
+  semameshExec,
+} from './privileged-harness.js';
 
-const root = new URL('../..', import.meta.url).pathname;
 const POLICY = 'test/fixtures/adversarial/policy.yaml';
 
-function skipReason(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (BPF attach and cgroup writes need it)';
-  if (!cgroup2Mount()) return 'no cgroup2 mount';
-  const addon = addonStatus();
-  if (!addon.available) return addon.reason;
-  if (!existsSync(objectPath())) return `${objectPath()} missing; run: npm run build:bpf`;
-  if (!process.env.PATH?.split(':').some((d) => existsSync(join(d, 'curl')))) return 'curl not installed';
-  return undefined;
-}
-const skip = skipReason();
-if (skip) console.log(`# waypoint bypass exec tests skipped: ${skip}`);
+const skip = privilegedSkip('waypoint bypass exec tests', ['curl']);
 
 const work = mkdtempSync(join(tmpdir(), 'sm-bypass-exec-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 /** `semamesh exec --mock` around one curl; resolves with curl's body and HTTP status. */
-function execCurl(curlArgs: string[]): Promise<{ status: string; body: string; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'cli/semamesh.ts',
-      'exec',
-      '--ca-dir',
-      join(work, 'ca'),
-      '--incident-store',
-      join(work, 'incidents.json'),
-      '--mock',
-      '--target',
-      '127.0.0.2:80',
-      '--policies',
-      POLICY,
-      '--',
-      'curl',
-      '-s',
-      '-w',
-      '\n%{http_code}\n',
-      '-H',
-      'content-type: application/json',
-      '-H',
-      'Authorization: Bearer sk-test',
-      ...curlArgs,
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+async function execCurl(curlArgs: string[]): Promise<{ status: string; body: string; stderr: string }> {
+  const r = await semameshExec(
+    [...execStateFlags(work), '--mock', '--target', '127.0.0.2:80', '--policies', POLICY],
+    ['curl', '-s', ...CURL_STATUS_JSON, ...curlArgs],
   );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    err += d;
-  });
-  return new Promise((resolve) =>
-    child.on('close', () => {
-      const lines = out.trim().split('\n');
-      resolve({ status: lines.at(-1) ?? '', body: lines.slice(0, -1).join('\n'), stderr: err });
-    }),
-  );
+  return { ...bodyAndStatus(r.stdout), stderr: r.stderr };
 }
-
-const chat = (content: string) => JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
 
 describe('routing bypasses under semamesh exec', { skip }, () => {
   for (const [name, args] of [

@@ -2,32 +2,16 @@
 // "Drop it now." many turns after "The production database is called app-prod." is refused, while
 // a pronoun that stands for something harmless ("drop it from the agenda", a nearer draft) passes.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { type LocalMode, startLocalMode } from '../../cli/commands/up.js';
-
-const POLICY = new URL('../fixtures/adversarial/policy.yaml', import.meta.url).pathname;
+import { localUpOptions, ADVERSARIAL_POLICY as POLICY } from './local-mode.js';
 
 let local: LocalMode;
 let oa: OpenAI;
 
 before(async () => {
-  const auditStream = new PassThrough();
-  auditStream.resume();
-  local = await startLocalMode(
-    {
-      policies: [POLICY],
-      mock: true,
-      host: '127.0.0.1',
-      port: 0,
-      adminPort: 0,
-      syncInterval: 60,
-      console: false,
-      auditStream,
-    },
-    () => undefined,
-  );
+  local = await startLocalMode(localUpOptions([POLICY], { console: false }), () => undefined);
   oa = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: 'k', maxRetries: 0 });
 });
 after(async () => {

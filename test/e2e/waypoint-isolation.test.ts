@@ -4,30 +4,16 @@
 // the big request still gets the right verdict.
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 import { type LocalMode, startLocalMode } from '../../cli/commands/up.js';
-
-const POLICY = new URL('../fixtures/adversarial/policy.yaml', import.meta.url).pathname;
+import { localUpOptions, ADVERSARIAL_POLICY as POLICY } from './local-mode.js';
 
 let local: LocalMode;
 let oa: OpenAI;
 
 before(async () => {
-  local = await startLocalMode(
-    {
-      policies: [POLICY],
-      mock: true,
-      host: '127.0.0.1',
-      port: 0,
-      adminPort: 0,
-      syncInterval: 60,
-      console: false,
-      auditStream: new PassThrough().resume(),
-    },
-    () => undefined,
-  );
+  local = await startLocalMode(localUpOptions([POLICY], { console: false }), () => undefined);
   oa = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: 'k', maxRetries: 0, timeout: 120_000 });
 });
 after(async () => {
