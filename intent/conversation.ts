@@ -59,10 +59,13 @@ export interface ConversationReader {
   discourse?(text: string): Discourse;
 }
 
-/** Memoized readings the waypoint supplies: per-message pairs and discourse, and pairs of resolved sentences. */
+/**
+ * Memoized readings the waypoint supplies: per-message pairs and discourse (given the message's
+ * text and its index in the conversation), and pairs of resolved sentences.
+ */
 export interface ConversationMemo {
-  pairsOf?: (text: string) => readonly string[];
-  discourseOf?: (text: string) => Discourse | undefined;
+  pairsOf?: (text: string, index: number) => readonly string[];
+  discourseOf?: (text: string, index: number) => Discourse | undefined;
   resolvedPairsOf?: (text: string) => readonly string[];
 }
 
@@ -87,14 +90,14 @@ export function conversationIntents(
   let pending: number[] = [];
   messages.forEach((m, index) => {
     if (m.text === '') return;
-    const d = discourseOf(m.text);
+    const d = discourseOf(m.text, index);
     if (isDataRole(m.role)) {
-      for (const p of pairsOf(m.text)) data.add(p);
+      for (const p of pairsOf(m.text, index)) data.add(p);
       pending.push(index);
       if (d) salience.add(d);
       return;
     }
-    for (const p of pairsOf(m.text)) intents.add(p);
+    for (const p of pairsOf(m.text, index)) intents.add(p);
     if (d) {
       for (const r of d.references) {
         const e = salience.referent(r.plural);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { conversationIntents, isDataRole, type Vocabulary } from '../../../intent/index.js';
 import { analysisBudget } from '../../errors.js';
 import { engineCanonicalizer } from '../../policy/decision.js';
+import { TextMemo } from '../../text-memo.js';
 import type { Canonicalizer, Filter, RequestContext } from '../types.js';
 import { type AnalysisJob, analyse, type TextFeatures } from './analyse.js';
 import { AnalysisPool } from './pool.js';
@@ -28,13 +29,14 @@ export interface IntentOptions {
 }
 
 /**
- * Features by key (a text's own content up to KEY_INLINE_CHARS, else its digest) and, for the seam
- * between two long neighbours, by the pair of their keys — so a resent conversation costs one hash
- * per message and no seam string is built on a hit.
+ * Features by (kind, text) — a text's own content up to KEY_INLINE_CHARS, else its digest — in a
+ * TextMemo (a resent message is found by a sampled fingerprint and one comparison, never by hashing
+ * all of it) and, for the seam between two long neighbours, by the ids of their two entries: a
+ * resent conversation costs one comparison per message and no seam string is built on a hit.
  */
 interface Memo {
-  map: Map<string, TextFeatures>;
-  seams: Map<string, Map<string, TextFeatures>>;
+  map: TextMemo<TextFeatures>;
+  seams: Map<number, Map<number, TextFeatures>>;
   size: number;
   /** Estimated bytes of the keys and features held (see bytesOf). */
   bytes: number;
@@ -53,8 +55,8 @@ const MEMO_MAX_BYTES = 24 * 1024 * 1024;
 /** Map entry, object and array headers of one memo entry (measured order of magnitude). */
 const ENTRY_BYTES = 160;
 /**
- * Texts up to this length are their own key (a Map lookup hashes and compares in native code,
- * cheaper than a digest); longer ones are keyed by a SHA-256 of the content.
+ * Texts up to this length are their own key (found by fingerprint and compared); longer ones are
+ * keyed by a SHA-256 of the content, so the memo does not hold long texts.
  */
 const KEY_INLINE_CHARS = 16 * 1024;
 /** Characters on each side of a seam between two consecutive texts that are read as one. */
@@ -82,9 +84,10 @@ function bytesOf(key: string, f: TextFeatures): number {
   return n;
 }
 
-function keyOf(kind: string, text: string): string {
-  if (text.length <= KEY_INLINE_CHARS) return kind === '' ? text : kind + text;
-  return `${kind}#${createHash('sha256').update(text).digest('base64')}`;
+/** The (kind, text) a text is memoized under. */
+function keyOf(kind: string, text: string): [string, string] {
+  if (text.length <= KEY_INLINE_CHARS) return [kind, text];
+  return [`${kind}#`, createHash('sha256').update(text).digest('base64')];
 }
 
 /** The last `n` characters of the texts up to and including `i` (walking back over short ones). */
@@ -132,7 +135,7 @@ export function intent(options: IntentOptions): Filter {
   const memoOf = (canonicalizer: Canonicalizer): Memo => {
     let memo = memos.get(canonicalizer);
     if (!memo) {
-      memo = { map: new Map(), seams: new Map(), size: 0, bytes: 0 };
+      memo = { map: new TextMemo(), seams: new Map(), size: 0, bytes: 0 };
       memos.set(canonicalizer, memo);
     }
     return memo;
@@ -177,33 +180,40 @@ export function intent(options: IntentOptions): Filter {
       // intents are read afterwards with its role (tool results are data); seams, tool definitions
       // and tool calls count directly.
       const jobs: { store: (f: TextFeatures) => void; job: AnalysisJob; direct: boolean }[] = [];
-      const features = new Map<string, TextFeatures>();
+      /** Each message's features, and the id of its memo entry (seams are keyed by two of them). */
+      const features: (TextFeatures | undefined)[] = new Array(texts.length).fill(undefined);
+      const ids: number[] = new Array(texts.length).fill(0);
       let fresh = 0;
       const use = (f: TextFeatures, direct: boolean) => {
         if (direct) for (const i of f.intents) intents.add(i);
         for (const p of f.pii) pii.add(p);
       };
-      const plan = (kind: string, text: string, job: AnalysisJob, direct = true): string => {
-        const key = keyOf(kind, text);
-        const f = memo.map.get(key);
-        if (f) {
-          use(f, direct);
-          features.set(key, f);
+      /** Plans the analysis of one text; `message` is its index in msgs, if it is a message. */
+      const plan = (kind: string, text: string, job: AnalysisJob, direct = true, message = -1): void => {
+        const [k, t] = keyOf(kind, text);
+        const e = memo.map.entry(k, t);
+        if (e) {
+          use(e.value, direct);
+          if (message >= 0) {
+            features[message] = e.value;
+            ids[message] = e.id;
+          }
         } else {
           fresh += text.length;
           jobs.push({
             job,
             direct,
             store: (g) => {
-              makeRoom(memo, bytesOf(key, g));
-              memo.map.set(key, g);
-              features.set(key, g);
+              makeRoom(memo, bytesOf(t, g) + 2 * k.length);
+              const id = memo.map.set(k, t, g);
+              if (message >= 0) {
+                features[message] = g;
+                ids[message] = id;
+              }
             },
           });
         }
-        return key;
       };
-      const keys: string[] = [];
       for (let i = 0; i < texts.length; i++) {
         const t = texts[i]!;
         // A text that continues the previous one's sentence ("Do not" + "delete the prod
@@ -212,7 +222,7 @@ export function intent(options: IntentOptions): Filter {
         const continues =
           i > 0 && !data(i) && !data(i - 1) && STARTS_LOWER.test(t) && !ENDS_SENTENCE.test(texts[i - 1]!);
         const own = continues ? t.slice(continuationEnd(t)) : t;
-        keys.push(plan(own === t ? '' : 'r:', t, { kind: 'message', text: t, own }, false));
+        plan(own === t ? '' : 'r:', t, { kind: 'message', text: t, own }, false, i);
       }
       // A sentence split over parts, messages or roles ("Please drop the" + " production
       // database now.") is one sentence to the model: each seam between two instructions is read
@@ -223,7 +233,7 @@ export function intent(options: IntentOptions): Filter {
         const long = texts[i]!.length >= SEAM_CHARS && texts[i + 1]!.length >= SEAM_CHARS;
         if (long) {
           // Two long neighbours: the seam depends on them alone, keyed by their pair.
-          const f = memo.seams.get(keys[i]!)?.get(keys[i + 1]!);
+          const f = ids[i] && ids[i + 1] ? memo.seams.get(ids[i]!)?.get(ids[i + 1]!) : undefined;
           if (f) {
             use(f, true);
             continue;
@@ -236,11 +246,12 @@ export function intent(options: IntentOptions): Filter {
           continue;
         }
         fresh += seam.length;
-        const [a, b] = [keys[i]!, keys[i + 1]!];
         jobs.push({
           job,
           direct: true,
+          // Stored after the messages' own jobs: a fresh message's id is known by then.
           store: (g) => {
+            const [a, b] = [ids[i]!, ids[i + 1]!];
             makeRoom(memo, bytesOf('', g));
             let inner = memo.seams.get(a);
             if (!inner) {
@@ -264,23 +275,20 @@ export function intent(options: IntentOptions): Filter {
       /** Reads the conversation with every message's features at hand. */
       const conclude = () => {
         // Tool results are data: their intents count only when an instruction asks to act on them.
-        const byText = new Map(texts.map((t, k) => [t, keys[k]!]));
-        const featuresOf = (t: string) => features.get(byText.get(t) ?? '');
         // A sentence read with its antecedent ("database. Drop it now.") is short and recurs with
         // every resend of the conversation: memoized like a message.
         const resolvedPairsOf = (t: string) => {
-          const key = `k:${t}`;
-          let f = memo.map.get(key);
+          let f = memo.map.get('k:', t);
           if (!f) {
             f = { intents: canonicalizer.pairs(t), pii: [] };
-            makeRoom(memo, bytesOf(key, f));
-            memo.map.set(key, f);
+            makeRoom(memo, bytesOf(t, f) + 4);
+            memo.map.set('k:', t, f);
           }
           return f.intents;
         };
         const read = conversationIntents(canonicalizer, msgs, {
-          pairsOf: (t) => featuresOf(t)?.intents ?? [],
-          discourseOf: (t) => featuresOf(t)?.discourse,
+          pairsOf: (_t, k) => features[k]?.intents ?? [],
+          discourseOf: (_t, k) => features[k]?.discourse,
           resolvedPairsOf,
         });
         for (const i of read.intents) intents.add(i);
@@ -289,7 +297,7 @@ export function intent(options: IntentOptions): Filter {
           msgs.flatMap((m, k) =>
             !canonicalizer.explain || (data(k) && !read.actedOn.includes(k))
               ? []
-              : (featuresOf(m.text)?.evidence ?? canonicalizer.explain(m.text).evidence)
+              : (features[k]?.evidence ?? canonicalizer.explain(m.text).evidence)
                   .filter((e) => read.intents.includes(e.pair))
                   .map((e) => ({
                     intent: e.pair,
