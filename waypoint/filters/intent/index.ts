@@ -98,8 +98,24 @@ function tail(texts: string[], i: number, n: number, stop: (k: number) => boolea
   return out;
 }
 
-/** The previous text ended its sentence: the next one starts a new one. */
-const ENDS_SENTENCE = /[.!?;:\n]["'”’)\]]*\s*$/;
+const SENTENCE_MARKS = '.!?;:\n';
+const CLOSERS = `"'”’)]`;
+const SPACE = /\s/;
+
+/**
+ * The previous text ended its sentence (a mark, closing quotes or brackets, trailing space): the
+ * next one starts a new one. Read backwards from the end — a regex anchored only at `$` would try
+ * every position of a long message.
+ */
+function endsSentence(t: string): boolean {
+  let i = t.length - 1;
+  while (i >= 0 && SPACE.test(t[i]!)) {
+    if (t[i] === '\n') return true;
+    i--;
+  }
+  while (i >= 0 && CLOSERS.includes(t[i]!)) i--;
+  return i >= 0 && SENTENCE_MARKS.includes(t[i]!);
+}
 
 /** A text starting in lower case continues a sentence; a capital starts a new one. */
 const STARTS_LOWER = /^\s*\p{Ll}/u;
@@ -220,7 +236,7 @@ export function intent(options: IntentOptions): Filter {
         // namespace.") starts mid-sentence: its first sentence is read only in the seam, with
         // what precedes it, so a negation or question there still governs it.
         const continues =
-          i > 0 && !data(i) && !data(i - 1) && STARTS_LOWER.test(t) && !ENDS_SENTENCE.test(texts[i - 1]!);
+          i > 0 && !data(i) && !data(i - 1) && STARTS_LOWER.test(t) && !endsSentence(texts[i - 1]!);
         const own = continues ? t.slice(continuationEnd(t)) : t;
         plan(own === t ? '' : 'r:', t, { kind: 'message', text: t, own }, false, i);
       }
