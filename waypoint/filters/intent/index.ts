@@ -4,7 +4,7 @@
 // database is called app-prod."), the tool calls in the history, and the PII kinds present (so a
 // policy can REDACT or BLOCK on them).
 import { createHash } from 'node:crypto';
-import { conversationIntents, isDataRole, type Vocabulary } from '../../../intent/index.js';
+import { conversationIntents, isDataRole, type ReadState, type Vocabulary } from '../../../intent/index.js';
 import { analysisBudget } from '../../errors.js';
 import { engineCanonicalizer } from '../../policy/decision.js';
 import { TextMemo } from '../../text-memo.js';
@@ -37,6 +37,11 @@ export interface IntentOptions {
 interface Memo {
   map: TextMemo<TextFeatures>;
   seams: Map<number, Map<number, TextFeatures>>;
+  /**
+   * The conversation's reading (coreference salience, data and intents so far) after a leading run
+   * of messages, keyed by their entry ids and roles: a resent history is not read again.
+   */
+  states: Map<string, ReadState>;
   size: number;
   /** Estimated bytes of the keys and features held (see bytesOf). */
   bytes: number;
@@ -59,6 +64,10 @@ const ENTRY_BYTES = 160;
  * keyed by a SHA-256 of the content, so the memo does not hold long texts.
  */
 const KEY_INLINE_CHARS = 16 * 1024;
+/** How many messages back from the end a saved reading of the conversation is looked for. */
+const RESUME_REACH = 4;
+/** Estimated bytes of one saved reading beyond its key (salience entries, intents). */
+const STATE_BYTES = 4096;
 /** Characters on each side of a seam between two consecutive texts that are read as one. */
 const SEAM_CHARS = 240;
 export const DEFAULT_ANALYSIS_BUDGET_CHARS = 2 * 1024 * 1024;
@@ -151,7 +160,7 @@ export function intent(options: IntentOptions): Filter {
   const memoOf = (canonicalizer: Canonicalizer): Memo => {
     let memo = memos.get(canonicalizer);
     if (!memo) {
-      memo = { map: new TextMemo(), seams: new Map(), size: 0, bytes: 0 };
+      memo = { map: new TextMemo(), seams: new Map(), states: new Map(), size: 0, bytes: 0 };
       memos.set(canonicalizer, memo);
     }
     return memo;
@@ -160,6 +169,7 @@ export function intent(options: IntentOptions): Filter {
     if (memo.size >= MEMO_LIMIT || memo.bytes + bytes > MEMO_MAX_BYTES) {
       memo.map.clear();
       memo.seams.clear();
+      memo.states.clear();
       memo.size = 0;
       memo.bytes = 0;
     }
@@ -302,10 +312,33 @@ export function intent(options: IntentOptions): Filter {
           }
           return f.intents;
         };
+        // The reading of a leading run of messages is keyed by their entries and roles.
+        const stateKey = (count: number): string | undefined => {
+          let key = '';
+          for (let k = 0; k < count; k++) {
+            if (!ids[k]) return undefined;
+            key += `${ids[k]}:${msgs[k]!.role},`;
+          }
+          return key;
+        };
         const read = conversationIntents(canonicalizer, msgs, {
           pairsOf: (_t, k) => features[k]?.intents ?? [],
           discourseOf: (_t, k) => features[k]?.discourse,
           resolvedPairsOf,
+          resume: () => {
+            for (let count = msgs.length - 1; count > 0 && count >= msgs.length - RESUME_REACH; count--) {
+              const key = stateKey(count);
+              const state = key === undefined ? undefined : memo.states.get(key);
+              if (state) return state;
+            }
+            return undefined;
+          },
+          save: (state) => {
+            const key = stateKey(state.count);
+            if (key === undefined || memo.states.has(key)) return;
+            makeRoom(memo, 2 * key.length + STATE_BYTES);
+            memo.states.set(key, state);
+          },
         });
         for (const i of read.intents) intents.add(i);
         // Spans for the audit record, computed only if it is written: offsets, never text.
