@@ -67,7 +67,8 @@ let cachedCount = 0;
 
 /** Whether text has `key` at `start` (a loop: cheaper than startsWith for a word's few characters). */
 function sameAt(text: string, start: number, key: string): boolean {
-  for (let k = key.length - 1; k >= 0; k--) if (text.charCodeAt(start + k) !== key.charCodeAt(k)) return false;
+  for (let k = key.length - 1; k >= 0; k--)
+    if (text.charCodeAt(start + k) !== key.charCodeAt(k)) return false;
   return true;
 }
 

@@ -49,7 +49,7 @@ test('a bucket of colliding texts stays bounded: the oldest leaves', () => {
     if (fingerprint('', t) === fp) texts.push(t);
   }
   assert.equal(texts.length, 10);
-  texts.forEach((t, i) => m.set('', t, i));
+  for (const [i, t] of texts.entries()) m.set('', t, i);
   assert.ok(m.size <= 4, `size ${m.size}`);
   assert.equal(m.get('', texts[9]!), 9);
   assert.equal(m.get('', texts[0]!), undefined);
