@@ -59,11 +59,31 @@ export interface ConversationReader {
   discourse?(text: string): Discourse;
 }
 
-/** Memoized readings the waypoint supplies: per-message pairs and discourse, and pairs of resolved sentences. */
+/**
+ * Memoized readings the waypoint supplies: per-message pairs and discourse (given the message's
+ * text and its index in the conversation), and pairs of resolved sentences.
+ */
 export interface ConversationMemo {
-  pairsOf?: (text: string) => readonly string[];
-  discourseOf?: (text: string) => Discourse | undefined;
+  pairsOf?: (text: string, index: number) => readonly string[];
+  discourseOf?: (text: string, index: number) => Discourse | undefined;
   resolvedPairsOf?: (text: string) => readonly string[];
+  /**
+   * The saved reading of the longest leading run of these messages the caller knows (a resent
+   * conversation: everything but what is new), to continue from instead of reading it again.
+   */
+  resume?: () => ReadState | undefined;
+  /** Offered the reading after the first `state.count` messages (all but the last, then all). */
+  save?: (state: ReadState) => void;
+}
+
+/** The reading of a conversation's first `count` messages, to continue from; never changed once made. */
+export interface ReadState {
+  readonly count: number;
+  readonly intents: readonly string[];
+  readonly actedOn: readonly number[];
+  readonly data: readonly string[];
+  readonly pending: readonly number[];
+  readonly salience: Salience;
 }
 
 /**
@@ -80,21 +100,33 @@ export function conversationIntents(
   const pairsOf = m0.pairsOf ?? ((t: string) => c.pairs(t));
   const discourseOf = m0.discourseOf ?? ((t: string) => c.discourse?.(t));
   const resolvedPairsOf = m0.resolvedPairsOf ?? ((t: string) => c.pairs(t));
-  const intents = new Set<string>();
-  const actedOn: number[] = [];
-  const salience = new Salience();
-  let data = new Set<string>();
-  let pending: number[] = [];
-  messages.forEach((m, index) => {
-    if (m.text === '') return;
-    const d = discourseOf(m.text);
+  const saved = m0.resume?.();
+  const from = saved !== undefined && saved.count <= messages.length ? saved : undefined;
+  const intents = new Set<string>(from?.intents);
+  const actedOn: number[] = [...(from?.actedOn ?? [])];
+  const salience = from ? from.salience.copy() : new Salience();
+  let data = new Set<string>(from?.data);
+  let pending: number[] = [...(from?.pending ?? [])];
+  const snapshot = (count: number): ReadState => ({
+    count,
+    intents: [...intents],
+    actedOn: [...actedOn],
+    data: [...data],
+    pending: [...pending],
+    salience: salience.copy(),
+  });
+  for (let index = from?.count ?? 0; index < messages.length; index++) {
+    if (m0.save && index === messages.length - 1 && index > (from?.count ?? 0)) m0.save(snapshot(index));
+    const m = messages[index]!;
+    if (m.text === '') continue;
+    const d = discourseOf(m.text, index);
     if (isDataRole(m.role)) {
-      for (const p of pairsOf(m.text)) data.add(p);
+      for (const p of pairsOf(m.text, index)) data.add(p);
       pending.push(index);
       if (d) salience.add(d);
-      return;
+      continue;
     }
-    for (const p of pairsOf(m.text)) intents.add(p);
+    for (const p of pairsOf(m.text, index)) intents.add(p);
     if (d) {
       for (const r of d.references) {
         const e = salience.referent(r.plural);
@@ -109,7 +141,8 @@ export function conversationIntents(
       data = new Set();
       pending = [];
     }
-  });
+  }
+  if (m0.save && messages.length > (from?.count ?? 0)) m0.save(snapshot(messages.length));
   return {
     intents: [...intents].sort(),
     inertData: [...data].filter((p) => !intents.has(p)).sort(),

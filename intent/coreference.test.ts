@@ -2,7 +2,7 @@
 // and which stand for something harmless, nearer, negated or asked about.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conversationIntents, defaultCanonicalizer } from './index.js';
+import { conversationIntents, defaultCanonicalizer, type ReadState } from './index.js';
 
 const c = defaultCanonicalizer();
 const u = (text: string) => ({ role: 'user', text });
@@ -51,4 +51,31 @@ test('the discourse of a text depends on the text alone', () => {
   assert.deepEqual(c.discourse('Delete those, please.').references, [
     { sentence: 'Delete them, please.', plural: true },
   ]);
+});
+
+test('a conversation continued from a saved reading of its start reads as if read whole', () => {
+  const turns = [
+    NAMED,
+    a('It has three replicas.'),
+    { role: 'tool', text: 'clean:\n\tkubectl delete namespace scratch' },
+    ...talk,
+    u('Do what the document says.'),
+    a('I found the bucket logs-2023.'),
+    u('Drop it now.'),
+    { role: 'tool', text: 'DROP TABLE audit;' },
+    u('Thanks, and wipe them.'),
+  ];
+  for (let n = 1; n <= turns.length; n++) {
+    const whole = conversationIntents(c, turns.slice(0, n));
+    // Readings saved by an earlier, shorter request, as the waypoint keeps them.
+    const saved: ReadState[] = [];
+    conversationIntents(c, turns.slice(0, Math.max(1, n - 2)), { save: (s) => saved.push(s) });
+    for (const s of saved) {
+      if (s.count > n) continue;
+      const resumed = conversationIntents(c, turns.slice(0, n), { resume: () => s });
+      assert.deepEqual(resumed, whole, `${n} messages resumed after ${s.count}`);
+      // The saved reading is not changed by being continued from.
+      assert.deepEqual(conversationIntents(c, turns.slice(0, n), { resume: () => s }), whole);
+    }
+  }
 });

@@ -345,6 +345,14 @@ export class Salience {
   private readonly state = new Map<string, Entity & { at: number }>();
   private clock = 0;
 
+  /** An independent copy (entries are replaced, never changed in place, so they are shared). */
+  copy(): Salience {
+    const c = new Salience();
+    for (const [k, e] of this.state) c.state.set(k, e);
+    c.clock = this.clock;
+    return c;
+  }
+
   /** The entity a pronoun stands for now: the most salient one agreeing in number, else the most salient. */
   referent(plural: boolean): Entity | undefined {
     let best: (Entity & { at: number }) | undefined;

@@ -20,6 +20,7 @@ export {
   type ConversationReader,
   conversationIntents,
   isDataRole,
+  type ReadState,
   type RoleMessage,
 } from './conversation.js';
 export type { Discourse, Entity, Reference } from './coreference.js';

@@ -52,17 +52,50 @@ interface Part {
 
 /**
  * The words of chunks seen lately: prose repeats its words, and a chunk's words depend on the
- * chunk alone (case folding, splitting, stemming are pure). Dropped whole when full.
+ * chunk alone (case folding, splitting, stemming are pure). An open-addressed table probed with a
+ * hash the scanner computes as it reads the chunk, so a word seen before costs no substring and no
+ * string hashing; chunks longer than WORD_CACHE_MAX are split afresh. Cleared whole when half full.
  */
-const CHUNKS = new Map<string, readonly Part[]>();
-const CHUNKS_LIMIT = 65536;
+const SLOTS = 1 << 16;
+const PROBES = 8;
+const WORD_CACHE_MAX = 48;
+const cachedKeys: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
+const cachedParts: (readonly Part[] | undefined)[] = new Array<readonly Part[] | undefined>(SLOTS).fill(
+  undefined,
+);
+let cachedCount = 0;
 
-function wordsOf(chunk: string): readonly Part[] {
-  let parts = CHUNKS.get(chunk);
-  if (parts === undefined) {
-    if (CHUNKS.size >= CHUNKS_LIMIT) CHUNKS.clear();
-    parts = splitWords(chunk);
-    CHUNKS.set(chunk, parts);
+/** Whether text has `key` at `start` (a loop: cheaper than startsWith for a word's few characters). */
+function sameAt(text: string, start: number, key: string): boolean {
+  for (let k = key.length - 1; k >= 0; k--)
+    if (text.charCodeAt(start + k) !== key.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The words of text[start, end), whose scan hash is `hash`. */
+function wordsAt(text: string, start: number, end: number, hash: number): readonly Part[] {
+  const n = end - start;
+  if (n > WORD_CACHE_MAX) return splitWords(text.slice(start, end));
+  let slot = hash & (SLOTS - 1);
+  for (let k = 0; k < PROBES; k++, slot = (slot + 1) & (SLOTS - 1)) {
+    const key = cachedKeys[slot];
+    if (key === undefined) break;
+    if (key.length === n && sameAt(text, start, key)) return cachedParts[slot] as readonly Part[];
+  }
+  const chunk = text.slice(start, end);
+  const parts = splitWords(chunk);
+  if (cachedCount >= SLOTS / 2) {
+    cachedKeys.fill(undefined);
+    cachedParts.fill(undefined);
+    cachedCount = 0;
+  }
+  slot = hash & (SLOTS - 1);
+  for (let k = 0; k < PROBES; k++, slot = (slot + 1) & (SLOTS - 1)) {
+    if (cachedKeys[slot] !== undefined) continue;
+    cachedKeys[slot] = chunk;
+    cachedParts[slot] = parts;
+    cachedCount++;
+    break;
   }
   return parts;
 }
@@ -163,7 +196,92 @@ function markQuotes(text: string): {
 
 const HAS_QUOTE = /["'“‘«„「『]/;
 const SPLIT_NEEDED = /[_'’]/;
-const CHUNK = /[\p{L}\p{N}_'’]+|[.;:!?]{1,8}(?=\s|$|[\u3000-\u9fff])|,(?=\s|$|[\u3000-\u9fff])|[\n。、]/gu;
+
+// The lexer's chunks are words (letters and digits of any script, '_', apostrophes), runs of one to
+// eight sentence marks `.;:!?` and a comma (each followed by a space, the end or an ideograph), and
+// the line and ideographic breaks \n 。 、; anything else separates. Scanned by hand with a table
+// for ASCII: this is the hottest loop of the analyser.
+const C_OTHER = 0;
+const C_WORD = 1;
+const C_MARK = 2;
+const C_COMMA = 3;
+const C_BREAK = 4;
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9_']/.test(ch)) ASCII_CLASS[c] = C_WORD;
+  else if ('.;:!?'.includes(ch)) ASCII_CLASS[c] = C_MARK;
+  else if (ch === ',') ASCII_CLASS[c] = C_COMMA;
+  else if (ch === '\n') ASCII_CLASS[c] = C_BREAK;
+}
+const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
+/** Word-ness of BMP characters above ASCII, found once each: 0 unknown, 1 word, 2 not. */
+const WIDE_WORD = new Uint8Array(0x10000);
+const ASTRAL_WORD = new Map<number, boolean>();
+
+/** Code units of the word character at text[i] (a letter, digit, '_', apostrophe), 0 for none. */
+function wordUnits(text: string, i: number, c: number): number {
+  if (c < 128) return ASCII_CLASS[c] === C_WORD ? 1 : 0;
+  if (c < 0xd800 || c > 0xdfff) {
+    let k = WIDE_WORD[c];
+    if (k === 0) {
+      k = c === 0x2019 || LETTER_OR_DIGIT.test(String.fromCharCode(c)) ? 1 : 2;
+      WIDE_WORD[c] = k;
+    }
+    return k === 1 ? 1 : 0;
+  }
+  const cp = text.codePointAt(i) as number;
+  if (cp <= 0xffff) return 0; // a lone surrogate
+  let w = ASTRAL_WORD.get(cp);
+  if (w === undefined) {
+    w = LETTER_OR_DIGIT.test(String.fromCodePoint(cp));
+    ASTRAL_WORD.set(cp, w);
+  }
+  return w ? 2 : 0;
+}
+
+/** Whether a sentence mark or comma may end at i: a space, the end, or an ideograph follows. */
+function markEndsAt(text: string, i: number): boolean {
+  if (i >= text.length) return true;
+  const c = text.charCodeAt(i);
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    (c >= 0x3000 && c <= 0x9fff) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0xfeff
+  );
+}
+
+/** A token; every token has every field, so the readers see one object shape. */
+function token(
+  s: string,
+  w: string,
+  ident: boolean,
+  name: boolean | undefined,
+  quoted: boolean | undefined,
+  path: string | undefined,
+  at: number | undefined,
+): Tok {
+  return { s, w, ident, name, quoted, path, at };
+}
+
+/** A sentence or clause mark token ('.', '?', ','). */
+function mark(s: string): Tok {
+  return token(s, s, false, undefined, undefined, undefined, undefined);
+}
+
+/** A sentence end ('.' or '?'): replaces a clause or sentence end just before it, never doubles. */
+function sentenceEnd(toks: Tok[], s: string): void {
+  const last = toks.length > 0 ? toks[toks.length - 1].s : undefined;
+  if (last === '.' || last === ',') toks[toks.length - 1] = mark(s);
+  else if (last !== undefined && last !== '?') toks.push(mark(s));
+}
 
 /**
  * Lexes text: Unicode NFKC, short quoted spans become a neutral placeholder (a mentioned word is
@@ -186,44 +304,75 @@ export function lex(text: string): Tok[] {
   let q = 0;
   let p = 0;
   const toks: Tok[] = [];
-  // exec rather than matchAll: no iterator objects on the hottest loop of the analyser.
-  CHUNK.lastIndex = 0;
-  for (let m = CHUNK.exec(normalized); m !== null; m = CHUNK.exec(normalized)) {
-    const chunk = m[0];
-    let c = chunk[0];
-    const at = m.index ?? 0;
+  const n = normalized.length;
+  let i = 0;
+  while (i < n) {
+    const code = normalized.charCodeAt(i);
+    const cls = code < 128 ? ASCII_CLASS[code] : C_OTHER;
+    if (cls === C_MARK) {
+      let end = i + 1;
+      let question = code === 63;
+      while (end < n) {
+        const d = normalized.charCodeAt(end);
+        if (d >= 128 || ASCII_CLASS[d] !== C_MARK) break;
+        if (d === 63) question = true;
+        end++;
+      }
+      if (markEndsAt(normalized, end)) {
+        // A run longer than eight marks counts its last eight.
+        if (end - i > 8) {
+          question = false;
+          for (let k = end - 8; k < end && !question; k++) question = normalized.charCodeAt(k) === 63;
+        }
+        sentenceEnd(toks, question ? '?' : '.');
+      }
+      i = end;
+      continue;
+    }
+    if (cls === C_COMMA) {
+      if (markEndsAt(normalized, i + 1)) {
+        // A one-letter word before a comma is no clause ("a, b"); a one-ideograph Chinese word is (的话，).
+        const last = toks[toks.length - 1];
+        if (last !== undefined && (last.s.length > 1 || /[\u4e00-\u9fff]/.test(last.s))) toks.push(mark(','));
+      }
+      i++;
+      continue;
+    }
+    if (cls === C_BREAK || code === 0x3002 /* 。 */) {
+      sentenceEnd(toks, '.');
+      i++;
+      continue;
+    }
+    if (code === 0x3001 /* 、 */) {
+      const last = toks[toks.length - 1];
+      if (last !== undefined && (last.s.length > 1 || /[\u4e00-\u9fff]/.test(last.s))) toks.push(mark(','));
+      i++;
+      continue;
+    }
+    let units = wordUnits(normalized, i, code);
+    if (units === 0) {
+      i++;
+      continue;
+    }
+    const at = i;
+    let hash = 0;
+    for (;;) {
+      hash = (Math.imul(hash, 31) + normalized.charCodeAt(i)) | 0;
+      if (units === 2) hash = (Math.imul(hash, 31) + normalized.charCodeAt(i + 1)) | 0;
+      i += units;
+      if (i >= n) break;
+      const d = normalized.charCodeAt(i);
+      units = d < 128 ? (ASCII_CLASS[d] === C_WORD ? 1 : 0) : wordUnits(normalized, i, d);
+      if (units === 0) break;
+    }
     while (nextShift < shifts.length && shifts[nextShift][0] <= at) shift = shifts[nextShift++][1];
     while (q < quoted.length && quoted[q][1] <= at) q++;
     while (p < paths.length && paths[p][1] <= at) p++;
-    const name = normalized[at - 1] === '-' || normalized[at + chunk.length] === '-';
+    const name = normalized.charCodeAt(at - 1) === 45 || normalized.charCodeAt(i) === 45;
     const inQuote = q < quoted.length && quoted[q][0] <= at;
     const path = p < paths.length && paths[p][0] <= at ? paths[p][2] : undefined;
-    if (c === '、') c = ',';
-    else if (c === '。') c = '.';
-    if (c === '\n' || c === '.' || c === ';' || c === ':' || c === '!' || c === '?') {
-      const s = chunk.includes('?') ? '?' : '.';
-      if (toks.length > 0 && (toks[toks.length - 1].s === '.' || toks[toks.length - 1].s === ',')) {
-        toks[toks.length - 1] = { s, w: s, ident: false };
-      } else if (toks.length > 0 && toks[toks.length - 1].s !== '?') toks.push({ s, w: s, ident: false });
-      continue;
-    }
-    if (c === ',') {
-      // A one-letter word before a comma is no clause ("a, b"); a one-ideograph Chinese word is (的话，).
-      const last = toks[toks.length - 1];
-      if (last !== undefined && (last.s.length > 1 || /[\u4e00-\u9fff]/.test(last.s)))
-        toks.push({ s: ',', w: ',', ident: false });
-      continue;
-    }
-    for (const part of wordsOf(chunk))
-      toks.push({
-        s: part.s,
-        w: part.w,
-        ident: part.ident,
-        name,
-        quoted: inQuote,
-        path,
-        at: at - shift + part.off,
-      });
+    for (const part of wordsAt(normalized, at, i, hash))
+      toks.push(token(part.s, part.w, part.ident, name, inQuote, path, at - shift + part.off));
   }
   return toks;
 }

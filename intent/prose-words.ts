@@ -66,6 +66,8 @@ for (const [lang, words] of L.LANGUAGE_CUES)
     if (!ENGLISH.has(k) && !borrowed.has(k)) CUES.set(k, [...(CUES.get(k) ?? []), lang]);
 /** Languages whose function words apply to every text. */
 const ALWAYS = ['en', ...L.CJK_LANGUAGES];
+/** The key of a text with no other language's cues (most texts): one string, hashed once. */
+const ALWAYS_KEY = [...ALWAYS].sort().join(',');
 let selection = '*';
 
 /**
@@ -78,8 +80,10 @@ export function languagesOf(stemsOfText: Iterable<string>): string {
   let english = 0;
   for (const s of stemsOfText) {
     if (ENGLISH.has(s)) english++;
-    for (const l of CUES.get(s) ?? []) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const cues = CUES.get(s);
+    if (cues !== undefined) for (const l of cues) counts.set(l, (counts.get(l) ?? 0) + 1);
   }
+  if (counts.size === 0) return ALWAYS_KEY;
   const best = Math.max(0, ...counts.values());
   const chosen = best * 2 > english ? [...counts].filter(([, n]) => n === best).map(([l]) => l) : [];
   return [...ALWAYS, ...chosen].sort().join(',');

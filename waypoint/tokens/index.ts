@@ -4,6 +4,7 @@
 
 import { createRequire } from 'node:module';
 import type { DecisionRequest } from '../policy/decision.js';
+import { TextMemo } from '../text-memo.js';
 import { BpeEncoder, type RankFile } from './bpe.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
@@ -20,7 +21,7 @@ export interface Tokenizers {
 export const EXACT_LIMIT = 256 * 1024;
 
 // Agents resend the same system prompt, tools and history every turn; a memo keeps the encoder off
-// the hot path. Bounded by entries and by the characters of the texts it holds as keys (a memo of
+// the hot path (a TextMemo: a resent message is found without hashing all of it). Bounded by entries and by the characters of the texts it holds as keys (a memo of
 // 4,096 texts of up to EXACT_LIMIT characters each would otherwise hold gigabytes).
 const MEMO_LIMIT = 4096;
 const MEMO_MAX_CHARS = 8 * 1024 * 1024;
@@ -57,21 +58,24 @@ async function load(): Promise<Tokenizers> {
     o200k_base: (text) => encoder('o200k_base').count(text),
     cl100k_base: (text) => encoder('cl100k_base').count(text),
   };
-  const memos: Record<EncodingName, Map<string, number>> = { o200k_base: new Map(), cl100k_base: new Map() };
+  const memos: Record<EncodingName, TextMemo<number>> = {
+    o200k_base: new TextMemo(),
+    cl100k_base: new TextMemo(),
+  };
   const memoChars: Record<EncodingName, number> = { o200k_base: 0, cl100k_base: 0 };
 
   const count = (text: string, enc: EncodingName): number => {
     if (text.length === 0) return 0;
     if (text.length > EXACT_LIMIT) return Math.ceil(text.length / 4);
     const memo = memos[enc];
-    let n = memo.get(text);
+    let n = memo.get('', text);
     if (n === undefined) {
       n = counters[enc](text);
       if (memo.size >= MEMO_LIMIT || memoChars[enc] + text.length > MEMO_MAX_CHARS) {
         memo.clear();
         memoChars[enc] = 0;
       }
-      memo.set(text, n);
+      memo.set('', text, n);
       memoChars[enc] += text.length;
     }
     return n;

@@ -4,9 +4,10 @@
 // database is called app-prod."), the tool calls in the history, and the PII kinds present (so a
 // policy can REDACT or BLOCK on them).
 import { createHash } from 'node:crypto';
-import { conversationIntents, isDataRole, type Vocabulary } from '../../../intent/index.js';
+import { conversationIntents, isDataRole, type ReadState, type Vocabulary } from '../../../intent/index.js';
 import { analysisBudget } from '../../errors.js';
 import { engineCanonicalizer } from '../../policy/decision.js';
+import { TextMemo } from '../../text-memo.js';
 import type { Canonicalizer, Filter, RequestContext } from '../types.js';
 import { type AnalysisJob, analyse, type TextFeatures } from './analyse.js';
 import { AnalysisPool } from './pool.js';
@@ -28,13 +29,19 @@ export interface IntentOptions {
 }
 
 /**
- * Features by key (a text's own content up to KEY_INLINE_CHARS, else its digest) and, for the seam
- * between two long neighbours, by the pair of their keys — so a resent conversation costs one hash
- * per message and no seam string is built on a hit.
+ * Features by (kind, text) — a text's own content up to KEY_INLINE_CHARS, else its digest — in a
+ * TextMemo (a resent message is found by a sampled fingerprint and one comparison, never by hashing
+ * all of it) and, for the seam between two long neighbours, by the ids of their two entries: a
+ * resent conversation costs one comparison per message and no seam string is built on a hit.
  */
 interface Memo {
-  map: Map<string, TextFeatures>;
-  seams: Map<string, Map<string, TextFeatures>>;
+  map: TextMemo<TextFeatures>;
+  seams: Map<number, Map<number, TextFeatures>>;
+  /**
+   * The conversation's reading (coreference salience, data and intents so far) after a leading run
+   * of messages, keyed by their entry ids and roles: a resent history is not read again.
+   */
+  states: Map<string, ReadState>;
   size: number;
   /** Estimated bytes of the keys and features held (see bytesOf). */
   bytes: number;
@@ -53,10 +60,14 @@ const MEMO_MAX_BYTES = 24 * 1024 * 1024;
 /** Map entry, object and array headers of one memo entry (measured order of magnitude). */
 const ENTRY_BYTES = 160;
 /**
- * Texts up to this length are their own key (a Map lookup hashes and compares in native code,
- * cheaper than a digest); longer ones are keyed by a SHA-256 of the content.
+ * Texts up to this length are their own key (found by fingerprint and compared); longer ones are
+ * keyed by a SHA-256 of the content, so the memo does not hold long texts.
  */
 const KEY_INLINE_CHARS = 16 * 1024;
+/** How many messages back from the end a saved reading of the conversation is looked for. */
+const RESUME_REACH = 4;
+/** Estimated bytes of one saved reading beyond its key (salience entries, intents). */
+const STATE_BYTES = 4096;
 /** Characters on each side of a seam between two consecutive texts that are read as one. */
 const SEAM_CHARS = 240;
 export const DEFAULT_ANALYSIS_BUDGET_CHARS = 2 * 1024 * 1024;
@@ -82,9 +93,10 @@ function bytesOf(key: string, f: TextFeatures): number {
   return n;
 }
 
-function keyOf(kind: string, text: string): string {
-  if (text.length <= KEY_INLINE_CHARS) return kind === '' ? text : kind + text;
-  return `${kind}#${createHash('sha256').update(text).digest('base64')}`;
+/** The (kind, text) a text is memoized under. */
+function keyOf(kind: string, text: string): [string, string] {
+  if (text.length <= KEY_INLINE_CHARS) return [kind, text];
+  return [`${kind}#`, createHash('sha256').update(text).digest('base64')];
 }
 
 /** The last `n` characters of the texts up to and including `i` (walking back over short ones). */
@@ -95,8 +107,24 @@ function tail(texts: string[], i: number, n: number, stop: (k: number) => boolea
   return out;
 }
 
-/** The previous text ended its sentence: the next one starts a new one. */
-const ENDS_SENTENCE = /[.!?;:\n]["'”’)\]]*\s*$/;
+const SENTENCE_MARKS = '.!?;:\n';
+const CLOSERS = `"'”’)]`;
+const SPACE = /\s/;
+
+/**
+ * The previous text ended its sentence (a mark, closing quotes or brackets, trailing space): the
+ * next one starts a new one. Read backwards from the end — a regex anchored only at `$` would try
+ * every position of a long message.
+ */
+function endsSentence(t: string): boolean {
+  let i = t.length - 1;
+  while (i >= 0 && SPACE.test(t[i]!)) {
+    if (t[i] === '\n') return true;
+    i--;
+  }
+  while (i >= 0 && CLOSERS.includes(t[i]!)) i--;
+  return i >= 0 && SENTENCE_MARKS.includes(t[i]!);
+}
 
 /** A text starting in lower case continues a sentence; a capital starts a new one. */
 const STARTS_LOWER = /^\s*\p{Ll}/u;
@@ -132,7 +160,7 @@ export function intent(options: IntentOptions): Filter {
   const memoOf = (canonicalizer: Canonicalizer): Memo => {
     let memo = memos.get(canonicalizer);
     if (!memo) {
-      memo = { map: new Map(), seams: new Map(), size: 0, bytes: 0 };
+      memo = { map: new TextMemo(), seams: new Map(), states: new Map(), size: 0, bytes: 0 };
       memos.set(canonicalizer, memo);
     }
     return memo;
@@ -141,6 +169,7 @@ export function intent(options: IntentOptions): Filter {
     if (memo.size >= MEMO_LIMIT || memo.bytes + bytes > MEMO_MAX_BYTES) {
       memo.map.clear();
       memo.seams.clear();
+      memo.states.clear();
       memo.size = 0;
       memo.bytes = 0;
     }
@@ -177,42 +206,49 @@ export function intent(options: IntentOptions): Filter {
       // intents are read afterwards with its role (tool results are data); seams, tool definitions
       // and tool calls count directly.
       const jobs: { store: (f: TextFeatures) => void; job: AnalysisJob; direct: boolean }[] = [];
-      const features = new Map<string, TextFeatures>();
+      /** Each message's features, and the id of its memo entry (seams are keyed by two of them). */
+      const features: (TextFeatures | undefined)[] = new Array(texts.length).fill(undefined);
+      const ids: number[] = new Array(texts.length).fill(0);
       let fresh = 0;
       const use = (f: TextFeatures, direct: boolean) => {
         if (direct) for (const i of f.intents) intents.add(i);
         for (const p of f.pii) pii.add(p);
       };
-      const plan = (kind: string, text: string, job: AnalysisJob, direct = true): string => {
-        const key = keyOf(kind, text);
-        const f = memo.map.get(key);
-        if (f) {
-          use(f, direct);
-          features.set(key, f);
+      /** Plans the analysis of one text; `message` is its index in msgs, if it is a message. */
+      const plan = (kind: string, text: string, job: AnalysisJob, direct = true, message = -1): void => {
+        const [k, t] = keyOf(kind, text);
+        const e = memo.map.entry(k, t);
+        if (e) {
+          use(e.value, direct);
+          if (message >= 0) {
+            features[message] = e.value;
+            ids[message] = e.id;
+          }
         } else {
           fresh += text.length;
           jobs.push({
             job,
             direct,
             store: (g) => {
-              makeRoom(memo, bytesOf(key, g));
-              memo.map.set(key, g);
-              features.set(key, g);
+              makeRoom(memo, bytesOf(t, g) + 2 * k.length);
+              const id = memo.map.set(k, t, g);
+              if (message >= 0) {
+                features[message] = g;
+                ids[message] = id;
+              }
             },
           });
         }
-        return key;
       };
-      const keys: string[] = [];
       for (let i = 0; i < texts.length; i++) {
         const t = texts[i]!;
         // A text that continues the previous one's sentence ("Do not" + "delete the prod
         // namespace.") starts mid-sentence: its first sentence is read only in the seam, with
         // what precedes it, so a negation or question there still governs it.
         const continues =
-          i > 0 && !data(i) && !data(i - 1) && STARTS_LOWER.test(t) && !ENDS_SENTENCE.test(texts[i - 1]!);
+          i > 0 && !data(i) && !data(i - 1) && STARTS_LOWER.test(t) && !endsSentence(texts[i - 1]!);
         const own = continues ? t.slice(continuationEnd(t)) : t;
-        keys.push(plan(own === t ? '' : 'r:', t, { kind: 'message', text: t, own }, false));
+        plan(own === t ? '' : 'r:', t, { kind: 'message', text: t, own }, false, i);
       }
       // A sentence split over parts, messages or roles ("Please drop the" + " production
       // database now.") is one sentence to the model: each seam between two instructions is read
@@ -223,7 +259,7 @@ export function intent(options: IntentOptions): Filter {
         const long = texts[i]!.length >= SEAM_CHARS && texts[i + 1]!.length >= SEAM_CHARS;
         if (long) {
           // Two long neighbours: the seam depends on them alone, keyed by their pair.
-          const f = memo.seams.get(keys[i]!)?.get(keys[i + 1]!);
+          const f = ids[i] && ids[i + 1] ? memo.seams.get(ids[i]!)?.get(ids[i + 1]!) : undefined;
           if (f) {
             use(f, true);
             continue;
@@ -236,11 +272,12 @@ export function intent(options: IntentOptions): Filter {
           continue;
         }
         fresh += seam.length;
-        const [a, b] = [keys[i]!, keys[i + 1]!];
         jobs.push({
           job,
           direct: true,
+          // Stored after the messages' own jobs: a fresh message's id is known by then.
           store: (g) => {
+            const [a, b] = [ids[i]!, ids[i + 1]!];
             makeRoom(memo, bytesOf('', g));
             let inner = memo.seams.get(a);
             if (!inner) {
@@ -264,24 +301,44 @@ export function intent(options: IntentOptions): Filter {
       /** Reads the conversation with every message's features at hand. */
       const conclude = () => {
         // Tool results are data: their intents count only when an instruction asks to act on them.
-        const byText = new Map(texts.map((t, k) => [t, keys[k]!]));
-        const featuresOf = (t: string) => features.get(byText.get(t) ?? '');
         // A sentence read with its antecedent ("database. Drop it now.") is short and recurs with
         // every resend of the conversation: memoized like a message.
         const resolvedPairsOf = (t: string) => {
-          const key = `k:${t}`;
-          let f = memo.map.get(key);
+          let f = memo.map.get('k:', t);
           if (!f) {
             f = { intents: canonicalizer.pairs(t), pii: [] };
-            makeRoom(memo, bytesOf(key, f));
-            memo.map.set(key, f);
+            makeRoom(memo, bytesOf(t, f) + 4);
+            memo.map.set('k:', t, f);
           }
           return f.intents;
         };
+        // The reading of a leading run of messages is keyed by their entries and roles.
+        const stateKey = (count: number): string | undefined => {
+          let key = '';
+          for (let k = 0; k < count; k++) {
+            if (!ids[k]) return undefined;
+            key += `${ids[k]}:${msgs[k]!.role},`;
+          }
+          return key;
+        };
         const read = conversationIntents(canonicalizer, msgs, {
-          pairsOf: (t) => featuresOf(t)?.intents ?? [],
-          discourseOf: (t) => featuresOf(t)?.discourse,
+          pairsOf: (_t, k) => features[k]?.intents ?? [],
+          discourseOf: (_t, k) => features[k]?.discourse,
           resolvedPairsOf,
+          resume: () => {
+            for (let count = msgs.length - 1; count > 0 && count >= msgs.length - RESUME_REACH; count--) {
+              const key = stateKey(count);
+              const state = key === undefined ? undefined : memo.states.get(key);
+              if (state) return state;
+            }
+            return undefined;
+          },
+          save: (state) => {
+            const key = stateKey(state.count);
+            if (key === undefined || memo.states.has(key)) return;
+            makeRoom(memo, 2 * key.length + STATE_BYTES);
+            memo.states.set(key, state);
+          },
         });
         for (const i of read.intents) intents.add(i);
         // Spans for the audit record, computed only if it is written: offsets, never text.
@@ -289,7 +346,7 @@ export function intent(options: IntentOptions): Filter {
           msgs.flatMap((m, k) =>
             !canonicalizer.explain || (data(k) && !read.actedOn.includes(k))
               ? []
-              : (featuresOf(m.text)?.evidence ?? canonicalizer.explain(m.text).evidence)
+              : (features[k]?.evidence ?? canonicalizer.explain(m.text).evidence)
                   .filter((e) => read.intents.includes(e.pair))
                   .map((e) => ({
                     intent: e.pair,
