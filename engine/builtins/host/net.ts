@@ -13,7 +13,7 @@ interface Net {
   prefix: number;
 }
 
-function parseV4(s: string): bigint | undefined {
+export function parseV4(s: string): bigint | undefined {
   const parts = s.split('.');
   if (parts.length !== 4) return undefined;
   let n = 0n;
@@ -24,7 +24,7 @@ function parseV4(s: string): bigint | undefined {
   return n;
 }
 
-function parseV6(s: string): bigint | undefined {
+export function parseV6(s: string): bigint | undefined {
   if (!s.includes(':') || s.includes('%')) return undefined;
   let text = s;
   let tail: bigint[] = [];
