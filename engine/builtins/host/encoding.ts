@@ -90,12 +90,11 @@ function marshalWithOptions(v: Json, opts: JsonObject): string {
     if (!['pretty', 'indent', 'prefix'].includes(k)) fail(`unknown option ${k}`);
   const indent = opts.indent === undefined ? undefined : str(opts.indent, 'indent');
   const prefix = opts.prefix === undefined ? undefined : str(opts.prefix, 'prefix');
-  const pretty =
-    opts.pretty === undefined ? indent !== undefined || prefix !== undefined : opts.pretty === true;
+  if (opts.pretty !== undefined && typeof opts.pretty !== 'boolean') fail('pretty must be a boolean');
+  const pretty = opts.pretty ?? (indent !== undefined || prefix !== undefined);
   if (!pretty) return goJson(v);
-  return prefix === undefined && indent === undefined
-    ? goJsonIndent(v, '', '\t')
-    : goJsonIndent(v, prefix ?? '', indent ?? '\t');
+  // Go's MarshalIndent prefixes every line but the first; OPA adds the prefix to the first too.
+  return (prefix ?? '') + goJsonIndent(v, prefix ?? '', indent ?? '\t');
 }
 
 type Container = Json[] | JsonObject;

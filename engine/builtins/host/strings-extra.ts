@@ -89,18 +89,17 @@ const rands = new EvalCache<number>();
 const uuids = new EvalCache<string>();
 
 /** uuid.parse: the RFC 4122 fields OPA reports (time-based fields for versions 1 and 2). */
-function parseUuid(s: string): JsonObject {
+function parseUuid(text: string): JsonObject {
+  // google/uuid's Parse, on bytes: 36 chars with dashes, `urn:uuid:` (any case) + 36, any two
+  // wrapping chars + 36 (only the inner 36 are read), or 32 hex digits.
+  let s = Buffer.from(text, 'utf8').toString('latin1');
+  if (s.length === 45 && s.slice(0, 9).toLowerCase() === 'urn:uuid:') s = s.slice(9);
+  else if (s.length === 38) s = s.slice(1, 37);
   const m =
-    /^(?:urn:uuid:|\{)?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$/.exec(
-      s,
-    );
-  const valid =
-    m &&
-    (s.length === 32 ||
-      s.length === 36 ||
-      (s.length === 38 && s.startsWith('{')) ||
-      s.startsWith('urn:uuid:'));
-  if (!m || !valid) fail(`invalid UUID ${JSON.stringify(s)}`);
+    s.length === 36
+      ? /^([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})$/.exec(s)
+      : /^([0-9a-fA-F]{32})$/.exec(s);
+  if (!m) fail(`invalid UUID ${JSON.stringify(text)}`);
   const bytes = Buffer.from(m.slice(1).join(''), 'hex');
   const version = bytes[6] >> 4;
   const v = bytes[8];
@@ -146,7 +145,9 @@ export const extraBuiltins = {
     return strOrStrs(search).some((s) => bases.some((b) => s.endsWith(b)));
   },
   'strings.count': (s: unknown, sub: unknown) => countSubstrings(str(s), str(sub)),
-  'strings.render_template': (template: unknown, vars: unknown) => renderTemplate(str(template), obj(vars)),
+  // OPA replaces Go's `<no value>` in the whole output, template text included.
+  'strings.render_template': (template: unknown, vars: unknown) =>
+    renderTemplate(str(template), obj(vars)).replaceAll('<no value>', '<undefined>'),
   'object.subset': (sup: Json, sub: Json) => {
     if (!(isObject(sup) || Array.isArray(sup)) || !(isObject(sub) || Array.isArray(sub))) {
       fail('operands must be objects, arrays or sets');
