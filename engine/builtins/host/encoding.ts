@@ -1,7 +1,7 @@
 // Encoding builtins: hex, URL query strings (Go's net/url rules), YAML (the `yaml` package in YAML
 // 1.1 mode, as Go's yaml.v2 reads it), json.marshal_with_options and json.patch (RFC 6902 over
 // JSON values: sets arrive as arrays, so patches addressing set members cannot be honoured here).
-import { parseDocument, stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { arr, fail, type Json, type JsonObject, obj, str, strs } from './args.js';
 import { goJson } from './core.js';
 import { compareStrings, deepEqual } from './values.js';
@@ -60,11 +60,15 @@ function decodeObject(s: string): Record<string, string[]> {
   return out;
 }
 
-/** YAML → JSON-compatible value; YAML 1.1 as Go's yaml.v2 (`yes` is true). */
+/**
+ * YAML → JSON-compatible value; YAML 1.1 as Go's yaml.v2 (`yes` is true). Of a stream of documents
+ * the first is the value, and a syntax error in any of them is an error, as with OPA.
+ */
 function yamlToJson(text: string): Json {
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true });
-  if (doc.errors.length > 0) throw doc.errors[0];
-  return JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: 100 }) ?? null)) as Json;
+  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
+  if (!Array.isArray(docs) || docs.length === 0) return null;
+  for (const doc of docs) if (doc.errors.length > 0) throw doc.errors[0];
+  return JSON.parse(JSON.stringify(docs[0].toJS({ maxAliasCount: 100 }) ?? null)) as Json;
 }
 
 /** Go's json.MarshalIndent layout. */

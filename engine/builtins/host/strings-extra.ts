@@ -36,8 +36,7 @@ function isSubset(sup: Json, sub: Json): boolean {
 function edges(graph: JsonObject, node: Json): Json[] {
   const key = typeof node === 'string' ? node : JSON.stringify(node);
   const e = graph[key];
-  if (e === undefined || e === null) return [];
-  return arr(e, 'edges');
+  return Array.isArray(e) ? e : [];
 }
 
 const keyOf = (node: Json): string => (typeof node === 'string' ? node : JSON.stringify(node));
@@ -55,25 +54,36 @@ function reachable(graph: JsonObject, initial: Json[]): RegoSet {
 }
 
 /**
- * graph.reachable_paths: every path from an initial node to where it ends — a node with no
- * neighbours in the graph, or a neighbour already expanded elsewhere (nodes whose edges all lead
- * out of the graph may be revisited, matching OPA's results).
+ * graph.reachable_paths as OPA builds them: depth first from each initial node in the graph, a
+ * path ends at a node without edges, before a neighbour outside the graph, or where a neighbour is
+ * already on the path (a cycle); every such path is in the result.
  */
 function reachablePaths(graph: JsonObject, initial: Json[]): RegoSet {
   const out: Json[][] = [];
-  const reached = new Set<string>();
-  const walk = (node: Json, path: Json[]) => {
+  const has = (n: Json) => Object.hasOwn(graph, keyOf(n));
+  const walk = (node: Json, path: Json[], onPath: ReadonlySet<string>) => {
+    if (!has(node)) {
+      out.push(path);
+      return;
+    }
     const here = [...path, node];
-    const next = [...edges(graph, node)].sort(compareValues);
-    const inGraph = next.filter((n) => Object.hasOwn(graph, keyOf(n)));
-    if (inGraph.length > 0) reached.add(keyOf(node));
-    if (next.length === 0) out.push(here);
+    const next = edges(graph, node);
+    if (next.length === 0) {
+      out.push(here);
+      return;
+    }
+    const reached = new Set(onPath).add(keyOf(node));
     for (const n of next) {
-      if (!Object.hasOwn(graph, keyOf(n)) || reached.has(keyOf(n))) out.push(here);
-      else walk(n, here);
+      if (reached.has(keyOf(n))) out.push(here);
+      else walk(n, here, reached);
     }
   };
-  for (const n of initial) if (Object.hasOwn(graph, keyOf(n))) walk(n, []);
+  for (const n of initial) {
+    if (!has(n)) continue;
+    const next = edges(graph, n);
+    if (next.length === 0) out.push([n]);
+    for (const m of next) walk(m, [n], new Set([keyOf(n)]));
+  }
   return new RegoSet(out);
 }
 
