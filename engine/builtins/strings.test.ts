@@ -93,7 +93,7 @@ describe('strings.render_template', () => {
       { hellonames: ['rohan', 'john doe'] },
       'hello rohan,hello john doe',
     ],
-    ['{{.testvarnotprovided}}', { test: 'hello world' }, '<undefined>'], // opa v1.22.4: missing keys print <undefined>,
+    ['{{.testvarnotprovided}}', { test: 'hello world' }, '<undefined>'], // opa v1.22.4: a missing key prints <undefined>
     ['{{if eq .a 1}}one{{else if gt .a 1}}many{{else}}none{{end}}', { a: 2 }, 'many'],
     ['a {{- " b " -}} c', {}, 'a b c'],
     [
