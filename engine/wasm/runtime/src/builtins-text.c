@@ -116,7 +116,8 @@ OPA_NATIVE("trim_space") opa_value *opa_strings_trim_space(opa_value *a) {
  * (OPA formats the exact big.Int, and truncates fractions toward zero). */
 static opa_value *format_big(opa_value *n, int b) {
   decimal_t *d = opa_malloc(sizeof(decimal_t));
-  number_to_decimal(n, d);
+  if (!opa_cast_number(n)->spelled_float) number_to_decimal(n, d);
+  else if (!bigfloat_decimal(n, d)) return NULL;
   int nd = d->exp > 0 ? d->exp : 0;
   if (nd > 2000) return NULL;
   char *dig = opa_malloc((size_t)nd + 1);
