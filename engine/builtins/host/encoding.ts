@@ -106,9 +106,11 @@ type Container = Json[] | JsonObject;
 /** A patch path: a JSON pointer (leading `/` optional, as OPA allows) or an array of keys. */
 function pathOf(p: unknown): string[] {
   if (Array.isArray(p)) return p.map((k) => (typeof k === 'string' ? k : JSON.stringify(k)));
+  // OPA: only "" is the root; every leading `/` is dropped, so "/" names the key "".
   const s = str(p, 'path');
-  if (s === '' || s === '/') return [];
-  return (s.startsWith('/') ? s.slice(1) : s)
+  if (s === '') return [];
+  return s
+    .replace(/^\/+/, '')
     .split('/')
     .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
@@ -168,6 +170,8 @@ function jsonPatch(target: Json, patches: Json[]): Json {
   let doc = clone(target);
   for (const p of patches) {
     const op = obj(p, 'patch');
+    if (!('path' in op)) fail("missing required attribute 'path'");
+    if (!('op' in op)) fail("missing required attribute 'op'");
     const path = pathOf(op.path);
     switch (op.op) {
       case 'add':
@@ -183,16 +187,20 @@ function jsonPatch(target: Json, patches: Json[]): Json {
         doc = path.length === 0 ? clone(op.value) : add(remove(doc, path), path, clone(op.value));
         break;
       case 'move': {
+        if (!('from' in op)) fail("missing required attribute 'from'");
         const from = pathOf(op.from);
         const value = getAt(doc, from);
         doc = add(remove(doc, from), path, value);
         break;
       }
       case 'copy':
+        if (!('from' in op)) fail("missing required attribute 'from'");
         doc = add(doc, path, clone(getAt(doc, pathOf(op.from))));
         break;
       case 'test':
-        if (!deepEqual(getAt(doc, path), op.value ?? null)) fail('test operation failed');
+        getAt(doc, path);
+        if (!('value' in op)) fail("missing required attribute 'value'");
+        if (!deepEqual(getAt(doc, path), op.value)) fail('test operation failed');
         break;
       default:
         fail(`unknown patch operation ${JSON.stringify(op.op)}`);
