@@ -106,6 +106,7 @@ const collections: BuiltinDecl[] = [
   fn('array.concat', 'array, array', 'array'),
   fn('array.slice', 'array, number, number', 'array'),
   fn('array.reverse', 'array', 'array'),
+  fn('array.flatten', 'array', 'array'),
   fn('intersection', 'set', 'set'),
   fn('union', 'set', 'set'),
   fn('set_diff', 'set, set', 'set', old),
@@ -151,6 +152,7 @@ const strings: BuiltinDecl[] = [
   fn('strings.render_template', 'string, object', 'string'),
   fn('strings.replace_n', 'object, string', 'string'),
   fn('strings.reverse', 'string', 'string'),
+  fn('strings.split_n', 'string, string, number', 'array'),
   fn('internal.template_string', 'array', 'string'),
   fn('regex.match', 'string, string', 'boolean'),
   fn('re_match', 'string, string', 'boolean', old),
@@ -199,6 +201,8 @@ const encodings: BuiltinDecl[] = [
   fn('json.match_schema', 'string|object, string|object', 'array'),
   fn('urlquery.encode', 'string', 'string'),
   fn('urlquery.decode', 'string', 'string'),
+  fn('uri.parse', 'string', 'object'),
+  fn('uri.is_valid', 'string', 'boolean'),
   fn('urlquery.encode_object', 'object', 'string'),
   fn('urlquery.decode_object', 'string', 'object'),
   fn('yaml.is_valid', 'any', 'boolean'),
@@ -206,7 +210,19 @@ const encodings: BuiltinDecl[] = [
   fn('yaml.unmarshal', 'string', 'any'),
 ];
 
-const jwtVerify = ['es256', 'es384', 'es512', 'hs256', 'hs384', 'hs512', 'ps256', 'ps384', 'ps512', 'rs256']
+const jwtVerify = [
+  'es256',
+  'es384',
+  'es512',
+  'hs256',
+  'hs384',
+  'hs512',
+  'ps256',
+  'ps384',
+  'ps512',
+  'rs256',
+  'eddsa',
+]
   .concat(['rs384', 'rs512'])
   .map((alg) => fn(`io.jwt.verify_${alg}`, 'string, string', 'boolean'));
 

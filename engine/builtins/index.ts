@@ -18,6 +18,7 @@ import { stringBuiltins } from './host/strings.js';
 import { extraBuiltins } from './host/strings-extra.js';
 import { timeBuiltins } from './host/time.js';
 import { unitsBuiltins } from './host/units.js';
+import { uriBuiltins } from './host/uri.js';
 
 export {
   BUILTINS,
@@ -50,6 +51,7 @@ const groups: Record<string, HostBuiltin>[] = [
   extraBuiltins,
   awsBuiltins,
   graphqlBuiltins,
+  uriBuiltins,
 ];
 
 // natives.json is written by the runtime build; read lazily so a missing file (runtime not built

@@ -157,6 +157,13 @@ export const coreBuiltins = {
     const delim = str(d);
     return delim === '' ? [...str(s)] : str(s).split(delim);
   },
+  // Go's SplitN(x, d, n+1) keeps the first n parts of the full split; negative n the last |n|.
+  'strings.split_n': (s: unknown, d: unknown, n: unknown) => {
+    const delim = str(d);
+    const parts = delim === '' ? [...str(s)] : str(s).split(delim);
+    const k = int(n, 'n');
+    return k >= 0 ? parts.slice(0, k) : parts.slice(Math.max(parts.length + k, 0));
+  },
   concat: (d: unknown, xs: unknown) => strs(xs).join(str(d)),
   indexof: (s: unknown, sub: unknown) => runeIndexes(str(s), str(sub), true)[0] ?? -1,
   indexof_n: (s: unknown, sub: unknown) => {

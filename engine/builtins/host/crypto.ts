@@ -198,8 +198,11 @@ export const cryptoBuiltins = {
     return key.export({ format: 'jwk' });
   },
   'crypto.parse_private_keys': (s: unknown) => {
+    // OPA: null for an empty string, [] when the text holds no PEM block.
     const text = str(s);
-    if (text === '') return [];
+    if (text === '') return null;
+    const pem = text.includes('-----BEGIN') ? text : Buffer.from(text, 'base64').toString('utf8');
+    if (!pem.includes('-----BEGIN')) return [];
     return privateKeys(text).map((k) => k.export({ format: 'jwk' }));
   },
 };

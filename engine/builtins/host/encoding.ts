@@ -1,7 +1,7 @@
 // Encoding builtins: hex, URL query strings (Go's net/url rules), YAML (the `yaml` package in YAML
 // 1.1 mode, as Go's yaml.v2 reads it), json.marshal_with_options and json.patch (RFC 6902 over
 // JSON values: sets arrive as arrays, so patches addressing set members cannot be honoured here).
-import { parseDocument, stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { arr, fail, type Json, type JsonObject, obj, str, strs } from './args.js';
 import { goJson } from './core.js';
 import { compareStrings, deepEqual } from './values.js';
@@ -60,11 +60,15 @@ function decodeObject(s: string): Record<string, string[]> {
   return out;
 }
 
-/** YAML → JSON-compatible value; YAML 1.1 as Go's yaml.v2 (`yes` is true). */
+/**
+ * YAML → JSON-compatible value; YAML 1.1 as Go's yaml.v2 (`yes` is true). Of a stream of documents
+ * the first is the value, and a syntax error in any of them is an error, as with OPA.
+ */
 function yamlToJson(text: string): Json {
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true });
-  if (doc.errors.length > 0) throw doc.errors[0];
-  return JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: 100 }) ?? null)) as Json;
+  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
+  if (!Array.isArray(docs) || docs.length === 0) return null;
+  for (const doc of docs) if (doc.errors.length > 0) throw doc.errors[0];
+  return JSON.parse(JSON.stringify(docs[0].toJS({ maxAliasCount: 100 }) ?? null)) as Json;
 }
 
 /** Go's json.MarshalIndent layout. */
@@ -90,12 +94,11 @@ function marshalWithOptions(v: Json, opts: JsonObject): string {
     if (!['pretty', 'indent', 'prefix'].includes(k)) fail(`unknown option ${k}`);
   const indent = opts.indent === undefined ? undefined : str(opts.indent, 'indent');
   const prefix = opts.prefix === undefined ? undefined : str(opts.prefix, 'prefix');
-  const pretty =
-    opts.pretty === undefined ? indent !== undefined || prefix !== undefined : opts.pretty === true;
+  if (opts.pretty !== undefined && typeof opts.pretty !== 'boolean') fail('pretty must be a boolean');
+  const pretty = opts.pretty ?? (indent !== undefined || prefix !== undefined);
   if (!pretty) return goJson(v);
-  return prefix === undefined && indent === undefined
-    ? goJsonIndent(v, '', '\t')
-    : goJsonIndent(v, prefix ?? '', indent ?? '\t');
+  // Go's MarshalIndent prefixes every line but the first; OPA adds the prefix to the first too.
+  return (prefix ?? '') + goJsonIndent(v, prefix ?? '', indent ?? '\t');
 }
 
 type Container = Json[] | JsonObject;
@@ -103,9 +106,11 @@ type Container = Json[] | JsonObject;
 /** A patch path: a JSON pointer (leading `/` optional, as OPA allows) or an array of keys. */
 function pathOf(p: unknown): string[] {
   if (Array.isArray(p)) return p.map((k) => (typeof k === 'string' ? k : JSON.stringify(k)));
+  // OPA: only "" is the root; every leading `/` is dropped, so "/" names the key "".
   const s = str(p, 'path');
-  if (s === '' || s === '/') return [];
-  return (s.startsWith('/') ? s.slice(1) : s)
+  if (s === '') return [];
+  return s
+    .replace(/^\/+/, '')
     .split('/')
     .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
@@ -165,6 +170,8 @@ function jsonPatch(target: Json, patches: Json[]): Json {
   let doc = clone(target);
   for (const p of patches) {
     const op = obj(p, 'patch');
+    if (!('path' in op)) fail("missing required attribute 'path'");
+    if (!('op' in op)) fail("missing required attribute 'op'");
     const path = pathOf(op.path);
     switch (op.op) {
       case 'add':
@@ -180,16 +187,20 @@ function jsonPatch(target: Json, patches: Json[]): Json {
         doc = path.length === 0 ? clone(op.value) : add(remove(doc, path), path, clone(op.value));
         break;
       case 'move': {
+        if (!('from' in op)) fail("missing required attribute 'from'");
         const from = pathOf(op.from);
         const value = getAt(doc, from);
         doc = add(remove(doc, from), path, value);
         break;
       }
       case 'copy':
+        if (!('from' in op)) fail("missing required attribute 'from'");
         doc = add(doc, path, clone(getAt(doc, pathOf(op.from))));
         break;
       case 'test':
-        if (!deepEqual(getAt(doc, path), op.value ?? null)) fail('test operation failed');
+        getAt(doc, path);
+        if (!('value' in op)) fail("missing required attribute 'value'");
+        if (!deepEqual(getAt(doc, path), op.value)) fail('test operation failed');
         break;
       default:
         fail(`unknown patch operation ${JSON.stringify(op.op)}`);

@@ -35,8 +35,13 @@ const VALUE_KIND: Partial<Record<Kind, number>> = {
   [Kind.OBJECT]: 9,
 };
 
+/** gqlparser's ast.Value; `ExpectedTypeHasDefault` is a plain bool, so it survives OPA's pruning. */
 function value(v: ValueNode | undefined): Out {
   if (!v) return null;
+  return { ...valueFields(v), ExpectedTypeHasDefault: false };
+}
+
+function valueFields(v: ValueNode): Record<string, Out | Out[]> {
   switch (v.kind) {
     case Kind.VARIABLE:
       return { Kind: 0, Raw: v.name.value };
@@ -76,6 +81,7 @@ function directives(ds: readonly (DirectiveNode | ConstDirectiveNode)[] | undefi
 
 function variables(vs: readonly VariableDefinitionNode[] | undefined): Out[] {
   return (vs ?? []).map((v) => ({
+    Description: v.description?.value ?? '',
     Variable: v.variable.name.value,
     Type: type(v.type),
     DefaultValue: value(v.defaultValue),
@@ -235,6 +241,7 @@ function queryAst(doc: DocumentNode): Json {
   for (const d of doc.definitions) {
     if (d.kind === Kind.OPERATION_DEFINITION) {
       ops.push({
+        Description: d.description?.value ?? '',
         Operation: d.operation,
         Name: d.name?.value ?? '',
         VariableDefinitions: variables(d.variableDefinitions),
@@ -243,6 +250,7 @@ function queryAst(doc: DocumentNode): Json {
       });
     } else if (d.kind === Kind.FRAGMENT_DEFINITION) {
       frags.push({
+        Description: d.description?.value ?? '',
         Name: d.name.value,
         VariableDefinition: variables(d.variableDefinitions),
         TypeCondition: d.typeCondition.name.value,

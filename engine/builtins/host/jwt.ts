@@ -71,20 +71,24 @@ function decode(token: string): [JsonObject, JsonObject, string] {
   return [d.header, parseJsonObject(d.payloadRaw, 'payload'), d.signature.toString('hex')];
 }
 
-/** Keys named by a verification string: PEM certificate(s), PEM public key, or a JWK / JWK set. */
+/**
+ * Keys named by a verification string, as OPA's parseKeysFromCertOrJWK reads it: exactly one PEM
+ * block (a CERTIFICATE or a PUBLIC KEY; anything after its END line is an error, as with Go's
+ * pem.Decode), else a JWK or a JWK set.
+ */
 function publicKeys(material: string, kid?: Json): KeyObject[] {
-  const text = material.trim();
-  if (text.startsWith('{')) {
-    const jwk = JSON.parse(text) as JsonObject;
-    const keys = Array.isArray(jwk.keys) ? (jwk.keys as JsonObject[]) : [jwk];
-    const wanted = kid === undefined ? keys : keys.filter((k) => k.kid === undefined || k.kid === kid);
-    return wanted.map((k) => createPublicKey({ key: k as never, format: 'jwk' }));
+  const pem = /(^|\n)-----BEGIN ([^\n]*)-----[\s\S]*?\n-----END \2-----[ \t\r]*(\n|$)/.exec(material);
+  if (pem) {
+    if (pem.index + pem[0].length < material.length) fail('extra data after a PEM certificate block');
+    const block = pem[0].trim();
+    if (pem[2] === 'CERTIFICATE') return [new X509Certificate(block).publicKey];
+    if (pem[2] === 'PUBLIC KEY') return [createPublicKey(block)];
+    fail('failed to extract a Key from the PEM certificate');
   }
-  if (text.includes('-----BEGIN CERTIFICATE-----')) {
-    const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-    return blocks.map((pem) => new X509Certificate(pem).publicKey);
-  }
-  return [createPublicKey(text)];
+  const jwk = JSON.parse(material.trim()) as JsonObject;
+  const keys = Array.isArray(jwk.keys) ? (jwk.keys as JsonObject[]) : [jwk];
+  const wanted = kid === undefined ? keys : keys.filter((k) => k.kid === undefined || k.kid === kid);
+  return wanted.map((k) => createPublicKey({ key: k as never, format: 'jwk' }));
 }
 
 function verifyWith(alg: string, input: string, sig: Buffer, key: KeyObject | string): boolean {
@@ -225,4 +229,5 @@ export const jwtBuiltins = {
       ['256', '384', '512'].map((b) => [`io.jwt.verify_${f.toLowerCase()}${b}`, verifier(`${f}${b}`)]),
     ),
   ),
+  'io.jwt.verify_eddsa': verifier('EdDSA'),
 };

@@ -1,6 +1,7 @@
 // CIDR builtins (net.cidr_*): IPv4/IPv6 addresses as bigints, ranges merged and split back into
 // minimal prefixes, Go's address formatting (RFC 5952 for IPv6) and its default masks for bare IPv4
 // addresses in net.cidr_merge.
+import { readFileSync } from 'node:fs';
 import { fail, type Json, str } from './args.js';
 import { RegoSet } from './runtime.js';
 
@@ -13,7 +14,7 @@ interface Net {
   prefix: number;
 }
 
-function parseV4(s: string): bigint | undefined {
+export function parseV4(s: string): bigint | undefined {
   const parts = s.split('.');
   if (parts.length !== 4) return undefined;
   let n = 0n;
@@ -24,7 +25,7 @@ function parseV4(s: string): bigint | undefined {
   return n;
 }
 
-function parseV6(s: string): bigint | undefined {
+export function parseV6(s: string): bigint | undefined {
   if (!s.includes(':') || s.includes('%')) return undefined;
   let text = s;
   let tail: bigint[] = [];
@@ -180,7 +181,37 @@ function entries(v: Json): [Json, string][] {
   return fail('operand must be a string, array, set or object');
 }
 
+/**
+ * net.lookup_ip_addr without the network: an address is its own answer (Go's resolver does the
+ * same), names come from the hosts file as Go's resolver reads it first. The SDK calls host
+ * builtins synchronously, so a name the hosts file lacks cannot be sent to DNS: that is an error
+ * (the call is undefined), never a guess.
+ */
+function lookupIpAddr(name: string, hostsFile = '/etc/hosts'): RegoSet {
+  const ip = parseIp(name);
+  if (ip) return new RegoSet([formatIp(ip.n, ip.v6)]);
+  const wanted = name.toLowerCase();
+  const found: string[] = [];
+  let text = '';
+  try {
+    text = readFileSync(hostsFile, 'utf8');
+  } catch {
+    // no hosts file: nothing is known locally
+  }
+  for (const line of text.split('\n')) {
+    const [addr, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+    const parsed = addr ? parseIp(addr.split('%')[0]) : undefined;
+    if (parsed && names.some((n) => n.toLowerCase() === wanted)) {
+      found.push(formatIp(parsed.n, parsed.v6));
+    }
+  }
+  if (found.length === 0)
+    fail(`lookup ${name}: not in ${hostsFile}, and DNS is not available to host builtins`);
+  return new RegoSet(found);
+}
+
 export const netBuiltins = {
+  'net.lookup_ip_addr': (name: unknown) => lookupIpAddr(str(name)),
   'net.cidr_contains': (cidr: unknown, other: unknown) => within(mustCidr(cidr), cidrOrIp(str(other))),
   'net.cidr_overlap': (cidr: unknown, ip: unknown) => within(mustCidr(cidr), cidrOrIp(str(ip))),
   'net.cidr_intersects': (a: unknown, b: unknown) => {

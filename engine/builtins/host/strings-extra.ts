@@ -36,8 +36,7 @@ function isSubset(sup: Json, sub: Json): boolean {
 function edges(graph: JsonObject, node: Json): Json[] {
   const key = typeof node === 'string' ? node : JSON.stringify(node);
   const e = graph[key];
-  if (e === undefined || e === null) return [];
-  return arr(e, 'edges');
+  return Array.isArray(e) ? e : [];
 }
 
 const keyOf = (node: Json): string => (typeof node === 'string' ? node : JSON.stringify(node));
@@ -55,25 +54,36 @@ function reachable(graph: JsonObject, initial: Json[]): RegoSet {
 }
 
 /**
- * graph.reachable_paths: every path from an initial node to where it ends — a node with no
- * neighbours in the graph, or a neighbour already expanded elsewhere (nodes whose edges all lead
- * out of the graph may be revisited, matching OPA's results).
+ * graph.reachable_paths as OPA builds them: depth first from each initial node in the graph, a
+ * path ends at a node without edges, before a neighbour outside the graph, or where a neighbour is
+ * already on the path (a cycle); every such path is in the result.
  */
 function reachablePaths(graph: JsonObject, initial: Json[]): RegoSet {
   const out: Json[][] = [];
-  const reached = new Set<string>();
-  const walk = (node: Json, path: Json[]) => {
+  const has = (n: Json) => Object.hasOwn(graph, keyOf(n));
+  const walk = (node: Json, path: Json[], onPath: ReadonlySet<string>) => {
+    if (!has(node)) {
+      out.push(path);
+      return;
+    }
     const here = [...path, node];
-    const next = [...edges(graph, node)].sort(compareValues);
-    const inGraph = next.filter((n) => Object.hasOwn(graph, keyOf(n)));
-    if (inGraph.length > 0) reached.add(keyOf(node));
-    if (next.length === 0) out.push(here);
+    const next = edges(graph, node);
+    if (next.length === 0) {
+      out.push(here);
+      return;
+    }
+    const reached = new Set(onPath).add(keyOf(node));
     for (const n of next) {
-      if (!Object.hasOwn(graph, keyOf(n)) || reached.has(keyOf(n))) out.push(here);
-      else walk(n, here);
+      if (reached.has(keyOf(n))) out.push(here);
+      else walk(n, here, reached);
     }
   };
-  for (const n of initial) if (Object.hasOwn(graph, keyOf(n))) walk(n, []);
+  for (const n of initial) {
+    if (!has(n)) continue;
+    const next = edges(graph, n);
+    if (next.length === 0) out.push([n]);
+    for (const m of next) walk(m, [n], new Set([keyOf(n)]));
+  }
   return new RegoSet(out);
 }
 
@@ -89,18 +99,17 @@ const rands = new EvalCache<number>();
 const uuids = new EvalCache<string>();
 
 /** uuid.parse: the RFC 4122 fields OPA reports (time-based fields for versions 1 and 2). */
-function parseUuid(s: string): JsonObject {
+function parseUuid(text: string): JsonObject {
+  // google/uuid's Parse, on bytes: 36 chars with dashes, `urn:uuid:` (any case) + 36, any two
+  // wrapping chars + 36 (only the inner 36 are read), or 32 hex digits.
+  let s = Buffer.from(text, 'utf8').toString('latin1');
+  if (s.length === 45 && s.slice(0, 9).toLowerCase() === 'urn:uuid:') s = s.slice(9);
+  else if (s.length === 38) s = s.slice(1, 37);
   const m =
-    /^(?:urn:uuid:|\{)?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$/.exec(
-      s,
-    );
-  const valid =
-    m &&
-    (s.length === 32 ||
-      s.length === 36 ||
-      (s.length === 38 && s.startsWith('{')) ||
-      s.startsWith('urn:uuid:'));
-  if (!m || !valid) fail(`invalid UUID ${JSON.stringify(s)}`);
+    s.length === 36
+      ? /^([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})$/.exec(s)
+      : /^([0-9a-fA-F]{32})$/.exec(s);
+  if (!m) fail(`invalid UUID ${JSON.stringify(text)}`);
   const bytes = Buffer.from(m.slice(1).join(''), 'hex');
   const version = bytes[6] >> 4;
   const v = bytes[8];
@@ -146,7 +155,9 @@ export const extraBuiltins = {
     return strOrStrs(search).some((s) => bases.some((b) => s.endsWith(b)));
   },
   'strings.count': (s: unknown, sub: unknown) => countSubstrings(str(s), str(sub)),
-  'strings.render_template': (template: unknown, vars: unknown) => renderTemplate(str(template), obj(vars)),
+  // OPA replaces Go's `<no value>` in the whole output, template text included.
+  'strings.render_template': (template: unknown, vars: unknown) =>
+    renderTemplate(str(template), obj(vars)).replaceAll('<no value>', '<undefined>'),
   'object.subset': (sup: Json, sub: Json) => {
     if (!(isObject(sup) || Array.isArray(sup)) || !(isObject(sub) || Array.isArray(sub))) {
       fail('operands must be objects, arrays or sets');

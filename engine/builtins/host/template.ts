@@ -116,12 +116,13 @@ export function goValue(v: Json | undefined): string {
   return `map[${keys.map((k) => `${k}:${goValue(v[k])}`).join(' ')}]`;
 }
 
+/** A field chain; a missing map key is Go's zero value (printed `<no value>`), a field of it an error. */
 function field(base: Json | undefined, path: string[]): Json {
   let cur = base;
   for (const key of path) {
-    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) fail(`can't evaluate field ${key}`);
-    if (!Object.hasOwn(cur, key)) fail(`map has no entry for key "${key}"`);
-    cur = (cur as JsonObject)[key];
+    if (cur === undefined || cur === null || typeof cur !== 'object' || Array.isArray(cur))
+      fail(`can't evaluate field ${key}`);
+    cur = Object.hasOwn(cur, key) ? (cur as JsonObject)[key] : undefined;
   }
   return cur as Json;
 }

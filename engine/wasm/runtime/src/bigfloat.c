@@ -475,3 +475,28 @@ int double_exact_digits(double x, char **digits, int *dp) {
   nat_set_u64(&n, m);
   return exact_decimal(&n, e, digits, dp);
 }
+
+/* v as Go's big.Float.SetString reads it (64-bit mantissa), as an exact decimal: format_int of a
+ * number written with a fraction or exponent goes through that float in OPA. */
+bool bigfloat_decimal(opa_value *v, decimal_t *out) {
+  bf64 x;
+  if (!to_bf(v, &x)) return false;
+  out->neg = x.neg;
+  out->truncated = false;
+  out->nd = 0;
+  out->exp = 0;
+  if (x.m == 0) {
+    out->neg = false;
+    return true;
+  }
+  nat n;
+  nat_from_bf(&n, &x);
+  char *digits;
+  int dp;
+  int len = exact_decimal(&n, x.e, &digits, &dp);
+  if (len > (int)sizeof out->d) return false;
+  memcpy(out->d, digits, (size_t)len);
+  out->nd = len;
+  out->exp = dp;
+  return true;
+}

@@ -103,6 +103,8 @@ OPA_NATIVE("numbers.range") opa_value *opa_numbers_range(opa_value *a, opa_value
 
 OPA_NATIVE("numbers.range_step") opa_value *opa_numbers_range_step(opa_value *a, opa_value *b, opa_value *step) {
   int64_t s;
-  if (!opa_is(step, OPA_NUMBER) || !number_as_int(step, &s)) return NULL;
+  if (!opa_is(step, OPA_NUMBER) || !number_is_integer(step)) return NULL;
+  /* A step beyond int64 exceeds every span but the widest: it gives the first number only. */
+  if (!number_as_int(step, &s)) s = number_compare(step, opa_number_int(0)) > 0 ? INT64_MAX : 0;
   return range(a, b, s);
 }

@@ -31,6 +31,23 @@ OPA_NATIVE("array.reverse") opa_value *opa_array_reverse(opa_value *a) {
   return r;
 }
 
+/* Unpacks one level: elements that are arrays contribute their elements, others themselves. */
+OPA_NATIVE("array.flatten") opa_value *opa_array_flatten(opa_value *a) {
+  if (!opa_is(a, OPA_ARRAY)) return NULL;
+  opa_array_t *x = opa_cast_array(a);
+  opa_value *r = opa_array_with_cap((int32_t)x->len);
+  for (uint32_t i = 0; i < x->len; i++) {
+    opa_value *e = x->elems[i];
+    if (!opa_is(e, OPA_ARRAY)) {
+      opa_array_append(r, e);
+      continue;
+    }
+    opa_array_t *inner = opa_cast_array(e);
+    for (uint32_t j = 0; j < inner->len; j++) opa_array_append(r, inner->elems[j]);
+  }
+  return r;
+}
+
 /* A key given as an array is a path walked through objects, arrays and sets. */
 OPA_NATIVE("object.get") opa_value *opa_object_get(opa_value *obj, opa_value *key, opa_value *dflt) {
   if (!opa_is(obj, OPA_OBJECT) || key == NULL || dflt == NULL) return NULL;

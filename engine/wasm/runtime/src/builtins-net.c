@@ -154,3 +154,66 @@ OPA_NATIVE("net.cidr_is_valid") opa_value *opa_cidr_is_valid(opa_value *v) {
   if (!opa_is(v, OPA_STRING)) return opa_boolean(0);
   return opa_boolean(parse_cidr(v, &c, false));
 }
+
+/* The CIDR of one element of a net.cidr_contains_matches operand: a string, or an array's first item. */
+static opa_value *match_cidr(opa_value *e) {
+  if (opa_is(e, OPA_STRING)) return e;
+  if (opa_is(e, OPA_ARRAY) && opa_cast_array(e)->len > 0) return opa_cast_array(e)->elems[0];
+  return NULL;
+}
+
+static void match_add(opa_value *pairs, opa_value *cidr, opa_value *key) {
+  opa_value *p = opa_array_with_cap(2);
+  opa_array_append(p, cidr);
+  opa_array_append(p, key);
+  opa_array_append(pairs, p);
+}
+
+/*
+ * The (cidr, key) pairs of an operand: a string is its own key; arrays give indexes, sets their
+ * elements, objects their keys. NULL when an element is neither a string nor a non-empty array.
+ */
+static opa_value *match_operand(opa_value *v) {
+  opa_value *pairs = opa_array();
+  if (opa_is(v, OPA_STRING)) {
+    match_add(pairs, v, v);
+  } else if (opa_is(v, OPA_ARRAY)) {
+    opa_array_t *a = opa_cast_array(v);
+    for (uint32_t i = 0; i < a->len; i++) {
+      opa_value *c = match_cidr(a->elems[i]);
+      if (c == NULL) return NULL;
+      match_add(pairs, c, opa_number_int(i));
+    }
+  } else if (opa_is(v, OPA_SET) || opa_is(v, OPA_OBJECT)) {
+    opa_table_t *t = opa_cast_table(v);
+    table_sort(t);
+    for (uint32_t i = 0; i < t->len; i++) {
+      opa_value *c = match_cidr(opa_is(v, OPA_SET) ? t->e[i].k : t->e[i].v);
+      if (c == NULL) return NULL;
+      match_add(pairs, c, t->e[i].k);
+    }
+  }
+  return pairs;
+}
+
+/* The set of [key1, key2] where operand 1's CIDR at key1 contains operand 2's CIDR or address at key2. */
+OPA_NATIVE("net.cidr_contains_matches") opa_value *opa_cidr_contains_matches(opa_value *a, opa_value *b) {
+  opa_value *xs = match_operand(a), *ys = match_operand(b);
+  if (xs == NULL || ys == NULL) return NULL;
+  opa_array_t *x = opa_cast_array(xs), *y = opa_cast_array(ys);
+  opa_value *r = opa_set();
+  for (uint32_t i = 0; i < x->len; i++) {
+    opa_array_t *p = opa_cast_array(x->elems[i]);
+    for (uint32_t j = 0; j < y->len; j++) {
+      opa_array_t *q = opa_cast_array(y->elems[j]);
+      opa_value *hit = opa_cidr_contains(p->elems[0], q->elems[0]);
+      if (hit == NULL) return NULL;
+      if (!opa_value_boolean(hit)) continue;
+      opa_value *pair = opa_array_with_cap(2);
+      opa_array_append(pair, p->elems[1]);
+      opa_array_append(pair, q->elems[1]);
+      opa_set_add(r, pair);
+    }
+  }
+  return r;
+}

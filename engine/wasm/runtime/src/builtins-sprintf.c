@@ -164,6 +164,19 @@ static go_arg to_arg(opa_value *v) {
     a.s = b.buf;
     a.n = b.len;
   }
+  if (a.kind == ARG_FLOAT && a.f - a.f != 0) {
+    /* Go's ParseFloat fails past float64's range and OPA passes the number's text instead
+     * (as written in the policy; ours is canonical, so `2e308`, not `2e+308`). */
+    opa_buf b;
+    buf_init(&b, 32);
+    rego_text(&b, v);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < b.len; i++)
+      if (!(b.buf[i] == '+' && i > 0 && b.buf[i - 1] == 'e')) b.buf[k++] = b.buf[i];
+    a.kind = ARG_STRING;
+    a.s = b.buf;
+    a.n = k;
+  }
   return a;
 }
 

@@ -112,13 +112,45 @@ OPA_NATIVE("trim_space") opa_value *opa_strings_trim_space(opa_value *a) {
 }
 
 /* The number is truncated toward zero first (Go's big.Float.Int). */
+/* format_int beyond int64: the integer part of the exact decimal, converted by repeated division
+ * (OPA formats the exact big.Int, and truncates fractions toward zero). */
+static opa_value *format_big(opa_value *n, int b) {
+  decimal_t *d = opa_malloc(sizeof(decimal_t));
+  if (!opa_cast_number(n)->spelled_float) number_to_decimal(n, d);
+  else if (!bigfloat_decimal(n, d)) return NULL;
+  int nd = d->exp > 0 ? d->exp : 0;
+  if (nd > 2000) return NULL;
+  char *dig = opa_malloc((size_t)nd + 1);
+  for (int i = 0; i < nd; i++) dig[i] = (char)(i < d->nd ? d->d[i] - '0' : 0);
+  char *out = opa_malloc((size_t)nd * 4 + 2);
+  int k = 0, start = 0;
+  while (start < nd && dig[start] == 0) start++;
+  while (start < nd) {
+    int rem = 0;
+    for (int i = start; i < nd; i++) {
+      int cur = rem * 10 + dig[i];
+      dig[i] = (char)(cur / b);
+      rem = cur % b;
+    }
+    out[k++] = "0123456789abcdef"[rem];
+    while (start < nd && dig[start] == 0) start++;
+  }
+  opa_buf r;
+  buf_init(&r, (uint32_t)k + 2);
+  if (k == 0) buf_putc(&r, '0');
+  else if (d->neg) buf_putc(&r, '-');
+  while (k > 0) buf_putc(&r, out[--k]);
+  return opa_string(r.buf, r.len);
+}
+
 OPA_NATIVE("format_int") opa_value *opa_strings_format_int(opa_value *n, opa_value *base) {
   int64_t b, v;
   if (!opa_is(n, OPA_NUMBER) || !opa_is(base, OPA_NUMBER) || !number_as_int(base, &b)) return NULL;
   if (b != 2 && b != 8 && b != 10 && b != 16) return NULL;
   if (!number_as_int(n, &v)) {
     double x = number_as_double(n);
-    if (!(x > -9223372036854775808.0 && x < 9223372036854775808.0)) return NULL;
+    if (!(x > -9223372036854775808.0 && x < 9223372036854775808.0) || number_is_integer(n))
+      return format_big(n, (int)b);
     v = (int64_t)__builtin_trunc(x);
   }
   uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;

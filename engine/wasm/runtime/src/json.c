@@ -131,6 +131,20 @@ static opa_value *parse_raw_string(parser *ps) {
 
 static bool digit(parser *ps) { return ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9'; }
 
+/* OPA's ast.NumberChecked: a number in exponent form must have a binary exponent within ±100000,
+ * i.e. 2^-100001 <= |x| < 2^100000 (bounds to 50 digits). */
+static bool exponent_in_range(const char *s, uint32_t len) {
+  static const char hi[] = "9.9900209301438450794403276433003359098042913905418e30102";
+  static const char lo[] = "5.0049945189934708340813235659665312424967375415289e-30104";
+  decimal_t d, bound;
+  if (!decimal_parse(s, len, &d) || d.nd == 0) return true;
+  d.neg = false;
+  decimal_parse(hi, sizeof hi - 1, &bound);
+  if (decimal_compare(&d, &bound) >= 0) return false;
+  decimal_parse(lo, sizeof lo - 1, &bound);
+  return decimal_compare(&d, &bound) >= 0;
+}
+
 static opa_value *parse_number(parser *ps) {
   const uint8_t *start = ps->p;
   if (*ps->p == '-') ps->p++;
@@ -150,6 +164,7 @@ static opa_value *parse_number(parser *ps) {
     if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-')) ps->p++;
     if (!digit(ps)) return NULL;
     while (digit(ps)) ps->p++;
+    if (!exponent_in_range((const char *)start, (uint32_t)(ps->p - start))) return NULL;
   }
   return number_from_text((const char *)start, (uint32_t)(ps->p - start), true);
 }

@@ -440,12 +440,43 @@ opa_value *number_div(opa_value *a, opa_value *b) {
   return finite_or_undefined(number_as_double(a) / number_as_double(b));
 }
 
+/* Truncated remainder of exact integers (Go's big.Int Rem: the sign of a), schoolbook on digits. */
+static opa_value *big_rem(const bigint *a, const bigint *b) {
+  if (b->n == 0) return NULL;
+  char *r = opa_malloc((size_t)b->n + 1);
+  int rn = 0; /* r holds rn digits, most significant first, value < |b| */
+  bigint rb = {false, 0, r};
+  for (int i = 0; i < a->n; i++) {
+    if (rn > 0 || a->d[i] != 0) r[rn++] = a->d[i];
+    rb.n = rn;
+    while (mag_cmp(&rb, b) >= 0) {
+      int borrow = 0;
+      for (int k = 0; k < rn; k++) {
+        int bi = b->n - 1 - k;
+        int s = r[rn - 1 - k] - (bi >= 0 ? b->d[bi] : 0) - borrow;
+        borrow = s < 0;
+        r[rn - 1 - k] = (char)(s + (borrow ? 10 : 0));
+      }
+      int lead = 0;
+      while (lead < rn && r[lead] == 0) lead++;
+      memmove(r, r + lead, (size_t)(rn - lead));
+      rn -= lead;
+      rb.n = rn;
+    }
+  }
+  return from_digits(a->neg, r, rn);
+}
+
 opa_value *number_rem(opa_value *a, opa_value *b) {
   int64_t x, y;
-  if (!number_as_int(a, &x) || !number_as_int(b, &y)) return NULL;
-  if (y == 0) return NULL;
-  if (y == -1) return opa_number_int(0);
-  return opa_number_int(x % y);
+  if (number_as_int(a, &x) && number_as_int(b, &y)) {
+    if (y == 0) return NULL;
+    if (y == -1) return opa_number_int(0);
+    return opa_number_int(x % y);
+  }
+  bigint ba, bb;
+  if (!to_bigint(a, &ba) || !to_bigint(b, &bb)) return NULL;
+  return big_rem(&ba, &bb);
 }
 
 opa_value *number_neg(opa_value *a) {

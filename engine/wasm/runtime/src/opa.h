@@ -223,6 +223,7 @@ typedef struct {
 } decimal_t;
 
 void number_to_decimal(opa_value *v, decimal_t *d);
+bool bigfloat_decimal(opa_value *v, decimal_t *out); /* v rounded to big.Float's 64 bits, exactly */
 
 bool decimal_parse(const char *s, uint32_t len, decimal_t *out); /* lenient number syntax */
 double decimal_to_double(const decimal_t *d);                   /* correctly rounded */
