@@ -2,7 +2,7 @@
 // keyword checks, and recovery at the next top-level line so one bad rule does not hide the rest.
 import { attachAnnotations } from './annotations.js';
 import type { Body, Head, Import, Module, Package, Rule, Term } from './ast.js';
-import { ExprParser } from './expr-parser.js';
+import { LogicParser } from './logic-parser.js';
 import { printRef } from './printer.js';
 import {
   checkV1,
@@ -32,13 +32,16 @@ const KEYWORD_RULE_FOLLOWERS: Partial<Record<Tok, readonly Tok[]>> = {
   [T.Package]: [T.Assign, T.Unify, T.LParen],
   [T.Import]: [T.Assign, T.Unify, T.LParen],
   [T.Not]: [T.Assign, T.Unify, T.If, T.Contains],
+  [T.LogicalAnd]: [T.Assign, T.Unify, T.If, T.Contains],
+  [T.LogicalOr]: [T.Assign, T.Unify, T.If, T.Contains],
   [T.Contains]: [T.If, T.Contains],
 };
 
 const IMPORT_ROOTS = new Set(['data', 'input', 'future', 'rego']);
-const FUTURE_KEYWORDS = ['contains', 'every', 'if', 'in'];
+/** Keywords `import future.keywords.<kw>` accepts in Rego v1 (sorted, as OPA lists them). */
+const FUTURE_KEYWORDS = ['and', 'contains', 'every', 'if', 'in', 'not', 'or'];
 
-export class ModuleParser extends ExprParser {
+export class ModuleParser extends LogicParser {
   private readonly flags = new Map<Rule, RuleFlags>();
   /** Every statement in source order, for attaching METADATA blocks to the next statement. */
   private readonly stmts: (Package | Import | Rule)[] = [];
@@ -199,10 +202,12 @@ export class ModuleParser extends ExprParser {
       else if (imp.alias !== undefined) this.error(pathLoc, '`future` imports cannot be aliased');
       else if (segs.length === 2 && !FUTURE_KEYWORDS.includes(segs[1])) {
         this.error(pathLoc, `unexpected keyword, must be one of [${FUTURE_KEYWORDS.join(' ')}]`);
-      }
+      } else this.enableKeywords(segs.length === 1 ? ['and', 'or', 'not'] : [segs[1]]);
     } else if (root === 'rego') {
-      if (segs.length !== 1 || segs[0] !== 'v1')
-        this.error(pathLoc, 'invalid import `' + printRef(path) + '`, must be `rego.v1`');
+      if (segs.length !== 1 || (segs[0] !== 'v1' && segs[0] !== 'v2'))
+        this.error(pathLoc, `invalid import \`${printRef(path)}\`, must be one of: \`rego.v1\`, \`rego.v2\``);
+      else if (imp.alias !== undefined) this.error(pathLoc, '`rego` imports cannot be aliased');
+      else if (segs[0] === 'v2') this.enableKeywords(['and', 'or', 'not']);
     } else if (imp.alias === undefined) {
       const last = segs.length > 0 ? segs[segs.length - 1] : root;
       const lastTerm = path.value[path.value.length - 1];

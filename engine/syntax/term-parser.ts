@@ -90,6 +90,18 @@ export abstract class TermParser extends ParserBase {
         this.next();
         break;
       }
+      // `and(` / `or(` call the set builtins even where `and`/`or` are operators.
+      case T.LogicalAnd:
+      case T.LogicalOr: {
+        const n = this.toks[this.i + 1];
+        if (n?.k !== T.LParen || n.ws) {
+          this.illegal();
+          return undefined;
+        }
+        term = { type: 'var', value: t.lit, loc: this.loc() };
+        this.next();
+        break;
+      }
       // `contains` is only a keyword in rule heads; elsewhere it names the builtin.
       case T.Ident:
       case T.Contains:

@@ -47,6 +47,9 @@ export const T = {
   Every: 42,
   Contains: 43,
   If: 44,
+  /** `and` / `or` once `import future.keywords.and|or` (or `rego.v2`) makes them keywords. */
+  LogicalAnd: 45,
+  LogicalOr: 46,
 } as const;
 
 export type Tok = (typeof T)[keyof typeof T];
@@ -101,6 +104,8 @@ export const TOKEN_NAMES: readonly string[] = [
   'every',
   'contains',
   'if',
+  'and',
+  'or',
 ];
 
 /** Keywords of Rego v1 (the v0 set plus the former future keywords `in`, `every`, `contains`, `if`). */
