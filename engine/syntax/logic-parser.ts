@@ -79,7 +79,10 @@ export class LogicParser extends ExprParser {
       }
       this.reset(m);
     }
-    const expr = super.parseLiteral();
+    const parsed = super.parseLiteral();
+    // With not-bodies, `not expr` negates the closure of `expr`: refs in its call arguments are
+    // evaluated inside the negation (`not f(input.missing)` holds), unlike the plain `not`.
+    const expr = parsed?.negated && this.notBodies ? notExpr(parsed) : parsed;
     if (expr === undefined || !this.atLogicalOp()) return expr;
     const terms = expr.terms;
     if (!Array.isArray(terms) && (terms.type === 'some' || terms.type === 'every')) return expr;
@@ -191,7 +194,7 @@ export class LogicParser extends ExprParser {
     const terms = this.parseExprTerms();
     if (terms === undefined) return undefined;
     const expr: Expr = { terms, negated, with: [], index: 0, loc: this.span(start) };
-    return { body: [expr], explicit: false, loc: start };
+    return { body: [negated && this.notBodies ? notExpr(expr) : expr], explicit: false, loc: start };
   }
 
   /** `not { body }`; `{}` holding a value instead of expressions is diagnosed as OPA does. */
@@ -341,6 +344,13 @@ function termExpr(term: Term, negated: boolean, loc: Location): Expr {
 /** `not { body }`: true iff the body has no solution (its own vars local to it). */
 function negate(body: Body, loc: Location): Expr {
   return termExpr(closure(body, loc), true, loc);
+}
+
+/** `not expr` (negated) as a not-body: the negation of the closure of `expr`, keeping its `with`. */
+function notExpr(expr: Expr): Expr {
+  const loc = expr.loc ?? { file: '', row: 1, col: 1, offset: 0, end: 0 };
+  const inner: Expr = { ...expr, negated: false, with: [] };
+  return { ...negate([inner], loc), with: expr.with };
 }
 
 /** OPA's name for the value a brace-led operand holds (an infix call is named by its left operand). */
