@@ -4,6 +4,7 @@ import {
   type ArrayTerm,
   type Body,
   type CallTerm,
+  type Expr,
   type Location,
   type ObjectTerm,
   type RefTerm,
@@ -14,6 +15,7 @@ import {
 import type { Diagnostic } from './diagnostics.js';
 import { decodeString } from './lexer.js';
 import { type Mark, ParserBase } from './parser-base.js';
+import { type TemplatePart, templateExprError, templateTerm } from './template-strings.js';
 import { isKeywordToken, T, TOKEN_NAMES, type Tok } from './tokens.js';
 
 /** Deepest term nesting accepted (OPA allows more, but the JS stack is the real bound here). */
@@ -24,6 +26,11 @@ export abstract class TermParser extends ParserBase {
   protected abstract parseTermInfix(keyVal: boolean): Term | undefined;
   /** Literals up to and including `end`. */
   protected abstract parseBody(end: Tok): Body | undefined;
+  /** One body literal (for template-string expressions). */
+  protected abstract parseLiteral(): Expr | undefined;
+
+  /** Names for the variables template strings introduce (`$` names never clash with the user's). */
+  private templateVars = 0;
 
   /** Current term nesting, bounded so deep input yields a located diagnostic, not a stack overflow. */
   private depth = 0;
@@ -108,6 +115,10 @@ export abstract class TermParser extends ParserBase {
         term = { type: 'var', value: t.lit, loc: this.loc() };
         this.next();
         break;
+      case T.TemplatePart:
+      case T.TemplateEnd:
+        term = this.parseTemplate();
+        break;
       case T.LBrack:
         term = this.parseArray();
         break;
@@ -132,6 +143,45 @@ export abstract class TermParser extends ParserBase {
     }
     if (term === undefined) return undefined;
     return this.parseTermFinish(term, false);
+  }
+
+  /** A template string: its parts, each `{expr}` a body literal closed by `}`. */
+  private parseTemplate(): Term | undefined {
+    const loc = this.loc();
+    const parts: TemplatePart[] = [];
+    for (;;) {
+      const t = this.tok;
+      const text = t.raw ? t.text : decodeString(`"${t.text ?? ''}"`);
+      if (text === undefined) {
+        this.error(t, 'illegal escape sequence');
+        return undefined;
+      }
+      if (text.length > 0) parts.push({ text, loc: this.loc() });
+      this.next();
+      if (t.k === T.TemplateEnd) break;
+      const exprLoc = this.loc();
+      const expr = this.parseLiteral();
+      if (expr === undefined) {
+        this.error(this.tok, 'invalid template-string expression');
+        return undefined;
+      }
+      const bad = templateExprError(expr);
+      if (bad !== undefined) {
+        this.error(expr.loc ?? exprLoc, bad);
+        return undefined;
+      }
+      parts.push({ expr, loc: exprLoc });
+      if (this.kind() !== T.RBrace) {
+        this.error(this.tok, 'expected } to end template string expression');
+        return undefined;
+      }
+      this.next();
+      if (this.kind() !== T.TemplatePart && this.kind() !== T.TemplateEnd) {
+        this.illegal();
+        return undefined;
+      }
+    }
+    return templateTerm(parts, this.span(loc), () => `$tpl${this.templateVars++}`);
   }
 
   /** Continues `term` into a ref or call when `.`, `[` or `(` follows without whitespace. */

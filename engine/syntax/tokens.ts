@@ -50,6 +50,9 @@ export const T = {
   /** `and` / `or` once `import future.keywords.and|or` (or `rego.v2`) makes them keywords. */
   LogicalAnd: 45,
   LogicalOr: 46,
+  /** Template strings `$"a{x}b"` / `` $`a{x}b` ``: a part that ends at `{` (an expression follows), and the last part. */
+  TemplatePart: 47,
+  TemplateEnd: 48,
 } as const;
 
 export type Tok = (typeof T)[keyof typeof T];
@@ -106,6 +109,8 @@ export const TOKEN_NAMES: readonly string[] = [
   'if',
   'and',
   'or',
+  'template-string',
+  'template-string',
 ];
 
 /** Keywords of Rego v1 (the v0 set plus the former future keywords `in`, `every`, `contains`, `if`). */
@@ -134,7 +139,7 @@ export function isKeyword(name: string): boolean {
 
 /** Whether a token kind is a keyword (OPA says `unexpected if keyword` rather than `token`). */
 export function isKeywordToken(k: Tok): boolean {
-  return (k >= T.Package && k <= T.False) || k === T.In || k >= T.Every;
+  return (k >= T.Package && k <= T.False) || k === T.In || (k >= T.Every && k <= T.LogicalOr);
 }
 
 /** One lexed token. `ws` means whitespace or a comment separates it from the previous token. */
@@ -151,4 +156,7 @@ export interface Token {
   nl: boolean;
   /** For `Illegal` tokens: why the lexer rejected the text. */
   err?: string;
+  /** For template-string parts: the text of the part (`\{` unescaped) and whether it is raw (`` ` ``). */
+  text?: string;
+  raw?: boolean;
 }
