@@ -75,7 +75,8 @@ function compare(a: string, op: string, b: string): string {
 
 /**
  * Keywords that may start a rule's ref head (`if.k1 := 2`) in Rego v1; not `contains`, which would
- * shadow the builtin of that name (an error in opa and in ours alike).
+ * shadow the builtin of that name, nor `with`, which after a membership test (`x in xs`) continues
+ * that expression as a modifier (errors in opa and in ours alike).
  */
 const KEYWORD_HEADS = [
   'as',
@@ -91,7 +92,6 @@ const KEYWORD_HEADS = [
   'package',
   'some',
   'true',
-  'with',
 ];
 
 type Kind = 'int' | 'str' | 'bool' | 'intcoll' | 'strcoll' | 'obj' | 'any';

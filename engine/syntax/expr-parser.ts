@@ -232,8 +232,8 @@ export class ExprParser extends TermParser {
         else this.reset(m);
       } else this.reset(m);
     }
-    this.keywordRef();
-    while (this.kind() === T.In) {
+    // `in.x` on the next line starts a new literal (a keyword ref), it is not `in` applied again.
+    while (!this.keywordRef() && this.kind() === T.In) {
       const op = this.opTerm(MEMBER_2);
       const rhs = this.parseBinary(1);
       if (rhs === undefined) return undefined;
