@@ -76,10 +76,10 @@ function compare(a: string, op: string, b: string): string {
 /**
  * Keywords that may start a rule's ref head (`if.k1 := 2`) in Rego v1; not `contains`, which would
  * shadow the builtin of that name, nor `with`, which after a membership test (`x in xs`) continues
- * that expression as a modifier (errors in opa and in ours alike).
+ * that expression as a modifier, nor `as`, which after an import is its alias (errors in opa and in
+ * ours alike).
  */
 const KEYWORD_HEADS = [
-  'as',
   'default',
   'else',
   'every',
