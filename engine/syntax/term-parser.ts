@@ -29,7 +29,10 @@ export abstract class TermParser extends ParserBase {
   /** One body literal (for template-string expressions). */
   protected abstract parseLiteral(): Expr | undefined;
 
-  /** Names for the variables template strings introduce (`$` names never clash with the user's). */
+  /**
+   * Counter for the variables template strings introduce: `__tpl<n>__`, named like OPA's own
+   * generated locals so a printed module stays valid Rego.
+   */
   private templateVars = 0;
 
   /** Current term nesting, bounded so deep input yields a located diagnostic, not a stack overflow. */
@@ -181,7 +184,7 @@ export abstract class TermParser extends ParserBase {
         return undefined;
       }
     }
-    return templateTerm(parts, this.span(loc), () => `$tpl${this.templateVars++}`);
+    return templateTerm(parts, this.span(loc), () => `__tpl${this.templateVars++}__`);
   }
 
   /** Continues `term` into a ref or call when `.`, `[` or `(` follows without whitespace. */
