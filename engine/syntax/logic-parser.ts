@@ -58,7 +58,7 @@ export class LogicParser extends ExprParser {
       this.reset(m);
     }
     if (this.kind() === T.LParen && this.logical) {
-      const g = this.parseGroup(false, '');
+      const g = this.parseGroup(false);
       if (g.committed) return g.operand && this.foldTail(g.operand, start);
     }
     this.keywordRef();
@@ -70,7 +70,7 @@ export class LogicParser extends ExprParser {
         return not && this.foldTail({ body: [not], explicit: false, loc: start }, start);
       }
       if (this.kind() === T.LParen) {
-        const g = this.parseGroup(true, 'not ');
+        const g = this.parseGroup(true);
         if (g.committed) {
           if (!g.operand) return undefined;
           const not = negate(g.operand.body, this.span(start));
@@ -184,7 +184,7 @@ export class LogicParser extends ExprParser {
       return not && { body: [not], explicit: false, loc: start };
     }
     if (this.kind() === T.LParen && this.logical && (!negated || this.notBodies)) {
-      const g = this.parseGroup(true, negated ? 'not ' : '');
+      const g = this.parseGroup(true);
       if (g.committed) {
         if (!g.operand) return undefined;
         if (!negated) return g.operand;
@@ -232,7 +232,7 @@ export class LogicParser extends ExprParser {
   }
 
   /** `( ... )` as a group of logical operands; not committed when it is an ordinary term `(a == b)`. */
-  private parseGroup(operandContext: boolean, prefix: string): Group {
+  private parseGroup(operandContext: boolean): Group {
     const m = this.mark();
     const open = this.loc();
     this.next();
