@@ -55,6 +55,8 @@ function flattenRule(r: Rule, fl: Flattener): void {
     r.body.push(...out);
     return simple;
   };
+  // Calls in function arguments (a template string `f($"{x}")`) are computed in the body, as in OPA.
+  if (h.args) h.args = h.args.map((a) => hoist(a) ?? a);
   h.key = hoist(h.key);
   h.value = hoist(h.value);
   h.ref = h.ref.map((t, i) => (i === 0 ? t : hoist(t)!));

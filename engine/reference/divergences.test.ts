@@ -1,5 +1,5 @@
-// Semantic divergences from OPA that were found and fixed, kept as regression cases: each case is
-// checked against its recorded result always, and against the real opa where it is installed.
+// Semantic divergences from OPA that were found and fixed, kept as regression cases, and cases for
+// opa 1.22.4's newer syntax (fixtures/language.yaml): each case is checked against its recorded result always, and against the real opa where it is installed.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,9 +18,9 @@ interface Case {
   want_error?: string;
 }
 
-const cases = parseYaml(
-  readFileSync(join(import.meta.dirname, 'fixtures/regressions.yaml'), 'utf8'),
-) as Case[];
+const cases = ['regressions.yaml', 'language.yaml'].flatMap(
+  (f) => parseYaml(readFileSync(join(import.meta.dirname, 'fixtures', f), 'utf8')) as Case[],
+);
 const { skip } = findOpa();
 
 for (const c of cases) {

@@ -73,6 +73,27 @@ function compare(a: string, op: string, b: string): string {
       : `${a} ${op} ${b}`;
 }
 
+/**
+ * Keywords that may start a rule's ref head (`if.k1 := 2`) in Rego v1; not `contains`, which would
+ * shadow the builtin of that name, nor `with`, which after a membership test (`x in xs`) continues
+ * that expression as a modifier, nor `as`, which after an import is its alias (errors in opa and in
+ * ours alike).
+ */
+const KEYWORD_HEADS = [
+  'default',
+  'else',
+  'every',
+  'false',
+  'if',
+  'import',
+  'in',
+  'not',
+  'null',
+  'package',
+  'some',
+  'true',
+];
+
 type Kind = 'int' | 'str' | 'bool' | 'intcoll' | 'strcoll' | 'obj' | 'any';
 
 /** Builds expressions of a kind from the names in scope. */
@@ -250,6 +271,45 @@ class Exprs {
     ])();
   }
 
+  /**
+   * `a and b` / `a or b` chains (operands: conditions, `{ body }` with locals, groups, `not`), with
+   * `not { ... }` / `not (...)` where `notBodies`. Operands never begin with `{` unless a body, never
+   * carry `with` or assign, as OPA requires.
+   */
+  logic(notBodies: boolean, depth = 0): string {
+    const r = this.r;
+    const operand = (): string =>
+      r.pick([
+        () => this.bool(1),
+        () => this.bool(1),
+        () => `{ v := ${this.int(1)}; ${compare('v', r.pick(['>', '<', '!=']), String(r.int(-1, 5)))} }`,
+        () => (depth < 2 ? `(${this.logic(notBodies, depth + 1)})` : this.bool(1)),
+        () => (notBodies ? `not { ${this.bool(1)}; ${this.bool(1)} }` : `not ${this.boolAtom(1)}`),
+        () => (notBodies && depth < 2 ? `not (${this.logic(notBodies, depth + 1)})` : this.bool(1)),
+      ])();
+    let e = operand();
+    for (let n = r.int(1, 3); n > 0; n--) e += ` ${r.pick(['and', 'or'])} ${operand()}`;
+    return e;
+  }
+
+  /** A template string over values of every kind, an undefined ref and an escaped brace. */
+  template(): string {
+    const r = this.r;
+    const part = (): string =>
+      r.pick([
+        () => `{${this.int(1)}}`,
+        () => `{${this.str(1)}}`,
+        () => `{${this.intColl(1)}}`,
+        () => `{${this.obj(1)}}`,
+        () => '{inp.missing}',
+        () => `{${r.pick(['true', 'null', '42', '"lit"'])}}`,
+        () => '\\{x}',
+        () => r.pick(['a', ' - ', ': ']),
+      ])();
+    const text = Array.from({ length: r.int(1, 4) }, part).join(' ');
+    return r.chance(0.3) ? `$\`${text}\`` : `$"${text}"`;
+  }
+
   any(depth = 0): string {
     return this.r.pick([
       () => this.int(depth),
@@ -273,6 +333,8 @@ export function generateCase(seed: number, index: number): GeneratedCase {
     `import input.${pkg} as inp`,
     '',
   ];
+  /** Future keywords the module's rules need imported. */
+  const keywords = new Set<string>();
   const nrules = r.int(3, 8);
   for (let i = 0; i < nrules; i++) {
     const name = `r${i}`;
@@ -291,6 +353,9 @@ export function generateCase(seed: number, index: number): GeneratedCase {
       'negation',
       'refvar',
       'mock',
+      'logic',
+      'template',
+      'keyword',
     ] as const);
     switch (shape) {
       case 'complete': {
@@ -425,6 +490,39 @@ export function generateCase(seed: number, index: number): GeneratedCase {
         }
         break;
       }
+      case 'logic': {
+        // Keywords are per module: `and`/`or` always, `not` bodies in some modules only.
+        if (!keywords.has('not') && r.chance(0.3)) keywords.add('not');
+        const notBodies = keywords.has('not');
+        keywords.add('and').add('or');
+        if (r.chance(0.7)) lines.push(`${name} if ${ex.logic(notBodies)}`);
+        else {
+          const op = r.pick(['and', 'or']);
+          lines.push(
+            `${name} := [x | some x in ${ex.intColl()}; ${compare('x', '>', String(r.int(0, 3)))} ${op} x != ${r.int(0, 4)}]`,
+          );
+          ex.addRule('intcoll', name);
+          break;
+        }
+        ex.addRule('bool', name);
+        break;
+      }
+      case 'template':
+        lines.push(`${name} := ${ex.template()}`);
+        ex.addRule('str', name);
+        break;
+      case 'keyword': {
+        // A keyword starting a rule's ref head, read back where a literal starts.
+        const kw = r.pick(KEYWORD_HEADS);
+        lines.push(
+          `${kw}.k${i} := ${ex.int()}`,
+          `${name} if {`,
+          `	${compare(`${kw}.k${i}`, '>', String(r.int(-1, 4)))}`,
+          '}',
+        );
+        ex.addRule('bool', name);
+        break;
+      }
       case 'negation':
         lines.push(
           `${name} if not ${r.pick([
@@ -442,5 +540,6 @@ export function generateCase(seed: number, index: number): GeneratedCase {
         break;
     }
   }
+  for (const kw of [...keywords].sort().reverse()) lines.splice(4, 0, `import future.keywords.${kw}`);
   return { pkg, source: `${lines.join('\n')}\n`, dataKey, data: genData(r), input: genInput(r) };
 }

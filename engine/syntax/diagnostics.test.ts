@@ -42,7 +42,11 @@ describe('parse diagnostics', () => {
       'package p\ncontains := 1\n',
       ['p.rego:2:1: rego_parse_error: contains keyword cannot be used for rule name'],
     ],
-    ['if as rule name', 'package p\nif := 1\n', ['p.rego:2:1: rego_parse_error: unexpected if keyword']],
+    [
+      'if as rule name',
+      'package p\nif := 1\n',
+      ['p.rego:2:1: rego_parse_error: if keyword cannot be used for rule name'],
+    ],
     ['bad escape', 'package p\nx := "a\\qb"\n', ['p.rego:2:6: rego_parse_error: illegal escape sequence']],
     [
       'leading zero',

@@ -76,9 +76,11 @@ export class ExprParser extends TermParser {
   protected parseLiteral(): Expr | undefined {
     const start = this.loc();
     let negated = false;
+    this.keywordRef();
     if (this.kind() === T.Not) {
       this.next();
       negated = true;
+      this.keywordRef();
     }
     let expr: Expr | undefined;
     if (this.kind() === T.Some || this.kind() === T.Every) {
@@ -230,7 +232,8 @@ export class ExprParser extends TermParser {
         else this.reset(m);
       } else this.reset(m);
     }
-    while (this.kind() === T.In) {
+    // `in.x` on the next line starts a new literal (a keyword ref), it is not `in` applied again.
+    while (!this.keywordRef() && this.kind() === T.In) {
       const op = this.opTerm(MEMBER_2);
       const rhs = this.parseBinary(1);
       if (rhs === undefined) return undefined;

@@ -87,6 +87,8 @@ export function lex(src: string, file: string): LexResult {
   let lineSurrogates = 0;
   let ws = false;
   let nl = false;
+  /** Open template strings: for each, how many `{` of the current expression are still open. */
+  const templates: { raw: boolean; depth: number }[] = [];
 
   const colAt = (off: number): number => off - lineStart - lineSurrogates + 1;
   /** Advances over [from, to) that may contain newlines and astral characters. */
@@ -209,9 +211,26 @@ export function lex(src: string, file: string): LexResult {
         push(next === C.Eq ? T.Gte : T.Gt, start, i, r, col);
         continue;
     }
+    if (c === 0x24 && (next === C.Quote || next === C.Backtick)) {
+      i += 2;
+      scanTemplatePart(next === C.Backtick, start, r, col);
+      continue;
+    }
     const p = PUNCT[c];
     if (p !== undefined) {
       i++;
+      const open = templates[templates.length - 1];
+      if (open !== undefined && c === C.LBrace) open.depth++;
+      else if (open !== undefined && c === C.RBrace) {
+        if (open.depth === 0) {
+          // The `}` closing a template expression; the string goes on right after it.
+          push(p, start, i, r, col);
+          templates.pop();
+          scanTemplatePart(open.raw, i, row, colAt(i));
+          continue;
+        }
+        open.depth--;
+      }
       push(p, start, i, r, col);
       continue;
     }
@@ -228,6 +247,48 @@ export function lex(src: string, file: string): LexResult {
   }
   tokens.push({ k: T.EOF, lit: '', off: n, end: n, row, col: colAt(n), ws, nl });
   return { tokens, comments };
+
+  /**
+   * Scans a template-string part from `i` up to `{` (an expression follows: `TemplatePart`, and the
+   * string resumes after its `}`) or the closing quote (`TemplateEnd`). `\{` is a literal brace.
+   */
+  function scanTemplatePart(raw: boolean, start: number, r: number, col: number): void {
+    const close = raw ? C.Backtick : C.Quote;
+    let text = '';
+    let from = i;
+    let err: string | undefined;
+    let kind: Tok = T.Illegal;
+    while (i < n) {
+      const ch = src.charCodeAt(i);
+      if (!raw && ch === C.LF) break;
+      if (ch === close || ch === C.LBrace) {
+        text += src.slice(from, i);
+        kind = ch === close ? T.TemplateEnd : T.TemplatePart;
+        i++;
+        break;
+      }
+      if (ch === C.Backslash && src.charCodeAt(i + 1) === C.LBrace) {
+        text += src.slice(from, i);
+        from = i + 1;
+        i += 2;
+        continue;
+      }
+      i++;
+      if (raw || ch !== C.Backslash) continue;
+      const esc = src.charCodeAt(i);
+      if (esc === C.Backslash || esc === C.Quote || esc === C.Slash) i++;
+      else if (esc === 98 || esc === 102 || esc === 110 || esc === 114 || esc === 116) i++;
+      else if (esc === 117) i += 5;
+      else err ??= 'illegal escape sequence';
+    }
+    advanceText(start, i);
+    if (kind === T.Illegal) err = 'non-terminated string';
+    push(err ? T.Illegal : kind, start, i, r, col, err);
+    const tok = tokens[tokens.length - 1];
+    tok.text = text;
+    tok.raw = raw;
+    if (kind === T.TemplatePart && !err) templates.push({ raw, depth: 0 });
+  }
 
   /** Scans a number at `i`; returns an error message for malformed numbers. */
   function scanNumber(): string | undefined {

@@ -2,7 +2,7 @@
 // keyword checks, and recovery at the next top-level line so one bad rule does not hide the rest.
 import { attachAnnotations } from './annotations.js';
 import type { Body, Head, Import, Module, Package, Rule, Term } from './ast.js';
-import { ExprParser } from './expr-parser.js';
+import { LogicParser } from './logic-parser.js';
 import { printRef } from './printer.js';
 import {
   checkV1,
@@ -14,12 +14,34 @@ import {
   trueBody,
   validateDefault,
 } from './rule-checks.js';
-import { isKeyword, T } from './tokens.js';
+import { isKeyword, T, TOKEN_NAMES, type Tok } from './tokens.js';
+
+/**
+ * Tokens that, after a keyword at the start of a statement, make it a rule named by that keyword
+ * (OPA reports `<kw> keyword cannot be used for rule name` rather than a token error). `not` drops
+ * `(` (`not (x)` is a negated group); `package`/`import` drop `if`/`contains`; `contains := x` is left
+ * to the v1 rule check.
+ */
+const RULE_FOLLOWERS: readonly Tok[] = [T.Assign, T.Unify, T.If, T.Contains, T.LParen];
+const KEYWORD_RULE_FOLLOWERS: Partial<Record<Tok, readonly Tok[]>> = {
+  [T.Every]: RULE_FOLLOWERS,
+  [T.If]: RULE_FOLLOWERS,
+  [T.In]: RULE_FOLLOWERS,
+  [T.Some]: RULE_FOLLOWERS,
+  [T.As]: RULE_FOLLOWERS,
+  [T.Package]: [T.Assign, T.Unify, T.LParen],
+  [T.Import]: [T.Assign, T.Unify, T.LParen],
+  [T.Not]: [T.Assign, T.Unify, T.If, T.Contains],
+  [T.LogicalAnd]: [T.Assign, T.Unify, T.If, T.Contains],
+  [T.LogicalOr]: [T.Assign, T.Unify, T.If, T.Contains],
+  [T.Contains]: [T.If, T.Contains],
+};
 
 const IMPORT_ROOTS = new Set(['data', 'input', 'future', 'rego']);
-const FUTURE_KEYWORDS = ['contains', 'every', 'if', 'in'];
+/** Keywords `import future.keywords.<kw>` accepts in Rego v1 (sorted, as OPA lists them). */
+const FUTURE_KEYWORDS = ['and', 'contains', 'every', 'if', 'in', 'not', 'or'];
 
-export class ModuleParser extends ExprParser {
+export class ModuleParser extends LogicParser {
   private readonly flags = new Map<Rule, RuleFlags>();
   /** Every statement in source order, for attaching METADATA blocks to the next statement. */
   private readonly stmts: (Package | Import | Rule)[] = [];
@@ -38,7 +60,9 @@ export class ModuleParser extends ExprParser {
       const before = this.diags.length;
       const startTok = this.tok;
       let ok = true;
-      if (this.kind() === T.Package) {
+      this.keywordRef();
+      if (this.keywordRuleName(false)) ok = false;
+      else if (this.kind() === T.Package) {
         const p = this.parsePackage();
         ok = p !== undefined;
         if (p) {
@@ -178,10 +202,12 @@ export class ModuleParser extends ExprParser {
       else if (imp.alias !== undefined) this.error(pathLoc, '`future` imports cannot be aliased');
       else if (segs.length === 2 && !FUTURE_KEYWORDS.includes(segs[1])) {
         this.error(pathLoc, `unexpected keyword, must be one of [${FUTURE_KEYWORDS.join(' ')}]`);
-      }
+      } else this.enableKeywords(segs.length === 1 ? ['and', 'or', 'not'] : [segs[1]]);
     } else if (root === 'rego') {
-      if (segs.length !== 1 || segs[0] !== 'v1')
-        this.error(pathLoc, 'invalid import `' + printRef(path) + '`, must be `rego.v1`');
+      if (segs.length !== 1 || (segs[0] !== 'v1' && segs[0] !== 'v2'))
+        this.error(pathLoc, `invalid import \`${printRef(path)}\`, must be one of: \`rego.v1\`, \`rego.v2\``);
+      else if (imp.alias !== undefined) this.error(pathLoc, '`rego` imports cannot be aliased');
+      else if (segs[0] === 'v2') this.enableKeywords(['and', 'or', 'not']);
     } else if (imp.alias === undefined) {
       const last = segs.length > 0 ? segs[segs.length - 1] : root;
       const lastTerm = path.value[path.value.length - 1];
@@ -201,10 +227,13 @@ export class ModuleParser extends ExprParser {
   private parseRules(): Rule[] | undefined {
     const loc = this.loc();
     let isDefault = false;
+    this.keywordRef();
     if (this.kind() === T.Default) {
       isDefault = true;
       this.next();
+      this.keywordRef();
     }
+    if (this.keywordRuleName(isDefault)) return undefined;
     if (this.kind() !== T.Ident && this.kind() !== T.Contains) {
       if (isDefault) {
         this.illegal('expected ident');
@@ -276,7 +305,8 @@ export class ModuleParser extends ExprParser {
     }
     this.flags.set(rule, { hasIf, usesContains, generatedBody, generatedValue });
 
-    if (this.kind() === T.Else) {
+    // `else.x := 1` on the next line is a new rule named by a keyword, not an else branch.
+    if (this.kind() === T.Else && !this.keywordRef()) {
       if (head.ref.length > 1 && !isGround(head.ref.slice(1))) {
         this.error(this.tok, 'else keyword cannot be used on rules with variables in head');
         return undefined;
@@ -306,6 +336,19 @@ export class ModuleParser extends ExprParser {
       rules.push(next);
     }
     return rules;
+  }
+
+  /**
+   * Reports a keyword used as a rule name (`if := 1`, `default in := 2`): after `default` any keyword
+   * with followers counts, otherwise only when a follower token comes next.
+   */
+  private keywordRuleName(isDefault: boolean): boolean {
+    const followers = KEYWORD_RULE_FOLLOWERS[this.kind()];
+    if (followers === undefined) return false;
+    const next = this.toks[this.i + 1];
+    if (!isDefault && (next === undefined || !followers.includes(next.k))) return false;
+    this.error(this.tok, `${TOKEN_NAMES[this.kind()]} keyword cannot be used for rule name`);
+    return true;
   }
 
   private parseBraceBody(): Body | undefined {
@@ -443,7 +486,7 @@ export class ModuleParser extends ExprParser {
       }
       this.flags.set(rule, { hasIf, usesContains: false, generatedBody: false, generatedValue });
     }
-    if (this.kind() === T.Else) {
+    if (this.kind() === T.Else && !this.keywordRef()) {
       const next = this.parseElse(head);
       if (next === undefined) return undefined;
       rule.else = next;

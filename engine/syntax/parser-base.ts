@@ -92,6 +92,20 @@ export class ParserBase {
     this.error(t, `unexpected ${TOKEN_NAMES[t.k]} ${kind}${note ? `: ${note}` : ''}`);
   }
 
+  /**
+   * OPA lets a keyword start a reference (`if.foo`, `true.x`, `not[0]`) where a statement, literal or
+   * rule head begins: a keyword followed directly (no whitespace) by `.` or `[` is an identifier.
+   * Re-tags the current token and says whether it did.
+   */
+  protected keywordRef(): boolean {
+    const t = this.tok;
+    if (t.k === T.Ident || !isKeywordToken(t.k)) return false;
+    const n = this.toks[this.i + 1];
+    if (n === undefined || n.ws || (n.k !== T.Dot && n.k !== T.LBrack)) return false;
+    t.k = T.Ident;
+    return true;
+  }
+
   protected get full(): boolean {
     return this.diags.length >= MAX_DIAGNOSTICS;
   }

@@ -67,7 +67,8 @@ export function checkV1(rule: Rule, flags: Map<Rule, RuleFlags>, report: Report)
     if (!f) continue;
     const loc = r.loc ?? { row: 1, col: 1 };
     const what = r.head.args ? 'function' : 'rule';
-    if (isKeyword(r.head.name)) report(loc, `${r.head.name} keyword cannot be used for rule name`);
+    if (r.head.ref.length < 2 && isKeyword(r.head.name))
+      report(loc, `${r.head.name} keyword cannot be used for rule name`);
     if (f.generatedBody && f.generatedValue) {
       report(loc, `${what} must have value assignment and/or body declaration`);
     }

@@ -4,6 +4,7 @@ import {
   type ArrayTerm,
   type Body,
   type CallTerm,
+  type Expr,
   type Location,
   type ObjectTerm,
   type RefTerm,
@@ -14,6 +15,7 @@ import {
 import type { Diagnostic } from './diagnostics.js';
 import { decodeString } from './lexer.js';
 import { type Mark, ParserBase } from './parser-base.js';
+import { type TemplatePart, templateExprError, templateTerm } from './template-strings.js';
 import { isKeywordToken, T, TOKEN_NAMES, type Tok } from './tokens.js';
 
 /** Deepest term nesting accepted (OPA allows more, but the JS stack is the real bound here). */
@@ -24,6 +26,14 @@ export abstract class TermParser extends ParserBase {
   protected abstract parseTermInfix(keyVal: boolean): Term | undefined;
   /** Literals up to and including `end`. */
   protected abstract parseBody(end: Tok): Body | undefined;
+  /** One body literal (for template-string expressions). */
+  protected abstract parseLiteral(): Expr | undefined;
+
+  /**
+   * Counter for the variables template strings introduce: `__tpl<n>__`, named like OPA's own
+   * generated locals so a printed module stays valid Rego.
+   */
+  private templateVars = 0;
 
   /** Current term nesting, bounded so deep input yields a located diagnostic, not a stack overflow. */
   private depth = 0;
@@ -90,11 +100,27 @@ export abstract class TermParser extends ParserBase {
         this.next();
         break;
       }
+      // `and(` / `or(` call the set builtins even where `and`/`or` are operators.
+      case T.LogicalAnd:
+      case T.LogicalOr: {
+        const n = this.toks[this.i + 1];
+        if (n?.k !== T.LParen || n.ws) {
+          this.illegal();
+          return undefined;
+        }
+        term = { type: 'var', value: t.lit, loc: this.loc() };
+        this.next();
+        break;
+      }
       // `contains` is only a keyword in rule heads; elsewhere it names the builtin.
       case T.Ident:
       case T.Contains:
         term = { type: 'var', value: t.lit, loc: this.loc() };
         this.next();
+        break;
+      case T.TemplatePart:
+      case T.TemplateEnd:
+        term = this.parseTemplate();
         break;
       case T.LBrack:
         term = this.parseArray();
@@ -120,6 +146,45 @@ export abstract class TermParser extends ParserBase {
     }
     if (term === undefined) return undefined;
     return this.parseTermFinish(term, false);
+  }
+
+  /** A template string: its parts, each `{expr}` a body literal closed by `}`. */
+  private parseTemplate(): Term | undefined {
+    const loc = this.loc();
+    const parts: TemplatePart[] = [];
+    for (;;) {
+      const t = this.tok;
+      const text = t.raw ? t.text : decodeString(`"${t.text ?? ''}"`);
+      if (text === undefined) {
+        this.error(t, 'illegal escape sequence');
+        return undefined;
+      }
+      if (text.length > 0) parts.push({ text, loc: this.loc() });
+      this.next();
+      if (t.k === T.TemplateEnd) break;
+      const exprLoc = this.loc();
+      const expr = this.parseLiteral();
+      if (expr === undefined) {
+        this.error(this.tok, 'invalid template-string expression');
+        return undefined;
+      }
+      const bad = templateExprError(expr);
+      if (bad !== undefined) {
+        this.error(expr.loc ?? exprLoc, bad);
+        return undefined;
+      }
+      parts.push({ expr, loc: exprLoc });
+      if (this.kind() !== T.RBrace) {
+        this.error(this.tok, 'expected } to end template string expression');
+        return undefined;
+      }
+      this.next();
+      if (this.kind() !== T.TemplatePart && this.kind() !== T.TemplateEnd) {
+        this.illegal();
+        return undefined;
+      }
+    }
+    return templateTerm(parts, this.span(loc), () => `__tpl${this.templateVars++}__`);
   }
 
   /** Continues `term` into a ref or call when `.`, `[` or `(` follows without whitespace. */

@@ -47,6 +47,12 @@ export const T = {
   Every: 42,
   Contains: 43,
   If: 44,
+  /** `and` / `or` once `import future.keywords.and|or` (or `rego.v2`) makes them keywords. */
+  LogicalAnd: 45,
+  LogicalOr: 46,
+  /** Template strings `$"a{x}b"` / `` $`a{x}b` ``: a part that ends at `{` (an expression follows), and the last part. */
+  TemplatePart: 47,
+  TemplateEnd: 48,
 } as const;
 
 export type Tok = (typeof T)[keyof typeof T];
@@ -101,6 +107,10 @@ export const TOKEN_NAMES: readonly string[] = [
   'every',
   'contains',
   'if',
+  'and',
+  'or',
+  'template-string',
+  'template-string',
 ];
 
 /** Keywords of Rego v1 (the v0 set plus the former future keywords `in`, `every`, `contains`, `if`). */
@@ -129,7 +139,7 @@ export function isKeyword(name: string): boolean {
 
 /** Whether a token kind is a keyword (OPA says `unexpected if keyword` rather than `token`). */
 export function isKeywordToken(k: Tok): boolean {
-  return (k >= T.Package && k <= T.False) || k === T.In || k >= T.Every;
+  return (k >= T.Package && k <= T.False) || k === T.In || (k >= T.Every && k <= T.LogicalOr);
 }
 
 /** One lexed token. `ws` means whitespace or a comment separates it from the previous token. */
@@ -146,4 +156,7 @@ export interface Token {
   nl: boolean;
   /** For `Illegal` tokens: why the lexer rejected the text. */
   err?: string;
+  /** For template-string parts: the text of the part (`\{` unescaped) and whether it is raw (`` ` ``). */
+  text?: string;
+  raw?: boolean;
 }
