@@ -4,6 +4,7 @@
 // (corpus/heldout/, whose failures are deliberately not printed: it must not be tuned against).
 // Usage: npx tsx bench/intents.ts [--failures]
 import { pathToFileURL } from 'node:url';
+import { loadHeldOutBatches } from '../intent/corpus.js';
 import {
   canonicalizeExample,
   defaultCanonicalizer,
@@ -12,7 +13,6 @@ import {
   scoreCorpus,
   tokenize,
 } from '../intent/index.js';
-import { loadHeldOutBatches } from '../intent/corpus.js';
 
 /** Calls per second: the best of several short rounds, so a busy machine disturbs it less. */
 function rate(fn: () => void, rounds = 7, roundMs = 120): number {
