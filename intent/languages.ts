@@ -31,6 +31,14 @@ export interface Language {
   /** true: every action of the language takes the object before it; a list: those infinitives do. */
   verbFinal: boolean | readonly string[];
   negations: readonly string[];
+  /** Words that, after a negation, request the action after all ("don't forget to", "no olvides", 别忘了). */
+  negationCancellers: readonly string[];
+  /** Words opening a clause whose verb comes last (German "wenn", "dass"): its action takes the object before it. */
+  verbFinalClauses: readonly string[];
+  /** Modal verbs: before a passive auxiliary they make it a request ("应该今天被删除"), not a report. */
+  modals: readonly string[];
+  /** Infinitive markers between an object and a verb-final infinitive (German "zu"). */
+  infinitiveMarkers: readonly string[];
   /** Words after an action that negate it (Japanese しないで). */
   postNegations: readonly string[];
   /** Words that make a sentence about an operation rather than a request to do it ("forbid", "test"). */
@@ -90,6 +98,10 @@ export interface Language {
 
 const LISTS = [
   'negations',
+  'negationCancellers',
+  'verbFinalClauses',
+  'infinitiveMarkers',
+  'modals',
   'postNegations',
   'about',
   'contentWords',
@@ -211,6 +223,10 @@ export function parseLanguage(
     restrict: {},
     verbFinal: false,
     negations: [],
+    negationCancellers: [],
+    verbFinalClauses: [],
+    infinitiveMarkers: [],
+    modals: [],
     postNegations: [],
     about: [],
     contentWords: [],

@@ -155,7 +155,7 @@ const CORE_NEGATIONS: readonly string[] = list(`
   `);
 
 /** After a negation these request the action after all ("don't forget to delete"). */
-export const NEGATION_CANCELLERS: readonly string[] = ['forget', 'hesitate', 'fail'];
+const CORE_NEGATION_CANCELLERS: readonly string[] = ['forget', 'hesitate', 'fail'];
 
 /** Words that end a negation's scope ("don't delete the ns, just scale it"). */
 export const NEGATION_ENDERS: readonly string[] = ['but', 'just', 'instead', 'only', 'rather', 'except'];
@@ -202,7 +202,7 @@ const CORE_REQUEST_OPENERS: readonly string[] = list(`
 export const INVOKERS: readonly string[] = ['call', 'run', 'invoke', 'execute', 'trigger', 'use'];
 
 /** Words between a subject and a passive "be" that keep the passive a request ("needs to be dropped"). */
-export const MODALS: readonly string[] = list(`
+const CORE_MODALS: readonly string[] = list(`
     should, must, need, needs, has, have, to, can, will, shall, ought, got, may
   `);
 
@@ -536,6 +536,14 @@ export const ACTIONS = mergeTables(CORE_ACTIONS, (l) => l.actions);
 export const OBJECTS = mergeTables(CORE_OBJECTS, (l) => l.objects);
 /** Words that negate a following action within a short window ("do not delete", "never drop"). */
 export const NEGATIONS = merged(CORE_NEGATIONS, (l) => l.negations);
+/** After a negation these request the action after all ("don't forget to delete", "no olvides"). */
+export const NEGATION_CANCELLERS = merged(CORE_NEGATION_CANCELLERS, (l) => l.negationCancellers);
+/** Words opening a clause whose verb comes last (German "wenn", "dass"). */
+export const VERB_FINAL_CLAUSES = merged([], (l) => l.verbFinalClauses);
+/** Words between a subject and a passive auxiliary that keep the passive a request ("needs to be dropped", 应该). */
+export const MODALS = merged(CORE_MODALS, (l) => l.modals);
+/** Infinitive markers before a verb-final infinitive (German "zu"). */
+export const INFINITIVE_MARKERS = merged([], (l) => l.infinitiveMarkers);
 /**
  * Interrogatives: an action they precede in the same clause is asked about, not requested
  * ("how do I drop a table", "explain what kubectl delete does").
@@ -669,6 +677,8 @@ export const CJK_WORDS: readonly string[] = LANGUAGES.filter((l) => l.script ===
 function LISTS_OF(l: Language): string[] {
   return [
     ...l.negations,
+    ...l.negationCancellers,
+    ...l.modals,
     ...l.postNegations,
     ...l.about,
     ...l.interrogatives,

@@ -3,11 +3,15 @@
 import type { Item } from './lexing.js';
 import {
   BACKWARD_MARKER,
+  CANCEL,
+  CJK_WORD,
+  CONDITIONAL,
   CONTAINER_PREPOSITION,
   COORDINATOR,
   DETERMINER,
   HEAD_NOUN,
   IMPLIED,
+  INFINITIVE_MARKER,
   INTERROGATIVE,
   isPast,
   LOOK,
@@ -25,6 +29,7 @@ import {
   SUBORDINATOR,
   TRAILING,
   VERB_FINAL,
+  VERB_FINAL_CLAUSE,
   WEAK,
   WINDOW,
 } from './prose-words.js';
@@ -58,19 +63,27 @@ export function objectsFor(
     for (let k = i - 1; k >= Math.max(0, i - PRONOUN_REACH); k--)
       if (items[k].kind === 'object') return { objects: [k], rule: 'pronoun' };
   }
-  if (VERB_FINAL.has(it.key)) {
-    // "den Namespace löschen", "データベースを削除してください", "the db to be gone": the object
-    // comes first; auxiliaries and particles may follow the verb.
+  if (VERB_FINAL.has(it.key) || inVerbFinalClause(items, from, i)) {
+    // "den Namespace löschen", "データベースを削除してください", "the db to be gone", "wenn ich das
+    // Volume lösche": the object comes first; auxiliaries and particles may follow the verb, and
+    // so may a canceller ("…するのを忘れないで") or a condition ending the clause ("削除したら").
     let k = i + 1;
     while (
       k < to &&
-      (TRAILING.has(items[k].key) || REQUEST_CLOSER.has(items[k].key) || STOP.has(items[k].s)) &&
+      (TRAILING.has(items[k].key) ||
+        REQUEST_CLOSER.has(items[k].key) ||
+        CANCEL.has(items[k].key) ||
+        STOP.has(items[k].s)) &&
       items[k].kind !== 'object'
     )
       k++;
     // "… no longer exists after the test": a prepositional phrase may close the clause.
     if (k < to && PREPOSITION.has(items[k].s)) while (k < to && items[k].kind !== 'comma') k++;
-    if (k >= to || items[k].kind === 'comma')
+    if (
+      k >= to ||
+      items[k].kind === 'comma' ||
+      (CONDITIONAL.has(items[k].key) && CJK_WORD.test(items[k].key))
+    )
       return { objects: backward(items, from, i, false, true), rule: 'verb-final' };
   }
   // "把生产数据库删了": after 把 the object precedes the verb.
@@ -79,6 +92,15 @@ export function objectsFor(
       return { objects: backward(items, from, i, false), rule: 'object marked before the verb' };
   const implied = IMPLIED.get(it.key);
   return { objects: implied ? [implied] : [], rule: 'implied by the action' };
+}
+
+/** Whether the action at i closes a clause opened by a verb-final conjunction ("wenn", "dass"). */
+function inVerbFinalClause(items: Item[], from: number, i: number): boolean {
+  for (let k = i - 1; k >= Math.max(from, i - LOOK); k--) {
+    if (items[k].kind === 'comma' || items[k].kind === 'action') return false;
+    if (VERB_FINAL_CLAUSE.has(items[k].s)) return true;
+  }
+  return false;
 }
 
 /**
@@ -203,7 +225,10 @@ function backward(items: Item[], from: number, at: number, passive: boolean, ski
   const floor = Math.max(from, at - LOOK);
   let j = at - 1;
   while (skipModals && j >= floor && (MODAL.has(items[j].s) || STOP.has(items[j].s))) j--;
-  let run = runBefore(items, floor, j, false);
+  // "den alten Knoten zu entfernen": the infinitive marker is no preposition here.
+  if (j >= floor && INFINITIVE_MARKER.has(items[j].s)) j--;
+  // "el clúster de pruebas deje de existir": the head may come before a prepositional phrase.
+  let run = runBefore(items, floor, j, false) ?? runBefore(items, floor, j, true);
   if (run === undefined) {
     // "All snapshots older than 30 days should be purged": the subject opens the clause.
     if (!passive) return [];

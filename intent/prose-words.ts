@@ -132,7 +132,9 @@ export const STOP = functionWords('stopwords');
 // Negations, about words and report markers also match without accents: the bare reading of an
 // accented text (canonicalize.ts) must not lose them.
 export const NEGATE = bothStems(L.NEGATIONS);
-export const CANCEL = stems(L.NEGATION_CANCELLERS);
+export const CANCEL = bothStems(L.NEGATION_CANCELLERS);
+export const VERB_FINAL_CLAUSE = stems(L.VERB_FINAL_CLAUSES);
+export const INFINITIVE_MARKER = stems(L.INFINITIVE_MARKERS);
 export const NEG_END = stems(L.NEGATION_ENDERS);
 export const PREPOSITION = functionWords('prepositions');
 export const INTERROGATIVE = functionWords('interrogatives');
@@ -174,6 +176,7 @@ export const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
 export const REPORT = bothStems(L.REPORT_MARKERS);
 export const TRAILING = stems(L.TRAILING);
 export const PASSIVE_AUX = stems(L.PASSIVE_AUXILIARIES);
+export const PAST_PARTICIPLE = stems(L.PAST_PARTICIPLES);
 export const LINKER = stems(L.LINKERS);
 export const BACKWARD_MARKER = stems(L.BACKWARD_MARKERS);
 export const SEPARABLE = new Map(

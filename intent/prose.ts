@@ -27,6 +27,7 @@ import {
   DETERMINER,
   DIRECTIVE,
   DO_IT,
+  INFINITIVE_MARKER,
   INTERROGATIVE,
   INVOKER,
   isPast,
@@ -34,15 +35,18 @@ import {
   LINKER,
   LOOK,
   languagesOf,
+  MODAL,
   NEG_END,
   NEG_PARTICLE,
   NEGATE,
   NEGATION_REACH,
   PASSIVE_AUX,
+  PAST_PARTICIPLE,
   PERFECTIVE,
   PERMANENT,
   PERMANENT_WORDS,
   POST_NEGATE,
+  PREPOSITION,
   REPORT,
   REQUEST_BY_FIRST,
   REQUEST_CLOSER,
@@ -202,6 +206,9 @@ export class ProseReader {
   /** Whether items[from, to) is a "do it" sentence ("Do it now.", "Go ahead.", "Hazlo."). */
   private saysDoIt(items: Item[], from: number, to: number): boolean {
     if (to - from > 8) return false;
+    // "Don't do it yet": a negated "do it" carries out nothing.
+    for (let i = from; i < to; i++)
+      if (NEGATE.has(items[i].key) || POST_NEGATE.has(items[i].key)) return false;
     const words = ` ${items
       .slice(from, to)
       .filter((it) => it.kind !== 'comma')
@@ -280,7 +287,8 @@ export class ProseReader {
       const clauseStart = i === from || items[i - 1].kind === 'comma';
       if (CONDITIONAL.has(it.s) && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
         conditional = anyConditional = true;
-      else if (it.kind === 'comma' || it.s === 'then') conditional = false;
+      else if ((it.kind === 'comma' && !this.infinitiveClause(items, i, to)) || it.s === 'then')
+        conditional = false;
       else if (it.kind === 'action' && !conditional) live[i - from] = this.isLive(ctx, from, to, i, opener);
       else if (it.kind === 'action') this.reject(ctx, i, 'condition');
     }
@@ -331,6 +339,25 @@ export class ProseReader {
           });
       }
     }
+  }
+
+  /** Whether the report marker at j is a passive auxiliary after a modal ("应该今天被删除"): a request. */
+  private modalPassive(items: Item[], from: number, j: number): boolean {
+    if (!PASSIVE_AUX.has(items[j].key)) return false;
+    for (let k = j - 1; k >= Math.max(from, j - LOOK); k--) {
+      if (items[k].kind === 'comma') return false;
+      if (MODAL.has(items[k].key)) return true;
+    }
+    return false;
+  }
+
+  /** Whether the clause after the comma at `comma` is an infinitive clause ("…, die Backups zu löschen,"). */
+  private infinitiveClause(items: Item[], comma: number, to: number): boolean {
+    for (let k = comma + 1; k < Math.min(to, comma + LOOK); k++) {
+      if (items[k].kind === 'comma') return false;
+      if (items[k].kind === 'action') return k > comma + 1 && INFINITIVE_MARKER.has(items[k - 1].s);
+    }
+    return false;
   }
 
   /** Whether the object at `o` is followed by a linker (的, の) and a plain word, its real head. */
@@ -438,6 +465,12 @@ export class ProseReader {
     const passive = prev !== undefined && PASSIVE_AUX.has(prev.s);
     if (isPast(it) && !passive && !this.wantedDone(items, from, i))
       return this.reject(ctx, i, 'a report of the past');
+    // "der Cronjob hat alle Pods gelöscht": a participle reports, unless a modal asks ("muss … gelöscht werden").
+    if (PAST_PARTICIPLE.has(it.key) && !passive) {
+      let modal = false;
+      for (let j = Math.max(from, i - LOOK); j < i && !modal; j++) modal = MODAL.has(items[j].s);
+      if (!modal) return this.reject(ctx, i, 'a report of the past');
+    }
     // "定时任务删除了所有 pod": done, unless asked with 把 ("把数据库删除了") or softened with 吧.
     if (PERFECTIVE.has(items[i + 1]?.key ?? '')) {
       let asked = false;
@@ -448,7 +481,8 @@ export class ProseReader {
     // "fue eliminada", "wurde gelöscht", "被删除了", "削除されました": a report in the clause.
     for (let j = Math.max(from, i - LOOK); j < Math.min(to, i + 4); j++) {
       if (items[j].kind === 'comma' && j > i) break;
-      if (j !== i && REPORT.has(items[j].key)) return this.reject(ctx, i, 'a report of the past');
+      if (j !== i && REPORT.has(items[j].key) && !this.modalPassive(items, from, j))
+        return this.reject(ctx, i, 'a report of the past');
     }
     // "削除しないでください", "Fahre den Knoten nicht herunter": a negation after the verb.
     for (let j = i + 1; j < Math.min(to, i + LOOK); j++) {
@@ -460,12 +494,20 @@ export class ProseReader {
       let directed = false;
       for (let j = Math.max(from, i - LOOK); j < i && !directed; j++)
         directed = DIRECTIVE.has(items[j].key) || opener.has(j);
+      // Verb-final languages put the directive after the predicate ("消えてほしい", "…ようにして").
+      for (let j = i + 1; j < Math.min(to, i + LOOK) && !directed && CJK_WORD.test(it.key); j++)
+        directed = DIRECTIVE.has(items[j].key);
       if (!directed) return this.reject(ctx, i, 'a state described, not requested');
     }
     // "our policy forbids anyone to drop …", "a test asserting that … is rejected": about the operation.
-    if (this.aboutIt(items, from, i))
+    // "Unsere Richtlinie verbietet es, die Datenbank zu löschen": an infinitive clause belongs to
+    // the clause before its comma.
+    const infinitive = prev !== undefined && INFINITIVE_MARKER.has(prev.s);
+    if (this.aboutIt(items, from, i, infinitive))
       return this.reject(ctx, i, 'about the operation (forbid, test, alert, review …)');
+    let commas = infinitive ? 1 : 0;
     for (let j = i + 1; j < Math.min(to, i + 2 * LOOK); j++) {
+      if (items[j].kind === 'comma' && commas-- > 0) continue;
       if (items[j].kind === 'comma' || COORDINATOR.has(items[j].s)) break;
       if (
         ABOUT.has(items[j].key) &&
@@ -524,15 +566,17 @@ export class ProseReader {
    * ("forbids", "deny", "protect", "test", "alert", "review"), unless that word modifies an object
    * ("the test namespace", "audit logs").
    */
-  private aboutIt(items: Item[], from: number, i: number): boolean {
+  private aboutIt(items: Item[], from: number, i: number, acrossCommas = false): boolean {
+    // "the test namespace", "audit logs", and after a preposition "el clúster de pruebas".
     const modifies = (j: number) => {
       let k = j + 1;
       while (k < items.length && STOP.has(items[k].s) && items[k].kind === 'word') k++;
-      return items[k]?.kind === 'object';
+      if (items[k]?.kind === 'object') return true;
+      return j >= 2 && PREPOSITION.has(items[j - 1].s) && items[j - 2].kind === 'object';
     };
     for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
       const p = items[j];
-      if (p.kind === 'comma' || COORDINATOR.has(p.s)) break;
+      if ((p.kind === 'comma' && !acrossCommas) || COORDINATOR.has(p.s)) break;
       if (ABOUT.has(p.key) && p.kind !== 'object' && !modifies(j)) return true;
     }
     // Verb-final languages put the verb that governs the clause after it: "…削除…を説明して".
@@ -582,9 +626,11 @@ export class ProseReader {
         }
       }
       if (it.kind === 'comma' || pos - it.pos > NEGATION_REACH || NEG_END.has(it.s)) break;
-      if (CANCEL.has(it.s)) cancelled = true;
+      if (CANCEL.has(it.s) || CANCEL.has(it.key)) cancelled = true;
       if (NEGATE.has(it.key) && !opener.has(j)) {
-        if (cancelled) return false;
+        // "n'oublie pas de supprimer": the canceller may come right before the negation.
+        const k = j - 1;
+        if (cancelled || (k >= from && (CANCEL.has(items[k].s) || CANCEL.has(items[k].key)))) return false;
         count++;
         // "don't not drop": two adjacent negations cancel; a lone one negates, and so does a pair
         // made with a particle ("personne ne puisse effacer").
