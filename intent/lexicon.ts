@@ -542,6 +542,10 @@ export const NEGATION_CANCELLERS = merged(CORE_NEGATION_CANCELLERS, (l) => l.neg
 export const VERB_FINAL_CLAUSES = merged([], (l) => l.verbFinalClauses);
 /** Words between a subject and a passive auxiliary that keep the passive a request ("needs to be dropped", 应该). */
 export const MODALS = merged(CORE_MODALS, (l) => l.modals);
+/** Object pronouns of every language after a verb ("supprime-les", "lösche sie"). */
+export const OBJECT_PRONOUNS = merged([], (l) => l.objectPronouns);
+/** Pronouns written onto the end of a verb ("bórralos"). */
+export const ENCLITICS = merged([], (l) => l.enclitics);
 /** Infinitive markers before a verb-final infinitive (German "zu"). */
 export const INFINITIVE_MARKERS = merged([], (l) => l.infinitiveMarkers);
 /**
@@ -688,6 +692,7 @@ function LISTS_OF(l: Language): string[] {
     ...l.actOnData,
     ...l.permanent,
     ...l.headNouns,
+    ...l.contentWords,
     ...l.report,
     ...l.trailing,
     ...l.passiveAuxiliaries,

@@ -112,9 +112,10 @@ export interface Tok {
 }
 
 // Quotation marks of every supported language ("…", «…», „…“, 「…」); Chinese and Japanese
-// quotations sit between ideographs, with no space around them.
+// quotations sit between ideographs, with no space around them. An apostrophe between letters
+// is part of the quotation ("« supprime l'ancien namespace »", "'don't delete it'").
 const QUOTED =
-  /(^|[\s([{=:]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])(["'“‘«„「『])([^"'“”‘’«»„「」『』\n]{1,120})(["'”’»“」』])(?=$|[\s.,;:!?)\]}]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])/g;
+  /(^|[\s([{=:]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])(["'“‘«„「『])((?:[^"'“”‘’«»„「」『』\n]|(?<=\p{L})['’](?=\p{L})){1,120})(["'”’»“」』])(?=$|[\s.,;:!?)\]}]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])/gu;
 const WORD = /\S+/g;
 /** A word ending in a source, config or data file extension ("app.ts", "cluster.yaml"). */
 const FILE_EXTENSION =

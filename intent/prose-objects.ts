@@ -17,6 +17,7 @@ import {
   LOOK,
   MODAL,
   NEGATE,
+  OBJECT_PRONOUN,
   PARTICLE,
   PASSIVE_AUX,
   PLACEHOLDER,
@@ -45,6 +46,7 @@ export function objectsFor(
   i: number,
   live: boolean[],
   identifiers: boolean,
+  cliticPronoun = false,
 ): { objects: Array<number | string>; rule: string } {
   const it = items[i];
   const prev = i > from ? items[i - 1] : undefined;
@@ -58,8 +60,15 @@ export function objectsFor(
     return { objects: backward(items, from, i, false), rule: 'object before a participle' };
   let j = start;
   const limit = Math.min(to, start + LOOK);
-  while (j < limit && (STOP.has(items[j].s) || PARTICLE.has(items[j].s)) && !PRONOUN.has(items[j].w)) j++;
-  if (j < to && PRONOUN.has(items[j].w)) {
+  // Another language's object pronoun counts only closing its clause: "supprime la ligne" names a line.
+  const closes = (k: number) => {
+    while (k < to && STOP.has(items[k].s) && items[k].kind === 'word') k++;
+    return k >= to || items[k].kind === 'comma' || items[k].kind === 'end';
+  };
+  const pronoun = (k: number) => PRONOUN.has(items[k].w) || (OBJECT_PRONOUN.has(items[k].w) && closes(k + 1));
+  while (j < limit && (STOP.has(items[j].s) || PARTICLE.has(items[j].s)) && !pronoun(j)) j++;
+  // "delete them", "supprime-les", "lösche sie", "bórralos": the last object named.
+  if (cliticPronoun || (j < to && pronoun(j))) {
     for (let k = i - 1; k >= Math.max(0, i - PRONOUN_REACH); k--)
       if (items[k].kind === 'object') return { objects: [k], rule: 'pronoun' };
   }

@@ -153,6 +153,16 @@ export const QUANTIFIER = stems(L.QUANTIFIERS);
 export const PARTICLE = stems(L.PARTICLES);
 export const COORDINATOR = functionWords('coordinators');
 export const PRONOUN = new Set(L.PRONOUNS);
+/** Object pronouns of other languages: read as "it" only where no object follows the verb. */
+export const OBJECT_PRONOUN = new Set(L.OBJECT_PRONOUNS);
+/** A word ending in an enclitic pronoun: the verb before it, and the pronoun (longest base first). */
+export const ENCLITIC =
+  L.ENCLITICS.length === 0
+    ? undefined
+    : new RegExp(
+        `^(\\p{L}{3,}?)(${[...new Set(L.ENCLITICS)].sort((a, b) => b.length - a.length).join('|')})$`,
+        'u',
+      );
 export const SUBORDINATOR = functionWords('subordinators');
 export const CONTENT_TOOL = stems(L.CONTENT_TOOLS);
 export const CONTENT_VERB = bothStems(L.CONTENT_WORDS);
@@ -210,4 +220,17 @@ export const WISH = stems(['want', 'need', 'like', 'have', 'get', 'prefer', 'wis
 /** Whether an action word is a past form ("dropped", "eliminó"); "shred" ends in -ed but is listed as is. */
 export function isPast(it: Item): boolean {
   return L.PAST_ENDINGS.some((e) => it.w.endsWith(e)) && !LEXICON_SURFACE.has(it.w);
+}
+
+const ACCENTED_PAST = L.PAST_ENDINGS.filter((e) => stripDiacritics(e) !== e);
+const ACCENTED_WORD = /\p{L}*[^\p{ASCII}]\p{L}*/gu;
+
+/**
+ * The text without accents, for the second reading that defeats camouflage ("dròp the dätabase"),
+ * except in words ending in an accented past ending: "el cron eliminó" stays a report of the past.
+ */
+export function withoutCamouflage(text: string): string {
+  return text.replace(ACCENTED_WORD, (w) =>
+    w.length > 4 && ACCENTED_PAST.some((e) => w.toLowerCase().endsWith(e)) ? w : stripDiacritics(w),
+  );
 }

@@ -11,6 +11,7 @@ import {
   type Tok,
   type Vocabulary,
 } from './lexing.js';
+import { stripDiacritics } from './normalize.js';
 import { objectsFor } from './prose-objects.js';
 import {
   ABOUT,
@@ -27,6 +28,7 @@ import {
   DETERMINER,
   DIRECTIVE,
   DO_IT,
+  ENCLITIC,
   INFINITIVE_MARKER,
   INTERROGATIVE,
   INVOKER,
@@ -40,6 +42,7 @@ import {
   NEG_PARTICLE,
   NEGATE,
   NEGATION_REACH,
+  OBJECT_PRONOUN,
   PASSIVE_AUX,
   PAST_PARTICIPLE,
   PERFECTIVE,
@@ -73,6 +76,8 @@ interface Ctx {
   opts: ProseOptions;
   found: Map<string, Evidence>;
   rejected?: Rejection[];
+  /** Actions with a pronoun written onto them ("bórralos"): true where it is an object pronoun. */
+  clitics?: Map<number, boolean>;
 }
 
 /** An `action:object` pair; "stop" of a service-like object means disabling it. */
@@ -183,8 +188,9 @@ export class ProseReader {
     const items = classify(this.table, toks);
     // A false friend takes the sense of the text's language ("apaga" switches off in Spanish).
     for (const it of items) if (it.kind === 'action') it.canon = senseOf(it.key)?.action ?? it.canon;
+    const clitics = this.enclitics(toks, items);
     this.last = { text, toks, items };
-    const ctx: Ctx = { toks, items, opts, found: new Map(), rejected };
+    const ctx: Ctx = { toks, items, opts, found: new Map(), rejected, clitics };
     let start = 0;
     // The pairs a question or condition described ("what happens if I drop database prod?"),
     // carried out when the next sentence says "do it".
@@ -201,6 +207,39 @@ export class ProseReader {
       start = i + 1;
     }
     return ctx.found;
+  }
+
+  /**
+   * "bórralos", "elimíname": a word that is a verb with a pronoun written onto it becomes the verb.
+   * Returns those items, true where the pronoun stands for an object named before ("bórralos" =
+   * delete them; "supprime-les" too).
+   */
+  private enclitics(toks: Tok[], items: Item[]): Map<number, boolean> | undefined {
+    let out: Map<number, boolean> | undefined;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i];
+      // "supprime-les", listed as a phrase: its last word is the pronoun.
+      if (it.kind === 'action' && it.key.includes(' ')) {
+        const last = it.pos + it.key.split(' ').length - 1;
+        const next = items[i + 1];
+        if (OBJECT_PRONOUN.has(toks[last]?.w ?? '') && (next === undefined || next.kind !== 'object'))
+          (out ??= new Map()).set(i, true);
+        continue;
+      }
+      if (ENCLITIC === undefined || it.kind !== 'word' || it.ident || it.w.length < 5) continue;
+      const m = ENCLITIC.exec(it.w);
+      if (m === null) continue;
+      let key = phraseKey(m[1]);
+      let canon = this.table.action.get(key);
+      if (canon === undefined) {
+        key = phraseKey(stripDiacritics(m[1]));
+        canon = this.table.action.get(key);
+      }
+      if (canon === undefined) continue;
+      items[i] = { ...it, kind: 'action', canon, key };
+      (out ??= new Map()).set(i, OBJECT_PRONOUN.has(m[2]));
+    }
+    return out;
   }
 
   /** Whether items[from, to) is a "do it" sentence ("Do it now.", "Go ahead.", "Hazlo."). */
@@ -319,7 +358,15 @@ export class ProseReader {
       const action = permanent && it.canon === 'stop' ? 'delete' : it.canon;
       const sense = senseOf(it.key);
       const allowed = sense ? sense.only : RESTRICT.get(it.key);
-      const { objects, rule } = objectsFor(items, from, to, i, live, opts.identifiers === true);
+      const { objects, rule } = objectsFor(
+        items,
+        from,
+        to,
+        i,
+        live,
+        opts.identifiers === true,
+        ctx.clitics?.get(i) === true,
+      );
       if (objects.length === 0 && ctx.rejected) this.reject(ctx, i, 'no object in the vocabulary');
       for (const o of objects) {
         // "CSV 文件里的重复行": the file only says whose rows; the head is not an object.
@@ -429,7 +476,17 @@ export class ProseReader {
       if (!invoked || (prev?.ident && prev.kind !== 'word'))
         return this.reject(ctx, i, 'identifier (a name)');
     }
-    if (prev !== undefined && prev.kind !== 'action' && DETERMINER.has(prev.s) && !it.ident) {
+    // "n'oublie pas de supprimer", "assure-toi de supprimer": "de" after a verb introduces an infinitive.
+    const governed =
+      i - 2 >= from &&
+      (NEGATE.has(items[i - 2].key) || DIRECTIVE.has(items[i - 2].key) || CANCEL.has(items[i - 2].key));
+    if (
+      prev !== undefined &&
+      prev.kind !== 'action' &&
+      DETERMINER.has(prev.s) &&
+      !it.ident &&
+      !(governed && PREPOSITION.has(prev.s))
+    ) {
       // "the deletion of the namespace"
       if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) return !this.aboutIt(items, from, i);
       return this.reject(ctx, i, 'a noun or adjective after a determiner');
@@ -457,6 +514,14 @@ export class ProseReader {
       items[i - 3].s !== 'a'
     )
       return this.reject(ctx, i, 'described (a relative clause)');
+    // "The README says to drop the demo database": an instruction reported, not given.
+    if (
+      prev !== undefined &&
+      (prev.s === 'to' || INFINITIVE_MARKER.has(prev.s)) &&
+      i - 2 >= from &&
+      CONTENT_VERB.has(items[i - 2].s)
+    )
+      return this.reject(ctx, i, 'an instruction reported (says to …)');
     const w = it.w;
     // "all running jobs", "every failing pod": a participle used as an adjective.
     if (w.endsWith('ing') && prev !== undefined && ADJECTIVE_LEAD.has(prev.s))
@@ -521,7 +586,8 @@ export class ProseReader {
       !w.endsWith('ss') &&
       !LEXICON_SURFACE.has(w) &&
       it.key.split(' ').length === 1 &&
-      !it.ident;
+      !it.ident &&
+      !ctx.clitics?.has(i);
     if (third) {
       // "the job removes files", "packet drops": described, not requested.
       for (let j = Math.max(from, i - LOOK); j < i; j++) {
