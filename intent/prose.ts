@@ -222,8 +222,10 @@ export class ProseReader {
       if (it.kind === 'action' && it.key.includes(' ')) {
         const last = it.pos + it.key.split(' ').length - 1;
         const next = items[i + 1];
-        if (OBJECT_PRONOUN.has(toks[last]?.w ?? '') && (next === undefined || next.kind !== 'object'))
-          (out ??= new Map()).set(i, true);
+        if (OBJECT_PRONOUN.has(toks[last]?.w ?? '') && (next === undefined || next.kind !== 'object')) {
+          out ??= new Map();
+          out.set(i, true);
+        }
         continue;
       }
       if (ENCLITIC === undefined || it.kind !== 'word' || it.ident || it.w.length < 5) continue;
@@ -237,7 +239,8 @@ export class ProseReader {
       }
       if (canon === undefined) continue;
       items[i] = { ...it, kind: 'action', canon, key };
-      (out ??= new Map()).set(i, OBJECT_PRONOUN.has(m[2]));
+      out ??= new Map();
+      out.set(i, OBJECT_PRONOUN.has(m[2]));
     }
     return out;
   }
