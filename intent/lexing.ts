@@ -205,7 +205,8 @@ export function lex(text: string): Tok[] {
       const s = chunk.includes('?') ? '?' : '.';
       if (toks.length > 0 && (toks[toks.length - 1].s === '.' || toks[toks.length - 1].s === ',')) {
         toks[toks.length - 1] = { s, w: s, ident: false };
-      } else if (toks.length > 0 && toks[toks.length - 1].s !== '?') toks.push({ s, w: s, ident: false });
+      } else if (toks.length > 0 && toks[toks.length - 1].s !== '?')
+        toks.push({ s, w: c === ':' && s === '.' ? ':' : s, ident: false }); // a colon introduces
       continue;
     }
     if (c === ',') {

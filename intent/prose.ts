@@ -198,7 +198,10 @@ export class ProseReader {
     for (let i = 0; i <= items.length; i++) {
       if (i < items.length && items[i].kind !== 'end') continue;
       const before = ctx.found.size;
-      const hypothetical = this.sentence(ctx, start, i);
+      // "Deleting a namespace: what happens to its PVCs?": a topic introducing a question is asked about.
+      const hypothetical = this.introducesQuestion(items, i)
+        ? this.hypothetical(ctx, start, i)
+        : this.sentence(ctx, start, i);
       if (ctx.found.size === before && described.length > 0 && this.saysDoIt(items, start, i)) {
         for (const e of described) if (!ctx.found.has(e.pair)) ctx.found.set(e.pair, { ...e, rule: 'do-it' });
       }
@@ -243,6 +246,15 @@ export class ProseReader {
       out.set(i, OBJECT_PRONOUN.has(m[2]));
     }
     return out;
+  }
+
+  /** Whether the end mark at `end` is a colon and the sentence after it an informational question. */
+  private introducesQuestion(items: Item[], end: number): boolean {
+    if (items[end]?.w !== ':') return false;
+    let k = end + 1;
+    while (k < items.length && items[k].kind !== 'end') k++;
+    if (items[k]?.s !== '?') return false;
+    return this.requestOpeners(items, end + 1, k).size === 0;
   }
 
   /** Whether items[from, to) is a "do it" sentence ("Do it now.", "Go ahead.", "Hazlo."). */
@@ -329,7 +341,15 @@ export class ProseReader {
       const clauseStart = i === from || items[i - 1].kind === 'comma';
       if (CONDITIONAL.has(it.s) && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
         conditional = anyConditional = true;
-      else if ((it.kind === 'comma' && !this.infinitiveClause(items, i, to)) || it.s === 'then')
+      else if (CONDITIONAL.has(it.key) && CJK_WORD.test(it.key) && !clauseStart) {
+        // "名前空間を削除すると、…": a verb-final language closes its condition after the verb.
+        for (let k = i - 1; k >= from && items[k].kind !== 'comma'; k--)
+          if (items[k].kind === 'action' && live[k - from]) {
+            live[k - from] = false;
+            this.reject(ctx, k, 'condition');
+            anyConditional = true;
+          }
+      } else if ((it.kind === 'comma' && !this.infinitiveClause(items, i, to)) || it.s === 'then')
         conditional = false;
       else if (it.kind === 'action' && !conditional) live[i - from] = this.isLive(ctx, from, to, i, opener);
       else if (it.kind === 'action') this.reject(ctx, i, 'condition');
