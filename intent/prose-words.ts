@@ -155,14 +155,11 @@ export const COORDINATOR = functionWords('coordinators');
 export const PRONOUN = new Set(L.PRONOUNS);
 /** Object pronouns of other languages: read as "it" only where no object follows the verb. */
 export const OBJECT_PRONOUN = new Set(L.OBJECT_PRONOUNS);
-/** A word ending in an enclitic pronoun: the verb before it, and the pronoun (longest base first). */
-export const ENCLITIC =
-  L.ENCLITICS.length === 0
-    ? undefined
-    : new RegExp(
-        `^(\\p{L}{3,}?)(${[...new Set(L.ENCLITICS)].sort((a, b) => b.length - a.length).join('|')})$`,
-        'u',
-      );
+/** Pronouns written onto the end of a verb ("bórralos"), and their lengths, longest first. */
+export const ENCLITIC = new Set(L.ENCLITICS);
+/** The languages that write pronouns onto verbs: only their texts are searched for them. */
+export const ENCLITIC_LANGUAGES = L.LANGUAGES.filter((l) => l.enclitics.length > 0).map((l) => l.language);
+export const ENCLITIC_LENGTHS = [...new Set(L.ENCLITICS.map((e) => e.length))].sort((a, b) => b - a);
 export const SUBORDINATOR = functionWords('subordinators');
 export const CONTENT_TOOL = stems(L.CONTENT_TOOLS);
 export const CONTENT_VERB = bothStems(L.CONTENT_WORDS);
@@ -230,6 +227,7 @@ const ACCENTED_WORD = /\p{L}*[^\p{ASCII}]\p{L}*/gu;
  * except in words ending in an accented past ending: "el cron eliminó" stays a report of the past.
  */
 export function withoutCamouflage(text: string): string {
+  if (stripDiacritics(text) === text) return text;
   return text.replace(ACCENTED_WORD, (w) =>
     w.length > 4 && ACCENTED_PAST.some((e) => w.toLowerCase().endsWith(e)) ? w : stripDiacritics(w),
   );

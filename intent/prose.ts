@@ -29,6 +29,8 @@ import {
   DIRECTIVE,
   DO_IT,
   ENCLITIC,
+  ENCLITIC_LANGUAGES,
+  ENCLITIC_LENGTHS,
   INFINITIVE_MARKER,
   INTERROGATIVE,
   INVOKER,
@@ -171,12 +173,14 @@ export class ProseReader {
   }
 
   private last: { text: string; toks: Tok[]; items: Item[] } | undefined;
+  /** Whether the text being read is in a language that writes pronouns onto verbs. */
+  private enclitic = false;
 
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     const toks = lex(text);
-    return readingLanguages(languagesOf(toks.map((t) => t.s)), () =>
-      this.readItems(text, toks, opts, rejected),
-    );
+    const languages = languagesOf(toks.map((t) => t.s));
+    this.enclitic = ENCLITIC_LANGUAGES.some((l) => languages.includes(l));
+    return readingLanguages(languages, () => this.readItems(text, toks, opts, rejected));
   }
 
   private readItems(
@@ -231,19 +235,26 @@ export class ProseReader {
         }
         continue;
       }
-      if (ENCLITIC === undefined || it.kind !== 'word' || it.ident || it.w.length < 5) continue;
-      const m = ENCLITIC.exec(it.w);
-      if (m === null) continue;
-      let key = phraseKey(m[1]);
+      if (!this.enclitic || it.kind !== 'word' || it.ident || it.w.length < 5) continue;
+      // The longest listed pronoun the word ends with, leaving a base of three letters or more.
+      let n = 0;
+      for (const len of ENCLITIC_LENGTHS)
+        if (it.w.length - len >= 3 && ENCLITIC.has(it.w.slice(-len))) {
+          n = len;
+          break;
+        }
+      if (n === 0) continue;
+      const base = it.w.slice(0, -n);
+      let key = phraseKey(base);
       let canon = this.table.action.get(key);
       if (canon === undefined) {
-        key = phraseKey(stripDiacritics(m[1]));
+        key = phraseKey(stripDiacritics(base));
         canon = this.table.action.get(key);
       }
       if (canon === undefined) continue;
       items[i] = { ...it, kind: 'action', canon, key };
       out ??= new Map();
-      out.set(i, OBJECT_PRONOUN.has(m[2]));
+      out.set(i, OBJECT_PRONOUN.has(it.w.slice(-n)));
     }
     return out;
   }
