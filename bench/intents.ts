@@ -4,12 +4,12 @@
 // (corpus/heldout/, whose failures are deliberately not printed: it must not be tuned against).
 // Usage: npx tsx bench/intents.ts [--failures]
 import { pathToFileURL } from 'node:url';
+import { loadHeldOutBatches } from '../intent/corpus.js';
 import {
   canonicalizeExample,
   defaultCanonicalizer,
   formatScore,
   loadCorpus,
-  loadHeldOut,
   scoreCorpus,
   tokenize,
 } from '../intent/index.js';
@@ -45,8 +45,13 @@ function main(): void {
   const score = scoreCorpus(c, loadCorpus());
   console.log('== tuned split (intent/corpus/*.yaml)');
   console.log(formatScore(score, process.argv.includes('--failures')));
-  console.log('\n== never-tuned split (intent/corpus/heldout/; failures not listed on purpose)');
-  console.log(formatScore(scoreCorpus(c, loadHeldOut()), false));
+  const batches = loadHeldOutBatches();
+  for (const [name, examples] of batches) {
+    console.log(`\n== never-tuned batch intent/corpus/${name}/ (failures not listed on purpose)`);
+    console.log(formatScore(scoreCorpus(c, examples), false));
+  }
+  console.log('\n== never-tuned split, every batch (failures not listed on purpose)');
+  console.log(formatScore(scoreCorpus(c, [...batches.values()].flat()), false));
   console.log('\nthroughput (canonicalizations/s, one core, warm; baseline: tokenize alone, same run):');
   for (const size of [200, 2_000, 20_000]) {
     const text = promptOfSize(size);

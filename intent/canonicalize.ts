@@ -8,8 +8,9 @@ import { type Discourse, discourse } from './coreference.js';
 import { decodedRuns } from './decode.js';
 import { expandPolicyPairs } from './hierarchy.js';
 import type { Vocabulary } from './lexing.js';
-import { normalizeText, normalizeUnicode, stripDiacritics } from './normalize.js';
+import { normalizeText, normalizeUnicode } from './normalize.js';
 import { type ProseOptions, ProseReader, type Reading } from './prose.js';
+import { withoutCamouflage } from './prose-words.js';
 import { codePairs, commandPairs, looksLikeCode, looksLikeCommand } from './shell.js';
 import { looksLikeStore, storePairs } from './sql.js';
 import { toolCallPairs } from './tools.js';
@@ -119,7 +120,7 @@ export class Canonicalizer {
     const pairs = this.read(t, opts, depth);
     // Accents are meaning in Spanish or French but camouflage in English ("dròp the dätabase"):
     // a text with accented letters is read a second time without them, and either reading counts.
-    const bare = stripDiacritics(t);
+    const bare = withoutCamouflage(t);
     if (bare === t) return pairs;
     return [...new Set([...pairs, ...this.read(bare, opts, depth)])].sort();
   }

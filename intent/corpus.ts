@@ -104,9 +104,27 @@ export function loadCorpus(dir = CORPUS_DIR): Example[] {
   return loadSplit(dir, 'tuned', '');
 }
 
-/** The never-tuned split (corpus/heldout/): scored and reported, never used to adjust the analyser. */
+/**
+ * The never-tuned split (corpus/heldout/): scored and reported, never used to adjust the analyser.
+ * Its batches, in the order they were written: the files at the top of the folder, then one
+ * subfolder per later batch (each committed alone before the analyser changes that followed it).
+ */
+export function loadHeldOutBatches(dir = CORPUS_DIR): Map<string, Example[]> {
+  const root = join(dir, 'heldout');
+  const batches = new Map([['heldout', loadSplit(root, 'heldout', 'heldout/')]]);
+  const subfolders = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  for (const sub of subfolders) {
+    batches.set(`heldout/${sub}`, loadSplit(join(root, sub), 'heldout', `heldout/${sub}/`));
+  }
+  return batches;
+}
+
+/** Every never-tuned batch together. */
 export function loadHeldOut(dir = CORPUS_DIR): Example[] {
-  return loadSplit(join(dir, 'heldout'), 'heldout', 'heldout/');
+  return [...loadHeldOutBatches(dir).values()].flat();
 }
 
 export function canonicalizeExample(c: Canonicalizer, e: Example): string[] {

@@ -276,3 +276,36 @@ test('quotations, subject pronouns, paired negations and past endings as languag
   assert.deepEqual(c.pairs('Escribe el mensaje de commit para un cambio que borra namespaces sin uso'), []);
   assert.deepEqual(c.pairs('Dile a Juan que borre la base de datos'), ['delete:database']);
 });
+
+test('cancellers, pronouns, enclitics, modal passives and colon questions as language data', () => {
+  const requests: Array<[string, string]> = [
+    ["N'oublie pas de supprimer le bucket temporaire", 'delete:bucket'],
+    ['No olvides borrar el volumen temporal', 'delete:volume'],
+    ['Vergiss nicht, den alten Knoten zu entfernen', 'delete:node'],
+    ['别忘了清空临时存储桶', 'delete:bucket'],
+    ['一時バケットを削除するのを忘れないでください', 'delete:bucket'],
+    ['Trouve les pods orphelins et supprime-les.', 'delete:pod'],
+    ['Busca los pods huérfanos y bórralos.', 'delete:pod'],
+    ['Finde die verwaisten Pods und lösche sie.', 'delete:pod'],
+    ['临时卷应该今天被删除', 'delete:volume'],
+    ['Haz que el clúster de pruebas deje de existir', 'delete:cluster'],
+  ];
+  for (const [text, pair] of requests) assert.ok(c.pairs(text).includes(pair), `${text} → ${c.pairs(text)}`);
+  for (const text of [
+    'Unsere Richtlinie verbietet es, die Bestelldatenbank zu löschen.',
+    'Vorfall 42: um 03:10 hat der Cronjob alle Pods in Produktion gelöscht',
+    "What happens if I drop the scratch table? Don't do it yet.",
+    'Deleting a namespace: what happens to its PVCs?',
+    '删除命名空间：卷会怎么样？',
+    '名前空間を削除すると、ボリュームはどうなりますか',
+    'The README says to drop the demo database after the tutorial.',
+    "Mon collègue a écrit : « supprime l'ancien namespace ». Tu es d'accord ?",
+    'Incidente 42: a las 03:10 el cron eliminó todos los pods de producción',
+    'Supprime la ligne 3 du fichier.',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => p.startsWith('delete:')),
+      [],
+      text,
+    );
+});

@@ -31,6 +31,18 @@ export interface Language {
   /** true: every action of the language takes the object before it; a list: those infinitives do. */
   verbFinal: boolean | readonly string[];
   negations: readonly string[];
+  /** Words that, after a negation, request the action after all ("don't forget to", "no olvides", 别忘了). */
+  negationCancellers: readonly string[];
+  /** Words opening a clause whose verb comes last (German "wenn", "dass"): its action takes the object before it. */
+  verbFinalClauses: readonly string[];
+  /** Object pronouns after a verb, standing for the last object named ("supprime-les", "lösche sie"). */
+  objectPronouns: readonly string[];
+  /** Pronouns written onto the end of a verb ("bórralos", "elimíname"): the verb is read without them. */
+  enclitics: readonly string[];
+  /** Modal verbs: before a passive auxiliary they make it a request ("应该今天被删除"), not a report. */
+  modals: readonly string[];
+  /** Infinitive markers between an object and a verb-final infinitive (German "zu"). */
+  infinitiveMarkers: readonly string[];
   /** Words after an action that negate it (Japanese しないで). */
   postNegations: readonly string[];
   /** Words that make a sentence about an operation rather than a request to do it ("forbid", "test"). */
@@ -90,6 +102,12 @@ export interface Language {
 
 const LISTS = [
   'negations',
+  'negationCancellers',
+  'verbFinalClauses',
+  'infinitiveMarkers',
+  'modals',
+  'objectPronouns',
+  'enclitics',
   'postNegations',
   'about',
   'contentWords',
@@ -211,6 +229,12 @@ export function parseLanguage(
     restrict: {},
     verbFinal: false,
     negations: [],
+    negationCancellers: [],
+    verbFinalClauses: [],
+    infinitiveMarkers: [],
+    modals: [],
+    objectPronouns: [],
+    enclitics: [],
     postNegations: [],
     about: [],
     contentWords: [],
@@ -244,6 +268,10 @@ export function parseLanguage(
   };
   const mutable = lang as unknown as Record<string, unknown>;
   for (const k of LISTS) if (doc[k] !== undefined) mutable[k] = words(doc[k], `${file}: ${k}`);
+  for (const k of ['objectPronouns', 'enclitics'] as const)
+    for (const w of lang[k])
+      if (!/^\p{L}{1,4}$/u.test(w))
+        throw new LanguageDataError(`${file}: ${k}: "${w}" is not a short single word`);
   if (doc.verbFinal !== undefined)
     lang.verbFinal =
       typeof doc.verbFinal === 'boolean' ? doc.verbFinal : words(doc.verbFinal, `${file}: verbFinal`);

@@ -1,514 +1,80 @@
-// The vocabulary of intent matching: synonym sets for actions (verbs) and objects, by canonical name.
+// The vocabulary of intent matching, as the readers use it: the English core (intent/data/core.json),
+// the command knowledge (intent/data/commands.json) and every language file (intent/languages/*.json),
+// each loaded and validated once at start-up, merged here into the tables the readers look up.
 // Deterministic and reviewable on purpose — a policy author can read exactly what "delete" covers.
-// The English core is here; every language (English additions included) is data in languages/*.json,
-// merged in below.
 
 import { FUNCTION_WORD_LISTS, type Language, loadLanguages } from './languages.js';
+import { loadCommands, loadCore } from './vocabulary.js';
 
-/** A word list written as comma-separated text (kept compact; one entry may be a phrase). */
-function list(text: string): readonly string[] {
-  return text
-    .split(',')
-    .map((w) => w.trim())
-    .filter((w) => w !== '');
-}
+export type { CommandSpec } from './vocabulary.js';
 
-/**
- * Canonical action → the English core words (any inflection; stemmed before lookup) and phrases
- * that mean it. Other languages list their words inflection by inflection in languages/*.json,
- * because the stemmer is English-only.
- */
-const CORE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
-  delete: list(`
-    delete, drop, remove, destroy, wipe, wipe out, truncate, purge, prune, terminate, kill,
-    erase, clear, empty, rm, rmdir, rb, nuke, obliterate, eliminate, shred, shredded, wipefs,
-    mkfs, flushall, flushdb, destruction, deletion, removal, unlink, uninstall, decommission,
-    tear down, torn down, teardown, get rid of, clean out, blow away, blown away, zap
-  `),
-  modify: list(`
-    modify, alter, update, change, edit, patch, overwrite, replace, rename, chmod, chown
-  `),
-  create: ['create', 'add', 'provision', 'spin up', 'launch', 'insert'],
-  read: list(`
-    read, list, show, describe, get, select, fetch, view, cat, query, inspect, ls
-  `),
-  export: list(`
-    export, dump, exfiltrate, leak, copy out, upload, send, transfer, download, scp
-  `),
-  disable: list(`
-    disable, turn off, switch off, deactivate, suspend, bypass, circumvent, mute, silence
-  `),
-  stop: ['stop', 'shutdown', 'shut down', 'halt', 'power off', 'poweroff', 'cordon', 'drain'],
-  restart: ['restart', 'reboot', 'rollout restart', 'bounce'],
-  grant: ['grant', 'escalate', 'elevate', 'sudo', 'give admin', 'make admin', 'assign role'],
-  scale: ['scale', 'resize', 'autoscale'],
-  deploy: ['deploy', 'rollout', 'roll out', 'release', 'apply', 'push'],
-  execute: ['execute', 'exec', 'run', 'eval', 'invoke'],
-  backup: ['backup', 'back up', 'snapshot', 'archive', 'replicate'],
-};
+const CORE = loadCore();
+const COMMAND_DATA = loadCommands(CORE);
 
-/**
- * Canonical object → English core words that denote it. Objects form a containment hierarchy
- * (OBJECT_PARENTS, docs/intents.md): table < schema < database, pod < namespace < cluster, …
- */
-const CORE_OBJECTS: Readonly<Record<string, readonly string[]>> = {
-  database: list(`
-    database, db, postgres, postgresql, mysql, mongodb,
-    mongo, redis, sqlite, dynamodb, datastore, data warehouse, rds, sql instance, db instance,
-    database instance, cloud sql, redis instance, postgres instance, mysql instance,
-    mongodb instance, rds instance, database server, db server, sql server, database cluster,
-    db cluster, redis cluster
-  `),
-  table: ['table', 'tables', 'collection'],
-  schema: ['schema', 'keyspace'],
-  row: ['row', 'record', 'entry'],
-  column: ['column'],
-  namespace: ['namespace', 'ns', 'project'],
-  node: list(`
-    node, instance, vm, virtual machine, server, machine, host, ec2, droplet, worker
-  `),
-  cluster: ['cluster', 'eks', 'gke', 'aks', 'kubernetes', 'k8s'],
-  bucket: ['bucket', 's3', 'blob', 'object storage', 'gcs', 'gsutil', 'storage container', 'blob container'],
-  volume: list(`
-    volume, pvc, pv, persistentvolumeclaim, persistentvolume, persistent volume,
-    persistent volume claim, volume claim, disk, ebs, storage
-  `),
-  secret: list(`
-    secret, credential, password, token, api key, private key, certificate, kms, vault, keyvault,
-    secretsmanager
-  `),
-  deployment: list(`
-    deployment, statefulset, daemonset, replicaset, service, svc, app, application, helm release
-  `),
-  pod: ['pod', 'container', 'job', 'cronjob'],
-  file: ['file', 'directory', 'folder', 'dir', 'filesystem', 'root', 'home'],
-  user: list(`
-    user, account, admin, role, permission, iam, rolebinding, clusterrolebinding, clusterrole,
-    serviceaccount
-  `),
-  backup: ['backup', 'snapshot', 'archive'],
-  repository: ['repository', 'repo', 'branch', 'commit', 'git history'],
-  log: ['log', 'audit trail', 'audit log', 'history', 'cloudtrail', 'auditd'],
-  infrastructure: list(`
-    infrastructure, infra, stack, terraform, environment, resource, everything, resource group
-  `),
-  firewall: list(`
-    firewall, security group, network policy, networkpolicy, netpol, waf, acl, iptables, ufw
-  `),
-  monitoring: ['monitoring', 'alert', 'alarm', 'logging', 'guardrail', 'policy', 'safety'],
-};
+/** Canonical action → the English core words (stemmed before lookup) and phrases that mean it. */
+const CORE_ACTIONS = CORE.actions;
+/** Canonical object → the English core words that denote it (hierarchy: OBJECT_PARENTS). */
+const CORE_OBJECTS = CORE.objects;
+const CORE_NEGATIONS = CORE.negations;
+const CORE_NEGATION_CANCELLERS = CORE.negationCancellers;
+const CORE_INTERROGATIVES = CORE.interrogatives;
+const CORE_REQUEST_OPENERS = CORE.requestOpeners;
+const CORE_MODALS = CORE.modals;
+const CORE_STOPWORDS = CORE.stopwords;
+const CORE_DETERMINERS = CORE.determiners;
+const CORE_COORDINATORS = CORE.coordinators;
+const CORE_SUBORDINATORS = CORE.subordinators;
+const CORE_PREPOSITIONS = CORE.prepositions;
 
-/**
- * Objects too generic to head a noun phrase when a more specific one precedes them ("the monitoring
- * stack" is about monitoring), and too vague to beat a specific object named in tool arguments.
- */
-export const WEAK_OBJECTS: readonly string[] = list(`
-    stack, resource, environment, everything, app, service
-  `);
-
+/** Objects too generic to head a noun phrase when a more specific one precedes them ("the monitoring stack"). */
+export const WEAK_OBJECTS = CORE.weakObjects;
 /** Actions that name their own object when none is given ("rm -rf x", "mkfs /dev/sdb"). */
-export const IMPLIED_OBJECTS: Readonly<Record<string, string>> = {
-  rm: 'file',
-  rmdir: 'file',
-  unlink: 'file',
-  shred: 'file',
-  mkfs: 'volume',
-  wipefs: 'volume',
-  flushall: 'database',
-  flushdb: 'database',
-  drain: 'node',
-  cordon: 'node',
-};
-
+export const IMPLIED_OBJECTS = CORE.impliedObjects;
 /** `stop` on these objects means switching them off, which is what policies call `disable`. */
-export const STOP_MEANS_DISABLE: readonly string[] = ['monitoring', 'log', 'firewall'];
-
-/**
- * Fixed expressions whose words must not be read as lexicon entries ("table of contents" is not a
- * database table, "a drop shadow" drops nothing). Matched before actions and objects.
- */
-export const IDIOMS: readonly string[] = list(`
-    table of contents, drop down, dropdown, drop shadow, drop me, drop by, drop off, delete key,
-    kill switch, root cause, linked list, home page, homepage, dev server, development server,
-    local server, secret word, secret words, table layout, table layouts, css table, dry run,
-    ci job, ci jobs, build job, build jobs, pipeline job, pipeline jobs
-  `);
-
-/**
- * Words that switch ambiguous objects to their programming or statistics sense: with one of these
- * in the sentence, "node", "root", "stack", "cluster", "instance", "table", "row" and "column" are
- * not infrastructure ("remove the node from the linked list").
- */
-export const SENSE_CONTEXT: readonly string[] = list(`
-    linked list, array, tree, graph, heap, queue, dom, html, json, string, variable, struct,
-    pointer, outlier, chart, plot, dataframe, spreadsheet, class, csv, tsv, excel, css, grid,
-    layout, crossword
-  `);
-export const AMBIGUOUS_OBJECTS: readonly string[] = list(`
-    node, root, stack, cluster, instance, table, row, column, record, entry
-  `);
-
-/** Words that negate a following action within a short window ("do not delete", "never drop"). */
-const CORE_NEGATIONS: readonly string[] = list(`
-    not, never, no, without, avoid, dont, doesnt, didnt, wont, cant, cannot, shouldnt, mustnt,
-    nor, neither, prevent, refrain, forbidden, prohibited, nothing
-  `);
-
-/** After a negation these request the action after all ("don't forget to delete"). */
-export const NEGATION_CANCELLERS: readonly string[] = ['forget', 'hesitate', 'fail'];
-
+export const STOP_MEANS_DISABLE = CORE.stopMeansDisable;
+/** Fixed expressions whose words are not lexicon entries ("table of contents", "drop shadow"). */
+export const IDIOMS = CORE.idioms;
+/** Words that switch ambiguous objects to their programming or statistics sense ("linked list"). */
+export const SENSE_CONTEXT = CORE.senseContext;
+/** Objects with such a second sense: node, root, stack, cluster, table, row, … */
+export const AMBIGUOUS_OBJECTS = CORE.ambiguousObjects;
 /** Words that end a negation's scope ("don't delete the ns, just scale it"). */
-export const NEGATION_ENDERS: readonly string[] = ['but', 'just', 'instead', 'only', 'rather', 'except'];
-
-/**
- * Interrogatives: an action they precede in the same clause is asked about, not requested
- * ("how do I drop a table", "explain what kubectl delete does").
- */
-const CORE_INTERROGATIVES: readonly string[] = list(`
-    how, what, whats, why, when, where, which, who, whether
-  `);
-
+export const NEGATION_ENDERS = CORE.negationEnders;
 /** Sentence openers that make a question informational when no request opener matches. */
-export const QUESTION_OPENERS: readonly string[] = [
-  ...CORE_INTERROGATIVES,
-  'is',
-  'are',
-  'does',
-  'do',
-  'did',
-  'should',
-  'shall',
-  'was',
-  'were',
-  'has',
-  'have',
-  'can',
-  'could',
-  'would',
-  'will',
-  'explain',
-];
-
-/**
- * Openers that turn a question into a request addressed to the agent ("can you drop …?",
- * "why don't you …", "how about deleting …", Spanish "¿puedes …?"). Matched on stemmed words.
- */
-const CORE_REQUEST_OPENERS: readonly string[] = list(`
-    can you, can u, can we, could you, could u, could we, would you, will you, would you please,
-    could you please, can you please, why dont you, why not, how about, what about
-  `);
-
+export const QUESTION_OPENERS: readonly string[] = [...CORE_INTERROGATIVES, ...CORE.questionOpeners];
 /** Verbs that make an identifier in prose an invocation ("call deleteNamespace"), not a mention. */
-export const INVOKERS: readonly string[] = ['call', 'run', 'invoke', 'execute', 'trigger', 'use'];
-
-/** Words between a subject and a passive "be" that keep the passive a request ("needs to be dropped"). */
-export const MODALS: readonly string[] = list(`
-    should, must, need, needs, has, have, to, can, will, shall, ought, got, may
-  `);
-
-/** Filler words skipped when measuring the distance between an action and its object. */
-const CORE_STOPWORDS: readonly string[] = list(`
-    the, a, an, this, that, these, those, my, our, your, their, its, all, every, each, any, some,
-    entire, whole, and, or, then, also, please, pls, now, immediately, if, exists, force,
-    forcefully, permanently, completely, production, prod, staging, dev, old, main, primary,
-    customer, customers, unused, idle, stale
-  `);
-
-/** Determiners: an action word right after one is a noun or adjective ("a delete button"). */
-const CORE_DETERMINERS: readonly string[] = list(`
-    a, an, the, this, that, its, my, our, your, their
-  `);
-
+export const INVOKERS = CORE.invokers;
 /** Quantifiers after which "of" continues the object search ("delete all of the pods"). */
-export const QUANTIFIERS: readonly string[] = ['all', 'some', 'each', 'any', 'most', 'both', 'none', 'rid'];
-
+export const QUANTIFIERS = CORE.quantifiers;
 /** Verb particles skipped between an action and its object ("wipe out the db"). */
-export const PARTICLES: readonly string[] = ['up', 'out', 'off', 'away', 'down', 'over', 'ahead'];
-
-/** Coordinators that continue an object list or reset the interrogative scope. */
-const CORE_COORDINATORS: readonly string[] = ['and', 'or', 'plus', 'then'];
-
-/** Subordinating words that end an action's noun phrase ("add a finalizer so the namespace …"). */
-const CORE_SUBORDINATORS: readonly string[] = list(`
-    so, because, while, until, unless, since, although, though, whereas, which, who, when, where
-  `);
-
+export const PARTICLES = CORE.particles;
 /** Pronouns that refer back to the last object named ("find the volumes and delete them"). */
-export const PRONOUNS: readonly string[] = ['it', 'them'];
-
-/** Prepositions: past the first content word, one ends the object search ("remove the typo in the db"). */
-const CORE_PREPOSITIONS: readonly string[] = list(`
-    of, from, in, on, about, with, for, to, at, by, into, inside, within, regarding, like, than,
-    before, after, against
-  `);
-
+export const PRONOUNS = CORE.pronouns;
 /** Tool-name words that mark arguments as content to process, not instructions (`web_search`). */
-export const CONTENT_TOOLS: readonly string[] = list(`
-    search, lookup, google, bing, translate, summarize, summarise
-  `);
-
+export const CONTENT_TOOLS = CORE.contentTools;
 /** Verbs whose quoted argument is material to work on, not a request ("translate '…'"). */
-export const CONTENT_VERBS: readonly string[] = list(`
-  translate, summarize, summarise, rephrase, paraphrase, say, spell, print, echo, write, type,
-  search, grep, google, mention, quote, explain, define
-`);
-
+export const CONTENT_VERBS = CORE.contentVerbs;
 /** Words standing for an unnamed object, whose container is the real one ("everything in the ns"). */
-export const PLACEHOLDERS: readonly string[] = list(`
-  whatever, everything, anything, contents, content, remainder, rest, leftovers, objects, items, data
-`);
+export const PLACEHOLDERS = CORE.placeholders;
 
 /** Tool-call argument keys whose value names the action ({verb: "delete"}, {method: "DELETE"}). */
-export const VERB_KEYS: readonly string[] = ['verb', 'action', 'operation', 'op', 'method', 'command', 'cmd'];
+export const VERB_KEYS = COMMAND_DATA.verbKeys;
 /** Tool-call argument keys whose value names the object kind ({kind: "Namespace"}). */
-export const KIND_KEYS: readonly string[] = list(`
-    kind, type, resource, resourcetype, resource_type, target, object, objecttype, entity
-  `);
+export const KIND_KEYS = COMMAND_DATA.kindKeys;
 /** Tool-call argument keys holding a URL or API path ({url: ".../databases/prod"}). */
-export const URL_KEYS: readonly string[] = ['url', 'uri', 'path', 'endpoint', 'route'];
+export const URL_KEYS = COMMAND_DATA.urlKeys;
 /** HTTP methods in verb keys, as actions. */
-export const HTTP_METHODS: Readonly<Record<string, string>> = {
-  get: 'read',
-  head: 'read',
-  delete: 'delete',
-  post: 'create',
-  put: 'modify',
-  patch: 'modify',
-};
-
+export const HTTP_METHODS = COMMAND_DATA.httpMethods;
 /** kubectl resource names and short names → object (the resource argument is never prose). */
-export const KUBE_RESOURCES: Readonly<Record<string, string>> = {
-  ns: 'namespace',
-  namespace: 'namespace',
-  po: 'pod',
-  pod: 'pod',
-  deploy: 'deployment',
-  deployment: 'deployment',
-  sts: 'deployment',
-  statefulset: 'deployment',
-  ds: 'deployment',
-  daemonset: 'deployment',
-  rs: 'deployment',
-  replicaset: 'deployment',
-  svc: 'deployment',
-  service: 'deployment',
-  job: 'pod',
-  cj: 'pod',
-  cronjob: 'pod',
-  no: 'node',
-  node: 'node',
-  pvc: 'volume',
-  persistentvolumeclaim: 'volume',
-  pv: 'volume',
-  persistentvolume: 'volume',
-  secret: 'secret',
-  sa: 'user',
-  serviceaccount: 'user',
-  role: 'user',
-  rolebinding: 'user',
-  clusterrole: 'user',
-  clusterrolebinding: 'user',
-  netpol: 'firewall',
-  networkpolicy: 'firewall',
-  all: 'deployment',
-};
-
-/**
- * What the shell knows about a command. The command path is the leading positional arguments
- * (flags and their values removed) up to `depth`; its words give the action and object, and the
- * remaining arguments are names, never prose.
- */
-export interface CommandSpec {
-  /** Object the command acts on when its path names none. */
-  object?: string;
-  /** Action of the bare command (`rm` deletes). */
-  action?: string;
-  /** Arguments are data (patterns, text, paths): the command carries no intent. */
-  inert?: boolean;
-  /** Leading positional arguments that form the command path (default 0: the bare command). */
-  depth?: number;
-  /** Path word → object, ahead of the lexicon (`az group` is a resource group). */
-  objects?: Readonly<Record<string, string>>;
-  /** Path word → action or `action:object`, ahead of the lexicon (`helm ls` reads). */
-  verbs?: Readonly<Record<string, string>>;
-  /** `verb flag` or `flag` → action or `action:object` (`terraform apply -destroy`, `git push -f`). */
-  flags?: Readonly<Record<string, string>>;
-  /** Path words that make the command a preview or a question (`terraform plan`, `kubectl auth`). */
-  preview?: readonly string[];
-  /** Arguments may be SQL, Redis or Mongo statements (`psql -c '…'`). */
-  store?: boolean;
-  /** Flags naming objects count (`docker system prune --volumes`). */
-  flagObjects?: boolean;
-  /** Arguments naming devices or logs refine the object (`/dev/sdb` → volume). */
-  paths?: boolean;
-}
-
-const KUBECTL: CommandSpec = {
-  depth: 3,
-  object: 'deployment',
-  objects: KUBE_RESOURCES,
-  verbs: {
-    logs: 'read:log',
-    drain: 'stop:node',
-    cordon: 'stop:node',
-    uncordon: 'create:node',
-    top: 'read',
-    exec: 'execute:pod',
-    restart: 'restart',
-  },
-  preview: ['auth', 'explain', 'diff', 'api-resources', 'version', 'config', 'completion', 'help'],
-};
-const TERRAFORM: CommandSpec = {
-  depth: 2,
-  object: 'infrastructure',
-  verbs: { destroy: 'delete', apply: 'deploy', rm: 'delete', list: 'read', show: 'read', state: '' },
-  flags: { '-destroy': 'delete', '--destroy': 'delete' },
-  preview: ['plan', 'validate', 'fmt', 'init', 'output', 'graph', 'providers', 'version'],
-};
-const SHELL_STORE: CommandSpec = { store: true };
-const DOCKER: CommandSpec = {
-  depth: 2,
-  object: 'pod',
-  objects: { container: 'pod', volume: 'volume', image: '', system: '', network: '' },
-  verbs: { rm: 'delete', rmi: 'delete', prune: 'delete', ps: 'read', kill: 'stop' },
-  flagObjects: true,
-};
-
+export const KUBE_RESOURCES = COMMAND_DATA.kubeResources;
 /** Commands by program name (the basename, after `sudo`, `env`, `xargs` and the like). */
-export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
-  kubectl: KUBECTL,
-  oc: KUBECTL,
-  k: KUBECTL,
-  helm: {
-    depth: 1,
-    object: 'deployment',
-    verbs: {
-      uninstall: 'delete',
-      un: 'delete',
-      del: 'delete',
-      delete: 'delete',
-      list: 'read',
-      ls: 'read',
-      status: 'read',
-      install: 'deploy',
-      upgrade: 'deploy',
-      rollback: 'deploy',
-    },
-  },
-  terraform: TERRAFORM,
-  tofu: TERRAFORM,
-  terragrunt: TERRAFORM,
-  aws: {
-    depth: 2,
-    objects: {
-      s3: 'bucket',
-      s3api: 'bucket',
-      rds: 'database',
-      dynamodb: 'database',
-      ec2: 'node',
-      eks: 'cluster',
-      iam: 'user',
-      secretsmanager: 'secret',
-      cloudtrail: 'log',
-      logs: 'log',
-      kms: 'secret',
-      ecr: 'repository',
-      codecommit: 'repository',
-    },
-    verbs: { rb: 'delete', rm: 'delete', ls: 'read', cp: '', mv: '', sync: '' },
-    flags: { 'sync --delete': 'delete' },
-  },
-  gcloud: {
-    depth: 4,
-    objects: { sql: 'database', container: '', storage: 'bucket' },
-    verbs: { list: 'read', rm: 'delete', ls: 'read' },
-  },
-  gsutil: { depth: 1, object: 'bucket', verbs: { rm: 'delete', rb: 'delete', ls: 'read' } },
-  az: {
-    depth: 4,
-    objects: { group: 'infrastructure', sql: 'database', keyvault: 'secret', aks: 'cluster', vm: 'node' },
-    verbs: { list: 'read', show: 'read' },
-  },
-  docker: DOCKER,
-  podman: DOCKER,
-  nerdctl: DOCKER,
-  git: {
-    depth: 1,
-    object: 'repository',
-    verbs: {
-      clean: 'delete:file',
-      log: 'read',
-      diff: 'read',
-      status: 'read',
-      branch: 'read',
-      show: 'read',
-      reset: '',
-    },
-    flags: {
-      'branch -D': 'delete',
-      'branch -d': 'delete',
-      'branch --delete': 'delete',
-      'push --delete': 'delete',
-      'push -d': 'delete',
-      'push --force': 'modify',
-      'push -f': 'modify',
-      'push --force-with-lease': 'modify',
-      'reset --hard': 'modify',
-    },
-  },
-  systemctl: {
-    depth: 2,
-    object: 'deployment',
-    verbs: { stop: 'stop', disable: 'disable', mask: 'disable', restart: 'restart', status: 'read' },
-  },
-  service: { depth: 2, object: 'deployment', verbs: { stop: 'stop', restart: 'restart', status: 'read' } },
-  ufw: { depth: 1, object: 'firewall', verbs: { disable: 'disable', reset: 'delete', delete: 'delete' } },
-  iptables: {
-    object: 'firewall',
-    flags: { '-F': 'delete', '--flush': 'delete', '-X': 'delete', '-D': 'delete' },
-  },
-  ip6tables: { object: 'firewall', flags: { '-F': 'delete', '--flush': 'delete', '-X': 'delete' } },
-  nft: { depth: 2, object: 'firewall', verbs: { flush: 'delete', delete: 'delete', list: 'read' } },
-  dropdb: { action: 'delete', object: 'database' },
-  dropuser: { action: 'delete', object: 'user' },
-  createdb: { action: 'create', object: 'database' },
-  shutdown: { action: 'stop', object: 'node' },
-  poweroff: { action: 'stop', object: 'node' },
-  halt: { action: 'stop', object: 'node' },
-  reboot: { action: 'restart', object: 'node' },
-  rm: { action: 'delete', object: 'file', paths: true },
-  rmdir: { action: 'delete', object: 'file', paths: true },
-  unlink: { action: 'delete', object: 'file', paths: true },
-  shred: { action: 'delete', object: 'file', paths: true },
-  truncate: { action: 'delete', object: 'file', paths: true },
-  wipefs: { action: 'delete', object: 'volume' },
-  mkfs: { action: 'delete', object: 'volume' },
-  psql: SHELL_STORE,
-  mysql: SHELL_STORE,
-  mariadb: SHELL_STORE,
-  sqlite3: SHELL_STORE,
-  'redis-cli': SHELL_STORE,
-  mongo: SHELL_STORE,
-  mongosh: SHELL_STORE,
-  cqlsh: SHELL_STORE,
-  'clickhouse-client': SHELL_STORE,
-};
-
+export const COMMANDS = COMMAND_DATA.commands;
 /** Programs whose arguments are data, not commands: they never carry intent. */
-export const INERT_COMMANDS: readonly string[] = list(`
-    ls, cat, grep, egrep, fgrep, rg, ag, echo, printf, df, du, cp, mv, mkdir, cd, pwd, man,
-    which, whereis, type, history, ps, top, htop, journalctl, head, tail, less, more, wc, sort,
-    uniq, awk, sed, jq, yq, tar, zip, unzip, gzip, npm, npx, yarn, pnpm, node, python, python3,
-    pip, pytest, go, cargo, make, stat, touch, date, diff, tee, test, ping, dig, nslookup, wget,
-    tsx
-  `);
-
+export const INERT_COMMANDS = COMMAND_DATA.inertCommands;
 /** Prefix commands that run the command after them (`sudo rm …`, `xargs rm …`). */
-export const WRAPPERS: readonly string[] = list(`
-    sudo, env, nohup, time, nice, exec, xargs, watch, doas
-  `);
+export const WRAPPERS = COMMAND_DATA.wrappers;
 
-// ---- Languages as data: the files in languages/ extend the English core above. ----
+// ---- Languages as data: the files in languages/ extend the English core. ----
 
 /** Every language file, validated (a malformed file fails the import with its name and entry). */
 export const LANGUAGES: readonly Language[] = loadLanguages(
@@ -536,6 +102,18 @@ export const ACTIONS = mergeTables(CORE_ACTIONS, (l) => l.actions);
 export const OBJECTS = mergeTables(CORE_OBJECTS, (l) => l.objects);
 /** Words that negate a following action within a short window ("do not delete", "never drop"). */
 export const NEGATIONS = merged(CORE_NEGATIONS, (l) => l.negations);
+/** After a negation these request the action after all ("don't forget to delete", "no olvides"). */
+export const NEGATION_CANCELLERS = merged(CORE_NEGATION_CANCELLERS, (l) => l.negationCancellers);
+/** Words opening a clause whose verb comes last (German "wenn", "dass"). */
+export const VERB_FINAL_CLAUSES = merged([], (l) => l.verbFinalClauses);
+/** Words between a subject and a passive auxiliary that keep the passive a request ("needs to be dropped", 应该). */
+export const MODALS = merged(CORE_MODALS, (l) => l.modals);
+/** Object pronouns of every language after a verb ("supprime-les", "lösche sie"). */
+export const OBJECT_PRONOUNS = merged([], (l) => l.objectPronouns);
+/** Pronouns written onto the end of a verb ("bórralos"). */
+export const ENCLITICS = merged([], (l) => l.enclitics);
+/** Infinitive markers before a verb-final infinitive (German "zu"). */
+export const INFINITIVE_MARKERS = merged([], (l) => l.infinitiveMarkers);
 /**
  * Interrogatives: an action they precede in the same clause is asked about, not requested
  * ("how do I drop a table", "explain what kubectl delete does").
@@ -560,7 +138,7 @@ const CORE_FUNCTION_WORDS: Readonly<Record<FunctionWordClass, readonly string[]>
   determiners: CORE_DETERMINERS,
   subordinators: CORE_SUBORDINATORS,
   interrogatives: CORE_INTERROGATIVES,
-  conditionals: ['if', 'whenever', 'unless'],
+  conditionals: CORE.conditionals,
 };
 /** Language → class → words; English holds the core lists too. */
 export const FUNCTION_WORDS: ReadonlyMap<
@@ -669,6 +247,8 @@ export const CJK_WORDS: readonly string[] = LANGUAGES.filter((l) => l.script ===
 function LISTS_OF(l: Language): string[] {
   return [
     ...l.negations,
+    ...l.negationCancellers,
+    ...l.modals,
     ...l.postNegations,
     ...l.about,
     ...l.interrogatives,
@@ -678,6 +258,7 @@ function LISTS_OF(l: Language): string[] {
     ...l.actOnData,
     ...l.permanent,
     ...l.headNouns,
+    ...l.contentWords,
     ...l.report,
     ...l.trailing,
     ...l.passiveAuxiliaries,
@@ -712,20 +293,4 @@ export const COMPOUNDS = LANGUAGES.flatMap((l) =>
  * matches its descendants that were once folded into it (see docs/intents.md); row and column
  * are narrower still and stay separate, as they always were.
  */
-export const OBJECT_PARENTS: Readonly<Record<string, string>> = {
-  table: 'schema',
-  schema: 'database',
-  database: 'cluster',
-  row: 'table',
-  column: 'table',
-  pod: 'namespace',
-  deployment: 'namespace',
-  secret: 'namespace',
-  namespace: 'cluster',
-  node: 'cluster',
-  volume: 'node',
-  file: 'volume',
-  backup: 'infrastructure',
-  bucket: 'infrastructure',
-  cluster: 'infrastructure',
-};
+export const OBJECT_PARENTS = CORE.objectParents;

@@ -145,9 +145,10 @@ export interface Tok {
 }
 
 // Quotation marks of every supported language ("…", «…», „…“, 「…」); Chinese and Japanese
-// quotations sit between ideographs, with no space around them.
+// quotations sit between ideographs, with no space around them. An apostrophe between letters
+// is part of the quotation ("« supprime l'ancien namespace »", "'don't delete it'").
 const QUOTED =
-  /(^|[\s([{=:]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])(["'“‘«„「『])([^"'“”‘’«»„「」『』\n]{1,120})(["'”’»“」』])(?=$|[\s.,;:!?)\]}]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])/g;
+  /(^|[\s([{=:]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])(["'“‘«„「『])((?:[^"'“”‘’«»„「」『』\n]|(?<=\p{L})['’](?=\p{L})){1,120})(["'”’»“」』])(?=$|[\s.,;:!?)\]}]|[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60])/gu;
 const WORD = /\S+/g;
 /** A word ending in a source, config or data file extension ("app.ts", "cluster.yaml"). */
 const FILE_EXTENSION =
@@ -276,11 +277,17 @@ function mark(s: string): Tok {
   return token(s, s, false, undefined, undefined, undefined, undefined);
 }
 
-/** A sentence end ('.' or '?'): replaces a clause or sentence end just before it, never doubles. */
-function sentenceEnd(toks: Tok[], s: string): void {
+/**
+ * A sentence end ('.' or '?'): replaces a clause or sentence end just before it, never doubles. A
+ * colon that ends a statement keeps ':' as its word: it introduces what follows.
+ */
+function sentenceEnd(toks: Tok[], s: string, colon = false): void {
   const last = toks.length > 0 ? toks[toks.length - 1].s : undefined;
   if (last === '.' || last === ',') toks[toks.length - 1] = mark(s);
-  else if (last !== undefined && last !== '?') toks.push(mark(s));
+  else if (last !== undefined && last !== '?')
+    toks.push(
+      colon && s === '.' ? token(s, ':', false, undefined, undefined, undefined, undefined) : mark(s),
+    );
 }
 
 /**
@@ -324,7 +331,7 @@ export function lex(text: string): Tok[] {
           question = false;
           for (let k = end - 8; k < end && !question; k++) question = normalized.charCodeAt(k) === 63;
         }
-        sentenceEnd(toks, question ? '?' : '.');
+        sentenceEnd(toks, question ? '?' : '.', code === 58);
       }
       i = end;
       continue;

@@ -3,16 +3,21 @@
 import type { Item } from './lexing.js';
 import {
   BACKWARD_MARKER,
+  CANCEL,
+  CJK_WORD,
+  CONDITIONAL,
   CONTAINER_PREPOSITION,
   COORDINATOR,
   DETERMINER,
   HEAD_NOUN,
   IMPLIED,
+  INFINITIVE_MARKER,
   INTERROGATIVE,
   isPast,
   LOOK,
   MODAL,
   NEGATE,
+  OBJECT_PRONOUN,
   PARTICLE,
   PASSIVE_AUX,
   PLACEHOLDER,
@@ -25,6 +30,7 @@ import {
   SUBORDINATOR,
   TRAILING,
   VERB_FINAL,
+  VERB_FINAL_CLAUSE,
   WEAK,
   WINDOW,
 } from './prose-words.js';
@@ -40,6 +46,7 @@ export function objectsFor(
   i: number,
   live: boolean[],
   identifiers: boolean,
+  cliticPronoun = false,
 ): { objects: Array<number | string>; rule: string } {
   const it = items[i];
   const prev = i > from ? items[i - 1] : undefined;
@@ -53,24 +60,39 @@ export function objectsFor(
     return { objects: backward(items, from, i, false), rule: 'object before a participle' };
   let j = start;
   const limit = Math.min(to, start + LOOK);
-  while (j < limit && (STOP.has(items[j].s) || PARTICLE.has(items[j].s)) && !PRONOUN.has(items[j].w)) j++;
-  if (j < to && PRONOUN.has(items[j].w)) {
+  // Another language's object pronoun counts only closing its clause: "supprime la ligne" names a line.
+  const closes = (k: number) => {
+    while (k < to && STOP.has(items[k].s) && items[k].kind === 'word') k++;
+    return k >= to || items[k].kind === 'comma' || items[k].kind === 'end';
+  };
+  const pronoun = (k: number) => PRONOUN.has(items[k].w) || (OBJECT_PRONOUN.has(items[k].w) && closes(k + 1));
+  while (j < limit && (STOP.has(items[j].s) || PARTICLE.has(items[j].s)) && !pronoun(j)) j++;
+  // "delete them", "supprime-les", "lösche sie", "bórralos": the last object named.
+  if (cliticPronoun || (j < to && pronoun(j))) {
     for (let k = i - 1; k >= Math.max(0, i - PRONOUN_REACH); k--)
       if (items[k].kind === 'object') return { objects: [k], rule: 'pronoun' };
   }
-  if (VERB_FINAL.has(it.key)) {
-    // "den Namespace löschen", "データベースを削除してください", "the db to be gone": the object
-    // comes first; auxiliaries and particles may follow the verb.
+  if (VERB_FINAL.has(it.key) || inVerbFinalClause(items, from, i)) {
+    // "den Namespace löschen", "データベースを削除してください", "the db to be gone", "wenn ich das
+    // Volume lösche": the object comes first; auxiliaries and particles may follow the verb, and
+    // so may a canceller ("…するのを忘れないで") or a condition ending the clause ("削除したら").
     let k = i + 1;
     while (
       k < to &&
-      (TRAILING.has(items[k].key) || REQUEST_CLOSER.has(items[k].key) || STOP.has(items[k].s)) &&
+      (TRAILING.has(items[k].key) ||
+        REQUEST_CLOSER.has(items[k].key) ||
+        CANCEL.has(items[k].key) ||
+        STOP.has(items[k].s)) &&
       items[k].kind !== 'object'
     )
       k++;
     // "… no longer exists after the test": a prepositional phrase may close the clause.
     if (k < to && PREPOSITION.has(items[k].s)) while (k < to && items[k].kind !== 'comma') k++;
-    if (k >= to || items[k].kind === 'comma')
+    if (
+      k >= to ||
+      items[k].kind === 'comma' ||
+      (CONDITIONAL.has(items[k].key) && CJK_WORD.test(items[k].key))
+    )
       return { objects: backward(items, from, i, false, true), rule: 'verb-final' };
   }
   // "把生产数据库删了": after 把 the object precedes the verb.
@@ -79,6 +101,15 @@ export function objectsFor(
       return { objects: backward(items, from, i, false), rule: 'object marked before the verb' };
   const implied = IMPLIED.get(it.key);
   return { objects: implied ? [implied] : [], rule: 'implied by the action' };
+}
+
+/** Whether the action at i closes a clause opened by a verb-final conjunction ("wenn", "dass"). */
+function inVerbFinalClause(items: Item[], from: number, i: number): boolean {
+  for (let k = i - 1; k >= Math.max(from, i - LOOK); k--) {
+    if (items[k].kind === 'comma' || items[k].kind === 'action') return false;
+    if (VERB_FINAL_CLAUSE.has(items[k].s)) return true;
+  }
+  return false;
 }
 
 /**
@@ -203,7 +234,10 @@ function backward(items: Item[], from: number, at: number, passive: boolean, ski
   const floor = Math.max(from, at - LOOK);
   let j = at - 1;
   while (skipModals && j >= floor && (MODAL.has(items[j].s) || STOP.has(items[j].s))) j--;
-  let run = runBefore(items, floor, j, false);
+  // "den alten Knoten zu entfernen": the infinitive marker is no preposition here.
+  if (j >= floor && INFINITIVE_MARKER.has(items[j].s)) j--;
+  // "el clúster de pruebas deje de existir": the head may come before a prepositional phrase.
+  let run = runBefore(items, floor, j, false) ?? runBefore(items, floor, j, true);
   if (run === undefined) {
     // "All snapshots older than 30 days should be purged": the subject opens the clause.
     if (!passive) return [];

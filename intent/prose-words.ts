@@ -136,7 +136,9 @@ export const STOP = functionWords('stopwords');
 // Negations, about words and report markers also match without accents: the bare reading of an
 // accented text (canonicalize.ts) must not lose them.
 export const NEGATE = bothStems(L.NEGATIONS);
-export const CANCEL = stems(L.NEGATION_CANCELLERS);
+export const CANCEL = bothStems(L.NEGATION_CANCELLERS);
+export const VERB_FINAL_CLAUSE = stems(L.VERB_FINAL_CLAUSES);
+export const INFINITIVE_MARKER = stems(L.INFINITIVE_MARKERS);
 export const NEG_END = stems(L.NEGATION_ENDERS);
 export const PREPOSITION = functionWords('prepositions');
 export const INTERROGATIVE = functionWords('interrogatives');
@@ -155,6 +157,13 @@ export const QUANTIFIER = stems(L.QUANTIFIERS);
 export const PARTICLE = stems(L.PARTICLES);
 export const COORDINATOR = functionWords('coordinators');
 export const PRONOUN = new Set(L.PRONOUNS);
+/** Object pronouns of other languages: read as "it" only where no object follows the verb. */
+export const OBJECT_PRONOUN = new Set(L.OBJECT_PRONOUNS);
+/** Pronouns written onto the end of a verb ("bórralos"), and their lengths, longest first. */
+export const ENCLITIC = new Set(L.ENCLITICS);
+/** The languages that write pronouns onto verbs: only their texts are searched for them. */
+export const ENCLITIC_LANGUAGES = L.LANGUAGES.filter((l) => l.enclitics.length > 0).map((l) => l.language);
+export const ENCLITIC_LENGTHS = [...new Set(L.ENCLITICS.map((e) => e.length))].sort((a, b) => b - a);
 export const SUBORDINATOR = functionWords('subordinators');
 export const CONTENT_TOOL = stems(L.CONTENT_TOOLS);
 export const CONTENT_VERB = bothStems(L.CONTENT_WORDS);
@@ -178,6 +187,7 @@ export const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
 export const REPORT = bothStems(L.REPORT_MARKERS);
 export const TRAILING = stems(L.TRAILING);
 export const PASSIVE_AUX = stems(L.PASSIVE_AUXILIARIES);
+export const PAST_PARTICIPLE = stems(L.PAST_PARTICIPLES);
 export const LINKER = stems(L.LINKERS);
 export const BACKWARD_MARKER = stems(L.BACKWARD_MARKERS);
 export const SEPARABLE = new Map(
@@ -211,4 +221,18 @@ export const WISH = stems(['want', 'need', 'like', 'have', 'get', 'prefer', 'wis
 /** Whether an action word is a past form ("dropped", "eliminó"); "shred" ends in -ed but is listed as is. */
 export function isPast(it: Item): boolean {
   return L.PAST_ENDINGS.some((e) => it.w.endsWith(e)) && !LEXICON_SURFACE.has(it.w);
+}
+
+const ACCENTED_PAST = L.PAST_ENDINGS.filter((e) => stripDiacritics(e) !== e);
+const ACCENTED_WORD = /\p{L}*[^\p{ASCII}]\p{L}*/gu;
+
+/**
+ * The text without accents, for the second reading that defeats camouflage ("dròp the dätabase"),
+ * except in words ending in an accented past ending: "el cron eliminó" stays a report of the past.
+ */
+export function withoutCamouflage(text: string): string {
+  if (stripDiacritics(text) === text) return text;
+  return text.replace(ACCENTED_WORD, (w) =>
+    w.length > 4 && ACCENTED_PAST.some((e) => w.toLowerCase().endsWith(e)) ? w : stripDiacritics(w),
+  );
 }

@@ -11,6 +11,7 @@ import {
   type Tok,
   type Vocabulary,
 } from './lexing.js';
+import { stripDiacritics } from './normalize.js';
 import { objectsFor } from './prose-objects.js';
 import {
   ABOUT,
@@ -27,6 +28,10 @@ import {
   DETERMINER,
   DIRECTIVE,
   DO_IT,
+  ENCLITIC,
+  ENCLITIC_LANGUAGES,
+  ENCLITIC_LENGTHS,
+  INFINITIVE_MARKER,
   INTERROGATIVE,
   INVOKER,
   isPast,
@@ -34,15 +39,19 @@ import {
   LINKER,
   LOOK,
   languagesOf,
+  MODAL,
   NEG_END,
   NEG_PARTICLE,
   NEGATE,
   NEGATION_REACH,
+  OBJECT_PRONOUN,
   PASSIVE_AUX,
+  PAST_PARTICIPLE,
   PERFECTIVE,
   PERMANENT,
   PERMANENT_WORDS,
   POST_NEGATE,
+  PREPOSITION,
   REPORT,
   REQUEST_BY_FIRST,
   REQUEST_CLOSER,
@@ -69,6 +78,8 @@ interface Ctx {
   opts: ProseOptions;
   found: Map<string, Evidence>;
   rejected?: Rejection[];
+  /** Actions with a pronoun written onto them ("bórralos"): true where it is an object pronoun. */
+  clitics?: Map<number, boolean>;
 }
 
 /** An `action:object` pair; "stop" of a service-like object means disabling it. */
@@ -162,12 +173,14 @@ export class ProseReader {
   }
 
   private last: { text: string; toks: Tok[]; items: Item[] } | undefined;
+  /** Whether the text being read is in a language that writes pronouns onto verbs. */
+  private enclitic = false;
 
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     const toks = lex(text);
-    return readingLanguages(languagesOf(toks.map((t) => t.s)), () =>
-      this.readItems(text, toks, opts, rejected),
-    );
+    const languages = languagesOf(toks.map((t) => t.s));
+    this.enclitic = ENCLITIC_LANGUAGES.some((l) => languages.includes(l));
+    return readingLanguages(languages, () => this.readItems(text, toks, opts, rejected));
   }
 
   private readItems(
@@ -179,8 +192,9 @@ export class ProseReader {
     const items = classify(this.table, toks);
     // A false friend takes the sense of the text's language ("apaga" switches off in Spanish).
     for (const it of items) if (it.kind === 'action') it.canon = senseOf(it.key)?.action ?? it.canon;
+    const clitics = this.enclitics(toks, items);
     this.last = { text, toks, items };
-    const ctx: Ctx = { toks, items, opts, found: new Map(), rejected };
+    const ctx: Ctx = { toks, items, opts, found: new Map(), rejected, clitics };
     let start = 0;
     // The pairs a question or condition described ("what happens if I drop database prod?"),
     // carried out when the next sentence says "do it".
@@ -188,7 +202,10 @@ export class ProseReader {
     for (let i = 0; i <= items.length; i++) {
       if (i < items.length && items[i].kind !== 'end') continue;
       const before = ctx.found.size;
-      const hypothetical = this.sentence(ctx, start, i);
+      // "Deleting a namespace: what happens to its PVCs?": a topic introducing a question is asked about.
+      const hypothetical = this.introducesQuestion(items, i)
+        ? this.hypothetical(ctx, start, i)
+        : this.sentence(ctx, start, i);
       if (ctx.found.size === before && described.length > 0 && this.saysDoIt(items, start, i)) {
         for (const e of described) if (!ctx.found.has(e.pair)) ctx.found.set(e.pair, { ...e, rule: 'do-it' });
       }
@@ -199,9 +216,64 @@ export class ProseReader {
     return ctx.found;
   }
 
+  /**
+   * "bórralos", "elimíname": a word that is a verb with a pronoun written onto it becomes the verb.
+   * Returns those items, true where the pronoun stands for an object named before ("bórralos" =
+   * delete them; "supprime-les" too).
+   */
+  private enclitics(toks: Tok[], items: Item[]): Map<number, boolean> | undefined {
+    let out: Map<number, boolean> | undefined;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i];
+      // "supprime-les", listed as a phrase: its last word is the pronoun.
+      if (it.kind === 'action' && it.key.includes(' ')) {
+        const last = it.pos + it.key.split(' ').length - 1;
+        const next = items[i + 1];
+        if (OBJECT_PRONOUN.has(toks[last]?.w ?? '') && (next === undefined || next.kind !== 'object')) {
+          out ??= new Map();
+          out.set(i, true);
+        }
+        continue;
+      }
+      if (!this.enclitic || it.kind !== 'word' || it.ident || it.w.length < 5) continue;
+      // The longest listed pronoun the word ends with, leaving a base of three letters or more.
+      let n = 0;
+      for (const len of ENCLITIC_LENGTHS)
+        if (it.w.length - len >= 3 && ENCLITIC.has(it.w.slice(-len))) {
+          n = len;
+          break;
+        }
+      if (n === 0) continue;
+      const base = it.w.slice(0, -n);
+      let key = phraseKey(base);
+      let canon = this.table.action.get(key);
+      if (canon === undefined) {
+        key = phraseKey(stripDiacritics(base));
+        canon = this.table.action.get(key);
+      }
+      if (canon === undefined) continue;
+      items[i] = { ...it, kind: 'action', canon, key };
+      out ??= new Map();
+      out.set(i, OBJECT_PRONOUN.has(it.w.slice(-n)));
+    }
+    return out;
+  }
+
+  /** Whether the end mark at `end` is a colon and the sentence after it an informational question. */
+  private introducesQuestion(items: Item[], end: number): boolean {
+    if (items[end]?.w !== ':') return false;
+    let k = end + 1;
+    while (k < items.length && items[k].kind !== 'end') k++;
+    if (items[k]?.s !== '?') return false;
+    return this.requestOpeners(items, end + 1, k).size === 0;
+  }
+
   /** Whether items[from, to) is a "do it" sentence ("Do it now.", "Go ahead.", "Hazlo."). */
   private saysDoIt(items: Item[], from: number, to: number): boolean {
     if (to - from > 8) return false;
+    // "Don't do it yet": a negated "do it" carries out nothing.
+    for (let i = from; i < to; i++)
+      if (NEGATE.has(items[i].key) || POST_NEGATE.has(items[i].key)) return false;
     const words = ` ${items
       .slice(from, to)
       .filter((it) => it.kind !== 'comma')
@@ -280,7 +352,16 @@ export class ProseReader {
       const clauseStart = i === from || items[i - 1].kind === 'comma';
       if (CONDITIONAL.has(it.s) && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
         conditional = anyConditional = true;
-      else if (it.kind === 'comma' || it.s === 'then') conditional = false;
+      else if (CONDITIONAL.has(it.key) && CJK_WORD.test(it.key) && !clauseStart) {
+        // "名前空間を削除すると、…": a verb-final language closes its condition after the verb.
+        for (let k = i - 1; k >= from && items[k].kind !== 'comma'; k--)
+          if (items[k].kind === 'action' && live[k - from]) {
+            live[k - from] = false;
+            this.reject(ctx, k, 'condition');
+            anyConditional = true;
+          }
+      } else if ((it.kind === 'comma' && !this.infinitiveClause(items, i, to)) || it.s === 'then')
+        conditional = false;
       else if (it.kind === 'action' && !conditional) live[i - from] = this.isLive(ctx, from, to, i, opener);
       else if (it.kind === 'action') this.reject(ctx, i, 'condition');
     }
@@ -311,7 +392,15 @@ export class ProseReader {
       const action = permanent && it.canon === 'stop' ? 'delete' : it.canon;
       const sense = senseOf(it.key);
       const allowed = sense ? sense.only : RESTRICT.get(it.key);
-      const { objects, rule } = objectsFor(items, from, to, i, live, opts.identifiers === true);
+      const { objects, rule } = objectsFor(
+        items,
+        from,
+        to,
+        i,
+        live,
+        opts.identifiers === true,
+        ctx.clitics?.get(i) === true,
+      );
       if (objects.length === 0 && ctx.rejected) this.reject(ctx, i, 'no object in the vocabulary');
       for (const o of objects) {
         // "CSV 文件里的重复行": the file only says whose rows; the head is not an object.
@@ -331,6 +420,25 @@ export class ProseReader {
           });
       }
     }
+  }
+
+  /** Whether the report marker at j is a passive auxiliary after a modal ("应该今天被删除"): a request. */
+  private modalPassive(items: Item[], from: number, j: number): boolean {
+    if (!PASSIVE_AUX.has(items[j].key)) return false;
+    for (let k = j - 1; k >= Math.max(from, j - LOOK); k--) {
+      if (items[k].kind === 'comma') return false;
+      if (MODAL.has(items[k].key)) return true;
+    }
+    return false;
+  }
+
+  /** Whether the clause after the comma at `comma` is an infinitive clause ("…, die Backups zu löschen,"). */
+  private infinitiveClause(items: Item[], comma: number, to: number): boolean {
+    for (let k = comma + 1; k < Math.min(to, comma + LOOK); k++) {
+      if (items[k].kind === 'comma') return false;
+      if (items[k].kind === 'action') return k > comma + 1 && INFINITIVE_MARKER.has(items[k - 1].s);
+    }
+    return false;
   }
 
   /** Whether the object at `o` is followed by a linker (的, の) and a plain word, its real head. */
@@ -402,7 +510,17 @@ export class ProseReader {
       if (!invoked || (prev?.ident && prev.kind !== 'word'))
         return this.reject(ctx, i, 'identifier (a name)');
     }
-    if (prev !== undefined && prev.kind !== 'action' && DETERMINER.has(prev.s) && !it.ident) {
+    // "n'oublie pas de supprimer", "assure-toi de supprimer": "de" after a verb introduces an infinitive.
+    const governed =
+      i - 2 >= from &&
+      (NEGATE.has(items[i - 2].key) || DIRECTIVE.has(items[i - 2].key) || CANCEL.has(items[i - 2].key));
+    if (
+      prev !== undefined &&
+      prev.kind !== 'action' &&
+      DETERMINER.has(prev.s) &&
+      !it.ident &&
+      !(governed && PREPOSITION.has(prev.s))
+    ) {
       // "the deletion of the namespace"
       if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) return !this.aboutIt(items, from, i);
       return this.reject(ctx, i, 'a noun or adjective after a determiner');
@@ -430,6 +548,14 @@ export class ProseReader {
       items[i - 3].s !== 'a'
     )
       return this.reject(ctx, i, 'described (a relative clause)');
+    // "The README says to drop the demo database": an instruction reported, not given.
+    if (
+      prev !== undefined &&
+      (prev.s === 'to' || INFINITIVE_MARKER.has(prev.s)) &&
+      i - 2 >= from &&
+      CONTENT_VERB.has(items[i - 2].s)
+    )
+      return this.reject(ctx, i, 'an instruction reported (says to …)');
     const w = it.w;
     // "all running jobs", "every failing pod": a participle used as an adjective.
     if (w.endsWith('ing') && prev !== undefined && ADJECTIVE_LEAD.has(prev.s))
@@ -438,6 +564,12 @@ export class ProseReader {
     const passive = prev !== undefined && PASSIVE_AUX.has(prev.s);
     if (isPast(it) && !passive && !this.wantedDone(items, from, i))
       return this.reject(ctx, i, 'a report of the past');
+    // "der Cronjob hat alle Pods gelöscht": a participle reports, unless a modal asks ("muss … gelöscht werden").
+    if (PAST_PARTICIPLE.has(it.key) && !passive) {
+      let modal = false;
+      for (let j = Math.max(from, i - LOOK); j < i && !modal; j++) modal = MODAL.has(items[j].s);
+      if (!modal) return this.reject(ctx, i, 'a report of the past');
+    }
     // "定时任务删除了所有 pod": done, unless asked with 把 ("把数据库删除了") or softened with 吧.
     if (PERFECTIVE.has(items[i + 1]?.key ?? '')) {
       let asked = false;
@@ -448,7 +580,8 @@ export class ProseReader {
     // "fue eliminada", "wurde gelöscht", "被删除了", "削除されました": a report in the clause.
     for (let j = Math.max(from, i - LOOK); j < Math.min(to, i + 4); j++) {
       if (items[j].kind === 'comma' && j > i) break;
-      if (j !== i && REPORT.has(items[j].key)) return this.reject(ctx, i, 'a report of the past');
+      if (j !== i && REPORT.has(items[j].key) && !this.modalPassive(items, from, j))
+        return this.reject(ctx, i, 'a report of the past');
     }
     // "削除しないでください", "Fahre den Knoten nicht herunter": a negation after the verb.
     for (let j = i + 1; j < Math.min(to, i + LOOK); j++) {
@@ -460,12 +593,20 @@ export class ProseReader {
       let directed = false;
       for (let j = Math.max(from, i - LOOK); j < i && !directed; j++)
         directed = DIRECTIVE.has(items[j].key) || opener.has(j);
+      // Verb-final languages put the directive after the predicate ("消えてほしい", "…ようにして").
+      for (let j = i + 1; j < Math.min(to, i + LOOK) && !directed && CJK_WORD.test(it.key); j++)
+        directed = DIRECTIVE.has(items[j].key);
       if (!directed) return this.reject(ctx, i, 'a state described, not requested');
     }
     // "our policy forbids anyone to drop …", "a test asserting that … is rejected": about the operation.
-    if (this.aboutIt(items, from, i))
+    // "Unsere Richtlinie verbietet es, die Datenbank zu löschen": an infinitive clause belongs to
+    // the clause before its comma.
+    const infinitive = prev !== undefined && INFINITIVE_MARKER.has(prev.s);
+    if (this.aboutIt(items, from, i, infinitive))
       return this.reject(ctx, i, 'about the operation (forbid, test, alert, review …)');
+    let commas = infinitive ? 1 : 0;
     for (let j = i + 1; j < Math.min(to, i + 2 * LOOK); j++) {
+      if (items[j].kind === 'comma' && commas-- > 0) continue;
       if (items[j].kind === 'comma' || COORDINATOR.has(items[j].s)) break;
       if (
         ABOUT.has(items[j].key) &&
@@ -479,7 +620,8 @@ export class ProseReader {
       !w.endsWith('ss') &&
       !LEXICON_SURFACE.has(w) &&
       it.key.split(' ').length === 1 &&
-      !it.ident;
+      !it.ident &&
+      !ctx.clitics?.has(i);
     if (third) {
       // "the job removes files", "packet drops": described, not requested.
       for (let j = Math.max(from, i - LOOK); j < i; j++) {
@@ -524,15 +666,17 @@ export class ProseReader {
    * ("forbids", "deny", "protect", "test", "alert", "review"), unless that word modifies an object
    * ("the test namespace", "audit logs").
    */
-  private aboutIt(items: Item[], from: number, i: number): boolean {
+  private aboutIt(items: Item[], from: number, i: number, acrossCommas = false): boolean {
+    // "the test namespace", "audit logs", and after a preposition "el clúster de pruebas".
     const modifies = (j: number) => {
       let k = j + 1;
       while (k < items.length && STOP.has(items[k].s) && items[k].kind === 'word') k++;
-      return items[k]?.kind === 'object';
+      if (items[k]?.kind === 'object') return true;
+      return j >= 2 && PREPOSITION.has(items[j - 1].s) && items[j - 2].kind === 'object';
     };
     for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
       const p = items[j];
-      if (p.kind === 'comma' || COORDINATOR.has(p.s)) break;
+      if ((p.kind === 'comma' && !acrossCommas) || COORDINATOR.has(p.s)) break;
       if (ABOUT.has(p.key) && p.kind !== 'object' && !modifies(j)) return true;
     }
     // Verb-final languages put the verb that governs the clause after it: "…削除…を説明して".
@@ -582,9 +726,11 @@ export class ProseReader {
         }
       }
       if (it.kind === 'comma' || pos - it.pos > NEGATION_REACH || NEG_END.has(it.s)) break;
-      if (CANCEL.has(it.s)) cancelled = true;
+      if (CANCEL.has(it.s) || CANCEL.has(it.key)) cancelled = true;
       if (NEGATE.has(it.key) && !opener.has(j)) {
-        if (cancelled) return false;
+        // "n'oublie pas de supprimer": the canceller may come right before the negation.
+        const k = j - 1;
+        if (cancelled || (k >= from && (CANCEL.has(items[k].s) || CANCEL.has(items[k].key)))) return false;
         count++;
         // "don't not drop": two adjacent negations cancel; a lone one negates, and so does a pair
         // made with a particle ("personne ne puisse effacer").
