@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createServer, type Server } from 'node:tls';
 import { addonStatus, cgroup2Mount, objectPath } from '../../bpf/src/index.js';
-import { LeafMinter, MeshCa } from '../../waypoint/index.js';
+import { LeafMinter, MeshCa } from '../../waypoint/tls/index.js';
 import { createMockLlm, type MockLlm } from '../mock-llm/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
