@@ -1,6 +1,7 @@
 // Keeps the recent decisions reported by waypoints (their audit records) in memory and derives the
 // console's per-agent, spend and violations-over-time views from them.
-import { PriceBook } from '../quota/index.js';
+// The price table only: the quota barrel would load the SemaQuota compiler and store drivers.
+import { PriceBook } from '../quota/prices.js';
 import type { AgentView, DecisionView, SpendRow, ViolationBucket } from './types.js';
 
 export interface DecisionLogOptions {

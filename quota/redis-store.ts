@@ -1,6 +1,7 @@
 // The Redis quota store for budgets shared across nodes: reserve and settle are single Lua scripts,
 // so they are atomic across every quota and window they touch; keys carry TTLs.
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import { QUOTA_ERROR_CODES, QuotaError } from './errors.js';
 import { FIGURES_LUA, RESERVE_LUA, SETTLE_LUA } from './redis-scripts.js';
 import type {
@@ -58,6 +59,13 @@ function toFigures(keys: string[], raw: unknown): SeriesFigures[] {
   }));
 }
 
+const require = createRequire(import.meta.url);
+
+/** ioredis, loaded by the first Redis store: a process keeping budgets in SQLite never pays for it. */
+function redisClient(): typeof Redis {
+  return (require('ioredis') as typeof import('ioredis')).Redis;
+}
+
 export class RedisQuotaStore implements QuotaStore {
   readonly kind = 'redis' as const;
   readonly prefix: string;
@@ -66,7 +74,8 @@ export class RedisQuotaStore implements QuotaStore {
   constructor(options: RedisStoreOptions) {
     this.prefix = options.prefix ?? '{sm}:quota:';
     const base: RedisOptions = { maxRetriesPerRequest: 2, enableOfflineQueue: true, ...options.redis };
-    const client = options.url ? new Redis(options.url, base) : new Redis(base);
+    const Client = redisClient();
+    const client = options.url ? new Client(options.url, base) : new Client(base);
     client.defineCommand('smReserve', { numberOfKeys: 0, lua: RESERVE_LUA });
     client.defineCommand('smSettle', { numberOfKeys: 0, lua: SETTLE_LUA });
     client.defineCommand('smFigures', { numberOfKeys: 0, lua: FIGURES_LUA });

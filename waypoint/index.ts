@@ -1,4 +1,6 @@
-// Public entry of the waypoint: the server factory, the policy seam and the filter contract.
+// Public entry of the waypoint: the server factory, the policy seam and the filter contract. The TLS
+// side (mesh CA, leaf minting) has its own entry, tls/index.ts, so a plain-HTTP waypoint never loads
+// the x509 modules.
 export * from './errors.js';
 export { type CacheOptions, type CacheResult, LruCache } from './filters/cache/index.js';
 export { parseClassifierRules } from './filters/classifier/config.js';
@@ -34,7 +36,6 @@ export { loadWasmEngine, type WasmEngine, wasmDecisionEngine } from './policy/wa
 export type { Destination, OriginalDestination, RouteConfig } from './routing.js';
 export { createWaypoint, type Waypoint, type WaypointOptions } from './server.js';
 export { DEFAULT_GOVERNED_HOSTS, DEFAULT_PASSTHROUGH, type RouteFlags, routePolicy } from './target.js';
-export * from './tls/index.js';
 export {
   type DestinationLookup,
   destinationOf,

@@ -1,6 +1,6 @@
 // Prometheus metrics of one waypoint instance (its own registry, so several can share a process).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { PriceBook } from '../quota/index.js';
+import { PriceBook } from '../quota/prices.js';
 import type { WaypointMetricsSink } from './filters/types.js';
 
 export interface WaypointMetrics extends WaypointMetricsSink {

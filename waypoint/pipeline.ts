@@ -82,12 +82,13 @@ export class Pipeline {
       for await (const c of up.body) {
         size += c.length;
         if (size > this.options.maxResponseBytes) throw responseTooLarge(this.options.maxResponseBytes);
-        chunks.push(Buffer.from(c));
+        // undici yields Buffers: kept as they are (no copy per chunk), joined only when several.
+        chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
       }
     } catch (err) {
       throw err instanceof WaypointError ? err : mapUpstreamError(err);
     }
-    const raw = Buffer.concat(chunks);
+    const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     let out = raw;
     let body: unknown;
     try {

@@ -36,19 +36,17 @@ import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
 import {
   createWaypoint,
   type DecisionEngine,
-  defaultCaDir,
   type InterceptedConnection,
-  LeafMinter,
   loadWasmEngine,
   localIdentity,
-  MeshCa,
   type PauseReport,
   type RouteConfig,
   TransparentMode,
   type Waypoint,
 } from '../../waypoint/index.js';
+import { defaultCaDir, LeafMinter, MeshCa } from '../../waypoint/tls/index.js';
 import { defaultIncidentStore } from './incident-store-path.js';
-import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
+import { loadServedPolicy, samplePolicyPath } from './policy-cache.js';
 
 type Provider = 'openai' | 'anthropic' | 'generic';
 const PROVIDER_HOSTS: Record<Provider, string | undefined> = {
@@ -119,10 +117,10 @@ function parseResolve(value: string, prev = new Map<string, string[]>()): Map<st
 /** The policies to enforce: a bundle, the given SemaPolicy files/folders, or (like `up`) the sample policy. */
 async function loadEngine(opts: ExecCliOptions): Promise<{ engine: DecisionEngine; note?: string }> {
   if (opts.bundle) return { engine: await loadWasmEngine(readFileSync(opts.bundle)) };
-  if (opts.policies?.length) return { engine: (await loadLocalPolicy(opts.policies)).engine };
+  if (opts.policies?.length) return { engine: (await loadServedPolicy(opts.policies)).engine };
   const sample = samplePolicyPath();
   return {
-    engine: (await loadLocalPolicy([sample])).engine,
+    engine: (await loadServedPolicy([sample])).engine,
     note: `no --policies/--bundle: enforcing ${sample}`,
   };
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { explainText, formatExplanation } from './explain.js';
-import { samplePolicyPath } from './local-policy.js';
+import { samplePolicyPath } from './policy-cache.js';
 
 test('explain shows the pairs with their spans, the matching rule and the rejected actions', async () => {
   const text = "Don't delete the namespace. Elimina la base de datos de producción.";

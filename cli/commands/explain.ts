@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { Canonicalizer, type Evidence, type Rejection } from '../../intent/index.js';
 import { guessLanguage } from '../../intent/languages.js';
 import { LANGUAGES } from '../../intent/lexicon.js';
-import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
+import { loadLocalPolicy } from './local-policy.js';
+import { samplePolicyPath } from './policy-cache.js';
 
 export interface ExplainOptions {
   file?: string;

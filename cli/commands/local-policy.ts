@@ -1,13 +1,11 @@
 // Local mode's policy loading: SemaPolicy/SemaQuota YAML (and their cluster-scoped kinds) from files
 // and directories → a compiled bundle → a decision engine the waypoint can swap in. Shared by
 // `semamesh up`, `semamesh demo` and `semamesh waypoint --policies`.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SemaClusterPolicy, SemaClusterQuota, SemaPolicy, SemaQuota } from '../../api/index.js';
 import { formatDiagnostic as formatApiDiagnostic, validatePaths } from '../../api/index.js';
 import { type CompileResourcesResult, compileResources, formatDiagnostic } from '../../engine/index.js';
-import { type DecisionEngine, loadWasmEngine } from '../../waypoint/index.js';
+import type { DecisionEngine } from '../../waypoint/index.js';
+import { loadWasmEngine } from '../../waypoint/policy/wasm-engine.js';
 
 export interface LocalPolicy {
   engine: DecisionEngine;
@@ -36,16 +34,4 @@ export async function loadLocalPolicy(
   const compiled = compileResources({ policies, quotas }, { revision, tenancy: 'single' });
   if (!compiled.bundle) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n') || 'no bundle');
   return { engine: await loadWasmEngine(compiled.bundle), compiled, policies, quotas };
-}
-
-/** The sample policy shipped with SemaMesh (found from source or dist/), used when no policies are given. */
-export function samplePolicyPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'examples', 'sample-policy.yaml');
-    if (existsSync(candidate)) return candidate;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('examples/sample-policy.yaml not found next to the CLI');
-    dir = up;
-  }
 }

@@ -14,15 +14,16 @@ import {
   localTokenAuthenticator,
   type PolicyView,
 } from '../../console/index.js';
+// The pause modules only: the controller's barrel would load the Kubernetes client at start-up.
+import { isControllerError } from '../../controller/errors.js';
 import {
-  approveLocalIncident,
+  approveIncident as approveLocalIncident,
   IncidentStore,
-  isControllerError,
-  listLocalIncidents,
+  listIncidents as listLocalIncidents,
   nodeCgroups,
   PauseAgent,
-  terminateLocalIncident,
-} from '../../controller/index.js';
+  terminateIncident as terminateLocalIncident,
+} from '../../controller/pause/index.js';
 import type { QuotaBudgetEngine } from '../../quota/index.js';
 import type { PauseReporter } from '../../waypoint/index.js';
 import { defaultIncidentStore } from './incident-store-path.js';

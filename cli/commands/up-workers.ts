@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SemaPolicy, SemaQuota } from '../../api/index.js';
 import { startPrimary } from '../../waypoint/workers.js';
-import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
+import { loadServedPolicy, samplePolicyPath } from './policy-cache.js';
 import type { UpOptions } from './up.js';
 import type { LocalPolicies } from './up-console.js';
-import { openBudgetEngine } from './waypoint.js';
+import { openBudgetEngine } from './waypoint-budget.js';
 
 const DECISION = 'semamesh:decision';
 
@@ -96,9 +96,9 @@ export async function startUpPrimary(
       loaded = { policies: policiesOf(first.objects), source: opts.source, commit: first.revision };
     } else {
       const paths = opts.policies?.length ? opts.policies : [samplePolicyPath()];
-      const local = await loadLocalPolicy(paths);
+      const local = await loadServedPolicy(paths);
       bundlePath = join(dir, 'bundle.tar.gz');
-      writeFileSync(bundlePath, local.compiled.bundle!);
+      writeFileSync(bundlePath, local.bundle);
       quotas = local.quotas;
       policySource = paths.join(', ');
       loaded = { policies: local.policies, source: policySource };
@@ -106,7 +106,7 @@ export async function startUpPrimary(
     // The one console of this run: decisions relayed by the workers, incidents from the shared
     // store, spend from the shared SQLite budget.
     const budget =
-      quotas.length > 0 ? openBudgetEngine({ quotaDb: join(dir, 'quota.db') }, quotas) : undefined;
+      quotas.length > 0 ? await openBudgetEngine({ quotaDb: join(dir, 'quota.db') }, quotas) : undefined;
     const ui = await (await import('./up-console.js')).upConsoleFor(opts, () => loaded, budget);
     const onMessage = (_w: unknown, m: { type?: string; records?: unknown[] }) => {
       if (m?.type !== DECISION || !ui || !Array.isArray(m.records)) return;

@@ -26,12 +26,12 @@ import {
 import { progress } from '../progress.js';
 import { selfCommand } from '../self.js';
 import { defaultIncidentStore } from './incident-store-path.js';
-import { loadLocalPolicy, samplePolicyPath } from './local-policy.js';
+import { loadServedPolicy, samplePolicyPath } from './policy-cache.js';
 import { routeFlagOptions } from './route-flags.js';
 import type { LocalPolicies, UpConsole } from './up-console.js';
 import { workerPauseReporter } from './up-pause.js';
 import { flushRelay, relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
-import { openBudgetEngine } from './waypoint.js';
+import { openBudgetEngine } from './waypoint-budget.js';
 
 export interface UpOptions extends RouteFlags {
   policies?: string[];
@@ -142,14 +142,14 @@ async function start(
   } else {
     const paths = opts.policies?.length ? opts.policies : [samplePolicyPath()];
     let policies: SemaPolicy[];
-    ({ engine, quotas, policies } = await loadLocalPolicy(paths));
+    ({ engine, quotas, policies } = await loadServedPolicy(paths));
     policySource = paths.join(', ');
     loaded = { policies, source: policySource };
   }
 
   // Budgets live in SQLite next to the synced policies, for as long as this local mode runs.
   const budget =
-    quotas.length > 0 ? openBudgetEngine({ quotaDb: join(outDir, 'quota.db') }, quotas) : undefined;
+    quotas.length > 0 ? await openBudgetEngine({ quotaDb: join(outDir, 'quota.db') }, quotas) : undefined;
   if (budget) cleanups.push(() => budget.close());
   // Loaded only when asked for: start-up pays for the modules it uses (also --source's Git client).
   const mock = opts.mock

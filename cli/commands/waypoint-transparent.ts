@@ -11,15 +11,12 @@ import { TLSSocket } from 'node:tls';
 import {
   configInvalid,
   type DestinationLookup,
-  defaultCaDir,
   destinationOf,
   type InterceptedConnection,
-  LeafMinter,
-  MeshCa,
   type OriginalDestination,
-  TlsError,
   TransparentMode,
 } from '../../waypoint/index.js';
+import { defaultCaDir, LeafMinter, MeshCa, TlsError } from '../../waypoint/tls/index.js';
 
 /** The provider hosts a redirected :443 connection may be routed to by its SNI alone. */
 export const PROVIDER_HOSTS = { openai: 'api.openai.com', anthropic: 'api.anthropic.com' } as const;

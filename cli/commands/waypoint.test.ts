@@ -13,7 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { resetAddonCache } from '../../bpf/src/addon.js';
 import { compileResources } from '../../engine/index.js';
 import { createMockLlm } from '../../test/mock-llm/index.js';
-import { MeshCa } from '../../waypoint/index.js';
+import { MeshCa } from '../../waypoint/tls/index.js';
 import { registerWaypoint, runWaypoint, type WaypointCliOptions } from './waypoint.js';
 import { clusterTransparent, destinationLookup } from './waypoint-transparent.js';
 

@@ -14,11 +14,12 @@ import { buildBundle } from '../build.js';
 import type { SourceFile } from '../compiler.js';
 import type { Diagnostic } from '../syntax/diagnostics.js';
 import { parseModule, printModule, stringTerm, varTerm } from '../syntax/index.js';
+import { DECISION_ENTRYPOINT } from './decision.js';
 import { libraryModules } from './library.js';
-import { customDataProblems, TENANT_ROOT, tenantEntrypoint, tenantModule } from './tenancy.js';
 
-/** The decision entrypoint every waypoint evaluates. */
-export const DECISION_ENTRYPOINT = 'semamesh/decision';
+export { DECISION_ENTRYPOINT };
+
+import { customDataProblems, TENANT_ROOT, tenantEntrypoint, tenantModule } from './tenancy.js';
 
 export interface CompiledRule {
   name: string;

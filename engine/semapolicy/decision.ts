@@ -3,6 +3,9 @@
 
 export type Action = 'ALLOW' | 'AUDIT' | 'REDACT' | 'BLOCK' | 'THROTTLE' | 'PAUSE';
 
+/** The decision entrypoint every waypoint evaluates. */
+export const DECISION_ENTRYPOINT = 'semamesh/decision';
+
 export const ACTIONS: readonly Action[] = ['ALLOW', 'AUDIT', 'REDACT', 'BLOCK', 'THROTTLE', 'PAUSE'];
 
 export interface AgentIdentity {

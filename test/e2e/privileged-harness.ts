@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { cgroup2Mount } from '../../bpf/src/index.js';
 import type { K8sClient, KubeObject } from '../../kube/index.js';
-import { LeafMinter, type MeshCa } from '../../waypoint/index.js';
+import { LeafMinter, type MeshCa } from '../../waypoint/tls/index.js';
 
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
 

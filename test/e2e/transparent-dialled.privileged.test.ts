@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Server } from 'node:tls';
 import { privilegedSkip } from '../../bpf/src/test-env.js';
-import { MeshCa } from '../../waypoint/index.js';
+import { MeshCa } from '../../waypoint/tls/index.js';
 import { createMockLlm, type MockLlm } from '../mock-llm/index.js';
 import {
   bodyAndStatus,

@@ -1,7 +1,7 @@
 // The decision contract as the waypoint uses it: the types are the engine's (canonical definition in
-// engine/semapolicy/decision.ts, imported through the engine's public entry); the helpers here name
-// the rule and message a refusal shows the client.
-import type { Decision } from '../../engine/index.js';
+// engine/semapolicy/decision.ts, imported through the engine's run-time entry, which leaves out the
+// compiler); the helpers here name the rule and message a refusal shows the client.
+import type { Decision } from '../../engine/runtime.js';
 import { ALL_INPUT, type InputNeeds } from './input-needs.js';
 
 export type {
@@ -16,8 +16,8 @@ export type {
   Reason,
   Redaction,
   ToolCall,
-} from '../../engine/index.js';
-export { ACTIONS } from '../../engine/index.js';
+} from '../../engine/runtime.js';
+export { ACTIONS } from '../../engine/runtime.js';
 
 /**
  * The rule a refusal names: the first (deciding) reason as `policy/rule` — just the policy when its

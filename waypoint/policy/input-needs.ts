@@ -2,7 +2,7 @@
 // the decision input carries the conversation's text only for a policy that reads it: serialising a
 // 400 KB history into the wasm heap on every request costs milliseconds, and the shipped library
 // reads intents, counts and tool calls, and the joined text only for rules with `textMatches`.
-import type { BundleModule, DecisionRequest } from '../../engine/index.js';
+import type { BundleModule, DecisionRequest } from '../../engine/runtime.js';
 
 /** Request fields that may be left out of the decision input when no module reads them. */
 export interface InputNeeds {

@@ -14,7 +14,7 @@ import {
   loadPolicy,
   readBundle,
   tenantEntrypoint,
-} from '../../engine/index.js';
+} from '../../engine/runtime.js';
 import { Canonicalizer, type Vocabulary } from '../../intent/index.js';
 import { ALL_INPUT, type InputNeeds, inputNeeds } from './input-needs.js';
 

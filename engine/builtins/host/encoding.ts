@@ -1,10 +1,19 @@
 // Encoding builtins: hex, URL query strings (Go's net/url rules), YAML (the `yaml` package in YAML
 // 1.1 mode, as Go's yaml.v2 reads it), json.marshal_with_options and json.patch (RFC 6902 over
 // JSON values: sets arrive as arrays, so patches addressing set members cannot be honoured here).
-import { parseAllDocuments, stringify } from 'yaml';
+import { createRequire } from 'node:module';
 import { arr, fail, type Json, type JsonObject, obj, str, strs } from './args.js';
 import { goJson } from './core.js';
 import { compareStrings, deepEqual } from './values.js';
+
+const require = createRequire(import.meta.url);
+let yamlJs: typeof import('yaml') | undefined;
+
+/** The YAML library, loaded by the first yaml.* call (most policies never make one). */
+function yaml(): typeof import('yaml') {
+  yamlJs ??= require('yaml') as typeof import('yaml');
+  return yamlJs;
+}
 
 /** Go's url.QueryEscape. */
 export function queryEscape(s: string): string {
@@ -65,7 +74,7 @@ function decodeObject(s: string): Record<string, string[]> {
  * the first is the value, and a syntax error in any of them is an error, as with OPA.
  */
 function yamlToJson(text: string): Json {
-  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
+  const docs = yaml().parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
   if (!Array.isArray(docs) || docs.length === 0) return null;
   for (const doc of docs) if (doc.errors.length > 0) throw doc.errors[0];
   return JSON.parse(JSON.stringify(docs[0].toJS({ maxAliasCount: 100 }) ?? null)) as Json;
@@ -220,7 +229,8 @@ export const encodingBuiltins = {
   'urlquery.decode': (s: unknown) => queryUnescape(str(s)),
   'urlquery.encode_object': (o: unknown) => encodeObject(obj(o)),
   'urlquery.decode_object': (s: unknown) => decodeObject(str(s)),
-  'yaml.marshal': (v: Json) => stringify(v, { version: '1.1', indentSeq: false, sortMapEntries: true }),
+  'yaml.marshal': (v: Json) =>
+    yaml().stringify(v, { version: '1.1', indentSeq: false, sortMapEntries: true }),
   'yaml.unmarshal': (s: unknown) => yamlToJson(str(s)),
   'yaml.is_valid': (s: unknown) => {
     if (typeof s !== 'string') return false;

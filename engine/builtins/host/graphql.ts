@@ -1,23 +1,20 @@
 // graphql.* builtins on graphql-js: documents are parsed by graphql-js and converted to the JSON shape
 // of gqlparser's AST that OPA returns (Go field names, numeric value kinds, `Alias` defaulting to the
 // name, empty lists and nulls pruned); validation uses graphql-js' SDL and query validation.
-import {
-  buildASTSchema,
-  type ConstDirectiveNode,
-  type DefinitionNode,
-  type DirectiveNode,
-  type DocumentNode,
-  type FieldDefinitionNode,
-  type InputValueDefinitionNode,
-  Kind,
-  parse,
-  type SelectionNode,
-  type TypeNode,
-  type ValueNode,
-  type VariableDefinitionNode,
-  validate,
-  validateSchema,
+import { createRequire } from 'node:module';
+import type {
+  ConstDirectiveNode,
+  DefinitionNode,
+  DirectiveNode,
+  DocumentNode,
+  FieldDefinitionNode,
+  InputValueDefinitionNode,
+  SelectionNode,
+  TypeNode,
+  ValueNode,
+  VariableDefinitionNode,
 } from 'graphql';
+import { Kind } from 'graphql/language/kinds.js';
 import { fail, type Json, type JsonObject } from './args.js';
 
 type Out = { [key: string]: Json | Out | Out[] | undefined } | Json;
@@ -191,12 +188,24 @@ function prune(v: Out | undefined): Out | undefined {
   return v;
 }
 
+const require = createRequire(import.meta.url);
+let graphqlJs: typeof import('graphql') | undefined;
+
+/**
+ * graphql-js (its CommonJS build, the one kinds.js belongs to), loaded by the first graphql.* call:
+ * few policies use these builtins, and every process evaluating any policy loads this module.
+ */
+function gql(): typeof import('graphql') {
+  graphqlJs ??= require('graphql') as typeof import('graphql');
+  return graphqlJs;
+}
+
 const EXECUTABLE = new Set<string>([Kind.OPERATION_DEFINITION, Kind.FRAGMENT_DEFINITION]);
 
 function parseDocument(text: string): DocumentNode {
   // gqlparser accepts a document without definitions; graphql-js does not.
   if (text.replace(/#[^\n\r]*/g, '').trim() === '') return { kind: Kind.DOCUMENT, definitions: [] };
-  return parse(text, { noLocation: true, allowLegacyFragmentVariables: true });
+  return gql().parse(text, { noLocation: true, allowLegacyFragmentVariables: true });
 }
 
 const EXTENSION_TO_DEFINITION: Partial<Record<Kind, Kind>> = {
@@ -437,6 +446,7 @@ function printAst(ast: JsonObject): string {
 /** graphql-js' schema build and validation; a missing Query root is allowed, as in gqlparser. */
 function loadSchema(text: string) {
   const doc = definePlainExtensions(parseSchemaDoc(text));
+  const { buildASTSchema, validateSchema } = gql();
   const errors = validateSchema(buildASTSchema(doc)).filter(
     (e) => !/Query root type must be provided/.test(e.message),
   );
@@ -452,7 +462,7 @@ function verify(
   const schemaText = source(schema, 'schema');
   const doc = parseQueryDoc(source(query, 'query'));
   const s = loadSchema(schemaText);
-  return { doc, schemaDoc: parseSchemaDoc(schemaText), ok: validate(s, doc).length === 0 };
+  return { doc, schemaDoc: parseSchemaDoc(schemaText), ok: gql().validate(s, doc).length === 0 };
 }
 
 export const graphqlBuiltins = {

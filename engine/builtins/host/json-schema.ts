@@ -1,10 +1,21 @@
 // json.verify_schema and json.match_schema on ajv (draft-07), with errors reshaped into the
 // {error, type, field, desc} records OPA produces from gojsonschema for the common keywords.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { Json } from './args.js';
 import { goJson } from './core.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: true, verbose: true });
+const require = createRequire(import.meta.url);
+let ajv: Ajv | undefined;
+
+/** The validator, built by the first json.*_schema call (most policies never make one). */
+function validator(): Ajv {
+  if (!ajv) {
+    const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+    ajv = new AjvClass({ allErrors: true, strict: false, validateSchema: true, verbose: true });
+  }
+  return ajv;
+}
 const cache = new Map<string, ValidateFunction>();
 
 /** A schema or document given as a JSON string or as a value. */
@@ -23,7 +34,7 @@ function compile(schema: Json): ValidateFunction {
   if (fn === undefined) {
     if (typeof schema !== 'object' && typeof schema !== 'boolean')
       throw new Error('schema must be an object');
-    fn = ajv.compile(schema as object);
+    fn = validator().compile(schema as object);
     if (cache.size >= 64) cache.delete(cache.keys().next().value as string);
     cache.set(key, fn);
   }
