@@ -13,6 +13,8 @@ export interface CaseFiles {
   /** `-d <module>…`, `-d data.json`, `-i input.json` (absolute paths) and the query, after the subcommand's own flags. */
   args: string[];
   cleanup: () => void;
+  /** The text with this case's folder taken out of paths, so messages name `module0.rego:3:1` as OPA's runners do. */
+  local: (text: string) => string;
 }
 
 let counter = 0;
@@ -32,10 +34,13 @@ function inputText(tc: RawCase & { hasInput: boolean }): string | undefined {
 }
 
 /** Writes the case's files under a fresh folder; throws (with the reason) when a CLI cannot take it. */
+/** The folder this process writes its cases under (worker threads share the process id). */
+export const CASES_ROOT = join(tmpdir(), `semamesh-conformance-${process.pid}`);
+
 export function writeCaseFiles(
   tc: RawCase & { hasInput: boolean },
   modulePrefix: string,
-  root = join(tmpdir(), `semamesh-conformance-${process.pid}`),
+  root = CASES_ROOT,
 ): CaseFiles {
   const input = inputText(tc);
   const dir = join(root, `${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`);
@@ -46,9 +51,9 @@ export function writeCaseFiles(
     writeFileSync(join(dir, name), source);
     args.push('-d', join(dir, name));
   });
-  // OPA's runner makes an empty store of `data: {}`, the same as no data: no file then (a data file
-  // holding `{}` is a separate matter for the CLI's own tests).
-  if (tc.data !== undefined && Object.keys(tc.data).length > 0) {
+  // OPA's runner makes an empty store of `data: {}` and `data: null`, the same as no data: no file
+  // then (a data file holding `{}` is a separate matter for the CLI's own tests).
+  if (tc.data && Object.keys(tc.data).length > 0) {
     writeFileSync(join(dir, 'data.json'), JSON.stringify(tc.data));
     args.push('-d', join(dir, 'data.json'));
   }
@@ -58,7 +63,12 @@ export function writeCaseFiles(
   }
   // `--` so a query that starts with `-` is not read as a flag.
   args.push('--', tc.query);
-  return { dir, args, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    args,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    local: (text) => text.split(`${dir}/`).join(''),
+  };
 }
 
 interface EvalJson {

@@ -85,7 +85,8 @@ function runOne(tc: ConformanceCase, suite: Suite, options: OpaRunOptions): Prom
         if (e && typeof e.code === 'string')
           return resolve(judge(tc, 'topdown', { kind: 'crash', reason: `cannot run opa: ${e.message}` }, ms));
         const exit = e ? (typeof e.code === 'number' ? e.code : null) : 0;
-        resolve(judge(tc, opaRunner(suite), resultOf(exit, stdout, stderr, e?.killed === true, ms), ms));
+        const result = resultOf(exit, files.local(stdout), files.local(stderr), e?.killed === true, ms);
+        resolve(judge(tc, opaRunner(suite), result, ms));
       },
     );
   });

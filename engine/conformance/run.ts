@@ -2,10 +2,11 @@
 // `semamesh eval`), fails on crashes or on changes against the suite's exceptions file, and writes
 // its section of docs/conformance.md; with --compare, the real opa runs every case too, side by side.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CASES_ROOT } from './case-files.js';
 import { filterCases } from './cases.js';
 import { compareOutcomes, renderSideBySide, writeDocSection } from './compare.js';
 import {
@@ -209,6 +210,7 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
+    rmSync(CASES_ROOT, { recursive: true, force: true });
     process.exitCode = code;
   },
   (err: unknown) => {

@@ -110,6 +110,10 @@ test('case files: modules named as the suite runner names them, data and input a
       'x = 1',
     ]);
     assert.deepEqual(JSON.parse(readFileSync(join(files.dir, 'input.json'), 'utf8')), { k: [1] });
+    assert.equal(
+      files.local(`${join(files.dir, 'module0.rego')}:3:1: conflict`),
+      'module0.rego:3:1: conflict',
+    );
   } finally {
     files.cleanup();
   }

@@ -57,7 +57,7 @@ async function resultOf(tc: RawCase & { hasInput: boolean }, modulePrefix: strin
   } finally {
     files.cleanup();
   }
-  const stderr = captured.err.join('\n');
+  const stderr = files.local(captured.err.join('\n'));
   if (BROKEN.test(stderr)) return { kind: 'crash', reason: stderr.slice(0, 300) };
   if (code === 2) return { kind: 'error', message: stderr, code: ERROR_CODE.exec(stderr)?.[1] };
   if (code !== 0) return { kind: 'crash', reason: `exit ${code}: ${stderr.slice(0, 200)}` };
