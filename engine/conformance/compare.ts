@@ -19,6 +19,8 @@ export interface SideBySide extends SideCounts {
   topics: (SideCounts & { topic: string })[];
   /** Cases opa passes and we do not: what to fix next. */
   onlyOpaCases: { id: string; reason: string }[];
+  /** Cases we pass and opa does not (with opa's reason). */
+  onlyUsCases: { id: string; reason: string }[];
 }
 
 const zero = (): SideCounts => ({ cases: 0, opa: 0, us: 0, both: 0, onlyOpa: 0, onlyUs: 0, ourCrashes: 0 });
@@ -27,6 +29,7 @@ export function compareOutcomes(cases: ConformanceCase[], opa: CaseOutcome[], us
   const all = zero();
   const byTopic = new Map<string, SideCounts>();
   const onlyOpaCases: SideBySide['onlyOpaCases'] = [];
+  const onlyUsCases: SideBySide['onlyUsCases'] = [];
   cases.forEach((c, i) => {
     const t = byTopic.get(c.topic) ?? zero();
     byTopic.set(c.topic, t);
@@ -42,9 +45,10 @@ export function compareOutcomes(cases: ConformanceCase[], opa: CaseOutcome[], us
       if (us[i].status === 'crashed') x.ourCrashes++;
     }
     if (o && !u) onlyOpaCases.push({ id: c.id, reason: `${us[i].status}: ${us[i].reason ?? ''}` });
+    if (u && !o) onlyUsCases.push({ id: c.id, reason: `${opa[i].status}: ${opa[i].reason ?? ''}` });
   });
   const topics = [...byTopic].sort(([a], [b]) => (a < b ? -1 : 1)).map(([topic, x]) => ({ topic, ...x }));
-  return { ...all, topics, onlyOpaCases };
+  return { ...all, topics, onlyOpaCases, onlyUsCases };
 }
 
 const pct = (n: number, of: number) => (of === 0 ? '0' : (Math.round((n / of) * 1000) / 10).toString());
@@ -81,6 +85,10 @@ export function renderSideBySide(s: SideBySide, d: SideBySideDoc): string {
     '',
     ...s.onlyOpaCases.map((c) => `- \`${cell(c.id)}\`: ${cell(c.reason).slice(0, 180)}`),
     '',
+    `### Passing in us, not in opa (${s.onlyUsCases.length}; opa's reason)`,
+    '',
+    ...s.onlyUsCases.map((c) => `- \`${cell(c.id)}\`: ${cell(c.reason).slice(0, 180)}`),
+    '',
   ].join('\n');
 }
 
@@ -93,6 +101,11 @@ const HEADER = [
   "the pinned opa release's own suite) and `opa-wasm` (opa's wasm-only suite). The OPA suites are run",
   'side by side through the real `opa eval` and through `semamesh eval`, each case written out as',
   'module, data and input files and judged as the OPA runner written for the suite judges it.',
+  '',
+  'Regenerate this page: `npm run conformance:docs` (needs Go for the OPA suites and builds the',
+  'pinned opa when absent). CI gates `shared` (`npm test`) and both OPA suites through `semamesh eval`',
+  '(`npm run conformance:opa`) against `engine/conformance/exceptions*.yaml`; after fixes, rewrite a',
+  "suite's list with `npm run conformance -- --suite <name> --update-exceptions`.",
   '',
 ].join('\n');
 

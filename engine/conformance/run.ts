@@ -20,7 +20,7 @@ import { harnessDefaults, runConformance } from './harness.js';
 import { opaRunner, runThroughOpa } from './opa-run.js';
 import { renderConsole, renderMarkdown, summarize } from './report.js';
 import { conformanceCasesOrSkip } from './suite-dir.js';
-import { getSuite, SUITES, type Suite } from './suites.js';
+import { getSuite, pinnedOpaVersion, SUITES, type Suite } from './suites.js';
 
 const USAGE = `usage: npx tsx engine/conformance/run.ts [options]
   --suite <name>         ${SUITES.join(' | ')} (default shared)
@@ -170,7 +170,7 @@ async function main(): Promise<number> {
           suite: suite.name,
           title: `Suite \`${suite.name}\`: the real opa and us, side by side`,
           method: [
-            `Cases: \`${location}\`. opa: \`opa eval --format json${suite.opaTarget === 'wasm' ? ' --target wasm' : ''}\` of the pinned release, judged as OPA's \`${opaRunner(suite)}\` runner judges.`,
+            `Cases: \`${location}\`. opa: \`opa eval --format json${suite.opaTarget === 'wasm' ? ' --target wasm' : ''}\` of the pinned release (${pinnedOpaVersion()}), judged as OPA's \`${opaRunner(suite)}\` runner judges.`,
             `Us: \`semamesh eval --format json\`${engine === 'sdk' ? ' (here: the engine API and the SDK)' : ''} with the same files, judged as OPA's \`${suite.ourRunner}\` runner judges (our target is wasm).`,
             'Runners: topdown = `v1/topdown/exported_test.go` (strict_error runs with `--strict-builtin-errors`, want_error is message text, want_error_code the error code); wasm-e2e = `internal/wasm/sdk/test/e2e` (strict errors want an empty result); wasm-js = `v1/test/wasm/assets/test.js`. Results are sets of rows; an expression `eval` reports as `false` fails the query.',
           ],
@@ -191,7 +191,10 @@ async function main(): Promise<number> {
     );
   }
   if (values.json)
-    writeFileSync(values.json, `${JSON.stringify({ ...summary, cases: run.results }, null, 2)}\n`);
+    writeFileSync(
+      values.json,
+      `${JSON.stringify({ ...summary, cases: run.results, opa: opaOutcomes }, null, 2)}\n`,
+    );
 
   if (values['update-exceptions']) {
     writeExceptions(suite.exceptionsPath, next);

@@ -157,6 +157,10 @@ test('side-by-side counts: both, only opa, only us, per topic', () => {
     side.onlyOpaCases.map((c) => c.id),
     ['basics/partial set from data'],
   );
+  assert.deepEqual(
+    side.onlyUsCases.map((c) => c.id),
+    ['basics/conflict'],
+  );
 });
 
 test('the wasm-only fixture suite passes through semamesh eval, judged as test.js judges', async () => {
