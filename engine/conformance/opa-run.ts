@@ -16,8 +16,22 @@ export interface OpaRunOptions {
   onOutcome?: (index: number, outcome: CaseOutcome) => void;
 }
 
+interface OpaError {
+  message?: string;
+  code?: string;
+  location?: { file?: string; row?: number; col?: number };
+}
+
 interface OpaErrorDoc {
-  errors?: { message?: string; code?: string }[];
+  errors?: OpaError[];
+}
+
+/** An error as Go's topdown.Error.Error() renders it (`file:row: code: message`), which the runner matches. */
+function errorText(e: OpaError): string {
+  const text = e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? '');
+  const at = e.location;
+  if (!at) return text;
+  return `${at.file ? `${at.file}:${at.row}` : `${at.row}:${at.col}`}: ${text}`;
 }
 
 /** The runner opa's own results are judged by: topdown for its default engine, else the suite's. */
@@ -52,7 +66,7 @@ function resultOf(
     };
   }
   if (doc.errors?.length) {
-    const message = doc.errors.map((e) => e.message ?? '').join('\n');
+    const message = doc.errors.map(errorText).join('\n');
     if (/^panic:|goroutine \d+/m.test(stderr)) return { kind: 'crash', reason: `opa panicked: ${message}` };
     return { kind: 'error', message, code: doc.errors[0].code };
   }
