@@ -88,7 +88,8 @@ function runOne(tc: ConformanceCase, suite: Suite, options: OpaRunOptions): Prom
       evalArgs(tc, suite, files.args),
       {
         cwd: files.dir,
-        env: { ...process.env, ...tc.env },
+        // Only the case's own variables: opa.runtime() reports the environment, which stays out of results.
+        env: { ...tc.env },
         timeout: options.timeoutMs,
         maxBuffer: 64 * 1024 * 1024,
       },
