@@ -2,18 +2,20 @@
 // judging, reading `eval -f json`, the generated document's sections, a run through `semamesh eval`,
 // and (where the pinned opa is built) the same cases through the real `opa eval`.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { rowsOfEvalJson, writeCaseFiles } from './case-files.js';
+import { CASES_ROOT, rowsOfEvalJson, writeCaseFiles } from './case-files.js';
 import { loadCases, loadWasmCases } from './cases.js';
 import { compareOutcomes, writeDocSection } from './compare.js';
 import { runConformance } from './harness.js';
 import { judge } from './judge.js';
 import { runThroughOpa } from './opa-run.js';
 import { getSuite } from './suites.js';
+
+after(() => rmSync(CASES_ROOT, { recursive: true, force: true }));
 
 const fixture = (p: string) => fileURLToPath(new URL(`./fixtures/${p}`, import.meta.url));
 
