@@ -17,7 +17,10 @@ export interface RawCase {
   want_error_code?: string;
   want_error?: string;
   sort_bindings?: boolean;
+  ignore_generated_vars?: boolean;
   strict_error?: boolean;
+  /** Environment variables OPA's runner sets while the case runs (`opa.runtime().env`). */
+  env?: Record<string, string>;
 }
 
 export interface ConformanceCase extends RawCase {
@@ -55,6 +58,34 @@ export function loadCases(root: string): ConformanceCase[] {
         id: n === 1 ? raw.note : `${raw.note}#${n}`,
         topic: file.includes('/') ? file.slice(0, file.indexOf('/')) : '(root)',
         file,
+        hasInput: Object.hasOwn(raw, 'input'),
+      });
+    }
+  }
+  return cases;
+}
+
+/**
+ * Reads OPA's wasm-only suite (`v1/test/wasm/assets/*.yaml`): flat files of the same case shape,
+ * judged by test.js. Notes repeat across files, so the topic is the file name and the id
+ * `<file>/<note>` (`#n` for repeats within a file), as test.js names cases by file and note.
+ */
+export function loadWasmCases(root: string): ConformanceCase[] {
+  const cases: ConformanceCase[] = [];
+  for (const name of readdirSync(root).sort()) {
+    if (!name.endsWith('.yaml')) continue;
+    const topic = name.slice(0, -'.yaml'.length);
+    const seen = new Map<string, number>();
+    const doc = parseYaml(readFileSync(join(root, name), 'utf8')) as { cases?: RawCase[] } | null;
+    for (const raw of doc?.cases ?? []) {
+      const n = (seen.get(raw.note) ?? 0) + 1;
+      seen.set(raw.note, n);
+      const id = `${topic}/${raw.note}`;
+      cases.push({
+        ...raw,
+        id: n === 1 ? id : `${id}#${n}`,
+        topic,
+        file: name,
         hasInput: Object.hasOwn(raw, 'input'),
       });
     }

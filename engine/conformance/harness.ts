@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type ConformanceCase, filterCases, loadCases } from './cases.js';
 import type { CaseResult, Exceptions } from './exceptions.js';
-import { runInPool } from './pool.js';
+import { type CliMode, runInPool } from './pool.js';
 import { type Summary, summarize } from './report.js';
 import type { CaseOutcome } from './run-case.js';
 import { findConformanceCases } from './suite-dir.js';
@@ -18,6 +18,10 @@ export const DEFAULT_CASES_DIR =
 
 export interface HarnessOptions {
   casesDir?: string;
+  /** The cases themselves (a suite's own loader); overrides casesDir. */
+  cases?: ConformanceCase[];
+  /** Through `semamesh eval` instead of the engine API. */
+  cli?: CliMode;
   /** Regular expression over topic and case id. */
   filter?: string;
   /** CI mode: short per-case timeout and an overall budget. */
@@ -43,12 +47,16 @@ export function harnessDefaults(fast: boolean): { jobs: number; timeoutMs: numbe
 export async function runConformance(options: HarnessOptions = {}): Promise<HarnessRun> {
   const started = performance.now();
   const defaults = harnessDefaults(options.fast === true);
-  const cases = filterCases(loadCases(options.casesDir ?? DEFAULT_CASES_DIR), options.filter);
+  const cases = filterCases(
+    options.cases ?? loadCases(options.casesDir ?? DEFAULT_CASES_DIR),
+    options.filter,
+  );
   let done = 0;
   const outcomes = await runInPool(cases, {
     jobs: options.jobs ?? defaults.jobs,
     timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
     budgetMs: options.budgetMs ?? defaults.budgetMs,
+    cli: options.cli,
     onOutcome: (i, outcome) => options.onOutcome?.(cases[i], outcome, ++done, cases.length),
   });
   const results = cases.map((c, i) => ({ id: c.id, topic: c.topic, outcome: outcomes[i] }));

@@ -2,10 +2,19 @@
 // case, and a replacement worker whenever one hangs or dies, so no case can stall or kill the run.
 import { Worker } from 'node:worker_threads';
 import type { CaseInput, CaseOutcome } from './run-case.js';
+import type { Runner } from './suites.js';
+
+/** Run the case through `semamesh eval` (module files `<modulePrefix><i>.rego`), judged by `runner`. */
+export interface CliMode {
+  modulePrefix: string;
+  runner: Runner;
+}
 
 export interface WorkerRequest {
   index: number;
   case: CaseInput;
+  /** Absent: compile and evaluate through the engine API and the SDK (run-case.ts). */
+  cli?: CliMode;
 }
 export interface WorkerReply {
   index: number;
@@ -20,6 +29,8 @@ export interface PoolOptions {
   budgetMs?: number;
   /** Called as each case finishes (progress output). */
   onOutcome?: (index: number, outcome: CaseOutcome) => void;
+  /** Through the CLI instead of the engine API. */
+  cli?: CliMode;
   /** The worker module (tests substitute one that hangs or dies); default ./worker.ts. */
   workerEntry?: URL;
 }
@@ -104,7 +115,7 @@ export function runInPool(cases: CaseInput[], options: PoolOptions): Promise<Cas
         });
         replace(slot);
       }, options.timeoutMs);
-      slot.worker.postMessage({ index, case: cases[index] } satisfies WorkerRequest);
+      slot.worker.postMessage({ index, case: cases[index], cli: options.cli } satisfies WorkerRequest);
     };
 
     /** Drops a hung or dead worker and starts another in its place (unless workers cannot start). */
