@@ -131,7 +131,7 @@ export function registerEval(program: Command): void {
       const text = formatResult(
         opts.format as EvalFormat,
         rewritten.exprs,
-        resultItems(rewritten.exprs, rows),
+        resultItems(rewritten.exprs, rows, rewritten.iterVars),
       );
       if (text) console.log(text.replace(/\n$/, ''));
       if ((opts.fail && rows.length === 0) || (opts.failDefined && rows.length > 0)) process.exitCode = 1;
