@@ -1,6 +1,9 @@
 // Loads policy sources from files and directories the way `opa build` / `opa test` do: every
 // `.rego` module, and data files placed in the data document by directory (any .json/.yaml/.yml
 // file, as opa's loader does; in a bundle directory only data.json / data.yaml, as in a bundle).
+// Like opa, nothing is skipped by name: hidden files and folders, `.git` and `node_modules` load
+// too unless `--ignore` leaves them out; a bundle directory's data path drops the leading dots of
+// its first folder (`.hid/data.json` is `data.hid`), as opa's bundle reader does.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -12,7 +15,6 @@ export interface PolicyFiles {
   data: Record<string, unknown>;
 }
 
-const SKIP_DIRS = new Set(['node_modules', '.git']);
 const BUNDLE_DATA_FILE = /^data\.(json|ya?ml)$/;
 const DATA_FILE = /\.(json|ya?ml)$/;
 
@@ -83,7 +85,7 @@ export function globRegExp(glob: string): RegExp {
 
 function walk(dir: string, out: string[], ignored: (name: string) => boolean): string[] {
   for (const name of readdirSync(dir).sort()) {
-    if (SKIP_DIRS.has(name) || name.startsWith('.') || ignored(name)) continue;
+    if (ignored(name)) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path, out, ignored);
     else out.push(path);
@@ -119,6 +121,16 @@ function manifestVersions(root: string): (path: string) => 0 | 1 | undefined {
   return (path) => byFile.find(([re]) => re.test(path))?.[1] ?? all;
 }
 
+/** The data path of a data file's folder; a bundle's drops the leading dots of the first folder. */
+function dataDir(segments: string[], bundle = false): string[] {
+  if (!bundle) return segments;
+  return segments
+    .join('/')
+    .replace(/^[./]+/, '')
+    .split('/')
+    .filter((s) => s !== '');
+}
+
 /** Reads `.rego` files and data files from files and directories, the way `opa build` loads paths. */
 export function loadPolicyFiles(paths: string[], options: LoadOptions = {}): PolicyFiles {
   const files: PolicyFiles = { modules: [], data: {} };
@@ -141,7 +153,7 @@ export function loadPolicyFiles(paths: string[], options: LoadOptions = {}): Pol
           ...(regoVersion === undefined ? {} : { regoVersion }),
         });
       } else if ((options.bundle ? BUNDLE_DATA_FILE : DATA_FILE).test(base)) {
-        const dir = isDir ? relative(root, path).split(sep).slice(0, -1) : [];
+        const dir = isDir ? dataDir(relative(root, path).split(sep).slice(0, -1), options.bundle) : [];
         addData(files.data, dir, readDataFile(path), name);
       } else if (!isDir) throw new Error(`${path}: not a .rego, .json or .yaml file`);
     }

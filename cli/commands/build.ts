@@ -1,5 +1,5 @@
 // `semamesh build -t wasm -e pkg/rule <paths...>`: compiles Rego files to an OPA bundle with a
-// policy.wasm, like `opa build -t wasm`; `-b` reads bundle directories with their .manifest, and
+// policy.wasm, like `opa build -t wasm` (entrypoint rules and their dependents live in the wasm only); `-b` reads bundle directories with their .manifest, and
 // `--signing-key` signs the bundle in OPA's `.signatures.json` format.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -32,7 +32,6 @@ interface BuildOptions {
   signingAlg: string;
   claimsFile?: string;
   capabilities?: string;
-  pruneEntrypoints?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -84,10 +83,6 @@ export function registerBuild(program: Command): void {
     .option('--signing-alg <alg>', 'signing algorithm: RS256 or HS256', 'RS256')
     .option('--claims-file <file>', 'JSON file of extra claims for the bundle signature')
     .option('--capabilities <file>', 'capabilities.json: the policy may call only the builtins it lists')
-    .option(
-      '--prune-entrypoints',
-      'as opa build -t wasm: move entrypoint rules and their dependents out of the .rego (such a bundle needs its policy.wasm to evaluate)',
-    )
     .action(async (paths: string[], opts: BuildOptions) => {
       if (opts.target !== 'wasm' && opts.target !== 'rego')
         return fail(`unsupported target ${JSON.stringify(opts.target)}: wasm or rego`);
@@ -114,7 +109,7 @@ export function registerBuild(program: Command): void {
         roots: m?.roots,
         metadata: m?.metadata,
         regoVersion,
-        prune: opts.pruneEntrypoints === true,
+        prune: true,
       });
       if (allowed && result.modules) result.diagnostics.push(...checkCapabilities(result.modules, allowed));
       printDiagnostics(result.diagnostics, formatDiagnostic);

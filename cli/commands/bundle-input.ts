@@ -5,9 +5,26 @@ import { join } from 'node:path';
 import type { Manifest } from '../../engine/bundle/index.js';
 import { loadPolicyFiles, type PolicyFiles } from '../../engine/loader.js';
 
+/** A wasm module of a bundle and the entrypoints the manifest resolves through it (`opa build -t wasm`). */
+export interface WasmResolverModule {
+  /** `pkg/rule` paths, in the manifest's order. */
+  entrypoints: string[];
+  wasm: Uint8Array;
+}
+
 export interface LoadedBundles extends PolicyFiles {
   /** The manifest of each bundle, in the order given (`{revision: '', roots: ['']}` when absent). */
   manifests: Manifest[];
+  /** The wasm modules the manifests name: their entrypoints are evaluated by the wasm, as opa does. */
+  resolvers: WasmResolverModule[];
+}
+
+/** Groups a manifest's wasm entries by module file, reading each module once. */
+function resolversOf(manifest: Manifest, read: (module: string) => Uint8Array): WasmResolverModule[] {
+  const byModule = new Map<string, string[]>();
+  for (const w of manifest.wasm ?? [])
+    byModule.set(w.module, [...(byModule.get(w.module) ?? []), w.entrypoint]);
+  return [...byModule].map(([module, entrypoints]) => ({ entrypoints, wasm: read(module) }));
 }
 
 const DEFAULT_MANIFEST: Manifest = { revision: '', roots: [''] };
@@ -28,7 +45,8 @@ async function loadBundleDir(dir: string, ignore: string[]): Promise<LoadedBundl
   } catch (err) {
     throw new Error(`bundle ${dir}: ${(err as Error).message.replace(/^invalid bundle manifest: /, '')}`);
   }
-  return { ...files, manifests: [manifest] };
+  const resolvers = resolversOf(manifest, (module) => readFileSync(join(dir, module)));
+  return { ...files, manifests: [manifest], resolvers };
 }
 
 /**
@@ -43,17 +61,23 @@ async function loadBundleFile(path: string): Promise<LoadedBundles> {
     modules: bundle.modules.map((m) => ({ file: m.file, source: m.source, regoVersion })),
     data: bundle.data,
     manifests: [bundle.manifest],
+    resolvers: resolversOf(bundle.manifest, (module) => {
+      if (!bundle.wasm || (bundle.manifest.wasm?.[0]?.module ?? module) !== module)
+        throw new Error(`${path}: bundle wasm module '${module}' cannot be read (one module per bundle)`);
+      return bundle.wasm;
+    }),
   };
 }
 
 /** Loads every path as a bundle; data of several bundles is merged (their roots keep them apart). */
 export async function loadBundles(paths: string[], ignore: string[] = []): Promise<LoadedBundles> {
-  const out: LoadedBundles = { modules: [], data: {}, manifests: [] };
+  const out: LoadedBundles = { modules: [], data: {}, manifests: [], resolvers: [] };
   for (const p of paths) {
     const one = statSync(p).isDirectory() ? await loadBundleDir(p, ignore) : await loadBundleFile(p);
     out.modules.push(...one.modules);
     Object.assign(out.data, one.data);
     out.manifests.push(...one.manifests);
+    out.resolvers.push(...one.resolvers);
   }
   return out;
 }

@@ -2,7 +2,14 @@
 // tests against the real opa are in test/interop/flags.test.ts; these run without opa).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatResult, resultItems, rewriteQuery, splitQuery } from './eval-format.js';
+import {
+  formatResult,
+  nameIterations,
+  orderRows,
+  resultItems,
+  rewriteQuery,
+  splitQuery,
+} from './eval-format.js';
 
 test('a query splits at top-level ; and newlines, not inside brackets or strings', () => {
   const exprs = splitQuery('x := {"a;b": [1; 2]}; y := f(x)\n  z');
@@ -61,4 +68,37 @@ test('each format prints what opa eval prints, nothing (or undefined) when undef
   assert.equal(formatResult('json', exprs, []), '{}\n');
   assert.equal(formatResult('pretty', exprs, []), 'undefined\n');
   for (const f of ['raw', 'values', 'bindings'] as const) assert.equal(formatResult(f, exprs, []), '');
+});
+
+test('wildcards iterating references are named; iteration variables listed in order', () => {
+  assert.deepEqual(nameIterations('x := data.a[_]; data.b[k][_]'), {
+    query: 'x := data.a[__semamesh_w0__]; data.b[k][__semamesh_w1__]',
+    iterVars: ['__semamesh_w0__', 'k', '__semamesh_w1__'],
+  });
+  // Inside literals and comprehensions `_` stays local; strings are left alone.
+  assert.deepEqual(nameIterations('x := {v | v := data.a[_]}; y := [1][_]; z := "[_]"'), {
+    query: 'x := {v | v := data.a[_]}; y := [1][__semamesh_w0__]; z := "[_]"',
+    iterVars: ['__semamesh_w0__'],
+  });
+  assert.deepEqual(nameIterations('some v in data.a; data.b[i]'), {
+    query: 'some __semamesh_k0__, v in data.a; data.b[i]',
+    iterVars: ['__semamesh_k0__', 'v', 'i'],
+  });
+});
+
+test("rows are ordered by the iteration variables in opa's value order", () => {
+  const rows = [
+    { k: 'b', i: 1 },
+    { k: 'a', i: 2 },
+    { k: 'a', i: 1 },
+    { k: 10, i: 0 },
+    { k: null, i: 0 },
+  ];
+  assert.deepEqual(orderRows(rows, ['k', 'i']), [
+    { k: null, i: 0 },
+    { k: 10, i: 0 },
+    { k: 'a', i: 1 },
+    { k: 'a', i: 2 },
+    { k: 'b', i: 1 },
+  ]);
 });

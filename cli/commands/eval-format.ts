@@ -1,5 +1,9 @@
 // Output of `semamesh eval` in opa eval's formats (json, values, bindings, pretty, raw), and the
-// query rewrite that lets our engine report a value per top-level expression as opa does.
+// query rewrite that lets our engine report a value per top-level expression as opa does. Our wasm
+// returns the rows as a set (sorted, duplicates merged); opa's evaluator yields them in iteration
+// order (object keys and set elements in its value order, arrays by index), so each wildcard `_`
+// the query iterates with is named, and the rows are sorted by the iteration variables in order.
+import { compareValues } from '../../engine/builtins/host/values.js';
 
 /** One top-level expression of the query: its text, position, and the variable holding its value. */
 export interface QueryExpr {
@@ -71,24 +75,102 @@ function topLevel(text: string): string {
   return out;
 }
 
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const IDENT_CHAR = /[A-Za-z0-9_\]).]/;
+
+/**
+ * Names each `_` that indexes a reference outside any literal or comprehension (`data.a[_]`
+ * becomes `data.a[__semamesh_wN__]`), and lists the variables the query iterates with, in order of
+ * appearance: single-variable reference indexes and the variables of `some … in` (whose key is
+ * named when only the value is).
+ */
+export function nameIterations(query: string): { query: string; iterVars: string[] } {
+  // `some v in xs` iterates by key too: the key is named so the rows can be ordered by it.
+  let keys = 0;
+  const source = query.replace(
+    /(^|[;\n])(\s*some\s+)([A-Za-z_]\w*)(\s+in\b)/g,
+    (_m, lead: string, some: string, v: string, tail: string) =>
+      `${lead}${some}__semamesh_k${keys++}__, ${v}${tail}`,
+  );
+  let out = '';
+  let quote: string | undefined;
+  let wildcards = 0;
+  const stack: { ref: boolean; start: number }[] = [];
+  const found: [number, string][] = [];
+  const add = (v: string, at: number) => {
+    if (IDENT.test(v) && v !== 'data' && v !== 'input') found.push([at, v]);
+  };
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (quote) {
+      if (c === '\\' && quote === '"') {
+        out += c + (source[i + 1] ?? '');
+        i++;
+        continue;
+      }
+      if (c === quote) quote = undefined;
+      out += c;
+      continue;
+    }
+    if (c === '"' || c === '`') quote = c;
+    else if (c === '[')
+      stack.push({ ref: i > 0 && IDENT_CHAR.test(source[i - 1] as string), start: out.length + 1 });
+    else if (c === '{' || c === '(') stack.push({ ref: false, start: out.length + 1 });
+    else if (c === ']' || c === '}' || c === ')') {
+      const open = stack.pop();
+      if (c === ']' && open?.ref && stack.every((b) => b.ref)) add(out.slice(open.start).trim(), i);
+    } else if (
+      c === '_' &&
+      !IDENT_CHAR.test(source[i - 1] ?? ' ') &&
+      !/[A-Za-z0-9_]/.test(source[i + 1] ?? ' ')
+    ) {
+      if (stack.length > 0 && stack.every((b) => b.ref)) {
+        out += `__semamesh_w${wildcards++}__`;
+        continue;
+      }
+    }
+    out += c;
+  }
+  for (const m of source.matchAll(/(?:^|[;\n])\s*some\s+([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)?)\s+in\b/g))
+    for (const v of (m[1] as string).split(',')) add(v.trim(), m.index);
+  const iterVars = [...new Set(found.sort((a, b) => a[0] - b[0]).map(([, v]) => v))];
+  return { query: out, iterVars };
+}
+
+/** The rows in opa's iteration order: by each iteration variable in turn, in opa's value order. */
+export function orderRows(rows: Record<string, unknown>[], iterVars: string[]): Record<string, unknown>[] {
+  return [...rows].sort((a, b) => {
+    for (const k of iterVars) {
+      const c = compareValues(a[k], b[k]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
 /**
  * Rewrites the query so each term expression binds its value: `e` becomes `__semamesh_vN__ = e`,
  * plus `__semamesh_vN__ != false` when there are several expressions (a false term then makes the
- * query undefined, as in opa; a lone `false` query is defined with value false, as in opa).
+ * query undefined, as in opa; a lone `false` query is defined with value false, as in opa, unless
+ * it has variables: resultItems drops those rows).
  */
-export function rewriteQuery(query: string): { query: string; exprs: QueryExpr[] } {
+export function rewriteQuery(query: string): { query: string; exprs: QueryExpr[]; iterVars: string[] } {
+  const named = nameIterations(query);
+  // Texts and positions from the query as written; the rewrite works on the named one.
   const exprs = splitQuery(query);
-  const parts = exprs.map((e, i) => {
+  const namedExprs = splitQuery(named.query);
+  const parts = namedExprs.map((e, i) => {
     const top = topLevel(e.text);
     // `t with input as v`: the modifiers stay on the expression that binds t's value.
     const w = WITH.exec(top);
     const at = w ? w.index : e.text.length;
     if (OPERATOR.test(top.slice(0, at)) || KEYWORD.test(e.text)) return e.text;
-    e.valueVar = `__semamesh_v${i}__`;
-    const bind = `${e.valueVar} = (${e.text.slice(0, at).trim()})${e.text.slice(at)}`;
-    return exprs.length > 1 ? `${bind}; ${e.valueVar} != false` : bind;
+    const valueVar = `__semamesh_v${i}__`;
+    (exprs[i] as QueryExpr).valueVar = valueVar;
+    const bind = `${valueVar} = (${e.text.slice(0, at).trim()})${e.text.slice(at)}`;
+    return exprs.length > 1 ? `${bind}; ${valueVar} != false` : bind;
   });
-  return { query: parts.join('; '), exprs };
+  return { query: parts.join('; '), exprs, iterVars: named.iterVars };
 }
 
 type Row = Record<string, unknown>;
@@ -98,9 +180,14 @@ interface ResultItem {
   bindings?: Row;
 }
 
-/** Rows of our engine → opa's result items (expressions, then user bindings without our variables). */
-export function resultItems(exprs: QueryExpr[], rows: Row[]): ResultItem[] {
-  return rows.map((row) => {
+/**
+ * Rows of our engine → opa's result items (expressions, then user bindings without our variables),
+ * in opa's order; a lone term with variables whose value is false is undefined there, as in opa.
+ */
+export function resultItems(exprs: QueryExpr[], rows: Row[], iterVars: string[] = []): ResultItem[] {
+  const lone = exprs.length === 1 ? exprs[0]?.valueVar : undefined;
+  const kept = lone ? rows.filter((r) => !(r[lone] === false && Object.keys(r).length > 1)) : rows;
+  return orderRows(kept, iterVars).map((row) => {
     const bindings: Row = {};
     for (const [k, v] of Object.entries(row)) if (!k.startsWith('__semamesh_')) bindings[k] = v;
     const item: ResultItem = {
@@ -138,17 +225,24 @@ function table(headers: string[], rows: string[][]): string {
   ].join('\n');
 }
 
+/**
+ * As opa's pretty printer: a lone row without bindings prints its value (the first one when all
+ * are booleans); otherwise a table of the expressions whose value in the first row is not a
+ * boolean (all of them when it has no bindings), then the first row's variables, sorted.
+ */
 function pretty(items: ResultItem[], exprs: QueryExpr[]): string {
   if (items.length === 0) return 'undefined';
-  const first = items[0];
-  if (items.length === 1 && first.expressions.length === 1 && !first.bindings)
-    return json(first.expressions[0].value);
-  const termCols = exprs.flatMap((e, i) => (e.valueVar ? [i] : []));
-  const vars = [...new Set(items.flatMap((r) => Object.keys(r.bindings ?? {})))].sort();
-  const headers = [...termCols.map((i) => exprs[i].text), ...vars];
-  if (headers.length === 0) return 'true';
+  const first = items[0] as ResultItem;
+  const allBoolean = first.expressions.every((e) => typeof e.value === 'boolean');
+  if (items.length === 1 && !first.bindings && (first.expressions.length === 1 || allBoolean))
+    return json(first.expressions[0]?.value);
+  const vars = Object.keys(first.bindings ?? {}).sort();
+  const exprCols = first.expressions.flatMap((e, i) =>
+    typeof e.value !== 'boolean' || !first.bindings ? [i] : [],
+  );
+  const headers = [...exprCols.map((i) => exprs[i]?.text ?? ''), ...vars];
   const rows = items.map((r) => [
-    ...termCols.map((i) => JSON.stringify(r.expressions[i].value)),
+    ...exprCols.map((i) => JSON.stringify(r.expressions[i]?.value)),
     ...vars.map((v) => JSON.stringify(r.bindings?.[v])),
   ]);
   return table(headers, rows);

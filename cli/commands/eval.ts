@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { PolicyFiles } from '../../engine/loader.js';
 import { loadEngine, loadPolicyFiles, printDiagnostics, readDataFile } from './build.js';
-import { loadBundles } from './bundle-input.js';
+import { loadBundles, type WasmResolverModule } from './bundle-input.js';
 import { type EvalFormat, FORMATS, formatResult, resultItems, rewriteQuery } from './eval-format.js';
+import { resolveEntrypoints } from './eval-resolvers.js';
 
 interface EvalOptions {
   data: string[];
@@ -38,8 +39,8 @@ function holdsResources(value: unknown, depth = 0): boolean {
  * Loads `-d` paths and `-b` bundles; a `-d` path that yields no module and no data is an error, and
  * SemaPolicy YAML loaded as plain data (as opa loads any YAML) gets a note saying how to compile it.
  */
-async function load(opts: EvalOptions): Promise<PolicyFiles> {
-  const out: PolicyFiles = { modules: [], data: {} };
+async function load(opts: EvalOptions): Promise<PolicyFiles & { resolvers: WasmResolverModule[] }> {
+  const out: PolicyFiles & { resolvers: WasmResolverModule[] } = { modules: [], data: {}, resolvers: [] };
   for (const path of opts.data) {
     const files = loadPolicyFiles([path], { ignore: opts.ignore });
     if (files.modules.length === 0 && Object.keys(files.data).length === 0)
@@ -56,6 +57,7 @@ async function load(opts: EvalOptions): Promise<PolicyFiles> {
     const bundles = await loadBundles(opts.bundle, opts.ignore);
     out.modules.push(...bundles.modules);
     Object.assign(out.data, bundles.data);
+    out.resolvers = bundles.resolvers;
   }
   return out;
 }
@@ -98,15 +100,16 @@ export function registerEval(program: Command): void {
         return fail(`invalid --format ${JSON.stringify(opts.format)}: one of ${FORMATS.join(', ')}`, 1);
       if (opts.input !== undefined && opts.stdinInput)
         return fail('specify --input or --stdin-input, not both', 1);
-      let files: PolicyFiles;
+      let files: Awaited<ReturnType<typeof load>>;
       let input: unknown;
+      const { compile, formatDiagnostic, loadPolicy } = await loadEngine();
       try {
         files = await load(opts);
         input = readInput(opts);
+        await resolveEntrypoints(files.resolvers, query, input, files.data, loadPolicy);
       } catch (err) {
         return fail((err as Error).message);
       }
-      const { compile, formatDiagnostic, loadPolicy } = await loadEngine();
       const rewritten = rewriteQuery(query);
       const result = compile({
         modules: files.modules,
@@ -128,7 +131,7 @@ export function registerEval(program: Command): void {
       const text = formatResult(
         opts.format as EvalFormat,
         rewritten.exprs,
-        resultItems(rewritten.exprs, rows),
+        resultItems(rewritten.exprs, rows, rewritten.iterVars),
       );
       if (text) console.log(text.replace(/\n$/, ''));
       if ((opts.fail && rows.length === 0) || (opts.failDefined && rows.length > 0)) process.exitCode = 1;

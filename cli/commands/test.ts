@@ -1,6 +1,6 @@
 // `semamesh test [paths]`: runs `test_*` rules through the wasm path and prints `opa test` output,
 // with opa test's flags and exit codes (1: load/compile problems, 2: a failing, erroring or skipped test).
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { loadPolicyFiles, type PolicyFiles } from '../../engine/loader.js';
 import { loadBundles } from './bundle-input.js';
 
@@ -18,6 +18,8 @@ interface TestOptions {
   threshold?: string;
   target: string;
   bench?: boolean;
+  benchmem: boolean;
+  count: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
@@ -49,11 +51,24 @@ export function registerTest(program: Command): void {
       'wasm',
     )
     .option('--bench', 'benchmark each passing test (Go benchmark output, as opa test --bench)')
+    .option(
+      '--benchmem [bool]',
+      'with --bench: print B/op and allocs/op (wasm heap) columns',
+      parseBool,
+      true,
+    )
+    .option('--count <n>', 'run the tests n times, stopping at the first run that fails', '1')
     .option('-p, --parallel <n>', 'accepted as in opa; tests run one at a time')
     .action(async (paths: string[], opts: TestOptions) => {
       if (opts.format !== 'pretty' && opts.format !== 'json') return fail(`unknown format ${opts.format}`, 1);
       if (opts.target !== 'rego' && opts.target !== 'wasm')
         return fail(`invalid --target ${JSON.stringify(opts.target)}: rego or wasm`, 1);
+      const count = Number(opts.count);
+      if (!/^-?\d+$/.test(opts.count) || !Number.isSafeInteger(count))
+        return fail(
+          `invalid argument ${JSON.stringify(opts.count)} for "--count" flag: must be an integer`,
+          1,
+        );
       let run: RegExp | undefined;
       try {
         run = opts.run === undefined ? undefined : new RegExp(opts.run);
@@ -68,7 +83,6 @@ export function registerTest(program: Command): void {
       } catch (err) {
         return fail((err as Error).message, 1);
       }
-      const { formatDiagnostic } = await import('../../engine/index.js');
       const tester = await import('../../engine/tester/index.js');
       const timeoutMs = tester.parseGoDuration(opts.timeout);
       if (timeoutMs === undefined)
@@ -80,33 +94,49 @@ export function registerTest(program: Command): void {
         regoVersion: opts.v0Compatible ? (0 as const) : undefined,
         coverage: opts.coverage === true,
       };
-      if (opts.bench) return bench(tester, runOptions, opts);
-      // With a limit, tests run in a worker thread that can be stopped (opa's default is 5s).
-      const result =
-        timeoutMs > 0 ? await tester.runTestsWithTimeout(runOptions, timeoutMs) : tester.runTests(runOptions);
-      for (const d of result.diagnostics) console.error(formatDiagnostic(d));
-      if (result.diagnostics.length === 0) {
-        if (opts.failOnEmpty && result.results.length === 0) console.error('no tests were run');
-        // With --coverage opa prints the coverage report instead of the test results.
-        if (result.coverage) process.stdout.write(`${JSON.stringify(result.coverage, null, 2)}\n`);
-        else
-          process.stdout.write(
-            opts.format === 'json' ? tester.formatJson(result) : tester.formatPretty(result, !!opts.verbose),
-          );
-      }
-      let code = tester.exitCode(result, {
-        exitZeroOnSkipped: opts.exitZeroOnSkipped,
-        failOnEmpty: opts.failOnEmpty,
-      });
-      const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
-      if (result.coverage && threshold !== undefined && result.coverage.coverage < threshold) {
-        console.error(
-          `Code coverage threshold not met: got ${result.coverage.coverage.toFixed(2)} instead of ${threshold.toFixed(2)}`,
-        );
-        code = code === 1 ? 1 : 2;
-      }
+      // As opa: the whole run (and its report) repeats `--count` times until one exits non-zero.
+      let code = 0;
+      for (let i = 0; i < count && code === 0; i++)
+        code = opts.bench
+          ? await bench(tester, runOptions, opts)
+          : await once(tester, runOptions, opts, timeoutMs);
       process.exitCode = code;
     });
+}
+
+/** One run of the tests and its report; the exit code. */
+async function once(
+  tester: typeof import('../../engine/tester/index.js'),
+  runOptions: Parameters<typeof tester.runTests>[0],
+  opts: TestOptions,
+  timeoutMs: number,
+): Promise<number> {
+  const { formatDiagnostic } = await import('../../engine/index.js');
+  // With a limit, tests run in a worker thread that can be stopped (opa's default is 5s).
+  const result =
+    timeoutMs > 0 ? await tester.runTestsWithTimeout(runOptions, timeoutMs) : tester.runTests(runOptions);
+  for (const d of result.diagnostics) console.error(formatDiagnostic(d));
+  if (result.diagnostics.length === 0) {
+    if (opts.failOnEmpty && result.results.length === 0) console.error('no tests were run');
+    // With --coverage opa prints the coverage report instead of the test results.
+    if (result.coverage) process.stdout.write(`${JSON.stringify(result.coverage, null, 2)}\n`);
+    else
+      process.stdout.write(
+        opts.format === 'json' ? tester.formatJson(result) : tester.formatPretty(result, !!opts.verbose),
+      );
+  }
+  let code = tester.exitCode(result, {
+    exitZeroOnSkipped: opts.exitZeroOnSkipped,
+    failOnEmpty: opts.failOnEmpty,
+  });
+  const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
+  if (result.coverage && threshold !== undefined && result.coverage.coverage < threshold) {
+    console.error(
+      `Code coverage threshold not met: got ${result.coverage.coverage.toFixed(2)} instead of ${threshold.toFixed(2)}`,
+    );
+    code = code === 1 ? 1 : 2;
+  }
+  return code;
 }
 
 /** `--bench`: each passing test benchmarked in this thread (a benchmark outlives any --timeout). */
@@ -114,7 +144,7 @@ async function bench(
   tester: typeof import('../../engine/tester/index.js'),
   runOptions: Parameters<typeof tester.benchTests>[0],
   opts: TestOptions,
-): Promise<void> {
+): Promise<number> {
   const { formatDiagnostic } = await import('../../engine/index.js');
   const result = tester.benchTests(runOptions);
   for (const d of result.diagnostics) console.error(formatDiagnostic(d));
@@ -122,12 +152,19 @@ async function bench(
     process.stdout.write(
       opts.format === 'json'
         ? tester.benchJson(result, tester.formatJson(result))
-        : tester.formatBenchPretty(result),
+        : tester.formatBenchPretty(result, opts.benchmem),
     );
-  process.exitCode = tester.exitCode(result, {
+  return tester.exitCode(result, {
     exitZeroOnSkipped: opts.exitZeroOnSkipped,
     failOnEmpty: opts.failOnEmpty,
   });
+}
+
+/** A Go-style boolean flag value (`--benchmem=false`). */
+function parseBool(value: string): boolean {
+  if (/^(1|t|true)$/i.test(value)) return true;
+  if (/^(0|f|false)$/i.test(value)) return false;
+  throw new InvalidArgumentError(`invalid boolean value ${JSON.stringify(value)}`);
 }
 
 function fail(message: string, code: number): void {

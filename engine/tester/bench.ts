@@ -1,7 +1,8 @@
 // `opa test --bench`: each passing test is evaluated again and again, Go-benchmark style (the
 // iteration count grows until a run takes about a second), and reported as Go's testing package
-// prints a BenchmarkResult. Memory figures are not measured (V8 keeps no per-call allocation
-// counters), so only the time columns are printed and the JSON's memory fields stay 0.
+// prints a BenchmarkResult. Memory is the wasm heap's (what the policy allocates, not V8's): after
+// the timed loop one more evaluation is measured, its bytes and blocks taken from the heap, counted
+// N times as Go's totals are (`B/op`, `allocs/op` under `--benchmem`, opa's default).
 import { goDuration } from './reporter.js';
 import { evaluateJob, loadTestPolicy, prepareTests, type RunOptions, type TestRun } from './runner.js';
 
@@ -54,17 +55,43 @@ export function benchTests(options: RunOptions, goalNs = GOAL_NS): BenchRun {
         n = nextN(goalNs, n, total);
       }
       prepared.results[at].durationNs = total;
+      evaluateJob(policy, job, printed);
+      const mem = heapUse(policy);
       benchmarks[at] = {
         N: n,
         T: total,
         Bytes: 0,
-        MemAllocs: 0,
-        MemBytes: 0,
+        MemAllocs: mem.allocs * n,
+        MemBytes: mem.bytes * n,
         Extra: { 'timer_rego_query_eval_ns/op': evalNs / n },
       };
     });
   }
   return { results: prepared.results, diagnostics: [], benchmarks };
+}
+
+/** The runtime's block header (malloc.c): a u32 size, padded to 8 bytes, before each block. */
+const BLOCK_HEADER = 8;
+
+/**
+ * What the last evaluation took from the wasm heap: the SDK rewinds the heap to its `dataHeapPtr`
+ * before each one (a test has no input to write there), and the runtime hands out blocks upwards
+ * from it, each after a header holding its size, so the blocks up to the heap top are walked.
+ * (Blocks reused from the runtime's free lists within the evaluation are not seen.)
+ */
+function heapUse(policy: ReturnType<typeof loadTestPolicy>): { bytes: number; allocs: number } {
+  const sdk = policy.sdkPolicy as unknown as {
+    dataHeapPtr?: number;
+    mem: { buffer: ArrayBuffer };
+    wasmInstance: { exports: { opa_heap_ptr_get?: () => number } };
+  };
+  const top = sdk.wasmInstance.exports.opa_heap_ptr_get?.();
+  if (typeof sdk.dataHeapPtr !== 'number' || top === undefined) return { bytes: 0, allocs: 0 };
+  const view = new DataView(sdk.mem.buffer);
+  let allocs = 0;
+  for (let p = (sdk.dataHeapPtr + 7) & ~7; p + BLOCK_HEADER <= top; allocs++)
+    p += BLOCK_HEADER + view.getUint32(p, true);
+  return { bytes: Math.max(0, top - sdk.dataHeapPtr), allocs };
 }
 
 /** Go's prettyPrint: the value's width and precision depend on its size. */
@@ -97,11 +124,18 @@ export function goBenchmarkLine(b: BenchmarkResult): string {
   return parts.join('\t');
 }
 
+/** Go's MemString: bytes and allocations per op, whole numbers. */
+export function goMemLine(b: BenchmarkResult): string {
+  const per = (x: number) => String(b.N > 0 ? Math.floor(x / b.N) : 0).padStart(8);
+  return `${per(b.MemBytes)} B/op\t${per(b.MemAllocs)} allocs/op`;
+}
+
 /**
  * Pretty bench output as opa prints it: tests that did not pass under their `file:row:` with their
- * verdict, one benchmark line per passing test, then the dashes and the counts.
+ * verdict, one benchmark line per passing test (with the memory columns under `--benchmem`), then
+ * the dashes and the counts.
  */
-export function formatBenchPretty(run: BenchRun): string {
+export function formatBenchPretty(run: BenchRun, benchmem = true): string {
   const out: string[] = [];
   const failing = run.results.filter((r) => r.outcome !== 'pass');
   // As opa's bench reporter does, a skipped (todo_) test is shown as FAIL, without a duration.
@@ -115,7 +149,8 @@ export function formatBenchPretty(run: BenchRun): string {
   }
   run.results.forEach((r, i) => {
     const b = run.benchmarks[i];
-    if (r.outcome === 'pass' && b) out.push(`${r.package}.${r.name}\t${goBenchmarkLine(b)}`);
+    if (r.outcome === 'pass' && b)
+      out.push(`${r.package}.${r.name}\t${goBenchmarkLine(b)}${benchmem ? `\t${goMemLine(b)}` : ''}`);
   });
   if (run.results.length === 0) return out.length > 0 ? `${out.join('\n')}\n` : '';
   out.push('-'.repeat(80));

@@ -1,7 +1,8 @@
 // `semamesh test --bench` against `opa test --bench`: the same report shape (pretty and
-// `--format json` with `benchmark_result`) and exit code. Timings and iteration counts differ by
-// nature and are masked; opa's memory columns (B/op, allocs/op) are left out of the comparison, as
-// we do not measure memory (V8 has no per-call allocation counters).
+// `--format json` with `benchmark_result`, the memory columns with `--benchmem`, opa's default, and
+// without them under `--benchmem=false`) and exit code, and `--count` repeating runs as opa does.
+// Timings, iteration counts and memory figures differ by nature (Go's heap vs our wasm heap) and
+// are masked to whether they are positive.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -31,7 +32,6 @@ const normalPretty = (text: string) =>
     .map((l) =>
       l
         .replace(/ \(\d+(\.\d+)?(ns|µs|ms|s|m)\)$/, '')
-        .replace(/\t\s+\d+ B\/op\t\s+\d+ allocs\/op$/, '')
         .replace(/\t\s*\d+(\.\d+)?(?= )/g, '\t<n>')
         .replace(/^(\S+)\t\s*\d+(?=\t)/, '$1\t<N>'),
     )
@@ -50,17 +50,19 @@ interface BenchItem {
   };
 }
 
-/** Timings masked (counts to whether they are positive), memory fields dropped, sorted by location. */
+/** Timings and memory masked (counts to whether they are positive), sorted by location. */
 function normalJson(text: string) {
   const items = JSON.parse(text) as BenchItem[];
   return items
     .map((r) => {
-      const { MemAllocs: _a, MemBytes: _b, ...b } = r.benchmark_result;
+      const b = r.benchmark_result;
       return {
         ...r,
         duration: typeof r.duration,
         benchmark_result: {
           ...b,
+          MemAllocs: b.MemAllocs > 0,
+          MemBytes: b.MemBytes > 0,
           N: b.N > 0,
           T: b.T > 0,
           Extra: b.Extra && Object.fromEntries(Object.entries(b.Extra).map(([k, v]) => [k, v > 0])),
@@ -95,4 +97,49 @@ test('opa test --bench vs ours on passing tests only (--run): exit 0 both', { sk
   const s = ours(args);
   assert.deepEqual([s.status, o.status], [0, 0], s.stderr + o.stderr);
   assert.deepEqual(normalJson(s.stdout), normalJson(o.stdout));
+});
+
+test('--benchmem=false: no memory columns, as opa prints', { skip }, () => {
+  const args = ['--bench', '--benchmem=false', '--run', 'grant', FIXTURE];
+  const o = theirs(args);
+  const s = ours(args);
+  assert.deepEqual([s.status, o.status], [0, 0], s.stderr + o.stderr);
+  assert.doesNotMatch(s.stdout, /B\/op/);
+  assert.deepEqual(normalPretty(s.stdout), normalPretty(o.stdout));
+});
+
+/** Report lines with durations masked, sorted (opa's order varies); each repeated run adds its lines. */
+const masked = (text: string) =>
+  text
+    .replace(/ \(\d+(\.\d+)?(ns|µs|ms|s|m)\)/g, '')
+    .replace(/"duration": \d+/g, '"duration": 0')
+    .split('\n')
+    .sort();
+
+for (const args of [
+  ['--count', '3', '--run', 'admin|grant'],
+  ['--count', '2', '--run', 'grant', '--format', 'json'],
+  ['--count', '3'],
+  ['--count', '0'],
+  ['--count', '-2', '--fail-on-empty', '--run', 'nothing'],
+  ['--count', '2', '--fail-on-empty', '--run', 'nothing'],
+  ['--count', '2', '--bench', '--benchmem=false', '--run', 'grant'],
+]) {
+  test(`opa test ${args.join(' ')} vs ours: runs repeated until one fails, same output and exit code`, {
+    skip,
+  }, () => {
+    const o = theirs([...args, FIXTURE]);
+    const s = ours([...args, FIXTURE]);
+    assert.equal(s.status, o.status, s.stderr + o.stderr);
+    assert.equal(s.stderr.trim(), o.stderr.trim());
+    if (args.includes('--bench')) assert.deepEqual(normalPretty(s.stdout), normalPretty(o.stdout));
+    else assert.deepEqual(masked(s.stdout), masked(o.stdout));
+  });
+}
+
+test('--count abc: refused by both with exit code 1', { skip }, () => {
+  const o = theirs(['--count', 'abc', FIXTURE]);
+  const s = ours(['--count', 'abc', FIXTURE]);
+  assert.deepEqual([s.status, o.status], [1, 1]);
+  assert.match(s.stderr, /invalid argument "abc" for "--count" flag: must be an integer/);
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import OpenAI from 'openai';
 import type { SemaPolicy } from '../../api/index.js';
-import { compileResources, readBundle } from '../../engine/index.js';
+import { buildBundle, compileResources, readBundle } from '../../engine/index.js';
 import { startStack } from '../testing/harness.js';
 import type { DecisionEngine, DecisionInput } from './decision.js';
 import { inputNeeds, requestFor } from './input-needs.js';
@@ -158,4 +158,24 @@ test('inputNeeds: comments do not count, any wider use of input does', () => {
     assert.deepEqual(needs(`package x\n${wide}\n`), { text: true, messages: true }, wide);
   const req = { provider: 'openai', api: 'chat.completions', model: 'm', stream: false } as never;
   assert.equal(requestFor(req, { text: true, messages: true }), req);
+});
+
+test('inputNeeds: a bundle whose entrypoints were pruned into policy.wasm (as opa build -t wasm) gets everything', () => {
+  const source =
+    'package x\n\ndecision := {"action": "BLOCK"} if contains(input.request.text, "drop")\n\nn := 1\n';
+  for (const prune of [false, true]) {
+    const built = buildBundle({ modules: [{ file: 'x.rego', source }], entrypoints: ['x/decision'], prune });
+    assert.deepEqual(built.diagnostics, []);
+    const bundle = readBundle(built.bundle!);
+    assert.equal(bundle.modules[0]?.source.includes('contains('), !prune);
+    assert.deepEqual(inputNeeds(bundle.modules, bundle.data, bundle.entrypoints), {
+      text: true,
+      messages: true,
+    });
+  }
+  const narrow = 'package x\n\nimport data.y.decision\n\nv if input.agent.namespace == "a"\n';
+  assert.deepEqual(inputNeeds([{ file: 'x.rego', source: narrow }], {}, ['x/decision']), {
+    text: false,
+    messages: false,
+  });
 });

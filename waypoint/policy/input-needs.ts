@@ -28,9 +28,16 @@ const NARROW_INPUT =
 /**
  * What a bundle's modules and data can read. The library reads `request.text` only through rules
  * with `texts` in the data; any other module that mentions `input` beyond the narrow fields above
- * is assumed to read everything (conservative: a policy never sees less than it asks for).
+ * is assumed to read everything (conservative: a policy never sees less than it asks for). A
+ * bundle whose entrypoint rules were pruned into its policy.wasm (`opa build -t wasm`, `semamesh
+ * build`: the .rego imports them back) hides what they read, so it gets everything.
  */
-export function inputNeeds(modules: readonly BundleModule[], data: unknown): InputNeeds {
+export function inputNeeds(
+  modules: readonly BundleModule[],
+  data: unknown,
+  entrypoints: readonly string[] = [],
+): InputNeeds {
+  if (isPruned(modules, entrypoints)) return ALL_INPUT;
   let text = hasTextRules(data);
   let messages = false;
   for (const m of modules) {
@@ -42,6 +49,17 @@ export function inputNeeds(modules: readonly BundleModule[], data: unknown): Inp
     }
   }
   return { text, messages };
+}
+
+/** Whether some module imports an entrypoint (`import data.pkg.rule`), as pruning leaves them. */
+function isPruned(modules: readonly BundleModule[], entrypoints: readonly string[]): boolean {
+  const imports = new Set(entrypoints.map((e) => `data.${e.replace(/\//g, '.')}`));
+  if (imports.size === 0) return false;
+  return modules.some((m) =>
+    [...stripComments(m.source).matchAll(/^\s*import\s+([\w.]+)\s*$/gm)].some((x) =>
+      imports.has(x[1] as string),
+    ),
+  );
 }
 
 /** Any non-empty `texts` array anywhere in the data (the compiled rules' `textMatches`). */

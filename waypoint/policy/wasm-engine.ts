@@ -100,6 +100,6 @@ export async function loadWasmEngine(
     revision: bundle.manifest.revision ?? '',
     vocabulary: semamesh.vocabulary,
     entrypoint: options.entrypoint,
-    needs: inputNeeds(bundle.modules, bundle.data),
+    needs: inputNeeds(bundle.modules, bundle.data, bundle.entrypoints),
   });
 }
