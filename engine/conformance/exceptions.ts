@@ -35,12 +35,16 @@ export function exceptionReason(outcome: CaseOutcome): string {
   return `${outcome.status}: ${(outcome.reason ?? '').split('\n')[0]}`.slice(0, 200);
 }
 
+/** The prefix of a reason written by hand, which updates keep. */
+export const NOTE = 'note: ';
+
 /** Rewrites the entries of the cases that ran; entries of cases outside this run are kept. */
 export function updateExceptions(current: Exceptions, results: CaseResult[]): Exceptions {
   const next = new Map(current);
   for (const r of results) {
     if (r.outcome.status === 'passed') next.delete(r.id);
-    else next.set(r.id, exceptionReason(r.outcome));
+    // A reason written by hand ("note: …") says more than the outcome; it stays while the case fails.
+    else if (!current.get(r.id)?.startsWith(NOTE)) next.set(r.id, exceptionReason(r.outcome));
   }
   return next;
 }

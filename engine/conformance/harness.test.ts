@@ -83,6 +83,16 @@ test('the gate fails on crashes, on listed cases that pass, and on unlisted fail
     results,
   );
   assert.deepEqual([...updated.keys()].sort(), ['b', 'c', 'd', 'z']);
+  // A reason written by hand stays while its case fails, and goes when it passes.
+  const noted = updateExceptions(
+    new Map([
+      ['a', 'note: by hand'],
+      ['b', 'note: by hand'],
+    ]),
+    results,
+  );
+  assert.equal(noted.get('b'), 'note: by hand');
+  assert.equal(noted.has('a'), false);
   assert.ok(checkGate([r('a', 'passed'), r('b', 'failed')], new Map([['b', 'x']])).ok);
 });
 
