@@ -14,8 +14,11 @@ const assets = [
   ...readdirSync(join(root, 'intent/languages'))
     .filter((f) => f.endsWith('.json'))
     .map((f) => `intent/languages/${f}`),
-  // The UTS #39 confusables table intent/normalize.ts reads.
-  'intent/data/confusables.json',
+  // The UTS #39 confusables table intent/normalize.ts reads, and the core vocabulary and command
+  // knowledge intent/vocabulary.ts reads.
+  ...readdirSync(join(root, 'intent/data'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `intent/data/${f}`),
 ];
 for (const rel of assets) {
   const to = join(root, 'dist', rel);
