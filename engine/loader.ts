@@ -13,6 +13,8 @@ export interface PolicyFiles {
   modules: SourceFile[];
   /** Data files merged by directory: `x/y/data.json` under a given root lands at `data.x.y`. */
   data: Record<string, unknown>;
+  /** The data files read (set by loadPolicyFiles): a file holding `{}` was loaded though it adds nothing. */
+  dataFiles?: string[];
 }
 
 const BUNDLE_DATA_FILE = /^data\.(json|ya?ml)$/;
@@ -133,7 +135,7 @@ function dataDir(segments: string[], bundle = false): string[] {
 
 /** Reads `.rego` files and data files from files and directories, the way `opa build` loads paths. */
 export function loadPolicyFiles(paths: string[], options: LoadOptions = {}): PolicyFiles {
-  const files: PolicyFiles = { modules: [], data: {} };
+  const files: PolicyFiles = { modules: [], data: {}, dataFiles: [] };
   const patterns = (options.ignore ?? []).map(globRegExp);
   const ignored = (name: string) => patterns.some((p) => p.test(name));
   for (const root of paths) {
@@ -155,6 +157,7 @@ export function loadPolicyFiles(paths: string[], options: LoadOptions = {}): Pol
       } else if ((options.bundle ? BUNDLE_DATA_FILE : DATA_FILE).test(base)) {
         const dir = isDir ? dataDir(relative(root, path).split(sep).slice(0, -1), options.bundle) : [];
         addData(files.data, dir, readDataFile(path), name);
+        files.dataFiles?.push(name);
       } else if (!isDir) throw new Error(`${path}: not a .rego, .json or .yaml file`);
     }
   }

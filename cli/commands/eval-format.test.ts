@@ -1,7 +1,9 @@
 // Unit tests of opa eval's output formats and the per-expression query rewrite (the differential
-// tests against the real opa are in test/interop/flags.test.ts; these run without opa).
+// tests against the real opa are in test/interop/flags.test.ts; these run without opa), and the
+// arity knowledge that tells calls with an output argument apart.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { outputCalls } from './eval-arity.js';
 import {
   formatResult,
   nameIterations,
@@ -36,6 +38,48 @@ test('term expressions bind their value; operators, some/not and with-modifiers 
     '__semamesh_v0__ = (data.p) with input as {"x": 1}',
   );
   assert.equal(rewriteQuery('x == 1 with input as 2').query, 'x == 1 with input as 2');
+});
+
+test('calls with an output argument (arity + 1 arguments) are kept as they are, their value true', () => {
+  const modules = [
+    { file: 'f.rego', source: 'package fx\ninc(a) := a + 1\nlib.twice(a) := a * 2\nconst := 1' },
+  ];
+  const isOutput = outputCalls(modules, { queryPackage: 'fx', queryImports: ['data.fx as m'] });
+  for (const text of [
+    'replace("abc", "b", "d", x)',
+    'data.fx.inc(1, y)',
+    'inc(1, y)',
+    'lib.twice(1, y)',
+    'm.lib.twice(1, y)',
+    'walk(input, [p, v])',
+  ])
+    assert.equal(isOutput(text), true, text);
+  for (const text of [
+    'count(x)',
+    'data.fx.inc(1)',
+    'inc(1)',
+    'data.fx.const',
+    'data.nope.f(1, y)',
+    'x = 1',
+    '[',
+    'f(1)[0]',
+  ])
+    assert.equal(isOutput(text), false, text);
+  const { query, exprs } = rewriteQuery('replace("a", "a", "b", x) with input as 1; count(x)', isOutput);
+  assert.equal(
+    query,
+    'replace("a", "a", "b", x) with input as 1; __semamesh_v1__ = (count(x)); __semamesh_v1__ != false',
+  );
+  assert.deepEqual(
+    exprs.map((e) => e.valueVar),
+    [undefined, '__semamesh_v1__'],
+  );
+});
+
+test("JSON output escapes <, >, & and U+2028/9 as Go's encoder does", () => {
+  const { exprs } = rewriteQuery('x');
+  const items = resultItems(exprs, [{ __semamesh_v0__: { '<k>': 'a&b\u2028' } }]);
+  assert.equal(formatResult('raw', exprs, items), '{"\\u003ck\\u003e":"a\\u0026b\\u2028"}\n');
 });
 
 // The table's shape was checked against opa eval -f pretty (headers centred, the extra space right).

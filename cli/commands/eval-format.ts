@@ -148,13 +148,23 @@ export function orderRows(rows: Record<string, unknown>[], iterVars: string[]): 
   });
 }
 
+/** An expression's text before its `with` modifiers. */
+function withoutModifiers(text: string): string {
+  const w = WITH.exec(topLevel(text));
+  return w ? text.slice(0, w.index).trim() : text;
+}
+
 /**
  * Rewrites the query so each term expression binds its value: `e` becomes `__semamesh_vN__ = e`,
  * plus `__semamesh_vN__ != false` when there are several expressions (a false term then makes the
  * query undefined, as in opa; a lone `false` query is defined with value false, as in opa, unless
- * it has variables: resultItems drops those rows).
+ * it has variables: resultItems drops those rows). `outputCall` tells calls with an output argument
+ * (`replace(s, "a", "b", x)`, see eval-arity.ts) apart: opa reports them as `true`, so they stay.
  */
-export function rewriteQuery(query: string): { query: string; exprs: QueryExpr[]; iterVars: string[] } {
+export function rewriteQuery(
+  query: string,
+  outputCall: (text: string) => boolean = () => false,
+): { query: string; exprs: QueryExpr[]; iterVars: string[] } {
   const named = nameIterations(query);
   // Texts and positions from the query as written; the rewrite works on the named one.
   const exprs = splitQuery(query);
@@ -165,6 +175,7 @@ export function rewriteQuery(query: string): { query: string; exprs: QueryExpr[]
     const w = WITH.exec(top);
     const at = w ? w.index : e.text.length;
     if (OPERATOR.test(top.slice(0, at)) || KEYWORD.test(e.text)) return e.text;
+    if (outputCall(withoutModifiers((exprs[i] as QueryExpr).text))) return e.text;
     const valueVar = `__semamesh_v${i}__`;
     (exprs[i] as QueryExpr).valueVar = valueVar;
     const bind = `${valueVar} = (${e.text.slice(0, at).trim()})${e.text.slice(at)}`;
@@ -202,10 +213,16 @@ export function resultItems(exprs: QueryExpr[], rows: Row[], iterVars: string[] 
   });
 }
 
-const json = (v: unknown) => JSON.stringify(v, null, 2);
+/** Go's JSON encoder (opa's) escapes `<`, `>`, `&`, U+2028 and U+2029; they occur only in strings. */
+const GO_ESCAPED = /[<>&\u2028\u2029]/g;
+const goEscape = (text: string) =>
+  text.replace(GO_ESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+const json = (v: unknown) => goEscape(JSON.stringify(v, null, 2));
+const compact = (v: unknown) => goEscape(JSON.stringify(v));
 
 /** Raw: strings as they are, anything else compact JSON. */
-const raw = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+const raw = (v: unknown) => (typeof v === 'string' ? v : compact(v));
 
 /** A box-drawn table like opa's pretty output for results with bindings or several expressions. */
 function table(headers: string[], rows: string[][]): string {
@@ -242,8 +259,8 @@ function pretty(items: ResultItem[], exprs: QueryExpr[]): string {
   );
   const headers = [...exprCols.map((i) => exprs[i]?.text ?? ''), ...vars];
   const rows = items.map((r) => [
-    ...exprCols.map((i) => JSON.stringify(r.expressions[i]?.value)),
-    ...vars.map((v) => JSON.stringify(r.bindings?.[v])),
+    ...exprCols.map((i) => compact(r.expressions[i]?.value)),
+    ...vars.map((v) => compact(r.bindings?.[v])),
   ]);
   return table(headers, rows);
 }

@@ -36,14 +36,15 @@ function holdsResources(value: unknown, depth = 0): boolean {
 }
 
 /**
- * Loads `-d` paths and `-b` bundles; a `-d` path that yields no module and no data is an error, and
+ * Loads `-d` paths and `-b` bundles; a `-d` path that holds no module and no data file is an error
+ * (a data file holding `{}` was loaded, as in opa), and
  * SemaPolicy YAML loaded as plain data (as opa loads any YAML) gets a note saying how to compile it.
  */
 async function load(opts: EvalOptions): Promise<PolicyFiles & { resolvers: WasmResolverModule[] }> {
   const out: PolicyFiles & { resolvers: WasmResolverModule[] } = { modules: [], data: {}, resolvers: [] };
   for (const path of opts.data) {
     const files = loadPolicyFiles([path], { ignore: opts.ignore });
-    if (files.modules.length === 0 && Object.keys(files.data).length === 0)
+    if (files.modules.length === 0 && (files.dataFiles ?? []).length === 0)
       throw new Error(`${path}: no .rego, .json or .yaml files were loaded from it`);
     if (files.modules.length === 0 && holdsResources(files.data))
       console.error(
@@ -110,13 +111,17 @@ export function registerEval(program: Command): void {
       } catch (err) {
         return fail((err as Error).message);
       }
-      const rewritten = rewriteQuery(query);
+      const { outputCalls } = await import('./eval-arity.js');
+      const context = {
+        queryPackage: opts.package,
+        queryImports: opts.import,
+        regoVersion: opts.v0Compatible ? (0 as const) : undefined,
+      };
+      const rewritten = rewriteQuery(query, outputCalls(files.modules, context));
       const result = compile({
         modules: files.modules,
         query: rewritten.query,
-        queryPackage: opts.package,
-        queryImports: opts.import,
-        regoVersion: opts.v0Compatible ? 0 : undefined,
+        ...context,
       });
       printDiagnostics(result.diagnostics, formatDiagnostic);
       if (!result.wasm) return fail(result.diagnostics.length ? '' : 'compilation produced no policy');

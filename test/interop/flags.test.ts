@@ -22,6 +22,29 @@ const V0_INPUT = join(dir, 'v0-input.json');
 writeFileSync(V0_INPUT, JSON.stringify({ user: 'alice' }));
 const EMPTY = join(dir, 'empty');
 mkdirSync(EMPTY);
+// Data files that hold nothing were still loaded: opa evaluates against them, and so do we.
+const EMPTY_JSON = join(dir, 'empty.json');
+writeFileSync(EMPTY_JSON, '{}');
+const EMPTY_DATA_DIR = join(dir, 'empty-data');
+mkdirSync(EMPTY_DATA_DIR);
+writeFileSync(join(EMPTY_DATA_DIR, 'data.json'), '{}');
+// Functions called with an output argument (one more than their arity): opa's value is `true`.
+const FUNCS = join(dir, 'funcs.rego');
+writeFileSync(FUNCS, 'package fx\n\ninc(a) := a + 1\n\nadd(a, b) := a + b\n\nlib.twice(a) := a * 2\n');
+const OUTPUT_CALLS = [
+  'replace("abc", "b", "d", x)',
+  'data.fx.inc(1, y)',
+  'data.fx.add(1, 2, z); z > 2',
+  'data.fx.inc(1, 2)',
+  'data.fx.inc(1, 3)',
+  'data.fx.lib.twice(4, y)',
+  'x := data.fx.inc(1)',
+  'data.fx.inc(1)',
+  'data.fx.inc(1) == 2',
+  'walk([1], [p, v])',
+  'count([1, 2], n); s := "<&>"',
+  'data.fx.inc(input.n, y) with input.n as 5',
+];
 
 const QUERIES = [
   'data.authz.decision',
@@ -52,6 +75,12 @@ const CASES: string[][] = [
   ['-d', V1, '-i', INPUT, '--package', 'authz', '-f', 'values', 'allow; x := data.lib.admins[_]'],
   ['-d', V1, '--import', 'data.lib', 'lib.admins'],
   ['-d', V1, '-i', INPUT, '--import', 'data.authz as z', '--import', 'input.user', 'z.allow; u := user'],
+  ...['json', 'pretty'].flatMap((f) => OUTPUT_CALLS.map((q) => ['-d', FUNCS, '-f', f, q])),
+  ['-d', FUNCS, '--package', 'fx', 'inc(1, y); lib.twice(y, z)'],
+  ['-d', FUNCS, '--import', 'data.fx as m', 'm.add(1, 2, y); m.inc(y)'],
+  ['-d', FUNCS, '--import', 'data.fx', '-f', 'bindings', 'fx.lib.twice(2, y)'],
+  ['-d', EMPTY_JSON, 'data'],
+  ['-d', EMPTY_DATA_DIR, '-d', FUNCS, 'data'],
   [
     '-d',
     V1,
