@@ -1,8 +1,8 @@
 // Sets across the host-builtin boundary. The SDK hands host builtins their arguments as JSON (sets
 // become arrays) and parses their results as JSON. Our runtime records each host call's arguments
 // (opa_host_arg) and reads `#`-marked Rego text in opa_json_parse, so for modules built with it our
-// host builtins get their arguments again with sets (through opa_value_dump, as OPA's own wasm host
-// reads them) and return sets as sets. Modules with another runtime keep the plain JSON path.
+// host builtins get their arguments again with sets and exact integers (through opa_value_dump, as
+// OPA's own wasm host reads them) and return sets as sets. Modules with another runtime keep the plain JSON path.
 import { type HostBuiltin, parseRegoValue, setEncoding } from './builtins/index.js';
 
 type Exports = Record<string, unknown>;
@@ -14,10 +14,14 @@ export interface HostLink {
   memory?: { buffer: ArrayBuffer };
 }
 
-/** Whether JSON `v` holds an array anywhere (where a set may have been flattened). */
-function hasArray(v: unknown): boolean {
+/**
+ * Whether JSON `v` lost something the runtime still has: an array anywhere (a set may have been
+ * flattened) or an integer beyond 2^53 (rounded by the SDK's JSON.parse).
+ */
+function lossy(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v);
   if (Array.isArray(v)) return true;
-  if (v !== null && typeof v === 'object') return Object.values(v).some(hasArray);
+  if (v !== null && typeof v === 'object') return Object.values(v).some(lossy);
   return false;
 }
 
@@ -46,7 +50,7 @@ export function withSets(builtins: Record<string, HostBuiltin>, link: HostLink):
       const arg = exports.opa_host_arg as Fn;
       const dump = exports.opa_value_dump as Fn;
       const values = args.map((a, i) => {
-        if (!hasArray(a)) return a;
+        if (!lossy(a)) return a;
         const addr = arg(i);
         return addr === 0 ? a : parseRegoValue(readCString(memory, dump(addr)));
       });

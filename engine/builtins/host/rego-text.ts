@@ -1,5 +1,6 @@
 // Reads the Rego value text our runtime's opa_value_dump writes (JSON scalars, `[..]`, `{k: v}`,
-// sets as `{a, b}` / `set()`) into host values with sets as RegoSet. Object keys that are not
+// sets as `{a, b}` / `set()`) into host values with sets as RegoSet and integers beyond 2^53 as
+// bigint. Object keys that are not
 // strings become their text, as opa_json_dump writes them, since JS object keys are strings.
 import { type HostValue, RegoSet } from './runtime.js';
 
@@ -90,7 +91,10 @@ class Reader {
       )
         this.i++;
     }
-    return JSON.parse(this.s.slice(start, this.i)) as HostValue;
+    const text = this.s.slice(start, this.i);
+    // An integer beyond 2^53 stays exact (int64 nanoseconds), as a bigint.
+    if (/^-?\d+$/.test(text) && !Number.isSafeInteger(Number(text))) return BigInt(text);
+    return JSON.parse(text) as HostValue;
   }
 
   end(): void {

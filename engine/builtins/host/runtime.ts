@@ -93,7 +93,7 @@ export type HostBuiltin = (...args: any[]) => unknown;
 function accepts(desc: TypeDesc, v: unknown): boolean {
   if (desc.includes('any')) return true;
   if (v instanceof RegoSet) return desc.includes('set');
-  const t = typeOfValue(v);
+  const t = typeof v === 'bigint' ? 'number' : typeOfValue(v);
   return desc.includes(t) || (t === 'array' && desc.includes('set'));
 }
 
@@ -106,16 +106,45 @@ export const lastHostErrors = new Map<string, unknown>();
  */
 const SET_ARGUMENTS = new Set(['json.patch', 'providers.aws.sign_req']);
 
+/** Builtins that take integers beyond 2^53 as bigint (int64 nanoseconds); the others get numbers. */
+const EXACT_INTEGERS = new Set([
+  'time.format',
+  'time.date',
+  'time.clock',
+  'time.weekday',
+  'time.add_date',
+  'time.diff',
+]);
+
+/** An argument as an implementation takes it: sets as arrays and bigints as numbers unless kept. */
+function argument(v: HostValue, keepSets: boolean, keepBigints: boolean): HostValue {
+  if (typeof v === 'bigint') return keepBigints ? v : Number(v);
+  if (v instanceof RegoSet) {
+    const items = v.items.map((x) => argument(x, keepSets, keepBigints));
+    return keepSets ? new RegoSet(items) : items;
+  }
+  if (Array.isArray(v)) return v.map((x) => argument(x, keepSets, keepBigints));
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, HostValue> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = argument(x, keepSets, keepBigints);
+    return out;
+  }
+  return v;
+}
+
 export function guard(name: string, impl: HostBuiltin): HostBuiltin {
   const argTypes = BUILTINS.get(name)?.args;
   const keepSets = SET_ARGUMENTS.has(name);
+  const keepBigints = EXACT_INTEGERS.has(name);
   return (...args: unknown[]) => {
     if (argTypes) {
       if (args.length !== argTypes.length) return undefined;
       for (let i = 0; i < args.length; i++) if (!accepts(argTypes[i], args[i])) return undefined;
     }
     try {
-      const result = impl(...(keepSets ? args : args.map((a) => setsAsArrays(a as HostValue))));
+      const result = impl(
+        ...args.map((a) => (special(a) ? argument(a as HostValue, keepSets, keepBigints) : a)),
+      );
       if (typeof result === 'number' && !Number.isFinite(result)) return undefined;
       return encodeResult(result);
     } catch (err) {
