@@ -7,6 +7,7 @@ import * as opaModule from '@open-policy-agent/opa-wasm';
 import { hostBuiltins, SDK_SHADOWED } from './builtins/index.js';
 import { type Bundle, readBundle } from './bundle/index.js';
 import { evalFailed, policyLoad } from './errors.js';
+import { type HostLink, linkHost, withSets } from './host-sets.js';
 import { FuelGauge } from './metering.js';
 import { patchFuelRefill, REFILL_BUILTIN } from './wasm/fuel-refill.js';
 
@@ -167,6 +168,7 @@ interface Prepared {
   data?: Record<string, unknown>;
   builtins: Record<string, (...args: unknown[]) => unknown>;
   gauge: FuelGauge;
+  link: HostLink;
 }
 
 /** Unpacks a bundle, and patches the module for clock deadlines (kept as is if it cannot be). */
@@ -174,17 +176,19 @@ function prepare(source: Uint8Array | Bundle, options: LoadOptions): Prepared {
   const bundle = source instanceof Uint8Array ? (isGzip(source) ? readBundle(source) : undefined) : source;
   if (bundle && !bundle.wasm) throw policyLoad('the bundle holds no wasm module');
   const wasm = bundle ? (bundle.wasm as Uint8Array) : (source as Uint8Array);
-  const builtins = { ...hostBuiltins, ...options.builtins };
+  const link: HostLink = {};
+  const builtins = { ...withSets(hostBuiltins, link), ...options.builtins };
   const gauge = new FuelGauge(options.fuelRate);
   const patched = options.clockDeadline === false ? undefined : patchFuelRefill(wasm);
-  if (!patched) return { wasm, data: bundle?.data, builtins, gauge };
+  if (!patched) return { wasm, data: bundle?.data, builtins, gauge, link };
   gauge.clock = true;
   builtins[REFILL_BUILTIN] = gauge.refill;
-  return { wasm: patched, data: bundle?.data, builtins, gauge };
+  return { wasm: patched, data: bundle?.data, builtins, gauge, link };
 }
 
 function finish(p: SdkPolicy, prepared: Prepared): EnginePolicy {
   const { builtins, gauge, data } = prepared;
+  linkHost(prepared.link, p.wasmInstance.exports, p.mem);
   const policy = new EnginePolicy(p, builtins, gauge);
   if (data && Object.keys(data).length > 0) policy.setData(data);
   return policy;

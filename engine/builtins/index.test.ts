@@ -10,6 +10,8 @@ import {
   lastHostErrors,
   lookupBuiltin,
   nativeBuiltins,
+  parseRegoValue,
+  RegoSet,
   SDK_SHADOWED,
   setEncoding,
 } from './index.js';
@@ -71,11 +73,30 @@ describe('host builtin guard', () => {
     assert.deepEqual(hostBuiltins['net.cidr_expand']('10.0.0.0/31'), ['10.0.0.0', '10.0.0.1']);
     setEncoding.regoText = true;
     try {
-      assert.equal(decode(hostBuiltins['net.cidr_expand']('10.0.0.0/31')), '{"10.0.0.0","10.0.0.1"}');
-      assert.equal(decode(hostBuiltins['graph.reachable']({}, ['a'])), 'set()');
+      assert.equal(decode(hostBuiltins['net.cidr_expand']('10.0.0.0/31')), '#\n{"10.0.0.0","10.0.0.1"}');
+      assert.equal(decode(hostBuiltins['graph.reachable']({}, ['a'])), '#\nset()');
     } finally {
       setEncoding.regoText = false;
     }
+  });
+  it('reads the Rego value text opa_value_dump writes, sets as RegoSet', () => {
+    const v = parseRegoValue('{"a":{1,"x",[true,null]},"b":set(),"c":[{}],"d":{1:"one",[2]:{"z"}}}');
+    assert.deepEqual(v, {
+      a: new RegoSet([1, 'x', [true, null]]),
+      b: new RegoSet([]),
+      c: [{}],
+      d: { '1': 'one', '[2]': new RegoSet(['z']) },
+    });
+    assert.deepEqual(parseRegoValue(' "s\\"t" '), 's"t');
+    assert.throws(() => parseRegoValue('{1,'));
+    assert.throws(() => parseRegoValue('[1] x'));
+  });
+  it('gives a set argument as RegoSet only to builtins that need it, arrays to the others', () => {
+    assert.equal(hostBuiltins.concat('-', new RegoSet(['b', 'a'])), 'a-b');
+    const patched = hostBuiltins['json.patch']({ s: new RegoSet(['a']) }, [
+      { op: 'add', path: '/s/b', value: 'b' },
+    ]);
+    assert.deepEqual(patched, { s: ['a', 'b'] });
   });
   it('sends exact integers beyond 2^53 as JSON text', () => {
     assert.equal(decode(hostBuiltins['units.parse_bytes']('10EiB')), '11529215046068469760');

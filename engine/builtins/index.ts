@@ -31,6 +31,7 @@ export {
   typeOfValue,
 } from './catalog.js';
 export { BuiltinError, type BuiltinErrorCode } from './errors.js';
+export { parseRegoValue } from './host/rego-text.js';
 export type { HostBuiltin } from './host/runtime.js';
 export { lastHostErrors, RegoSet, setEncoding } from './host/runtime.js';
 

@@ -22,7 +22,7 @@ export function planDataRef(p: Planner, ref: Term[], k: OpCont): void {
 /** Plans `ref[i..]` below rule-tree node `node`. */
 function planDataFrom(p: Planner, node: RuleNode, ref: Term[], i: number, k: OpCont): void {
   if (!live(p, node)) {
-    planRefRest(p, baseValue(p, node.path), ref, i, k);
+    planBaseRest(p, baseValue(p, node.path), ref, i, k);
     return;
   }
   if (node.kind === 'function') {
@@ -49,7 +49,7 @@ function planDataFrom(p: Planner, node: RuleNode, ref: Term[], i: number, k: OpC
       planRefRest(p, nodeValue(p, node), ref, i, k);
       return;
     }
-    planRefRest(p, baseValue(p, node.path), ref, i, k);
+    planBaseRest(p, baseValue(p, node.path), ref, i, k);
     return;
   }
   if (node.kind || (seg.type !== 'var' && !isScalar(seg))) {
@@ -89,6 +89,10 @@ function planDataFrom(p: Planner, node: RuleNode, ref: Term[], i: number, k: OpC
     branches.push((yieldValue) => {
       for (const [c] of children) p.emit({ kind: 'NotEqual', a: op, b: p.str(c) });
       const base = baseValue(p, node.path);
+      if (seg.type === 'number') {
+        planBaseRest(p, base, ref, i, yieldValue);
+        return;
+      }
       const target = p.newLocal();
       p.emit({ kind: 'Dot', source: local(base), key: op, target });
       planRefRest(p, target, ref, i + 1, yieldValue);
@@ -106,6 +110,37 @@ export function nodeValue(p: Planner, node: RuleNode): Local {
   }
   if (node.kind) return p.callRule(node);
   return extent(p, node);
+}
+
+/**
+ * The rest of a ref read from the base document. As OPA's storage paths hold strings, a number
+ * written in the ref (`data.x[2]`) indexes an array or finds the object key "2". From the first
+ * part that is neither a string nor a number literal on, the ref is read as any other.
+ */
+function planBaseRest(p: Planner, source: Local, ref: Term[], i: number, k: OpCont): void {
+  const seg = ref[i];
+  if (seg?.type === 'string') {
+    const target = p.newLocal();
+    p.emit({ kind: 'Dot', source: local(source), key: p.str(seg.value), target });
+    planBaseRest(p, target, ref, i + 1, k);
+    return;
+  }
+  if (seg?.type !== 'number') {
+    planRefRest(p, source, ref, i, k);
+    return;
+  }
+  const target = p.newLocal();
+  p.emit({ kind: 'ResetLocal', target });
+  const byNumber = p.into({ stmts: [] }, () =>
+    planTerm(p, seg, (key) => p.emit({ kind: 'Dot', source: local(source), key, target })),
+  );
+  const byString = p.into({ stmts: [] }, () => {
+    p.emit({ kind: 'IsUndefined', source: target });
+    p.emit({ kind: 'Dot', source: local(source), key: p.str(seg.value), target });
+  });
+  p.emit({ kind: 'Block', blocks: [byNumber, byString] });
+  p.emit({ kind: 'IsDefined', source: target });
+  planBaseRest(p, target, ref, i + 1, k);
 }
 
 /** data[path...] from the base document (undefined exits the block). */

@@ -14,6 +14,7 @@ const ABI_EXPORTS = new Set([
   'opa_json_dump',
   'opa_value_parse',
   'opa_value_dump',
+  'opa_host_arg',
   'opa_heap_ptr_get',
   'opa_heap_ptr_set',
   'opa_eval',

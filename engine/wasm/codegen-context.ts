@@ -42,6 +42,7 @@ const EXPECTED: Record<string, readonly [number, number]> = {
   opa_memoize_get: [1, 1],
   opa_mapping_init: [2, 0],
   opa_mapping_lookup: [1, 1],
+  opa_host_arg_set: [2, 0],
   eval: [1, 1],
   builtins: [0, 1],
   entrypoints: [0, 1],

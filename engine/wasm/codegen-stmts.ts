@@ -384,6 +384,12 @@ export class FuncCompiler {
         f.call(this.rt('opa_value_type')).i32Const(TAG.string).i32Ne().if(I32);
         f.i32Const(0).call(this.rt('opa_boolean')).else();
       }
+      // Recorded so that our host can read the arguments again with their sets (ABI.md).
+      s.args.forEach((a, i) => {
+        f.i32Const(i);
+        this.operand(a);
+        f.call(this.rt('opa_host_arg_set'));
+      });
       f.i32Const(target.id).i32Const(0);
       for (const a of s.args) this.operand(a);
       f.call(this.rt(`opa_builtin${s.args.length}` as RuntimeFunction));

@@ -4,6 +4,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { fail, type Json, type JsonObject, num, obj, str } from './args.js';
 import { goJson } from './core.js';
+import { type HostValue, setsAsArrays } from './runtime.js';
 import { compareStrings } from './values.js';
 
 /** Headers SigV4 must not sign (they change in transit). */
@@ -33,7 +34,7 @@ function signRequest(req: JsonObject, config: JsonObject, timeNs: number): JsonO
   if (timeNs < 0) fail('time must be a non-negative number of nanoseconds');
 
   const rawBody = optionalString(req, 'raw_body');
-  const body = rawBody ?? (req.body === undefined ? '' : goJson(req.body as Json));
+  const body = rawBody ?? (req.body === undefined ? '' : goJson(setsAsArrays(req.body as HostValue) as Json));
   const payloadHash = unsigned ? 'UNSIGNED-PAYLOAD' : sha256(body);
   const stamp = new Date(Math.floor(timeNs / 1e6))
     .toISOString()

@@ -1,10 +1,11 @@
 // Encoding builtins: hex, URL query strings (Go's net/url rules), YAML (the `yaml` package in YAML
 // 1.1 mode, as Go's yaml.v2 reads it), json.marshal_with_options and json.patch (RFC 6902 over
-// JSON values: sets arrive as arrays, so patches addressing set members cannot be honoured here).
+// values: sets arrive as RegoSet from our runtime, and a set member is addressed by its value).
 import { createRequire } from 'node:module';
 import { arr, fail, type Json, type JsonObject, obj, str, strs } from './args.js';
 import { goJson } from './core.js';
-import { compareStrings, deepEqual } from './values.js';
+import { RegoSet } from './runtime.js';
+import { compareStrings, compareValues, deepEqual } from './values.js';
 
 const require = createRequire(import.meta.url);
 let yamlJs: typeof import('yaml') | undefined;
@@ -110,11 +111,13 @@ function marshalWithOptions(v: Json, opts: JsonObject): string {
   return (prefix ?? '') + goJsonIndent(v, prefix ?? '', indent ?? '\t');
 }
 
-type Container = Json[] | JsonObject;
+type Container = Json[] | JsonObject | RegoSet;
+/** A path step: a pointer segment (string) or, from an array path, any value (a set's member). */
+type Key = Json;
 
 /** A patch path: a JSON pointer (leading `/` optional, as OPA allows) or an array of keys. */
-function pathOf(p: unknown): string[] {
-  if (Array.isArray(p)) return p.map((k) => (typeof k === 'string' ? k : JSON.stringify(k)));
+function pathOf(p: unknown): Key[] {
+  if (Array.isArray(p)) return p as Key[];
   // OPA: only "" is the root; every leading `/` is dropped, so "/" names the key "".
   const s = str(p, 'path');
   if (s === '') return [];
@@ -124,34 +127,48 @@ function pathOf(p: unknown): string[] {
     .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-function isContainer(v: Json | undefined): v is Container {
+const keyText = (k: Key): string => (typeof k === 'string' ? k : JSON.stringify(k));
+const showPath = (path: Key[]): string => `/${path.map(keyText).join('/')}`;
+
+function isContainer(v: unknown): v is Container {
   return v !== null && typeof v === 'object';
 }
 
-function arrayIndex(a: Json[], key: string, forInsert: boolean): number {
-  if (forInsert && key === '-') return a.length;
-  if (!/^(0|[1-9]\d*)$/.test(key)) fail(`invalid array index ${key}`);
-  const i = Number(key);
-  if (i > a.length || (!forInsert && i === a.length)) fail(`array index ${key} out of range`);
+function arrayIndex(a: Json[], key: Key, forInsert: boolean): number {
+  const text = keyText(key);
+  if (forInsert && text === '-') return a.length;
+  if (!/^(0|[1-9]\d*)$/.test(text)) fail(`invalid array index ${text}`);
+  const i = Number(text);
+  if (i > a.length || (!forInsert && i === a.length)) fail(`array index ${text} out of range`);
   return i;
 }
 
 function clone(v: Json): Json {
-  return JSON.parse(JSON.stringify(v)) as Json;
+  if (v instanceof RegoSet) return new RegoSet(v.items.map((x) => clone(x as Json))) as unknown as Json;
+  if (Array.isArray(v)) return v.map(clone);
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]));
+  return v;
 }
 
-function getAt(doc: Json, path: string[]): Json {
+/** The index of a set's member equal to `key` (a pointer segment is a string member). */
+const memberIndex = (set: RegoSet, key: Key): number => set.items.findIndex((m) => deepEqual(m, key));
+
+function getAt(doc: Json, path: Key[]): Json {
   let cur: Json = doc;
   for (const key of path) {
     if (Array.isArray(cur)) cur = cur[arrayIndex(cur, key, false)];
-    else if (isContainer(cur) && Object.hasOwn(cur, key)) cur = cur[key];
-    else fail(`path /${path.join('/')} does not exist`);
+    else if (cur instanceof RegoSet && memberIndex(cur, key) >= 0)
+      cur = cur.items[memberIndex(cur, key)] as Json;
+    else if (isContainer(cur) && !(cur instanceof RegoSet) && Object.hasOwn(cur, keyText(key)))
+      cur = cur[keyText(key)];
+    else fail(`path ${showPath(path)} does not exist`);
   }
   return cur;
 }
 
 /** Applies `mutate` to the parent container of `path`; an empty path replaces the root. */
-function withParent(doc: Json, path: string[], mutate: (parent: Container, key: string) => void): Json {
+function withParent(doc: Json, path: Key[], mutate: (parent: Container, key: Key) => void): Json {
   if (path.length === 0) fail('cannot address the document root here');
   const parent = getAt(doc, path.slice(0, -1));
   if (!isContainer(parent)) fail('parent is not an object or array');
@@ -159,19 +176,26 @@ function withParent(doc: Json, path: string[], mutate: (parent: Container, key: 
   return doc;
 }
 
-function add(doc: Json, path: string[], value: Json): Json {
+function add(doc: Json, path: Key[], value: Json): Json {
   if (path.length === 0) return value;
   return withParent(doc, path, (parent, key) => {
     if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, true), 0, value);
-    else parent[key] = value;
+    else if (parent instanceof RegoSet) {
+      // OPA: a set member is added at its own key.
+      if (!deepEqual(key, value)) fail(`set key ${keyText(key)} does not match the value`);
+      if (memberIndex(parent, key) < 0) parent.items.push(value);
+      parent.items.sort(compareValues);
+    } else parent[keyText(key)] = value;
   });
 }
 
-function remove(doc: Json, path: string[]): Json {
+function remove(doc: Json, path: Key[]): Json {
   return withParent(doc, path, (parent, key) => {
     if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, false), 1);
-    else if (Object.hasOwn(parent, key)) delete parent[key];
-    else fail(`path /${path.join('/')} does not exist`);
+    else if (parent instanceof RegoSet && memberIndex(parent, key) >= 0)
+      parent.items.splice(memberIndex(parent, key), 1);
+    else if (!(parent instanceof RegoSet) && Object.hasOwn(parent, keyText(key))) delete parent[keyText(key)];
+    else fail(`path ${showPath(path)} does not exist`);
   });
 }
 

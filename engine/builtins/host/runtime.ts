@@ -36,6 +36,11 @@ function hasBigint(v: unknown): boolean {
   return false;
 }
 
+/** `v` with every set as a sorted array: the JSON form OPA marshals sets to. */
+export function setsAsArrays(v: HostValue): HostValue {
+  return special(v) ? toJson(v) : v;
+}
+
 function toJson(v: HostValue): HostValue {
   if (v instanceof RegoSet) return v.items.map(toJson);
   if (Array.isArray(v)) return v.map(toJson);
@@ -61,7 +66,10 @@ export function regoValueText(v: HostValue): string {
   return JSON.stringify(v);
 }
 
-/** Whether results with sets are sent as Rego text (needs a set-aware `opa_json_parse`). */
+/**
+ * Whether results with sets are sent as Rego text, marked by a leading `#` comment that our
+ * runtime's `opa_json_parse` reads as such (a stock runtime would reject it).
+ */
 export const setEncoding = { regoText: false };
 
 /** What the SDK gets for a host builtin's result: plain JSON, or Rego text bytes when sets matter. */
@@ -70,32 +78,73 @@ export function encodeResult(v: unknown): unknown {
   const plain = setEncoding.regoText ? (v as HostValue) : toJson(v as HostValue);
   if (!setEncoding.regoText && !hasBigint(plain)) return plain;
   // An ArrayBuffer reaches opa_json_parse untouched, so exact integers (and sets) survive.
-  const bytes = new TextEncoder().encode(regoValueText(plain));
+  const text = setEncoding.regoText ? `#\n${regoValueText(plain)}` : regoValueText(plain);
+  const bytes = new TextEncoder().encode(text);
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the SDK calls host builtins with JSON-decoded values.
 export type HostBuiltin = (...args: any[]) => unknown;
 
-/** Sets reach host builtins as arrays (SDK JSON marshalling), so a `set` slot accepts arrays too. */
+/**
+ * Sets reach host builtins as arrays through the SDK's JSON marshalling, so a `set` slot accepts
+ * arrays too; with our runtime the policy loader reads arguments again with their sets (RegoSet).
+ */
 function accepts(desc: TypeDesc, v: unknown): boolean {
   if (desc.includes('any')) return true;
-  const t = typeOfValue(v);
+  if (v instanceof RegoSet) return desc.includes('set');
+  const t = typeof v === 'bigint' ? 'number' : typeOfValue(v);
   return desc.includes(t) || (t === 'array' && desc.includes('set'));
 }
 
 /** Last error per builtin, for debugging a policy whose host call came out undefined. */
 export const lastHostErrors = new Map<string, unknown>();
 
+/**
+ * Builtins whose implementations take sets as RegoSet (a set argument matters to the result: a
+ * patch addressing set members, a request passed back with its sets); the others get arrays.
+ */
+const SET_ARGUMENTS = new Set(['json.patch', 'providers.aws.sign_req']);
+
+/** Builtins that take integers beyond 2^53 as bigint (int64 nanoseconds); the others get numbers. */
+const EXACT_INTEGERS = new Set([
+  'time.format',
+  'time.date',
+  'time.clock',
+  'time.weekday',
+  'time.add_date',
+  'time.diff',
+]);
+
+/** An argument as an implementation takes it: sets as arrays and bigints as numbers unless kept. */
+function argument(v: HostValue, keepSets: boolean, keepBigints: boolean): HostValue {
+  if (typeof v === 'bigint') return keepBigints ? v : Number(v);
+  if (v instanceof RegoSet) {
+    const items = v.items.map((x) => argument(x, keepSets, keepBigints));
+    return keepSets ? new RegoSet(items) : items;
+  }
+  if (Array.isArray(v)) return v.map((x) => argument(x, keepSets, keepBigints));
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, HostValue> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = argument(x, keepSets, keepBigints);
+    return out;
+  }
+  return v;
+}
+
 export function guard(name: string, impl: HostBuiltin): HostBuiltin {
   const argTypes = BUILTINS.get(name)?.args;
+  const keepSets = SET_ARGUMENTS.has(name);
+  const keepBigints = EXACT_INTEGERS.has(name);
   return (...args: unknown[]) => {
     if (argTypes) {
       if (args.length !== argTypes.length) return undefined;
       for (let i = 0; i < args.length; i++) if (!accepts(argTypes[i], args[i])) return undefined;
     }
     try {
-      const result = impl(...args);
+      const result = impl(
+        ...args.map((a) => (special(a) ? argument(a as HostValue, keepSets, keepBigints) : a)),
+      );
       if (typeof result === 'number' && !Number.isFinite(result)) return undefined;
       return encodeResult(result);
     } catch (err) {

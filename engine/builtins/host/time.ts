@@ -22,8 +22,9 @@ export function nowNs(): bigint {
   return nowCache.get('now', () => hrBase + process.hrtime.bigint());
 }
 
-/** A JSON-decoded nanosecond count as bigint; rejects values outside int64 like OPA does. */
+/** A nanosecond count (exact as bigint, or a number) as bigint; rejects values outside int64 like OPA. */
 function toNs(v: unknown): bigint {
+  if (typeof v === 'bigint') return checkInt64(v);
   const n = num(v, 'nanoseconds');
   if (n < -(2 ** 63) || n >= 2 ** 63) fail('timestamp too big');
   return BigInt(Math.trunc(n));

@@ -53,6 +53,8 @@ const abiFunctions = [
   'opa_memoize_get',
   'opa_mapping_init',
   'opa_mapping_lookup',
+  'opa_host_arg_set',
+  'opa_host_arg',
   'opa_eval_ctx_new',
   'opa_eval_ctx_set_input',
   'opa_eval_ctx_set_data',

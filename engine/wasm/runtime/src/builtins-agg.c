@@ -173,10 +173,10 @@ OPA_NATIVE("internal.member_2") opa_value *opa_member_2(opa_value *x, opa_value 
   }
 }
 
-/* `k, v in coll`: coll[k] == v for arrays and objects. */
+/* `k, v in coll`: coll[k] == v for arrays and objects; for a set, k and v are both the element. */
 OPA_NATIVE("internal.member_3") opa_value *opa_member_3(opa_value *k, opa_value *v, opa_value *coll) {
   if (coll == NULL || k == NULL || v == NULL) return NULL;
-  if (coll->type != OPA_ARRAY && coll->type != OPA_OBJECT) return opa_boolean(0);
+  if (coll->type != OPA_ARRAY && coll->type != OPA_OBJECT && coll->type != OPA_SET) return opa_boolean(0);
   opa_value *found = opa_value_get(coll, k);
   return opa_boolean(found != NULL && opa_value_equal(found, v));
 }

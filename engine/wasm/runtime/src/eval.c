@@ -107,6 +107,19 @@ OPA_EXPORT opa_value *opa_memoize_get(int32_t id) {
   return memo->vals[memo_slot(memo, id)];
 }
 
+/* ---- host builtin arguments: the code generator records each call's arguments here before
+ * calling opa_builtinN, so a host that reads arguments as JSON (sets become arrays) can read them
+ * again with opa_value_dump, sets kept. ---- */
+
+#define HOST_ARGS 4
+static opa_value *host_args[HOST_ARGS];
+
+OPA_EXPORT void opa_host_arg_set(int32_t i, opa_value *v) {
+  if (i >= 0 && i < HOST_ARGS) host_args[i] = v;
+}
+
+OPA_EXPORT opa_value *opa_host_arg(int32_t i) { return i >= 0 && i < HOST_ARGS ? host_args[i] : NULL; }
+
 /* ---- dynamic calls: {"pkg": {"rule": <function table index>}} ---- */
 
 static opa_value *mapping;

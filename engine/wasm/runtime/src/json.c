@@ -275,6 +275,10 @@ static opa_value *parse_document(const char *s, uint32_t len, bool rego) {
   return ps.p == ps.end ? v : NULL;
 }
 
-OPA_EXPORT opa_value *opa_json_parse(const char *s, uint32_t len) { return parse_document(s, len, false); }
+/* JSON; text starting with `#` (a comment, never JSON) is Rego value text, so a host builtin's
+ * result can carry sets through the SDK, which parses results with this function. */
+OPA_EXPORT opa_value *opa_json_parse(const char *s, uint32_t len) {
+  return parse_document(s, len, s != NULL && len > 0 && s[0] == '#');
+}
 
 OPA_EXPORT opa_value *opa_value_parse(const char *s, uint32_t len) { return parse_document(s, len, true); }
