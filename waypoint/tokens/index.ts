@@ -35,7 +35,7 @@ export function loadTokenizers(): Promise<Tokenizers> {
 }
 
 /**
- * The rank files are read (a 1–2 MB module each) and their tables built (a few hundred
+ * The rank files are read (a 1–2 MB module each) and their tables built (typed arrays, tens of
  * milliseconds) on first use, synchronously through the package's CommonJS build since counting is
  * synchronous: o200k (what current models use) is warmed in the background right after start-up so
  * the first request rarely waits, cl100k only when a classic model is asked for — most deployments
