@@ -3,7 +3,15 @@
 // builtin table, the console's page and scripts, the intent languages) into dist/, next to the
 // modules that load them, then writes dist/build-id: a hash of the policy compiler's built files.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -41,4 +49,16 @@ const hashDir = (dir) => {
 };
 for (const d of ['api', 'engine', 'intent']) hashDir(join(root, 'dist', d));
 writeFileSync(join(root, 'dist', 'build-id'), `${buildId.digest('hex')}\n`);
-console.log(`copied ${assets.length} assets into dist/ and wrote dist/build-id`);
+// The tokeniser's rank tables in the compact form dist/waypoint/tokens/index.js reads at first use
+// (instead of building them from js-tiktoken's base64 text at start-up).
+const { createRequire } = await import('node:module');
+const tokens = join(root, 'dist/waypoint/tokens');
+const { BpeEncoder } = await import(join(tokens, 'bpe.js'));
+const { storedTablePath } = await import(join(tokens, 'index.js'));
+const requireRanks = createRequire(join(tokens, 'index.js'));
+for (const f of readdirSync(tokens)) if (f.endsWith('.ranks')) unlinkSync(join(tokens, f));
+for (const enc of ['o200k_base', 'cl100k_base']) {
+  const file = requireRanks(`js-tiktoken/ranks/${enc}`);
+  writeFileSync(storedTablePath(enc, file), new BpeEncoder(file).serialized());
+}
+console.log(`copied ${assets.length} assets into dist/, wrote dist/build-id and the rank tables`);

@@ -48,7 +48,21 @@ class RankTable {
   readonly #mask: number;
   readonly size: number;
 
-  constructor(text: string) {
+  /** The table of a rank file's `bpe_ranks` text, or one read back from `serialize()`'s bytes. */
+  static from(source: string | Uint8Array): RankTable {
+    return typeof source === 'string' ? new RankTable(source) : RankTable.#read(source);
+  }
+
+  private constructor(text: string, parts?: RankParts) {
+    if (parts) {
+      this.#bytes = parts.bytes;
+      this.#start = parts.start;
+      this.#rank = parts.rank;
+      this.#slots = parts.slots;
+      this.#mask = parts.slots.length - 1;
+      this.size = parts.size;
+      return;
+    }
     const n = text.length;
     const bytes = new Uint8Array(Math.ceil((n * 3) / 4) + 8);
     // A token is at least 4 base64 characters and a separator.
@@ -96,8 +110,8 @@ class RankTable {
     }
     start[count] = used;
     this.#bytes = bytes;
-    this.#start = start;
-    this.#rank = ranks;
+    this.#start = start.subarray(0, count + 1);
+    this.#rank = ranks.subarray(0, count);
     let cap = 1;
     while (cap < count * 2) cap *= 2;
     this.#slots = new Int32Array(cap);
@@ -143,6 +157,42 @@ class RankTable {
     }
   }
 
+  /**
+   * The table as one buffer (a header of five 32-bit words, then the start, rank and slot arrays
+   * and the bytes), so a build can store it and a start-up map it back without parsing.
+   */
+  serialize(): Uint8Array {
+    const count = this.#start.length - 1;
+    const used = this.#start[count]!;
+    const words = 5 + (count + 1) + count + this.#slots.length;
+    const out = new Uint8Array(words * 4 + used);
+    const u32 = new Uint32Array(out.buffer, 0, words);
+    u32.set([RANK_MAGIC, count, used, this.#slots.length, this.size]);
+    u32.set(this.#start, 5);
+    new Int32Array(out.buffer, (6 + count) * 4, count).set(this.#rank);
+    new Int32Array(out.buffer, (6 + 2 * count) * 4, this.#slots.length).set(this.#slots);
+    out.set(this.#bytes.subarray(0, used), words * 4);
+    return out;
+  }
+
+  static #read(buf: Uint8Array): RankTable {
+    // Typed views need 4-byte alignment: copy a buffer that starts mid-way into a shared pool.
+    const data = buf.byteOffset % 4 === 0 ? buf : buf.slice();
+    const head = new Uint32Array(data.buffer, data.byteOffset, 5);
+    const [magic, count, used, cap, size] = head as unknown as number[];
+    const words = 5 + (count! + 1) + count! + cap!;
+    if (magic !== RANK_MAGIC || (cap! & (cap! - 1)) !== 0 || data.length !== words * 4 + used!)
+      throw new Error('rank table: not a serialized table');
+    const at = data.byteOffset;
+    return new RankTable('', {
+      start: new Uint32Array(data.buffer, at + 20, count! + 1),
+      rank: new Int32Array(data.buffer, at + (6 + count!) * 4, count!),
+      slots: new Int32Array(data.buffer, at + (6 + 2 * count!) * 4, cap!),
+      bytes: new Uint8Array(data.buffer, at + words * 4, used!),
+      size: size!,
+    });
+  }
+
   #sameBytes(a: number, b: number): boolean {
     const fa = this.#start[a]!;
     const fb = this.#start[b]!;
@@ -151,6 +201,16 @@ class RankTable {
     for (let k = 0; k < len; k++) if (this.#bytes[fa + k] !== this.#bytes[fb + k]) return false;
     return true;
   }
+}
+
+const RANK_MAGIC = 0x52414e4b; // "RANK"
+
+interface RankParts {
+  bytes: Uint8Array;
+  start: Uint32Array;
+  rank: Int32Array;
+  slots: Int32Array;
+  size: number;
 }
 
 /** FNV-1a over bytes[from, to), the same hash RankTable.get computes over a Latin-1 key. */
@@ -165,9 +225,15 @@ export class BpeEncoder {
   readonly #split: RegExp;
   readonly #pieces = new Map<string, number[]>();
 
-  constructor(file: RankFile) {
+  /** `table`: the file's ranks as `serialized()` stored them, to skip building the table. */
+  constructor(file: RankFile, table?: Uint8Array) {
     this.#split = new RegExp(file.pat_str, 'gu');
-    this.#ranks = new RankTable(file.bpe_ranks);
+    this.#ranks = RankTable.from(table ?? file.bpe_ranks);
+  }
+
+  /** The rank table in a compact form a later start can pass back to the constructor. */
+  serialized(): Uint8Array {
+    return this.#ranks.serialize();
   }
 
   /** Number of ordinary tokens in the vocabulary. */
