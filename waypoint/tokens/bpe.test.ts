@@ -59,6 +59,9 @@ for (const [name, file] of [
       assert.equal(back.size, ours.size);
       for (const text of [...SAMPLES, b64]) assert.deepEqual(back.encode(text), ref.encode(text, [], []));
     }
-    assert.throws(() => new BpeEncoder(file, stored.subarray(0, stored.length - 1)), /not a serialized table/);
+    assert.throws(
+      () => new BpeEncoder(file, stored.subarray(0, stored.length - 1)),
+      /not a serialized table/,
+    );
   });
 }
