@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 // Copies the non-TypeScript files the compiled code reads at run time (the wasm runtime and its
 // builtin table, the console's page and scripts, the intent languages) into dist/, next to the
-// modules that load them.
-import { chmodSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+// modules that load them, then writes dist/build-id: a hash of the policy compiler's built files.
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -27,4 +36,29 @@ for (const rel of assets) {
 }
 // The bins run straight from a checkout's dist/ (and as a kubectl plugin found on PATH).
 for (const bin of ['dist/cli/semamesh.js', 'dist/cli/kubectl-sema.js']) chmodSync(join(root, bin), 0o755);
-console.log(`copied ${assets.length} assets into dist/`);
+// The compiled-policy cache (cli/commands/policy-cache.ts) keys on this id instead of statting
+// every compiler file at start-up: a hash of the contents of dist/api, dist/engine and dist/intent.
+const buildId = createHash('sha256');
+const hashDir = (dir) => {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) hashDir(path);
+    else if (e.isFile()) buildId.update(`${path.slice(root.length)}\0`).update(readFileSync(path));
+  }
+};
+for (const d of ['api', 'engine', 'intent']) hashDir(join(root, 'dist', d));
+writeFileSync(join(root, 'dist', 'build-id'), `${buildId.digest('hex')}\n`);
+// The tokeniser's rank tables in the compact form dist/waypoint/tokens/index.js reads at first use
+// (instead of building them from js-tiktoken's base64 text at start-up).
+const { createRequire } = await import('node:module');
+const tokens = join(root, 'dist/waypoint/tokens');
+const { BpeEncoder } = await import(join(tokens, 'bpe.js'));
+const { storedTablePath } = await import(join(tokens, 'index.js'));
+const requireRanks = createRequire(join(tokens, 'index.js'));
+for (const f of readdirSync(tokens)) if (f.endsWith('.ranks')) unlinkSync(join(tokens, f));
+for (const enc of ['o200k_base', 'cl100k_base']) {
+  const file = requireRanks(`js-tiktoken/ranks/${enc}`);
+  writeFileSync(storedTablePath(enc, file), new BpeEncoder(file).serialized());
+}
+console.log(`copied ${assets.length} assets into dist/, wrote dist/build-id and the rank tables`);

@@ -1,13 +1,23 @@
 // The compiled-policy cache of local mode: a second start with the same files takes the bundle from
 // the cache and decides the same; a changed policy file is compiled again; an entry another user
-// could have written is not trusted; a broken policy is reported, never cached.
+// could have written is not trusted; a broken policy is reported, never cached; a build's id keys the
+// compiler, and a module rebuilt after the id falls back to statting every compiler file.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DecisionEngine } from '../../waypoint/index.js';
-import { loadServedPolicy } from './policy-cache.js';
+import { fingerprintOf, loadServedPolicy } from './policy-cache.js';
 
 const policy = (phrase: string) => `apiVersion: semamesh.io/v1alpha1
 kind: SemaPolicy
@@ -91,5 +101,49 @@ test('a broken policy is reported on every load and never cached', async () => {
     assert.ok(!existsSync(cache) || readdirSync(cache).length === 0, 'nothing was cached');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the compiler is keyed by dist/build-id, or by its files when the id is missing or older', () => {
+  const root = mkdtempSync(join(tmpdir(), 'semamesh-fingerprint-'));
+  try {
+    mkdirSync(join(root, 'engine'));
+    mkdirSync(join(root, 'cli'));
+    const self = join(root, 'cli', 'policy-cache.js');
+    const compiler = join(root, 'engine', 'compile.js');
+    const old = new Date(Date.now() - 60_000);
+    writeFileSync(self, '// module');
+    writeFileSync(compiler, 'one');
+    utimesSync(self, old, old);
+    utimesSync(compiler, old, old);
+    const id = (c: string) => `${c.repeat(64)}\n`;
+
+    // Without an id the files count: a rewritten compiler file changes the key.
+    const walked = fingerprintOf(root, self);
+    writeFileSync(compiler, 'two!');
+    assert.notEqual(fingerprintOf(root, self), walked);
+
+    // With an id newer than the module, the id is the key: compiler files are not stat'ed.
+    writeFileSync(join(root, 'build-id'), id('a'));
+    const a = fingerprintOf(root, self);
+    writeFileSync(compiler, 'three');
+    assert.equal(fingerprintOf(root, self), a);
+    writeFileSync(join(root, 'build-id'), id('b'));
+    assert.notEqual(fingerprintOf(root, self), a);
+
+    // A module rewritten after the id (tsc without the asset step) distrusts it.
+    const b = fingerprintOf(root, self);
+    utimesSync(join(root, 'build-id'), old, old);
+    writeFileSync(self, '// rebuilt');
+    const stale = fingerprintOf(root, self);
+    assert.notEqual(stale, b);
+    writeFileSync(compiler, 'four');
+    assert.notEqual(fingerprintOf(root, self), stale);
+
+    // A malformed id is not trusted either.
+    writeFileSync(join(root, 'build-id'), 'not a hash\n');
+    assert.notEqual(fingerprintOf(root, self), b);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -2,8 +2,9 @@
 // compiled bundle cached under the state directory: every start compiles the same YAML, and the
 // compile, with the compiler's modules and the resource validators to load first, was most of the
 // start-up. An entry is keyed by the bytes of the policy files and by the compiler's own files
-// (path, size and modification time of api/, engine/, intent/ and the Rego library), so a hit needs
-// none of those modules, and any change to a policy or to the compiler misses and compiles again.
+// (dist/build-id from a build, else path, size and modification time of api/, engine/ and intent/;
+// and those of the Rego library), so a hit needs none of those modules, and any change to a policy
+// or to the compiler misses and compiles again.
 // Only successful compiles are stored: a broken policy is always reported from a fresh compile.
 import { createHash } from 'node:crypto';
 import {
@@ -37,7 +38,7 @@ export interface ServedPolicy {
 }
 
 /** Bumped when an entry's shape or the key's recipe changes. */
-const FORMAT = 'semamesh-policy-cache-1';
+const FORMAT = 'semamesh-policy-cache-2';
 /** Entries kept; older ones are removed after a store. */
 const MAX_ENTRIES = 32;
 
@@ -127,21 +128,22 @@ let fingerprint: string | undefined;
 
 /**
  * What the compile's output depends on besides the policy: the modules and data files of api/,
- * engine/ and intent/ where this CLI runs from (dist/ or the sources), and the shipped Rego
- * library; each file by path, size and modification time (a rebuild or a checkout changes them).
+ * engine/ and intent/ where this CLI runs from, and the shipped Rego library (each of its files by
+ * path, size and modification time). From dist/, the modules are named by dist/build-id (a hash of
+ * their contents written by `npm run build`) — one read instead of statting ~450 files at every
+ * start — unless this module is newer than that id (a `tsc` run without the asset step): then, as
+ * when running from the sources, every file is stat'ed (path, size, modification time).
  */
 function compilerFingerprint(): string {
-  if (fingerprint) return fingerprint;
-  const here = dirname(fileURLToPath(import.meta.url));
-  const codeRoot = resolve(here, '..', '..');
-  const roots = ['api', 'engine', 'intent'].map((d) => join(codeRoot, d));
-  for (let dir = codeRoot; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'policies', 'semamesh', 'decision.rego'))) {
-      roots.push(join(dir, 'policies'));
-      break;
-    }
-    if (dirname(dir) === dir) break;
-  }
+  fingerprint ??= fingerprintOf(
+    resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+    fileURLToPath(import.meta.url),
+  );
+  return fingerprint;
+}
+
+/** The fingerprint of the compiler under `codeRoot` (dist/ or the sources); `self` is this module's file. */
+export function fingerprintOf(codeRoot: string, self: string): string {
   const hash = createHash('sha256');
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -153,9 +155,30 @@ function compilerFingerprint(): string {
       }
     }
   };
-  for (const r of roots) if (existsSync(r)) walk(r);
-  fingerprint = hash.digest('hex');
-  return fingerprint;
+  const buildId = readBuildId(codeRoot, self);
+  if (buildId) hash.update(`build-id\0${codeRoot}\0${buildId}\n`);
+  else
+    for (const d of ['api', 'engine', 'intent']) if (existsSync(join(codeRoot, d))) walk(join(codeRoot, d));
+  for (let dir = codeRoot; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'policies', 'semamesh', 'decision.rego'))) {
+      walk(join(dir, 'policies'));
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  return hash.digest('hex');
+}
+
+/** dist/build-id's hash, if there is one written after this module was (see compilerFingerprint). */
+function readBuildId(codeRoot: string, self: string): string | undefined {
+  const file = join(codeRoot, 'build-id');
+  try {
+    if (statSync(file).mtimeMs < statSync(self).mtimeMs) return undefined;
+    const id = readFileSync(file, 'utf8').trim();
+    return /^[0-9a-f]{64}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 // The fast BPE encoder must give exactly js-tiktoken's ids: on real-looking and random texts, on long
-// pieces that take the heap path, and with special-token text treated as ordinary text.
+// pieces that take the heap path, with special-token text treated as ordinary text, and when its
+// rank table is read back from the compact form a build stores.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Tiktoken } from 'js-tiktoken/lite';
@@ -48,5 +49,19 @@ for (const [name, file] of [
     const b64 = Buffer.from(Array.from({ length: 3000 }, () => Math.floor(rnd() * 256))).toString('base64');
     for (const text of [b64, 'a'.repeat(700), 'ab'.repeat(400), '0123456789abcdef'.repeat(40)])
       assert.deepEqual(ours.encode(text), ref.encode(text, [], []), text.slice(0, 40));
+
+    // The compact table a build stores reads back to the same encoder (also from an unaligned copy).
+    const stored = ours.serialized();
+    const unaligned = new Uint8Array(stored.length + 1).subarray(1);
+    unaligned.set(stored);
+    for (const table of [stored, unaligned]) {
+      const back = new BpeEncoder(file, table);
+      assert.equal(back.size, ours.size);
+      for (const text of [...SAMPLES, b64]) assert.deepEqual(back.encode(text), ref.encode(text, [], []));
+    }
+    assert.throws(
+      () => new BpeEncoder(file, stored.subarray(0, stored.length - 1)),
+      /not a serialized table/,
+    );
   });
 }

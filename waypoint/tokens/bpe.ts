@@ -32,61 +32,208 @@ const NEWLINE = 10;
 const PAD = 61;
 
 /**
- * Fills `ranks` from js-tiktoken's `! <offset> <base64> <base64> …` text in one pass, decoding each
- * base64 token straight into its Latin-1 key: no Buffer and no split arrays per token, which halves
- * the rank table's build (200,000 tokens) — paid on the first request that counts with it.
+ * The ranks of an encoding's byte strings in one open-addressing hash table over typed arrays,
+ * filled from js-tiktoken's `! <offset> <base64> <base64> …` text in one pass: each base64 token is
+ * decoded straight into a shared byte buffer, so loading 200,000 tokens makes no string and no Map
+ * entry per token (a Map of Latin-1 strings took ~200 ms to build; this is several times cheaper).
+ * Lookups take a Latin-1 key (one char a byte) and compare it against the stored bytes.
  */
-function readRanks(text: string, ranks: Map<string, number>): void {
-  const n = text.length;
-  const bytes = new Uint8Array(1024);
-  let rank = 0;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === BANG) {
-      i++;
-      while (text.charCodeAt(i) === SPACE) i++;
-      let offset = 0;
-      for (let d = text.charCodeAt(i) - 48; d >= 0 && d <= 9; d = text.charCodeAt(i) - 48) {
-        offset = offset * 10 + d;
+class RankTable {
+  /** Every token's bytes back to back; token t runs from start[t] to start[t + 1]. */
+  readonly #bytes: Uint8Array;
+  readonly #start: Uint32Array;
+  readonly #rank: Int32Array;
+  /** Token index + 1 per slot, 0 for an empty slot (linear probing). */
+  readonly #slots: Int32Array;
+  readonly #mask: number;
+  readonly size: number;
+
+  /** The table of a rank file's `bpe_ranks` text, or one read back from `serialize()`'s bytes. */
+  static from(source: string | Uint8Array): RankTable {
+    return typeof source === 'string' ? new RankTable(source) : RankTable.#read(source);
+  }
+
+  private constructor(text: string, parts?: RankParts) {
+    if (parts) {
+      this.#bytes = parts.bytes;
+      this.#start = parts.start;
+      this.#rank = parts.rank;
+      this.#slots = parts.slots;
+      this.#mask = parts.slots.length - 1;
+      this.size = parts.size;
+      return;
+    }
+    const n = text.length;
+    const bytes = new Uint8Array(Math.ceil((n * 3) / 4) + 8);
+    // A token is at least 4 base64 characters and a separator.
+    const start = new Uint32Array(Math.ceil(n / 5) + 2);
+    const ranks = new Int32Array(start.length);
+    let count = 0;
+    let used = 0;
+    let rank = 0;
+    let i = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === BANG) {
         i++;
+        while (text.charCodeAt(i) === SPACE) i++;
+        let offset = 0;
+        for (let d = text.charCodeAt(i) - 48; d >= 0 && d <= 9; d = text.charCodeAt(i) - 48) {
+          offset = offset * 10 + d;
+          i++;
+        }
+        rank = offset;
+        continue;
       }
-      rank = offset;
-      continue;
+      if (c === SPACE || c === NEWLINE) {
+        i++;
+        continue;
+      }
+      if (count + 1 >= start.length) throw new Error('rank table: more tokens than its text can hold');
+      start[count] = used;
+      let acc = 0;
+      let bits = 0;
+      for (; i < n; i++) {
+        const ch = text.charCodeAt(i);
+        if (ch === SPACE || ch === BANG || ch === NEWLINE) break;
+        if (ch === PAD) continue;
+        const v = ch < 128 ? BASE64[ch]! : -1;
+        if (v < 0) throw new Error(`rank table: not base64 at offset ${i}`);
+        acc = ((acc << 6) | v) & 0xffffff;
+        bits += 6;
+        if (bits >= 8) {
+          bits -= 8;
+          bytes[used++] = (acc >> bits) & 0xff;
+        }
+      }
+      ranks[count++] = rank++;
     }
-    if (c === SPACE || c === NEWLINE) {
-      i++;
-      continue;
-    }
-    let acc = 0;
-    let bits = 0;
-    let len = 0;
-    for (; i < n; i++) {
-      const ch = text.charCodeAt(i);
-      if (ch === SPACE || ch === BANG || ch === NEWLINE) break;
-      if (ch === PAD) continue;
-      const v = ch < 128 ? BASE64[ch]! : -1;
-      if (v < 0) throw new Error(`rank table: not base64 at offset ${i}`);
-      acc = ((acc << 6) | v) & 0xffffff;
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        if (len === bytes.length) throw new Error(`rank table: token longer than ${bytes.length} bytes`);
-        bytes[len++] = (acc >> bits) & 0xff;
+    start[count] = used;
+    this.#bytes = bytes;
+    this.#start = start.subarray(0, count + 1);
+    this.#rank = ranks.subarray(0, count);
+    let cap = 1;
+    while (cap < count * 2) cap *= 2;
+    this.#slots = new Int32Array(cap);
+    this.#mask = cap - 1;
+    let distinct = 0;
+    for (let t = 0; t < count; t++) {
+      let h = hashBytes(bytes, start[t]!, start[t + 1]!) & this.#mask;
+      for (;;) {
+        const s = this.#slots[h]!;
+        if (s === 0) {
+          this.#slots[h] = t + 1;
+          distinct++;
+          break;
+        }
+        // A repeated byte string takes the later rank, as a Map's set would.
+        if (this.#sameBytes(s - 1, t)) {
+          ranks[s - 1] = ranks[t]!;
+          break;
+        }
+        h = (h + 1) & this.#mask;
       }
     }
-    ranks.set(String.fromCharCode.apply(null, bytes.subarray(0, len) as unknown as number[]), rank++);
+    this.size = distinct;
+  }
+
+  /** The rank of the Latin-1 byte string `key`, if it is a token. */
+  get(key: string): number | undefined {
+    const len = key.length;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    h &= this.#mask;
+    const bytes = this.#bytes;
+    for (;;) {
+      const s = this.#slots[h]!;
+      if (s === 0) return undefined;
+      const from = this.#start[s - 1]!;
+      if (this.#start[s]! - from === len) {
+        let k = 0;
+        while (k < len && bytes[from + k] === key.charCodeAt(k)) k++;
+        if (k === len) return this.#rank[s - 1];
+      }
+      h = (h + 1) & this.#mask;
+    }
+  }
+
+  /**
+   * The table as one buffer (a header of five 32-bit words, then the start, rank and slot arrays
+   * and the bytes), so a build can store it and a start-up map it back without parsing.
+   */
+  serialize(): Uint8Array {
+    const count = this.#start.length - 1;
+    const used = this.#start[count]!;
+    const words = 5 + (count + 1) + count + this.#slots.length;
+    const out = new Uint8Array(words * 4 + used);
+    const u32 = new Uint32Array(out.buffer, 0, words);
+    u32.set([RANK_MAGIC, count, used, this.#slots.length, this.size]);
+    u32.set(this.#start, 5);
+    new Int32Array(out.buffer, (6 + count) * 4, count).set(this.#rank);
+    new Int32Array(out.buffer, (6 + 2 * count) * 4, this.#slots.length).set(this.#slots);
+    out.set(this.#bytes.subarray(0, used), words * 4);
+    return out;
+  }
+
+  static #read(buf: Uint8Array): RankTable {
+    // Typed views need 4-byte alignment: copy a buffer that starts mid-way into a shared pool.
+    const data = buf.byteOffset % 4 === 0 ? buf : buf.slice();
+    const head = new Uint32Array(data.buffer, data.byteOffset, 5);
+    const [magic, count, used, cap, size] = head as unknown as number[];
+    const words = 5 + (count! + 1) + count! + cap!;
+    if (magic !== RANK_MAGIC || (cap! & (cap! - 1)) !== 0 || data.length !== words * 4 + used!)
+      throw new Error('rank table: not a serialized table');
+    const at = data.byteOffset;
+    return new RankTable('', {
+      start: new Uint32Array(data.buffer, at + 20, count! + 1),
+      rank: new Int32Array(data.buffer, at + (6 + count!) * 4, count!),
+      slots: new Int32Array(data.buffer, at + (6 + 2 * count!) * 4, cap!),
+      bytes: new Uint8Array(data.buffer, at + words * 4, used!),
+      size: size!,
+    });
+  }
+
+  #sameBytes(a: number, b: number): boolean {
+    const fa = this.#start[a]!;
+    const fb = this.#start[b]!;
+    const len = this.#start[a + 1]! - fa;
+    if (this.#start[b + 1]! - fb !== len) return false;
+    for (let k = 0; k < len; k++) if (this.#bytes[fa + k] !== this.#bytes[fb + k]) return false;
+    return true;
   }
 }
 
+const RANK_MAGIC = 0x52414e4b; // "RANK"
+
+interface RankParts {
+  bytes: Uint8Array;
+  start: Uint32Array;
+  rank: Int32Array;
+  slots: Int32Array;
+  size: number;
+}
+
+/** FNV-1a over bytes[from, to), the same hash RankTable.get computes over a Latin-1 key. */
+function hashBytes(bytes: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h;
+}
+
 export class BpeEncoder {
-  readonly #ranks = new Map<string, number>();
+  readonly #ranks: RankTable;
   readonly #split: RegExp;
   readonly #pieces = new Map<string, number[]>();
 
-  constructor(file: RankFile) {
+  /** `table`: the file's ranks as `serialized()` stored them, to skip building the table. */
+  constructor(file: RankFile, table?: Uint8Array) {
     this.#split = new RegExp(file.pat_str, 'gu');
-    readRanks(file.bpe_ranks, this.#ranks);
+    this.#ranks = RankTable.from(table ?? file.bpe_ranks);
+  }
+
+  /** The rank table in a compact form a later start can pass back to the constructor. */
+  serialized(): Uint8Array {
+    return this.#ranks.serialize();
   }
 
   /** Number of ordinary tokens in the vocabulary. */

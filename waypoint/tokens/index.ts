@@ -2,6 +2,8 @@
 // current OpenAI models, cl100k_base for the classic ones, o200k as the pre-call approximation for
 // Anthropic (exact counts come from the response usage).
 
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { DecisionRequest } from '../policy/decision.js';
 import { TextMemo } from '../text-memo.js';
@@ -35,8 +37,8 @@ export function loadTokenizers(): Promise<Tokenizers> {
 }
 
 /**
- * The rank files are read (a 1–2 MB module each) and their tables built (a few hundred
- * milliseconds) on first use, synchronously through the package's CommonJS build since counting is
+ * The rank files are read (a 1–2 MB module each) and their tables built (typed arrays, tens of
+ * milliseconds; read back from the build's stored copy when there is one) on first use, synchronously through the package's CommonJS build since counting is
  * synchronous: o200k (what current models use) is warmed in the background right after start-up so
  * the first request rarely waits, cl100k only when a classic model is asked for — most deployments
  * never load it, and start-up never waits for either.
@@ -50,7 +52,10 @@ const require = createRequire(import.meta.url);
 async function load(): Promise<Tokenizers> {
   const encoders: Partial<Record<EncodingName, BpeEncoder>> = {};
   const encoder = (enc: EncodingName): BpeEncoder => {
-    encoders[enc] ??= new BpeEncoder(require(RANK_FILES[enc]) as RankFile);
+    if (!encoders[enc]) {
+      const file = require(RANK_FILES[enc]) as RankFile;
+      encoders[enc] = new BpeEncoder(file, storedTable(enc, file));
+    }
     return encoders[enc];
   };
   setTimeout(() => encoder('o200k_base'), 50).unref();
@@ -95,6 +100,24 @@ async function load(): Promise<Tokenizers> {
       return n + tools;
     },
   };
+}
+
+/**
+ * The file a build stores an encoding's table in (next to this module in dist/, by
+ * scripts/copy-assets.mjs), named by a hash of the rank text it was built from: a js-tiktoken
+ * upgrade names another file, and the table is then built from the text as when none is stored.
+ */
+export function storedTablePath(enc: EncodingName, file: RankFile): string {
+  const digest = createHash('sha256').update(file.bpe_ranks).digest('hex').slice(0, 16);
+  return new URL(`./${enc}-${digest}.ranks`, import.meta.url).pathname;
+}
+
+function storedTable(enc: EncodingName, file: RankFile): Uint8Array | undefined {
+  try {
+    return readFileSync(storedTablePath(enc, file));
+  } catch {
+    return undefined;
+  }
 }
 
 export function encodingFor(model: string): EncodingName {
