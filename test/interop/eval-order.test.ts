@@ -58,7 +58,9 @@ const QUERIES = [
 ];
 
 for (const format of ['json', 'values', 'bindings', 'pretty']) {
-  test(`eval -f ${format}: rows in opa's order for queries over objects, sets and arrays`, { skip }, async () => {
+  test(`eval -f ${format}: rows in opa's order for queries over objects, sets and arrays`, {
+    skip,
+  }, async () => {
     for (const query of QUERIES) {
       const args = ['eval', '-d', dir, '-f', format, query];
       const o = runOpa(args);
