@@ -1,9 +1,11 @@
-// json.verify_schema and json.match_schema on ajv (draft-07), with errors reshaped into the
-// {error, type, field, desc} records OPA produces from gojsonschema for the common keywords.
+// json.verify_schema and json.match_schema: the schema is checked by the gojsonschema-style parser
+// (json-schema-parse.ts, OPA's messages), documents are validated by ajv (draft-07) with errors
+// reshaped into the {error, type, field, desc} records OPA produces for the common keywords.
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { Json } from './args.js';
 import { goJson } from './core.js';
+import { checkSchema, SchemaParseError } from './json-schema-parse.js';
 
 const require = createRequire(import.meta.url);
 let ajv: Ajv | undefined;
@@ -12,19 +14,37 @@ let ajv: Ajv | undefined;
 function validator(): Ajv {
   if (!ajv) {
     const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
-    ajv = new AjvClass({ allErrors: true, strict: false, validateSchema: true, verbose: true });
+    ajv = new AjvClass({ allErrors: true, strict: false, validateSchema: false, verbose: true });
   }
   return ajv;
 }
 const cache = new Map<string, ValidateFunction>();
 
-/** A schema or document given as a JSON string or as a value. */
-function asValue(v: Json, what: string): Json {
-  if (typeof v !== 'string') return v;
+/** A schema or document given as a JSON string or as an object, as OPA's loader accepts them. */
+function asValue(v: Json): Json {
+  if (typeof v === 'string') {
+    try {
+      return JSON.parse(v) as Json;
+    } catch (err) {
+      throw new Error('jsonschema: invalid JSON string', { cause: err });
+    }
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error('jsonschema: wrong type, expected string or object');
+  return v;
+}
+
+/**
+ * The first gojsonschema parse error of `schema` (with OPA's prefix), null when it parses, or
+ * undefined when the parser cannot decide (a `$ref` outside the document), leaving it to ajv.
+ */
+function parseError(schema: Json): string | null | undefined {
   try {
-    return JSON.parse(v) as Json;
+    checkSchema(schema);
+    return null;
   } catch (err) {
-    throw new Error(`${what} is not valid JSON`, { cause: err });
+    if (err instanceof SchemaParseError) return `jsonschema: ${err.message}`;
+    return undefined;
   }
 }
 
@@ -32,8 +52,8 @@ function compile(schema: Json): ValidateFunction {
   const key = goJson(schema);
   let fn = cache.get(key);
   if (fn === undefined) {
-    if (typeof schema !== 'object' && typeof schema !== 'boolean')
-      throw new Error('schema must be an object');
+    const problem = parseError(schema);
+    if (typeof problem === 'string') throw new Error(problem);
     fn = validator().compile(schema as object);
     if (cache.size >= 64) cache.delete(cache.keys().next().value as string);
     cache.set(key, fn);
@@ -111,15 +131,19 @@ function toSchemaError(e: ErrorObject): SchemaError {
 export const jsonSchemaBuiltins = {
   'json.verify_schema': (schema: Json) => {
     try {
-      compile(asValue(schema, 'schema'));
+      const value = asValue(schema);
+      const problem = parseError(value);
+      if (problem === null) return [true, null];
+      if (problem !== undefined) return [false, problem];
+      compile(value);
       return [true, null];
     } catch (err) {
       return [false, err instanceof Error ? err.message : String(err)];
     }
   },
   'json.match_schema': (document: Json, schema: Json) => {
-    const validate = compile(asValue(schema, 'schema'));
-    const ok = validate(asValue(document, 'document'));
+    const validate = compile(asValue(schema));
+    const ok = validate(asValue(document));
     return [ok, ok ? [] : (validate.errors ?? []).map(toSchemaError)];
   },
 };
