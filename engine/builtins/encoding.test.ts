@@ -62,7 +62,7 @@ describe('encodings', () => {
       ],
     ]);
     const [, errors] = h['json.match_schema']({}, schema) as [boolean, { error: string }[]];
-    assert.equal(errors[0].error, '(root): id is required');
+    assert.equal(errors[0].error, '(Root): id is required');
     assert.equal(h['json.match_schema']({}, { type: 'unknown' }), undefined);
     assert.deepEqual(h['json.verify_schema']({ type: 'object' }), [true, null]);
     assert.equal((h['json.verify_schema']({ type: 5 }) as unknown[])[0], false);

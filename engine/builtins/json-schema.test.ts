@@ -107,6 +107,13 @@ const CALLS: Call[] = SCHEMAS.flatMap((s): Call[] => {
   return isObject ? [text, ['json.verify_schema', s], ['json.match_schema', { a: 'x' }, s]] : [text];
 });
 
+/** Document errors at the root, compared record for record (field "(Root)", as opa names it). */
+const ROOT_ERRORS: Call[] = [
+  ['json.match_schema', {}, { required: ['id'] }],
+  ['json.match_schema', { a: 1 }, { enum: [1, 'x'] }],
+  ['json.match_schema', '[1]', { type: 'object' }],
+];
+
 function opaResults(calls: Call[]): Record<string, unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'semamesh-opa-jsonschema-'));
   try {
@@ -156,6 +163,10 @@ describe('json schema builtins agree with the real opa', () => {
         name === 'json.verify_schema' && (theirs[`r${i}`] as unknown[] | undefined)?.[0] === false,
     );
     assert.ok(invalid.length >= 15, `only ${invalid.length} invalid-schema calls`);
+    const roots = opaResults(ROOT_ERRORS);
+    ROOT_ERRORS.forEach((call, i) => {
+      assert.deepEqual(ours(call), roots[`r${i}`], JSON.stringify(call));
+    });
     CALLS.forEach((call, i) => {
       const [name, , schema] = call;
       if (name === 'json.verify_schema') {

@@ -69,7 +69,7 @@ function jsonType(v: unknown): string {
 }
 
 function fieldOf(path: string): string {
-  return path === '' ? '(root)' : path.slice(1).split('/').join('.');
+  return path === '' ? '(Root)' : path.slice(1).split('/').join('.');
 }
 
 interface SchemaError {
