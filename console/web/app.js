@@ -212,8 +212,10 @@ function Console({ onSignOut }) {
         'POST',
         `/console/api/incidents/${encodeURIComponent(incident.namespace)}/${encodeURIComponent(incident.name)}/${action}`,
       );
+      // The notice comes with the redrawn list, so the page never says "Approved" beside live buttons.
+      const next = await request('GET', '/console/api/snapshot');
+      setSnap(next);
       setNotice(`${action === 'approve' ? 'Approved' : 'Terminated'} ${incident.agent} as ${r.by}.`);
-      setSnap(await request('GET', '/console/api/snapshot'));
     } catch (err) {
       setNotice(`Could not ${action} ${incident.agent}: ${err.code ?? ''} ${err.message}`);
     } finally {

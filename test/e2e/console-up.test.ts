@@ -126,6 +126,8 @@ test('a paused agent is approved from the page', { skip }, async () => {
   const decided = await store.get(paused.id);
   assert.equal(decided.phase, 'Approved');
   assert.equal(decided.decidedBy, 'local-user');
+  // The row is redrawn from the next incident list the page fetches, a moment after the notice.
+  await page.locator(`tr[data-incident="${paused.id}"] button`).first().waitFor({ state: 'detached' });
   assert.equal(await page.locator(`tr[data-incident="${paused.id}"] button`).count(), 0);
   await page.close();
 });
