@@ -20,7 +20,7 @@ fi
 dir="$CACHE/opa/$OPA_VERSION$suffix"
 bin="$dir/opa"
 
-if [ ! -x "$bin" ]; then
+build() {
   if ! command -v go >/dev/null 2>&1; then
     echo "ensure-opa: go is not installed; cannot build opa $OPA_VERSION" >&2
     exit 1
@@ -33,15 +33,35 @@ if [ ! -x "$bin" ]; then
   echo "ensure-opa: building opa $OPA_VERSION into $dir (go install, CGO off)" >&2
   CGO_ENABLED=0 GOBIN="$tmp" GOFLAGS=-buildvcs=false go install -tags "$tags" "github.com/open-policy-agent/opa@$OPA_VERSION" >&2
   mv -f "$tmp/opa" "$bin"
-fi
+  rm -rf "$tmp"
+  trap - EXIT
+}
 
-# The binary must be the version the path promises.
-if ! "$bin" version 2>/dev/null | grep -q "^Version: ${OPA_VERSION#v}$"; then
-  echo "ensure-opa: $bin does not report version $OPA_VERSION" >&2
-  exit 1
-fi
-if [ -n "$tags" ] && ! "$bin" version 2>/dev/null | grep -q "^WebAssembly: available$"; then
-  echo "ensure-opa: $bin has no WebAssembly engine" >&2
-  exit 1
+# Why the binary at $bin is not the one the path promises, or nothing when it is.
+mismatch() {
+  local out rc=0
+  out=$("$bin" version 2>&1) || rc=$?
+  if [ "$rc" != 0 ]; then
+    echo "\`opa version\` exited $rc: $(printf '%s' "$out" | head -c 300)"
+  elif ! printf '%s\n' "$out" | grep -q "^Version: ${OPA_VERSION#v}$"; then
+    echo "it reports $(printf '%s\n' "$out" | grep -m1 '^Version:' || echo 'no Version line')"
+  elif [ -n "$tags" ] && ! printf '%s\n' "$out" | grep -q "^WebAssembly: available$"; then
+    echo "it has no WebAssembly engine"
+  fi
+}
+
+[ -x "$bin" ] || build
+# A cache entry that is not the pinned release (a stale, foreign or damaged file: the cache outlives
+# checkouts and machines' histories) is rebuilt once; a fresh build that still disagrees is an error.
+why=$(mismatch)
+if [ -n "$why" ]; then
+  echo "ensure-opa: $bin is not opa $OPA_VERSION${suffix:+ with wasm} ($why); rebuilding" >&2
+  rm -f "$bin"
+  build
+  why=$(mismatch)
+  if [ -n "$why" ]; then
+    echo "ensure-opa: freshly built $bin is not opa $OPA_VERSION${suffix:+ with wasm}: $why" >&2
+    exit 1
+  fi
 fi
 echo "$bin"
