@@ -438,7 +438,7 @@ shared_host_mounts() {
   return 0
 }
 node_link_up() {
-  if ! ip -br addr show "$NODE_LINK" 2>/dev/null | grep -q "$NODE_IP/"; then
+  if ! grep -q "$NODE_IP/" <<<"$(ip -br addr show "$NODE_LINK" 2>/dev/null)"; then
     # A port-less bridge holds the address (this kernel has no dummy driver).
     ip link add "$NODE_LINK" type bridge 2>/dev/null || true
     ip addr add "$NODE_IP/32" dev "$NODE_LINK"

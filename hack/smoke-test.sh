@@ -291,7 +291,9 @@ if [ "$MODE" = local ] && [ "$DRY_RUN" = 0 ]; then
   # The waypoint's audit record of that request names the agent pod: the connection went through it.
   agent_pod=$(kubectl -n "$DEMO" get pods -l app.kubernetes.io/name=sample-agent -o jsonpath='{.items[0].metadata.name}')
   # …and says where the identity came from: the cgroup the eBPF redirect recorded.
-  audit=$(kubectl -n "$SYSTEM" logs ds/semamesh-node -c waypoint | grep "\"pod\":\"$agent_pod\"" | head -n1)
+  # Logs are read whole before matching: `| grep | head` under pipefail fails when head quits early.
+  waypoint_log=$(kubectl -n "$SYSTEM" logs ds/semamesh-node -c waypoint)
+  audit=$(grep -m1 "\"pod\":\"$agent_pod\"" <<<"$waypoint_log" || true)
   [ -n "$audit" ] || fail "no waypoint audit record names $agent_pod"
   echo "audit: $audit"
   grep -q '"semamesh.io/identity":"cgroup"' <<<"$audit" || fail "the audit record's identity is not from the cgroup"

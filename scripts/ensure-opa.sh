@@ -37,15 +37,17 @@ build() {
   trap - EXIT
 }
 
-# Why the binary at $bin is not the one the path promises, or nothing when it is.
+# Why the binary at $bin is not the one the path promises, or nothing when it is. The output is
+# read whole before it is matched: `opa version | grep -q` under pipefail failed now and then, when
+# grep quit at the first match and opa died of SIGPIPE writing the next line.
 mismatch() {
   local out rc=0
   out=$("$bin" version 2>&1) || rc=$?
   if [ "$rc" != 0 ]; then
     echo "\`opa version\` exited $rc: $(printf '%s' "$out" | head -c 300)"
-  elif ! printf '%s\n' "$out" | grep -q "^Version: ${OPA_VERSION#v}$"; then
-    echo "it reports $(printf '%s\n' "$out" | grep -m1 '^Version:' || echo 'no Version line')"
-  elif [ -n "$tags" ] && ! printf '%s\n' "$out" | grep -q "^WebAssembly: available$"; then
+  elif ! grep -q "^Version: ${OPA_VERSION#v}$" <<<"$out"; then
+    echo "it reports $(grep -m1 '^Version:' <<<"$out" || echo 'no Version line')"
+  elif [ -n "$tags" ] && ! grep -q "^WebAssembly: available$" <<<"$out"; then
     echo "it has no WebAssembly engine"
   fi
 }
