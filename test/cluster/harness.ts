@@ -32,7 +32,7 @@ export function k8sBin(): { bin: string } | { missing: string } {
 
 /**
  * `skip` for node:test: a reason string when the binaries are missing (the tests are skipped and
- * say why), but under CI=true or SEMAMESH_REQUIRE_K8S=1 (.ci/run builds them first) a missing
+ * say why), but under CI=true or SEMAMESH_REQUIRE_K8S=1 (.ci/run builds them first and sets it) a missing
  * binary fails instead.
  */
 export function skipUnlessBuilt(): string | false {

@@ -7,7 +7,7 @@
 // pod's cgroup (cgroup v2 at the hybrid layout's unified mount) and records it.
 //
 // Runs only against a running local cluster with a node: SEMAMESH_LOCAL_CLUSTER_DIR=<its state
-// dir> (.ci/run sets it between `up` and `down`); otherwise skipped with the reason.
+// dir> (scripts/test-cluster.sh sets it between `up` and `down`); otherwise skipped with the reason.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
