@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds engine/wasm/runtime/runtime.wasm and natives.json from engine/wasm/runtime/src/*.c with
+# Builds engine/wasm/runtime/runtime.wasm and natives.json from engine/wasm/runtime/src/*.c (every
+# file there, the Unicode class tables that tools/gen-regex-unicode.mjs generates among them) with
 # Debian's clang 14 + wasm-ld; `--check` rebuilds into a temp dir and fails if the committed
 # files differ (CI runs it so the binary never drifts from its source).
 set -euo pipefail

@@ -1,5 +1,6 @@
 /* The Perl (\d \s \w) and POSIX ([:alpha:]) classes of Go's regexp syntax, ASCII only as in Go;
- * the Unicode classes are generated into regex-unicode.c (tools/gen-regex-unicode.mjs). */
+ * the Unicode classes are generated into regex-unicode-categories.c and regex-unicode-scripts.c
+ * (tools/gen-regex-unicode.mjs). */
 #include "regex-classes.h"
 
 const class_table perl_classes[] = {

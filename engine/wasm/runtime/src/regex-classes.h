@@ -1,4 +1,5 @@
-/* Named character classes of the regexp syntax (tables in the generated regex-classes.c). */
+/* Named character classes of the regexp syntax: Perl and POSIX classes in regex-classes.c; the
+ * Unicode ones in the generated regex-unicode-categories.c and regex-unicode-scripts.c. */
 #ifndef OPA_REGEX_CLASSES_H
 #define OPA_REGEX_CLASSES_H
 
@@ -15,6 +16,7 @@ typedef struct {
 
 extern const class_table perl_classes[];
 extern const class_table posix_classes[];
-extern const class_table unicode_classes[];
+extern const class_table unicode_categories[]; /* \p{Lu}, \p{L}, \p{LC}, \p{Any} */
+extern const class_table unicode_scripts[];    /* \p{Greek} */
 
 #endif

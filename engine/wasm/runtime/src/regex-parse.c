@@ -151,8 +151,14 @@ static const class_table *find_class(const class_table *t, const char *name, uin
   return NULL;
 }
 
+/* A Unicode class by name: a general category (or Any), else a script. */
+static const class_table *find_unicode_class(const char *name, uint32_t len) {
+  const class_table *t = find_class(unicode_categories, name, len);
+  return t ? t : find_class(unicode_scripts, name, len);
+}
+
 bool unicode_class_has(const char *name, uint32_t cp) {
-  const class_table *t = find_class(unicode_classes, name, (uint32_t)strlen(name));
+  const class_table *t = find_unicode_class(name, (uint32_t)strlen(name));
   const uint8_t *b = t->packed;
   uint32_t end = 0;
   for (uint32_t i = 0; i < t->n; i++) {
@@ -200,7 +206,7 @@ static bool parse_unicode_class(parser *p, rx_node *cls, bool neg) {
     name = (const char *)p->s + start;
     len = p->pos - start;
   }
-  const class_table *t = find_class(unicode_classes, name, len);
+  const class_table *t = find_unicode_class(name, len);
   if (!t) return fail(p);
   add_table(cls, table_ranges(t), t->n, neg);
   return true;
