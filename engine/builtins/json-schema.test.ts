@@ -3,11 +3,8 @@
 // implementation, passed both as JSON text and, for objects, as a Rego object; the verdicts and
 // the first error messages must be identical.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { findOpa, runOpa } from '../reference/opa.js';
+import { type BuiltinCall, findOpa, opaEvalCalls } from '../reference/opa.js';
 import { hostBuiltins as h } from './index.js';
 
 const SCHEMAS: unknown[] = [
@@ -98,39 +95,22 @@ const SCHEMAS: unknown[] = [
   { pattern: '^(?<name>a)\\d+$' },
 ];
 
-type Call = [name: string, ...args: unknown[]];
-
 /** Each schema as JSON text, and as a Rego object when it is one (opa's type check wants one). */
-const CALLS: Call[] = SCHEMAS.flatMap((s): Call[] => {
-  const text: Call = ['json.verify_schema', typeof s === 'string' ? s : JSON.stringify(s)];
+const CALLS: BuiltinCall[] = SCHEMAS.flatMap((s): BuiltinCall[] => {
+  const text: BuiltinCall = ['json.verify_schema', typeof s === 'string' ? s : JSON.stringify(s)];
   const isObject = typeof s === 'object' && s !== null && !Array.isArray(s);
   return isObject ? [text, ['json.verify_schema', s], ['json.match_schema', { a: 'x' }, s]] : [text];
 });
 
 /** Document errors at the root, compared record for record (field "(Root)", as opa names it). */
-const ROOT_ERRORS: Call[] = [
+const ROOT_ERRORS: BuiltinCall[] = [
   ['json.match_schema', {}, { required: ['id'] }],
   ['json.match_schema', { a: 1 }, { enum: [1, 'x'] }],
   ['json.match_schema', '[1]', { type: 'object' }],
 ];
 
-function opaResults(calls: Call[]): Record<string, unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'semamesh-opa-jsonschema-'));
-  try {
-    const rules = calls.map(
-      ([name, ...args], i) => `r${i} := ${name}(${args.map((a) => JSON.stringify(a)).join(', ')})`,
-    );
-    writeFileSync(join(dir, 'calls.rego'), `package calls\n\n${rules.join('\n')}\n`);
-    const r = runOpa(['eval', '-f', 'json', '-d', join(dir, 'calls.rego'), 'data.calls']);
-    assert.equal(r.status, 0, r.stderr || r.stdout);
-    return JSON.parse(r.stdout).result[0].expressions[0].value;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** Our value, or undefined where the builtin fails (opa leaves the rule undefined then). */
-function ours([name, ...args]: Call): unknown {
+function ours([name, ...args]: BuiltinCall): unknown {
   try {
     return h[name](...args);
   } catch {
@@ -157,24 +137,23 @@ describe('json schema builtins agree with the real opa', () => {
   it('verify_schema gives opa verdict and message; match_schema fails where opa does', {
     skip: opa.skip,
   }, () => {
-    const theirs = opaResults(CALLS);
+    const theirs = opaEvalCalls(CALLS);
     const invalid = CALLS.filter(
-      ([name], i) =>
-        name === 'json.verify_schema' && (theirs[`r${i}`] as unknown[] | undefined)?.[0] === false,
+      ([name], i) => name === 'json.verify_schema' && (theirs[i] as unknown[] | undefined)?.[0] === false,
     );
     assert.ok(invalid.length >= 15, `only ${invalid.length} invalid-schema calls`);
-    const roots = opaResults(ROOT_ERRORS);
+    const roots = opaEvalCalls(ROOT_ERRORS);
     ROOT_ERRORS.forEach((call, i) => {
-      assert.deepEqual(ours(call), roots[`r${i}`], JSON.stringify(call));
+      assert.deepEqual(ours(call), roots[i], JSON.stringify(call));
     });
     CALLS.forEach((call, i) => {
       const [name, , schema] = call;
       if (name === 'json.verify_schema') {
-        assert.deepEqual(ours(call), theirs[`r${i}`], JSON.stringify(call));
+        assert.deepEqual(ours(call), theirs[i], JSON.stringify(call));
         return;
       }
       // document errors are ajv's reshaped records (compared elsewhere); here only failing vs not
-      const agree = (ours(call) === undefined) === (theirs[`r${i}`] === undefined);
+      const agree = (ours(call) === undefined) === (theirs[i] === undefined);
       assert.equal(agree, !MATCH_KNOWN_DIVERGENT.has(JSON.stringify(schema)), JSON.stringify(call));
     });
   });

@@ -2,6 +2,7 @@
 // the real opa: rules, partial sets and objects, functions, else, with, some/every, comprehensions,
 // refs with variables and common builtins. Everything it writes compiles in opa (v1 syntax); runtime
 // conflicts are avoided by construction (single definitions, unique object keys).
+import { KEYWORDS } from '../syntax/tokens.js';
 
 /** Mulberry32: a small, fast, seedable PRNG (the same seed gives the same cases everywhere). */
 export class Rng {
@@ -74,25 +75,12 @@ function compare(a: string, op: string, b: string): string {
 }
 
 /**
- * Keywords that may start a rule's ref head (`if.k1 := 2`) in Rego v1; not `contains`, which would
- * shadow the builtin of that name, nor `with`, which after a membership test (`x in xs`) continues
- * that expression as a modifier, nor `as`, which after an import is its alias (errors in opa and in
- * ours alike).
+ * Keywords that may start a rule's ref head (`if.k1 := 2`) in Rego v1: all of them (the lexer's
+ * list), sorted, but `contains`, which would shadow the builtin of that name, `with`, which after a
+ * membership test (`x in xs`) continues that expression as a modifier, and `as`, which after an
+ * import is its alias (errors in opa and in ours alike).
  */
-const KEYWORD_HEADS = [
-  'default',
-  'else',
-  'every',
-  'false',
-  'if',
-  'import',
-  'in',
-  'not',
-  'null',
-  'package',
-  'some',
-  'true',
-];
+const KEYWORD_HEADS = [...KEYWORDS.keys()].filter((k) => !['as', 'contains', 'with'].includes(k)).sort();
 
 type Kind = 'int' | 'str' | 'bool' | 'intcoll' | 'strcoll' | 'obj' | 'any';
 

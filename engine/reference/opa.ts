@@ -1,7 +1,8 @@
 // Locates the real `opa` (the reference our compiler is differentially tested against) and runs it.
 // Tests skip with a printed reason where it is absent, except under CI=true, where absence is an error.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -90,4 +91,28 @@ export function runOpa(
   });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A builtin call for opaEvalCalls: the builtin's name, then its arguments (JSON values). */
+export type BuiltinCall = [name: string, ...args: unknown[]];
+
+/**
+ * What the real opa makes of each call, all in one `opa eval` (one module, one rule per call): the
+ * values in the calls' order, undefined where the builtin errs (OPA's non-strict evaluation then
+ * leaves the rule undefined). Throws when opa rejects the module itself.
+ */
+export function opaEvalCalls(calls: readonly BuiltinCall[]): unknown[] {
+  const dir = mkdtempSync(join(tmpdir(), 'semamesh-opa-calls-'));
+  try {
+    const rules = calls.map(
+      ([name, ...args], i) => `r${i} := ${name}(${args.map((a) => JSON.stringify(a)).join(', ')})`,
+    );
+    writeFileSync(join(dir, 'calls.rego'), `package calls\n\n${rules.join('\n')}\n`);
+    const r = runOpa(['eval', '-f', 'json', '-d', join(dir, 'calls.rego'), 'data.calls']);
+    if (r.status !== 0) throw new Error(`opa eval exited ${r.status}: ${r.stderr || r.stdout}`);
+    const values = JSON.parse(r.stdout).result[0].expressions[0].value as Record<string, unknown>;
+    return calls.map((_, i) => values[`r${i}`]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -27,15 +27,13 @@ import {
   type Cluster,
   freePort,
   installCrds,
-  localControllerFlags,
   serviceAccountToken,
   skipUnlessBuilt,
   startCluster,
-  startControllerProcess,
+  startLocalController,
   startSemamesh,
   stopProcess,
   until,
-  untilOk,
 } from './harness.js';
 
 const skip = skipUnlessBuilt();
@@ -289,19 +287,13 @@ describe('the shipped commands: semamesh controller serves, semamesh waypoint fe
     const pki = issue('e2e');
     for (const [f, v] of Object.entries({ 'e2e-tls.crt': pki.cert, 'e2e-tls.key': pki.key }))
       writeFileSync(join(dir, f), v);
-    const [bundlePort, metricsPort] = [await freePort(), await freePort()];
-    const ctl = startControllerProcess([
-      ...['--kubeconfig', cluster.kubeconfig, '--namespace', NS],
-      ...localControllerFlags(bundlePort, metricsPort),
+    const ctl = await startLocalController(cluster.kubeconfig, [
+      ...['--namespace', NS],
       ...['--bundle-tls-cert', join(dir, 'e2e-tls.crt'), '--bundle-tls-key', join(dir, 'e2e-tls.key')],
       ...['--bundle-clients', `${NS}/${NODE_SA}`, '--bundle-audience', AUDIENCE],
     ]);
     procs.push(ctl.proc);
-    await untilOk(
-      'controller /readyz',
-      `http://127.0.0.1:${metricsPort}/readyz`,
-      () => `--- controller output\n${ctl.output()}`,
-    );
+    const { bundlePort } = ctl;
     writeFileSync(join(dir, 'e2e-ca.crt'), pki.ca);
     const waypoint = async (token: string) => {
       const tokenFile = join(dir, `wp-token-${procs.length}`);

@@ -10,14 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import {
   type Cluster,
-  freePort,
-  localControllerFlags,
   REPO_ROOT,
   skipUnlessBuilt,
   startCluster,
-  startControllerProcess,
+  startLocalController,
   until,
-  untilOk,
 } from './harness.js';
 
 const skip = skipUnlessBuilt();
@@ -308,17 +305,9 @@ describe('on a real kube-apiserver', { skip }, () => {
   });
 
   test('semamesh controller: a SemaPolicy becomes Ready and its bundle is served', async () => {
-    const [bundlePort, metricsPort] = [await freePort(), await freePort()];
-    const ctl = startControllerProcess([
-      ...['--kubeconfig', c.kubeconfig, '--namespace', 'semamesh-system'],
-      ...localControllerFlags(bundlePort, metricsPort),
-    ]);
+    const ctl = await startLocalController(c.kubeconfig, ['--namespace', 'semamesh-system']);
+    const { bundlePort } = ctl;
     try {
-      await untilOk(
-        'controller /readyz',
-        `http://127.0.0.1:${metricsPort}/readyz`,
-        () => `--- controller output\n${ctl.output()}`,
-      );
       assert.equal((await c.api('POST', policies, policy('ctl-block'))).status, 201);
       const ready = await until(
         'SemaPolicy ctl-block Ready=True',

@@ -228,13 +228,33 @@ export function startControllerProcess(args: string[]): { proc: ChildProcess; ou
   return startSemamesh(['controller', ...args], { ...process.env, NODE_ENV: 'test' });
 }
 
-/** The flags of a single local controller: no Lease, no GitOps, bundle and metrics on 127.0.0.1. */
-export function localControllerFlags(bundlePort: number, metricsPort: number): string[] {
-  return [
-    ...['--no-leader-elect', '--no-gitops'],
+/**
+ * A single local `semamesh controller` (no Lease, no GitOps; bundle and metrics on fresh 127.0.0.1
+ * ports) reading the cluster through `kubeconfig`, with `extra` flags; resolved once its /readyz
+ * answers 200. If it never does, it is stopped and the error carries its output.
+ */
+export async function startLocalController(
+  kubeconfig: string,
+  extra: string[] = [],
+): Promise<{ proc: ChildProcess; output: () => string; bundlePort: number; metricsPort: number }> {
+  const [bundlePort, metricsPort] = [await freePort(), await freePort()];
+  const ctl = startControllerProcess([
+    ...['--kubeconfig', kubeconfig, '--no-leader-elect', '--no-gitops', '--debounce', '50'],
     ...['--bundle-host', '127.0.0.1', '--bundle-port', String(bundlePort)],
-    ...['--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), '--debounce', '50'],
-  ];
+    ...['--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort)],
+    ...extra,
+  ]);
+  try {
+    await untilOk(
+      'controller /readyz',
+      `http://127.0.0.1:${metricsPort}/readyz`,
+      () => `--- controller output\n${ctl.output()}`,
+    );
+  } catch (e) {
+    await stopProcess(ctl.proc);
+    throw e;
+  }
+  return { ...ctl, bundlePort, metricsPort };
 }
 
 /** Polls `url` until it answers 200 (2 min by default); a timeout's error carries `output()`. */
@@ -257,8 +277,8 @@ export async function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = '
   await done;
 }
 
-/** Applies deploy/crds server-side and waits until every CRD is Established. */
-export function installCrds(c: Cluster): void {
+/** Applies deploy/crds server-side and waits until every CRD is Established (any cluster's kubectl). */
+export function installCrds(c: Pick<Cluster, 'kubectl'>): void {
   const crds = c.kubectl([
     'apply',
     '--server-side',

@@ -16,11 +16,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   freePort,
+  installCrds,
   k8sBin,
-  localControllerFlags,
   pausePolicy,
-  REPO_ROOT,
-  startControllerProcess,
+  startLocalController,
   startSemamesh,
   stopProcess,
   until,
@@ -73,7 +72,7 @@ const stop = async (p?: { proc: ChildProcess }) => {
 const POLICY = pausePolicy(NS);
 
 describe('PAUSE on a real node', { skip }, () => {
-  let controller: ReturnType<typeof startSemamesh>;
+  let controller: Awaited<ReturnType<typeof startLocalController>>;
   let waypoint: ReturnType<typeof startSemamesh>;
   let nodeAgent: ReturnType<typeof startSemamesh>;
   let wpPort = 0;
@@ -82,24 +81,17 @@ describe('PAUSE on a real node', { skip }, () => {
     `--- controller\n${controller?.output()}\n--- waypoint\n${waypoint?.output()}\n--- node-agent\n${nodeAgent?.output()}`;
 
   before(async () => {
-    let r = kubectl(['apply', '--server-side', '-k', join(REPO_ROOT, 'deploy/crds')]);
-    assert.equal(r.status, 0, r.stderr);
-    r = kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
-    assert.equal(r.status, 0, r.stderr);
+    installCrds({ kubectl });
     for (const ns of [NS, 'semamesh-system']) {
       kubectl(['create', 'namespace', ns]);
     }
-    const [bundlePort, metricsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+    const [adminPort, healthPort] = [await freePort(), await freePort()];
     wpPort = await freePort();
-    const healthPort = await freePort();
     runDir = mkdtempSync(join(tmpdir(), 'semamesh-node-pause-'));
     const socket = join(runDir, 'node-agent.sock');
-    controller = startControllerProcess([
-      '--kubeconfig',
-      KUBECONFIG,
-      ...localControllerFlags(bundlePort, metricsPort),
-    ]);
-    r = kubectl(['apply', '-f', '-'], POLICY);
+    controller = await startLocalController(KUBECONFIG);
+    const { bundlePort } = controller;
+    const r = kubectl(['apply', '-f', '-'], POLICY);
     assert.equal(r.status, 0, r.stderr);
     await until(
       'the PAUSE policy Ready',
