@@ -6,7 +6,7 @@
 // Usage: npx tsx bench/startup.ts [baseline-rev=main] [runs=3]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -139,6 +139,8 @@ try {
     { name: `base ${baseRev}`, dir: baseDir },
   ];
   const port = 19400 + (process.pid % 400) * 10;
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadBefore = load();
   const lines: string[] = [];
   const cases = [
     ['waypoint', 1],
@@ -166,6 +168,8 @@ try {
       );
     }
   }
+  // Timings under load are upper bounds: the load average says how busy the machine was.
+  lines.push(`load average (1, 5, 15 min): ${loadBefore} before the runs, ${load()} after`);
   console.log(lines.join('\n'));
 } finally {
   execFileSync('git', ['worktree', 'remove', '--force', baseDir], { cwd: root, stdio: 'ignore' });
