@@ -1,19 +1,24 @@
 // Start-up of the built CLI (issue 18: first request served ≤ 300 ms, ≤ 150 MB per event loop):
 // for `semamesh waypoint --workers 1`, `semamesh up --workers 1` and `up --workers 2`, of this
-// checkout and of a baseline revision (a git worktree built with tsc) in the same run, the wall time from spawn to
-// the first chat completion served, the CPU time the process tree spent by then, and the RSS of
-// each process once it serves. Every command runs `runs` times, alternating head and baseline.
-// Usage: npx tsx bench/startup.ts [baseline-rev=main] [runs=3]
+// checkout and of a baseline in the same run, the wall time from spawn to the first chat completion
+// served, the CPU time the process tree spent by then, and the RSS of each process once it serves.
+// Every command runs `runs` times, alternating head and baseline.
+// The baseline is a revision (checked out in a temporary git worktree and built here) or the path
+// of a checkout already built with `npm run build` (e.g. `git worktree add /tmp/base main`, its
+// node_modules a symlink to this one's): that one is used as it is.
+// Usage: npx tsx bench/startup.ts [baseline-rev-or-checkout=main] [runs=3]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const [baseRev = 'main', runsArg = '3'] = process.argv.slice(2);
 const runs = Number(runsArg);
 const work = mkdtempSync(join(tmpdir(), 'semamesh-startup-'));
-const baseDir = join(work, 'base');
+/** A built checkout given as the baseline is used as it is; a revision is checked out and built. */
+const given = existsSync(join(baseRev, 'dist', 'cli', 'semamesh.js')) ? resolve(baseRev) : undefined;
+const baseDir = given ?? join(work, 'base');
 const TICK = 100; // USER_HZ of /proc/<pid>/stat
 
 /** The pids of a process and its descendants (from /proc/<pid>/task/<tid>/children). */
@@ -129,16 +134,23 @@ function build(dir: string) {
 }
 
 try {
-  execFileSync('git', ['worktree', 'add', '--detach', '-q', baseDir, baseRev], { cwd: root });
-  symlinkSync(join(root, 'node_modules'), join(baseDir, 'node_modules'));
-  console.error(`… building this checkout and ${baseRev} (tsc)`);
+  if (!given) {
+    execFileSync('git', ['worktree', 'add', '--detach', '-q', baseDir, baseRev], { cwd: root });
+    symlinkSync(join(root, 'node_modules'), join(baseDir, 'node_modules'));
+  }
+  console.error(`… building this checkout${given ? '' : ` and ${baseRev}`} (tsc)`);
   build(root);
-  build(baseDir);
+  if (!given) build(baseDir);
   const checkouts = [
     { name: 'head', dir: root },
-    { name: `base ${baseRev}`, dir: baseDir },
+    { name: `base ${given ? 'checkout' : baseRev}`, dir: baseDir },
   ];
   const port = 19400 + (process.pid % 400) * 10;
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
+  const loadBefore = load();
   const lines: string[] = [];
   const cases = [
     ['waypoint', 1],
@@ -166,8 +178,10 @@ try {
       );
     }
   }
+  // Timings under load are upper bounds: the load average says how busy the machine was.
+  lines.push(`load average (1, 5, 15 min): ${loadBefore} before the runs, ${load()} after`);
   console.log(lines.join('\n'));
 } finally {
-  execFileSync('git', ['worktree', 'remove', '--force', baseDir], { cwd: root, stdio: 'ignore' });
+  if (!given) execFileSync('git', ['worktree', 'remove', '--force', baseDir], { cwd: root, stdio: 'ignore' });
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,8 +1,10 @@
 // The word classes prose reading works with: the lexicon's lists as stemmed sets (negations,
 // question cues, determiners, request openers, …) and the distances rules look across.
 import * as L from './lexicon.js';
-import { type Item, phraseKey } from './lexing.js';
+import type { Item } from './lexing.js';
 import { stripDiacritics } from './normalize.js';
+// Every list below is keyed once at start-up: the keys come from the build's store when it has one.
+import { vocabularyKey as phraseKey } from './phrase-keys.js';
 
 /** How many content words (stop words excluded) may separate an action from its object. */
 export const WINDOW = 3;

@@ -9,6 +9,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -37,7 +38,10 @@ for (const rel of assets) {
 // The bins run straight from a checkout's dist/ (and as a kubectl plugin found on PATH).
 for (const bin of ['dist/cli/semamesh.js', 'dist/cli/kubectl-sema.js']) chmodSync(join(root, bin), 0o755);
 // The compiled-policy cache (cli/commands/policy-cache.ts) keys on this id instead of statting
-// every compiler file at start-up: a hash of the contents of dist/api, dist/engine and dist/intent.
+// every compiler file at start-up: a hash of the contents of dist/api, dist/engine and dist/intent
+// (without the phrase-key store written below, so the id does not depend on the previous build's).
+const phraseKeys = join(root, 'dist/intent/phrase-keys.json');
+rmSync(phraseKeys, { force: true });
 const buildId = createHash('sha256');
 const hashDir = (dir) => {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -61,4 +65,11 @@ for (const enc of ['o200k_base', 'cl100k_base']) {
   const file = requireRanks(`js-tiktoken/ranks/${enc}`);
   writeFileSync(storedTablePath(enc, file), new BpeEncoder(file).serialized());
 }
-console.log(`copied ${assets.length} assets into dist/, wrote dist/build-id and the rank tables`);
+// The intent vocabulary's phrase keys (read back by dist/intent/phrase-keys.js instead of lexing
+// every word at start-up): computed by loading the word lists once, here.
+const { storedKeysFile } = await import(join(root, 'dist/intent/phrase-keys.js'));
+await import(join(root, 'dist/intent/prose-words.js'));
+writeFileSync(phraseKeys, storedKeysFile());
+console.log(
+  `copied ${assets.length} assets into dist/, wrote dist/build-id, the rank tables and the phrase keys`,
+);

@@ -24,6 +24,7 @@ import { PolicyHolder } from './policy/holder.js';
 import { loggingPauseReporter, type PauseReporter } from './policy/pause-reporter.js';
 import { generic } from './providers/generic.js';
 import { type OriginalDestination, type RouteConfig, Router } from './routing.js';
+import { lazySchemaCompilers } from './server-compilers.js';
 import { canonicalTarget } from './target.js';
 import { loadTokenizers } from './tokens/index.js';
 import { createUpstream, type UpstreamOptions } from './upstream/client.js';
@@ -156,6 +157,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     requestTimeout,
     return503OnClosing: true,
     serverFactory,
+    schemaController: lazySchemaCompilers(),
   });
   const log = app.log;
   // Audit lines go to stdout through sonic-boom's buffered asynchronous writes: a write to a pipe
@@ -280,7 +282,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     },
   });
 
-  const admin = Fastify({ logger: false });
+  const admin = Fastify({ logger: false, schemaController: lazySchemaCompilers() });
   admin.get('/metrics', async (_req, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();

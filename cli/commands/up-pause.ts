@@ -34,8 +34,13 @@ export function localPauseReporter(store: IncidentStore): PauseReporter {
   };
 }
 
+/** The incident store of local mode (`--incident-store`), the one its console reads. */
+export async function openIncidentStore(opts: { incidentStore?: string }): Promise<IncidentStore> {
+  const { IncidentStore } = await import('../../controller/pause/incidents.js');
+  return new IncidentStore(opts.incidentStore ?? defaultIncidentStore());
+}
+
 /** The incident store a worker opens: the one its primary's console reads (`--incident-store`). */
 export async function workerPauseReporter(opts: { incidentStore?: string }): Promise<PauseReporter> {
-  const { IncidentStore } = await import('../../controller/pause/incidents.js');
-  return localPauseReporter(new IncidentStore(opts.incidentStore ?? defaultIncidentStore()));
+  return localPauseReporter(await openIncidentStore(opts));
 }

@@ -11,7 +11,7 @@ import type { SemaPolicy, SemaQuota } from '../../api/index.js';
 import { startPrimary } from '../../waypoint/workers.js';
 import { loadServedPolicy, samplePolicyPath } from './policy-cache.js';
 import type { UpOptions } from './up.js';
-import type { LocalPolicies } from './up-console.js';
+import type { LocalPolicies, UpConsole } from './up-console.js';
 import { openBudgetEngine } from './waypoint-budget.js';
 
 const DECISION = 'semamesh:decision';
@@ -104,13 +104,17 @@ export async function startUpPrimary(
       loaded = { policies: local.policies, source: policySource };
     }
     // The one console of this run: decisions relayed by the workers, incidents from the shared
-    // store, spend from the shared SQLite budget.
+    // store, spend from the shared SQLite budget. It is built while the workers start (they do not
+    // wait for it); decisions relayed before it is there are handed to it then.
     const budget =
       quotas.length > 0 ? await openBudgetEngine({ quotaDb: join(dir, 'quota.db') }, quotas) : undefined;
-    const ui = await (await import('./up-console.js')).upConsoleFor(opts, () => loaded, budget);
+    const withConsole = opts.console !== false;
+    let ui: UpConsole | undefined;
+    const early: unknown[] = [];
     const onMessage = (_w: unknown, m: { type?: string; records?: unknown[] }) => {
-      if (m?.type !== DECISION || !ui || !Array.isArray(m.records)) return;
-      for (const r of m.records) ui.decisions.record(r, 'local');
+      if (m?.type !== DECISION || !withConsole || !Array.isArray(m.records)) return;
+      if (ui) for (const r of m.records) ui.decisions.record(r, 'local');
+      else early.push(...m.records);
     };
     cluster.on('message', onMessage);
     stopConsole = async () => {
@@ -118,11 +122,6 @@ export async function startUpPrimary(
       await ui?.server.close();
       await budget?.close();
     };
-    let consoleInfo: UpPrimary['console'];
-    if (ui) {
-      const url = await ui.server.listen(opts.consolePort ?? 0, opts.host);
-      consoleInfo = { url, loginUrl: `${url}#token=${ui.token}` };
-    }
     writeFileSync(join(dir, 'quotas.json'), JSON.stringify(quotas));
     const primary = await startPrimary({
       workers,
@@ -131,8 +130,16 @@ export async function startUpPrimary(
       env: { SEMAMESH_UP_DIR: dir, SEMAMESH_UP_BUNDLE: bundlePath, SEMAMESH_UP_POLICY_SOURCE: policySource },
       log,
     });
+    let consoleInfo: UpPrimary['console'];
     let ready: { url: string; adminUrl: string };
     try {
+      const made = await (await import('./up-console.js')).upConsoleFor(opts, () => loaded, budget);
+      ui = made;
+      if (made) {
+        for (const r of early.splice(0)) made.decisions.record(r, 'local');
+        const url = await made.server.listen(opts.consolePort ?? 0, opts.host);
+        consoleInfo = { url, loginUrl: `${url}#token=${made.token}` };
+      }
       ready = await primary.ready;
     } catch (err) {
       await primary.close();

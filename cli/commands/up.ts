@@ -29,7 +29,7 @@ import { defaultIncidentStore } from './incident-store-path.js';
 import { loadServedPolicy, samplePolicyPath } from './policy-cache.js';
 import { routeFlagOptions } from './route-flags.js';
 import type { LocalPolicies, UpConsole } from './up-console.js';
-import { workerPauseReporter } from './up-pause.js';
+import { localPauseReporter, openIncidentStore, workerPauseReporter } from './up-pause.js';
 import { flushRelay, relayDecision, sharedPolicy, startUpPrimary, type UpPrimary } from './up-workers.js';
 import { openBudgetEngine } from './waypoint-budget.js';
 
@@ -165,19 +165,27 @@ async function start(
   // A worker's decisions go to its primary, which serves the one console of this run (a worker loads
   // no console, only the incident store its PAUSE decisions are recorded in). The console gets each
   // record as an object; the JSON lines still go to stdout (asynchronously).
+  // The console itself (its modules and server) is built once the waypoint listens, so the first
+  // request does not wait for it: PAUSE decisions go to the incident store, opened before, and the
+  // records decided meanwhile are handed to the console when it is there.
   const withConsole = opts.console !== false;
-  const ui =
-    withConsole && !shared
-      ? await (await import('./up-console.js')).upConsoleFor(opts, () => loaded, budget)
+  const store = withConsole && !shared ? await openIncidentStore(opts) : undefined;
+  const pauseReporter = store
+    ? localPauseReporter(store)
+    : withConsole && shared
+      ? await workerPauseReporter(opts)
       : undefined;
-  const pauseReporter =
-    ui?.pauseReporter ?? (withConsole && shared ? await workerPauseReporter(opts) : undefined);
+  let ui: UpConsole | undefined;
+  const early: Record<string, unknown>[] = [];
   const onAudit = shared
     ? withConsole
       ? relayDecision
       : undefined
-    : ui
-      ? (r: Record<string, unknown>) => ui.decisions.record(r, 'local')
+    : store
+      ? (r: Record<string, unknown>) => {
+          if (ui) ui.decisions.record(r, 'local');
+          else early.push(r);
+        }
       : undefined;
   const waypoint = await createWaypoint({
     host: opts.host,
@@ -207,10 +215,18 @@ async function start(
   cleanups.push(() => waypoint.close());
   const { url, adminUrl } = await waypoint.listen();
   let consoleInfo: LocalMode['console'];
-  if (ui) {
-    const consoleUrl = await ui.server.listen(opts.consolePort ?? 0, opts.host);
-    cleanups.push(() => ui.server.close());
-    consoleInfo = { ...ui, url: consoleUrl, loginUrl: `${consoleUrl}#token=${ui.token}` };
+  if (store) {
+    const made = await (await import('./up-console.js')).createUpConsole({
+      store,
+      policies: () => loaded,
+      budget,
+      token: opts.consoleToken,
+    });
+    ui = made;
+    for (const r of early.splice(0)) made.decisions.record(r, 'local');
+    const consoleUrl = await made.server.listen(opts.consolePort ?? 0, opts.host);
+    cleanups.push(() => made.server.close());
+    consoleInfo = { ...made, url: consoleUrl, loginUrl: `${consoleUrl}#token=${made.token}` };
   }
 
   if (opts.source && !shared) {

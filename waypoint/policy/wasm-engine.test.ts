@@ -7,10 +7,12 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parse } from 'yaml';
 import { compileResources } from '../../engine/index.js';
+import { defaultCanonicalizer } from '../../intent/index.js';
 import { type Stack, startStack } from '../testing/harness.js';
-import { loadWasmEngine } from './wasm-engine.js';
+import { loadWasmEngine, type WasmEngine, wasmDecisionEngine } from './wasm-engine.js';
 
 let s: Stack;
+let engine: WasmEngine;
 let oa: OpenAI;
 
 before(async () => {
@@ -18,11 +20,23 @@ before(async () => {
   // One tenant: the harness's agents come from 127.0.0.1 with no namespace.
   const compiled = compileResources({ policies: [policy] }, { revision: 'sample-1', tenancy: 'single' });
   assert.deepEqual(compiled.diagnostics, []);
-  const engine = await loadWasmEngine(compiled.bundle!);
+  engine = await loadWasmEngine(compiled.bundle!);
   s = await startStack({ engine });
   oa = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'k', maxRetries: 0 });
 });
 after(() => s?.close());
+
+test('an engine shares the process canonicalizer unless its bundle adds words to the lexicon', () => {
+  // The sample adds no word: no second phrase table is built at start-up.
+  assert.equal(engine.canonicalizer, defaultCanonicalizer());
+  const own = wasmDecisionEngine(engine.policy, {
+    revision: 'own-words',
+    vocabulary: { actions: { delete: ['zorbify'] }, objects: {} },
+  });
+  assert.notEqual(own.canonicalizer, defaultCanonicalizer());
+  assert.equal(own.canonicalizer.actionOf('zorbify'), 'delete');
+  assert.equal(defaultCanonicalizer().actionOf('zorbify'), undefined);
+});
 
 test('the sample policy blocks "drop the production database" with its rule and message', async () => {
   await assert.rejects(

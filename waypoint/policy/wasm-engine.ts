@@ -15,7 +15,7 @@ import {
   readBundle,
   tenantEntrypoint,
 } from '../../engine/runtime.js';
-import { Canonicalizer, type Vocabulary } from '../../intent/index.js';
+import { Canonicalizer, defaultCanonicalizer, type Vocabulary } from '../../intent/index.js';
 import { ALL_INPUT, type InputNeeds, inputNeeds } from './input-needs.js';
 
 export interface WasmEngine extends DecisionEngine {
@@ -52,12 +52,22 @@ export class PolicyFailure extends Error {
   }
 }
 
+/**
+ * The canonicalizer of a bundle's vocabulary: the process's shared one when the bundle adds no
+ * word to the lexicon (most bundles), since building one (its phrase table) is a start-up cost.
+ * An entry with no phrases still adds its canonical name, so only an empty vocabulary is shared.
+ */
+function canonicalizerFor(vocabulary: Vocabulary): Canonicalizer {
+  const adds = Object.keys(vocabulary.actions ?? {}).length + Object.keys(vocabulary.objects ?? {}).length;
+  return adds === 0 ? defaultCanonicalizer() : new Canonicalizer(vocabulary);
+}
+
 export function wasmDecisionEngine(policy: EnginePolicy, options: WasmEngineOptions): WasmEngine {
   const shared = options.entrypoint ?? DECISION_ENTRYPOINT;
   return {
     policy,
     revision: options.revision,
-    canonicalizer: new Canonicalizer(options.vocabulary ?? {}),
+    canonicalizer: canonicalizerFor(options.vocabulary ?? {}),
     needs: options.needs ?? ALL_INPUT,
     decide(input: DecisionInput, opts: DecideOptions = {}): Decision {
       const namespace = input.agent?.namespace ?? '';
