@@ -122,13 +122,32 @@ export function optionalNumber(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** Messages and text assembled from slots, the shape every provider's parse() returns. */
-export function textFromSlots(slots: TextSlot[]): {
-  text: string;
-  messages: { role: string; text: string }[];
-} {
-  const messages = slots.map((s) => ({ role: s.role, text: s.get() }));
-  return { text: messages.map((m) => m.text).join('\n'), messages };
+/** The messages of a request, read from its slots: the shape every provider's parse() returns. */
+export function messagesFromSlots(slots: TextSlot[]): { role: string; text: string }[] {
+  return slots.map((s) => ({ role: s.role, text: s.get() }));
+}
+
+/**
+ * Makes `req.text` the messages' texts joined by newlines, joined when first read: most requests
+ * never read it (the filters read the messages, a policy only when it says so), and joining a long
+ * conversation copies all of it. The texts are those of parse time; a write replaces the value.
+ * `req` must already hold a `text` key, so the property keeps its place among the keys.
+ */
+export function joinedText<T extends { text: string }>(req: T, messages: readonly { text: string }[]): T {
+  const texts = messages.map((m) => m.text);
+  let text: string | undefined;
+  Object.defineProperty(req, 'text', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      text ??= texts.join('\n');
+      return text;
+    },
+    set: (v: string) => {
+      text = v;
+    },
+  });
+  return req;
 }
 
 /** The human-readable part of an error shared by all shapes. */
