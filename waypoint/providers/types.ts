@@ -85,27 +85,32 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** The slot of one property or array element (a class: no closures made per slot). */
+class KeySlot implements TextSlot {
+  constructor(
+    readonly role: string,
+    private readonly holder: Record<string | number, unknown>,
+    private readonly key: string | number,
+  ) {}
+
+  get(): string {
+    return this.holder[this.key] as string;
+  }
+
+  set(value: string): void {
+    this.holder[this.key] = value;
+  }
+}
+
 /** A slot for `obj[key]` when it holds a string. */
 export function slot(role: string, obj: Record<string, unknown>, key: string): TextSlot | undefined {
   if (typeof obj[key] !== 'string') return undefined;
-  return {
-    role,
-    get: () => obj[key] as string,
-    set: (v) => {
-      obj[key] = v;
-    },
-  };
+  return new KeySlot(role, obj, key);
 }
 
 export function slotAt(role: string, arr: unknown[], i: number): TextSlot | undefined {
   if (typeof arr[i] !== 'string') return undefined;
-  return {
-    role,
-    get: () => arr[i] as string,
-    set: (v) => {
-      arr[i] = v;
-    },
-  };
+  return new KeySlot(role, arr as unknown as Record<number, unknown>, i);
 }
 
 /** Parses tool-call arguments sent as a JSON string; keeps the string when it is not JSON. */
