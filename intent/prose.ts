@@ -55,6 +55,20 @@ import {
 
 export { STOP } from './prose-words.js';
 
+/** Sentence-wide cues a word may be: a sense word, a separable verb, a request closer, "permanently". */
+const CUE_SENSE = 1;
+const CUE_SEPARABLE = 2;
+const CUE_CLOSER = 4;
+const CUE_PERMANENT = 8;
+const SENTENCE_CUES = new Map<string, number>();
+for (const [words, cue] of [
+  [SENSE, CUE_SENSE],
+  [SEPARABLE_VERB, CUE_SEPARABLE],
+  [REQUEST_CLOSER, CUE_CLOSER],
+  [PERMANENT_WORDS, CUE_PERMANENT],
+] as const)
+  for (const w of words) SENTENCE_CUES.set(w, (SENTENCE_CUES.get(w) ?? 0) | cue);
+
 /** An `action:object` pair; "stop" of a service-like object means disabling it. */
 export function pair(action: string, object: string): string {
   return `${action === 'stop' && L.STOP_MEANS_DISABLE.includes(object) ? 'disable' : action}:${object}`;
@@ -261,23 +275,21 @@ export class ProseReader {
    */
   private sentence(ctx: Ctx, from: number, to: number): Evidence[] {
     const { items } = ctx;
+    // The sentence-wide cues, in one lookup per item (sentence words change kind below, never key).
+    let cues = 0;
+    for (let i = from; i < to; i++) cues |= SENTENCE_CUES.get(items[i].key) ?? 0;
     // Objects in their programming or statistics sense are plain words in this sentence.
-    let sense = false;
-    for (let i = from; i < to && !sense; i++) sense = SENSE.has(items[i].key);
-    if (sense) {
+    if (cues & CUE_SENSE) {
       for (let j = from; j < to; j++)
         if (items[j].kind === 'object' && AMBIGUOUS.has(items[j].key)) items[j].kind = 'word';
     }
-    let separable = false;
-    for (let i = from; i < to && !separable; i++) separable = SEPARABLE_VERB.has(items[i].key);
-    if (separable) separableVerbs(items, from, to);
+    if (cues & CUE_SEPARABLE) separableVerbs(items, from, to);
     const opener = requestOpeners(items, from, to);
     const question = to < items.length && items[to].s === '?';
     let firstContent: Item | undefined;
     for (let i = from; i < to && firstContent === undefined; i++)
       if (!STOP.has(items[i].s) && items[i].kind !== 'comma') firstContent = items[i];
-    let closer = false;
-    for (let i = from; i < to && !closer; i++) closer = REQUEST_CLOSER.has(items[i].key);
+    const closer = (cues & CUE_CLOSER) !== 0;
     const informational =
       opener.size === 0 &&
       !closer &&
@@ -288,8 +300,7 @@ export class ProseReader {
       return this.hypothetical(ctx, from, to);
     }
     let permanent = false;
-    let mayBePermanent = false;
-    for (let i = from; i < to && !mayBePermanent; i++) mayBePermanent = PERMANENT_WORDS.has(items[i].key);
+    const mayBePermanent = (cues & CUE_PERMANENT) !== 0;
     if (mayBePermanent) {
       const words = ` ${items
         .slice(from, to)
