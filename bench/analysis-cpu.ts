@@ -114,8 +114,13 @@ const args = process.argv.slice(2);
 const b = args.indexOf('--baseline');
 const sides = [await side('this checkout', new URL('..', import.meta.url).pathname)];
 if (b >= 0 && args[b + 1]) sides.push(await side('baseline', args[b + 1]!));
-// Warm: the whole history analysed once (it is then memoized, as in a running waypoint).
-for (const s of sides) for (let i = 0; i < 30; i++) await request(s, false);
+// Warm: the whole history analysed once (it is then memoized, as in a running waypoint), and the
+// analyser run on fresh texts until the JIT has settled (a running waypoint's steady state; the
+// first few hundred texts run in slower tiers).
+for (const s of sides) {
+  for (let i = 0; i < 30; i++) await request(s, false);
+  for (let i = 0; i < 2000; i++) s.pairs(freshText());
+}
 for (let round = 0; round < 8; round++)
   for (const s of sides) {
     for (let i = 0; i < 25; i++) await request(s, true);
