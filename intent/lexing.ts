@@ -375,11 +375,16 @@ export function lex(text: string): Tok[] {
     while (nextShift < shifts.length && shifts[nextShift][0] <= at) shift = shifts[nextShift++][1];
     while (q < quoted.length && quoted[q][1] <= at) q++;
     while (p < paths.length && paths[p][1] <= at) p++;
-    const name = normalized.charCodeAt(at - 1) === 45 || normalized.charCodeAt(i) === 45;
+    // In bounds only: a read past either end is a slow path in optimized code.
+    const name =
+      (at > 0 && normalized.charCodeAt(at - 1) === 45) || (i < n && normalized.charCodeAt(i) === 45);
     const inQuote = q < quoted.length && quoted[q][0] <= at;
     const path = p < paths.length && paths[p][0] <= at ? paths[p][2] : undefined;
-    for (const part of wordsAt(normalized, at, i, hash))
+    const parts = wordsAt(normalized, at, i, hash);
+    for (let k = 0; k < parts.length; k++) {
+      const part = parts[k];
       toks.push(token(part.s, part.w, part.ident, name, inQuote, path, at - shift + part.off));
+    }
   }
   return toks;
 }
@@ -410,12 +415,19 @@ export interface PhraseTable {
   readonly object: Map<string, string>;
   readonly idiom: Set<string>;
   /**
-   * Every leading run of words of every key (the keys included): classification extends a phrase
-   * only while it is still the start of some key, so most words cost one lookup, not `longest`.
+   * Every leading run of words of every key, as a trie of stems: classification extends a phrase
+   * only while it is still the start of some key, one map lookup a word (no joined string is built
+   * or hashed), so most words cost one lookup, not `longest`.
    */
-  readonly prefixes: Set<string>;
+  readonly prefixes: PhraseNode;
   /** Longest key, in words (at most MAX_PHRASE). */
   readonly longest: number;
+}
+
+/** The words after a leading run of words of some key; `key` when the run is a whole key. */
+export interface PhraseNode {
+  key?: string;
+  readonly next: Map<string, PhraseNode>;
 }
 
 /** Extra vocabulary a bundle may carry (from policy phrases with words the lexicon lacks). */
@@ -453,11 +465,20 @@ export function phraseTable(extra: Vocabulary): PhraseTable {
     for (const p of phrases) add(object, canon, p);
   }
   let longest = 1;
-  const prefixes = new Set<string>();
+  const prefixes: PhraseNode = { next: new Map() };
   for (const key of [...action.keys(), ...object.keys(), ...idiom]) {
     const words = key.split(' ');
     longest = Math.max(longest, words.length);
-    for (let n = 1; n <= Math.min(words.length, MAX_PHRASE); n++) prefixes.add(words.slice(0, n).join(' '));
+    let node = prefixes;
+    for (let n = 0; n < Math.min(words.length, MAX_PHRASE); n++) {
+      let child = node.next.get(words[n]);
+      if (child === undefined) {
+        child = { next: new Map() };
+        node.next.set(words[n], child);
+      }
+      node = child;
+    }
+    if (words.length <= MAX_PHRASE) node.key = key;
   }
   return { action, object, idiom, prefixes, longest: Math.min(longest, MAX_PHRASE) };
 }
@@ -506,22 +527,23 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
       continue;
     }
     let matched = 0;
-    if (!table.prefixes.has(t.s)) {
+    let node = table.prefixes.next.get(t.s);
+    if (node === undefined) {
       out.push(wordItem(t, i));
       i++;
       continue;
     }
     // The keys that may match here: the word runs from i that are still the start of some key
     // (a sentence or clause mark never is).
-    const runs: string[] = [];
-    let run = t.s;
+    const runs: PhraseNode[] = [];
     const most = Math.min(table.longest, toks.length - i);
-    while (runs.length < most && table.prefixes.has(run)) {
-      runs.push(run);
-      if (runs.length < most) run += ` ${toks[i + runs.length].s}`;
+    while (runs.length < most && node !== undefined) {
+      runs.push(node);
+      if (runs.length < most) node = node.next.get(toks[i + runs.length].s);
     }
     for (let n = runs.length; n >= 1 && matched === 0; n--) {
-      const key = runs[n - 1];
+      const key = runs[n - 1].key;
+      if (key === undefined) continue;
       if (table.idiom.has(key)) {
         out.push(phraseItem('word', '', t, n, i, key));
       } else {

@@ -211,8 +211,9 @@ export function intent(options: IntentOptions): Filter {
       const ids: number[] = new Array(texts.length).fill(0);
       let fresh = 0;
       const use = (f: TextFeatures, direct: boolean) => {
-        if (direct) for (const i of f.intents) intents.add(i);
-        for (const p of f.pii) pii.add(p);
+        const { intents: found, pii: kinds } = f;
+        if (direct) for (let k = 0; k < found.length; k++) intents.add(found[k]!);
+        for (let k = 0; k < kinds.length; k++) pii.add(kinds[k]!);
       };
       /** Plans the analysis of one text; `message` is its index in msgs, if it is a message. */
       const plan = (kind: string, text: string, job: AnalysisJob, direct = true, message = -1): void => {
@@ -312,14 +313,19 @@ export function intent(options: IntentOptions): Filter {
           }
           return f.intents;
         };
-        // The reading of a leading run of messages is keyed by their entries and roles.
+        // The reading of a leading run of messages is keyed by their entries and roles: the keys of
+        // every run are prefixes of one string, built once (up to the first message with no entry).
+        let keys: string | undefined;
+        const keyEnds = [0];
         const stateKey = (count: number): string | undefined => {
-          let key = '';
-          for (let k = 0; k < count; k++) {
-            if (!ids[k]) return undefined;
-            key += `${ids[k]}:${msgs[k]!.role},`;
+          if (keys === undefined) {
+            keys = '';
+            for (let k = 0; k < msgs.length && ids[k]; k++) {
+              keys += `${ids[k]}:${msgs[k]!.role},`;
+              keyEnds.push(keys.length);
+            }
           }
-          return key;
+          return count < keyEnds.length ? keys.slice(0, keyEnds[count]) : undefined;
         };
         const read = conversationIntents(canonicalizer, msgs, {
           pairsOf: (_t, k) => features[k]?.intents ?? [],
