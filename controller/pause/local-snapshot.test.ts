@@ -2,7 +2,7 @@
 // gcore of a child process included), and `none` is reported with both reasons.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -23,6 +23,16 @@ async function script(name: string, body: string): Promise<string> {
   await writeFile(path, `#!/bin/sh\n${body}\n`);
   await chmod(path, 0o755);
   return path;
+}
+
+/** Whether a process is gone (or a zombie awaiting its reaper) within 2 s. */
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (stat === '' || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
 }
 
 before(async () => {
@@ -95,6 +105,32 @@ test('a tool that hangs is killed after its timeout', async () => {
   });
   assert.equal(rec.method, 'none');
   assert.match(rec.error ?? '', /gcore did not finish within 200 ms/);
+});
+
+test('a hung tool is killed with everything it started, and a timed-out gcore is tried once more', async () => {
+  // gcore is a shell script that runs gdb as its child: killing only the script left gdb attached
+  // to the agent (and holding the pipes) after the timeout. The stand-in hangs on its first run
+  // through a child of its own, and succeeds on the second.
+  const marker = join(dir, 'gcore-grandchild.pid');
+  const runs = join(dir, 'gcore-runs');
+  const body = [
+    `echo run >> ${runs}`,
+    `if [ "$(wc -l < ${runs})" -eq 1 ]; then sleep 30 & echo $! > ${marker}; wait; fi`,
+    'echo core > "$2.$3"',
+  ].join('\n');
+  const started = Date.now();
+  const rec = await localSnapshot({
+    pids: [child.pid!],
+    dir: join(dir, 'g'),
+    methods: ['gcore'],
+    gcorePath: await script('gcore-wrapper-hangs', body),
+    timeoutMs: 400,
+  });
+  assert.ok(Date.now() - started < 10_000, `returned after ${Date.now() - started} ms`);
+  assert.equal(rec.method, 'gcore', rec.error);
+  assert.match(rec.attempts[0]?.error ?? '', /gcore did not finish within 400 ms/);
+  const grandchild = Number((await readFile(marker, 'utf8')).trim());
+  assert.ok(await gone(grandchild), `the hung child ${grandchild} must be gone`);
 });
 
 test('real gcore (gdb) dumps a running child process', async () => {

@@ -1,6 +1,6 @@
 // Local-mode forensics for a paused process tree: CRIU first (`criu dump --leave-running`), then a
 // gcore memory dump, else nothing, recording which method was used and why the others failed.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorText } from '../errors.js';
@@ -45,24 +45,65 @@ interface RunResult {
   error?: NodeJS.ErrnoException & { killed?: boolean };
 }
 
+/**
+ * Runs a tool in a process group of its own. On timeout the whole group is killed: gcore is a shell
+ * script whose gdb child would otherwise stay attached to the agent (and hold the output pipes).
+ */
 function run(file: string, args: string[], timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 },
-      (error, stdout, stderr) => {
-        const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: unknown }) | null;
-        resolve({
-          code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-          stdout: String(stdout),
-          stderr: String(stderr),
-          error: e ?? undefined,
-        });
-      },
-    );
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    const keep = (into: Buffer[]) => (b: Buffer) => {
+      size += b.length;
+      if (size <= OUTPUT_LIMIT) into.push(b);
+    };
+    child.stdout.on('data', keep(out));
+    child.stderr.on('data', keep(err));
+    let killed = false;
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // The group is already gone.
+      }
+    };
+    const timer = setTimeout(() => {
+      killed = true;
+      killGroup();
+    }, timeoutMs);
+    let settled = false;
+    const settle = (code: number | null, error?: RunResult['error']) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), error });
+    };
+    child.once('error', (e: NodeJS.ErrnoException) => settle(null, e));
+    child.once('exit', (code) => {
+      if (killed) {
+        settle(null, Object.assign(new Error(`${file} killed after ${timeoutMs} ms`), { killed: true }));
+        return;
+      }
+      // The pipes close when their last holder exits. A child the tool left behind holding them is
+      // not ours to keep (gdb must never outlive its gcore): after a short wait the group goes.
+      const drained = setTimeout(() => {
+        killGroup();
+        settle(code);
+      }, 1000);
+      child.stdout.once('close', () => {
+        clearTimeout(drained);
+        settle(code);
+      });
+    });
   });
 }
+
+/** Output kept from one tool run (stdout and stderr together). */
+const OUTPUT_LIMIT = 4 << 20;
 
 function toolFailure(tool: string, r: RunResult, timeoutMs: number): string | undefined {
   if (!r.error) return undefined;
@@ -170,14 +211,20 @@ export async function localSnapshot(o: SnapshotOptions): Promise<SnapshotRecord>
   }
   try {
     for (const method of o.methods ?? ['criu', 'gcore']) {
-      let result: { path?: string; error?: string };
-      try {
-        result = method === 'criu' ? await tryCriu(o, timeoutMs) : await tryGcore(o, timeoutMs);
-      } catch (err) {
-        result = { error: `${method}: ${errorText(err)}` };
+      // A gdb attach that hangs is rare and not repeatable (seen once in many CI runs, under load):
+      // a timed-out gcore, killed with its gdb, is tried once more.
+      const tries = method === 'gcore' ? 2 : 1;
+      for (let i = 0; i < tries; i++) {
+        let result: { path?: string; error?: string };
+        try {
+          result = method === 'criu' ? await tryCriu(o, timeoutMs) : await tryGcore(o, timeoutMs);
+        } catch (err) {
+          result = { error: `${method}: ${errorText(err)}` };
+        }
+        attempts.push({ method, ...(result.error ? { error: result.error } : {}) });
+        if (result.path) return { method, path: result.path, attempts };
+        if (!result.error?.includes('did not finish within')) break;
       }
-      attempts.push({ method, ...(result.error ? { error: result.error } : {}) });
-      if (result.path) return { method, path: result.path, attempts };
     }
   } finally {
     if (o.frozenCgroup) {
