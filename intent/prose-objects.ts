@@ -71,8 +71,14 @@ export function objectsFor(
   if (cliticPronoun || (j < to && pronoun(j))) {
     for (let k = i - 1; k >= Math.max(0, i - PRONOUN_REACH); k--)
       if (items[k].kind === 'object') return { objects: [k], rule: 'pronoun' };
+    // "Bórralas todas, las tablas temporales", "Lösch sie alle: die alten Backups": with nothing
+    // named before, the pronoun announces the object after a comma or colon (right dislocation).
+    const dislocated = dislocatedObject(items, i, to);
+    if (dislocated !== undefined) return { objects: [dislocated], rule: 'pronoun' };
   }
-  if (VERB_FINAL.has(it.key) || inVerbFinalClause(items, from, i)) {
+  // "监控先关掉", "旧的命名空间，全部删除": a Chinese or Japanese verb closing its clause takes a
+  // topic before it, as verb-final languages do.
+  if (VERB_FINAL.has(it.key) || CJK_WORD.test(it.key) || inVerbFinalClause(items, from, i)) {
     // "den Namespace löschen", "データベースを削除してください", "the db to be gone", "wenn ich das
     // Volume lösche": the object comes first; auxiliaries and particles may follow the verb, and
     // so may a canceller ("…するのを忘れないで") or a condition ending the clause ("削除したら").
@@ -92,8 +98,12 @@ export function objectsFor(
       k >= to ||
       items[k].kind === 'comma' ||
       (CONDITIONAL.has(items[k].key) && CJK_WORD.test(items[k].key))
-    )
-      return { objects: backward(items, from, i, false, true), rule: 'verb-final' };
+    ) {
+      const before = backward(items, from, i, false, true);
+      if (before.length > 0 || !CJK_WORD.test(it.key)) return { objects: before, rule: 'verb-final' };
+      const topic = topicBefore(items, from, i);
+      if (topic.length > 0) return { objects: topic, rule: 'topic before a comma' };
+    }
   }
   // "把生产数据库删了": after 把 the object precedes the verb.
   for (let k = i - 1; k >= Math.max(from, i - LOOK); k--)
@@ -101,6 +111,37 @@ export function objectsFor(
       return { objects: backward(items, from, i, false), rule: 'object marked before the verb' };
   const implied = IMPLIED.get(it.key);
   return { objects: implied ? [implied] : [], rule: 'implied by the action' };
+}
+
+/**
+ * The object a pronoun announces after the verb's clause: the first object of the clause after the
+ * next comma or colon (one sentence mark crossed at most), when only stop words, quantifiers and
+ * that mark come between.
+ */
+function dislocatedObject(items: Item[], i: number, to: number): number | undefined {
+  let k = i + 1;
+  const filler = (it: Item) =>
+    it.kind === 'word' &&
+    (STOP.has(it.s) || QUANTIFIER.has(it.s) || PRONOUN.has(it.w) || OBJECT_PRONOUN.has(it.w));
+  while (k < Math.min(to, i + 4) && filler(items[k])) k++;
+  const mark = items[k];
+  if (mark === undefined || !(mark.kind === 'comma' || mark.w === ':')) return undefined;
+  let content = 0;
+  for (let j = k + 1; j < Math.min(items.length, k + 1 + LOOK); j++) {
+    const it = items[j];
+    if (it.kind === 'object') return j;
+    if (it.kind !== 'word' || PREPOSITION.has(it.s) || (!filler(it) && ++content > WINDOW - 1))
+      return undefined;
+  }
+  return undefined;
+}
+
+/** "旧的命名空间，全部删除": the object of a topic closing the clause before the verb's, when only stop words and quantifiers come between. */
+function topicBefore(items: Item[], from: number, i: number): number[] {
+  let k = i - 1;
+  while (k > from && items[k].kind === 'word' && (STOP.has(items[k].s) || QUANTIFIER.has(items[k].s))) k--;
+  if (k <= from || items[k].kind !== 'comma') return [];
+  return backward(items, from, k, false, true);
 }
 
 /** Whether the action at i closes a clause opened by a verb-final conjunction ("wenn", "dass"). */
