@@ -1,4 +1,6 @@
-// Prose rules of the intent canonicalizer: which actions a sentence requests, and of which objects.
+// Prose rules of the intent canonicalizer: reading a text sentence by sentence (clauses, conditions,
+// questions, hypotheticals, "do it") into the actions it requests and their objects. Whether one
+// action word is live is decided in prose-live.ts, its objects are found in prose-objects.ts.
 
 import * as L from './lexicon.js';
 import {
@@ -12,75 +14,46 @@ import {
   type Vocabulary,
 } from './lexing.js';
 import { stripDiacritics } from './normalize.js';
+import {
+  type Ctx,
+  infinitiveClause,
+  isLive,
+  modifiesAWord,
+  negated,
+  reject,
+  requestOpeners,
+  separableVerbs,
+  span,
+} from './prose-live.js';
 import { objectsFor } from './prose-objects.js';
 import {
-  ABOUT,
-  ADJECTIVE_LEAD,
   AMBIGUOUS,
-  BACKWARD_MARKER,
-  CANCEL,
   CJK_WORD,
   CONDITIONAL,
   CONTENT_TOOL,
-  CONTENT_VERB,
-  COORDINATOR,
   CORE_CONDITIONAL,
-  DETERMINER,
-  DIRECTIVE,
   DO_IT,
   ENCLITIC,
   ENCLITIC_LANGUAGES,
   ENCLITIC_LENGTHS,
-  INFINITIVE_MARKER,
   INTERROGATIVE,
-  INVOKER,
-  isPast,
-  LEXICON_SURFACE,
-  LINKER,
-  LOOK,
   languagesOf,
-  MODAL,
-  NEG_END,
-  NEG_PARTICLE,
   NEGATE,
-  NEGATION_REACH,
   OBJECT_PRONOUN,
-  PASSIVE_AUX,
-  PAST_PARTICIPLE,
-  PERFECTIVE,
   PERMANENT,
   PERMANENT_WORDS,
   POST_NEGATE,
-  PREPOSITION,
-  REPORT,
-  REQUEST_BY_FIRST,
   REQUEST_CLOSER,
   RESTRICT,
   readingLanguages,
   SENSE,
-  SEPARABLE,
   SEPARABLE_VERB,
-  STATE_CHANGE,
   STOP,
-  SUBJECT_PRONOUN,
-  SUBORDINATOR,
   senseOf,
   WEAK,
-  WISH,
 } from './prose-words.js';
 
 export { STOP } from './prose-words.js';
-
-/** The state of one read: tokens, classified items, options and what was found. */
-interface Ctx {
-  toks: Tok[];
-  items: Item[];
-  opts: ProseOptions;
-  found: Map<string, Evidence>;
-  rejected?: Rejection[];
-  /** Actions with a pronoun written onto them ("bórralos"): true where it is an object pronoun. */
-  clitics?: Map<number, boolean>;
-}
 
 /** An `action:object` pair; "stop" of a service-like object means disabling it. */
 export function pair(action: string, object: string): string {
@@ -265,7 +238,7 @@ export class ProseReader {
     let k = end + 1;
     while (k < items.length && items[k].kind !== 'end') k++;
     if (items[k]?.s !== '?') return false;
-    return this.requestOpeners(items, end + 1, k).size === 0;
+    return requestOpeners(items, end + 1, k).size === 0;
   }
 
   /** Whether items[from, to) is a "do it" sentence ("Do it now.", "Go ahead.", "Hazlo."). */
@@ -280,19 +253,6 @@ export class ProseReader {
       .map((it) => it.key)
       .join(' ')} `;
     return DO_IT.some((k) => words.includes(` ${k} `));
-  }
-
-  private span(ctx: Ctx, a: number, b = a): [number, number] {
-    const first = ctx.toks[ctx.items[a].pos];
-    const lastItem = ctx.items[b];
-    const lastWords = lastItem.key.split(' ').length;
-    const last = ctx.toks[lastItem.pos + lastWords - 1] ?? ctx.toks[lastItem.pos];
-    return [first?.at ?? 0, (last?.at ?? 0) + (last?.w.length ?? 0)];
-  }
-
-  private reject(ctx: Ctx, i: number, reason: string): false {
-    ctx.rejected?.push({ action: ctx.items[i].canon, span: this.span(ctx, i), reason });
-    return false;
   }
 
   /**
@@ -310,8 +270,8 @@ export class ProseReader {
     }
     let separable = false;
     for (let i = from; i < to && !separable; i++) separable = SEPARABLE_VERB.has(items[i].key);
-    if (separable) this.separableVerbs(items, from, to);
-    const opener = this.requestOpeners(items, from, to);
+    if (separable) separableVerbs(items, from, to);
+    const opener = requestOpeners(items, from, to);
     const question = to < items.length && items[to].s === '?';
     let firstContent: Item | undefined;
     for (let i = from; i < to && firstContent === undefined; i++)
@@ -324,7 +284,7 @@ export class ProseReader {
       (question || (firstContent !== undefined && INTERROGATIVE.has(firstContent.s)));
     if (informational) {
       if (ctx.rejected)
-        for (let i = from; i < to; i++) if (items[i].kind === 'action') this.reject(ctx, i, 'question');
+        for (let i = from; i < to; i++) if (items[i].kind === 'action') reject(ctx, i, 'question');
       return this.hypothetical(ctx, from, to);
     }
     let permanent = false;
@@ -357,15 +317,15 @@ export class ProseReader {
         for (let k = i - 1; k >= from && items[k].kind !== 'comma'; k--)
           if (items[k].kind === 'action' && live[k - from]) {
             live[k - from] = false;
-            this.reject(ctx, k, 'condition');
+            reject(ctx, k, 'condition');
             anyConditional = true;
           }
-      } else if ((it.kind === 'comma' && !this.infinitiveClause(items, i, to)) || it.s === 'then')
+      } else if ((it.kind === 'comma' && !infinitiveClause(items, i, to)) || it.s === 'then')
         conditional = false;
-      else if (it.kind === 'action' && !conditional) live[i - from] = this.isLive(ctx, from, to, i, opener);
-      else if (it.kind === 'action') this.reject(ctx, i, 'condition');
+      else if (it.kind === 'action' && !conditional) live[i - from] = isLive(ctx, from, to, i, opener);
+      else if (it.kind === 'action') reject(ctx, i, 'condition');
     }
-    if (ctx.rejected && purposeEnd > from) this.reject(ctx, from + 1, 'purpose clause');
+    if (ctx.rejected && purposeEnd > from) reject(ctx, from + 1, 'purpose clause');
     this.collect(ctx, from, to, live, permanent, ctx.found);
     return anyConditional ? this.hypothetical(ctx, from, to) : [];
   }
@@ -401,51 +361,25 @@ export class ProseReader {
         opts.identifiers === true,
         ctx.clitics?.get(i) === true,
       );
-      if (objects.length === 0 && ctx.rejected) this.reject(ctx, i, 'no object in the vocabulary');
+      if (objects.length === 0 && ctx.rejected) reject(ctx, i, 'no object in the vocabulary');
       for (const o of objects) {
         // "CSV 文件里的重复行": the file only says whose rows; the head is not an object.
-        if (typeof o === 'number' && this.modifiesAWord(items, o, to)) continue;
+        if (typeof o === 'number' && modifiesAWord(items, o, to)) continue;
         const object = typeof o === 'number' ? items[o].canon : o;
         if (allowed !== undefined && !allowed.has(object)) {
-          if (ctx.rejected) this.reject(ctx, i, `"${it.key}" does not apply to ${object}`);
+          if (ctx.rejected) reject(ctx, i, `"${it.key}" does not apply to ${object}`);
           continue;
         }
         const p = pair(action, object);
         if (!into.has(p))
           into.set(p, {
             pair: p,
-            action: this.span(ctx, i),
-            object: typeof o === 'number' ? this.span(ctx, o) : undefined,
+            action: span(ctx, i),
+            object: typeof o === 'number' ? span(ctx, o) : undefined,
             rule,
           });
       }
     }
-  }
-
-  /** Whether the report marker at j is a passive auxiliary after a modal ("应该今天被删除"): a request. */
-  private modalPassive(items: Item[], from: number, j: number): boolean {
-    if (!PASSIVE_AUX.has(items[j].key)) return false;
-    for (let k = j - 1; k >= Math.max(from, j - LOOK); k--) {
-      if (items[k].kind === 'comma') return false;
-      if (MODAL.has(items[k].key)) return true;
-    }
-    return false;
-  }
-
-  /** Whether the clause after the comma at `comma` is an infinitive clause ("…, die Backups zu löschen,"). */
-  private infinitiveClause(items: Item[], comma: number, to: number): boolean {
-    for (let k = comma + 1; k < Math.min(to, comma + LOOK); k++) {
-      if (items[k].kind === 'comma') return false;
-      if (items[k].kind === 'action') return k > comma + 1 && INFINITIVE_MARKER.has(items[k - 1].s);
-    }
-    return false;
-  }
-
-  /** Whether the object at `o` is followed by a linker (的, の) and a plain word, its real head. */
-  private modifiesAWord(items: Item[], o: number, to: number): boolean {
-    if (o + 2 >= to || !LINKER.has(items[o + 1].key)) return false;
-    const head = items[o + 2];
-    return head.kind === 'word' && !STOP.has(head.s) && CJK_WORD.test(head.key);
   }
 
   /**
@@ -457,292 +391,10 @@ export class ProseReader {
     const live = new Array<boolean>(to - from).fill(false);
     for (let i = from; i < to; i++)
       if (ctx.items[i].kind === 'action')
-        live[i - from] = !this.negated(ctx.items, from, i, new Set()) && !ctx.items[i].quoted;
+        live[i - from] = !negated(ctx.items, from, i, new Set()) && !ctx.items[i].quoted;
     const out = new Map<string, Evidence>();
     this.collect(quiet, from, to, live, false, out);
     return [...out.values()];
-  }
-
-  /**
-   * "Fahre den Server herunter": a verb whose particle closes the clause is the action of the
-   * separable verb they form (German), the particle a plain word.
-   */
-  private separableVerbs(items: Item[], from: number, to: number): void {
-    let start = from;
-    for (let i = from; i <= to; i++) {
-      if (i < to && items[i].kind !== 'comma') continue;
-      let last = i - 1;
-      while (last > start && STOP.has(items[last].s)) last--;
-      for (let k = start; k < last; k++) {
-        const canon = SEPARABLE.get(`${items[k].key} ${items[last].key}`);
-        if (canon === undefined) continue;
-        items[k] = { ...items[k], kind: 'action', canon };
-        items[last] = { ...items[last], kind: 'word', canon: '' };
-        break;
-      }
-      start = i + 1;
-    }
-  }
-
-  /** Positions (item indices) of request openers: "can you …", "why don't you …", "how about …". */
-  private requestOpeners(items: Item[], from: number, to: number): Set<number> {
-    const at = new Set<number>();
-    for (let i = from; i < to; i++) {
-      // At the start of the sentence or of a clause, after at most a few words ("ok so can you …").
-      if (i - from > 3 && items[i - 1].kind !== 'comma') continue;
-      for (const words of REQUEST_BY_FIRST.get(items[i].s) ?? []) {
-        if (i + words.length > to) continue;
-        if (words.every((w, k) => items[i + k].s === w)) for (let k = 0; k < words.length; k++) at.add(i + k);
-      }
-    }
-    return at;
-  }
-
-  /** Whether the action at i is requested (not negated, asked about, reported, or a mere noun). */
-  private isLive(ctx: Ctx, from: number, to: number, i: number, opener: Set<number>): boolean {
-    const { items, opts } = ctx;
-    const it = items[i];
-    const prev = i > from ? items[i - 1] : undefined;
-    if (it.ident && !opts.identifiers) {
-      // An identifier in prose is a name ("the function deleteUser"), unless it is being invoked.
-      let invoked = false;
-      for (let j = i - 1; j >= Math.max(from, i - 3); j--) if (INVOKER.has(items[j].s)) invoked = true;
-      if (!invoked || (prev?.ident && prev.kind !== 'word'))
-        return this.reject(ctx, i, 'identifier (a name)');
-    }
-    // "n'oublie pas de supprimer", "assure-toi de supprimer": "de" after a verb introduces an infinitive.
-    const governed =
-      i - 2 >= from &&
-      (NEGATE.has(items[i - 2].key) || DIRECTIVE.has(items[i - 2].key) || CANCEL.has(items[i - 2].key));
-    if (
-      prev !== undefined &&
-      prev.kind !== 'action' &&
-      DETERMINER.has(prev.s) &&
-      !it.ident &&
-      !(governed && PREPOSITION.has(prev.s))
-    ) {
-      // "the deletion of the namespace"
-      if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) return !this.aboutIt(items, from, i);
-      return this.reject(ctx, i, 'a noun or adjective after a determiner');
-    }
-    if (it.quoted && this.quotedMaterial(items, from, i)) return this.reject(ctx, i, 'quoted material');
-    // "Review this migration: it drops the table", "elle supprime …", "它会删除 …": described
-    // (a pronoun, or a pronoun and its auxiliary; not the object after 把 in "把它删除", nor a wish's
-    // clause: "quiero que se elimine").
-    const before = i - 2 >= from ? items[i - 2] : undefined;
-    if (
-      prev !== undefined &&
-      ((SUBJECT_PRONOUN.has(prev.s) &&
-        !(before && (BACKWARD_MARKER.has(before.key) || SUBORDINATOR.has(before.s)))) ||
-        (before !== undefined && SUBJECT_PRONOUN.has(`${before.s} ${prev.s}`)))
-    )
-      return this.reject(ctx, i, 'described (a subject pronoun)');
-    // "un cambio que borra namespaces", "une migration qui supprime …": a relative clause describes
-    // the noun it follows ("a" excepted: a preposition in "dile a Juan que borre …").
-    if (
-      i - 3 >= from &&
-      SUBORDINATOR.has(items[i - 1].s) &&
-      items[i - 2].kind !== 'action' &&
-      !STOP.has(items[i - 2].s) &&
-      DETERMINER.has(items[i - 3].s) &&
-      items[i - 3].s !== 'a'
-    )
-      return this.reject(ctx, i, 'described (a relative clause)');
-    // "The README says to drop the demo database": an instruction reported, not given.
-    if (
-      prev !== undefined &&
-      (prev.s === 'to' || INFINITIVE_MARKER.has(prev.s)) &&
-      i - 2 >= from &&
-      CONTENT_VERB.has(items[i - 2].s)
-    )
-      return this.reject(ctx, i, 'an instruction reported (says to …)');
-    const w = it.w;
-    // "all running jobs", "every failing pod": a participle used as an adjective.
-    if (w.endsWith('ing') && prev !== undefined && ADJECTIVE_LEAD.has(prev.s))
-      return this.reject(ctx, i, 'a participle used as an adjective');
-    // "was dropped", "I deleted": a report; "should be dropped", "I want the db dropped": a request.
-    const passive = prev !== undefined && PASSIVE_AUX.has(prev.s);
-    if (isPast(it) && !passive && !this.wantedDone(items, from, i))
-      return this.reject(ctx, i, 'a report of the past');
-    // "der Cronjob hat alle Pods gelöscht": a participle reports, unless a modal asks ("muss … gelöscht werden").
-    if (PAST_PARTICIPLE.has(it.key) && !passive) {
-      let modal = false;
-      for (let j = Math.max(from, i - LOOK); j < i && !modal; j++) modal = MODAL.has(items[j].s);
-      if (!modal) return this.reject(ctx, i, 'a report of the past');
-    }
-    // "定时任务删除了所有 pod": done, unless asked with 把 ("把数据库删除了") or softened with 吧.
-    if (PERFECTIVE.has(items[i + 1]?.key ?? '')) {
-      let asked = false;
-      for (let j = Math.max(from, i - LOOK); j < i && !asked; j++) asked = BACKWARD_MARKER.has(items[j].key);
-      for (let j = i + 2; j < to && !asked; j++) asked = items[j].key === '吧';
-      if (!asked) return this.reject(ctx, i, 'a report of the past');
-    }
-    // "fue eliminada", "wurde gelöscht", "被删除了", "削除されました": a report in the clause.
-    for (let j = Math.max(from, i - LOOK); j < Math.min(to, i + 4); j++) {
-      if (items[j].kind === 'comma' && j > i) break;
-      if (j !== i && REPORT.has(items[j].key) && !this.modalPassive(items, from, j))
-        return this.reject(ctx, i, 'a report of the past');
-    }
-    // "削除しないでください", "Fahre den Knoten nicht herunter": a negation after the verb.
-    for (let j = i + 1; j < Math.min(to, i + LOOK); j++) {
-      if (items[j].kind === 'comma' || items[j].kind === 'action') break;
-      if (POST_NEGATE.has(items[j].key)) return this.reject(ctx, i, 'negated');
-    }
-    // "the table no longer exists in the doc" describes; "ensure the db no longer exists" asks.
-    if (STATE_CHANGE.has(it.key) && !passive) {
-      let directed = false;
-      for (let j = Math.max(from, i - LOOK); j < i && !directed; j++)
-        directed = DIRECTIVE.has(items[j].key) || opener.has(j);
-      // Verb-final languages put the directive after the predicate ("消えてほしい", "…ようにして").
-      for (let j = i + 1; j < Math.min(to, i + LOOK) && !directed && CJK_WORD.test(it.key); j++)
-        directed = DIRECTIVE.has(items[j].key);
-      if (!directed) return this.reject(ctx, i, 'a state described, not requested');
-    }
-    // "our policy forbids anyone to drop …", "a test asserting that … is rejected": about the operation.
-    // "Unsere Richtlinie verbietet es, die Datenbank zu löschen": an infinitive clause belongs to
-    // the clause before its comma.
-    const infinitive = prev !== undefined && INFINITIVE_MARKER.has(prev.s);
-    if (this.aboutIt(items, from, i, infinitive))
-      return this.reject(ctx, i, 'about the operation (forbid, test, alert, review …)');
-    let commas = infinitive ? 1 : 0;
-    for (let j = i + 1; j < Math.min(to, i + 2 * LOOK); j++) {
-      if (items[j].kind === 'comma' && commas-- > 0) continue;
-      if (items[j].kind === 'comma' || COORDINATOR.has(items[j].s)) break;
-      if (
-        ABOUT.has(items[j].key) &&
-        /(ed|é|ée|ado|ada|ido|ida|lehnt|weigert)$/.test(items[j].w) &&
-        items[j].kind !== 'object'
-      )
-        return this.reject(ctx, i, 'about the operation (… is rejected)');
-    }
-    const third =
-      w.endsWith('s') &&
-      !w.endsWith('ss') &&
-      !LEXICON_SURFACE.has(w) &&
-      it.key.split(' ').length === 1 &&
-      !it.ident &&
-      !ctx.clitics?.has(i);
-    if (third) {
-      // "the job removes files", "packet drops": described, not requested.
-      for (let j = Math.max(from, i - LOOK); j < i; j++) {
-        const p = items[j];
-        if (p.kind !== 'comma' && !STOP.has(p.s) && !opener.has(j))
-          return this.reject(ctx, i, 'described (third person)');
-      }
-    }
-    // An interrogative before the action in the same clause: "explain what kubectl delete does".
-    for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
-      const p = items[j];
-      if (p.kind === 'comma' || COORDINATOR.has(p.s)) break;
-      if (INTERROGATIVE.has(p.s) && !opener.has(j)) return this.reject(ctx, i, 'asked about');
-    }
-    return this.negated(items, from, i, opener) ? this.reject(ctx, i, 'negated') : true;
-  }
-
-  /**
-   * Whether the quotation holding the action at i is material to work on, not a request: a content
-   * word ("translate", "says", "comment", "button", 按钮) before it in the clause (or right before a
-   * colon opening it), or after it before the clause ends ("「クラスタを削除」ボタン").
-   */
-  private quotedMaterial(items: Item[], from: number, i: number): boolean {
-    const content = (it: Item) => !it.quoted && (CONTENT_VERB.has(it.s) || CONTENT_VERB.has(it.key));
-    let start = i;
-    while (start > 0 && items[start - 1].quoted) start--;
-    let end = i;
-    while (end < items.length && items[end].quoted) end++;
-    // "The ticket says: "…"": the colon ends a sentence for the reader, not the quotation's frame.
-    const back = start === from && from > 0 ? Math.max(0, from - 1 - LOOK) : Math.max(from, start - LOOK);
-    for (let j = back; j < start; j++) if (content(items[j])) return true;
-    for (let j = end; j < Math.min(items.length, end + LOOK); j++) {
-      const it = items[j];
-      if (it.kind === 'comma' || it.s === '.' || it.s === '?' || COORDINATOR.has(it.s)) break;
-      if (content(it)) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Whether a word of the same clause before the action makes the sentence about the operation
-   * ("forbids", "deny", "protect", "test", "alert", "review"), unless that word modifies an object
-   * ("the test namespace", "audit logs").
-   */
-  private aboutIt(items: Item[], from: number, i: number, acrossCommas = false): boolean {
-    // "the test namespace", "audit logs", and after a preposition "el clúster de pruebas".
-    const modifies = (j: number) => {
-      let k = j + 1;
-      while (k < items.length && STOP.has(items[k].s) && items[k].kind === 'word') k++;
-      if (items[k]?.kind === 'object') return true;
-      return j >= 2 && PREPOSITION.has(items[j - 1].s) && items[j - 2].kind === 'object';
-    };
-    for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
-      const p = items[j];
-      if ((p.kind === 'comma' && !acrossCommas) || COORDINATOR.has(p.s)) break;
-      if (ABOUT.has(p.key) && p.kind !== 'object' && !modifies(j)) return true;
-    }
-    // Verb-final languages put the verb that governs the clause after it: "…削除…を説明して".
-    for (let j = i + 1; j < Math.min(items.length, i + LOOK); j++) {
-      const p = items[j];
-      if (p.kind === 'end' || p.kind === 'comma') break;
-      if (ABOUT.has(p.key) && p.kind !== 'object' && CJK_WORD.test(p.key) && !modifies(j)) return true;
-    }
-    return false;
-  }
-
-  /** "I want the staging namespace deleted": a wish verb, an object, then the participle at i. */
-  private wantedDone(items: Item[], from: number, i: number): boolean {
-    if (i - 1 < from || items[i - 1].kind !== 'object') return false;
-    for (let j = i - 2; j >= Math.max(from, i - 6); j--) {
-      if (WISH.has(items[j].s)) return true;
-      if (items[j].kind !== 'object' && !STOP.has(items[j].s)) return false;
-    }
-    return false;
-  }
-
-  /**
-   * The comma opening a parenthetical that ends with the comma at `close` and follows a negation
-   * ("not, under any circumstances,"), or undefined: no action inside, at most LOOK items long.
-   */
-  private parenthetical(items: Item[], from: number, close: number): number | undefined {
-    for (let k = close - 1; k > from && close - k <= LOOK; k--) {
-      if (items[k].kind === 'action' || items[k].kind === 'end') return undefined;
-      if (items[k].kind === 'comma') return NEGATE.has(items[k - 1].key) ? k : undefined;
-    }
-    return undefined;
-  }
-
-  private negated(items: Item[], from: number, at: number, opener: Set<number>): boolean {
-    const pos = items[at].pos;
-    let cancelled = false;
-    let count = 0;
-    let j = at - 1;
-    for (; j >= from; j--) {
-      const it = items[j];
-      // "Do not, under any circumstances, wipe the backups": a negation before a parenthetical.
-      if (it.kind === 'comma' && j === at - 1) {
-        const k = this.parenthetical(items, from, j);
-        if (k !== undefined) {
-          j = k;
-          continue;
-        }
-      }
-      if (it.kind === 'comma' || pos - it.pos > NEGATION_REACH || NEG_END.has(it.s)) break;
-      if (CANCEL.has(it.s) || CANCEL.has(it.key)) cancelled = true;
-      if (NEGATE.has(it.key) && !opener.has(j)) {
-        // "n'oublie pas de supprimer": the canceller may come right before the negation.
-        const k = j - 1;
-        if (cancelled || (k >= from && (CANCEL.has(items[k].s) || CANCEL.has(items[k].key)))) return false;
-        count++;
-        // "don't not drop": two adjacent negations cancel; a lone one negates, and so does a pair
-        // made with a particle ("personne ne puisse effacer").
-        const paired = NEG_PARTICLE.has(it.s) || NEG_PARTICLE.has(items[j - 1]?.s ?? '');
-        if (j - 1 >= from && NEGATE.has(items[j - 1].key) && !opener.has(j - 1) && !paired) {
-          count++;
-          j--;
-        }
-        break;
-      }
-    }
-    return count % 2 === 1;
   }
 
   /**

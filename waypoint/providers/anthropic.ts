@@ -7,6 +7,8 @@ import {
   dataUrlSlot,
   errorFields,
   isRecord,
+  joinedText,
+  messagesFromSlots,
   optionalNumber,
   type ParsedResponse,
   type Provider,
@@ -15,7 +17,6 @@ import {
   schemaSlots,
   slot,
   type TextSlot,
-  textFromSlots,
   toolSpecRole,
 } from './types.js';
 
@@ -146,7 +147,7 @@ export const anthropic: Provider = {
     }
     if (body.stream !== undefined && typeof body.stream !== 'boolean')
       throw requestInvalid('stream must be a boolean');
-    const { text, messages } = textFromSlots(messageSlots(body));
+    const messages = messagesFromSlots(messageSlots(body));
     const history: ToolCall[] = [];
     for (const m of body.messages as unknown[]) if (isRecord(m)) history.push(...contentToolCalls(m.content));
     const tools = Array.isArray(body.tools)
@@ -154,17 +155,20 @@ export const anthropic: Provider = {
           .filter((t) => isRecord(t) && typeof t.name === 'string')
           .map((t) => (t as { name: string }).name)
       : [];
-    return {
-      provider: 'anthropic',
-      api,
-      model: body.model,
-      stream: body.stream === true,
-      max_tokens: optionalNumber(body.max_tokens),
-      text,
+    return joinedText(
+      {
+        provider: 'anthropic',
+        api,
+        model: body.model,
+        stream: body.stream === true,
+        max_tokens: optionalNumber(body.max_tokens),
+        text: '',
+        messages,
+        tools,
+        tool_calls: history,
+      },
       messages,
-      tools,
-      tool_calls: history,
-    };
+    );
   },
 
   inspectsResponse(api) {

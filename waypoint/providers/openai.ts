@@ -8,6 +8,8 @@ import {
   errorFields,
   isPolicyRefusal,
   isRecord,
+  joinedText,
+  messagesFromSlots,
   optionalNumber,
   type ParsedResponse,
   type Provider,
@@ -18,7 +20,6 @@ import {
   slot,
   slotAt,
   type TextSlot,
-  textFromSlots,
   toolSpecRole,
 } from './types.js';
 
@@ -285,19 +286,19 @@ export const openai: Provider = {
     if (api === 'embeddings' && body.input === undefined) throw requestInvalid('input is required');
     if (body.stream !== undefined && typeof body.stream !== 'boolean')
       throw requestInvalid('stream must be a boolean');
-    const { text, messages } = textFromSlots(this.requestSlots(api, body));
+    const messages = messagesFromSlots(this.requestSlots(api, body));
     const req: DecisionRequest = {
       provider: 'openai',
       api,
       model: typeof body.model === 'string' ? body.model : '',
       stream: body.stream === true,
       max_tokens: optionalNumber(body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens),
-      text,
+      text: '',
       messages,
       tools: toolNames(body.tools),
       tool_calls: historyToolCalls(api, body),
     };
-    return req;
+    return joinedText(req, messages);
   },
 
   inspectsResponse(api) {

@@ -85,27 +85,32 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** The slot of one property or array element (a class: no closures made per slot). */
+class KeySlot implements TextSlot {
+  constructor(
+    readonly role: string,
+    private readonly holder: Record<string | number, unknown>,
+    private readonly key: string | number,
+  ) {}
+
+  get(): string {
+    return this.holder[this.key] as string;
+  }
+
+  set(value: string): void {
+    this.holder[this.key] = value;
+  }
+}
+
 /** A slot for `obj[key]` when it holds a string. */
 export function slot(role: string, obj: Record<string, unknown>, key: string): TextSlot | undefined {
   if (typeof obj[key] !== 'string') return undefined;
-  return {
-    role,
-    get: () => obj[key] as string,
-    set: (v) => {
-      obj[key] = v;
-    },
-  };
+  return new KeySlot(role, obj, key);
 }
 
 export function slotAt(role: string, arr: unknown[], i: number): TextSlot | undefined {
   if (typeof arr[i] !== 'string') return undefined;
-  return {
-    role,
-    get: () => arr[i] as string,
-    set: (v) => {
-      arr[i] = v;
-    },
-  };
+  return new KeySlot(role, arr as unknown as Record<number, unknown>, i);
 }
 
 /** Parses tool-call arguments sent as a JSON string; keeps the string when it is not JSON. */
@@ -122,13 +127,32 @@ export function optionalNumber(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** Messages and text assembled from slots, the shape every provider's parse() returns. */
-export function textFromSlots(slots: TextSlot[]): {
-  text: string;
-  messages: { role: string; text: string }[];
-} {
-  const messages = slots.map((s) => ({ role: s.role, text: s.get() }));
-  return { text: messages.map((m) => m.text).join('\n'), messages };
+/** The messages of a request, read from its slots: the shape every provider's parse() returns. */
+export function messagesFromSlots(slots: TextSlot[]): { role: string; text: string }[] {
+  return slots.map((s) => ({ role: s.role, text: s.get() }));
+}
+
+/**
+ * Makes `req.text` the messages' texts joined by newlines, joined when first read: most requests
+ * never read it (the filters read the messages, a policy only when it says so), and joining a long
+ * conversation copies all of it. The texts are those of parse time; a write replaces the value.
+ * `req` must already hold a `text` key, so the property keeps its place among the keys.
+ */
+export function joinedText<T extends { text: string }>(req: T, messages: readonly { text: string }[]): T {
+  const texts = messages.map((m) => m.text);
+  let text: string | undefined;
+  Object.defineProperty(req, 'text', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      text ??= texts.join('\n');
+      return text;
+    },
+    set: (v: string) => {
+      text = v;
+    },
+  });
+  return req;
 }
 
 /** The human-readable part of an error shared by all shapes. */

@@ -39,7 +39,11 @@ export function parse(options: ParseOptions = {}): Filter {
       if (!ct || !/^application\/([\w.+-]+\+)?json\b/i.test(ct.trim())) throw contentType(ct);
       ctx.body = decodeJsonBody(ctx.rawBody, maxDepth);
       const req = provider.parse(api, ctx.body);
-      ctx.request = { ...req, method, host: ctx.route.host, path: ctx.path };
+      // Assigned, not spread: a spread would read `text`, which providers join only when read.
+      req.method = method;
+      req.host = ctx.route.host;
+      req.path = ctx.path;
+      ctx.request = req;
       if (req.stream && provider.prepareStream && isRecord(ctx.body)) {
         const { changed, stripUsage } = provider.prepareStream(api, ctx.body);
         ctx.stripUsage = stripUsage;

@@ -1,8 +1,7 @@
 // Strict request-body decoding: valid UTF-8, bounded nesting depth (checked on the bytes before
 // parsing, so hostile nesting never reaches a recursive walk), then JSON.parse.
+import { isUtf8 } from 'node:buffer';
 import { bodyInvalid } from '../../errors.js';
-
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
  * Nesting depth of JSON, ignoring brackets inside strings; one linear pass over the bytes (UTF-8
@@ -39,12 +38,11 @@ export function jsonDepth(raw: Uint8Array, limit: number): number {
 
 export function decodeJsonBody(raw: Buffer, maxDepth: number): unknown {
   if (raw.length === 0) throw bodyInvalid('the request body is empty; a JSON object is required');
-  let text: string;
-  try {
-    text = decoder.decode(raw);
-  } catch (err) {
-    throw bodyInvalid('the request body is not valid UTF-8', err);
-  }
+  // Validated, then decoded (a strict TextDecoder does both at about half the speed); a leading
+  // byte order mark is dropped, as a decoder does.
+  if (!isUtf8(raw)) throw bodyInvalid('the request body is not valid UTF-8');
+  const bom = raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
+  const text = raw.toString('utf8', bom ? 3 : 0);
   if (jsonDepth(raw, maxDepth) > maxDepth) {
     throw bodyInvalid(`the request body nests deeper than ${maxDepth} levels`);
   }
