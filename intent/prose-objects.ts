@@ -293,6 +293,9 @@ function backward(items: Item[], from: number, at: number, passive: boolean, ski
   // "the unused buckets in the sandbox account": the head comes before the preposition.
   const earlier = runBefore(items, floor, run[0] - 1, true);
   if (earlier !== undefined) run = earlier;
+  // "環境変数を削除して", "the namespace prefix is to be removed": the object only modifies a head noun.
+  const next = items[run[1] + 1];
+  if (next !== undefined && next.kind === 'word' && HEAD_NOUN.has(next.w)) return [];
   return [head(items, run[0], run[1], false)];
 }
 
