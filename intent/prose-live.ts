@@ -105,10 +105,18 @@ export function separableVerbs(items: Item[], from: number, to: number): void {
     let last = i - 1;
     while (last > start && STOP.has(items[last].s)) last--;
     for (let k = start; k < last; k++) {
-      const canon = SEPARABLE.get(`${items[k].key} ${items[last].key}`);
+      // The particle closes the clause ("Fahre den Server herunter"), or follows the object
+      // ("shut the monitoring off for an hour").
+      let particle = last;
+      let canon = SEPARABLE.get(`${items[k].key} ${items[last].key}`);
+      for (let m = k + 2; canon === undefined && m < last; m++)
+        if (items[m - 1].kind === 'object') {
+          canon = SEPARABLE.get(`${items[k].key} ${items[m].key}`);
+          particle = m;
+        }
       if (canon === undefined) continue;
       items[k] = { ...items[k], kind: 'action', canon };
-      items[last] = { ...items[last], kind: 'word', canon: '' };
+      items[particle] = { ...items[particle], kind: 'word', canon: '' };
       break;
     }
     start = i + 1;
