@@ -33,6 +33,7 @@ import {
   VERB_FINAL_CLAUSE,
   WEAK,
   WINDOW,
+  WISH,
 } from './prose-words.js';
 
 /**
@@ -56,7 +57,7 @@ export function objectsFor(
   if (after.length > 0) return { objects: after, rule: 'object after the action' };
   if (prev !== undefined && PASSIVE_AUX.has(prev.s))
     return { objects: backward(items, from, i - 1, true), rule: 'passive' };
-  if (prev?.kind === 'object' && isPast(it))
+  if (prev?.kind === 'object' && (isPast(it) || wished(items, from, i)))
     return { objects: backward(items, from, i, false), rule: 'object before a participle' };
   let j = start;
   const limit = Math.min(to, start + LOOK);
@@ -142,6 +143,13 @@ function topicBefore(items: Item[], from: number, i: number): number[] {
   while (k > from && items[k].kind === 'word' && (STOP.has(items[k].s) || QUANTIFIER.has(items[k].s))) k--;
   if (k <= from || items[k].kind !== 'comma') return [];
   return backward(items, from, k, false, true);
+}
+
+/** "I want the scratch bucket emptied": a listed participle after its object and a wish verb. */
+function wished(items: Item[], from: number, i: number): boolean {
+  if (!items[i].w.endsWith('ed')) return false;
+  for (let j = i - 2; j >= Math.max(from, i - 6); j--) if (WISH.has(items[j].s)) return true;
+  return false;
 }
 
 /** Whether the action at i closes a clause opened by a verb-final conjunction ("wenn", "dass"). */
