@@ -1,5 +1,6 @@
 // Finding the objects of an action in prose: after it, before it (passives, verb-final languages),
 // implied by the verb, or a path; head nouns and word senses decide which noun is meant.
+import { ancestors } from './hierarchy.js';
 import type { Item } from './lexing.js';
 import {
   BACKWARD_MARKER,
@@ -222,7 +223,19 @@ function forward(
         if (items[k].name) break;
         let end2 = k;
         while (end2 + 1 < limit && isObject(items[end2 + 1]) && !items[end2 + 1].name) end2++;
-        found[found.length - 1] = head(items, k, end2, false);
+        // "alle Pods der Testumgebung": after an article, a container of the object says where it is.
+        const later = head(items, k, end2, false);
+        const current = found[found.length - 1];
+        let article = false;
+        for (let m = end + 1; m < k && !article; m++) article = DETERMINER.has(items[m].s);
+        if (
+          !(
+            article &&
+            typeof current === 'number' &&
+            ancestors(items[current].canon).includes(items[later].canon)
+          )
+        )
+          found[found.length - 1] = later;
         break;
       }
       j = k;
