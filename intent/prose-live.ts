@@ -210,7 +210,10 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   // "定时任务删除了所有 pod": done, unless asked with 把 ("把数据库删除了") or softened with 吧.
   if (PERFECTIVE.has(items[i + 1]?.key ?? '')) {
     let asked = false;
-    for (let j = Math.max(from, i - LOOK); j < i && !asked; j++) asked = BACKWARD_MARKER.has(items[j].key);
+    // "确保临时卷都不存在了": a state change under a directive is asked for, not reported.
+    const state = STATE_CHANGE.has(it.key);
+    for (let j = Math.max(from, i - LOOK); j < i && !asked; j++)
+      asked = BACKWARD_MARKER.has(items[j].key) || (state && DIRECTIVE.has(items[j].key));
     for (let j = i + 2; j < to && !asked; j++) asked = items[j].key === '吧';
     if (!asked) return reject(ctx, i, 'a report of the past');
   }
