@@ -309,3 +309,35 @@ test('cancellers, pronouns, enclitics, modal passives and colon questions as lan
       text,
     );
 });
+
+test('right-dislocated objects, topics before a comma, slang, cessation and environments', () => {
+  const requests: Array<[string, string]> = [
+    ['Bórralas todas, las tablas temporales.', 'delete:table'],
+    ['Lösch sie alle, die alten Backups.', 'delete:backup'],
+    ['Delete them all, the old snapshots.', 'delete:backup'],
+    ['旧的命名空间，全部删除。', 'delete:namespace'],
+    ['孤立したボリュームは全部消してかまいません。', 'delete:volume'],
+    ['Hau den Test-Cluster weg.', 'delete:cluster'],
+    ['Bazarde les vieux snapshots.', 'delete:backup'],
+    ['The legacy users table needs to go.', 'delete:table'],
+    ['A tabela de logs deve ser apagada hoje.', 'delete:table'],
+    ['Supprime l’environnement de staging.', 'delete:infrastructure'],
+    ['No dejes de vaciar el bucket temporal.', 'delete:bucket'],
+  ];
+  for (const [text, pair] of requests) assert.ok(c.pairs(text).includes(pair), `${text} → ${c.pairs(text)}`);
+  for (const text of [
+    'Delete it, the message is wrong, but keep the database.',
+    'Arrête de supprimer les pods à la main.',
+    'Deja de eliminar pods a mano.',
+    'Pod を手動で消すのはやめてください。',
+    '環境変数 DEBUG を削除して。',
+    'I need to go to the cluster page.',
+    'Apaga el servidor de desarrollo de next.js.',
+    'Me pregunto si debería vaciar el bucket de caché.',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      text,
+    );
+});

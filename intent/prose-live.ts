@@ -105,10 +105,18 @@ export function separableVerbs(items: Item[], from: number, to: number): void {
     let last = i - 1;
     while (last > start && STOP.has(items[last].s)) last--;
     for (let k = start; k < last; k++) {
-      const canon = SEPARABLE.get(`${items[k].key} ${items[last].key}`);
+      // The particle closes the clause ("Fahre den Server herunter"), or follows the object
+      // ("shut the monitoring off for an hour").
+      let particle = last;
+      let canon = SEPARABLE.get(`${items[k].key} ${items[last].key}`);
+      for (let m = k + 2; canon === undefined && m < last; m++)
+        if (items[m - 1].kind === 'object') {
+          canon = SEPARABLE.get(`${items[k].key} ${items[m].key}`);
+          particle = m;
+        }
       if (canon === undefined) continue;
       items[k] = { ...items[k], kind: 'action', canon };
-      items[last] = { ...items[last], kind: 'word', canon: '' };
+      items[particle] = { ...items[particle], kind: 'word', canon: '' };
       break;
     }
     start = i + 1;
@@ -202,7 +210,10 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   // "定时任务删除了所有 pod": done, unless asked with 把 ("把数据库删除了") or softened with 吧.
   if (PERFECTIVE.has(items[i + 1]?.key ?? '')) {
     let asked = false;
-    for (let j = Math.max(from, i - LOOK); j < i && !asked; j++) asked = BACKWARD_MARKER.has(items[j].key);
+    // "确保临时卷都不存在了": a state change under a directive is asked for, not reported.
+    const state = STATE_CHANGE.has(it.key);
+    for (let j = Math.max(from, i - LOOK); j < i && !asked; j++)
+      asked = BACKWARD_MARKER.has(items[j].key) || (state && DIRECTIVE.has(items[j].key));
     for (let j = i + 2; j < to && !asked; j++) asked = items[j].key === '吧';
     if (!asked) return reject(ctx, i, 'a report of the past');
   }

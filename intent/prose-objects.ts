@@ -1,5 +1,6 @@
 // Finding the objects of an action in prose: after it, before it (passives, verb-final languages),
 // implied by the verb, or a path; head nouns and word senses decide which noun is meant.
+import { ancestors } from './hierarchy.js';
 import type { Item } from './lexing.js';
 import {
   BACKWARD_MARKER,
@@ -33,6 +34,7 @@ import {
   VERB_FINAL_CLAUSE,
   WEAK,
   WINDOW,
+  WISH,
 } from './prose-words.js';
 
 /**
@@ -56,7 +58,7 @@ export function objectsFor(
   if (after.length > 0) return { objects: after, rule: 'object after the action' };
   if (prev !== undefined && PASSIVE_AUX.has(prev.s))
     return { objects: backward(items, from, i - 1, true), rule: 'passive' };
-  if (prev?.kind === 'object' && isPast(it))
+  if (prev?.kind === 'object' && (isPast(it) || wished(items, from, i)))
     return { objects: backward(items, from, i, false), rule: 'object before a participle' };
   let j = start;
   const limit = Math.min(to, start + LOOK);
@@ -71,8 +73,14 @@ export function objectsFor(
   if (cliticPronoun || (j < to && pronoun(j))) {
     for (let k = i - 1; k >= Math.max(0, i - PRONOUN_REACH); k--)
       if (items[k].kind === 'object') return { objects: [k], rule: 'pronoun' };
+    // "Bórralas todas, las tablas temporales", "Lösch sie alle: die alten Backups": with nothing
+    // named before, the pronoun announces the object after a comma or colon (right dislocation).
+    const dislocated = dislocatedObject(items, i, to);
+    if (dislocated !== undefined) return { objects: [dislocated], rule: 'pronoun' };
   }
-  if (VERB_FINAL.has(it.key) || inVerbFinalClause(items, from, i)) {
+  // "监控先关掉", "旧的命名空间，全部删除": a Chinese or Japanese verb closing its clause takes a
+  // topic before it, as verb-final languages do.
+  if (VERB_FINAL.has(it.key) || CJK_WORD.test(it.key) || inVerbFinalClause(items, from, i)) {
     // "den Namespace löschen", "データベースを削除してください", "the db to be gone", "wenn ich das
     // Volume lösche": the object comes first; auxiliaries and particles may follow the verb, and
     // so may a canceller ("…するのを忘れないで") or a condition ending the clause ("削除したら").
@@ -92,8 +100,12 @@ export function objectsFor(
       k >= to ||
       items[k].kind === 'comma' ||
       (CONDITIONAL.has(items[k].key) && CJK_WORD.test(items[k].key))
-    )
-      return { objects: backward(items, from, i, false, true), rule: 'verb-final' };
+    ) {
+      const before = backward(items, from, i, false, true);
+      if (before.length > 0 || !CJK_WORD.test(it.key)) return { objects: before, rule: 'verb-final' };
+      const topic = topicBefore(items, from, i);
+      if (topic.length > 0) return { objects: topic, rule: 'topic before a comma' };
+    }
   }
   // "把生产数据库删了": after 把 the object precedes the verb.
   for (let k = i - 1; k >= Math.max(from, i - LOOK); k--)
@@ -101,6 +113,44 @@ export function objectsFor(
       return { objects: backward(items, from, i, false), rule: 'object marked before the verb' };
   const implied = IMPLIED.get(it.key);
   return { objects: implied ? [implied] : [], rule: 'implied by the action' };
+}
+
+/**
+ * The object a pronoun announces after the verb's clause: the first object of the clause after the
+ * next comma or colon (one sentence mark crossed at most), when only stop words, quantifiers and
+ * that mark come between.
+ */
+function dislocatedObject(items: Item[], i: number, to: number): number | undefined {
+  let k = i + 1;
+  const filler = (it: Item) =>
+    it.kind === 'word' &&
+    (STOP.has(it.s) || QUANTIFIER.has(it.s) || PRONOUN.has(it.w) || OBJECT_PRONOUN.has(it.w));
+  while (k < Math.min(to, i + 4) && filler(items[k])) k++;
+  const mark = items[k];
+  if (mark === undefined || !(mark.kind === 'comma' || mark.w === ':')) return undefined;
+  let content = 0;
+  for (let j = k + 1; j < Math.min(items.length, k + 1 + LOOK); j++) {
+    const it = items[j];
+    if (it.kind === 'object') return j;
+    if (it.kind !== 'word' || PREPOSITION.has(it.s) || (!filler(it) && ++content > WINDOW - 1))
+      return undefined;
+  }
+  return undefined;
+}
+
+/** "旧的命名空间，全部删除": the object of a topic closing the clause before the verb's, when only stop words and quantifiers come between. */
+function topicBefore(items: Item[], from: number, i: number): number[] {
+  let k = i - 1;
+  while (k > from && items[k].kind === 'word' && (STOP.has(items[k].s) || QUANTIFIER.has(items[k].s))) k--;
+  if (k <= from || items[k].kind !== 'comma') return [];
+  return backward(items, from, k, false, true);
+}
+
+/** "I want the scratch bucket emptied": a listed participle after its object and a wish verb. */
+function wished(items: Item[], from: number, i: number): boolean {
+  if (!items[i].w.endsWith('ed')) return false;
+  for (let j = i - 2; j >= Math.max(from, i - 6); j--) if (WISH.has(items[j].s)) return true;
+  return false;
 }
 
 /** Whether the action at i closes a clause opened by a verb-final conjunction ("wenn", "dass"). */
@@ -173,7 +223,19 @@ function forward(
         if (items[k].name) break;
         let end2 = k;
         while (end2 + 1 < limit && isObject(items[end2 + 1]) && !items[end2 + 1].name) end2++;
-        found[found.length - 1] = head(items, k, end2, false);
+        // "alle Pods der Testumgebung": after an article, a container of the object says where it is.
+        const later = head(items, k, end2, false);
+        const current = found[found.length - 1];
+        let article = false;
+        for (let m = end + 1; m < k && !article; m++) article = DETERMINER.has(items[m].s);
+        if (
+          !(
+            article &&
+            typeof current === 'number' &&
+            ancestors(items[current].canon).includes(items[later].canon)
+          )
+        )
+          found[found.length - 1] = later;
         break;
       }
       j = k;
@@ -252,6 +314,9 @@ function backward(items: Item[], from: number, at: number, passive: boolean, ski
   // "the unused buckets in the sandbox account": the head comes before the preposition.
   const earlier = runBefore(items, floor, run[0] - 1, true);
   if (earlier !== undefined) run = earlier;
+  // "環境変数を削除して", "the namespace prefix is to be removed": the object only modifies a head noun.
+  const next = items[run[1] + 1];
+  if (next !== undefined && next.kind === 'word' && HEAD_NOUN.has(next.w)) return [];
   return [head(items, run[0], run[1], false)];
 }
 

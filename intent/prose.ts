@@ -36,6 +36,7 @@ import {
   ENCLITIC,
   ENCLITIC_LANGUAGES,
   ENCLITIC_LENGTHS,
+  INFINITIVE_MARKER,
   INTERROGATIVE,
   languagesOf,
   NEGATE,
@@ -43,6 +44,7 @@ import {
   PERMANENT,
   PERMANENT_WORDS,
   POST_NEGATE,
+  PREPOSITION,
   REQUEST_CLOSER,
   RESTRICT,
   readingLanguages,
@@ -355,8 +357,11 @@ export class ProseReader {
       if (!live[i - from]) continue;
       const it = items[i];
       // "stop deleting pods": stop negates the action it governs.
-      if (it.canon === 'stop' && items[i + 1]?.kind === 'action') {
-        if (i + 1 < to) live[i + 1 - from] = false;
+      // "arrête de supprimer", "pare de apagar": also with the preposition that introduces the verb.
+      const governed = PREPOSITION.has(items[i + 1]?.s ?? '') || INFINITIVE_MARKER.has(items[i + 1]?.s ?? '');
+      const stopped = governed ? i + 2 : i + 1;
+      if (it.canon === 'stop' && items[stopped]?.kind === 'action') {
+        if (stopped < to) live[stopped - from] = false;
         continue;
       }
       // "take down the namespace permanently": taking down for good is deleting.
