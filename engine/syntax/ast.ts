@@ -72,6 +72,11 @@ export interface ArrayComprehension {
   term: Term;
   body: Body;
   loc?: Location;
+  /**
+   * Set when this comprehension holds a template-string part `{e}` (`call`: the operator of `e`
+   * when it is a call): the compiler then requires e's vars to be bound outside it, as OPA does.
+   */
+  template?: { call?: string };
 }
 export interface SetComprehension {
   readonly type: 'setcomprehension';
