@@ -1,8 +1,9 @@
 // Safety check with body reordering (OPA's CheckSafetyRuleBodies/Heads): expressions are ordered
 // so that each one's inputs are bound by those before it; vars no order can bind are unsafe.
-import type { Body, Expr, Term } from '../syntax/ast.js';
+import { lookupBuiltin } from '../builtins/catalog.js';
+import type { ArrayComprehension, Body, Expr, Term } from '../syntax/ast.js';
 import type { DiagnosticBag } from '../syntax/diagnostics.js';
-import { diagLoc, findVar, isWildcard, termVars, type VarGen } from './terms.js';
+import { bodyVars, diagLoc, findVar, isWildcard, termVars, type VarGen } from './terms.js';
 
 /** Arity of a call operator (builtin or user function), or undefined when unknown. */
 export type ArityFn = (op: Term) => number | undefined;
@@ -260,6 +261,7 @@ export class SafetyChecker {
     switch (t.type) {
       case 'arraycomprehension':
       case 'setcomprehension': {
+        if (t.type === 'arraycomprehension' && t.template) this.templatePart(t, bound);
         const safe = this.body(t.body, bound);
         this.headVars(t.term, safe, t.body);
         break;
@@ -284,6 +286,26 @@ export class SafetyChecker {
         break;
       default:
         break;
+    }
+  }
+
+  /**
+   * OPA's compile-time checks of a template-string part (rewriteTemplateString): its vars must be
+   * bound outside it, and it may not call a relation builtin — either could give it several values.
+   */
+  private templatePart(t: ArrayComprehension, bound: Set<string>): void {
+    const call = t.template?.call;
+    if (call !== undefined && lookupBuiltin(call)?.relation) {
+      const msg = `illegal call to relation built-in '${call}' that may cause multiple outputs`;
+      this.bag.add('rego_compile_error', msg, diagLoc(t.loc));
+      return;
+    }
+    const own = termVars(t.term, new Set());
+    for (const v of bodyVars(t.body, new Set(), noClosures)) {
+      if (own.has(v) || bound.has(v)) continue;
+      if (v.startsWith('$') && !isWildcard(v) && !this.gen.names.has(v)) continue;
+      const name = isWildcard(v) ? '_' : this.gen.display(v);
+      this.bag.add('rego_compile_error', `var ${name} is undeclared`, diagLoc(t.loc));
     }
   }
 

@@ -123,9 +123,14 @@ function planComprehension(p: Planner, t: Term): Local {
   else p.emit({ kind: 'MakeObject', target });
   p.frame.vars.scoped(() =>
     p.block(() => {
+      const base = p.depth;
       if (t.type === 'arraycomprehension')
         planBody(p, t.body, () =>
-          planTerm(p, t.term, (value) => p.emit({ kind: 'ArrayAppend', value, array: target })),
+          planTerm(p, t.term, (value) => {
+            p.emit({ kind: 'ArrayAppend', value, array: target });
+            // A first-solution closure leaves its block (and every Scan inside it) here.
+            if (t.firstOnly) p.emit({ kind: 'Break', index: p.depth - base });
+          }),
         );
       else if (t.type === 'setcomprehension')
         planBody(p, t.body, () =>

@@ -121,6 +121,9 @@ export class Planner {
     return this.frame.next++;
   }
 
+  /** How many blocks enclose the current one (each filled by `into`), to aim a `Break`. */
+  depth = 0;
+
   emit(s: Stmt): void {
     this.cur.push(s);
   }
@@ -129,10 +132,12 @@ export class Planner {
   into(block: Block, fn: () => void): Block {
     const prev = this.cur;
     this.cur = block.stmts;
+    this.depth++;
     try {
       fn();
     } finally {
       this.cur = prev;
+      this.depth--;
     }
     return block;
   }

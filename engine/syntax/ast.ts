@@ -72,6 +72,16 @@ export interface ArrayComprehension {
   term: Term;
   body: Body;
   loc?: Location;
+  /**
+   * Set when this comprehension holds a template-string part `{e}` (`call`: the operator of `e`
+   * when it is a call): the compiler then requires e's vars to be bound outside it, as OPA does.
+   */
+  template?: { call?: string };
+  /**
+   * Set on the closures of `and`/`or` operands: only the first solution of the body is taken and
+   * evaluation of the body stops there, as OPA's topdown evaluates operands (evalLogicalOperand).
+   */
+  firstOnly?: true;
 }
 export interface SetComprehension {
   readonly type: 'setcomprehension';

@@ -2,10 +2,20 @@
 // `not { ... }`, `not (a or b)` (future keyword `not`), parsed with OPA's grammar and precedence
 // (`and` binds tighter than `or`, both left-associative, operands `{ body }`, `( group )`, `not x` or
 // one expression) and lowered to closures the compiler already knows. An operand body B becomes
-// `[true | B][0]`: defined iff B has a solution, at most one result, B's own variables local to it,
-// exactly OPA's `evalLogicalOperand`. `a and b` is `[true | A; B][0]` (B runs only when A holds);
+// `[true | B][0]`, marked first-only: defined iff B has a solution, evaluation of B stopping at its
+// first one (OPA's topdown `evalLogicalOperand`; OPA's own wasm planner runs every solution), B's
+// own variables local to it. `a and b` is `[true | A; B][0]` (B runs only when A holds);
 // `a or b` is `[true | not [true | not A; not B][0]][0]` (B runs only when A fails).
-import { type Body, booleanTerm, type Expr, type Location, numberTerm, refTerm, type Term } from './ast.js';
+import {
+  type ArrayComprehension,
+  type Body,
+  booleanTerm,
+  type Expr,
+  type Location,
+  numberTerm,
+  refTerm,
+  type Term,
+} from './ast.js';
 import { ExprParser } from './expr-parser.js';
 import type { Mark } from './parser-base.js';
 import { T } from './tokens.js';
@@ -316,8 +326,8 @@ export class LogicParser extends ExprParser {
       }
     }
     const loc = this.span(lhs.loc);
-    const a = termExpr(closure(lhs.body, lhs.loc), op === 'or', lhs.loc);
-    const b = termExpr(closure(rhs.body, rhs.loc), op === 'or', rhs.loc);
+    const a = termExpr(closure(lhs.body, lhs.loc, true), op === 'or', lhs.loc);
+    const b = termExpr(closure(rhs.body, rhs.loc, true), op === 'or', rhs.loc);
     const both = closure([a, b], loc);
     const expr =
       op === 'and'
@@ -328,12 +338,16 @@ export class LogicParser extends ExprParser {
   }
 }
 
-/** `[true | body][0]`: defined (true) iff the body has a solution; the body's own vars stay local. */
-function closure(body: Body, loc: Location): Term {
+/**
+ * `[true | body][0]`: defined (true) iff the body has a solution; the body's own vars stay local.
+ * With `firstOnly` (an `and`/`or` operand) evaluation of the body stops at its first solution.
+ */
+function closure(body: Body, loc: Location, firstOnly = false): Term {
   body.forEach((e, i) => {
     e.index = i;
   });
-  const compr: Term = { type: 'arraycomprehension', term: booleanTerm(true, loc), body, loc };
+  const compr: ArrayComprehension = { type: 'arraycomprehension', term: booleanTerm(true, loc), body, loc };
+  if (firstOnly) compr.firstOnly = true;
   return refTerm([compr, numberTerm('0', loc)], loc);
 }
 

@@ -1,7 +1,20 @@
 // Template strings `$"a {x} b"` and `` $`a {x} b` `` lowered to builtins we already have, with OPA's
 // semantics (internal.template_string): each `{expr}` renders its single value (strings as they are,
 // other values as Rego prints them, like sprintf's %v) or `<undefined>` when the expression has none.
-import { type Expr, type Location, numberTerm, operatorRef, refTerm, stringTerm, type Term } from './ast.js';
+// A part has at most one value: the compiler (compile/safety.ts) rejects parts whose vars are not
+// bound outside them ("var i is undeclared") and calls to relation builtins, exactly OPA's
+// compile-time checks, which leave no Rego that gives a part two values (OPA's runtime
+// "template-strings must not produce multiple outputs" guards custom relation builtins only).
+import {
+  type Expr,
+  type Location,
+  numberTerm,
+  operatorName,
+  operatorRef,
+  refTerm,
+  stringTerm,
+  type Term,
+} from './ast.js';
 
 /** A part of a template string: literal text, or an expression to render. */
 export type TemplatePart = { text: string; loc: Location } | { expr: Expr; loc: Location };
@@ -84,7 +97,8 @@ function renderExpr(expr: Expr, loc: Location, name: string): Term {
     index: 0,
     loc: expr.loc ?? loc,
   };
-  const values: Term = { type: 'arraycomprehension', term: v, body: [capture], loc };
+  const call = Array.isArray(t) ? operatorName(t[0]) : undefined;
+  const values: Term = { type: 'arraycomprehension', term: v, body: [capture], loc, template: { call } };
   const orUndefined: Term = {
     type: 'call',
     value: [
