@@ -1,8 +1,8 @@
 // Reads an OPA bundle from untrusted bytes: bounded decompression, only regular files with safe
 // names, a validated manifest, and data merged from every `data.json` by its directory.
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import { parse as parseYaml } from 'yaml';
 import {
   bundleCorrupt,
   bundleTooLarge,
@@ -35,6 +35,10 @@ export interface Bundle {
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_ENTRIES = 10_000;
 const REGULAR = new Set(['File', 'OldFile', 'ContiguousFile']);
+
+// yaml is required by the first YAML data file: bundles (ours among them) rarely hold one.
+const require = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
