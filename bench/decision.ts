@@ -4,7 +4,8 @@
 // precomputed intents (no canonicalization).
 import type { SemaPolicy } from '../api/index.js';
 import { compileResources, loadPolicySync, readBundle } from '../engine/index.js';
-import { canonicalizeExample, defaultCanonicalizer, loadCorpus } from '../intent/index.js';
+import { canonicalizeExample, loadCorpus } from '../intent/corpus.js';
+import { defaultCanonicalizer } from '../intent/index.js';
 
 const reference: SemaPolicy = {
   apiVersion: 'semamesh.io/v1alpha1',

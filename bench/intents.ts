@@ -4,15 +4,14 @@
 // (corpus/heldout/, whose failures are deliberately not printed: it must not be tuned against).
 // Usage: npx tsx bench/intents.ts [--failures]
 import { pathToFileURL } from 'node:url';
-import { loadHeldOutBatches } from '../intent/corpus.js';
 import {
   canonicalizeExample,
-  defaultCanonicalizer,
   formatScore,
   loadCorpus,
+  loadHeldOutBatches,
   scoreCorpus,
-  tokenize,
-} from '../intent/index.js';
+} from '../intent/corpus.js';
+import { defaultCanonicalizer, tokenize } from '../intent/index.js';
 
 /** Calls per second: the best of several short rounds, so a busy machine disturbs it less. */
 function rate(fn: () => void, rounds = 7, roundMs = 120): number {

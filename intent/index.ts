@@ -3,7 +3,8 @@
 // One canonicalizer serves both sides of a decision: the engine canonicalizes a policy's
 // `intentMatches` phrases at compile time and the waypoint canonicalizes traffic at run time, so
 // matching inside Rego is plain set membership. This folder imports nothing else of SemaMesh's;
-// its vocabulary is in lexicon.ts and its labelled corpus in corpus/ (scored by corpus.ts).
+// its vocabulary is in lexicon.ts and its labelled corpus in corpus/ (loaded and scored by
+// corpus.ts, which benches and tests import directly: a server never reads the corpus).
 export {
   Canonicalizer,
   defaultCanonicalizer,
@@ -24,20 +25,5 @@ export {
   type RoleMessage,
 } from './conversation.js';
 export type { Discourse, Entity, Reference } from './coreference.js';
-export {
-  CORPUS_DIR,
-  canonicalizeExample,
-  DESTRUCTIVE_ACTIONS,
-  type Example,
-  formatScore,
-  loadCorpus,
-  loadHeldOut,
-  type Outcome,
-  parseCorpusFile,
-  type Score,
-  type Split,
-  scoreCorpus,
-  type Tally,
-} from './corpus.js';
 export { ancestors, expandPolicyPairs } from './hierarchy.js';
 export type { Evidence, Reading, Rejection } from './prose.js';

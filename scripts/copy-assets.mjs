@@ -53,17 +53,16 @@ const hashDir = (dir) => {
 };
 for (const d of ['api', 'engine', 'intent']) hashDir(join(root, 'dist', d));
 writeFileSync(join(root, 'dist', 'build-id'), `${buildId.digest('hex')}\n`);
-// The tokeniser's rank tables in the compact form dist/waypoint/tokens/index.js reads at first use
-// (instead of building them from js-tiktoken's base64 text at start-up).
+// The tokeniser's encodings in the compact form dist/waypoint/tokens/index.js reads at first use
+// (instead of loading js-tiktoken's rank modules and building tables from their base64 text).
 const { createRequire } = await import('node:module');
 const tokens = join(root, 'dist/waypoint/tokens');
-const { BpeEncoder } = await import(join(tokens, 'bpe.js'));
-const { storedTablePath } = await import(join(tokens, 'index.js'));
+const { storedEncoding, storedTablePath } = await import(join(tokens, 'index.js'));
 const requireRanks = createRequire(join(tokens, 'index.js'));
 for (const f of readdirSync(tokens)) if (f.endsWith('.ranks')) unlinkSync(join(tokens, f));
 for (const enc of ['o200k_base', 'cl100k_base']) {
-  const file = requireRanks(`js-tiktoken/ranks/${enc}`);
-  writeFileSync(storedTablePath(enc, file), new BpeEncoder(file).serialized());
+  const path = storedTablePath(enc);
+  if (path) writeFileSync(path, storedEncoding(requireRanks(`js-tiktoken/ranks/${enc}`)));
 }
 // The intent vocabulary's phrase keys (read back by dist/intent/phrase-keys.js instead of lexing
 // every word at start-up): computed by loading the word lists once, here.

@@ -82,6 +82,12 @@ test('nested data.json files merge under their directory', () => {
   assert.deepEqual(readBundle(bytes).data, { a: { x: 1, b: { y: 2 } } });
 });
 
+test('data.yaml files are read as YAML (yaml is loaded at the first one); broken YAML is a coded error', () => {
+  const bytes = tarGz(rawEntry('/data.json', '{"a":{"x":1}}'), rawEntry('/a/c/data.yaml', 'z: [1, two]\n'));
+  assert.deepEqual(readBundle(bytes).data, { a: { x: 1, c: { z: [1, 'two'] } } });
+  assertCode(() => readBundle(tarGz(rawEntry('/data.yml', 'a: [1'))), 'SM_ERR_BUNDLE_DATA_INVALID');
+});
+
 test('hostile archives are refused with coded errors', () => {
   assertCode(() => readBundle(tarGz(rawEntry('../../etc/cron.d/x', 'boom'))), 'SM_ERR_BUNDLE_PATH_UNSAFE');
   assertCode(() => readBundle(tarGz(rawEntry('/a/../../x.rego', 'boom'))), 'SM_ERR_BUNDLE_PATH_UNSAFE');

@@ -1,8 +1,8 @@
 // Reads an OPA bundle from untrusted bytes: bounded decompression, only regular files with safe
 // names, a validated manifest, and data merged from every `data.json` by its directory.
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
-import { parse as parseYaml } from 'yaml';
+import type { Parser, ReadEntry } from 'tar';
 import {
   bundleCorrupt,
   bundleTooLarge,
@@ -36,6 +36,12 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_ENTRIES = 10_000;
 const REGULAR = new Set(['File', 'OldFile', 'ContiguousFile']);
 
+// yaml is required by the first YAML data file: bundles (ours among them) rarely hold one. tar's
+// parser alone (not the whole package) is required by the first bundle read.
+const require = createRequire(import.meta.url);
+let TarParser: typeof Parser | undefined;
+const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
+
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -55,7 +61,8 @@ function untar(tar: Buffer, maxEntries: number): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   let failure: unknown;
   let count = 0;
-  const parser = new Parser({ strict: true });
+  TarParser ??= (require('tar/parse') as typeof import('tar')).Parser;
+  const parser = new TarParser({ strict: true });
   parser.on('entry', (e: ReadEntry) => {
     e.resume();
     if (failure) return;

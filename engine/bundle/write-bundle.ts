@@ -1,7 +1,7 @@
 // Writes an OPA bundle (gzip'd tar) from memory. The output is deterministic — fixed mtimes and
 // owners, a fixed entry order — so equal contents give equal bytes and bundle ETags stay stable.
+import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
-import { Header, Pax } from 'tar';
 import { bundleCorrupt } from '../errors.js';
 import { encodeManifest, type Manifest } from './manifest.js';
 import { bundlePath } from './paths.js';
@@ -29,7 +29,17 @@ export const MANIFEST_PATH = '/.manifest';
 const FIXED_MTIME = new Date(0);
 const BLOCK = 512;
 
+// tar's header and PAX encoders are required by the first bundle written: the engine's run-time
+// entry (a waypoint evaluating bundles) imports this module for its paths, and never writes one.
+const require = createRequire(import.meta.url);
+let tar: { Header: typeof import('tar').Header; Pax: typeof import('tar').Pax } | undefined;
+
 function entry(path: string, body: Buffer): Buffer[] {
+  tar ??= {
+    Header: (require('tar/header') as typeof import('tar')).Header,
+    Pax: (require('tar/pax') as typeof import('tar')).Pax,
+  };
+  const { Header, Pax } = tar;
   const parts: Buffer[] = [];
   const header = new Header({
     path,

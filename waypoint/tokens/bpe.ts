@@ -225,10 +225,15 @@ export class BpeEncoder {
   readonly #split: RegExp;
   readonly #pieces = new Map<string, number[]>();
 
-  /** `table`: the file's ranks as `serialized()` stored them, to skip building the table. */
-  constructor(file: RankFile, table?: Uint8Array) {
+  /**
+   * `table`: the file's ranks as `serialized()` stored them, to skip building the table; with one,
+   * only the file's `pat_str` is used (so a stored table needs no rank file loaded).
+   */
+  constructor(file: Pick<RankFile, 'pat_str'> & Partial<RankFile>, table?: Uint8Array) {
     this.#split = new RegExp(file.pat_str, 'gu');
-    this.#ranks = RankTable.from(table ?? file.bpe_ranks);
+    const source = table ?? file.bpe_ranks;
+    if (source === undefined) throw new Error('BpeEncoder: neither a rank table nor its text');
+    this.#ranks = RankTable.from(source);
   }
 
   /** The rank table in a compact form a later start can pass back to the constructor. */

@@ -1,11 +1,14 @@
 // Tests for token counting: the piece-cached counter agrees with js-tiktoken's own encoder, models map
-// to the right encoding, and special-token text is counted rather than thrown on.
+// to the right encoding, special-token text is counted rather than thrown on, and the encoding a
+// build stores (named by js-tiktoken's version) reads back to the same ids without the rank module.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import o200k from 'js-tiktoken/ranks/o200k_base';
-import { encodingFor, loadTokenizers } from './index.js';
+import { encodingFor, loadTokenizers, readStoredEncoding, storedEncoding, storedTablePath } from './index.js';
 
 test('counts equal js-tiktoken o200k_base, including on repeated and unusual text', async () => {
   const t = await loadTokenizers();
@@ -48,4 +51,24 @@ test('models map to their encodings', () => {
   assert.equal(encodingFor('gpt-4-0613'), 'cl100k_base');
   assert.equal(encodingFor('gpt-3.5-turbo'), 'cl100k_base');
   assert.equal(encodingFor('claude-haiku-4-5'), 'o200k_base');
+});
+
+test('the stored encoding is named by js-tiktoken version and reads back to its ids', () => {
+  const require = createRequire(import.meta.url);
+  const pkg = JSON.parse(
+    readFileSync(require.resolve('js-tiktoken').replace(/dist\/index\.cjs$/, 'package.json'), 'utf8'),
+  ) as { version: string };
+  for (const [enc, file] of [
+    ['o200k_base', o200k],
+    ['cl100k_base', cl100k],
+  ] as const) {
+    assert.ok(storedTablePath(enc)?.endsWith(`/${enc}-js-tiktoken-${pkg.version}.ranks`));
+    const stored = Buffer.from(storedEncoding(file));
+    const back = readStoredEncoding(stored);
+    const ref = new Tiktoken(file);
+    for (const text of ['Hello, world!', 'Ünïcödé テキスト 中文 🚀 1234567', "we've DONE it, haven't WE?"])
+      assert.deepEqual(back.encode(text), ref.encode(text, [], []), text);
+    assert.throws(() => readStoredEncoding(stored.subarray(0, 2)));
+    assert.throws(() => readStoredEncoding(stored.subarray(0, stored.length - 1)), /not a serialized table/);
+  }
 });

@@ -2,9 +2,9 @@
 // current OpenAI models, cl100k_base for the classic ones, o200k as the pre-call approximation for
 // Anthropic (exact counts come from the response usage).
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { DecisionRequest } from '../policy/decision.js';
 import { TextMemo } from '../text-memo.js';
 import { BpeEncoder, type RankFile } from './bpe.js';
@@ -37,11 +37,11 @@ export function loadTokenizers(): Promise<Tokenizers> {
 }
 
 /**
- * The rank files are read (a 1–2 MB module each) and their tables built (typed arrays, tens of
- * milliseconds; read back from the build's stored copy when there is one) on first use, synchronously through the package's CommonJS build since counting is
- * synchronous: o200k (what current models use) is warmed in the background right after start-up so
- * the first request rarely waits, cl100k only when a classic model is asked for — most deployments
- * never load it, and start-up never waits for either.
+ * An encoding's table is read back from the build's stored copy (no rank module loaded), else built
+ * from js-tiktoken's rank file (a 1–2 MB module: tens of milliseconds), synchronously through the
+ * package's CommonJS build since counting is synchronous: o200k (what current models use) is warmed
+ * in the background right after start-up so the first request rarely waits, cl100k only when a
+ * classic model is asked for — most deployments never load it, and start-up never waits for either.
  */
 const RANK_FILES: Record<EncodingName, string> = {
   o200k_base: 'js-tiktoken/ranks/o200k_base',
@@ -52,10 +52,7 @@ const require = createRequire(import.meta.url);
 async function load(): Promise<Tokenizers> {
   const encoders: Partial<Record<EncodingName, BpeEncoder>> = {};
   const encoder = (enc: EncodingName): BpeEncoder => {
-    if (!encoders[enc]) {
-      const file = require(RANK_FILES[enc]) as RankFile;
-      encoders[enc] = new BpeEncoder(file, storedTable(enc, file));
-    }
+    encoders[enc] ??= storedEncoder(enc) ?? new BpeEncoder(require(RANK_FILES[enc]) as RankFile);
     return encoders[enc];
   };
   setTimeout(() => encoder('o200k_base'), 50).unref();
@@ -102,22 +99,76 @@ async function load(): Promise<Tokenizers> {
   };
 }
 
-/**
- * The file a build stores an encoding's table in (next to this module in dist/, by
- * scripts/copy-assets.mjs), named by a hash of the rank text it was built from: a js-tiktoken
- * upgrade names another file, and the table is then built from the text as when none is stored.
- */
-export function storedTablePath(enc: EncodingName, file: RankFile): string {
-  const digest = createHash('sha256').update(file.bpe_ranks).digest('hex').slice(0, 16);
-  return new URL(`./${enc}-${digest}.ranks`, import.meta.url).pathname;
-}
+let tiktokenVersion: string | null | undefined;
 
-function storedTable(enc: EncodingName, file: RankFile): Uint8Array | undefined {
+/** js-tiktoken's version, from the package.json above its resolved entry (the file is not exported). */
+function installedTiktoken(): string | undefined {
+  if (tiktokenVersion !== undefined) return tiktokenVersion ?? undefined;
+  tiktokenVersion = null;
+  let dir: string;
   try {
-    return readFileSync(storedTablePath(enc, file));
+    dir = dirname(require.resolve('js-tiktoken'));
   } catch {
     return undefined;
   }
+  for (; dirname(dir) !== dir; dir = dirname(dir)) {
+    let pkg: { name?: unknown; version?: unknown };
+    try {
+      pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    } catch {
+      continue; // no (readable) package.json at this level
+    }
+    if (pkg.name !== 'js-tiktoken') continue; // a nested package.json (e.g. one only giving "type")
+    if (typeof pkg.version === 'string') tiktokenVersion = pkg.version;
+    break;
+  }
+  return tiktokenVersion ?? undefined;
+}
+
+/**
+ * The file a build stores an encoding in (next to this module in dist/, by scripts/copy-assets.mjs),
+ * named by the encoding and the js-tiktoken version it was built from, so that checking it needs
+ * neither the 1–2 MB rank module nor a hash of it: another js-tiktoken names another file, and the
+ * table is then built from the rank text as when none is stored. Undefined if the version is unknown.
+ */
+export function storedTablePath(enc: EncodingName): string | undefined {
+  const version = installedTiktoken();
+  if (!version || !/^[0-9A-Za-z.+-]+$/.test(version)) return undefined;
+  return new URL(`./${enc}-js-tiktoken-${version}.ranks`, import.meta.url).pathname;
+}
+
+/**
+ * What the stored file holds: the pre-tokenizer pattern's length (a 32-bit word) and UTF-8 text,
+ * padded to 4 bytes, then the rank table as BpeEncoder.serialized() gives it.
+ */
+export function storedEncoding(file: RankFile): Uint8Array {
+  const pattern = Buffer.from(file.pat_str, 'utf8');
+  const head = 4 + pattern.length + ((4 - (pattern.length % 4)) % 4);
+  const table = new BpeEncoder(file).serialized();
+  const out = new Uint8Array(head + table.length);
+  new DataView(out.buffer).setUint32(0, pattern.length, true);
+  out.set(pattern, 4);
+  out.set(table, head);
+  return out;
+}
+
+/** The encoder from the stored file, or undefined when there is none (or it does not read back). */
+function storedEncoder(enc: EncodingName): BpeEncoder | undefined {
+  const path = storedTablePath(enc);
+  if (!path) return undefined;
+  try {
+    return readStoredEncoding(readFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The encoder `storedEncoding` wrote; throws on bytes that are not one. */
+export function readStoredEncoding(bytes: Buffer): BpeEncoder {
+  const length = bytes.readUInt32LE(0);
+  const head = 4 + length + ((4 - (length % 4)) % 4);
+  if (head > bytes.length) throw new Error('stored encoding: truncated pattern');
+  return new BpeEncoder({ pat_str: bytes.toString('utf8', 4, 4 + length) }, bytes.subarray(head));
 }
 
 export function encodingFor(model: string): EncodingName {

@@ -1,10 +1,14 @@
 // Reads classifier rules from the waypoint configuration (a YAML or JSON list), checking every
 // field so a typo is a located SM_ERR_WAYPOINT_CONFIG error at start-up, not a silent pass-through.
 // A rule without `when` only defines an endpoint that SemaPolicy rules name (`classifier.name`).
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
 import { configInvalid } from '../../errors.js';
 import type { ClassifierRule } from './index.js';
 import { TEMPLATES } from './templates.js';
+
+// yaml is required at the first parse (a waypoint without classifier rules never loads it).
+const require = createRequire(import.meta.url);
+const parse = (source: string): unknown => (require('yaml') as typeof import('yaml')).parse(source);
 
 const KEYS = new Set([
   'name',
