@@ -35,12 +35,12 @@ function bundle(action: 'BLOCK' | 'ALLOW', revision: string): Uint8Array {
   return signBundle(compiled.bundle, KEY);
 }
 
-async function until(cond: () => boolean, what: string): Promise<void> {
+async function until(cond: () => boolean, what: string | (() => string)): Promise<void> {
   for (let i = 0; i < 10_000; i++) {
     if (cond()) return;
     await new Promise((r) => setTimeout(r, 2));
   }
-  assert.fail(`timed out waiting for ${what}`);
+  assert.fail(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
 }
 
 /** The HTTP status the waypoint gives a prompt every blocking test policy refuses. */
@@ -86,35 +86,56 @@ test('100 bundle swaps under continuous load: no failed request, the last policy
     const worker = async (w: number) => {
       for (let i = 0; !stop; i++) {
         const drop = (i + w) % 2 === 0;
-        const res = await fetch(`${stack.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: 'gpt-4o-mini',
-            messages: [{ role: 'user', content: drop ? 'please drop the database now' : `hello ${w}/${i}` }],
-          }),
-        });
-        const body = (await res.json()) as { choices?: unknown[]; error?: { message?: string } };
-        const code = res.headers.get('x-semamesh-error');
-        if (res.status === 200 && Array.isArray(body.choices)) tally.ok++;
-        else if (drop && res.status === 403 && code === 'SM_ERR_WAYPOINT_POLICY_BLOCK' && body.error?.message)
-          tally.blocked++;
-        else tally.failed.push(`${res.status} ${code} drop=${drop} ${JSON.stringify(body).slice(0, 200)}`);
+        try {
+          const res = await fetch(`${stack.url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+            body: JSON.stringify({
+              model: 'gpt-4o-mini',
+              messages: [
+                { role: 'user', content: drop ? 'please drop the database now' : `hello ${w}/${i}` },
+              ],
+            }),
+          });
+          const body = (await res.json()) as { choices?: unknown[]; error?: { message?: string } };
+          const code = res.headers.get('x-semamesh-error');
+          if (res.status === 200 && Array.isArray(body.choices)) tally.ok++;
+          else if (
+            drop &&
+            res.status === 403 &&
+            code === 'SM_ERR_WAYPOINT_POLICY_BLOCK' &&
+            body.error?.message
+          )
+            tally.blocked++;
+          else tally.failed.push(`${res.status} ${code} drop=${drop} ${JSON.stringify(body).slice(0, 200)}`);
+        } catch (err) {
+          // A connection the waypoint dropped is a failed request too, not a silently ended worker.
+          tally.failed.push(`drop=${drop} ${(err as Error).message} ${String((err as Error).cause ?? '')}`);
+        }
       }
     };
     const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
 
     const loadsBefore = wp.bundles.loads;
-    for (let n = 1; n <= SWAPS; n++) {
-      // Odd swaps allow, even ones block; the 100th leaves the blocking policy in force.
-      const name = n % 2 === 1 ? 'allow' : 'block';
-      srv.server.publish('wp', name === 'allow' ? allow : block, name);
-      await until(() => wp.bundles.loads === loadsBefore + n && wp.holder.revision === name, `swap ${n}`);
-      // Spread the swaps over the load so requests are in flight across them.
-      await until(() => tally.ok + tally.blocked >= (MIN_REQUESTS * n) / SWAPS, `traffic after swap ${n}`);
+    try {
+      for (let n = 1; n <= SWAPS; n++) {
+        // Odd swaps allow, even ones block; the 100th leaves the blocking policy in force.
+        const name = n % 2 === 1 ? 'allow' : 'block';
+        srv.server.publish('wp', name === 'allow' ? allow : block, name);
+        await until(() => wp.bundles.loads === loadsBefore + n && wp.holder.revision === name, `swap ${n}`);
+        // Spread the swaps over the load so requests are in flight across them.
+        await until(
+          () => tally.ok + tally.blocked >= (MIN_REQUESTS * n) / SWAPS,
+          () =>
+            `traffic after swap ${n} (${tally.ok} allowed, ${tally.blocked} blocked, ${tally.failed.length} failed: ${tally.failed.slice(0, 3).join(' | ')})`,
+        );
+      }
+    } finally {
+      // The workers end before the stack closes, whatever happened: a request cut by the close
+      // would hide the assertion that failed.
+      stop = true;
+      await Promise.allSettled(workers);
     }
-    stop = true;
-    await Promise.all(workers);
 
     t.diagnostic(`${tally.ok} allowed + ${tally.blocked} blocked requests over ${SWAPS} swaps`);
     assert.deepEqual(tally.failed.slice(0, 5), [], `${tally.failed.length} failed requests`);
