@@ -617,16 +617,10 @@ export function codePairs(c: CommandReader, code: string): string[] {
   return [...found].sort();
 }
 
-/** Exported for the test that checks its pre-check (CODE_MARKERS) against it. */
-export const CODE_HINT =
+const CODE_HINT =
   /^\s*(import\s+[\w.]+|from\s+[\w.]+\s+import\b|const\s+\w+\s*=|let\s+\w+\s*=|def\s+\w+\(|require\(|#!\/)|^\s*[\w$]+(\.[\w$]+)+\s*\(.*\)\s*;?\s*$/m;
-
-const CODE_MARKERS = ['(', 'import', 'from', 'const', 'let', '#!'];
 
 /** Whether a text reads as source code (imports, definitions, or a line that is one call). */
 export function looksLikeCode(s: string): boolean {
-  const head = s.length > 4000 ? s.slice(0, 4000) : s;
-  // Every alternative of CODE_HINT needs one of these (a call's or a definition's `(`, or a keyword).
-  if (!CODE_MARKERS.some((m) => head.includes(m))) return false;
-  return CODE_HINT.test(head);
+  return CODE_HINT.test(s.length > 4000 ? s.slice(0, 4000) : s);
 }
