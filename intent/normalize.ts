@@ -26,7 +26,7 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 let asciiText = '';
 
 /** Whether text is all ASCII (nothing for any normalisation to do). */
-function isAscii(text: string): boolean {
+export function isAscii(text: string): boolean {
   if (text === asciiText) return true;
   if (NON_ASCII.test(text)) return false;
   asciiText = text;

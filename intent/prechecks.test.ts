@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { blankComments } from './comments.js';
 import { SPACED_HEX, scanEncoded } from './decode.js';
+import { lex } from './lexing.js';
 import { normalizeText, normalizeUnicode, stripDiacritics } from './normalize.js';
 
 /** A deterministic random generator (mulberry32), so a failure reproduces. */
@@ -28,6 +29,16 @@ test('normalisation remembers only that one exact text is ASCII', () => {
   assert.equal(stripDiacritics('please drop the prod db'), 'please drop the prod db');
   assert.equal(stripDiacritics('please dr\u00f2p the prod db'), 'please drop the prod db');
   assert.equal(normalizeText('please d\u200br\u200bo\u200bp it'), 'please drop it');
+});
+
+test('quotation marks are found in ASCII text and in text with any other quotation mark', () => {
+  const quoted = (t: string) => lex(t).some((k) => k.quoted || k.w === 'quotedmention');
+  // A quoted one- or two-word mention becomes a placeholder; a longer quotation is marked.
+  for (const q of ['"x"', "'x'", '“x”', '‘x’', '«x»', '„x“', '「x」', '『x』'])
+    assert.ok(quoted(`remove the word ${q} please`), q);
+  assert.ok(quoted('translate "delete the whole database" to French'));
+  assert.ok(quoted('translate « supprime la base entière » en anglais'));
+  assert.equal(quoted('remove the word x please'), false);
 });
 
 test('scanEncoded: candidate runs are the maximal alphabet runs, and the spaced-hex flag is exact', () => {
