@@ -2,7 +2,6 @@
 // keep their offsets) before any reader sees the text.
 import { COMMANDS, INERT_COMMANDS } from './lexicon.js';
 
-const MAYBE = /#|--|\/\/|\/\*/;
 const FENCE = /^\s*(```|~~~)/;
 const PROGRAMS = new Set([...Object.keys(COMMANDS), ...INERT_COMMANDS, 'sudo', 'aws', 'gcloud', 'az']);
 
@@ -21,7 +20,9 @@ function commandLike(rest: string): boolean {
  * command (`# kubectl delete ns prod`), which is blanked too.
  */
 export function blankComments(text: string): string {
-  if (!MAYBE.test(text)) return text;
+  // No comment marker at all (most prose): four substring searches, cheaper than one regex scan.
+  if (!text.includes('#') && !text.includes('--') && !text.includes('//') && !text.includes('/*'))
+    return text;
   let out = text.replace(/\/\*[\s\S]*?\*\//g, blank);
   const lines = out.split('\n');
   let fenced = false;

@@ -6,32 +6,56 @@
 const BASE64 = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}/g;
 const HEX = /(?<![0-9A-Za-z\\])(?:\\x)?(?:[0-9a-fA-F]{2}(?:\\x|[ :]?)){8,}/g;
 const PERCENT = /\S*(?:%[0-9a-fA-F]{2}\S*){3,}/g;
-const SPACED_HEX = /(?:[0-9a-fA-F]{2}[ :]){7}[0-9a-fA-F]{2}/;
+/** Exported for the test that checks the one-pass scan against it. */
+export const SPACED_HEX = /(?:[0-9a-fA-F]{2}[ :]){7}[0-9a-fA-F]{2}/;
 
-/** Maximal runs of 12 or more characters of the base64url, hex and `\\x` alphabets. */
-function candidateRuns(text: string): string[] {
-  const out: string[] = [];
+// Character classes of the scan below, for ASCII (every pattern above is ASCII).
+const RUN = 1; // base64url, hex and `\\x` alphabets, and base64 padding
+const HEX_DIGIT = 2;
+const PAIR_SEPARATOR = 4; // ' ' or ':' between hex pairs
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9+/_\-=\\]/.test(ch)) CLASS[c] |= RUN;
+  if (/[0-9a-fA-F]/.test(ch)) CLASS[c] |= HEX_DIGIT;
+  if (ch === ' ' || ch === ':') CLASS[c] |= PAIR_SEPARATOR;
+}
+const classAt = (text: string, i: number): number => {
+  const c = text.charCodeAt(i);
+  return c < 128 ? CLASS[c] : 0;
+};
+
+/**
+ * One pass over the text: the maximal runs of 12 or more characters of the base64url, hex and
+ * `\\x` alphabets, and whether SPACED_HEX matches (eight hex pairs, each of the first seven
+ * followed by a space or colon, the separators three apart) — found exactly, so the regex only
+ * runs on a text it matches.
+ */
+export function scanEncoded(text: string): { runs: string[]; spacedHex: boolean } {
+  const runs: string[] = [];
+  let spacedHex = false;
   let start = -1;
+  // Separators preceded by two hex digits, each three after the one before: pairs in a row.
+  let pairs = 0;
+  let lastSeparator = -4;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 32;
-    const inRun =
-      (c >= 48 && c <= 57) || // 0-9
-      (c >= 65 && c <= 90) || // A-Z
-      (c >= 97 && c <= 122) || // a-z
-      c === 43 || // +
-      c === 47 || // /
-      c === 95 || // _
-      c === 45 || // -
-      c === 61 || // =
-      c === 92; // \
-    if (inRun) {
+    const k = c < 128 ? CLASS[c] : 0;
+    if (k & RUN) {
       if (start < 0) start = i;
     } else if (start >= 0) {
-      if (i - start >= 12) out.push(text.slice(start, i));
+      if (i - start >= 12) runs.push(text.slice(start, i));
       start = -1;
     }
+    if (k & PAIR_SEPARATOR && i < text.length && !spacedHex) {
+      if (classAt(text, i - 1) & HEX_DIGIT && classAt(text, i - 2) & HEX_DIGIT) {
+        pairs = i - lastSeparator === 3 ? pairs + 1 : 1;
+        lastSeparator = i;
+        spacedHex = pairs >= 7 && (classAt(text, i + 1) & classAt(text, i + 2) & HEX_DIGIT) !== 0;
+      }
+    }
   }
-  return out;
+  return { runs, spacedHex };
 }
 
 /** At most this many decoded runs per text (each analysed like any text; bounded work). */
@@ -63,7 +87,8 @@ export function decodedRuns(text: string): string[] {
   if (text.length >= 12) {
     // One pass over the text finds the candidate runs (12+ characters of the base64/hex alphabet);
     // the patterns then only see those, so prose costs a character loop, not a regex per position.
-    for (const run of candidateRuns(text)) {
+    const { runs, spacedHex } = scanEncoded(text);
+    for (const run of runs) {
       for (const m of run.matchAll(BASE64)) {
         const b64 = m[0];
         // Long words and identifiers match the alphabet too; only mixed-case or digit runs are tried.
@@ -73,7 +98,7 @@ export function decodedRuns(text: string): string[] {
       for (const m of run.matchAll(HEX)) hex(m[0]);
     }
     // Hex pairs separated by spaces or colons (`64 72 6f 70 …`) are not one run: checked whole.
-    if (SPACED_HEX.test(text)) for (const m of text.matchAll(HEX)) hex(m[0]);
+    if (spacedHex && SPACED_HEX.test(text)) for (const m of text.matchAll(HEX)) hex(m[0]);
   }
   if (text.includes('%')) {
     for (const m of text.matchAll(PERCENT)) {

@@ -1,7 +1,7 @@
 // Lexing for the intent canonicalizer: tokens, stems and the longest-match classification of lexicon phrases.
 
 import * as L from './lexicon.js';
-import { normalizeText } from './normalize.js';
+import { isAscii, normalizeText } from './normalize.js';
 import { splitChunk } from './segment.js';
 
 /** Longest phrase matched, in words (lexicon phrases are shorter; bundle vocabulary may not be). */
@@ -173,7 +173,9 @@ function markQuotes(text: string): {
   shifts: Array<[number, number]>;
 } {
   const shifts: Array<[number, number]> = [];
-  if (!HAS_QUOTE.test(text)) return { text, quoted: [], shifts };
+  // ASCII text (known from normalisation, no scan) has only the two ASCII quotation marks.
+  const maybe = isAscii(text) ? text.includes('"') || text.includes("'") : HAS_QUOTE.test(text);
+  if (!maybe) return { text, quoted: [], shifts };
   const quoted: Array<[number, number]> = [];
   let out = '';
   let last = 0;

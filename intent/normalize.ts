@@ -18,6 +18,20 @@ const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}]/gu;
  */
 const DIACRITICS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
 const NON_ASCII = /[^\u0000-\u007f]/;
+/**
+ * The last text found to be all ASCII. The analyser asks about one text several times in a row
+ * (normalised in `Canonicalizer.analyze`, again in `lex`, stripped of accents in between): the
+ * answer is remembered instead of scanning again. Text equality, so never a stale answer.
+ */
+let asciiText = '';
+
+/** Whether text is all ASCII (nothing for any normalisation to do). */
+export function isAscii(text: string): boolean {
+  if (text === asciiText) return true;
+  if (NON_ASCII.test(text)) return false;
+  asciiText = text;
+  return true;
+}
 const WORD = /[\p{L}\p{N}]+/gu;
 const ASCII_LETTERS = /[A-Za-z]/;
 const ALL_ASCII = /^[\u0000-\u007f]*$/;
@@ -51,17 +65,17 @@ function foldWord(word: string): string {
  * canonicalizer reads as well, so "dròp the dätabase" is still a drop.
  */
 export function normalizeUnicode(text: string): string {
-  if (!NON_ASCII.test(text)) return text;
+  if (isAscii(text)) return text;
   // Composed first: an accent that composes with its letter is part of a letter; one that does not
   // (a stroke overlay, a pile of zalgo marks, an accent on a consonant) is decoration, dropped.
   const t = text.replace(INVISIBLE, '').normalize('NFC').replace(DIACRITICS, '').normalize('NFKC');
-  if (!NON_ASCII.test(t)) return t;
+  if (isAscii(t)) return t;
   return t.replace(WORD, (w) => (NON_ASCII.test(w) ? foldWord(w) : w));
 }
 
 /** The text with every Latin diacritic removed ("détruis" → "detruis"); ASCII text is returned as is. */
 export function stripDiacritics(text: string): string {
-  if (!NON_ASCII.test(text)) return text;
+  if (isAscii(text)) return text;
   return text.normalize('NFKD').replace(DIACRITICS, '').normalize('NFKC');
 }
 
