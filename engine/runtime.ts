@@ -6,18 +6,6 @@ export type { Bundle, BundleModule, Manifest, ReadBundleLimits } from './bundle/
 export { readBundle } from './bundle/index.js';
 export { EngineError, type EngineErrorCode } from './errors.js';
 export { EnginePolicy, type LoadOptions, loadPolicy, loadPolicySync, type ResultRow } from './policy.js';
-export type {
-  Action,
-  AgentIdentity,
-  DecideOptions,
-  Decision,
-  DecisionEngine,
-  DecisionFeatures,
-  DecisionInput,
-  DecisionRequest,
-  Reason,
-  Redaction,
-  ToolCall,
-} from './semapolicy/decision.js';
-export { ACTIONS, DECISION_ENTRYPOINT } from './semapolicy/decision.js';
+// The decision contract, whole: its types, ACTIONS and DECISION_ENTRYPOINT.
+export * from './semapolicy/decision.js';
 export { tenantEntrypoint } from './semapolicy/tenancy.js';

@@ -3,21 +3,11 @@
 // checked against the patterns on many generated texts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { mulberry32 } from '../test/random.js';
 import { blankComments } from './comments.js';
 import { SPACED_HEX, scanEncoded } from './decode.js';
 import { lex } from './lexing.js';
 import { normalizeText, normalizeUnicode, stripDiacritics } from './normalize.js';
-
-/** A deterministic random generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = (rnd: () => number, pieces: string[], count: number) =>
   Array.from({ length: count }, () => pieces[Math.floor(rnd() * pieces.length)]).join('');
@@ -42,7 +32,7 @@ test('quotation marks are found in ASCII text and in text with any other quotati
 });
 
 test('scanEncoded: candidate runs are the maximal alphabet runs, and the spaced-hex flag is exact', () => {
-  const rnd = random(14);
+  const rnd = mulberry32(14);
   const pieces = ['ab', '0f', 'F', '9', 'g', 'x', '\\x', ' ', ':', '=', '+', '/', '.', 'é', '\n'];
   let spacedHex = 0;
   for (let k = 0; k < 60_000; k++) {

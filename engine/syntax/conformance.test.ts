@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { mulberry32 } from '../../test/random.js';
 import { conformanceCasesOrSkip } from '../conformance/suite-dir.js';
 import {
   type Diagnostic,
@@ -40,17 +41,6 @@ function conformanceModules(): Source[] {
   };
   walk(ROOT);
   return out;
-}
-
-/** Deterministic PRNG (mulberry32) so fuzz failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const internal = (ds: Diagnostic[]): Diagnostic[] =>
@@ -146,7 +136,7 @@ describe('conformance modules', () => {
   });
 
   it('never throw on truncated or mutated modules', () => {
-    const rand = rng(1);
+    const rand = mulberry32(1);
     for (const m of modules) {
       const n = m.text.length;
       for (let k = 0; k < 2; k++) parseAllWays(m.text.slice(0, Math.floor(rand() * n)), m.name);
@@ -165,7 +155,7 @@ describe('conformance modules', () => {
 
 describe('fuzz', () => {
   it('never throws on random token soup', () => {
-    const rand = rng(42);
+    const rand = mulberry32(42);
     for (let i = 0; i < 3000; i++) {
       const len = 1 + Math.floor(rand() * 40);
       let s = rand() < 0.7 ? 'package p\n' : '';
@@ -176,7 +166,7 @@ describe('fuzz', () => {
   });
 
   it('never throws on random characters', () => {
-    const rand = rng(7);
+    const rand = mulberry32(7);
     for (let i = 0; i < 2000; i++) {
       let s = '';
       const len = Math.floor(rand() * 60);

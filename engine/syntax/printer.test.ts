@@ -2,6 +2,7 @@
 // re-parse to the same tree.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mulberry32 } from '../../test/random.js';
 import {
   callTerm,
   numberTerm,
@@ -105,16 +106,6 @@ describe('printer', () => {
 });
 
 describe('printer on random trees', () => {
-  /** Deterministic PRNG (mulberry32). */
-  function rng(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const OPS = [
     'equal',
     'neq',
@@ -173,7 +164,7 @@ describe('printer on random trees', () => {
   }
 
   it('re-parses 3000 random terms to the same tree', () => {
-    const r = rng(3);
+    const r = mulberry32(3);
     for (let i = 0; i < 3000; i++) {
       const t = gen(r, 0);
       const printed = printTerm(t);

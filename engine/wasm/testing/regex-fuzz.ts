@@ -1,6 +1,7 @@
 // Seeded random regular expressions and subjects for the differential test against opa eval:
 // patterns are built from RE2 pieces (classes, groups, lazy and counted repetition, anchors,
 // alternation, flags), some deliberately invalid.
+import { mulberry32 } from '../../../test/random.js';
 
 const PIECES = [
   'a',
@@ -34,17 +35,8 @@ const SUBJECTS = [
   '12ab 34',
 ];
 
-/** A deterministic PRNG (mulberry32), in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG in [0, 1) (mulberry32). */
+export const rng = mulberry32;
 
 function pattern(next: () => number, depth = 0): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
