@@ -173,3 +173,12 @@ test('v1 freezer.state FROZEN/THAWED; non-cgroup directories are refused', async
   await assert.rejects(freeze(root), { code: 'SM_ERR_PAUSE_CGROUP_NOT_FOUND' });
   await assert.rejects(freeze(join(root, 'missing')), { code: 'SM_ERR_PAUSE_CGROUP_NOT_FOUND' });
 });
+
+test('a cgroup removed under a freeze is an error that says so; under a thaw it counts as thawed', async () => {
+  // What the kernel shows once the owner removed the cgroup after our write: no cgroup.events.
+  const dir = join(root, 'removed-v2');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'cgroup.freeze'), '0');
+  await assert.rejects(freeze(dir, { timeoutMs: 1000 }), { code: 'SM_ERR_PAUSE_CGROUP_GONE' });
+  assert.equal(await thaw(dir, { timeoutMs: 1000 }), 'v2');
+});

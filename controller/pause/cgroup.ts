@@ -67,16 +67,17 @@ export interface FreezeOptions {
 }
 
 /**
- * Waits until `isFrozen` equals `want`. cgroup.events raises inotify modify events, so a watch
- * wakes us promptly; the poll is the fallback for v1 (whose freezer.state raises none) and for
- * watch failures. Reading v1 freezer.state is also what advances FREEZING to FROZEN.
+ * Waits until `isFrozen` equals `want`: 'reached', 'timeout', or 'gone' when the cgroup was removed
+ * meanwhile (its processes ended and its owner deleted it). cgroup.events raises inotify modify
+ * events, so a watch wakes us promptly; the poll is the fallback for v1 (whose freezer.state raises
+ * none) and for watch failures. Reading v1 freezer.state is also what advances FREEZING to FROZEN.
  */
 async function waitState(
   path: string,
   version: CgroupVersion,
   want: boolean,
   timeoutMs: number,
-): Promise<boolean> {
+): Promise<'reached' | 'timeout' | 'gone'> {
   const deadline = Date.now() + timeoutMs;
   let wake: (() => void) | undefined;
   let watcher: ReturnType<typeof watch> | undefined;
@@ -90,9 +91,18 @@ async function waitState(
   }
   try {
     for (;;) {
-      if ((await isFrozen(path, version)) === want) return true;
+      let frozen: boolean;
+      try {
+        frozen = await isFrozen(path, version);
+      } catch (err) {
+        // ENOENT: removed before the open; ENODEV: removed between the open and the read (kernfs).
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENODEV') return 'gone';
+        throw err;
+      }
+      if (frozen === want) return 'reached';
       const left = deadline - Date.now();
-      if (left <= 0) return false;
+      if (left <= 0) return 'timeout';
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, version === 'v2' ? 50 : 10));
         wake = () => {
@@ -124,14 +134,24 @@ export async function freeze(path: string, options: FreezeOptions = {}): Promise
     throw pauseError('SM_ERR_PAUSE_FREEZE', `cannot freeze ${path}: ${(err as Error).message}`, err);
   }
   const timeoutMs = options.timeoutMs ?? 5000;
-  if (!(await waitState(path, version, true, timeoutMs))) {
+  const state = await waitState(path, version, true, timeoutMs);
+  if (state === 'gone')
+    throw pauseError(
+      'SM_ERR_PAUSE_CGROUP_GONE',
+      `${path} was removed before it reported frozen (its processes ended)`,
+    );
+  if (state === 'timeout') {
     await writeState(path, version, false).catch(() => {});
     throw pauseError('SM_ERR_PAUSE_FREEZE_TIMEOUT', `${path} did not report frozen within ${timeoutMs} ms`);
   }
   return version;
 }
 
-/** Thaws a cgroup and waits until it no longer reports frozen. */
+/**
+ * Thaws a cgroup and waits until it no longer reports frozen. A cgroup removed right after the thaw
+ * counts as thawed: its processes ran to their end (an approved command that was only waiting to
+ * be thawed ends within microseconds, and `semamesh exec` then deletes its cgroups).
+ */
 export async function thaw(path: string, options: FreezeOptions = {}): Promise<CgroupVersion> {
   const version = options.version ?? (await cgroupVersion(path));
   try {
@@ -140,7 +160,7 @@ export async function thaw(path: string, options: FreezeOptions = {}): Promise<C
     throw pauseError('SM_ERR_PAUSE_THAW', `cannot thaw ${path}: ${(err as Error).message}`, err);
   }
   const timeoutMs = options.timeoutMs ?? 5000;
-  if (!(await waitState(path, version, false, timeoutMs)))
+  if ((await waitState(path, version, false, timeoutMs)) === 'timeout')
     throw pauseError('SM_ERR_PAUSE_THAW', `${path} still reports frozen after ${timeoutMs} ms`);
   return version;
 }

@@ -125,6 +125,31 @@ test('v2 local mode: pause with a gcore snapshot keeps the agent frozen througho
   assert.equal(existsSync(cg), false);
 });
 
+test('v2: approve succeeds when the agent exits at once and its owner removes the cgroup', {
+  skip: v2Skip,
+}, async () => {
+  // `semamesh exec` removes its cgroups the moment the command ends; a command that was only
+  // waiting to be thawed ends within microseconds of the thaw, before approve reads cgroup.events.
+  const agent = new PauseAgent(nodeCgroups(mounts.v2!));
+  for (let round = 0; round < 10; round++) {
+    const cg = makeCgroup(mounts.v2!, `semamesh-test-${process.pid}-gone-${round}`);
+    const child = spawn('sh', ['-c', `echo $$ > '${cg}/cgroup.procs'; echo in; read line`], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    children.push(child);
+    await new Promise((r) => child.stdout?.once('data', r));
+    await freeze(cg);
+    child.stdin?.end('go\n');
+    // The owner: removes the cgroup as soon as it is empty (rmdir fails with EBUSY until then).
+    const owner = spawn('sh', ['-c', `until rmdir '${cg}' 2>/dev/null; do :; done`], { stdio: 'ignore' });
+    children.push(owner);
+    await agent.approve([cg]);
+    await exited(child);
+    await exited(owner);
+    assert.equal(existsSync(cg), false);
+  }
+});
+
 test('v2 pod layout: the agent finds and freezes the container cgroups of a kubepods tree', {
   skip: v2Skip,
 }, async () => {

@@ -289,11 +289,16 @@ describe('semamesh exec on the real kernel', { skip }, () => {
     await poll(async () => run.stderr().includes(`semamesh approve ${incident.id}`));
     // The line is queued while frozen; only the thaw lets the shell read it.
     run.child.stdin?.write('go\n');
-    const approve = execFileSync(
-      process.execPath,
-      ['--import', 'tsx', 'cli/semamesh.ts', 'approve', incident.id, '--store', store],
-      { cwd: root, encoding: 'utf8' },
-    );
+    let approve: string;
+    try {
+      approve = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', 'cli/semamesh.ts', 'approve', incident.id, '--store', store],
+        { cwd: root, encoding: 'utf8' },
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nsemamesh exec said:\n${run.stderr()}`);
+    }
     assert.match(approve, /approved/);
     assert.equal(await run.done, 0, run.stderr());
     // The refusal reached curl only after the thaw: it was frozen before it could act on it.
