@@ -95,9 +95,7 @@ async function waitState(
       try {
         frozen = await isFrozen(path, version);
       } catch (err) {
-        // ENOENT: removed before the open; ENODEV: removed between the open and the read (kernfs).
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENODEV') return 'gone';
+        if (removed(err)) return 'gone';
         throw err;
       }
       if (frozen === want) return 'reached';
@@ -115,6 +113,12 @@ async function waitState(
   } finally {
     watcher?.close();
   }
+}
+
+/** The error of a cgroup file whose cgroup was removed: before the open (ENOENT) or after it (ENODEV, kernfs). */
+function removed(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENODEV';
 }
 
 async function writeState(path: string, version: CgroupVersion, frozen: boolean): Promise<void> {
@@ -317,6 +321,8 @@ export async function killCgroup(path: string, options: KillOptions = {}): Promi
     }
     await writeState(path, version, false);
   } catch (err) {
+    // The kill ends even frozen tasks, and the cgroup's owner may remove it at once: done.
+    if (removed(err) && !(await exists(path))) return;
     throw pauseError(
       'SM_ERR_PAUSE_KILL',
       `cannot kill the processes of ${path}: ${(err as Error).message}`,
@@ -338,6 +344,7 @@ export async function killCgroup(path: string, options: KillOptions = {}): Promi
     try {
       await removeCgroup(path);
     } catch (err) {
+      if (removed(err) && !(await exists(path))) return;
       throw pauseError('SM_ERR_PAUSE_KILL', `cannot remove ${path}: ${(err as Error).message}`, err);
     }
   }

@@ -125,13 +125,14 @@ test('v2 local mode: pause with a gcore snapshot keeps the agent frozen througho
   assert.equal(existsSync(cg), false);
 });
 
-test('v2: approve succeeds when the agent exits at once and its owner removes the cgroup', {
+test('v2: approve and terminate succeed when the agent ends at once and its owner removes the cgroup', {
   skip: v2Skip,
 }, async () => {
   // `semamesh exec` removes its cgroups the moment the command ends; a command that was only
-  // waiting to be thawed ends within microseconds of the thaw, before approve reads cgroup.events.
+  // waiting to be thawed ends within microseconds of the thaw, before approve reads cgroup.events
+  // (and a terminated one before terminate has looked at what is left).
   const agent = new PauseAgent(nodeCgroups(mounts.v2!));
-  for (let round = 0; round < 10; round++) {
+  for (let round = 0; round < 20; round++) {
     const cg = makeCgroup(mounts.v2!, `semamesh-test-${process.pid}-gone-${round}`);
     const child = spawn('sh', ['-c', `echo $$ > '${cg}/cgroup.procs'; echo in; read line`], {
       stdio: ['pipe', 'pipe', 'ignore'],
@@ -140,10 +141,14 @@ test('v2: approve succeeds when the agent exits at once and its owner removes th
     await new Promise((r) => child.stdout?.once('data', r));
     await freeze(cg);
     child.stdin?.end('go\n');
-    // The owner: removes the cgroup as soon as it is empty (rmdir fails with EBUSY until then).
-    const owner = spawn('sh', ['-c', `until rmdir '${cg}' 2>/dev/null; do :; done`], { stdio: 'ignore' });
+    // The owner: removes the cgroup as soon as it is empty (rmdir fails with EBUSY until then),
+    // unless terminate removed it first.
+    const owner = spawn('sh', ['-c', `while [ -d '${cg}' ]; do rmdir '${cg}' 2>/dev/null; done`], {
+      stdio: 'ignore',
+    });
     children.push(owner);
-    await agent.approve([cg]);
+    if (round % 2 === 0) await agent.approve([cg]);
+    else await agent.terminate([cg], { remove: true });
     await exited(child);
     await exited(owner);
     assert.equal(existsSync(cg), false);
