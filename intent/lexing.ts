@@ -485,24 +485,33 @@ export function phraseTable(extra: Vocabulary): PhraseTable {
   return { action, object, idiom, prefixes, longest: Math.min(longest, MAX_PHRASE) };
 }
 
-/** A token that starts no lexicon phrase. */
-function wordItem(t: Tok, i: number): Item {
-  return { kind: 'word', canon: '', s: t.s, w: t.w, ident: t.ident, quoted: t.quoted, pos: i, key: t.s };
+/**
+ * An item; every item has every field, in one order, so the readers (prose*.ts) see one object
+ * shape. Values are as each kind always had them: a word's `name` is unset, a mark's `quoted`.
+ */
+function item(
+  kind: Kind,
+  canon: string,
+  s: string,
+  w: string,
+  ident: boolean,
+  name: boolean | undefined,
+  quoted: boolean | undefined,
+  path: string | undefined,
+  pos: number,
+  key: string,
+): Item {
+  return { kind, canon, s, w, ident, name, quoted, path, pos, key };
 }
 
-/** A lexicon phrase of n words starting at token i (built field by field: no object spread). */
+/** A token that starts no lexicon phrase. */
+function wordItem(t: Tok, i: number): Item {
+  return item('word', '', t.s, t.w, t.ident, undefined, t.quoted, undefined, i, t.s);
+}
+
+/** A lexicon phrase of n words starting at token i. */
 function phraseItem(kind: Kind, canon: string, t: Tok, n: number, i: number, key: string): Item {
-  return {
-    kind,
-    canon,
-    s: t.s,
-    w: t.w,
-    ident: t.ident,
-    name: t.name && n === 1,
-    quoted: t.quoted,
-    pos: i,
-    key,
-  };
+  return item(kind, canon, t.s, t.w, t.ident, t.name && n === 1, t.quoted, undefined, i, key);
 }
 
 export function classify(table: PhraseTable, toks: Tok[]): Item[] {
@@ -511,20 +520,14 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
   while (i < toks.length) {
     const t = toks[i];
     if (t.s === '.' || t.s === '?' || t.s === ',') {
-      out.push({
-        kind: t.s === ',' ? 'comma' : 'end',
-        canon: t.s,
-        s: t.s,
-        w: t.w,
-        ident: false,
-        pos: i,
-        key: t.s,
-      });
+      out.push(
+        item(t.s === ',' ? 'comma' : 'end', t.s, t.s, t.w, false, undefined, undefined, undefined, i, t.s),
+      );
       i++;
       continue;
     }
     if (t.path !== undefined) {
-      out.push({ kind: 'word', canon: '', s: t.s, w: t.w, ident: false, path: t.path, pos: i, key: t.s });
+      out.push(item('word', '', t.s, t.w, false, undefined, undefined, t.path, i, t.s));
       i++;
       continue;
     }
