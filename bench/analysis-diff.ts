@@ -2,7 +2,8 @@
 // both splits) and every string of the adversarial fixtures (test/fixtures/adversarial/*.yaml) is
 // read by this checkout and by a baseline checkout, and every output is compared — pairs, tool-call
 // pairs, `explain` (reader, spans, rejections), `discourse`, tokens with their offsets and the
-// normalised text. A performance change must print "identical".
+// normalised text; and normalisation over every code point. A performance change must print
+// "identical".
 //
 //   npx tsx bench/analysis-diff.ts --baseline DIR    # DIR: a checkout of an earlier commit
 import { readdirSync, readFileSync } from 'node:fs';
@@ -75,7 +76,27 @@ const here = new URL('..', import.meta.url).pathname;
 const { examples, texts } = await inputs(here);
 const mine = await outputs(here, examples, texts);
 const theirs = await outputs(args[b + 1]!, examples, texts);
-let differ = 0;
+// Normalisation over every code point (alone and in three contexts): this checkout's one pass
+// against the baseline's pass applied twice (what its lexer read), and against its single pass
+// where that was already final.
+const ours = (await import(join(here, 'intent/normalize.ts'))).normalizeUnicode;
+const base = (await import(join(args[b + 1]!, 'intent/normalize.ts'))).normalizeUnicode;
+let unicodeDiffer = 0;
+let unstable = 0;
+for (let cp = 0; cp <= 0x10ffff; cp++) {
+  if (cp >= 0xd800 && cp <= 0xdfff) continue;
+  const ch = String.fromCodePoint(cp);
+  for (const x of [ch, `a${ch}b`, `\u0434${ch}\u0434`, `x ${ch}`]) {
+    const once = base(x);
+    const twice = base(once);
+    if (once !== twice) unstable++;
+    if (ours(x) !== twice) unicodeDiffer++;
+  }
+}
+console.log(
+  `normalizeUnicode over every code point: ${unicodeDiffer} differ from the baseline's twice-applied result (its single pass was not final for ${unstable})`,
+);
+let differ = unicodeDiffer;
 for (let i = 0; i < Math.max(mine.length, theirs.length); i++) {
   if (mine[i] === theirs[i]) continue;
   if (++differ <= 10)

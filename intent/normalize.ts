@@ -18,6 +18,7 @@ const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}]/gu;
  */
 const DIACRITICS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
 const NON_ASCII = /[^\u0000-\u007f]/;
+const HAS_DIACRITIC = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
 /**
  * The last text found to be all ASCII. The analyser asks about one text several times in a row
  * (normalised in `Canonicalizer.analyze`, again in `lex`, stripped of accents in between): the
@@ -32,6 +33,11 @@ export function isAscii(text: string): boolean {
   asciiText = text;
   return true;
 }
+/**
+ * The last text `normalizeUnicode` returned (a text the analyser normalises is then lexed, which
+ * normalises it again): normalising it again would give it back unchanged, so it is returned as is.
+ */
+let normalized = '';
 const WORD = /[\p{L}\p{N}]+/gu;
 const ASCII_LETTERS = /[A-Za-z]/;
 const ALL_ASCII = /^[\u0000-\u007f]*$/;
@@ -65,12 +71,16 @@ function foldWord(word: string): string {
  * canonicalizer reads as well, so "dròp the dätabase" is still a drop.
  */
 export function normalizeUnicode(text: string): string {
-  if (isAscii(text)) return text;
+  if (text === normalized || isAscii(text)) return text;
   // Composed first: an accent that composes with its letter is part of a letter; one that does not
   // (a stroke overlay, a pile of zalgo marks, an accent on a consonant) is decoration, dropped.
-  const t = text.replace(INVISIBLE, '').normalize('NFC').replace(DIACRITICS, '').normalize('NFKC');
-  if (isAscii(t)) return t;
-  return t.replace(WORD, (w) => (NON_ASCII.test(w) ? foldWord(w) : w));
+  let t = text.replace(INVISIBLE, '').normalize('NFC').replace(DIACRITICS, '').normalize('NFKC');
+  // NFKC spells a spacing accent (´ ¨ ˜ ¯ ‾ …) as a space and a combining mark: dropped too, so the
+  // result is final (normalising it again changes nothing: tested over every code point).
+  if (HAS_DIACRITIC.test(t)) t = t.replace(DIACRITICS, '').normalize('NFKC');
+  if (!isAscii(t)) t = t.replace(WORD, (w) => (NON_ASCII.test(w) ? foldWord(w) : w));
+  normalized = t;
+  return t;
 }
 
 /** The text with every Latin diacritic removed ("détruis" → "detruis"); ASCII text is returned as is. */
