@@ -217,6 +217,8 @@ for (let c = 0; c < 128; c++) {
   else if (ch === ',') ASCII_CLASS[c] = C_COMMA;
   else if (ch === '\n') ASCII_CLASS[c] = C_BREAK;
 }
+/** Code units of an ASCII word character (1), 0 for any other ASCII character. */
+const ASCII_UNITS = ASCII_CLASS.map((k) => (k === C_WORD ? 1 : 0));
 const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
 /** Word-ness of BMP characters above ASCII, found once each: 0 unknown, 1 word, 2 not. */
 const WIDE_WORD = new Uint8Array(0x10000);
@@ -224,7 +226,7 @@ const ASTRAL_WORD = new Map<number, boolean>();
 
 /** Code units of the word character at text[i] (a letter, digit, '_', apostrophe), 0 for none. */
 function wordUnits(text: string, i: number, c: number): number {
-  if (c < 128) return ASCII_CLASS[c] === C_WORD ? 1 : 0;
+  if (c < 128) return ASCII_UNITS[c];
   if (c < 0xd800 || c > 0xdfff) {
     let k = WIDE_WORD[c];
     if (k === 0) {
@@ -365,13 +367,14 @@ export function lex(text: string): Tok[] {
     }
     const at = i;
     let hash = 0;
-    for (;;) {
-      hash = (Math.imul(hash, 31) + normalized.charCodeAt(i)) | 0;
+    // Each character is read once: its code is carried from the test that it continues the word.
+    for (let d = code; ; ) {
+      hash = (Math.imul(hash, 31) + d) | 0;
       if (units === 2) hash = (Math.imul(hash, 31) + normalized.charCodeAt(i + 1)) | 0;
       i += units;
       if (i >= n) break;
-      const d = normalized.charCodeAt(i);
-      units = d < 128 ? (ASCII_CLASS[d] === C_WORD ? 1 : 0) : wordUnits(normalized, i, d);
+      d = normalized.charCodeAt(i);
+      units = d < 128 ? ASCII_UNITS[d] : wordUnits(normalized, i, d);
       if (units === 0) break;
     }
     while (nextShift < shifts.length && shifts[nextShift][0] <= at) shift = shifts[nextShift++][1];
@@ -514,6 +517,9 @@ function phraseItem(kind: Kind, canon: string, t: Tok, n: number, i: number, key
   return item(kind, canon, t.s, t.w, t.ident, t.name && n === 1, t.quoted, undefined, i, key);
 }
 
+/** The word runs `classify` is considering (one array, reused: at most MAX_PHRASE of them). */
+const runs: PhraseNode[] = [];
+
 export function classify(table: PhraseTable, toks: Tok[]): Item[] {
   const out: Item[] = [];
   let i = 0;
@@ -540,13 +546,13 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
     }
     // The keys that may match here: the word runs from i that are still the start of some key
     // (a sentence or clause mark never is).
-    const runs: PhraseNode[] = [];
     const most = Math.min(table.longest, toks.length - i);
-    while (runs.length < most && node !== undefined) {
-      runs.push(node);
-      if (runs.length < most) node = node.next.get(toks[i + runs.length].s);
+    let count = 0;
+    while (count < most && node !== undefined) {
+      runs[count++] = node;
+      if (count < most) node = node.next.get(toks[i + count].s);
     }
-    for (let n = runs.length; n >= 1 && matched === 0; n--) {
+    for (let n = count; n >= 1 && matched === 0; n--) {
       const key = runs[n - 1].key;
       if (key === undefined) continue;
       if (table.idiom.has(key)) {
