@@ -44,11 +44,32 @@ const ALL_ASCII = /^[\u0000-\u007f]*$/;
 const ACCENTED_LATIN = /^[A-Za-z][\u0300-\u036f]+$/;
 
 /**
+ * Words folded lately (`foldWord` is a function of the word alone, and prose repeats its words):
+ * each character of a word is otherwise decomposed and looked up again. Words of at most
+ * FOLDED_WORD_LENGTH characters; cleared whole when full.
+ */
+const foldedWords = new Map<string, string>();
+const FOLDED_WORDS_MAX = 1 << 14;
+const FOLDED_WORD_LENGTH = 64;
+
+/**
  * A word is folded to its Latin skeleton (UTS #39) when it mixes scripts with ASCII letters
  * ("dеlete" with a Cyrillic е) or when all of it is look-alikes of ASCII ("сору"); words of
  * another script ("удалить") stay as they are, so other languages' vocabulary still matches.
  */
 function foldWord(word: string): string {
+  if (word.length > FOLDED_WORD_LENGTH) return foldWordAfresh(word);
+  let folded = foldedWords.get(word);
+  if (folded === undefined) {
+    folded = foldWordAfresh(word);
+    if (foldedWords.size >= FOLDED_WORDS_MAX) foldedWords.clear();
+    foldedWords.set(word, folded);
+  }
+  return folded;
+}
+
+/** `foldWord`, computed. */
+function foldWordAfresh(word: string): string {
   let out = '';
   let changed = false;
   for (const ch of word) {
