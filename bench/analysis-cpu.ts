@@ -3,10 +3,26 @@
 //  - the 200-message (~400 KB) conversation of bench/waypoint-wrk.sh with a new last message on
 //    every request, through the parse, tokens and intent filters (CPU ms per request, each filter);
 //  - a 1 KB chat (one fresh message) through the same filters (CPU µs per request);
-//  - the analyser on fresh 7 KB texts (MB per CPU-second), as bench/adversarial.ts --perf builds them.
+//  - the analyser on fresh 7 KB texts (MB per CPU-second), as bench/adversarial.ts --perf builds them,
+//    as it ships: intent/ compiled to JavaScript (tsc's transpiler, as `npm run build`), each
+//    checkout in processes of its own, alternating. (Through tsx, in one process, it measured ~35%
+//    lower — tsx names every closure it creates — and the checkout loaded first ~15% lower than
+//    the other, with the same code on both sides.)
 //
 //   npx tsx bench/analysis-cpu.ts [--baseline DIR]    # DIR: a checkout of an earlier commit
+import { execFileSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
 
 interface Filter {
   name: string;
@@ -16,14 +32,11 @@ interface Side {
   name: string;
   filters: Filter[];
   provider: unknown;
-  pairs: (t: string) => unknown;
   cpu: Record<string, number>;
   requests: number;
   /** CPU µs of the 1 KB chats, and how many. */
   smallUs: number;
   small: number;
-  chars: number;
-  analyserUs: number;
 }
 
 const SENTENCES = [
@@ -67,22 +80,50 @@ const kb = () =>
   );
 const conversation = () =>
   Buffer.from(`${prefix}${JSON.stringify(`What changed in review number ${++turn} of the plan?`)}${suffix}`);
+
+/**
+ * One process's analyser measurement (a module of its own, run with node): fresh 7 KB texts through
+ * JSON, as the waypoint gets them (flat strings, not concatenations); the JIT warmed on 2,000 texts
+ * first (a running waypoint's steady state). Prints characters read and CPU µs spent.
+ */
+const ANALYSER_RUN = `
+const { defaultCanonicalizer } = await import(process.argv[2]);
+const c = defaultCanonicalizer();
 const filler = 'Please look at the checkout pods in the payments namespace and tell me why they restart. ';
 let fresh = 0;
-// Through JSON, as the waypoint gets texts: flat strings, not concatenations.
-const freshText = (): string =>
-  JSON.parse(
-    JSON.stringify(
-      `${filler.repeat(40)} Then drop the staging database ${fresh++} please. ${filler.repeat(40)}`,
-    ),
-  );
-
-const cpuUs = (f: () => unknown): number => {
+const freshText = () =>
+  JSON.parse(JSON.stringify(\`\${filler.repeat(40)} Then drop the staging database \${fresh++} please. \${filler.repeat(40)}\`));
+for (let i = 0; i < 2000; i++) c.pairs(freshText());
+let chars = 0;
+let us = 0;
+for (let round = 0; round < 8; round++) {
+  const texts = Array.from({ length: 80 }, freshText);
   const t0 = process.cpuUsage();
-  f();
+  for (const t of texts) c.pairs(t);
   const d = process.cpuUsage(t0);
-  return d.user + d.system;
-};
+  us += d.user + d.system;
+  for (const t of texts) chars += t.length;
+}
+console.log(JSON.stringify({ chars, us }));
+`;
+
+/** A checkout's intent/ compiled into dir/intent (tsc's per-file transpiler; its data linked). */
+function compileIntent(root: string, dir: string): string {
+  const src = join(root, 'intent');
+  const out = join(dir, 'intent');
+  mkdirSync(out, { recursive: true });
+  for (const name of readdirSync(src)) {
+    if (name.endsWith('.ts') && !name.endsWith('.test.ts')) {
+      const js = ts.transpileModule(readFileSync(join(src, name), 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      }).outputText;
+      writeFileSync(join(out, name.replace(/\.ts$/, '.js')), js);
+    } else if (name === 'data' || name === 'languages') symlinkSync(join(src, name), join(out, name));
+  }
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return join(out, 'index.js');
+}
 
 async function side(name: string, root: string): Promise<Side> {
   const load = (p: string) => import(join(root, p));
@@ -102,13 +143,10 @@ async function side(name: string, root: string): Promise<Side> {
     name,
     filters,
     provider: openai,
-    pairs: (t) => c.pairs(t),
     cpu: {},
     requests: 0,
     smallUs: 0,
     small: 0,
-    chars: 0,
-    analyserUs: 0,
   };
 }
 
@@ -138,15 +176,12 @@ async function request(s: Side, count: boolean, body = conversation()): Promise<
 
 const args = process.argv.slice(2);
 const b = args.indexOf('--baseline');
-const sides = [await side('this checkout', new URL('..', import.meta.url).pathname)];
-if (b >= 0 && args[b + 1]) sides.push(await side('baseline', args[b + 1]!));
-// Warm: the whole history analysed once (it is then memoized, as in a running waypoint), and the
-// analyser run on fresh texts until the JIT has settled (a running waypoint's steady state; the
-// first few hundred texts run in slower tiers).
-for (const s of sides) {
-  for (let i = 0; i < 30; i++) await request(s, false);
-  for (let i = 0; i < 2000; i++) s.pairs(freshText());
-}
+const roots = [new URL('..', import.meta.url).pathname];
+if (b >= 0 && args[b + 1]) roots.push(args[b + 1]!);
+const sides = [await side('this checkout', roots[0]!)];
+if (roots[1]) sides.push(await side('baseline', roots[1]));
+// Warm: the whole history analysed once (it is then memoized, as in a running waypoint).
+for (const s of sides) for (let i = 0; i < 30; i++) await request(s, false);
 // The side that runs first in a round measured ~10% slower (whichever checkout it was): the order
 // alternates, so neither side carries that cost.
 for (let round = 0; round < 8; round++)
@@ -154,12 +189,26 @@ for (let round = 0; round < 8; round++)
     for (let i = 0; i < 25; i++) await request(s, true);
     for (let i = 0; i < 100; i++) s.smallUs += await request(s, false, kb());
     s.small += 100;
-    const texts = Array.from({ length: 80 }, freshText);
-    s.analyserUs += cpuUs(() => {
-      for (const t of texts) s.pairs(t);
-    });
-    for (const t of texts) s.chars += t.length;
   }
+// The analyser, compiled, one process per side and run, the order alternating.
+const work = mkdtempSync(join(tmpdir(), 'semamesh-analysis-cpu-'));
+const analyser: { entry: string; chars: number; us: number; rates: number[] }[] = [];
+try {
+  writeFileSync(join(work, 'run.mjs'), ANALYSER_RUN);
+  for (const [k, root] of roots.entries())
+    analyser.push({ entry: compileIntent(root, join(work, `side${k}`)), chars: 0, us: 0, rates: [] });
+  for (let run = 0; run < 6; run++)
+    for (const a of run % 2 ? [...analyser].reverse() : analyser) {
+      const r = JSON.parse(
+        execFileSync(process.execPath, [join(work, 'run.mjs'), a.entry], { encoding: 'utf8' }),
+      );
+      a.chars += r.chars;
+      a.us += r.us;
+      a.rates.push(r.chars / r.us);
+    }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
 console.log('200-message conversation, new last message: CPU ms per request (parse, tokens, intent filters)');
 for (const s of sides) {
   const per = Object.entries(s.cpu).map(([k, us]) => `${k} ${(us / s.requests / 1000).toFixed(3)}`);
@@ -168,5 +217,8 @@ for (const s of sides) {
 }
 console.log('1 KB chat: CPU µs per request (parse, tokens, intent filters)');
 for (const s of sides) console.log(`  ${s.name.padEnd(14)} ${(s.smallUs / s.small).toFixed(1)} µs`);
-console.log('analyser on fresh 7 KB texts: MB per CPU-second');
-for (const s of sides) console.log(`  ${s.name.padEnd(14)} ${(s.chars / s.analyserUs).toFixed(2)}`);
+console.log('analyser on fresh 7 KB texts, compiled: MB per CPU-second (all runs; each run)');
+for (const [k, a] of analyser.entries())
+  console.log(
+    `  ${sides[k]!.name.padEnd(14)} ${(a.chars / a.us).toFixed(2)}  (${a.rates.map((r) => r.toFixed(2)).join(' ')})`,
+  );

@@ -11,50 +11,63 @@ export const SPACED_HEX = /(?:[0-9a-fA-F]{2}[ :]){7}[0-9a-fA-F]{2}/;
 
 // Character classes of the scan below, for ASCII (every pattern above is ASCII).
 const RUN = 1; // base64url, hex and `\\x` alphabets, and base64 padding
-const HEX_DIGIT = 2;
-const PAIR_SEPARATOR = 4; // ' ' or ':' between hex pairs
+const HEX_TEXT = 2; // the alphabet of SPACED_HEX: hex digits, ' ' and ':'
 const CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z0-9+/_\-=\\]/.test(ch)) CLASS[c] |= RUN;
-  if (/[0-9a-fA-F]/.test(ch)) CLASS[c] |= HEX_DIGIT;
-  if (ch === ' ' || ch === ':') CLASS[c] |= PAIR_SEPARATOR;
+  if (/[0-9a-fA-F :]/.test(ch)) CLASS[c] |= HEX_TEXT;
 }
-const classAt = (text: string, i: number): number => {
+/** Shortest candidate run, and the length of every SPACED_HEX match (eight pairs, seven separators). */
+const MIN_RUN = 12;
+const SPACED_HEX_LENGTH = 23;
+
+/** Whether text[i] is of character class k (false outside the text). */
+function isClass(text: string, i: number, k: number): boolean {
   const c = text.charCodeAt(i);
-  return c < 128 ? CLASS[c] : 0;
-};
+  return c < 128 && (CLASS[c] & k) !== 0;
+}
 
 /**
- * One pass over the text: the maximal runs of 12 or more characters of the base64url, hex and
- * `\\x` alphabets, and whether SPACED_HEX matches (eight hex pairs, each of the first seven
- * followed by a space or colon, the separators three apart) — found exactly, so the regex only
- * runs on a text it matches.
+ * The maximal runs of `k` characters of at least `min` in text, as [start, end) pairs, found by
+ * probing every min-th position: such a run covers min positions in a row, so one of the probes.
+ * A probe that lands in a run of `k` characters measures that run, and probing resumes min past
+ * its end. Prose costs a character in min, and one look at the word a probe lands in.
+ */
+function longRuns(text: string, k: number, min: number, out: number[]): void {
+  const n = text.length;
+  let p = min - 1;
+  while (p < n) {
+    if (!isClass(text, p, k)) {
+      p += min;
+      continue;
+    }
+    let start = p;
+    while (start > 0 && isClass(text, start - 1, k)) start--;
+    let end = p + 1;
+    while (end < n && isClass(text, end, k)) end++;
+    if (end - start >= min) out.push(start, end);
+    p = end + min;
+  }
+}
+
+const spans: number[] = [];
+
+/**
+ * The maximal runs of 12 or more characters of the base64url, hex and `\\x` alphabets, and
+ * whether SPACED_HEX matches (checked only on the runs of its alphabet long enough to hold a
+ * match: a match lies within one) — both exact, so the patterns only run where they may match.
  */
 export function scanEncoded(text: string): { runs: string[]; spacedHex: boolean } {
   const runs: string[] = [];
+  spans.length = 0;
+  longRuns(text, RUN, MIN_RUN, spans);
+  for (let i = 0; i < spans.length; i += 2) runs.push(text.slice(spans[i], spans[i + 1]));
+  spans.length = 0;
+  longRuns(text, HEX_TEXT, SPACED_HEX_LENGTH, spans);
   let spacedHex = false;
-  let start = -1;
-  // Separators preceded by two hex digits, each three after the one before: pairs in a row.
-  let pairs = 0;
-  let lastSeparator = -4;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 32;
-    const k = c < 128 ? CLASS[c] : 0;
-    if (k & RUN) {
-      if (start < 0) start = i;
-    } else if (start >= 0) {
-      if (i - start >= 12) runs.push(text.slice(start, i));
-      start = -1;
-    }
-    if (k & PAIR_SEPARATOR && i < text.length && !spacedHex) {
-      if (classAt(text, i - 1) & HEX_DIGIT && classAt(text, i - 2) & HEX_DIGIT) {
-        pairs = i - lastSeparator === 3 ? pairs + 1 : 1;
-        lastSeparator = i;
-        spacedHex = pairs >= 7 && (classAt(text, i + 1) & classAt(text, i + 2) & HEX_DIGIT) !== 0;
-      }
-    }
-  }
+  for (let i = 0; i < spans.length && !spacedHex; i += 2)
+    spacedHex = SPACED_HEX.test(text.slice(spans[i], spans[i + 1]));
   return { runs, spacedHex };
 }
 

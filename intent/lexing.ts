@@ -217,6 +217,8 @@ for (let c = 0; c < 128; c++) {
   else if (ch === ',') ASCII_CLASS[c] = C_COMMA;
   else if (ch === '\n') ASCII_CLASS[c] = C_BREAK;
 }
+/** Code units of an ASCII word character (1), 0 for any other ASCII character. */
+const ASCII_UNITS = ASCII_CLASS.map((k) => (k === C_WORD ? 1 : 0));
 const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
 /** Word-ness of BMP characters above ASCII, found once each: 0 unknown, 1 word, 2 not. */
 const WIDE_WORD = new Uint8Array(0x10000);
@@ -224,7 +226,7 @@ const ASTRAL_WORD = new Map<number, boolean>();
 
 /** Code units of the word character at text[i] (a letter, digit, '_', apostrophe), 0 for none. */
 function wordUnits(text: string, i: number, c: number): number {
-  if (c < 128) return ASCII_CLASS[c] === C_WORD ? 1 : 0;
+  if (c < 128) return ASCII_UNITS[c];
   if (c < 0xd800 || c > 0xdfff) {
     let k = WIDE_WORD[c];
     if (k === 0) {
@@ -365,13 +367,14 @@ export function lex(text: string): Tok[] {
     }
     const at = i;
     let hash = 0;
-    for (;;) {
-      hash = (Math.imul(hash, 31) + normalized.charCodeAt(i)) | 0;
+    // Each character is read once: its code is carried from the test that it continues the word.
+    for (let d = code; ; ) {
+      hash = (Math.imul(hash, 31) + d) | 0;
       if (units === 2) hash = (Math.imul(hash, 31) + normalized.charCodeAt(i + 1)) | 0;
       i += units;
       if (i >= n) break;
-      const d = normalized.charCodeAt(i);
-      units = d < 128 ? (ASCII_CLASS[d] === C_WORD ? 1 : 0) : wordUnits(normalized, i, d);
+      d = normalized.charCodeAt(i);
+      units = d < 128 ? ASCII_UNITS[d] : wordUnits(normalized, i, d);
       if (units === 0) break;
     }
     while (nextShift < shifts.length && shifts[nextShift][0] <= at) shift = shifts[nextShift++][1];
@@ -485,25 +488,37 @@ export function phraseTable(extra: Vocabulary): PhraseTable {
   return { action, object, idiom, prefixes, longest: Math.min(longest, MAX_PHRASE) };
 }
 
-/** A token that starts no lexicon phrase. */
-function wordItem(t: Tok, i: number): Item {
-  return { kind: 'word', canon: '', s: t.s, w: t.w, ident: t.ident, quoted: t.quoted, pos: i, key: t.s };
+/**
+ * An item; every item has every field, in one order, so the readers (prose*.ts) see one object
+ * shape. Values are as each kind always had them: a word's `name` is unset, a mark's `quoted`.
+ */
+function item(
+  kind: Kind,
+  canon: string,
+  s: string,
+  w: string,
+  ident: boolean,
+  name: boolean | undefined,
+  quoted: boolean | undefined,
+  path: string | undefined,
+  pos: number,
+  key: string,
+): Item {
+  return { kind, canon, s, w, ident, name, quoted, path, pos, key };
 }
 
-/** A lexicon phrase of n words starting at token i (built field by field: no object spread). */
-function phraseItem(kind: Kind, canon: string, t: Tok, n: number, i: number, key: string): Item {
-  return {
-    kind,
-    canon,
-    s: t.s,
-    w: t.w,
-    ident: t.ident,
-    name: t.name && n === 1,
-    quoted: t.quoted,
-    pos: i,
-    key,
-  };
+/** A token that starts no lexicon phrase. */
+function wordItem(t: Tok, i: number): Item {
+  return item('word', '', t.s, t.w, t.ident, undefined, t.quoted, undefined, i, t.s);
 }
+
+/** A lexicon phrase of n words starting at token i. */
+function phraseItem(kind: Kind, canon: string, t: Tok, n: number, i: number, key: string): Item {
+  return item(kind, canon, t.s, t.w, t.ident, t.name && n === 1, t.quoted, undefined, i, key);
+}
+
+/** The word runs `classify` is considering (one array, reused: at most MAX_PHRASE of them). */
+const runs: PhraseNode[] = [];
 
 export function classify(table: PhraseTable, toks: Tok[]): Item[] {
   const out: Item[] = [];
@@ -511,20 +526,14 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
   while (i < toks.length) {
     const t = toks[i];
     if (t.s === '.' || t.s === '?' || t.s === ',') {
-      out.push({
-        kind: t.s === ',' ? 'comma' : 'end',
-        canon: t.s,
-        s: t.s,
-        w: t.w,
-        ident: false,
-        pos: i,
-        key: t.s,
-      });
+      out.push(
+        item(t.s === ',' ? 'comma' : 'end', t.s, t.s, t.w, false, undefined, undefined, undefined, i, t.s),
+      );
       i++;
       continue;
     }
     if (t.path !== undefined) {
-      out.push({ kind: 'word', canon: '', s: t.s, w: t.w, ident: false, path: t.path, pos: i, key: t.s });
+      out.push(item('word', '', t.s, t.w, false, undefined, undefined, t.path, i, t.s));
       i++;
       continue;
     }
@@ -537,13 +546,13 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
     }
     // The keys that may match here: the word runs from i that are still the start of some key
     // (a sentence or clause mark never is).
-    const runs: PhraseNode[] = [];
     const most = Math.min(table.longest, toks.length - i);
-    while (runs.length < most && node !== undefined) {
-      runs.push(node);
-      if (runs.length < most) node = node.next.get(toks[i + runs.length].s);
+    let count = 0;
+    while (count < most && node !== undefined) {
+      runs[count++] = node;
+      if (count < most) node = node.next.get(toks[i + count].s);
     }
-    for (let n = runs.length; n >= 1 && matched === 0; n--) {
+    for (let n = count; n >= 1 && matched === 0; n--) {
       const key = runs[n - 1].key;
       if (key === undefined) continue;
       if (table.idiom.has(key)) {

@@ -1,9 +1,16 @@
 // Obfuscated spellings fold back to the plain word, and ordinary text, names and other scripts stay.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { mulberry32 } from '../test/random.js';
 import { defaultCanonicalizer } from './canonicalize.js';
 import { decodedRuns } from './decode.js';
 import { normalizeText, normalizeUnicode, stripDiacritics } from './normalize.js';
+
+/** normalizeUnicode of a text, not answered from its memo of the last result. */
+const afresh = (text: string) => {
+  normalizeUnicode('\u0451');
+  return normalizeUnicode(text);
+};
 
 test('invisible, bidi, width, accents, small capitals and homoglyphs fold to ASCII', () => {
   for (const hidden of [
@@ -33,6 +40,59 @@ test('accents: stray marks go, letters of a language stay, and the bare reading 
     '¿Qué pasa? Détruis-le. Lösche ihn. Apague a produção.',
   );
   assert.equal(stripDiacritics('Détruis la base de données'), 'Detruis la base de donnees');
+});
+
+test('normalisation is final in one pass: normalising again changes nothing, for every code point', () => {
+  // Each code point alone, between Latin letters, between Cyrillic letters and after a space.
+  let changed = 0;
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const c = String.fromCodePoint(cp);
+    for (const text of [c, `a${c}b`, `\u0434${c}\u0434`, `x ${c}`]) {
+      // A text left as it was is final already.
+      const once = normalizeUnicode(text);
+      if (once === text) continue;
+      changed++;
+      const twice = afresh(once);
+      if (twice !== once)
+        assert.fail(`U+${cp.toString(16)} in ${JSON.stringify(text)}: ${JSON.stringify([once, twice])}`);
+    }
+  }
+  assert.ok(changed > 10_000, `the code points do get normalised (${changed})`);
+  // NFKC spells these as a space and a combining mark; the mark goes in the same pass.
+  for (const accent of '\u00a8\u00af\u00b4\u00b8\u02d8\u02dc\u0384\u1fbd\u1fc1\u2017\u203e\ufe49\uffe3')
+    assert.equal(afresh(`a${accent}b`), 'a b', `U+${accent.codePointAt(0)?.toString(16)}`);
+});
+
+test('random texts of folded, accented and spacing characters normalise to a final text', () => {
+  const pieces = [
+    'd',
+    'r',
+    'о',
+    'p',
+    ' ',
+    '\u00b4',
+    '\u0301',
+    '\u200c',
+    'é',
+    'ё',
+    '\uff44',
+    '\u1d05',
+    'A',
+    '0',
+    '\u2017',
+    '-',
+  ];
+  const rnd = mulberry32(7);
+  for (let k = 0; k < 20_000; k++) {
+    const text = Array.from(
+      { length: 1 + Math.floor(rnd() * 12) },
+      () => pieces[Math.floor(rnd() * pieces.length)],
+    ).join('');
+    const once = afresh(text);
+    assert.equal(afresh(once), once, JSON.stringify(text));
+    assert.equal(normalizeUnicode(once), once);
+  }
 });
 
 test('spaced letters and leetspeak are joined and folded; numbers and names are not', () => {

@@ -18,6 +18,7 @@ const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}]/gu;
  */
 const DIACRITICS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
 const NON_ASCII = /[^\u0000-\u007f]/;
+const HAS_DIACRITIC = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/;
 /**
  * The last text found to be all ASCII. The analyser asks about one text several times in a row
  * (normalised in `Canonicalizer.analyze`, again in `lex`, stripped of accents in between): the
@@ -32,10 +33,24 @@ export function isAscii(text: string): boolean {
   asciiText = text;
   return true;
 }
+/**
+ * The last text `normalizeUnicode` returned (a text the analyser normalises is then lexed, which
+ * normalises it again): normalising it again would give it back unchanged, so it is returned as is.
+ */
+let normalized = '';
 const WORD = /[\p{L}\p{N}]+/gu;
 const ASCII_LETTERS = /[A-Za-z]/;
 const ALL_ASCII = /^[\u0000-\u007f]*$/;
 const ACCENTED_LATIN = /^[A-Za-z][\u0300-\u036f]+$/;
+
+/**
+ * Words folded lately (`foldWord` is a function of the word alone, and prose repeats its words):
+ * each character of a word is otherwise decomposed and looked up again. Words of at most
+ * FOLDED_WORD_LENGTH characters; cleared whole when full.
+ */
+const foldedWords = new Map<string, string>();
+const FOLDED_WORDS_MAX = 1 << 14;
+const FOLDED_WORD_LENGTH = 64;
 
 /**
  * A word is folded to its Latin skeleton (UTS #39) when it mixes scripts with ASCII letters
@@ -43,6 +58,18 @@ const ACCENTED_LATIN = /^[A-Za-z][\u0300-\u036f]+$/;
  * another script ("удалить") stay as they are, so other languages' vocabulary still matches.
  */
 function foldWord(word: string): string {
+  if (word.length > FOLDED_WORD_LENGTH) return foldWordAfresh(word);
+  let folded = foldedWords.get(word);
+  if (folded === undefined) {
+    folded = foldWordAfresh(word);
+    if (foldedWords.size >= FOLDED_WORDS_MAX) foldedWords.clear();
+    foldedWords.set(word, folded);
+  }
+  return folded;
+}
+
+/** `foldWord`, computed. */
+function foldWordAfresh(word: string): string {
   let out = '';
   let changed = false;
   for (const ch of word) {
@@ -65,12 +92,16 @@ function foldWord(word: string): string {
  * canonicalizer reads as well, so "dròp the dätabase" is still a drop.
  */
 export function normalizeUnicode(text: string): string {
-  if (isAscii(text)) return text;
+  if (text === normalized || isAscii(text)) return text;
   // Composed first: an accent that composes with its letter is part of a letter; one that does not
   // (a stroke overlay, a pile of zalgo marks, an accent on a consonant) is decoration, dropped.
-  const t = text.replace(INVISIBLE, '').normalize('NFC').replace(DIACRITICS, '').normalize('NFKC');
-  if (isAscii(t)) return t;
-  return t.replace(WORD, (w) => (NON_ASCII.test(w) ? foldWord(w) : w));
+  let t = text.replace(INVISIBLE, '').normalize('NFC').replace(DIACRITICS, '').normalize('NFKC');
+  // NFKC spells a spacing accent (´ ¨ ˜ ¯ ‾ …) as a space and a combining mark: dropped too, so the
+  // result is final (normalising it again changes nothing: tested over every code point).
+  if (HAS_DIACRITIC.test(t)) t = t.replace(DIACRITICS, '').normalize('NFKC');
+  if (!isAscii(t)) t = t.replace(WORD, (w) => (NON_ASCII.test(w) ? foldWord(w) : w));
+  normalized = t;
+  return t;
 }
 
 /** The text with every Latin diacritic removed ("détruis" → "detruis"); ASCII text is returned as is. */

@@ -36,11 +36,12 @@ test('scanEncoded: candidate runs are the maximal alphabet runs, and the spaced-
   const pieces = ['ab', '0f', 'F', '9', 'g', 'x', '\\x', ' ', ':', '=', '+', '/', '.', 'é', '\n'];
   let spacedHex = 0;
   for (let k = 0; k < 60_000; k++) {
-    // Every third text is hex pairs and separators with a few slips (a lone digit, a doubled space).
+    // Every third text is hex pairs and separators with a few slips (a lone digit, a doubled space);
+    // every other text is long (the scan probes a text at intervals: runs at any offset are found).
     const s =
       k % 3 === 0
-        ? pick(rnd, ['ab ', '0f:', 'C9 ', '7', 'g', '  ', 'e1'], 6 + Math.floor(rnd() * 10))
-        : pick(rnd, pieces, 4 + Math.floor(rnd() * 30));
+        ? pick(rnd, ['ab ', '0f:', 'C9 ', '7', 'g', '  ', 'e1'], 6 + Math.floor(rnd() * (k % 2 ? 10 : 60)))
+        : pick(rnd, pieces, 4 + Math.floor(rnd() * (k % 2 ? 30 : 200)));
     const { runs, spacedHex: flag } = scanEncoded(s);
     assert.deepEqual(runs, s.match(/[A-Za-z0-9+/_\-=\\]{12,}/g) ?? [], JSON.stringify(s));
     assert.equal(flag, SPACED_HEX.test(s), JSON.stringify(s));
