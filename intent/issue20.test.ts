@@ -341,3 +341,31 @@ test('right-dislocated objects, topics before a comma, slang, cessation and envi
       text,
     );
 });
+
+test('contents of a container, passive gerunds and reflexives, negated reasons, compounds', () => {
+  const requests: Array<[string, string]> = [
+    ['Borra todos los objetos del bucket de archivos.', 'delete:bucket'],
+    ['Supprime tout le contenu du bucket des exports.', 'delete:bucket'],
+    ['Entferne alle Daten im Cache-Bucket.', 'delete:bucket'],
+    ['清空归档存储桶里的所有内容。', 'delete:bucket'],
+    ['アーカイブ用バケットの中身を全部消して。', 'delete:bucket'],
+    ['These stale secrets want deleting.', 'delete:secret'],
+    ['Las tablas temporales deben borrarse hoy.', 'delete:table'],
+    ['I see no reason not to drop the scratch schema.', 'delete:schema'],
+    ['See to it that the scratch bucket no longer exists.', 'delete:bucket'],
+  ];
+  for (const [text, pair] of requests) assert.ok(c.pairs(text).includes(pair), `${text} → ${c.pairs(text)}`);
+  for (const text of [
+    'No quiero que nadie borre la base de datos.',
+    'There is no reason to delete the namespace.',
+    'The volumes needed wiping last year.',
+    'Los logs se borraron ayer.',
+    'Beende den Entwicklungsserver auf Port 3000.',
+    'I see the scratch bucket no longer exists.',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      text,
+    );
+});

@@ -98,6 +98,16 @@ export interface Language {
   coordinators: readonly string[];
   determiners: readonly string[];
   compounds?: CompoundRules;
+  /** Words standing for an unnamed object whose container is the real one ("el contenido del bucket"). */
+  placeholders: readonly string[];
+  /** Prepositions after a placeholder that name its container ("del", "im", 中的). */
+  containerPrepositions: readonly string[];
+  /** Verbs after which a gerund is passive, its object before them ("the snapshots need purging"). */
+  gerundPassives: readonly string[];
+  /** Pronouns written onto a verb that make it reflexive or passive ("tienen que borrarse"). */
+  reflexiveEnclitics: readonly string[];
+  /** Nouns of a reason or need: a negation before one cancels the negation after it ("no reason not to"). */
+  reasonNouns: readonly string[];
 }
 
 const LISTS = [
@@ -137,6 +147,11 @@ const LISTS = [
   'prepositions',
   'coordinators',
   'determiners',
+  'placeholders',
+  'containerPrepositions',
+  'gerundPassives',
+  'reflexiveEnclitics',
+  'reasonNouns',
 ] as const;
 /** The function-word lists: kept per language, never merged (prose-words.ts). */
 export const FUNCTION_WORD_LISTS = [
@@ -265,10 +280,15 @@ export function parseLanguage(
     prepositions: [],
     coordinators: [],
     determiners: [],
+    placeholders: [],
+    containerPrepositions: [],
+    gerundPassives: [],
+    reflexiveEnclitics: [],
+    reasonNouns: [],
   };
   const mutable = lang as unknown as Record<string, unknown>;
   for (const k of LISTS) if (doc[k] !== undefined) mutable[k] = words(doc[k], `${file}: ${k}`);
-  for (const k of ['objectPronouns', 'enclitics'] as const)
+  for (const k of ['objectPronouns', 'enclitics', 'reflexiveEnclitics'] as const)
     for (const w of lang[k])
       if (!/^\p{L}{1,4}$/u.test(w))
         throw new LanguageDataError(`${file}: ${k}: "${w}" is not a short single word`);

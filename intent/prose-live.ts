@@ -30,8 +30,10 @@ import {
   PASSIVE_AUX,
   PAST_PARTICIPLE,
   PERFECTIVE,
+  PLACEHOLDER,
   POST_NEGATE,
   PREPOSITION,
+  REASON_NOUN,
   REPORT,
   REQUEST_BY_FIRST,
   SEPARABLE,
@@ -42,6 +44,9 @@ import {
   WISH,
 } from './prose-words.js';
 
+/** A pronoun written onto a verb: its object ("bórralos"), reflexive or passive ("borrarse"), or another. */
+export type Clitic = 'object' | 'reflexive' | 'other';
+
 /** The state of one read: tokens, classified items, options and what was found. */
 export interface Ctx {
   toks: Tok[];
@@ -49,8 +54,8 @@ export interface Ctx {
   opts: ProseOptions;
   found: Map<string, Evidence>;
   rejected?: Rejection[];
-  /** Actions with a pronoun written onto them ("bórralos"): true where it is an object pronoun. */
-  clitics?: Map<number, boolean>;
+  /** Actions with a pronoun written onto them ("bórralos", "borrarse"), and which kind of pronoun. */
+  clitics?: Map<number, Clitic>;
 }
 
 /** The [start, end) text offsets of items a..b. */
@@ -91,7 +96,8 @@ export function infinitiveClause(items: Item[], comma: number, to: number): bool
 export function modifiesAWord(items: Item[], o: number, to: number): boolean {
   if (o + 2 >= to || !LINKER.has(items[o + 1].key)) return false;
   const head = items[o + 2];
-  return head.kind === 'word' && !STOP.has(head.s) && CJK_WORD.test(head.key);
+  // "バケットのオブジェクト", "存储桶中的对象": a placeholder head stands for the object's contents.
+  return head.kind === 'word' && !STOP.has(head.s) && CJK_WORD.test(head.key) && !PLACEHOLDER.has(head.key);
 }
 
 /**
@@ -350,6 +356,24 @@ export function parenthetical(items: Item[], from: number, close: number): numbe
   return undefined;
 }
 
+/**
+ * Whether the negation at j follows a negated reason ("there's no reason not to", "no hay ningún
+ * motivo para no"): a reason noun at most two words before it, a negation at most three before that.
+ */
+function negatedReason(items: Item[], from: number, j: number): boolean {
+  for (let k = j - 1; k >= Math.max(from, j - 3); k--) {
+    const it = items[k];
+    if (it.kind === 'comma' || it.kind === 'action' || it.kind === 'object') return false;
+    if (!REASON_NOUN.has(it.key)) continue;
+    for (let m = k - 1; m >= Math.max(from, k - 3); m--) {
+      if (items[m].kind === 'comma') return false;
+      if (NEGATE.has(items[m].key)) return true;
+    }
+    return false;
+  }
+  return false;
+}
+
 /** Whether the action at `at` is negated (an odd number of negations before it in its clause). */
 export function negated(items: Item[], from: number, at: number, opener: Set<number>): boolean {
   const pos = items[at].pos;
@@ -379,7 +403,7 @@ export function negated(items: Item[], from: number, at: number, opener: Set<num
       if (j - 1 >= from && NEGATE.has(items[j - 1].key) && !opener.has(j - 1) && !paired) {
         count++;
         j--;
-      }
+      } else if (negatedReason(items, from, j)) count++;
       break;
     }
   }

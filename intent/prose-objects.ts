@@ -2,6 +2,7 @@
 // implied by the verb, or a path; head nouns and word senses decide which noun is meant.
 import { ancestors } from './hierarchy.js';
 import type { Item } from './lexing.js';
+import type { Clitic } from './prose-live.js';
 import {
   BACKWARD_MARKER,
   CANCEL,
@@ -10,6 +11,7 @@ import {
   CONTAINER_PREPOSITION,
   COORDINATOR,
   DETERMINER,
+  GERUND_PASSIVE,
   HEAD_NOUN,
   IMPLIED,
   INFINITIVE_MARKER,
@@ -48,8 +50,9 @@ export function objectsFor(
   i: number,
   live: boolean[],
   identifiers: boolean,
-  cliticPronoun = false,
+  clitic?: Clitic,
 ): { objects: Array<number | string>; rule: string } {
+  const cliticPronoun = clitic === 'object';
   const it = items[i];
   const prev = i > from ? items[i - 1] : undefined;
   const nominal = prev !== undefined && DETERMINER.has(prev.s);
@@ -58,6 +61,12 @@ export function objectsFor(
   if (after.length > 0) return { objects: after, rule: 'object after the action' };
   if (prev !== undefined && PASSIVE_AUX.has(prev.s))
     return { objects: backward(items, from, i - 1, true), rule: 'passive' };
+  // "The old snapshots need purging": a gerund after a verb of need is passive (not "needed": a report).
+  if (prev !== undefined && GERUND_PASSIVE.has(prev.s) && !isPast(prev) && it.w.endsWith('ing'))
+    return { objects: backward(items, from, i - 1, true), rule: 'passive' };
+  // "Los snapshots viejos tienen que purgarse": a reflexive infinitive under a modal is passive.
+  if (clitic === 'reflexive' && underModal(items, from, i))
+    return { objects: backward(items, from, i, true), rule: 'passive' };
   if (prev?.kind === 'object' && (isPast(it) || wished(items, from, i)))
     return { objects: backward(items, from, i, false), rule: 'object before a participle' };
   let j = start;
@@ -146,6 +155,15 @@ function topicBefore(items: Item[], from: number, i: number): number[] {
   return backward(items, from, k, false, true);
 }
 
+/** Whether a modal ("tienen que", "debe", "muss") comes before the action at i in its clause. */
+function underModal(items: Item[], from: number, i: number): boolean {
+  for (let k = i - 1; k >= Math.max(from, i - LOOK); k--) {
+    if (items[k].kind === 'comma' || items[k].kind === 'action') return false;
+    if (MODAL.has(items[k].s) || (k + 1 < i && MODAL.has(`${items[k].s} ${items[k + 1].s}`))) return true;
+  }
+  return false;
+}
+
 /** "I want the scratch bucket emptied": a listed participle after its object and a wish verb. */
 function wished(items: Item[], from: number, i: number): boolean {
   if (!items[i].w.endsWith('ed')) return false;
@@ -192,7 +210,10 @@ function forward(
     }
     if (isObject(it)) {
       let end = j;
-      while (end + 1 < limit && isObject(items[end + 1]) && !items[end + 1].name) end++;
+      // "Log-Bucket": a hyphenated compound of object words continues the run (its head is last).
+      const compound = (k: number) =>
+        items[k].name && items[k + 1].name && items[k + 1].pos === items[k].pos + 1;
+      while (end + 1 < limit && isObject(items[end + 1]) && (!items[end + 1].name || compound(end))) end++;
       // "the node process", "the namespace prefix", "the EC2 spot request": the object word only
       // modifies the real head, which is not an object.
       if (modifiesHead(items, end, limit)) {
@@ -201,7 +222,8 @@ function forward(
         j = end + 1;
         continue;
       }
-      found.push(head(items, j, end, terse));
+      // Terse style names the object after its type in Latin script; a CJK run is a compound noun.
+      found.push(head(items, j, end, terse && !CJK_WORD.test(items[end].key)));
       // Continue into a coordinated object ("the pods, deployments and services"), or to the
       // real head of a compound ("the redis cache pods"), never to a name ("bucket company-logs").
       let k = end + 1;

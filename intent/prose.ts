@@ -15,6 +15,7 @@ import {
 } from './lexing.js';
 import { stripDiacritics } from './normalize.js';
 import {
+  type Clitic,
   type Ctx,
   infinitiveClause,
   isLive,
@@ -45,6 +46,7 @@ import {
   PERMANENT_WORDS,
   POST_NEGATE,
   PREPOSITION,
+  REFLEXIVE_ENCLITIC,
   REQUEST_CLOSER,
   RESTRICT,
   readingLanguages,
@@ -207,11 +209,11 @@ export class ProseReader {
 
   /**
    * "bórralos", "elimíname": a word that is a verb with a pronoun written onto it becomes the verb.
-   * Returns those items, true where the pronoun stands for an object named before ("bórralos" =
-   * delete them; "supprime-les" too).
+   * Returns those items and their pronoun: an object named before ("bórralos" = delete them;
+   * "supprime-les" too), or reflexive ("borrarse": its object is the subject before it).
    */
-  private enclitics(toks: Tok[], items: Item[]): Map<number, boolean> | undefined {
-    let out: Map<number, boolean> | undefined;
+  private enclitics(toks: Tok[], items: Item[]): Map<number, Clitic> | undefined {
+    let out: Map<number, Clitic> | undefined;
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
       // "supprime-les", listed as a phrase: its last word is the pronoun.
@@ -220,7 +222,7 @@ export class ProseReader {
         const next = items[i + 1];
         if (OBJECT_PRONOUN.has(toks[last]?.w ?? '') && (next === undefined || next.kind !== 'object')) {
           out ??= new Map();
-          out.set(i, true);
+          out.set(i, 'object');
         }
         continue;
       }
@@ -243,7 +245,11 @@ export class ProseReader {
       if (canon === undefined) continue;
       items[i] = { ...it, kind: 'action', canon, key };
       out ??= new Map();
-      out.set(i, OBJECT_PRONOUN.has(it.w.slice(-n)));
+      const pronoun = it.w.slice(-n);
+      out.set(
+        i,
+        OBJECT_PRONOUN.has(pronoun) ? 'object' : REFLEXIVE_ENCLITIC.has(pronoun) ? 'reflexive' : 'other',
+      );
     }
     return out;
   }
@@ -375,7 +381,7 @@ export class ProseReader {
         i,
         live,
         opts.identifiers === true,
-        ctx.clitics?.get(i) === true,
+        ctx.clitics?.get(i),
       );
       if (objects.length === 0 && ctx.rejected) reject(ctx, i, 'no object in the vocabulary');
       for (const o of objects) {
