@@ -369,3 +369,23 @@ test('contents of a container, passive gerunds and reflexives, negated reasons, 
       text,
     );
 });
+
+test('material after a review colon, coordinated verbs under "explain", locations and rules are not requests', () => {
+  for (const text of [
+    'Review this patch: it removes the audit table.',
+    'Revisa este cambio: borra el bucket de caché.',
+    'Explain the difference between draining and deleting a node.',
+    'Explícame la diferencia entre parar y borrar un clúster.',
+    'Write a policy that denies deleting buckets.',
+    '删除日志文件里重复的行',
+    'Entferne das Namespace-Präfix aus der Konfiguration.',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      `${text} → ${c.pairs(text)}`,
+    );
+  // The material is still what a later "do it" carries out, and a plain colon list still asks.
+  assert.ok(c.pairs('Review this patch: it removes the audit table. Do it.').includes('delete:table'));
+  assert.ok(c.pairs('Two steps: drop the users table, then vacuum.').includes('delete:table'));
+});

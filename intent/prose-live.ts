@@ -11,6 +11,7 @@ import {
   BACKWARD_MARKER,
   CANCEL,
   CJK_WORD,
+  CONTAINER_PREPOSITION,
   CONTENT_VERB,
   COORDINATOR,
   DETERMINER,
@@ -92,9 +93,12 @@ export function infinitiveClause(items: Item[], comma: number, to: number): bool
   return false;
 }
 
-/** Whether the object at `o` is followed by a linker (的, の) and a plain word, its real head. */
+/** Whether the object at `o` is followed by a linker (的, の) or a location (里) and a plain word, its real head. */
 export function modifiesAWord(items: Item[], o: number, to: number): boolean {
-  if (o + 2 >= to || !LINKER.has(items[o + 1].key)) return false;
+  if (o + 2 >= to) return false;
+  // "文件里多余的空格": a location word after the object says where the real head is, like 的.
+  const joint = items[o + 1].key;
+  if (!LINKER.has(joint) && !(CONTAINER_PREPOSITION.has(joint) && CJK_WORD.test(joint))) return false;
   const head = items[o + 2];
   // "バケットのオブジェクト", "存储桶中的对象": a placeholder head stands for the object's contents.
   return head.kind === 'word' && !STOP.has(head.s) && CJK_WORD.test(head.key) && !PLACEHOLDER.has(head.key);
@@ -322,6 +326,8 @@ export function aboutIt(items: Item[], from: number, i: number, acrossCommas = f
   };
   for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
     const p = items[j];
+    // "explain the difference between stopping and deleting a pod": coordinated verbs share it.
+    if (COORDINATOR.has(p.s) && items[j - 1]?.kind === 'action') continue;
     if ((p.kind === 'comma' && !acrossCommas) || COORDINATOR.has(p.s)) break;
     if (ABOUT.has(p.key) && p.kind !== 'object' && !modifies(j)) return true;
   }

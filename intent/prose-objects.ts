@@ -266,6 +266,9 @@ function forward(
     }
     if (it.kind === 'comma' || it.kind === 'end') break;
     if (it.kind === 'action' && live[j - from]) break;
+    // "add a rule that forbids deleting namespaces": a verb after other words opens another clause
+    // (a participle is an adjective: "the partially created tables").
+    if (it.kind === 'action' && content > 0 && !isPast(it)) break;
     if (PRONOUN.has(it.w) || NEGATE.has(it.s) || SUBORDINATOR.has(it.s)) break;
     // "Add to the runbook how to restore a namespace": an embedded question has its own object.
     if (INTERROGATIVE.has(it.s)) break;

@@ -187,8 +187,10 @@ export const REQUEST_CLOSER = stems(L.REQUEST_CLOSERS);
 export const DO_IT = [...stems(L.DO_IT)];
 export const PERMANENT = stems(L.PERMANENT);
 export const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' ')));
-/** Surface forms (plurals listed): stems would confuse "named" with "name". */
-export const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
+/** Surface forms (plurals listed; also without accents, for the bare reading): stems would confuse "named" with "name". */
+export const HEAD_NOUN = new Set(
+  L.HEAD_NOUNS.flatMap((w) => [w.toLowerCase(), stripDiacritics(w.toLowerCase())]),
+);
 export const REPORT = bothStems(L.REPORT_MARKERS);
 export const TRAILING = stems(L.TRAILING);
 export const PASSIVE_AUX = stems(L.PASSIVE_AUXILIARIES);

@@ -28,10 +28,12 @@ import {
 } from './prose-live.js';
 import { objectsFor } from './prose-objects.js';
 import {
+  ABOUT,
   AMBIGUOUS,
   CJK_WORD,
   CONDITIONAL,
   CONTENT_TOOL,
+  CONTENT_VERB,
   CORE_CONDITIONAL,
   DO_IT,
   ENCLITIC,
@@ -190,13 +192,18 @@ export class ProseReader {
     // The pairs a question or condition described ("what happens if I drop database prod?"),
     // carried out when the next sentence says "do it".
     let described: Evidence[] = [];
+    let material = false;
     for (let i = 0; i <= items.length; i++) {
       if (i < items.length && items[i].kind !== 'end') continue;
       const before = ctx.found.size;
       // "Deleting a namespace: what happens to its PVCs?": a topic introducing a question is asked about.
-      const hypothetical = this.introducesQuestion(items, i)
-        ? this.hypothetical(ctx, start, i)
-        : this.sentence(ctx, start, i);
+      // "Review this migration: it drops …", "Revisa esta migración: elimina la tabla": what a
+      // review or explanation opens with a colon is the material, not a request.
+      const hypothetical =
+        this.introducesQuestion(items, i) || material
+          ? this.hypothetical(ctx, start, i)
+          : this.sentence(ctx, start, i);
+      material = items[i]?.w === ':' && ctx.found.size === before && this.opensMaterial(items, start, i);
       if (ctx.found.size === before && described.length > 0 && this.saysDoIt(items, start, i)) {
         for (const e of described) if (!ctx.found.has(e.pair)) ctx.found.set(e.pair, { ...e, rule: 'do-it' });
       }
@@ -261,6 +268,18 @@ export class ProseReader {
     while (k < items.length && items[k].kind !== 'end') k++;
     if (items[k]?.s !== '?') return false;
     return requestOpeners(items, end + 1, k).size === 0;
+  }
+
+  /** Whether items[from, to) opens with a verb of reviewing or explaining ("Review this diff", "Explica esto"). */
+  private opensMaterial(items: Item[], from: number, to: number): boolean {
+    let content = 0;
+    for (let i = from; i < to && content < 2; i++) {
+      const it = items[i];
+      if (it.kind === 'comma' || STOP.has(it.s)) continue;
+      if (it.kind !== 'object' && (ABOUT.has(it.key) || CONTENT_VERB.has(it.key))) return true;
+      content++;
+    }
+    return false;
   }
 
   /** Whether items[from, to) is a "do it" sentence ("Do it now.", "Go ahead.", "Hazlo."). */
