@@ -389,3 +389,27 @@ test('material after a review colon, coordinated verbs under "explain", location
   assert.ok(c.pairs('Review this patch: it removes the audit table. Do it.').includes('delete:table'));
   assert.ok(c.pairs('Two steps: drop the users table, then vacuum.').includes('delete:table'));
 });
+
+test('adverbial phrases, causatives, irregular participles, cancellers, headings and idioms', () => {
+  const requests: Array<[string, string]> = [
+    ['Borra de una vez el namespace de pruebas.', 'delete:namespace'],
+    ['Apague de vez o bucket temporário.', 'delete:bucket'],
+    ['Mach den Export-Bucket leer.', 'delete:bucket'],
+    ['No dudes en eliminar las tablas temporales.', 'delete:table'],
+    ['Get the old scratch volumes deleted today.', 'delete:volume'],
+    ['I need the demo cluster torn down.', 'delete:cluster'],
+    ['# Drop the scratch schema\nNobody uses it.', 'delete:schema'],
+  ];
+  for (const [text, pair] of requests) assert.ok(c.pairs(text).includes(pair), `${text} → ${c.pairs(text)}`);
+  for (const text of [
+    '## Dropping a schema without downtime',
+    '## Eliminar un namespace sin perder datos',
+    'We forgot to drop the scratch schema last week.',
+    'Restart the node server on port 4000.',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      `${text} → ${c.pairs(text)}`,
+    );
+});

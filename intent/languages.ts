@@ -152,6 +152,7 @@ const LISTS = [
   'gerundPassives',
   'reflexiveEnclitics',
   'reasonNouns',
+  'adverbials',
 ] as const;
 /** The function-word lists: kept per language, never merged (prose-words.ts). */
 export const FUNCTION_WORD_LISTS = [
@@ -285,6 +286,7 @@ export function parseLanguage(
     gerundPassives: [],
     reflexiveEnclitics: [],
     reasonNouns: [],
+    adverbials: [],
   };
   const mutable = lang as unknown as Record<string, unknown>;
   for (const k of LISTS) if (doc[k] !== undefined) mutable[k] = words(doc[k], `${file}: ${k}`);

@@ -32,14 +32,6 @@ export const WEAK_OBJECTS = CORE.weakObjects;
 export const IMPLIED_OBJECTS = CORE.impliedObjects;
 /** `stop` on these objects means switching them off, which is what policies call `disable`. */
 export const STOP_MEANS_DISABLE = CORE.stopMeansDisable;
-/**
- * Fixed expressions whose words are not lexicon entries ("table of contents", "drop shadow"). A
- * one-word idiom is listed capitalized too: a German noun is split into its compound parts when
- * lexed ("Entwicklungsserver" → entwicklung server), and the idiom must match it split as well.
- */
-export const IDIOMS = CORE.idioms.flatMap((w: string) =>
-  w.includes(' ') || w.includes('-') ? [w] : [w, w[0].toUpperCase() + w.slice(1)],
-);
 /** Words that switch ambiguous objects to their programming or statistics sense ("linked list"). */
 export const SENSE_CONTEXT = CORE.senseContext;
 /** Objects with such a second sense: node, root, stack, cluster, table, row, … */
@@ -95,6 +87,19 @@ function mergeTables(
   for (const l of LANGUAGES) for (const [k, v] of Object.entries(pick(l))) out[k] = [...(out[k] ?? []), ...v];
   return out;
 }
+/**
+ * Fixed expressions whose words are not lexicon entries ("table of contents", "drop shadow"). A
+ * one-word idiom is listed capitalized too: a German noun is split into its compound parts when
+ * lexed ("Entwicklungsserver" → entwicklung server), and the idiom must match it split as well.
+ */
+export const IDIOMS = [
+  ...CORE.idioms.flatMap((w: string) =>
+    w.includes(' ') || w.includes('-') ? [w] : [w, w[0].toUpperCase() + w.slice(1)],
+  ),
+  ...LANGUAGES.flatMap((l) => l.adverbials),
+];
+/** Adverbial phrases (read as one word) skipped between a verb and its object ("por completo"). */
+export const ADVERBIALS = LANGUAGES.flatMap((l) => l.adverbials);
 const merged = (core: readonly string[], pick: (l: Language) => readonly string[]) => [
   ...core,
   ...LANGUAGES.flatMap(pick),

@@ -343,9 +343,12 @@ export function aboutIt(items: Item[], from: number, i: number, acrossCommas = f
 /** "I want the staging namespace deleted": a wish verb, an object, then the participle at i. */
 export function wantedDone(items: Item[], from: number, i: number): boolean {
   if (i - 1 < from || items[i - 1].kind !== 'object') return false;
+  // "get the preview namespace removed": up to two modifiers may come between.
+  let modifiers = 0;
   for (let j = i - 2; j >= Math.max(from, i - 6); j--) {
     if (WISH.has(items[j].s)) return true;
-    if (items[j].kind !== 'object' && !STOP.has(items[j].s)) return false;
+    if (items[j].kind !== 'object' && !STOP.has(items[j].s) && (items[j].kind !== 'word' || ++modifiers > 2))
+      return false;
   }
   return false;
 }

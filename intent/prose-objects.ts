@@ -4,6 +4,7 @@ import { ancestors } from './hierarchy.js';
 import type { Item } from './lexing.js';
 import type { Clitic } from './prose-live.js';
 import {
+  ADVERBIAL,
   BACKWARD_MARKER,
   CANCEL,
   CJK_WORD,
@@ -166,7 +167,8 @@ function underModal(items: Item[], from: number, i: number): boolean {
 
 /** "I want the scratch bucket emptied": a listed participle after its object and a wish verb. */
 function wished(items: Item[], from: number, i: number): boolean {
-  if (!items[i].w.endsWith('ed')) return false;
+  // A participle, regular or not ("emptied", "torn down").
+  if (!/(ed|n)$/.test(items[i].w)) return false;
   for (let j = i - 2; j >= Math.max(from, i - 6); j--) if (WISH.has(items[j].s)) return true;
   return false;
 }
@@ -203,6 +205,11 @@ function forward(
   const limit = Math.min(to, start + 4 * LOOK);
   while (j < limit) {
     const it = items[j];
+    // "Vacía por completo el bucket": an adverbial phrase is no preposition.
+    if (ADVERBIAL.has(it.key)) {
+      j++;
+      continue;
+    }
     if (it.path !== undefined && content === 0) {
       // "delete /var/lib/data", "wipe /dev/sdb": the path is the object.
       if (it.path !== '' && j === start) found.push(it.path);

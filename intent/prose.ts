@@ -61,6 +61,9 @@ import {
 
 export { STOP } from './prose-words.js';
 
+/** Languages whose infinitives end in -r or -re ("eliminar", "supprimer", "détruire"). */
+const ROMANCE = ['es', 'fr', 'pt'];
+
 /** Sentence-wide cues a word may be: a sense word, a separable verb, a request closer, "permanently". */
 const CUE_SENSE = 1;
 const CUE_SEPARABLE = 2;
@@ -74,6 +77,19 @@ for (const [words, cue] of [
   [PERMANENT_WORDS, CUE_PERMANENT],
 ] as const)
   for (const w of words) SENTENCE_CUES.set(w, (SENTENCE_CUES.get(w) ?? 0) | cue);
+
+/**
+ * Whether the word at offset `at` opens a Markdown heading: only "#" marks and spaces between it and
+ * the start of its line (a few characters back at most).
+ */
+function heading(text: string, at: number | undefined): boolean {
+  if (at === undefined || at === 0) return false;
+  let k = at - 1;
+  while (k >= 0 && k >= at - 9 && text.charCodeAt(k) === 32) k--;
+  if (k < 0 || text.charCodeAt(k) !== 35) return false;
+  while (k >= 0 && text.charCodeAt(k) === 35) k--;
+  return k < 0 || text.charCodeAt(k) === 10;
+}
 
 /** An `action:object` pair; "stop" of a service-like object means disabling it. */
 export function pair(action: string, object: string): string {
@@ -168,11 +184,14 @@ export class ProseReader {
   private last: { text: string; toks: Tok[]; items: Item[] } | undefined;
   /** Whether the text being read is in a language that writes pronouns onto verbs. */
   private enclitic = false;
+  /** Whether the text being read is English only (CJK aside): Romance infinitives end in -r. */
+  private english = true;
 
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     const toks = lex(text);
     const languages = languagesOf(toks.map((t) => t.s));
     this.enclitic = ENCLITIC_LANGUAGES.some((l) => languages.includes(l));
+    this.english = !ROMANCE.some((l) => languages.includes(l));
     return readingLanguages(languages, () => this.readItems(text, toks, opts, rejected));
   }
 
@@ -199,8 +218,12 @@ export class ProseReader {
       // "Deleting a namespace: what happens to its PVCs?": a topic introducing a question is asked about.
       // "Review this migration: it drops …", "Revisa esta migración: elimina la tabla": what a
       // review or explanation opens with a colon is the material, not a request.
+      // "## Deleting a namespace safely": a Markdown heading is a title, not a request, unless it
+      // opens with an imperative ("# Delete the staging namespace").
       const hypothetical =
-        this.introducesQuestion(items, i) || material
+        this.introducesQuestion(items, i) ||
+        material ||
+        (i > start && heading(text, toks[items[start].pos]?.at) && !this.imperative(items, start, i))
           ? this.hypothetical(ctx, start, i)
           : this.sentence(ctx, start, i);
       material = items[i]?.w === ':' && ctx.found.size === before && this.opensMaterial(items, start, i);
@@ -268,6 +291,18 @@ export class ProseReader {
     while (k < items.length && items[k].kind !== 'end') k++;
     if (items[k]?.s !== '?') return false;
     return requestOpeners(items, end + 1, k).size === 0;
+  }
+
+  /**
+   * Whether items[from, to) opens with an imperative: an action first, neither a gerund
+   * ("Deleting …") nor, in a Romance text, an infinitive ("Supprimer …", "Eliminar …").
+   */
+  private imperative(items: Item[], from: number, to: number): boolean {
+    let k = from;
+    while (k < to && STOP.has(items[k].s) && items[k].kind === 'word') k++;
+    const it = items[k];
+    if (it === undefined || it.kind !== 'action' || it.w.endsWith('ing')) return false;
+    return this.english || !/re?$/.test(it.w);
   }
 
   /** Whether items[from, to) opens with a verb of reviewing or explaining ("Review this diff", "Explica esto"). */
