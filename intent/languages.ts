@@ -108,6 +108,8 @@ export interface Language {
   reflexiveEnclitics: readonly string[];
   /** Nouns of a reason or need: a negation before one cancels the negation after it ("no reason not to"). */
   reasonNouns: readonly string[];
+  /** Adverbial phrases skipped between a verb and its object ("por completo", "once and for all"). */
+  adverbials: readonly string[];
 }
 
 const LISTS = [
