@@ -10,8 +10,8 @@ import {
   ADJECTIVE_LEAD,
   BACKWARD_MARKER,
   CANCEL,
+  CJK_LOCATION,
   CJK_WORD,
-  CONTAINER_PREPOSITION,
   CONTENT_VERB,
   COORDINATOR,
   DETERMINER,
@@ -98,7 +98,7 @@ export function modifiesAWord(items: Item[], o: number, to: number): boolean {
   if (o + 2 >= to) return false;
   // "文件里多余的空格": a location word after the object says where the real head is, like 的.
   const joint = items[o + 1].key;
-  if (!LINKER.has(joint) && !(CONTAINER_PREPOSITION.has(joint) && CJK_WORD.test(joint))) return false;
+  if (!LINKER.has(joint) && !CJK_LOCATION.has(joint)) return false;
   const head = items[o + 2];
   // "バケットのオブジェクト", "存储桶中的对象": a placeholder head stands for the object's contents.
   return head.kind === 'word' && !STOP.has(head.s) && CJK_WORD.test(head.key) && !PLACEHOLDER.has(head.key);

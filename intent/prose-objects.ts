@@ -218,9 +218,8 @@ function forward(
     if (isObject(it)) {
       let end = j;
       // "Log-Bucket": a hyphenated compound of object words continues the run (its head is last).
-      const compound = (k: number) =>
-        items[k].name && items[k + 1].name && items[k + 1].pos === items[k].pos + 1;
-      while (end + 1 < limit && isObject(items[end + 1]) && (!items[end + 1].name || compound(end))) end++;
+      while (end + 1 < limit && isObject(items[end + 1]) && (!items[end + 1].name || hyphenated(items, end)))
+        end++;
       // "the node process", "the namespace prefix", "the EC2 spot request": the object word only
       // modifies the real head, which is not an object.
       if (modifiesHead(items, end, limit)) {
@@ -294,6 +293,11 @@ function forward(
     j++;
   }
   return found;
+}
+
+/** Whether items k and k+1 are parts of one hyphenated word ("Log-Bucket"). */
+function hyphenated(items: Item[], k: number): boolean {
+  return items[k].name === true && items[k + 1].name === true && items[k + 1].pos === items[k].pos + 1;
 }
 
 /** Whether the object run ending at `end` is followed by a head noun (at most one word between). */

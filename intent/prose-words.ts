@@ -174,6 +174,10 @@ export const NEG_PARTICLE = stems(L.NEGATION_PARTICLES);
 export const PERFECTIVE = stems(L.PERFECTIVE);
 export const PLACEHOLDER = stems(L.PLACEHOLDERS);
 export const CONTAINER_PREPOSITION = stems(L.CONTAINER_PREPOSITIONS);
+/** The container prepositions of CJK languages (里, 中的): after an object they name a location. */
+export const CJK_LOCATION = new Set(
+  [...CONTAINER_PREPOSITION].filter((k) => /[\u3040-\u30ff\u4e00-\u9fff]/.test(k)),
+);
 export const GERUND_PASSIVE = stems(L.GERUND_PASSIVES);
 export const REFLEXIVE_ENCLITIC = new Set(L.REFLEXIVE_ENCLITICS);
 export const REASON_NOUN = bothStems(L.REASON_NOUNS);
