@@ -413,3 +413,10 @@ test('adverbial phrases, causatives, irregular participles, cancellers, headings
       `${text} → ${c.pairs(text)}`,
     );
 });
+
+test('a bare imperative acts on the object the sentence before it named', () => {
+  assert.ok(c.pairs('The scratch bucket is full of junk. Empty.').includes('delete:bucket'));
+  assert.ok(c.pairs('O namespace de testes já não serve; apaga.').includes('delete:namespace'));
+  for (const text of ['The namespace looks fine. Stop.', 'The plan adds a firewall rule. Applying now.'])
+    assert.deepEqual(c.pairs(text), [], text);
+});

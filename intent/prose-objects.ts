@@ -122,7 +122,13 @@ export function objectsFor(
     if (BACKWARD_MARKER.has(items[k].key))
       return { objects: backward(items, from, i, false), rule: 'object marked before the verb' };
   const implied = IMPLIED.get(it.key);
-  return { objects: implied ? [implied] : [], rule: 'implied by the action' };
+  if (implied) return { objects: [implied], rule: 'implied by the action' };
+  // "O cluster antigo já não serve; apaga.": a sentence that is a bare imperative acts on the
+  // object the sentence before it named (not "Stop.", an interjection, nor "Applying now.").
+  if (it.canon !== 'stop' && from > 0 && !it.w.endsWith('ing') && bareVerb(items, from, to, i))
+    for (let k = from - 2; k >= Math.max(0, from - PRONOUN_REACH) && items[k].kind !== 'end'; k--)
+      if (items[k].kind === 'object') return { objects: [k], rule: 'ellipsis' };
+  return { objects: [], rule: 'implied by the action' };
 }
 
 /**
@@ -293,6 +299,14 @@ function forward(
     j++;
   }
   return found;
+}
+
+/** Whether the sentence items[from, to) is the verb at i alone, with stop words at most. */
+function bareVerb(items: Item[], from: number, to: number, i: number): boolean {
+  for (let k = from; k < to; k++)
+    if (k !== i && items[k].kind !== 'comma' && !(items[k].kind === 'word' && STOP.has(items[k].s)))
+      return false;
+  return true;
 }
 
 /** Whether items k and k+1 are parts of one hyphenated word ("Log-Bucket"). */
