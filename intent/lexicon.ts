@@ -207,6 +207,8 @@ export const CONTAINER_PREPOSITIONS = merged(
   ['in', 'from', 'on', 'inside', 'within', 'of'],
   (l) => l.containerPrepositions,
 );
+/** Prepositions of a destination ("go to S3"): they do not close a verb-final clause. */
+export const DIRECTIONS = CORE.directions;
 /** Verbs after which a gerund is passive ("the snapshots need purging"). */
 export const GERUND_PASSIVES = merged([], (l) => l.gerundPassives);
 /** Enclitic pronouns making a verb reflexive or passive ("borrarse"): its object comes before it. */

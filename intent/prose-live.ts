@@ -402,9 +402,16 @@ export function negated(items: Item[], from: number, at: number, opener: Set<num
     if (it.kind === 'comma' || pos - it.pos > NEGATION_REACH || NEG_END.has(it.s)) break;
     if (CANCEL.has(it.s) || CANCEL.has(it.key)) cancelled = true;
     if (NEGATE.has(it.key) && !opener.has(j)) {
-      // "n'oublie pas de supprimer": the canceller may come right before the negation.
-      const k = j - 1;
-      if (cancelled || (k >= from && (CANCEL.has(items[k].s) || CANCEL.has(items[k].key)))) return false;
+      // "n'oublie pas de supprimer": the canceller may come right before the negation, or one
+      // adverb before it ("n'oublie surtout pas").
+      const cancels = (k: number) => k >= from && (CANCEL.has(items[k].s) || CANCEL.has(items[k].key));
+      const adverb =
+        j - 1 >= from &&
+        items[j - 1].kind === 'word' &&
+        !NEGATE.has(items[j - 1].key) &&
+        !STOP.has(items[j - 1].s) &&
+        !SUBORDINATOR.has(items[j - 1].s);
+      if (cancelled || cancels(j - 1) || (adverb && cancels(j - 2))) return false;
       count++;
       // "don't not drop": two adjacent negations cancel; a lone one negates, and so does a pair
       // made with a particle ("personne ne puisse effacer").

@@ -12,6 +12,7 @@ import {
   CONTAINER_PREPOSITION,
   COORDINATOR,
   DETERMINER,
+  DIRECTION,
   GERUND_PASSIVE,
   HEAD_NOUN,
   IMPLIED,
@@ -105,7 +106,9 @@ export function objectsFor(
     )
       k++;
     // "… no longer exists after the test": a prepositional phrase may close the clause.
-    if (k < to && PREPOSITION.has(items[k].s)) while (k < to && items[k].kind !== 'comma') k++;
+    // Not a destination: "the logs can go to S3" moves them.
+    if (k < to && PREPOSITION.has(items[k].s) && !DIRECTION.has(items[k].s))
+      while (k < to && items[k].kind !== 'comma') k++;
     if (
       k >= to ||
       items[k].kind === 'comma' ||
