@@ -77,6 +77,8 @@ for (const [words, cue] of [
   [PERMANENT_WORDS, CUE_PERMANENT],
 ] as const)
   for (const w of words) SENTENCE_CUES.set(w, (SENTENCE_CUES.get(w) ?? 0) | cue);
+// A permanent phrase read as one item ("de vez", an adverbial) is a cue as a whole too.
+for (const k of PERMANENT) SENTENCE_CUES.set(k, (SENTENCE_CUES.get(k) ?? 0) | CUE_PERMANENT);
 
 /**
  * Whether the word at offset `at` opens a Markdown heading: only "#" marks and spaces between it and
