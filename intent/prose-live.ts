@@ -196,10 +196,10 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     items[i - 3].s !== 'a'
   )
     return reject(ctx, i, 'described (a relative clause)');
-  // "The README says to drop the demo database": an instruction reported, not given.
+  // "The README says to drop the demo database", "他说要删数据库": an instruction reported, not given.
   if (
     prev !== undefined &&
-    (prev.s === 'to' || INFINITIVE_MARKER.has(prev.s)) &&
+    (prev.s === 'to' || INFINITIVE_MARKER.has(prev.s) || MODAL.has(prev.key)) &&
     i - 2 >= from &&
     CONTENT_VERB.has(items[i - 2].s)
   )
