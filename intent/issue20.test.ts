@@ -420,3 +420,20 @@ test('a bare imperative acts on the object the sentence before it named', () => 
   for (const text of ['The namespace looks fine. Stop.', 'The plan adds a firewall rule. Applying now.'])
     assert.deepEqual(c.pairs(text), [], text);
 });
+
+test('a gerund or infinitive subject of a statement, and instructions reported as told', () => {
+  for (const text of [
+    'Dropping the audit table would hide the evidence.',
+    'Borrar los snapshots sería arriesgado.',
+    'Vider le bucket serait une erreur.',
+    'She told me to wipe the scratch volume, but I am not convinced.',
+    'Die Chefin hat gesagt, ich soll das Backup löschen, aber das machen wir nicht.',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      `${text} → ${c.pairs(text)}`,
+    );
+  assert.ok(c.pairs('Wipe the scratch volume which is full.').includes('delete:volume'));
+  assert.ok(c.pairs('Borrar los snapshots viejos, por favor.').includes('delete:backup'));
+});

@@ -110,6 +110,8 @@ export interface Language {
   reasonNouns: readonly string[];
   /** Adverbial phrases skipped between a verb and its object ("por completo", "once and for all"). */
   adverbials: readonly string[];
+  /** Verbs after a gerund or infinitive opening a sentence, making it the subject ("Deleting X would be …"). */
+  subjectPredicates: readonly string[];
 }
 
 const LISTS = [
@@ -155,6 +157,7 @@ const LISTS = [
   'reflexiveEnclitics',
   'reasonNouns',
   'adverbials',
+  'subjectPredicates',
 ] as const;
 /** The function-word lists: kept per language, never merged (prose-words.ts). */
 export const FUNCTION_WORD_LISTS = [
@@ -289,6 +292,7 @@ export function parseLanguage(
     reflexiveEnclitics: [],
     reasonNouns: [],
     adverbials: [],
+    subjectPredicates: [],
   };
   const mutable = lang as unknown as Record<string, unknown>;
   for (const k of LISTS) if (doc[k] !== undefined) mutable[k] = words(doc[k], `${file}: ${k}`);

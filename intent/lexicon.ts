@@ -215,6 +215,8 @@ export const GERUND_PASSIVES = merged([], (l) => l.gerundPassives);
 export const REFLEXIVE_ENCLITICS = merged([], (l) => l.reflexiveEnclitics);
 /** Nouns of a reason or need, between two negations that cancel ("no reason not to delete"). */
 export const REASON_NOUNS = merged([], (l) => l.reasonNouns);
+/** Verbs that make a gerund or infinitive opening the sentence its subject ("Deleting X would be …"). */
+export const SUBJECT_PREDICATES = merged([], (l) => l.subjectPredicates);
 /** Separable verbs: "verb particle" → action (German "Fahre den Server herunter"). */
 export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
   {},

@@ -40,6 +40,7 @@ import {
   SEPARABLE,
   STATE_CHANGE,
   STOP,
+  SUBJECT_PREDICATE,
   SUBJECT_PRONOUN,
   SUBORDINATOR,
   WISH,
@@ -55,6 +56,8 @@ export interface Ctx {
   opts: ProseOptions;
   found: Map<string, Evidence>;
   rejected?: Rejection[];
+  /** Whether the text is in a language whose infinitives end in -r or -re (Spanish, French, Portuguese). */
+  romance?: boolean;
   /** Actions with a pronoun written onto them ("bórralos", "borrarse"), and which kind of pronoun. */
   clitics?: Map<number, Clitic>;
 }
@@ -248,6 +251,9 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
       directed = DIRECTIVE.has(items[j].key);
     if (!directed) return reject(ctx, i, 'a state described, not requested');
   }
+  // "Deleting the namespace would be a disaster", "Borrar el namespace sería un desastre": a
+  // gerund or infinitive opening the sentence is the subject of a statement, not a request.
+  if (subjectOfStatement(ctx, from, to, i)) return reject(ctx, i, 'the subject of a statement');
   // "our policy forbids anyone to drop …", "a test asserting that … is rejected": about the operation.
   // "Unsere Richtlinie verbietet es, die Datenbank zu löschen": an infinitive clause belongs to
   // the clause before its comma.
@@ -287,6 +293,20 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     if (INTERROGATIVE.has(p.s) && !opener.has(j)) return reject(ctx, i, 'asked about');
   }
   return negated(items, from, i, opener) ? reject(ctx, i, 'negated') : true;
+}
+
+/** Whether the action at i is a gerund or infinitive opening its sentence and followed by a predicate. */
+function subjectOfStatement(ctx: Ctx, from: number, to: number, i: number): boolean {
+  const { items } = ctx;
+  const w = items[i].w;
+  if (!(w.endsWith('ing') || (ctx.romance === true && /(ar|er|ir|re)$/.test(w)))) return false;
+  for (let k = from; k < i; k++) if (items[k].kind !== 'comma' && !STOP.has(items[k].s)) return false;
+  for (let j = i + 1; j < Math.min(to, i + LOOK); j++) {
+    const it = items[j];
+    if (it.kind === 'comma' || it.kind === 'action') return false;
+    if (it.kind === 'word' && SUBJECT_PREDICATE.has(it.key)) return true;
+  }
+  return false;
 }
 
 /**

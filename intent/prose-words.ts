@@ -183,6 +183,7 @@ export const REFLEXIVE_ENCLITIC = new Set(L.REFLEXIVE_ENCLITICS);
 export const REASON_NOUN = bothStems(L.REASON_NOUNS);
 export const ADVERBIAL = stems(L.ADVERBIALS);
 export const DIRECTION = stems(L.DIRECTIONS);
+export const SUBJECT_PREDICATE = bothStems(L.SUBJECT_PREDICATES);
 export const ADJECTIVE_LEAD = new Set([...QUANTIFIER, ...stems(['every', 'these', 'those'])]);
 export const VERB_FINAL = stems(L.VERB_FINAL);
 export const POST_NEGATE = stems(L.POST_NEGATIONS);

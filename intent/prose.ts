@@ -208,7 +208,7 @@ export class ProseReader {
     for (const it of items) if (it.kind === 'action') it.canon = senseOf(it.key)?.action ?? it.canon;
     const clitics = this.enclitics(toks, items);
     this.last = { text, toks, items };
-    const ctx: Ctx = { toks, items, opts, found: new Map(), rejected, clitics };
+    const ctx: Ctx = { toks, items, opts, found: new Map(), rejected, clitics, romance: !this.english };
     let start = 0;
     // The pairs a question or condition described ("what happens if I drop database prod?"),
     // carried out when the next sentence says "do it".
