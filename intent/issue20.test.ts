@@ -437,3 +437,18 @@ test('a gerund or infinitive subject of a statement, and instructions reported a
   assert.ok(c.pairs('Wipe the scratch volume which is full.').includes('delete:volume'));
   assert.ok(c.pairs('Borrar los snapshots viejos, por favor.').includes('delete:backup'));
 });
+
+test('material presented before a colon and asked about after it is described', () => {
+  for (const text of [
+    'Here is the cleanup script: kubectl delete pvc --all -n scratch. Is it safe?',
+    'Aquí está el paso del pipeline: borra el bucket de caché. ¿Qué hace exactamente?',
+    '以下是定时任务：删除旧的快照。这样做有问题吗？',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      `${text} → ${c.pairs(text)}`,
+    );
+  assert.ok(c.pairs('Here is what I want: wipe the scratch bucket.').includes('delete:bucket'));
+  assert.ok(c.pairs('Here is the plan: drop the old schema. Then rerun the job.').includes('delete:schema'));
+});

@@ -112,6 +112,8 @@ export interface Language {
   adverbials: readonly string[];
   /** Verbs after a gerund or infinitive opening a sentence, making it the subject ("Deleting X would be …"). */
   subjectPredicates: readonly string[];
+  /** Openers presenting material ("here is", "voici", 以下是): after their colon comes content, not a request. */
+  presentatives: readonly string[];
 }
 
 const LISTS = [
@@ -158,6 +160,7 @@ const LISTS = [
   'reasonNouns',
   'adverbials',
   'subjectPredicates',
+  'presentatives',
 ] as const;
 /** The function-word lists: kept per language, never merged (prose-words.ts). */
 export const FUNCTION_WORD_LISTS = [
@@ -293,6 +296,7 @@ export function parseLanguage(
     reasonNouns: [],
     adverbials: [],
     subjectPredicates: [],
+    presentatives: [],
   };
   const mutable = lang as unknown as Record<string, unknown>;
   for (const k of LISTS) if (doc[k] !== undefined) mutable[k] = words(doc[k], `${file}: ${k}`);

@@ -217,6 +217,8 @@ export const REFLEXIVE_ENCLITICS = merged([], (l) => l.reflexiveEnclitics);
 export const REASON_NOUNS = merged([], (l) => l.reasonNouns);
 /** Verbs that make a gerund or infinitive opening the sentence its subject ("Deleting X would be …"). */
 export const SUBJECT_PREDICATES = merged([], (l) => l.subjectPredicates);
+/** Openers presenting material after a colon ("here is the cron entry: …"). */
+export const PRESENTATIVES = merged([], (l) => l.presentatives);
 /** Separable verbs: "verb particle" → action (German "Fahre den Server herunter"). */
 export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
   {},

@@ -184,6 +184,7 @@ export const REASON_NOUN = bothStems(L.REASON_NOUNS);
 export const ADVERBIAL = stems(L.ADVERBIALS);
 export const DIRECTION = stems(L.DIRECTIONS);
 export const SUBJECT_PREDICATE = bothStems(L.SUBJECT_PREDICATES);
+export const PRESENTATIVE = stems(L.PRESENTATIVES);
 export const ADJECTIVE_LEAD = new Set([...QUANTIFIER, ...stems(['every', 'these', 'those'])]);
 export const VERB_FINAL = stems(L.VERB_FINAL);
 export const POST_NEGATE = stems(L.POST_NEGATIONS);

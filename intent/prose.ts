@@ -48,6 +48,7 @@ import {
   PERMANENT_WORDS,
   POST_NEGATE,
   PREPOSITION,
+  PRESENTATIVE,
   REFLEXIVE_ENCLITIC,
   REQUEST_CLOSER,
   RESTRICT,
@@ -214,6 +215,7 @@ export class ProseReader {
     // carried out when the next sentence says "do it".
     let described: Evidence[] = [];
     let material = false;
+    let presented = false;
     for (let i = 0; i <= items.length; i++) {
       if (i < items.length && items[i].kind !== 'end') continue;
       const before = ctx.found.size;
@@ -222,13 +224,18 @@ export class ProseReader {
       // review or explanation opens with a colon is the material, not a request.
       // "## Deleting a namespace safely": a Markdown heading is a title, not a request, unless it
       // opens with an imperative ("# Delete the staging namespace").
+      // "Here is the cron entry: … kubectl delete pods …. What does it do?": presented material
+      // that the next sentence asks about is described, not requested.
       const hypothetical =
         this.introducesQuestion(items, i) ||
         material ||
+        (presented && this.askedAboutNext(items, i)) ||
         (i > start && heading(text, toks[items[start].pos]?.at) && !this.imperative(items, start, i))
           ? this.hypothetical(ctx, start, i)
           : this.sentence(ctx, start, i);
       material = items[i]?.w === ':' && ctx.found.size === before && this.opensMaterial(items, start, i);
+      // A short label after it keeps presenting ("Here is the Makefile target: clean: …").
+      presented = items[i]?.w === ':' && ((presented && i - start <= 3) || this.presents(items, start, i));
       if (ctx.found.size === before && described.length > 0 && this.saysDoIt(items, start, i)) {
         for (const e of described) if (!ctx.found.has(e.pair)) ctx.found.set(e.pair, { ...e, rule: 'do-it' });
       }
@@ -305,6 +312,23 @@ export class ProseReader {
     const it = items[k];
     if (it === undefined || it.kind !== 'action' || it.w.endsWith('ing')) return false;
     return this.english || !/re?$/.test(it.w);
+  }
+
+  /** Whether items[from, to) opens with a presentative ("Here is …", "Voici …", "以下是 …"). */
+  private presents(items: Item[], from: number, to: number): boolean {
+    let key = '';
+    for (let k = from; k < Math.min(to, from + 3); k++) {
+      key = key === '' ? items[k].key : `${key} ${items[k].key}`;
+      if (PRESENTATIVE.has(key)) return true;
+    }
+    return false;
+  }
+
+  /** Whether the sentence after the end mark at `end` is an informational question. */
+  private askedAboutNext(items: Item[], end: number): boolean {
+    let k = end + 1;
+    while (k < items.length && items[k].kind !== 'end') k++;
+    return k > end + 1 && items[k]?.s === '?' && requestOpeners(items, end + 1, k).size === 0;
   }
 
   /** Whether items[from, to) opens with a verb of reviewing or explaining ("Review this diff", "Explica esto"). */
