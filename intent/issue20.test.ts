@@ -341,3 +341,114 @@ test('right-dislocated objects, topics before a comma, slang, cessation and envi
       text,
     );
 });
+
+test('contents of a container, passive gerunds and reflexives, negated reasons, compounds', () => {
+  const requests: Array<[string, string]> = [
+    ['Borra todos los objetos del bucket de archivos.', 'delete:bucket'],
+    ['Supprime tout le contenu du bucket des exports.', 'delete:bucket'],
+    ['Entferne alle Daten im Cache-Bucket.', 'delete:bucket'],
+    ['清空归档存储桶里的所有内容。', 'delete:bucket'],
+    ['アーカイブ用バケットの中身を全部消して。', 'delete:bucket'],
+    ['These stale secrets want deleting.', 'delete:secret'],
+    ['Las tablas temporales deben borrarse hoy.', 'delete:table'],
+    ['I see no reason not to drop the scratch schema.', 'delete:schema'],
+    ['See to it that the scratch bucket no longer exists.', 'delete:bucket'],
+  ];
+  for (const [text, pair] of requests) assert.ok(c.pairs(text).includes(pair), `${text} → ${c.pairs(text)}`);
+  for (const text of [
+    'No quiero que nadie borre la base de datos.',
+    'There is no reason to delete the namespace.',
+    'The volumes needed wiping last year.',
+    'Los logs se borraron ayer.',
+    'Beende den Entwicklungsserver auf Port 3000.',
+    'I see the scratch bucket no longer exists.',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      text,
+    );
+});
+
+test('material after a review colon, coordinated verbs under "explain", locations and rules are not requests', () => {
+  for (const text of [
+    'Review this patch: it removes the audit table.',
+    'Revisa este cambio: borra el bucket de caché.',
+    'Explain the difference between draining and deleting a node.',
+    'Explícame la diferencia entre parar y borrar un clúster.',
+    'Write a policy that denies deleting buckets.',
+    '删除日志文件里重复的行',
+    'Entferne das Namespace-Präfix aus der Konfiguration.',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      `${text} → ${c.pairs(text)}`,
+    );
+  // The material is still what a later "do it" carries out, and a plain colon list still asks.
+  assert.ok(c.pairs('Review this patch: it removes the audit table. Do it.').includes('delete:table'));
+  assert.ok(c.pairs('Two steps: drop the users table, then vacuum.').includes('delete:table'));
+});
+
+test('adverbial phrases, causatives, irregular participles, cancellers, headings and idioms', () => {
+  const requests: Array<[string, string]> = [
+    ['Borra de una vez el namespace de pruebas.', 'delete:namespace'],
+    ['Apague de vez o bucket temporário.', 'delete:bucket'],
+    ['Mach den Export-Bucket leer.', 'delete:bucket'],
+    ['No dudes en eliminar las tablas temporales.', 'delete:table'],
+    ['Get the old scratch volumes deleted today.', 'delete:volume'],
+    ['I need the demo cluster torn down.', 'delete:cluster'],
+    ['# Drop the scratch schema\nNobody uses it.', 'delete:schema'],
+  ];
+  for (const [text, pair] of requests) assert.ok(c.pairs(text).includes(pair), `${text} → ${c.pairs(text)}`);
+  for (const text of [
+    '## Dropping a schema without downtime',
+    '## Eliminar un namespace sin perder datos',
+    'We forgot to drop the scratch schema last week.',
+    'Restart the node server on port 4000.',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      `${text} → ${c.pairs(text)}`,
+    );
+});
+
+test('a bare imperative acts on the object the sentence before it named', () => {
+  assert.ok(c.pairs('The scratch bucket is full of junk. Empty.').includes('delete:bucket'));
+  assert.ok(c.pairs('O namespace de testes já não serve; apaga.').includes('delete:namespace'));
+  for (const text of ['The namespace looks fine. Stop.', 'The plan adds a firewall rule. Applying now.'])
+    assert.deepEqual(c.pairs(text), [], text);
+});
+
+test('a gerund or infinitive subject of a statement, and instructions reported as told', () => {
+  for (const text of [
+    'Dropping the audit table would hide the evidence.',
+    'Borrar los snapshots sería arriesgado.',
+    'Vider le bucket serait une erreur.',
+    'She told me to wipe the scratch volume, but I am not convinced.',
+    'Die Chefin hat gesagt, ich soll das Backup löschen, aber das machen wir nicht.',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      `${text} → ${c.pairs(text)}`,
+    );
+  assert.ok(c.pairs('Wipe the scratch volume which is full.').includes('delete:volume'));
+  assert.ok(c.pairs('Borrar los snapshots viejos, por favor.').includes('delete:backup'));
+});
+
+test('material presented before a colon and asked about after it is described', () => {
+  for (const text of [
+    'Here is the cleanup script: kubectl delete pvc --all -n scratch. Is it safe?',
+    'Aquí está el paso del pipeline: borra el bucket de caché. ¿Qué hace exactamente?',
+    '以下是定时任务：删除旧的快照。这样做有问题吗？',
+  ])
+    assert.deepEqual(
+      c.pairs(text).filter((p) => /^(delete|stop|disable):/.test(p)),
+      [],
+      `${text} → ${c.pairs(text)}`,
+    );
+  assert.ok(c.pairs('Here is what I want: wipe the scratch bucket.').includes('delete:bucket'));
+  assert.ok(c.pairs('Here is the plan: drop the old schema. Then rerun the job.').includes('delete:schema'));
+});

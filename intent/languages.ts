@@ -98,6 +98,22 @@ export interface Language {
   coordinators: readonly string[];
   determiners: readonly string[];
   compounds?: CompoundRules;
+  /** Words standing for an unnamed object whose container is the real one ("el contenido del bucket"). */
+  placeholders: readonly string[];
+  /** Prepositions after a placeholder that name its container ("del", "im", 中的). */
+  containerPrepositions: readonly string[];
+  /** Verbs after which a gerund is passive, its object before them ("the snapshots need purging"). */
+  gerundPassives: readonly string[];
+  /** Pronouns written onto a verb that make it reflexive or passive ("tienen que borrarse"). */
+  reflexiveEnclitics: readonly string[];
+  /** Nouns of a reason or need: a negation before one cancels the negation after it ("no reason not to"). */
+  reasonNouns: readonly string[];
+  /** Adverbial phrases skipped between a verb and its object ("por completo", "once and for all"). */
+  adverbials: readonly string[];
+  /** Verbs after a gerund or infinitive opening a sentence, making it the subject ("Deleting X would be …"). */
+  subjectPredicates: readonly string[];
+  /** Openers presenting material ("here is", "voici", 以下是): after their colon comes content, not a request. */
+  presentatives: readonly string[];
 }
 
 const LISTS = [
@@ -137,6 +153,14 @@ const LISTS = [
   'prepositions',
   'coordinators',
   'determiners',
+  'placeholders',
+  'containerPrepositions',
+  'gerundPassives',
+  'reflexiveEnclitics',
+  'reasonNouns',
+  'adverbials',
+  'subjectPredicates',
+  'presentatives',
 ] as const;
 /** The function-word lists: kept per language, never merged (prose-words.ts). */
 export const FUNCTION_WORD_LISTS = [
@@ -265,10 +289,18 @@ export function parseLanguage(
     prepositions: [],
     coordinators: [],
     determiners: [],
+    placeholders: [],
+    containerPrepositions: [],
+    gerundPassives: [],
+    reflexiveEnclitics: [],
+    reasonNouns: [],
+    adverbials: [],
+    subjectPredicates: [],
+    presentatives: [],
   };
   const mutable = lang as unknown as Record<string, unknown>;
   for (const k of LISTS) if (doc[k] !== undefined) mutable[k] = words(doc[k], `${file}: ${k}`);
-  for (const k of ['objectPronouns', 'enclitics'] as const)
+  for (const k of ['objectPronouns', 'enclitics', 'reflexiveEnclitics'] as const)
     for (const w of lang[k])
       if (!/^\p{L}{1,4}$/u.test(w))
         throw new LanguageDataError(`${file}: ${k}: "${w}" is not a short single word`);

@@ -32,8 +32,6 @@ export const WEAK_OBJECTS = CORE.weakObjects;
 export const IMPLIED_OBJECTS = CORE.impliedObjects;
 /** `stop` on these objects means switching them off, which is what policies call `disable`. */
 export const STOP_MEANS_DISABLE = CORE.stopMeansDisable;
-/** Fixed expressions whose words are not lexicon entries ("table of contents", "drop shadow"). */
-export const IDIOMS = CORE.idioms;
 /** Words that switch ambiguous objects to their programming or statistics sense ("linked list"). */
 export const SENSE_CONTEXT = CORE.senseContext;
 /** Objects with such a second sense: node, root, stack, cluster, table, row, … */
@@ -54,8 +52,6 @@ export const PRONOUNS = CORE.pronouns;
 export const CONTENT_TOOLS = CORE.contentTools;
 /** Verbs whose quoted argument is material to work on, not a request ("translate '…'"). */
 export const CONTENT_VERBS = CORE.contentVerbs;
-/** Words standing for an unnamed object, whose container is the real one ("everything in the ns"). */
-export const PLACEHOLDERS = CORE.placeholders;
 
 /** Tool-call argument keys whose value names the action ({verb: "delete"}, {method: "DELETE"}). */
 export const VERB_KEYS = COMMAND_DATA.verbKeys;
@@ -91,6 +87,19 @@ function mergeTables(
   for (const l of LANGUAGES) for (const [k, v] of Object.entries(pick(l))) out[k] = [...(out[k] ?? []), ...v];
   return out;
 }
+/**
+ * Fixed expressions whose words are not lexicon entries ("table of contents", "drop shadow"). A
+ * one-word idiom is listed capitalized too: a German noun is split into its compound parts when
+ * lexed ("Entwicklungsserver" → entwicklung server), and the idiom must match it split as well.
+ */
+export const IDIOMS = [
+  ...CORE.idioms.flatMap((w: string) =>
+    w.includes(' ') || w.includes('-') ? [w] : [w, w[0].toUpperCase() + w.slice(1)],
+  ),
+  ...LANGUAGES.flatMap((l) => l.adverbials),
+];
+/** Adverbial phrases (read as one word) skipped between a verb and its object ("por completo"). */
+export const ADVERBIALS = LANGUAGES.flatMap((l) => l.adverbials);
 const merged = (core: readonly string[], pick: (l: Language) => readonly string[]) => [
   ...core,
   ...LANGUAGES.flatMap(pick),
@@ -191,6 +200,25 @@ export const STATE_CHANGE = merged([], (l) => l.stateChange);
 export const DIRECTIVES = merged([], (l) => l.directives);
 /** Subordinating words that end an action's noun phrase ("add a finalizer so the namespace …", "que"). */
 export const SUBORDINATORS = merged(CORE_SUBORDINATORS, (l) => l.subordinators);
+/** Words standing for an unnamed object, whose container is the real one ("everything in the ns"). */
+export const PLACEHOLDERS = merged(CORE.placeholders, (l) => l.placeholders);
+/** Prepositions after a placeholder naming its container ("everything in the namespace", "del"). */
+export const CONTAINER_PREPOSITIONS = merged(
+  ['in', 'from', 'on', 'inside', 'within', 'of'],
+  (l) => l.containerPrepositions,
+);
+/** Prepositions of a destination ("go to S3"): they do not close a verb-final clause. */
+export const DIRECTIONS = CORE.directions;
+/** Verbs after which a gerund is passive ("the snapshots need purging"). */
+export const GERUND_PASSIVES = merged([], (l) => l.gerundPassives);
+/** Enclitic pronouns making a verb reflexive or passive ("borrarse"): its object comes before it. */
+export const REFLEXIVE_ENCLITICS = merged([], (l) => l.reflexiveEnclitics);
+/** Nouns of a reason or need, between two negations that cancel ("no reason not to delete"). */
+export const REASON_NOUNS = merged([], (l) => l.reasonNouns);
+/** Verbs that make a gerund or infinitive opening the sentence its subject ("Deleting X would be …"). */
+export const SUBJECT_PREDICATES = merged([], (l) => l.subjectPredicates);
+/** Openers presenting material after a colon ("here is the cron entry: …"). */
+export const PRESENTATIVES = merged([], (l) => l.presentatives);
 /** Separable verbs: "verb particle" → action (German "Fahre den Server herunter"). */
 export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
   {},

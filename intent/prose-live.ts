@@ -10,6 +10,7 @@ import {
   ADJECTIVE_LEAD,
   BACKWARD_MARKER,
   CANCEL,
+  CJK_LOCATION,
   CJK_WORD,
   CONTENT_VERB,
   COORDINATOR,
@@ -30,17 +31,23 @@ import {
   PASSIVE_AUX,
   PAST_PARTICIPLE,
   PERFECTIVE,
+  PLACEHOLDER,
   POST_NEGATE,
   PREPOSITION,
+  REASON_NOUN,
   REPORT,
   REQUEST_BY_FIRST,
   SEPARABLE,
   STATE_CHANGE,
   STOP,
+  SUBJECT_PREDICATE,
   SUBJECT_PRONOUN,
   SUBORDINATOR,
   WISH,
 } from './prose-words.js';
+
+/** A pronoun written onto a verb: its object ("bórralos"), reflexive or passive ("borrarse"), or another. */
+export type Clitic = 'object' | 'reflexive' | 'other';
 
 /** The state of one read: tokens, classified items, options and what was found. */
 export interface Ctx {
@@ -49,8 +56,10 @@ export interface Ctx {
   opts: ProseOptions;
   found: Map<string, Evidence>;
   rejected?: Rejection[];
-  /** Actions with a pronoun written onto them ("bórralos"): true where it is an object pronoun. */
-  clitics?: Map<number, boolean>;
+  /** Whether the text is in a language whose infinitives end in -r or -re (Spanish, French, Portuguese). */
+  romance?: boolean;
+  /** Actions with a pronoun written onto them ("bórralos", "borrarse"), and which kind of pronoun. */
+  clitics?: Map<number, Clitic>;
 }
 
 /** The [start, end) text offsets of items a..b. */
@@ -87,11 +96,15 @@ export function infinitiveClause(items: Item[], comma: number, to: number): bool
   return false;
 }
 
-/** Whether the object at `o` is followed by a linker (的, の) and a plain word, its real head. */
+/** Whether the object at `o` is followed by a linker (的, の) or a location (里) and a plain word, its real head. */
 export function modifiesAWord(items: Item[], o: number, to: number): boolean {
-  if (o + 2 >= to || !LINKER.has(items[o + 1].key)) return false;
+  if (o + 2 >= to) return false;
+  // "文件里多余的空格": a location word after the object says where the real head is, like 的.
+  const joint = items[o + 1].key;
+  if (!LINKER.has(joint) && !CJK_LOCATION.has(joint)) return false;
   const head = items[o + 2];
-  return head.kind === 'word' && !STOP.has(head.s) && CJK_WORD.test(head.key);
+  // "バケットのオブジェクト", "存储桶中的对象": a placeholder head stands for the object's contents.
+  return head.kind === 'word' && !STOP.has(head.s) && CJK_WORD.test(head.key) && !PLACEHOLDER.has(head.key);
 }
 
 /**
@@ -186,10 +199,10 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     items[i - 3].s !== 'a'
   )
     return reject(ctx, i, 'described (a relative clause)');
-  // "The README says to drop the demo database": an instruction reported, not given.
+  // "The README says to drop the demo database", "他说要删数据库": an instruction reported, not given.
   if (
     prev !== undefined &&
-    (prev.s === 'to' || INFINITIVE_MARKER.has(prev.s)) &&
+    (prev.s === 'to' || INFINITIVE_MARKER.has(prev.s) || MODAL.has(prev.key)) &&
     i - 2 >= from &&
     CONTENT_VERB.has(items[i - 2].s)
   )
@@ -238,6 +251,9 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
       directed = DIRECTIVE.has(items[j].key);
     if (!directed) return reject(ctx, i, 'a state described, not requested');
   }
+  // "Deleting the namespace would be a disaster", "Borrar el namespace sería un desastre": a
+  // gerund or infinitive opening the sentence is the subject of a statement, not a request.
+  if (subjectOfStatement(ctx, from, to, i)) return reject(ctx, i, 'the subject of a statement');
   // "our policy forbids anyone to drop …", "a test asserting that … is rejected": about the operation.
   // "Unsere Richtlinie verbietet es, die Datenbank zu löschen": an infinitive clause belongs to
   // the clause before its comma.
@@ -279,6 +295,20 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   return negated(items, from, i, opener) ? reject(ctx, i, 'negated') : true;
 }
 
+/** Whether the action at i is a gerund or infinitive opening its sentence and followed by a predicate. */
+function subjectOfStatement(ctx: Ctx, from: number, to: number, i: number): boolean {
+  const { items } = ctx;
+  const w = items[i].w;
+  if (!(w.endsWith('ing') || (ctx.romance === true && /(ar|er|ir|re)$/.test(w)))) return false;
+  for (let k = from; k < i; k++) if (items[k].kind !== 'comma' && !STOP.has(items[k].s)) return false;
+  for (let j = i + 1; j < Math.min(to, i + LOOK); j++) {
+    const it = items[j];
+    if (it.kind === 'comma' || it.kind === 'action') return false;
+    if (it.kind === 'word' && SUBJECT_PREDICATE.has(it.key)) return true;
+  }
+  return false;
+}
+
 /**
  * Whether the quotation holding the action at i is material to work on, not a request: a content
  * word ("translate", "says", "comment", "button", 按钮) before it in the clause (or right before a
@@ -316,6 +346,8 @@ export function aboutIt(items: Item[], from: number, i: number, acrossCommas = f
   };
   for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
     const p = items[j];
+    // "explain the difference between stopping and deleting a pod": coordinated verbs share it.
+    if (COORDINATOR.has(p.s) && items[j - 1]?.kind === 'action') continue;
     if ((p.kind === 'comma' && !acrossCommas) || COORDINATOR.has(p.s)) break;
     if (ABOUT.has(p.key) && p.kind !== 'object' && !modifies(j)) return true;
   }
@@ -331,9 +363,12 @@ export function aboutIt(items: Item[], from: number, i: number, acrossCommas = f
 /** "I want the staging namespace deleted": a wish verb, an object, then the participle at i. */
 export function wantedDone(items: Item[], from: number, i: number): boolean {
   if (i - 1 < from || items[i - 1].kind !== 'object') return false;
+  // "get the preview namespace removed": up to two modifiers may come between.
+  let modifiers = 0;
   for (let j = i - 2; j >= Math.max(from, i - 6); j--) {
     if (WISH.has(items[j].s)) return true;
-    if (items[j].kind !== 'object' && !STOP.has(items[j].s)) return false;
+    if (items[j].kind !== 'object' && !STOP.has(items[j].s) && (items[j].kind !== 'word' || ++modifiers > 2))
+      return false;
   }
   return false;
 }
@@ -348,6 +383,24 @@ export function parenthetical(items: Item[], from: number, close: number): numbe
     if (items[k].kind === 'comma') return NEGATE.has(items[k - 1].key) ? k : undefined;
   }
   return undefined;
+}
+
+/**
+ * Whether the negation at j follows a negated reason ("there's no reason not to", "no hay ningún
+ * motivo para no"): a reason noun at most two words before it, a negation at most three before that.
+ */
+function negatedReason(items: Item[], from: number, j: number): boolean {
+  for (let k = j - 1; k >= Math.max(from, j - 3); k--) {
+    const it = items[k];
+    if (it.kind === 'comma' || it.kind === 'action' || it.kind === 'object') return false;
+    if (!REASON_NOUN.has(it.key)) continue;
+    for (let m = k - 1; m >= Math.max(from, k - 3); m--) {
+      if (items[m].kind === 'comma') return false;
+      if (NEGATE.has(items[m].key)) return true;
+    }
+    return false;
+  }
+  return false;
 }
 
 /** Whether the action at `at` is negated (an odd number of negations before it in its clause). */
@@ -369,9 +422,16 @@ export function negated(items: Item[], from: number, at: number, opener: Set<num
     if (it.kind === 'comma' || pos - it.pos > NEGATION_REACH || NEG_END.has(it.s)) break;
     if (CANCEL.has(it.s) || CANCEL.has(it.key)) cancelled = true;
     if (NEGATE.has(it.key) && !opener.has(j)) {
-      // "n'oublie pas de supprimer": the canceller may come right before the negation.
-      const k = j - 1;
-      if (cancelled || (k >= from && (CANCEL.has(items[k].s) || CANCEL.has(items[k].key)))) return false;
+      // "n'oublie pas de supprimer": the canceller may come right before the negation, or one
+      // adverb before it ("n'oublie surtout pas").
+      const cancels = (k: number) => k >= from && (CANCEL.has(items[k].s) || CANCEL.has(items[k].key));
+      const adverb =
+        j - 1 >= from &&
+        items[j - 1].kind === 'word' &&
+        !NEGATE.has(items[j - 1].key) &&
+        !STOP.has(items[j - 1].s) &&
+        !SUBORDINATOR.has(items[j - 1].s);
+      if (cancelled || cancels(j - 1) || (adverb && cancels(j - 2))) return false;
       count++;
       // "don't not drop": two adjacent negations cancel; a lone one negates, and so does a pair
       // made with a particle ("personne ne puisse effacer").
@@ -379,7 +439,7 @@ export function negated(items: Item[], from: number, at: number, opener: Set<num
       if (j - 1 >= from && NEGATE.has(items[j - 1].key) && !opener.has(j - 1) && !paired) {
         count++;
         j--;
-      }
+      } else if (negatedReason(items, from, j)) count++;
       break;
     }
   }

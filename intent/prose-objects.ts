@@ -2,7 +2,9 @@
 // implied by the verb, or a path; head nouns and word senses decide which noun is meant.
 import { ancestors } from './hierarchy.js';
 import type { Item } from './lexing.js';
+import type { Clitic } from './prose-live.js';
 import {
+  ADVERBIAL,
   BACKWARD_MARKER,
   CANCEL,
   CJK_WORD,
@@ -10,6 +12,8 @@ import {
   CONTAINER_PREPOSITION,
   COORDINATOR,
   DETERMINER,
+  DIRECTION,
+  GERUND_PASSIVE,
   HEAD_NOUN,
   IMPLIED,
   INFINITIVE_MARKER,
@@ -48,8 +52,9 @@ export function objectsFor(
   i: number,
   live: boolean[],
   identifiers: boolean,
-  cliticPronoun = false,
+  clitic?: Clitic,
 ): { objects: Array<number | string>; rule: string } {
+  const cliticPronoun = clitic === 'object';
   const it = items[i];
   const prev = i > from ? items[i - 1] : undefined;
   const nominal = prev !== undefined && DETERMINER.has(prev.s);
@@ -58,6 +63,12 @@ export function objectsFor(
   if (after.length > 0) return { objects: after, rule: 'object after the action' };
   if (prev !== undefined && PASSIVE_AUX.has(prev.s))
     return { objects: backward(items, from, i - 1, true), rule: 'passive' };
+  // "The old snapshots need purging": a gerund after a verb of need is passive (not "needed": a report).
+  if (prev !== undefined && GERUND_PASSIVE.has(prev.s) && !isPast(prev) && it.w.endsWith('ing'))
+    return { objects: backward(items, from, i - 1, true), rule: 'passive' };
+  // "Los snapshots viejos tienen que purgarse": a reflexive infinitive under a modal is passive.
+  if (clitic === 'reflexive' && underModal(items, from, i))
+    return { objects: backward(items, from, i, true), rule: 'passive' };
   if (prev?.kind === 'object' && (isPast(it) || wished(items, from, i)))
     return { objects: backward(items, from, i, false), rule: 'object before a participle' };
   let j = start;
@@ -95,7 +106,9 @@ export function objectsFor(
     )
       k++;
     // "… no longer exists after the test": a prepositional phrase may close the clause.
-    if (k < to && PREPOSITION.has(items[k].s)) while (k < to && items[k].kind !== 'comma') k++;
+    // Not a destination: "the logs can go to S3" moves them.
+    if (k < to && PREPOSITION.has(items[k].s) && !DIRECTION.has(items[k].s))
+      while (k < to && items[k].kind !== 'comma') k++;
     if (
       k >= to ||
       items[k].kind === 'comma' ||
@@ -112,7 +125,13 @@ export function objectsFor(
     if (BACKWARD_MARKER.has(items[k].key))
       return { objects: backward(items, from, i, false), rule: 'object marked before the verb' };
   const implied = IMPLIED.get(it.key);
-  return { objects: implied ? [implied] : [], rule: 'implied by the action' };
+  if (implied) return { objects: [implied], rule: 'implied by the action' };
+  // "O cluster antigo já não serve; apaga.": a sentence that is a bare imperative acts on the
+  // object the sentence before it named (not "Stop.", an interjection, nor "Applying now.").
+  if (it.canon !== 'stop' && from > 0 && !it.w.endsWith('ing') && bareVerb(items, from, to, i))
+    for (let k = from - 2; k >= Math.max(0, from - PRONOUN_REACH) && items[k].kind !== 'end'; k--)
+      if (items[k].kind === 'object') return { objects: [k], rule: 'ellipsis' };
+  return { objects: [], rule: 'implied by the action' };
 }
 
 /**
@@ -146,9 +165,19 @@ function topicBefore(items: Item[], from: number, i: number): number[] {
   return backward(items, from, k, false, true);
 }
 
+/** Whether a modal ("tienen que", "debe", "muss") comes before the action at i in its clause. */
+function underModal(items: Item[], from: number, i: number): boolean {
+  for (let k = i - 1; k >= Math.max(from, i - LOOK); k--) {
+    if (items[k].kind === 'comma' || items[k].kind === 'action') return false;
+    if (MODAL.has(items[k].s) || (k + 1 < i && MODAL.has(`${items[k].s} ${items[k + 1].s}`))) return true;
+  }
+  return false;
+}
+
 /** "I want the scratch bucket emptied": a listed participle after its object and a wish verb. */
 function wished(items: Item[], from: number, i: number): boolean {
-  if (!items[i].w.endsWith('ed')) return false;
+  // A participle, regular or not ("emptied", "torn down").
+  if (!/(ed|n)$/.test(items[i].w)) return false;
   for (let j = i - 2; j >= Math.max(from, i - 6); j--) if (WISH.has(items[j].s)) return true;
   return false;
 }
@@ -185,6 +214,11 @@ function forward(
   const limit = Math.min(to, start + 4 * LOOK);
   while (j < limit) {
     const it = items[j];
+    // "Vacía por completo el bucket": an adverbial phrase is no preposition.
+    if (ADVERBIAL.has(it.key)) {
+      j++;
+      continue;
+    }
     if (it.path !== undefined && content === 0) {
       // "delete /var/lib/data", "wipe /dev/sdb": the path is the object.
       if (it.path !== '' && j === start) found.push(it.path);
@@ -192,7 +226,9 @@ function forward(
     }
     if (isObject(it)) {
       let end = j;
-      while (end + 1 < limit && isObject(items[end + 1]) && !items[end + 1].name) end++;
+      // "Log-Bucket": a hyphenated compound of object words continues the run (its head is last).
+      while (end + 1 < limit && isObject(items[end + 1]) && (!items[end + 1].name || hyphenated(items, end)))
+        end++;
       // "the node process", "the namespace prefix", "the EC2 spot request": the object word only
       // modifies the real head, which is not an object.
       if (modifiesHead(items, end, limit)) {
@@ -201,7 +237,8 @@ function forward(
         j = end + 1;
         continue;
       }
-      found.push(head(items, j, end, terse));
+      // Terse style names the object after its type in Latin script; a CJK run is a compound noun.
+      found.push(head(items, j, end, terse && !CJK_WORD.test(items[end].key)));
       // Continue into a coordinated object ("the pods, deployments and services"), or to the
       // real head of a compound ("the redis cache pods"), never to a name ("bucket company-logs").
       let k = end + 1;
@@ -244,6 +281,9 @@ function forward(
     }
     if (it.kind === 'comma' || it.kind === 'end') break;
     if (it.kind === 'action' && live[j - from]) break;
+    // "add a rule that forbids deleting namespaces": a verb after other words opens another clause
+    // (a participle is an adjective: "the partially created tables").
+    if (it.kind === 'action' && content > 0 && !isPast(it)) break;
     if (PRONOUN.has(it.w) || NEGATE.has(it.s) || SUBORDINATOR.has(it.s)) break;
     // "Add to the runbook how to restore a namespace": an embedded question has its own object.
     if (INTERROGATIVE.has(it.s)) break;
@@ -262,6 +302,19 @@ function forward(
     j++;
   }
   return found;
+}
+
+/** Whether the sentence items[from, to) is the verb at i alone, with stop words at most. */
+function bareVerb(items: Item[], from: number, to: number, i: number): boolean {
+  for (let k = from; k < to; k++)
+    if (k !== i && items[k].kind !== 'comma' && !(items[k].kind === 'word' && STOP.has(items[k].s)))
+      return false;
+  return true;
+}
+
+/** Whether items k and k+1 are parts of one hyphenated word ("Log-Bucket"). */
+function hyphenated(items: Item[], k: number): boolean {
+  return items[k].name === true && items[k + 1].name === true && items[k + 1].pos === items[k].pos + 1;
 }
 
 /** Whether the object run ending at `end` is followed by a head noun (at most one word between). */

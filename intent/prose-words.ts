@@ -173,7 +173,18 @@ export const SUBJECT_PRONOUN = bothStems(L.SUBJECT_PRONOUNS);
 export const NEG_PARTICLE = stems(L.NEGATION_PARTICLES);
 export const PERFECTIVE = stems(L.PERFECTIVE);
 export const PLACEHOLDER = stems(L.PLACEHOLDERS);
-export const CONTAINER_PREPOSITION = stems(['in', 'from', 'on', 'inside', 'within', 'of']);
+export const CONTAINER_PREPOSITION = stems(L.CONTAINER_PREPOSITIONS);
+/** The container prepositions of CJK languages (里, 中的): after an object they name a location. */
+export const CJK_LOCATION = new Set(
+  [...CONTAINER_PREPOSITION].filter((k) => /[\u3040-\u30ff\u4e00-\u9fff]/.test(k)),
+);
+export const GERUND_PASSIVE = stems(L.GERUND_PASSIVES);
+export const REFLEXIVE_ENCLITIC = new Set(L.REFLEXIVE_ENCLITICS);
+export const REASON_NOUN = bothStems(L.REASON_NOUNS);
+export const ADVERBIAL = stems(L.ADVERBIALS);
+export const DIRECTION = stems(L.DIRECTIONS);
+export const SUBJECT_PREDICATE = bothStems(L.SUBJECT_PREDICATES);
+export const PRESENTATIVE = stems(L.PRESENTATIVES);
 export const ADJECTIVE_LEAD = new Set([...QUANTIFIER, ...stems(['every', 'these', 'those'])]);
 export const VERB_FINAL = stems(L.VERB_FINAL);
 export const POST_NEGATE = stems(L.POST_NEGATIONS);
@@ -184,8 +195,10 @@ export const REQUEST_CLOSER = stems(L.REQUEST_CLOSERS);
 export const DO_IT = [...stems(L.DO_IT)];
 export const PERMANENT = stems(L.PERMANENT);
 export const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' ')));
-/** Surface forms (plurals listed): stems would confuse "named" with "name". */
-export const HEAD_NOUN = new Set(L.HEAD_NOUNS.map((w) => w.toLowerCase()));
+/** Surface forms (plurals listed; also without accents, for the bare reading): stems would confuse "named" with "name". */
+export const HEAD_NOUN = new Set(
+  L.HEAD_NOUNS.flatMap((w) => [w.toLowerCase(), stripDiacritics(w.toLowerCase())]),
+);
 export const REPORT = bothStems(L.REPORT_MARKERS);
 export const TRAILING = stems(L.TRAILING);
 export const PASSIVE_AUX = stems(L.PASSIVE_AUXILIARIES);

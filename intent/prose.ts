@@ -15,6 +15,7 @@ import {
 } from './lexing.js';
 import { stripDiacritics } from './normalize.js';
 import {
+  type Clitic,
   type Ctx,
   infinitiveClause,
   isLive,
@@ -27,10 +28,12 @@ import {
 } from './prose-live.js';
 import { objectsFor } from './prose-objects.js';
 import {
+  ABOUT,
   AMBIGUOUS,
   CJK_WORD,
   CONDITIONAL,
   CONTENT_TOOL,
+  CONTENT_VERB,
   CORE_CONDITIONAL,
   DO_IT,
   ENCLITIC,
@@ -45,6 +48,8 @@ import {
   PERMANENT_WORDS,
   POST_NEGATE,
   PREPOSITION,
+  PRESENTATIVE,
+  REFLEXIVE_ENCLITIC,
   REQUEST_CLOSER,
   RESTRICT,
   readingLanguages,
@@ -56,6 +61,9 @@ import {
 } from './prose-words.js';
 
 export { STOP } from './prose-words.js';
+
+/** Languages whose infinitives end in -r or -re ("eliminar", "supprimer", "détruire"). */
+const ROMANCE = ['es', 'fr', 'pt'];
 
 /** Sentence-wide cues a word may be: a sense word, a separable verb, a request closer, "permanently". */
 const CUE_SENSE = 1;
@@ -70,6 +78,21 @@ for (const [words, cue] of [
   [PERMANENT_WORDS, CUE_PERMANENT],
 ] as const)
   for (const w of words) SENTENCE_CUES.set(w, (SENTENCE_CUES.get(w) ?? 0) | cue);
+// A permanent phrase read as one item ("de vez", an adverbial) is a cue as a whole too.
+for (const k of PERMANENT) SENTENCE_CUES.set(k, (SENTENCE_CUES.get(k) ?? 0) | CUE_PERMANENT);
+
+/**
+ * Whether the word at offset `at` opens a Markdown heading: only "#" marks and spaces between it and
+ * the start of its line (a few characters back at most).
+ */
+function heading(text: string, at: number | undefined): boolean {
+  if (at === undefined || at === 0) return false;
+  let k = at - 1;
+  while (k >= 0 && k >= at - 9 && text.charCodeAt(k) === 32) k--;
+  if (k < 0 || text.charCodeAt(k) !== 35) return false;
+  while (k >= 0 && text.charCodeAt(k) === 35) k--;
+  return k < 0 || text.charCodeAt(k) === 10;
+}
 
 /** An `action:object` pair; "stop" of a service-like object means disabling it. */
 export function pair(action: string, object: string): string {
@@ -164,11 +187,14 @@ export class ProseReader {
   private last: { text: string; toks: Tok[]; items: Item[] } | undefined;
   /** Whether the text being read is in a language that writes pronouns onto verbs. */
   private enclitic = false;
+  /** Whether the text being read is English only (CJK aside): Romance infinitives end in -r. */
+  private english = true;
 
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     const toks = lex(text);
     const languages = languagesOf(toks.map((t) => t.s));
     this.enclitic = ENCLITIC_LANGUAGES.some((l) => languages.includes(l));
+    this.english = !ROMANCE.some((l) => languages.includes(l));
     return readingLanguages(languages, () => this.readItems(text, toks, opts, rejected));
   }
 
@@ -183,18 +209,33 @@ export class ProseReader {
     for (const it of items) if (it.kind === 'action') it.canon = senseOf(it.key)?.action ?? it.canon;
     const clitics = this.enclitics(toks, items);
     this.last = { text, toks, items };
-    const ctx: Ctx = { toks, items, opts, found: new Map(), rejected, clitics };
+    const ctx: Ctx = { toks, items, opts, found: new Map(), rejected, clitics, romance: !this.english };
     let start = 0;
     // The pairs a question or condition described ("what happens if I drop database prod?"),
     // carried out when the next sentence says "do it".
     let described: Evidence[] = [];
+    let material = false;
+    let presented = false;
     for (let i = 0; i <= items.length; i++) {
       if (i < items.length && items[i].kind !== 'end') continue;
       const before = ctx.found.size;
       // "Deleting a namespace: what happens to its PVCs?": a topic introducing a question is asked about.
-      const hypothetical = this.introducesQuestion(items, i)
-        ? this.hypothetical(ctx, start, i)
-        : this.sentence(ctx, start, i);
+      // "Review this migration: it drops …", "Revisa esta migración: elimina la tabla": what a
+      // review or explanation opens with a colon is the material, not a request.
+      // "## Deleting a namespace safely": a Markdown heading is a title, not a request, unless it
+      // opens with an imperative ("# Delete the staging namespace").
+      // "Here is the cron entry: … kubectl delete pods …. What does it do?": presented material
+      // that the next sentence asks about is described, not requested.
+      const hypothetical =
+        this.introducesQuestion(items, i) ||
+        material ||
+        (presented && this.askedAboutNext(items, i)) ||
+        (i > start && heading(text, toks[items[start].pos]?.at) && !this.imperative(items, start, i))
+          ? this.hypothetical(ctx, start, i)
+          : this.sentence(ctx, start, i);
+      material = items[i]?.w === ':' && ctx.found.size === before && this.opensMaterial(items, start, i);
+      // A short label after it keeps presenting ("Here is the Makefile target: clean: …").
+      presented = items[i]?.w === ':' && ((presented && i - start <= 3) || this.presents(items, start, i));
       if (ctx.found.size === before && described.length > 0 && this.saysDoIt(items, start, i)) {
         for (const e of described) if (!ctx.found.has(e.pair)) ctx.found.set(e.pair, { ...e, rule: 'do-it' });
       }
@@ -207,11 +248,11 @@ export class ProseReader {
 
   /**
    * "bórralos", "elimíname": a word that is a verb with a pronoun written onto it becomes the verb.
-   * Returns those items, true where the pronoun stands for an object named before ("bórralos" =
-   * delete them; "supprime-les" too).
+   * Returns those items and their pronoun: an object named before ("bórralos" = delete them;
+   * "supprime-les" too), or reflexive ("borrarse": its object is the subject before it).
    */
-  private enclitics(toks: Tok[], items: Item[]): Map<number, boolean> | undefined {
-    let out: Map<number, boolean> | undefined;
+  private enclitics(toks: Tok[], items: Item[]): Map<number, Clitic> | undefined {
+    let out: Map<number, Clitic> | undefined;
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
       // "supprime-les", listed as a phrase: its last word is the pronoun.
@@ -220,7 +261,7 @@ export class ProseReader {
         const next = items[i + 1];
         if (OBJECT_PRONOUN.has(toks[last]?.w ?? '') && (next === undefined || next.kind !== 'object')) {
           out ??= new Map();
-          out.set(i, true);
+          out.set(i, 'object');
         }
         continue;
       }
@@ -243,7 +284,11 @@ export class ProseReader {
       if (canon === undefined) continue;
       items[i] = { ...it, kind: 'action', canon, key };
       out ??= new Map();
-      out.set(i, OBJECT_PRONOUN.has(it.w.slice(-n)));
+      const pronoun = it.w.slice(-n);
+      out.set(
+        i,
+        OBJECT_PRONOUN.has(pronoun) ? 'object' : REFLEXIVE_ENCLITIC.has(pronoun) ? 'reflexive' : 'other',
+      );
     }
     return out;
   }
@@ -255,6 +300,47 @@ export class ProseReader {
     while (k < items.length && items[k].kind !== 'end') k++;
     if (items[k]?.s !== '?') return false;
     return requestOpeners(items, end + 1, k).size === 0;
+  }
+
+  /**
+   * Whether items[from, to) opens with an imperative: an action first, neither a gerund
+   * ("Deleting …") nor, in a Romance text, an infinitive ("Supprimer …", "Eliminar …").
+   */
+  private imperative(items: Item[], from: number, to: number): boolean {
+    let k = from;
+    while (k < to && STOP.has(items[k].s) && items[k].kind === 'word') k++;
+    const it = items[k];
+    if (it === undefined || it.kind !== 'action' || it.w.endsWith('ing')) return false;
+    return this.english || !/re?$/.test(it.w);
+  }
+
+  /** Whether items[from, to) opens with a presentative ("Here is …", "Voici …", "以下是 …"). */
+  private presents(items: Item[], from: number, to: number): boolean {
+    let key = '';
+    for (let k = from; k < Math.min(to, from + 3); k++) {
+      key = key === '' ? items[k].key : `${key} ${items[k].key}`;
+      if (PRESENTATIVE.has(key)) return true;
+    }
+    return false;
+  }
+
+  /** Whether the sentence after the end mark at `end` is an informational question. */
+  private askedAboutNext(items: Item[], end: number): boolean {
+    let k = end + 1;
+    while (k < items.length && items[k].kind !== 'end') k++;
+    return k > end + 1 && items[k]?.s === '?' && requestOpeners(items, end + 1, k).size === 0;
+  }
+
+  /** Whether items[from, to) opens with a verb of reviewing or explaining ("Review this diff", "Explica esto"). */
+  private opensMaterial(items: Item[], from: number, to: number): boolean {
+    let content = 0;
+    for (let i = from; i < to && content < 2; i++) {
+      const it = items[i];
+      if (it.kind === 'comma' || STOP.has(it.s)) continue;
+      if (it.kind !== 'object' && (ABOUT.has(it.key) || CONTENT_VERB.has(it.key))) return true;
+      content++;
+    }
+    return false;
   }
 
   /** Whether items[from, to) is a "do it" sentence ("Do it now.", "Go ahead.", "Hazlo."). */
@@ -375,7 +461,7 @@ export class ProseReader {
         i,
         live,
         opts.identifiers === true,
-        ctx.clitics?.get(i) === true,
+        ctx.clitics?.get(i),
       );
       if (objects.length === 0 && ctx.rejected) reject(ctx, i, 'no object in the vocabulary');
       for (const o of objects) {

@@ -71,6 +71,8 @@ export interface CoreVocabulary {
   contentTools: Words;
   contentVerbs: Words;
   placeholders: Words;
+  /** Prepositions of a destination: after "go" they name where to, not a clause's end ("go to S3"). */
+  directions: Words;
   objectParents: Names;
 }
 
@@ -114,6 +116,7 @@ const CORE_LISTS = [
   'contentTools',
   'contentVerbs',
   'placeholders',
+  'directions',
 ] as const;
 const COMMAND_LISTS = ['verbKeys', 'kindKeys', 'urlKeys', 'inertCommands', 'wrappers'] as const;
 const SPEC_NAMES = ['objects', 'verbs', 'flags'] as const;
