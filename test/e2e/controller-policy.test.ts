@@ -167,8 +167,13 @@ test('apply → BLOCK; edit → new bundle → AUDIT; break → CompileFailed, o
 
 test('a burst of 200 policies compiles a few times, not 200', async () => {
   const before = ctl.manager.compiler.compiles;
+  const arrived: number[] = [];
   await Promise.all(
-    Array.from({ length: 200 }, (_, i) => client.create(policy(`burst-${i}`, i % 2 ? 'BLOCK' : 'AUDIT'))),
+    Array.from({ length: 200 }, (_, i) =>
+      client
+        .create(policy(`burst-${i}`, i % 2 ? 'BLOCK' : 'AUDIT'))
+        .then(() => arrived.push(performance.now())),
+    ),
   );
   await waitFor(
     'all Ready',
@@ -185,7 +190,19 @@ test('a burst of 200 policies compiles a few times, not 200', async () => {
     60_000,
   );
   const compiles = ctl.manager.compiler.compiles - before;
-  assert.ok(compiles >= 1 && compiles <= 50, `compiled ${compiles} times`);
+  // How often the debouncer may compile depends on how the burst arrived, which load decides (on a
+  // loaded machine the API server takes the 200 creates over tens of seconds): one compile per
+  // quiet period (a gap longer than the debounce; half of it here, as the watch may space events
+  // apart a little more than our responses were), one per maxDelay of a steady stream, and each
+  // of those at most one re-run for changes that came in while it ran. Compiling per event fails.
+  const { debounceMs } = testControllerConfig();
+  const quietGaps = arrived.filter((t, i) => i > 0 && t - arrived[i - 1]! > debounceMs / 2).length;
+  const span = arrived.at(-1)! - arrived[0]!;
+  const allowed = Math.min(199, 2 * (1 + quietGaps + Math.ceil(span / 2000)));
+  console.log(
+    `# ${compiles} compiles; burst over ${span.toFixed(0)} ms with ${quietGaps} quiet gaps: ≤ ${allowed} allowed`,
+  );
+  assert.ok(compiles >= 1 && compiles <= allowed, `compiled ${compiles} times, ${allowed} allowed`);
 });
 
 test('a signing key from a Secret signs the served bundle; /metrics and /readyz report the leader', async () => {
