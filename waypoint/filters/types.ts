@@ -2,6 +2,7 @@
 // implement, and the services (policy holder, tokenizers, metrics…) the chain is built with.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { Discourse } from '../../intent/index.js';
 import type { WaypointError } from '../errors.js';
 import type {
@@ -36,7 +37,8 @@ export interface ResolvedRoute {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown; resume?(): unknown };
+  /** A byte stream (undici's body, or a cached body replayed). */
+  body: Readable;
   /** Milliseconds from sending the request to receiving the response headers. */
   headersMs: number;
 }
