@@ -27,7 +27,7 @@ import { type OriginalDestination, type RouteConfig, Router } from './routing.js
 import { lazySchemaCompilers } from './server-compilers.js';
 import { canonicalTarget } from './target.js';
 import { loadTokenizers } from './tokens/index.js';
-import { createUpstream, type UpstreamOptions } from './upstream/client.js';
+import { createUpstream, ExchangeAbort, type UpstreamOptions } from './upstream/client.js';
 
 export interface WaypointOptions {
   host?: string;
@@ -234,9 +234,9 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
         sendError(res, router.refusalProvider(req.method, req.url, socket), e);
         return;
       }
-      const ac = new AbortController();
+      const abort = new ExchangeAbort();
       res.on('close', () => {
-        if (!res.writableFinished) ac.abort();
+        if (!res.writableFinished) abort.abort();
       });
       const q = req.url.indexOf('?');
       const ctx: RequestContext = {
@@ -250,7 +250,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
         route,
         provider: route.provider,
         api: route.api,
-        signal: ac.signal,
+        signal: abort,
         rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
         body: undefined,
         bodyChanged: false,

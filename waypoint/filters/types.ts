@@ -17,6 +17,7 @@ import type { PauseReporter } from '../policy/pause-reporter.js';
 import type { ParsedResponse, Provider, StreamObservation, StreamTracker } from '../providers/types.js';
 import type { SseEvent } from '../streaming/sse.js';
 import type { Tokenizers } from '../tokens/index.js';
+import type { ExchangeAbort } from '../upstream/client.js';
 
 /** Where a request goes: the upstream origin plus the path to ask for there. */
 export interface ResolvedRoute {
@@ -55,7 +56,8 @@ export interface RequestContext {
   readonly route: ResolvedRoute;
   readonly provider: Provider;
   readonly api: string;
-  readonly signal: AbortSignal;
+  /** Aborted when the client goes away before the exchange finished. */
+  readonly signal: ExchangeAbort;
   rawBody: Buffer;
   /** The parsed JSON body for APIs that have one; filters may rewrite it (then set bodyChanged). */
   body: unknown;
