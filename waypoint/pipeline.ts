@@ -2,6 +2,7 @@
 // SSE streams event by event, inspected JSON bodies whole, everything else piped — and the
 // provider-shaped refusal when a hook throws.
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { internalError, responseTooLarge, upstreamFailed, WaypointError } from './errors.js';
 import type { Filter, InspectedResponse, RequestContext, StreamItem } from './filters/types.js';
@@ -76,19 +77,7 @@ export class Pipeline {
 
   private async jsonResponse(ctx: RequestContext, res: ServerResponse): Promise<void> {
     const up = ctx.upstream!;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const c of up.body) {
-        size += c.length;
-        if (size > this.options.maxResponseBytes) throw responseTooLarge(this.options.maxResponseBytes);
-        // undici yields Buffers: kept as they are (no copy per chunk), joined only when several.
-        chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
-      }
-    } catch (err) {
-      throw err instanceof WaypointError ? err : mapUpstreamError(err);
-    }
-    const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    const raw = await readBody(up.body, this.options.maxResponseBytes);
     let out = raw;
     let body: unknown;
     try {
@@ -173,6 +162,47 @@ export class Pipeline {
     for (const it of current) out += serializeEvent(it.ev);
     return out;
   }
+}
+
+/**
+ * A whole response body, at most `max` bytes (else SM_ERR_WAYPOINT_RESPONSE_TOO_LARGE), read with
+ * stream events: an async iterator costs a promise per chunk and its own listeners per request.
+ * undici's Buffers are kept as they are and joined only when there are several.
+ */
+function readBody(body: Readable, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    // The error listener stays: destroying an unfinished undici body emits an AbortError, which
+    // must not become an uncaught exception after the read is settled.
+    const finish = (err: unknown, value?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('close', onClose);
+      if (err === undefined) resolve(value!);
+      else reject(err instanceof WaypointError ? err : mapUpstreamError(err));
+    };
+    const onData = (c: Buffer | string) => {
+      size += c.length;
+      if (size > max) {
+        finish(responseTooLarge(max));
+        body.destroy();
+        return;
+      }
+      chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+    };
+    const onEnd = () => finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    const onError = (err: Error) => finish(err);
+    const onClose = () =>
+      finish(Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
 }
 
 function drained(res: ServerResponse): Promise<void> {

@@ -27,7 +27,7 @@ import { type OriginalDestination, type RouteConfig, Router } from './routing.js
 import { lazySchemaCompilers } from './server-compilers.js';
 import { canonicalTarget } from './target.js';
 import { loadTokenizers } from './tokens/index.js';
-import { createUpstream, type UpstreamOptions } from './upstream/client.js';
+import { createUpstream, ExchangeAbort, type UpstreamOptions } from './upstream/client.js';
 
 export interface WaypointOptions {
   host?: string;
@@ -101,6 +101,16 @@ export interface Waypoint {
   close(): Promise<void>;
 }
 
+/**
+ * One audit record as a JSON line in pino's layout (`level`, `time`, the record's fields, `event`),
+ * serialised by one JSON.stringify: pino's field-by-field formatting was ~4 % of a request's CPU.
+ */
+export function auditLine(record: Record<string, unknown>): string {
+  const fields = JSON.stringify(record);
+  const rest = fields.length > 2 ? `,${fields.slice(1, -1)}` : '';
+  return `{"level":30,"time":"${new Date().toISOString()}"${rest},"event":"semamesh:waypoint:audit"}\n`;
+}
+
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
 export async function createWaypoint(options: WaypointOptions = {}): Promise<Waypoint> {
@@ -163,10 +173,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
   // Audit lines go to stdout through sonic-boom's buffered asynchronous writes: a write to a pipe
   // from process.stdout is synchronous on Linux and would hold the event loop on every request.
   const auditDestination = options.auditStream ? undefined : pino.destination({ dest: 1, sync: false });
-  const auditLog = pino(
-    { base: undefined, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'event' },
-    options.auditStream ?? auditDestination,
-  );
+  const auditOut: { write(line: string): unknown } = options.auditStream ?? auditDestination!;
 
   const filters = defaultChain({
     holder,
@@ -178,7 +185,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     upstream,
     audit: {
       write: (record) => {
-        auditLog.info(record, 'semamesh:waypoint:audit');
+        auditOut.write(auditLine(record));
         options.onAudit?.(record);
       },
     },
@@ -227,9 +234,9 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
         sendError(res, router.refusalProvider(req.method, req.url, socket), e);
         return;
       }
-      const ac = new AbortController();
+      const abort = new ExchangeAbort();
       res.on('close', () => {
-        if (!res.writableFinished) ac.abort();
+        if (!res.writableFinished) abort.abort();
       });
       const q = req.url.indexOf('?');
       const ctx: RequestContext = {
@@ -243,7 +250,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
         route,
         provider: route.provider,
         api: route.api,
-        signal: ac.signal,
+        signal: abort,
         rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
         body: undefined,
         bodyChanged: false,
@@ -323,7 +330,6 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
       if (sourceStarted) await Promise.resolve(options.bundleSource?.stop()).catch(() => undefined);
       await Promise.allSettled([app.close(), admin.close()]);
       await upstream.close();
-      auditLog.flush?.();
       auditDestination?.flushSync();
     },
   };

@@ -34,8 +34,13 @@ function normaliseEscapes(path: string): string {
   return out;
 }
 
+/** A path with an empty, `.` or `..` segment, a trailing slash after a segment, or no leading slash. */
+const DOT_OR_EMPTY = /\/\/|\/\.\.?(?:\/|$)|.\/$|^(?!\/)/;
+
 /** RFC 3986 §5.2.4 on segments, plus: empty segments (duplicate and trailing slashes) dropped. */
 function removeDotSegments(path: string): string {
+  // Most targets have nothing to remove: no empty, `.` or `..` segment and no trailing slash.
+  if (!DOT_OR_EMPTY.test(path)) return path;
   const out: string[] = [];
   for (const seg of path.split('/')) {
     if (seg === '' || seg === '.') continue;

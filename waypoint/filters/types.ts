@@ -2,6 +2,7 @@
 // implement, and the services (policy holder, tokenizers, metrics…) the chain is built with.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { Discourse } from '../../intent/index.js';
 import type { WaypointError } from '../errors.js';
 import type {
@@ -16,6 +17,7 @@ import type { PauseReporter } from '../policy/pause-reporter.js';
 import type { ParsedResponse, Provider, StreamObservation, StreamTracker } from '../providers/types.js';
 import type { SseEvent } from '../streaming/sse.js';
 import type { Tokenizers } from '../tokens/index.js';
+import type { ExchangeAbort } from '../upstream/client.js';
 
 /** Where a request goes: the upstream origin plus the path to ask for there. */
 export interface ResolvedRoute {
@@ -36,7 +38,8 @@ export interface ResolvedRoute {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown; resume?(): unknown };
+  /** A byte stream (undici's body, or a cached body replayed). */
+  body: Readable;
   /** Milliseconds from sending the request to receiving the response headers. */
   headersMs: number;
 }
@@ -53,7 +56,8 @@ export interface RequestContext {
   readonly route: ResolvedRoute;
   readonly provider: Provider;
   readonly api: string;
-  readonly signal: AbortSignal;
+  /** Aborted when the client goes away before the exchange finished. */
+  readonly signal: ExchangeAbort;
   rawBody: Buffer;
   /** The parsed JSON body for APIs that have one; filters may rewrite it (then set bodyChanged). */
   body: unknown;

@@ -15,9 +15,12 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
-function connectionListed(value: string | string[] | undefined): Set<string> {
+/** What a message without a Connection header lists (shared: read only). */
+const NONE_LISTED: ReadonlySet<string> = new Set();
+
+function connectionListed(value: string | string[] | undefined): ReadonlySet<string> {
+  if (!value) return NONE_LISTED;
   const out = new Set<string>();
-  if (!value) return out;
   for (const v of Array.isArray(value) ? value : [value])
     for (const t of v.split(',')) out.add(t.trim().toLowerCase());
   return out;

@@ -136,12 +136,8 @@ function tee(
     }
     if (size <= maxBytes) done(Buffer.concat(chunks));
   }
-  const it = pass();
-  return {
-    [Symbol.asyncIterator]: () => it,
-    destroy: (err?: Error) => {
-      void it.return(undefined);
-      return body.destroy(err);
-    },
-  };
+  const out = Readable.from(pass(), { objectMode: false });
+  // Destroying the pass-through (client gone, refusal, or the exchange's end) releases the upstream.
+  out.once('close', () => body.destroy(out.errored ?? undefined));
+  return out;
 }

@@ -23,15 +23,19 @@ export interface IdentityOptions {
 export function identity(options: IdentityOptions = {}): Filter {
   return {
     name: 'identity',
-    async onRequest(ctx) {
-      const found = options.identify
-        ? await options.identify({
-            remoteAddress: ctx.remoteAddress,
-            remotePort: ctx.socket.remotePort ?? 0,
-            socket: ctx.socket,
-            headers: ctx.headers,
-          })
-        : undefined;
+    // Synchronous when there is no lookup, or when the lookup answers synchronously: a promise per
+    // request would cost an await on the hot path for nothing.
+    onRequest(ctx) {
+      const found = options.identify?.({
+        remoteAddress: ctx.remoteAddress,
+        remotePort: ctx.socket.remotePort ?? 0,
+        socket: ctx.socket,
+        headers: ctx.headers,
+      });
+      if (found instanceof Promise)
+        return found.then((f) => {
+          ctx.agent = { ...ctx.agent, ...f, address: ctx.remoteAddress };
+        });
       ctx.agent = { ...ctx.agent, ...found, address: ctx.remoteAddress };
     },
   };
