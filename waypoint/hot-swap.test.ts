@@ -29,10 +29,15 @@ function policy(action: 'BLOCK' | 'ALLOW'): SemaPolicy {
   } as SemaPolicy;
 }
 
+/** The compiled, unsigned bundle of a policy. */
+function compiled(action: 'BLOCK' | 'ALLOW', revision: string): Uint8Array {
+  const out = compileResources({ policies: [policy(action)] }, { revision, tenancy: 'single' });
+  assert.ok(out.bundle, `the ${action} policy compiles`);
+  return out.bundle;
+}
+
 function bundle(action: 'BLOCK' | 'ALLOW', revision: string): Uint8Array {
-  const compiled = compileResources({ policies: [policy(action)] }, { revision, tenancy: 'single' });
-  assert.ok(compiled.bundle, `the ${action} policy compiles`);
-  return signBundle(compiled.bundle, KEY);
+  return signBundle(compiled(action, revision), KEY);
 }
 
 async function until(cond: () => boolean, what: string | (() => string)): Promise<void> {
@@ -74,9 +79,12 @@ async function servingBlockBundle(block: Uint8Array) {
 }
 
 test('100 bundle swaps under continuous load: no failed request, the last policy in force', async (t) => {
-  const block = bundle('BLOCK', 'block');
-  const allow = bundle('ALLOW', 'allow');
-  const { srv, stack } = await servingBlockBundle(block);
+  // Each swap publishes a bundle signed then, as the controller does: the poller refuses a bundle
+  // signed before the one in force, so re-publishing one signing of `block` after an `allow` signed
+  // a second later would be a (correctly refused) rollback, which is what failed this test under load.
+  const block = compiled('BLOCK', 'block');
+  const allow = compiled('ALLOW', 'allow');
+  const { srv, stack } = await servingBlockBundle(signBundle(block, KEY));
   const { wp } = stack;
   try {
     assert.equal((await fetch(`${stack.adminUrl}/readyz`)).status, 200);
@@ -121,7 +129,7 @@ test('100 bundle swaps under continuous load: no failed request, the last policy
       for (let n = 1; n <= SWAPS; n++) {
         // Odd swaps allow, even ones block; the 100th leaves the blocking policy in force.
         const name = n % 2 === 1 ? 'allow' : 'block';
-        srv.server.publish('wp', name === 'allow' ? allow : block, name);
+        srv.server.publish('wp', signBundle(name === 'allow' ? allow : block, KEY), name);
         await until(() => wp.bundles.loads === loadsBefore + n && wp.holder.revision === name, `swap ${n}`);
         // Spread the swaps over the load so requests are in flight across them.
         await until(
