@@ -88,8 +88,13 @@ function run(file: string, args: string[], timeoutMs: number): Promise<RunResult
         settle(null, Object.assign(new Error(`${file} killed after ${timeoutMs} ms`), { killed: true }));
         return;
       }
-      // The pipes close when their last holder exits. A child the tool left behind holding them is
-      // not ours to keep (gdb must never outlive its gcore): after a short wait the group goes.
+      // The pipes close when their last holder exits, possibly before this event: then it is done.
+      if (child.stdout.closed) {
+        settle(code);
+        return;
+      }
+      // A child the tool left behind holding them is not ours to keep (gdb must never outlive its
+      // gcore): after a short wait the group goes.
       const drained = setTimeout(() => {
         killGroup();
         settle(code);
