@@ -105,6 +105,8 @@ test('a tool that hangs is killed after its timeout', async () => {
   });
   assert.equal(rec.method, 'none');
   assert.match(rec.error ?? '', /gcore did not finish within 200 ms/);
+  // Where the agent was when the tool hung: its state, wait channel and tracer.
+  assert.match(rec.error ?? '', new RegExp(`pid ${child.pid} [RSDT] \\S+ tracer 0`));
 });
 
 test('a hung tool is killed with everything it started, and a timed-out gcore is tried once more', async () => {
