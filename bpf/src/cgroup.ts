@@ -181,10 +181,30 @@ export interface FreezeOptions {
   v1Path?: string;
 }
 
-async function pollFile(path: string, want: RegExp, timeoutMs: number, what: string): Promise<void> {
+/**
+ * Polls a cgroup state file until it matches `want`. The cgroup may be removed meanwhile (its
+ * processes ended and its owner deleted it): that is `goneIsDone` (a thaw: nothing is left frozen)
+ * or an immediate error, never a wait for the timeout.
+ */
+async function pollFile(
+  path: string,
+  want: RegExp,
+  timeoutMs: number,
+  what: string,
+  goneIsDone: boolean,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-    const text = await readFile(path, 'utf8').catch(() => '');
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      // ENOENT: removed before the open; ENODEV: removed between the open and the read (kernfs).
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENODEV') throw wrap('SM_ERR_BPF_CGROUP', `cannot read ${path}`, err);
+      if (goneIsDone) return;
+      throw new BpfError('SM_ERR_BPF_CGROUP', `${what}: the cgroup was removed meanwhile`);
+    }
     if (want.test(text)) return;
     if (Date.now() > deadline)
       throw new BpfError('SM_ERR_BPF_CGROUP', `${what} did not happen within ${timeoutMs} ms`);
@@ -208,6 +228,7 @@ async function setFrozen(cgroup: string, frozen: boolean, options: FreezeOptions
       frozen ? /^frozen 1$/m : /^frozen 0$/m,
       timeoutMs,
       `${frozen ? 'freeze' : 'thaw'} of ${path}`,
+      !frozen,
     );
     return;
   }
@@ -229,6 +250,7 @@ async function setFrozen(cgroup: string, frozen: boolean, options: FreezeOptions
     frozen ? /^FROZEN$/m : /^THAWED$/m,
     timeoutMs,
     `${frozen ? 'freeze' : 'thaw'} of ${v1}`,
+    !frozen,
   );
 }
 

@@ -105,6 +105,8 @@ test('a tool that hangs is killed after its timeout', async () => {
   });
   assert.equal(rec.method, 'none');
   assert.match(rec.error ?? '', /gcore did not finish within 200 ms/);
+  // Where the agent was when the tool hung: its state, wait channel and tracer.
+  assert.match(rec.error ?? '', new RegExp(`pid ${child.pid} [RSDT] \\S+ tracer 0`));
 });
 
 test('a hung tool is killed with everything it started, and a timed-out gcore is tried once more', async () => {
@@ -131,6 +133,34 @@ test('a hung tool is killed with everything it started, and a timed-out gcore is
   assert.match(rec.attempts[0]?.error ?? '', /gcore did not finish within 400 ms/);
   const grandchild = Number((await readFile(marker, 'utf8')).trim());
   assert.ok(await gone(grandchild), `the hung child ${grandchild} must be gone`);
+});
+
+test('a tool whose output closed before it exited is done at its exit; its group is not killed', async () => {
+  // The pipes can close before the exit event: a listener for their close added at the exit then
+  // never fires, and the 1 s fallback killed the tool's whole process group for nothing.
+  const marker = join(dir, 'gcore-spare.pid');
+  const body = [
+    'echo core > "$2.$3"',
+    `sleep 30 < /dev/null > /dev/null 2>&1 & echo $! > ${marker}`,
+    'exec > /dev/null 2>&1',
+    'sleep 0.3',
+  ].join('\n');
+  const rec = await localSnapshot({
+    pids: [child.pid!],
+    dir: join(dir, 'closed'),
+    methods: ['gcore'],
+    gcorePath: await script('gcore-closes-early', body),
+  });
+  assert.equal(rec.method, 'gcore', rec.error);
+  const spare = Number((await readFile(marker, 'utf8')).trim());
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await gone(spare), false, `${spare}, which held no pipe, must not be killed`);
+  } finally {
+    try {
+      process.kill(spare, 'SIGKILL');
+    } catch {}
+  }
 });
 
 test('real gcore (gdb) dumps a running child process', async () => {

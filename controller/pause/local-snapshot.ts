@@ -88,8 +88,13 @@ function run(file: string, args: string[], timeoutMs: number): Promise<RunResult
         settle(null, Object.assign(new Error(`${file} killed after ${timeoutMs} ms`), { killed: true }));
         return;
       }
-      // The pipes close when their last holder exits. A child the tool left behind holding them is
-      // not ours to keep (gdb must never outlive its gcore): after a short wait the group goes.
+      // The pipes close when their last holder exits, possibly before this event: then it is done.
+      if (child.stdout.closed) {
+        settle(code);
+        return;
+      }
+      // A child the tool left behind holding them is not ours to keep (gdb must never outlive its
+      // gcore): after a short wait the group goes.
       const drained = setTimeout(() => {
         killGroup();
         settle(code);
@@ -158,6 +163,8 @@ async function tryGcore(o: SnapshotOptions, timeoutMs: number): Promise<{ path?:
   const prefix = join(o.dir, 'core');
   const r = await run(o.gcorePath ?? 'gcore', ['-o', prefix, ...o.pids.map(String)], timeoutMs);
   const failure = toolFailure('gcore', r, timeoutMs);
+  // A hang (seen rarely under load, both tries) says where the agent's processes were, to find why.
+  if (failure && r.error?.killed) return { error: `${failure} (${await processStates(o.pids)})` };
   if (failure) return { error: failure };
   const written: string[] = [];
   for (const pid of o.pids) {
@@ -175,6 +182,24 @@ async function tryGcore(o: SnapshotOptions, timeoutMs: number): Promise<{ path?:
     return { error: `gcore failed: ${lines.at(-1)?.trim() || `exit code ${r.code}, no core file written`}` };
   }
   return { path: written.length === 1 ? written[0] : o.dir };
+}
+
+/** `pid <state> <wchan> tracer <pid>` for each pid, from /proc: what a hung tool was waiting on. */
+async function processStates(pids: number[]): Promise<string> {
+  const states: string[] = [];
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (!stat) {
+      states.push(`pid ${pid} gone`);
+      continue;
+    }
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const wchan = (await readFile(`/proc/${pid}/wchan`, 'utf8').catch(() => '')) || '-';
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const tracer = /^TracerPid:\s*(\d+)/m.exec(status)?.[1] ?? '?';
+    states.push(`pid ${pid} ${state} ${wchan} tracer ${tracer}`);
+  }
+  return states.join(', ');
 }
 
 function signalAll(pids: number[], signal: NodeJS.Signals): void {
