@@ -212,16 +212,37 @@ function signalAll(pids: number[], signal: NodeJS.Signals): void {
   }
 }
 
-async function waitStopped(pids: number[], timeoutMs: number): Promise<void> {
+/** A process's one-letter state from /proc (`''` when it is gone). */
+async function procState(pid: number): Promise<string> {
+  const s = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+}
+
+/**
+ * Waits (up to timeoutMs in all) for the SIGSTOPs to land, and splits the pids into those that
+ * stopped — the only ones a tracer can attach to — and the rest, each with why. A process that
+ * cannot stop hangs the tool that attaches to it: above all a vfork parent, which waits in the
+ * kernel (state D) until its child execs or exits, and its child is stopped too. That child
+ * shares the parent's memory, so its copy holds the parent's.
+ */
+async function waitStopped(
+  pids: number[],
+  timeoutMs: number,
+): Promise<{ stopped: number[]; left: string[] }> {
   const deadline = Date.now() + timeoutMs;
+  const stopped: number[] = [];
+  const left: string[] = [];
   for (const pid of pids) {
-    while (Date.now() < deadline) {
-      const s = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      const state = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-      if (state === '' || state === 'T' || state === 't' || state === 'Z') break;
+    let state = await procState(pid);
+    while (state !== '' && state !== 'T' && state !== 't' && state !== 'Z' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 2));
+      state = await procState(pid);
     }
+    if (state === 'T' || state === 't') stopped.push(pid);
+    else if (state === 'Z' || state === '') left.push(`pid ${pid} ${state === 'Z' ? 'exited' : 'gone'}`);
+    else left.push(`${await processStates([pid])}: did not stop, not copied`);
   }
+  return { stopped, left };
 }
 
 /** Runs the snapshot methods in order; never throws: the record says what was used and why not the others. */
@@ -229,12 +250,25 @@ export async function localSnapshot(o: SnapshotOptions): Promise<SnapshotRecord>
   const timeoutMs = o.timeoutMs ?? 120_000;
   const attempts: SnapshotAttempt[] = [];
   if (o.pids.length === 0) return { method: 'none', error: 'no processes to copy', attempts };
+  let targets = o;
+  let left: string[] = [];
   if (o.frozenCgroup) {
     signalAll(o.pids, 'SIGSTOP');
     await thaw(o.frozenCgroup);
-    await waitStopped(o.pids, 2000);
+    const states = await waitStopped(o.pids, 2000);
+    targets = { ...o, pids: states.stopped };
+    left = states.left;
   }
+  // What was not copied is said beside the copy, never dropped.
+  const note = (error?: string) => [error, ...left].filter(Boolean).join('; ') || undefined;
   try {
+    if (targets.pids.length === 0)
+      return {
+        method: 'none',
+        error: note('no process stopped to be copied'),
+        code: 'SM_ERR_PAUSE_SNAPSHOT',
+        attempts,
+      };
     for (const method of o.methods ?? ['criu', 'gcore']) {
       // A gdb attach that hangs is rare and not repeatable (seen once in many CI runs, under load):
       // a timed-out gcore, killed with its gdb, is tried once more.
@@ -242,12 +276,15 @@ export async function localSnapshot(o: SnapshotOptions): Promise<SnapshotRecord>
       for (let i = 0; i < tries; i++) {
         let result: { path?: string; error?: string };
         try {
-          result = method === 'criu' ? await tryCriu(o, timeoutMs) : await tryGcore(o, timeoutMs);
+          result = method === 'criu' ? await tryCriu(targets, timeoutMs) : await tryGcore(targets, timeoutMs);
         } catch (err) {
           result = { error: `${method}: ${errorText(err)}` };
         }
         attempts.push({ method, ...(result.error ? { error: result.error } : {}) });
-        if (result.path) return { method, path: result.path, attempts };
+        if (result.path) {
+          const error = note();
+          return { method, path: result.path, ...(error ? { error } : {}), attempts };
+        }
         if (!result.error?.includes('did not finish within')) break;
       }
     }
@@ -259,7 +296,7 @@ export async function localSnapshot(o: SnapshotOptions): Promise<SnapshotRecord>
   }
   return {
     method: 'none',
-    error: attempts.map((a) => a.error).join('; '),
+    error: note(attempts.map((a) => a.error).join('; ')),
     code: 'SM_ERR_PAUSE_SNAPSHOT',
     attempts,
   };

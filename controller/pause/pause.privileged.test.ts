@@ -2,16 +2,16 @@
 // stops advancing when frozen, resumes on approve, and is gone with its cgroup after terminate.
 // Also the v1 freezer when the host has that hierarchy, and a pod-shaped kubepods tree.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { findCgroupMounts, freeze, isFrozen, killCgroup, thaw } from './cgroup.js';
+import { cgroupPids, findCgroupMounts, freeze, isFrozen, killCgroup, thaw } from './cgroup.js';
 import type { CheckpointTarget } from './checkpoint.js';
 import { approveIncident, IncidentStore, pauseLocalIncident, terminateIncident } from './incidents.js';
-import type { SnapshotRecord } from './local-snapshot.js';
+import { localSnapshot, type SnapshotRecord } from './local-snapshot.js';
 import { nodeCgroups, PauseAgent } from './pause-agent.js';
 
 const mounts = await findCgroupMounts();
@@ -55,6 +55,15 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function advances(file: string): Promise<void> {
   const start = read(file);
   while (read(file) <= start) await pause(5);
+}
+
+function hasClang(): boolean {
+  try {
+    execFileSync('clang', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function exited(child: ChildProcess): Promise<void> {
@@ -153,6 +162,55 @@ test('v2: approve and terminate succeed when the agent ends at once and its owne
     await exited(owner);
     assert.equal(existsSync(cg), false);
   }
+});
+
+test('v2 local mode: an agent paused inside vfork is copied, not hung on', {
+  skip: v2Skip || (!hasClang() && 'clang is not installed (it builds the vfork test program)'),
+}, async () => {
+  // An agent that starts a tool (Node's spawn, posix_spawn, dash) vforks; paused between vfork and
+  // exec, the parent waits in the kernel (state D) for its child, which is stopped too, so it never
+  // stops for a tracer: gdb attached to it hangs until its timeout (both tries, 2 × 120 s in CI).
+  const src = join(work, 'vfork.c');
+  writeFileSync(
+    src,
+    [
+      '#include <signal.h>',
+      '#include <sys/wait.h>',
+      '#include <unistd.h>',
+      'int main(void) {',
+      '  pid_t child = vfork();',
+      '  if (child == 0) { kill(getpid(), SIGSTOP); execl("/bin/true", "true", (char *)0); _exit(1); }',
+      '  waitpid(child, 0, 0);',
+      '  return 0;',
+      '}',
+    ].join('\n'),
+  );
+  const bin = join(work, 'vfork');
+  execFileSync('clang', ['-O1', '-o', bin, src]);
+  const cg = makeCgroup(mounts.v2!, `semamesh-test-${process.pid}-vfork`);
+  const parent = spawn('sh', ['-c', `echo $$ > '${cg}/cgroup.procs'; exec '${bin}'`], { stdio: 'ignore' });
+  children.push(parent);
+  // The child stops itself inside vfork: two processes in the cgroup, the child in T.
+  for (;;) {
+    const pids = readFileSync(join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+    const states = pids.map((p) => readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.[0]);
+    if (pids.length === 2 && states.includes('T')) break;
+    await pause(10);
+  }
+  await freeze(cg);
+  const record = await localSnapshot({
+    pids: await cgroupPids(cg),
+    dir: join(work, 'vfork-evidence'),
+    frozenCgroup: cg,
+    methods: ['gcore'],
+    timeoutMs: 30_000,
+  });
+  assert.equal(record.method, 'gcore', JSON.stringify(record));
+  assert.equal(record.attempts.length, 1, 'no attempt timed out');
+  assert.match(record.error ?? '', new RegExp(`pid ${parent.pid} D .*did not stop, not copied`));
+  assert.equal(await isFrozen(cg), true, 'the agent is frozen again after the copy');
+  await killCgroup(cg, { remove: true });
+  await exited(parent);
 });
 
 test('v2 pod layout: the agent finds and freezes the container cgroups of a kubepods tree', {
