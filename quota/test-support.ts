@@ -1,8 +1,8 @@
 // Test helpers shared by the quota tests: SemaQuota builders, agents, and a throwaway redis-server.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import type { SemaQuota, SemaQuotaSpec } from '../api/index.js';
+import { freePort as freeHostPort } from '../bpf/src/test-env.js';
 import type { AgentRef } from './selector.js';
 
 export function quota(name: string, spec: SemaQuotaSpec, namespace = 'agents'): SemaQuota {
@@ -16,14 +16,9 @@ export function agent(pod = 'bot-1', labels: Record<string, string> = { app: 'bo
 /** 2026-01-15T12:00:00Z: a fixed instant well inside a month, day and hour. */
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
+/** Outside the ephemeral range: see bpf/src/test-env.ts freePort. */
+function freePort(): Promise<number> {
+  return freeHostPort('127.0.0.1');
 }
 
 export function redisServerPath(): string | undefined {

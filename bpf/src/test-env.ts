@@ -2,7 +2,7 @@
 // sandbox of cgroups (this process moves into the "waypoint" one), child processes started inside
 // a cgroup, and a tiny recording TCP forwarder standing in for the waypoint.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { addonStatus, objectPath } from './addon.js';
@@ -111,11 +111,29 @@ export async function startForwarder(upstreamPort: number, host = '127.0.0.1'): 
   };
 }
 
-/** A TCP port on `host` with nothing listening (bound once, then released). */
+/**
+ * A TCP port on `host` with nothing listening (bound once, then released), for a process started
+ * later. Chosen below the kernel's ephemeral range: a port from listen(0) is one any connect() on
+ * the machine may take as its local port before the process binds it (CI saw a node agent fail
+ * with "cannot listen" that way). Here only another explicit bind can collide.
+ */
 export async function freePort(host: string): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, host, resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const top = Math.min((low ?? 32768) - 1, 65535);
+  for (let attempt = 0; ; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (top - 10_000));
+    const s = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.listen(port, host, () => resolve(true));
+    });
+    if (bound) {
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+      return port;
+    }
+    if (attempt >= 100) throw new Error(`no free port on ${host} below ${top + 1} after 100 tries`);
+  }
 }

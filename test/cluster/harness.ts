@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { freePort as freeHostPort } from '../../bpf/src/test-env.js';
 import { waitFor } from '../../controller/testing.js';
 
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
@@ -44,15 +44,9 @@ export function skipUnlessBuilt(): string | false {
   return k.missing;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+/** A free port on 127.0.0.1 outside the ephemeral range (see bpf/src/test-env.ts freePort). */
+export function freePort(): Promise<number> {
+  return freeHostPort('127.0.0.1');
 }
 
 export interface KubeResponse<T = Record<string, unknown>> {

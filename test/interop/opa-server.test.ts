@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
 import type { SemaPolicy } from '../../api/index.js';
+import { freePort as freeHostPort } from '../../bpf/src/test-env.js';
 import { BundleServer, preferWait } from '../../controller/bundle-server/server.js';
 import { type SigningKey, signBundle } from '../../controller/bundle-server/signing.js';
 import { compileResources, readBundle, writeBundle } from '../../engine/index.js';
@@ -43,12 +44,9 @@ let opaUrl = '';
 let opaLog = '';
 const dir = mkdtempSync(join(tmpdir(), 'sm-interop-opa-'));
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+/** Outside the ephemeral range: see bpf/src/test-env.ts freePort. */
+function freePort(): Promise<number> {
+  return freeHostPort('127.0.0.1');
 }
 
 function policy(action: string): SemaPolicy {
