@@ -1,9 +1,7 @@
-// cgroup helpers for interception and pause: find the cgroup2 mount, create/remove cgroups, move
-// processes, freeze/thaw (v2 cgroup.freeze with a v1 freezer fallback), and the cgroup id BPF sees.
+// cgroup helpers for interception: find the cgroup2 mount, create/remove cgroups, move processes,
+// and the cgroup id BPF sees. Freezing and thawing belong to the pause flow (controller/pause/cgroup.ts).
 import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BpfError, wrap } from './errors.js';
 
 interface Mount {
@@ -172,105 +170,4 @@ export function removeCgroup(cgroup: string, options: { evacuate?: boolean } = {
   } catch (err) {
     throw wrap('SM_ERR_BPF_CGROUP', `cannot remove cgroup ${path}`, err);
   }
-}
-
-export interface FreezeOptions {
-  /** How long to wait for the kernel to report the cgroup frozen (default 5000 ms). */
-  timeoutMs?: number;
-  /** A v1 freezer cgroup to use when the v2 one has no cgroup.freeze (e.g. `/sys/fs/cgroup/freezer/x`). */
-  v1Path?: string;
-}
-
-/**
- * Polls a cgroup state file until it matches `want`. The cgroup may be removed meanwhile (its
- * processes ended and its owner deleted it): that is `goneIsDone` (a thaw: nothing is left frozen)
- * or an immediate error, never a wait for the timeout.
- */
-async function pollFile(
-  path: string,
-  want: RegExp,
-  timeoutMs: number,
-  what: string,
-  goneIsDone: boolean,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      // ENOENT: removed before the open; ENODEV: removed between the open and the read (kernfs).
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENODEV') throw wrap('SM_ERR_BPF_CGROUP', `cannot read ${path}`, err);
-      if (goneIsDone) return;
-      throw new BpfError('SM_ERR_BPF_CGROUP', `${what}: the cgroup was removed meanwhile`);
-    }
-    if (want.test(text)) return;
-    if (Date.now() > deadline)
-      throw new BpfError('SM_ERR_BPF_CGROUP', `${what} did not happen within ${timeoutMs} ms`);
-    await sleep(delay);
-  }
-}
-
-async function setFrozen(cgroup: string, frozen: boolean, options: FreezeOptions): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const path = cgroupPath(cgroup);
-  const freezeFile = join(path, 'cgroup.freeze');
-  if (existsSync(freezeFile)) {
-    try {
-      writeFileSync(freezeFile, frozen ? '1' : '0');
-    } catch (err) {
-      throw wrap('SM_ERR_BPF_CGROUP', `cannot write ${freezeFile}`, err);
-    }
-    // /proc/PID/status keeps saying S: cgroup.events is the authority on "frozen".
-    await pollFile(
-      join(path, 'cgroup.events'),
-      frozen ? /^frozen 1$/m : /^frozen 0$/m,
-      timeoutMs,
-      `${frozen ? 'freeze' : 'thaw'} of ${path}`,
-      !frozen,
-    );
-    return;
-  }
-  const v1 = v1FreezerPath(cgroup, path, options.v1Path);
-  const stateFile = v1 ? join(v1, 'freezer.state') : undefined;
-  if (!stateFile || !existsSync(stateFile)) {
-    throw new BpfError(
-      'SM_ERR_BPF_CGROUP',
-      `${path} has no cgroup.freeze and no v1 freezer cgroup was found`,
-    );
-  }
-  try {
-    writeFileSync(stateFile, frozen ? 'FROZEN' : 'THAWED');
-  } catch (err) {
-    throw wrap('SM_ERR_BPF_CGROUP', `cannot write ${stateFile}`, err);
-  }
-  await pollFile(
-    stateFile,
-    frozen ? /^FROZEN$/m : /^THAWED$/m,
-    timeoutMs,
-    `${frozen ? 'freeze' : 'thaw'} of ${v1}`,
-    !frozen,
-  );
-}
-
-/**
- * The v1 freezer directory for a freeze request: the explicit one; the path itself when it is a v1
- * freezer cgroup (absolute under the freezer mount); or the same relative name under that mount.
- */
-function v1FreezerPath(cgroup: string, v2Path: string, explicit: string | undefined): string | undefined {
-  if (explicit) return explicit;
-  if (existsSync(join(v2Path, 'freezer.state'))) return v2Path;
-  const mount = freezerV1Mount();
-  if (!mount || isAbsolute(cgroup)) return undefined;
-  return join(mount, cgroup);
-}
-
-/** Freezes every process of a cgroup and resolves once the kernel reports it frozen. */
-export function freeze(cgroup: string, options: FreezeOptions = {}): Promise<void> {
-  return setFrozen(cgroup, true, options);
-}
-
-export function thaw(cgroup: string, options: FreezeOptions = {}): Promise<void> {
-  return setFrozen(cgroup, false, options);
 }

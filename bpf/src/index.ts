@@ -8,12 +8,9 @@ export {
   cgroupPath,
   cgroupProcs,
   createCgroup,
-  type FreezeOptions,
-  freeze,
   moveProcess,
   processCgroup,
   removeCgroup,
-  thaw,
 } from './cgroup.js';
 export { type CheckResult, type DoctorReport, runDoctor } from './doctor.js';
 export { BpfError, type BpfErrorCode } from './errors.js';

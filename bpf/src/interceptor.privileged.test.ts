@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { freeze, thaw } from '../../controller/pause/cgroup.js';
 import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
 import { loadAddon } from './addon.js';
-import { cgroupProcs, freeze, freezerV1Mount, thaw } from './cgroup.js';
+import { cgroupProcs, freezerV1Mount } from './cgroup.js';
 import { Interceptor } from './interceptor.js';
 import { originalDestination } from './sockopt.js';
 import {
