@@ -2,6 +2,7 @@
 // for `semamesh waypoint --workers 1`, `semamesh up --workers 1` and `up --workers 2`, of this
 // checkout and of a baseline in the same run, the wall time from spawn to the first chat completion
 // served, the CPU time the process tree spent by then, and the RSS of each process once it serves.
+// What runs is the bin as `npm run build` leaves it (dist/cli/semamesh.js: the bundled CLI).
 // Every command runs `runs` times, alternating head and baseline.
 // The baseline is a revision (checked out in a temporary git worktree and built here) or the path
 // of a checkout already built with `npm run build` (e.g. `git worktree add /tmp/base main`, its
@@ -128,9 +129,9 @@ async function measure(
   }
 }
 
+/** `npm run build`, the revision's own build steps (tsc, assets, and from issue 18 on the bundle). */
 function build(dir: string) {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit' });
-  execFileSync(process.execPath, ['scripts/copy-assets.mjs'], { cwd: dir, stdio: 'ignore' });
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 try {
@@ -138,7 +139,7 @@ try {
     execFileSync('git', ['worktree', 'add', '--detach', '-q', baseDir, baseRev], { cwd: root });
     symlinkSync(join(root, 'node_modules'), join(baseDir, 'node_modules'));
   }
-  console.error(`… building this checkout${given ? '' : ` and ${baseRev}`} (tsc)`);
+  console.error(`… building this checkout${given ? '' : ` and ${baseRev}`} (npm run build)`);
   build(root);
   if (!given) build(baseDir);
   const checkouts = [
