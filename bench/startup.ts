@@ -3,7 +3,9 @@
 // checkout and of a baseline in the same run, the wall time from spawn to the first chat completion
 // served, the CPU time the process tree spent by then, and the RSS of each process once it serves.
 // What runs is the bin as `npm run build` leaves it (dist/cli/semamesh.js: the bundled CLI).
-// Every command runs `runs` times, alternating head and baseline.
+// Every command runs `runs` times, alternating head and baseline. Then memory (bench/startup-memory.ts):
+// each checkout's `waypoint --workers 1` after 10 s of 1 KB chats at 1,000 req/s and after 500
+// requests of the 200-message (~400 KB) conversation (MEMORY=0 skips it).
 // The baseline is a revision (checked out in a temporary git worktree and built here) or the path
 // of a checkout already built with `npm run build` (e.g. `git worktree add /tmp/base main`, its
 // node_modules a symlink to this one's): that one is used as it is.
@@ -12,6 +14,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type MemorySample, measureMemory } from './startup-memory.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const [baseRev = 'main', runsArg = '3'] = process.argv.slice(2);
@@ -178,6 +181,23 @@ try {
           `  CPU ${median(ss.map((s) => s.cpu)).toFixed(2)} s  RSS ${rss} MB (primary + workers)`,
       );
     }
+  }
+  if (process.env.MEMORY !== '0') {
+    const mem = new Map<string, MemorySample>();
+    for (const c of checkouts) mem.set(c.name, await measureMemory(c.dir, port, 10, 500));
+    const mb = (x: number) => x.toFixed(0).padStart(4);
+    for (const c of checkouts) {
+      const { paced: p, conversation: v, errors } = mem.get(c.name)!;
+      lines.push(
+        `${'waypoint memory'.padEnd(22)} ${c.name.padEnd(14)} 1 KB at ${p.rate.toFixed(0)} req/s: RSS ${mb(p.rss)} MB heap ${mb(p.heapUsed)}/${mb(p.heapTotal)} MB ${p.threads} threads;` +
+          ` after 500 × 400 KB: RSS ${mb(v.rss)} MB heap ${mb(v.heapUsed)}/${mb(v.heapTotal)} MB ${v.threads} threads` +
+          (Object.keys(errors).length ? `  non-200: ${JSON.stringify(errors)}` : ''),
+      );
+    }
+    const [h, b] = checkouts.map((c) => mem.get(c.name)!);
+    lines.push(
+      `${'RSS ratio head/base'.padEnd(37)} paced ${(h!.paced.rss / b!.paced.rss).toFixed(2)}, conversation ${(h!.conversation.rss / b!.conversation.rss).toFixed(2)}`,
+    );
   }
   // Timings under load are upper bounds: the load average says how busy the machine was.
   lines.push(`load average (1, 5, 15 min): ${loadBefore} before the runs, ${load()} after`);
