@@ -52,7 +52,15 @@ function conversation(): { role: string; content: string }[] {
 
 export interface MemorySample {
   /** After the paced 1 KB chats: RSS MB, heap used / committed MB, the rate reached, threads. */
-  paced: { rss: number; heapUsed: number; heapTotal: number; rate: number; threads: number };
+  paced: {
+    rss: number;
+    heapUsed: number;
+    heapTotal: number;
+    rate: number;
+    threads: number;
+    /** CPU µs the waypoint spent per request of the paced run (GC included). */
+    cpuUs: number;
+  };
   /** The same after the conversation's requests. */
   conversation: { rss: number; heapUsed: number; heapTotal: number; threads: number };
   /** Answers other than 200, by status (a broken run shows here). */
@@ -61,6 +69,13 @@ export interface MemorySample {
 
 const rssOf = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+/** User + system CPU seconds of a process. */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
 
 async function heapOf(admin: string): Promise<{ heapUsed: number; heapTotal: number }> {
   const text = await (await fetch(`${admin}/metrics`)).text();
@@ -74,6 +89,7 @@ export async function measureMemory(
   port: number,
   pacedSeconds: number,
   conversationRequests: number,
+  nodeOptions = '',
 ): Promise<MemorySample> {
   const upstream = createServer((req, res) => {
     req.resume();
@@ -96,7 +112,7 @@ export async function measureMemory(
       '--admin-port',
       String(port + 1),
     ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
+    { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_OPTIONS: nodeOptions } },
   );
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 10 });
   const errors: Record<string, number> = {};
@@ -127,6 +143,7 @@ export async function measureMemory(
       await new Promise((r) => setTimeout(r, 20));
     }
     let sent = 0;
+    const cpu0 = cpuOf(child.pid!);
     const start = performance.now();
     const end = start + pacedSeconds * 1000;
     await Promise.all(
@@ -140,7 +157,8 @@ export async function measureMemory(
       }),
     );
     const rate = sent / ((performance.now() - start) / 1000);
-    const paced = { rss: rssOf(child.pid!), ...(await heapOf(admin)), rate, threads: threads() };
+    const cpuUs = ((cpuOf(child.pid!) - cpu0) / sent) * 1e6;
+    const paced = { rss: rssOf(child.pid!), ...(await heapOf(admin)), rate, threads: threads(), cpuUs };
     const msgs = conversation();
     for (let i = 0; i < conversationRequests; i++)
       await post(

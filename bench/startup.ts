@@ -5,7 +5,8 @@
 // What runs is the bin as `npm run build` leaves it (dist/cli/semamesh.js: the bundled CLI).
 // Every command runs `runs` times, alternating head and baseline. Then memory (bench/startup-memory.ts):
 // each checkout's `waypoint --workers 1` after 10 s of 1 KB chats at 1,000 req/s and after 500
-// requests of the 200-message (~400 KB) conversation (MEMORY=0 skips it).
+// requests of the 200-message (~400 KB) conversation (MEMORY=0 skips it; MEMORY_NODE_OPTIONS adds a
+// row of this checkout run with those Node options, e.g. --max-semi-space-size=8).
 // The baseline is a revision (checked out in a temporary git worktree and built here) or the path
 // of a checkout already built with `npm run build` (e.g. `git worktree add /tmp/base main`, its
 // node_modules a symlink to this one's): that one is used as it is.
@@ -184,12 +185,17 @@ try {
   }
   if (process.env.MEMORY !== '0') {
     const mem = new Map<string, MemorySample>();
-    for (const c of checkouts) mem.set(c.name, await measureMemory(c.dir, port, 10, 500));
+    const options = process.env.MEMORY_NODE_OPTIONS;
+    const rows = [
+      ...checkouts.map((c) => ({ ...c, options: '' })),
+      ...(options ? [{ name: `head ${options}`, dir: root, options }] : []),
+    ];
+    for (const c of rows) mem.set(c.name, await measureMemory(c.dir, port, 10, 500, c.options));
     const mb = (x: number) => x.toFixed(0).padStart(4);
-    for (const c of checkouts) {
+    for (const c of rows) {
       const { paced: p, conversation: v, errors } = mem.get(c.name)!;
       lines.push(
-        `${'waypoint memory'.padEnd(22)} ${c.name.padEnd(14)} 1 KB at ${p.rate.toFixed(0)} req/s: RSS ${mb(p.rss)} MB heap ${mb(p.heapUsed)}/${mb(p.heapTotal)} MB ${p.threads} threads;` +
+        `${'waypoint memory'.padEnd(22)} ${c.name.padEnd(14)} 1 KB at ${p.rate.toFixed(0)} req/s: ${p.cpuUs.toFixed(0)} µs CPU/req RSS ${mb(p.rss)} MB heap ${mb(p.heapUsed)}/${mb(p.heapTotal)} MB ${p.threads} threads;` +
           ` after 500 × 400 KB: RSS ${mb(v.rss)} MB heap ${mb(v.heapUsed)}/${mb(v.heapTotal)} MB ${v.threads} threads` +
           (Object.keys(errors).length ? `  non-200: ${JSON.stringify(errors)}` : ''),
       );
