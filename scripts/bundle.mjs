@@ -2,8 +2,9 @@
 // The last step of `npm run build`: bundles the compiled CLI (dist/cli/main.js and everything it
 // imports, our modules and the pure-JS packages) with esbuild into dist/cli/bundle/, split at each
 // dynamic import() so a command loads only its own chunks, and replaces the bin
-// dist/cli/semamesh.js with a loader of that bundle. Resolving, reading and linking ~800 separate
-// files was most of the waypoint's start-up (issue 18); a few chunks start in two thirds of the CPU.
+// dist/cli/semamesh.js with a loader of that bundle. Resolving, reading and compiling each module
+// file on its own was most of the waypoint's start-up (issue 18); from the bundle it takes about two
+// thirds of the CPU time to its first request (bench/startup.ts).
 // A tsc run rewrites dist/cli/semamesh.js with its own output (cli/semamesh.ts, which imports the
 // unbundled dist/cli/main.js), so a bundle left from an older build is never the one that runs.
 import { readFile, rm, writeFile } from 'node:fs/promises';
