@@ -60,12 +60,20 @@ const functionWords = (cls: L.FunctionWordClass) => {
 };
 /** Stems of English function and frequent words, counted as English. */
 const ENGLISH = bothStems(L.LANGUAGE_CUES.get('en') ?? []);
-/** Cue stem → the other languages it points to; never an English stem (Portuguese "dos" stems to "do"). */
-const CUES = new Map<string, string[]>();
+/** The languages other than English that have cues, by index. */
+const CUE_LANGUAGES = [...L.LANGUAGE_CUES.keys()].filter((l) => l !== 'en');
+/** A stem counted as English (no other language's cue: Portuguese "dos" stems to "do"). */
+const ENGLISH_CUE: readonly number[] = [];
+/**
+ * Cue stem → the other languages (indices into CUE_LANGUAGES) it points to, or ENGLISH_CUE: one
+ * lookup a token.
+ */
+const CUES = new Map<string, readonly number[]>();
+for (const k of ENGLISH) CUES.set(k, ENGLISH_CUE);
 const borrowed = stems(L.BORROWED);
-for (const [lang, words] of L.LANGUAGE_CUES)
-  for (const k of lang === 'en' ? [] : bothStems(words))
-    if (!ENGLISH.has(k) && !borrowed.has(k)) CUES.set(k, [...(CUES.get(k) ?? []), lang]);
+for (const [index, lang] of CUE_LANGUAGES.entries())
+  for (const k of bothStems(L.LANGUAGE_CUES.get(lang) ?? []))
+    if (!ENGLISH.has(k) && !borrowed.has(k)) CUES.set(k, [...(CUES.get(k) ?? []), index]);
 /** Languages whose function words apply to every text. */
 const ALWAYS = ['en', ...L.CJK_LANGUAGES];
 /** The key of a text with no other language's cues (most texts): one string, hashed once. */
@@ -78,16 +86,17 @@ let selection = '*';
  * English has words of its own — a French "comment" in an English sentence does not make it French.
  */
 export function languagesOf(stemsOfText: Iterable<string>): string {
-  const counts = new Map<string, number>();
+  const counts = new Array<number>(CUE_LANGUAGES.length).fill(0);
   let english = 0;
+  let best = 0;
   for (const s of stemsOfText) {
-    if (ENGLISH.has(s)) english++;
     const cues = CUES.get(s);
-    if (cues !== undefined) for (const l of cues) counts.set(l, (counts.get(l) ?? 0) + 1);
+    if (cues === undefined) continue;
+    if (cues === ENGLISH_CUE) english++;
+    else for (const l of cues) best = Math.max(best, ++counts[l]);
   }
-  if (counts.size === 0) return ALWAYS_KEY;
-  const best = Math.max(0, ...counts.values());
-  const chosen = best * 2 > english ? [...counts].filter(([, n]) => n === best).map(([l]) => l) : [];
+  if (best === 0) return ALWAYS_KEY;
+  const chosen = best * 2 > english ? CUE_LANGUAGES.filter((_, l) => counts[l] === best) : [];
   return [...ALWAYS, ...chosen].sort().join(',');
 }
 
@@ -195,6 +204,49 @@ export const REQUEST_CLOSER = stems(L.REQUEST_CLOSERS);
 export const DO_IT = [...stems(L.DO_IT)];
 export const PERMANENT = stems(L.PERMANENT);
 export const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' ')));
+
+/** The words of item keys, reused by `hasPhrase` (a key may be several words). */
+const keyWords: string[] = [];
+
+/**
+ * Whether the keys of items[from, to) joined by spaces contain one of `phrases` as whole words,
+ * as a search for ` ${phrase} ` in ` ${keys} ` would find it: phrases are looked up by the word
+ * they start with, not each searched for in turn.
+ */
+export function hasPhrase(
+  phrases: ReadonlyMap<string, readonly (readonly string[])[]>,
+  items: readonly Item[],
+  from: number,
+  to: number,
+): boolean {
+  keyWords.length = 0;
+  for (let i = from; i < to; i++) {
+    const key = items[i].key;
+    if (key.includes(' ')) keyWords.push(...key.split(' '));
+    else keyWords.push(key);
+  }
+  for (let j = 0; j < keyWords.length; j++) {
+    const candidates = phrases.get(keyWords[j]);
+    if (candidates === undefined) continue;
+    for (const words of candidates) {
+      let n = 1;
+      while (n < words.length && keyWords[j + n] === words[n]) n++;
+      if (n === words.length) return true;
+    }
+  }
+  return false;
+}
+
+/** Phrases by their first word, as `hasPhrase` looks for them. */
+export function byFirstWord(phrases: Iterable<string>): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  for (const p of phrases) {
+    const words = p.split(' ');
+    out.set(words[0], [...(out.get(words[0]) ?? []), words]);
+  }
+  return out;
+}
+export const PERMANENT_BY_FIRST = byFirstWord(PERMANENT);
 /** Surface forms (plurals listed; also without accents, for the bare reading): stems would confuse "named" with "name". */
 export const HEAD_NOUN = new Set(
   L.HEAD_NOUNS.flatMap((w) => [w.toLowerCase(), stripDiacritics(w.toLowerCase())]),

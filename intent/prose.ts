@@ -39,12 +39,14 @@ import {
   ENCLITIC,
   ENCLITIC_LANGUAGES,
   ENCLITIC_LENGTHS,
+  hasPhrase,
   INFINITIVE_MARKER,
   INTERROGATIVE,
   languagesOf,
   NEGATE,
   OBJECT_PRONOUN,
   PERMANENT,
+  PERMANENT_BY_FIRST,
   PERMANENT_WORDS,
   POST_NEGATE,
   PREPOSITION,
@@ -387,15 +389,7 @@ export class ProseReader {
         for (let i = from; i < to; i++) if (items[i].kind === 'action') reject(ctx, i, 'question');
       return this.hypothetical(ctx, from, to);
     }
-    let permanent = false;
-    const mayBePermanent = (cues & CUE_PERMANENT) !== 0;
-    if (mayBePermanent) {
-      const words = ` ${items
-        .slice(from, to)
-        .map((it) => it.key)
-        .join(' ')} `;
-      for (const k of PERMANENT) if (words.includes(` ${k} `)) permanent = true;
-    }
+    const permanent = (cues & CUE_PERMANENT) !== 0 && hasPhrase(PERMANENT_BY_FIRST, items, from, to);
     // "To remove a namespace, open a change request": a purpose clause describes, it does not ask.
     let purposeEnd = from;
     if (items[from]?.s === 'to' && items[from + 1]?.kind === 'action') {
