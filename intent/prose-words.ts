@@ -81,16 +81,16 @@ const ALWAYS_KEY = [...ALWAYS].sort().join(',');
 let selection = '*';
 
 /**
- * The languages of a text, from its tokens' stems: English and the CJK languages always, plus
+ * The languages of a text, from its tokens' stems (`s`): English and the CJK languages always, plus
  * each other language with the most cues (ties kept) when it has more than half as many cues as
  * English has words of its own — a French "comment" in an English sentence does not make it French.
  */
-export function languagesOf(stemsOfText: Iterable<string>): string {
+export function languagesOf(toks: readonly { s: string }[]): string {
   const counts = new Array<number>(CUE_LANGUAGES.length).fill(0);
   let english = 0;
   let best = 0;
-  for (const s of stemsOfText) {
-    const cues = CUES.get(s);
+  for (let i = 0; i < toks.length; i++) {
+    const cues = CUES.get(toks[i].s);
     if (cues === undefined) continue;
     if (cues === ENGLISH_CUE) english++;
     else for (const l of cues) best = Math.max(best, ++counts[l]);
@@ -179,6 +179,10 @@ export const SUBORDINATOR = functionWords('subordinators');
 export const CONTENT_TOOL = stems(L.CONTENT_TOOLS);
 export const CONTENT_VERB = bothStems(L.CONTENT_WORDS);
 export const SUBJECT_PRONOUN = bothStems(L.SUBJECT_PRONOUNS);
+/** First words of the two-word subject pronouns ("il va"): the pair is looked up only after one. */
+export const SUBJECT_PRONOUN_FIRST = new Set(
+  [...SUBJECT_PRONOUN].filter((k) => k.includes(' ')).map((k) => k.slice(0, k.indexOf(' '))),
+);
 export const NEG_PARTICLE = stems(L.NEGATION_PARTICLES);
 export const PERFECTIVE = stems(L.PERFECTIVE);
 export const PLACEHOLDER = stems(L.PLACEHOLDERS);
@@ -219,6 +223,20 @@ export function hasPhrase(
   from: number,
   to: number,
 ): boolean {
+  // Keys are single words but for a few phrase items: matched item by item until one is met.
+  let spaced = false;
+  for (let i = from; i < to && !spaced; i++) {
+    const key = items[i].key;
+    spaced = key.includes(' ');
+    const candidates = spaced ? undefined : phrases.get(key);
+    if (candidates === undefined) continue;
+    for (const words of candidates) {
+      let n = 1;
+      while (n < words.length && i + n < to && items[i + n].key === words[n]) n++;
+      if (n === words.length) return true;
+    }
+  }
+  if (!spaced) return false;
   keyWords.length = 0;
   for (let i = from; i < to; i++) {
     const key = items[i].key;
@@ -291,7 +309,12 @@ export function isPast(it: Item): boolean {
 }
 
 const ACCENTED_PAST = L.PAST_ENDINGS.filter((e) => stripDiacritics(e) !== e);
-const ACCENTED_WORD = /\p{L}*[^\p{ASCII}]\p{L}*/gu;
+/**
+ * A word with a character outside ASCII: letters, one non-ASCII character, letters. A match
+ * starts where no letter precedes or (right after the previous match) at the non-ASCII character:
+ * the same matches as without the look-behind, without retrying from every letter of every word.
+ */
+const ACCENTED_WORD = /(?<!\p{L})\p{L}*[^\p{ASCII}]\p{L}*|[^\p{ASCII}]\p{L}*/gu;
 
 /**
  * The text without accents, for the second reading that defeats camouflage ("dròp the dätabase"),

@@ -194,7 +194,7 @@ export class ProseReader {
 
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     const toks = lex(text);
-    const languages = languagesOf(toks.map((t) => t.s));
+    const languages = languagesOf(toks);
     this.enclitic = ENCLITIC_LANGUAGES.some((l) => languages.includes(l));
     this.english = !ROMANCE.some((l) => languages.includes(l));
     return readingLanguages(languages, () => this.readItems(text, toks, opts, rejected));
