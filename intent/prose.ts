@@ -403,9 +403,15 @@ export class ProseReader {
       const it = items[i];
       // "If the user asks you to delete a namespace, refuse": a condition describes, until its comma.
       const clauseStart = i === from || items[i - 1].kind === 'comma';
-      if (CONDITIONAL.has(it.s) && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
+      // One lookup for a word whose key is its stem (most words).
+      const conditionalWord = CONDITIONAL.has(it.s);
+      if (conditionalWord && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
         conditional = anyConditional = true;
-      else if (CONDITIONAL.has(it.key) && CJK_WORD.test(it.key) && !clauseStart) {
+      else if (
+        (it.key === it.s ? conditionalWord : CONDITIONAL.has(it.key)) &&
+        CJK_WORD.test(it.key) &&
+        !clauseStart
+      ) {
         // "名前空間を削除すると、…": a verb-final language closes its condition after the verb.
         for (let k = i - 1; k >= from && items[k].kind !== 'comma'; k--)
           if (items[k].kind === 'action' && live[k - from]) {
