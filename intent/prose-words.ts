@@ -303,9 +303,21 @@ export const CONDITIONAL = functionWords('conditionals');
 export const CORE_CONDITIONAL = stems(['if', 'whenever', 'unless']);
 export const WISH = stems(['want', 'need', 'like', 'have', 'get', 'prefer', 'wish']);
 
+/**
+ * L.PAST_ENDINGS by their last character (language files list no empty word): a word is compared
+ * only with the endings it may have.
+ */
+const PAST_ENDINGS_BY_LAST = new Map<string, string[]>();
+for (const e of L.PAST_ENDINGS) {
+  const last = e.charAt(e.length - 1);
+  PAST_ENDINGS_BY_LAST.set(last, [...(PAST_ENDINGS_BY_LAST.get(last) ?? []), e]);
+}
+
 /** Whether an action word is a past form ("dropped", "eliminó"); "shred" ends in -ed but is listed as is. */
 export function isPast(it: Item): boolean {
-  return L.PAST_ENDINGS.some((e) => it.w.endsWith(e)) && !LEXICON_SURFACE.has(it.w);
+  const w = it.w;
+  const endings = PAST_ENDINGS_BY_LAST.get(w.charAt(w.length - 1));
+  return endings?.some((e) => w.endsWith(e)) === true && !LEXICON_SURFACE.has(w);
 }
 
 const ACCENTED_PAST = L.PAST_ENDINGS.filter((e) => stripDiacritics(e) !== e);
