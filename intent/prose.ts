@@ -200,6 +200,9 @@ export class ProseReader {
   private english = true;
 
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
+    // The last text's tokens are garbage from here on (this reading replaces them): not kept alive,
+    // and copied by the collector, while this one is lexed.
+    this.last = undefined;
     const toks = lex(text);
     const languages = languagesOf(toks);
     this.enclitic = ENCLITIC_LANGUAGES.some((l) => languages.includes(l));
