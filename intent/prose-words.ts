@@ -209,8 +209,20 @@ export const DO_IT = [...stems(L.DO_IT)];
 export const PERMANENT = stems(L.PERMANENT);
 export const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' ')));
 
-/** The words of item keys, reused by `hasPhrase` (a key may be several words). */
+/** The words of item keys, reused by `hasPhrase` (a key may be several words); stale past its count. */
 const keyWords: string[] = [];
+/** The words of keys of several words (lexicon phrases: a bounded set), split once each. */
+const splitKeys = new Map<string, readonly string[]>();
+
+function wordsOfKey(key: string): readonly string[] {
+  let words = splitKeys.get(key);
+  if (words === undefined) {
+    if (splitKeys.size >= 4096) splitKeys.clear();
+    words = key.split(' ');
+    splitKeys.set(key, words);
+  }
+  return words;
+}
 
 /**
  * Whether the keys of items[from, to) joined by spaces contain one of `phrases` as whole words,
@@ -223,32 +235,18 @@ export function hasPhrase(
   from: number,
   to: number,
 ): boolean {
-  // Keys are single words but for a few phrase items: matched item by item until one is met.
-  let spaced = false;
-  for (let i = from; i < to && !spaced; i++) {
-    const key = items[i].key;
-    spaced = key.includes(' ');
-    const candidates = spaced ? undefined : phrases.get(key);
-    if (candidates === undefined) continue;
-    for (const words of candidates) {
-      let n = 1;
-      while (n < words.length && i + n < to && items[i + n].key === words[n]) n++;
-      if (n === words.length) return true;
-    }
-  }
-  if (!spaced) return false;
-  keyWords.length = 0;
+  let count = 0;
   for (let i = from; i < to; i++) {
     const key = items[i].key;
-    if (key.includes(' ')) keyWords.push(...key.split(' '));
-    else keyWords.push(key);
+    if (key.indexOf(' ') < 0) keyWords[count++] = key;
+    else for (const w of wordsOfKey(key)) keyWords[count++] = w;
   }
-  for (let j = 0; j < keyWords.length; j++) {
+  for (let j = 0; j < count; j++) {
     const candidates = phrases.get(keyWords[j]);
     if (candidates === undefined) continue;
     for (const words of candidates) {
       let n = 1;
-      while (n < words.length && keyWords[j + n] === words[n]) n++;
+      while (n < words.length && j + n < count && keyWords[j + n] === words[n]) n++;
       if (n === words.length) return true;
     }
   }
