@@ -6,7 +6,8 @@
 # ratios and baselines. The '1k/s' columns pace 10 connections at 10 ms between requests (≈1,000 req/s).
 # A second table: a 200-message (~400 KB) conversation whose last message is new on every request
 # (issue 14's resent-history figure), sequential. Per request CPU and GC time come from each
-# waypoint's own /metrics over its 32-connection run (robust to a loaded machine, unlike latency).
+# waypoint's own /metrics over its 32-connection and conversation runs (robust to a loaded machine,
+# unlike latency).
 # WAYPOINT_NODE_OPTIONS goes to this checkout's waypoint and BASE_NODE_OPTIONS to the baseline's, so
 # `WAYPOINT_NODE_OPTIONS=--max-semi-space-size=16 bash bench/waypoint-wrk.sh 10 HEAD` compares a GC
 # setting on the same code; WAYPOINT_ARGS is added to both `semamesh up` command lines.
@@ -231,7 +232,9 @@ for ((i = 0; i < ${#URLS[@]}; i += 2)); do
   wrk_run "$name,c32" "$url" 32
   if [ -n "$port" ]; then read -r "R[$name,cpu]" "R[$name,gc]" <<<"$(per_request "$before" "$(snap "$port")")"; fi
   rate_run "$name" "$url"
+  [ -n "$port" ] && before=$(snap "$port")
   conv_run "$name" "$url"
+  if [ -n "$port" ]; then read -r "R[$name,vcpu]" "R[$name,vgc]" <<<"$(per_request "$before" "$(snap "$port")")"; fi
 done
 R[$HEAD_NAME,rss]=$(rss_mb "$WP_PID")
 R[$BASE_NAME,rss]=$(rss_mb "$BASE_PID")
@@ -263,9 +266,9 @@ for n in "${NAMES[@]}"; do
     "$(d "${R[$n,v50]}" "${R[direct,v50]}")"
 done
 echo
-echo "per request over the 32-connection run (own /metrics, all event loops): CPU and GC time"
+echo "per request (own /metrics, all processes): CPU and GC time, 32-connection run and conversation run"
 for n in "$BASE_NAME" "$HEAD_NAME"; do
-  echo "  $n: CPU ${R[$n,cpu]:--} ms, GC ${R[$n,gc]:--} ms"
+  echo "  $n: 1 KB CPU ${R[$n,cpu]:--} ms, GC ${R[$n,gc]:--} ms; conversation CPU ${R[$n,vcpu]:--} ms, GC ${R[$n,vgc]:--} ms"
 done
 echo "start-up to first served request: $BASE_NAME ${BASE_START} ms, $HEAD_NAME ${WP_START} ms"
 echo "throughput ratio head/base at 32 connections: $(awk -v a="${R[$HEAD_NAME,c32,rps]}" -v b="${R[$BASE_NAME,c32,rps]}" 'BEGIN { printf "%.2f", a / b }')×"
