@@ -6,7 +6,8 @@
 # ratios and baselines. The '1k/s' columns pace 10 connections at 10 ms between requests (≈1,000 req/s).
 # A second table: a 200-message (~400 KB) conversation whose last message is new on every request
 # (issue 14's resent-history figure), sequential. Per request CPU and GC time come from each
-# waypoint's own /metrics over its 32-connection run (robust to a loaded machine, unlike latency).
+# waypoint's own /metrics over its 32-connection and conversation runs (robust to a loaded machine,
+# unlike latency).
 # WAYPOINT_NODE_OPTIONS goes to this checkout's waypoint and BASE_NODE_OPTIONS to the baseline's, so
 # `WAYPOINT_NODE_OPTIONS=--max-semi-space-size=16 bash bench/waypoint-wrk.sh 10 HEAD` compares a GC
 # setting on the same code; WAYPOINT_ARGS is added to both `semamesh up` command lines.
@@ -94,7 +95,8 @@ fs.writeFileSync(process.argv[1] + "/conv-suffix.json", b);
 cat >"$WORK/conv.lua" <<EOF
 local function slurp(p) local f = io.open(p, "r"); local s = f:read("*a"); f:close(); return s end
 local prefix, suffix = slurp("$WORK/conv-prefix.json"), slurp("$WORK/conv-suffix.json")
-local n = 0
+-- Numbers go on from CONV_START: the warm-up's messages must not come back in the measured run.
+local n = tonumber(os.getenv("CONV_START") or "0")
 local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer sk-bench" }
 function request()
   n = n + 1
@@ -186,8 +188,11 @@ rate_run() { # name url → about 1,000 req/s: 10 connections, each waiting 10 m
   R[$1,rrps]=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
 }
 
-conv_run() { # name url → the 200-message conversation, sequential
+conv_run() { # name url → the 200-message conversation, sequential, after a warm-up of its own
   local out
+  # The first requests read all 200 messages (and start the analysis worker): warm-up, like the
+  # 1 KB runs, so the figure is the steady state of an agent's session (last message new).
+  CONV_START=1000000 wrk -t1 -c1 -d2s -s "$WORK/conv.lua" "$2" >/dev/null
   out=$(wrk -t1 -c1 -d"${SECS}s" --latency -s "$WORK/conv.lua" "$2")
   R[$1,v50]=$(awk '$1=="50%" {print $2}' <<<"$out")
   R[$1,v99]=$(awk '$1=="99%" {print $2}' <<<"$out")
@@ -198,7 +203,9 @@ conv_run() { # name url → the 200-message conversation, sequential
   return 0
 }
 
-ADMIN=([waypoint@$BASE_SHA]=$P_BASE_ADMIN [waypoint@$HEAD_SHA]=$P_WP_ADMIN)
+# Named base@ and head@ so the two stay apart when both are the same commit (a noise check).
+BASE_NAME="base@$BASE_SHA" HEAD_NAME="head@$HEAD_SHA"
+ADMIN=([$BASE_NAME]=$P_BASE_ADMIN [$HEAD_NAME]=$P_WP_ADMIN)
 snap() { # admin-port → "cpu-seconds gc-seconds requests" summed over the waypoint's event loops
   curl -s "http://127.0.0.1:$1/metrics" | awk '/^process_cpu_seconds_total/ {c += $2}
     /^nodejs_gc_duration_seconds_sum/ {g += $2} /^semamesh_waypoint_requests_total/ {r += $2}
@@ -211,8 +218,8 @@ per_request() { # before after → "cpu-ms gc-ms" per request
 
 URLS=(direct "http://127.0.0.1:$P_DIRECT/v1/chat/completions"
   nginx-hop "http://127.0.0.1:$P_HOP/v1/chat/completions"
-  "waypoint@$BASE_SHA" "http://127.0.0.1:$P_BASE/v1/chat/completions"
-  "waypoint@$HEAD_SHA" "http://127.0.0.1:$P_WP/v1/chat/completions")
+  "$BASE_NAME" "http://127.0.0.1:$P_BASE/v1/chat/completions"
+  "$HEAD_NAME" "http://127.0.0.1:$P_WP/v1/chat/completions")
 NAMES=()
 for ((i = 0; i < ${#URLS[@]}; i += 2)); do
   name=${URLS[i]} url=${URLS[i + 1]}
@@ -225,10 +232,12 @@ for ((i = 0; i < ${#URLS[@]}; i += 2)); do
   wrk_run "$name,c32" "$url" 32
   if [ -n "$port" ]; then read -r "R[$name,cpu]" "R[$name,gc]" <<<"$(per_request "$before" "$(snap "$port")")"; fi
   rate_run "$name" "$url"
+  [ -n "$port" ] && before=$(snap "$port")
   conv_run "$name" "$url"
+  if [ -n "$port" ]; then read -r "R[$name,vcpu]" "R[$name,vgc]" <<<"$(per_request "$before" "$(snap "$port")")"; fi
 done
-R[waypoint@$HEAD_SHA,rss]=$(rss_mb "$WP_PID")
-R[waypoint@$BASE_SHA,rss]=$(rss_mb "$BASE_PID")
+R[$HEAD_NAME,rss]=$(rss_mb "$WP_PID")
+R[$BASE_NAME,rss]=$(rss_mb "$BASE_PID")
 
 # --- report ---------------------------------------------------------------------------------------------
 to_ms() { # wrk/autocannon latency ("512.00us", "1.20ms", "3.1s", "12ms") → ms
@@ -244,7 +253,7 @@ for n in "${NAMES[@]}"; do
 done
 d() { awk -v a="$(to_ms "$1")" -v b="$(to_ms "$2")" 'BEGIN { printf "%.3f", a - b }'; }
 echo
-for n in "waypoint@$BASE_SHA" "waypoint@$HEAD_SHA"; do
+for n in "$BASE_NAME" "$HEAD_NAME"; do
   echo "$n: added seq p50 $(d "${R[$n,seq,p50]}" "${R[direct,seq,p50]}") ms, p99 $(d "${R[$n,seq,p99]}" "${R[direct,seq,p99]}") ms;" \
     "at 1,000 req/s p50 $(d "${R[$n,r50]}" "${R[direct,r50]}") ms, p99 $(d "${R[$n,r99]}" "${R[direct,r99]}") ms;" \
     "32 conns $(awk -v a="${R[$n,c32,rps]}" -v b="${R[nginx-hop,c32,rps]}" 'BEGIN { printf "%.2f", a / b }')× the nginx hop"
@@ -257,9 +266,9 @@ for n in "${NAMES[@]}"; do
     "$(d "${R[$n,v50]}" "${R[direct,v50]}")"
 done
 echo
-echo "per request over the 32-connection run (own /metrics, all event loops): CPU and GC time"
-for n in "waypoint@$BASE_SHA" "waypoint@$HEAD_SHA"; do
-  echo "  $n: CPU ${R[$n,cpu]:--} ms, GC ${R[$n,gc]:--} ms"
+echo "per request (own /metrics, all processes): CPU and GC time, 32-connection run and conversation run"
+for n in "$BASE_NAME" "$HEAD_NAME"; do
+  echo "  $n: 1 KB CPU ${R[$n,cpu]:--} ms, GC ${R[$n,gc]:--} ms; conversation CPU ${R[$n,vcpu]:--} ms, GC ${R[$n,vgc]:--} ms"
 done
-echo "start-up to first served request: waypoint@$BASE_SHA ${BASE_START} ms, waypoint@$HEAD_SHA ${WP_START} ms"
-echo "throughput ratio head/base at 32 connections: $(awk -v a="${R[waypoint@$HEAD_SHA,c32,rps]}" -v b="${R[waypoint@$BASE_SHA,c32,rps]}" 'BEGIN { printf "%.2f", a / b }')×"
+echo "start-up to first served request: $BASE_NAME ${BASE_START} ms, $HEAD_NAME ${WP_START} ms"
+echo "throughput ratio head/base at 32 connections: $(awk -v a="${R[$HEAD_NAME,c32,rps]}" -v b="${R[$BASE_NAME,c32,rps]}" 'BEGIN { printf "%.2f", a / b }')×"

@@ -24,34 +24,90 @@ export function registerProcessMetrics(registry: Registry): void {
     registry.removeSingleMetric(`nodejs_active_${what}_total`);
 }
 
+/** One series of a counter kept as a plain number: its labels and its total so far. */
+interface Series {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * A Prometheus counter whose series are plain numbers found through nested maps of their label
+ * values (the first two strings, then any key), handed to prom-client only when it is collected
+ * (a scrape, or the primary summing its workers). prom-client's own inc() builds and hashes a
+ * string of all labels on every call: ~2 % of a request's CPU with the per-request counters.
+ */
+export class LazyCounter {
+  private readonly root = new Map<string, Map<string, Map<string | number, Series>>>();
+  private readonly series: Series[] = [];
+
+  constructor(
+    registry: Registry,
+    private readonly config: { name: string; help: string; labelNames: readonly string[] },
+  ) {
+    const series = this.series;
+    new Counter({
+      name: config.name,
+      help: config.help,
+      labelNames: config.labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of series) this.inc(s.labels, s.value);
+      },
+    });
+  }
+
+  /** Adds `n` to the series of these label values, given in the order of labelNames. */
+  inc(n: number, a: string, b = '', c: string | number = ''): void {
+    let second = this.root.get(a);
+    if (second === undefined) {
+      second = new Map();
+      this.root.set(a, second);
+    }
+    let third = second.get(b);
+    if (third === undefined) {
+      third = new Map();
+      second.set(b, third);
+    }
+    let s = third.get(c);
+    if (s === undefined) {
+      const values = [a, b, String(c)];
+      const labels: Record<string, string> = {};
+      this.config.labelNames.forEach((name, i) => {
+        labels[name] = values[i]!;
+      });
+      s = { labels, value: 0 };
+      third.set(c, s);
+      this.series.push(s);
+    }
+    s.value += n;
+  }
+}
+
 export function createMetrics(options: { prices?: PriceBook } = {}): WaypointMetrics {
   const registry = new Registry();
   // process_* and nodejs_* (CPU, memory, event-loop lag, handles): the basics of any alert on a pod.
   registerProcessMetrics(registry);
   const prices = options.prices ?? new PriceBook();
-  const requests = new Counter({
+  const requests = new LazyCounter(registry, {
     name: 'semamesh_waypoint_requests_total',
     help: 'Requests handled, by provider, API and response status',
     labelNames: ['provider', 'api', 'status'],
-    registers: [registry],
   });
-  const decisions = new Counter({
+  const decisions = new LazyCounter(registry, {
     name: 'semamesh_waypoint_decisions_total',
     help: 'Policy decisions, by action (ERROR when none could be made) and phase',
     labelNames: ['action', 'phase'],
-    registers: [registry],
   });
-  const tokens = new Counter({
+  const tokens = new LazyCounter(registry, {
     name: 'semamesh_waypoint_tokens_total',
     help: 'Tokens: prompt_estimate (counted before forwarding), prompt and completion (provider usage)',
     labelNames: ['provider', 'model', 'kind'],
-    registers: [registry],
   });
-  const cost = new Counter({
+  const cost = new LazyCounter(registry, {
     name: 'semamesh_waypoint_cost_usd_total',
     help: 'Spend in US dollars from provider-reported usage at list prices (the built-in table; quota price overrides are not applied)',
     labelNames: ['provider', 'model'],
-    registers: [registry],
   });
   const duration = new Histogram({
     name: 'semamesh_waypoint_request_duration_seconds',
@@ -111,11 +167,11 @@ export function createMetrics(options: { prices?: PriceBook } = {}): WaypointMet
       if (result === 'loaded') bundleLoaded.set(Date.now() / 1000);
     },
     request(provider, api, status, seconds) {
-      requests.inc({ provider, api, status: String(status) });
+      requests.inc(1, provider, api, status);
       if (seconds !== undefined) duration.observe({ provider, api }, seconds);
     },
     decision(action, phase, seconds) {
-      decisions.inc({ action, phase });
+      decisions.inc(1, action, phase);
       policy.observe({ phase }, seconds);
     },
     failOpen: (reason) => failOpen.inc({ reason }),
@@ -125,11 +181,11 @@ export function createMetrics(options: { prices?: PriceBook } = {}): WaypointMet
       // agent-chosen model string is bounded to known models or "other".
       if (!Number.isFinite(n) || n < 0) return;
       const label = modelLabel(model);
-      tokens.inc({ provider, model: label, kind }, n);
+      tokens.inc(n, provider, label, kind);
       if (kind === 'prompt_estimate' || n <= 0 || !model) return;
       const price = prices.resolve(model);
       const per1M = kind === 'prompt' ? price.inputPer1M : price.outputPer1M;
-      cost.inc({ provider, model: label }, (n * per1M) / 1e6);
+      cost.inc((n * per1M) / 1e6, provider, label);
     },
     upstream: (provider, seconds) => upstream.observe({ provider }, seconds),
   };

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { defaultCanonicalizer } from '../intent/index.js';
@@ -113,7 +114,24 @@ export function auditLine(record: Record<string, unknown>): string {
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
+/**
+ * V8 moves an allocation site to the old generation once most of what it allocated survived a
+ * young-generation GC — which a request spanning a GC makes true of its parse output. From then
+ * on each request's message objects are born old and keep their texts (young) alive through every
+ * scavenge into the old space, until a full GC: on the 400 KB conversation of
+ * bench/waypoint-wrk.sh, 3–9 MB promoted per scavenge and a 10–60 ms full GC every few dozen
+ * requests in some runs (--trace-pretenuring-statistics shows the sites tenured), ~0.1 MB and none
+ * with pretenuring off; the 1 KB chat is unchanged. Set for the whole process, once.
+ */
+let pretenuringOff = false;
+function turnPretenuringOff(): void {
+  if (pretenuringOff) return;
+  pretenuringOff = true;
+  setFlagsFromString('--no-allocation-site-pretenuring');
+}
+
 export async function createWaypoint(options: WaypointOptions = {}): Promise<Waypoint> {
+  turnPretenuringOff();
   const bodyLimit = options.bodyLimit ?? 10 * 1024 * 1024;
   const router = new Router(options);
   const metrics = createMetrics();

@@ -71,41 +71,74 @@ export class PolicyHolder {
   /**
    * Decides with the given engine — the one the request captured with current(), passed explicitly
    * (even when undefined) so a swap mid-request never changes the policy a request is judged by.
+   * An engine that answers synchronously (the wasm engine) gets its outcome back synchronously:
+   * no promise per layer on the hot path.
    */
-  async decide(input: DecisionInput, engine: DecisionEngine | undefined): Promise<DecisionOutcome> {
+  decide(
+    input: DecisionInput,
+    engine: DecisionEngine | undefined,
+  ): DecisionOutcome | Promise<DecisionOutcome> {
     if (!engine) return this.fail('no_policy', noPolicy(), '');
     const revision = engine.revision;
+    let answer: Decision | Promise<Decision>;
     try {
-      return { ok: true, decision: await this.run(engine, input, false), revision, failOpen: false };
+      answer = this.run(engine, input, false);
     } catch (err) {
-      const failure = classify(err, input);
-      this.onFailure?.(failure);
-      const message =
-        failure.reason === 'timeout' ? `no answer within ${this.timeoutMs} ms` : errorMessage(err);
-      const error = policyError(
-        failure.scope === 'namespace' ? `custom Rego of namespace ${failure.namespace}: ${message}` : message,
-        err,
+      return this.failed(err, engine, input, revision);
+    }
+    if (answer instanceof Promise)
+      return answer.then(
+        (decision): DecisionOutcome => ({ ok: true, decision, revision, failOpen: false }),
+        (err: unknown) => this.failed(err, engine, input, revision),
       );
-      // Only the namespace's own Rego failed: fail-open keeps the shared rules for this agent.
-      if (this.failOpen && failure.scope === 'namespace') {
-        try {
-          const decision = await this.run(engine, input, true);
-          this.onFailOpen?.('policy_error');
-          return { ok: true, decision, revision, failOpen: true };
-        } catch (again) {
-          this.onFailure?.(classify(again, input));
-        }
-      }
+    return { ok: true, decision: answer, revision, failOpen: false };
+  }
+
+  /** The outcome when the engine could not decide: a refusal, or fail-open's fallback. */
+  private failed(
+    err: unknown,
+    engine: DecisionEngine,
+    input: DecisionInput,
+    revision: string,
+  ): DecisionOutcome | Promise<DecisionOutcome> {
+    const failure = classify(err, input);
+    this.onFailure?.(failure);
+    const message =
+      failure.reason === 'timeout' ? `no answer within ${this.timeoutMs} ms` : errorMessage(err);
+    const error = policyError(
+      failure.scope === 'namespace' ? `custom Rego of namespace ${failure.namespace}: ${message}` : message,
+      err,
+    );
+    // Only the namespace's own Rego failed: fail-open keeps the shared rules for this agent.
+    if (!this.failOpen || failure.scope !== 'namespace') return this.fail('policy_error', error, revision);
+    const allowed = (decision: Decision): DecisionOutcome => {
+      this.onFailOpen?.('policy_error');
+      return { ok: true, decision, revision, failOpen: true };
+    };
+    const refused = (again: unknown): DecisionOutcome => {
+      this.onFailure?.(classify(again, input));
       return this.fail('policy_error', error, revision);
+    };
+    try {
+      const shared = this.run(engine, input, true);
+      return shared instanceof Promise ? shared.then(allowed, refused) : allowed(shared);
+    } catch (again) {
+      return refused(again);
     }
   }
 
   /** One evaluation under the deadline: passed to the engine (fuel) and enforced on a promise. */
-  private async run(engine: DecisionEngine, input: DecisionInput, sharedOnly: boolean): Promise<Decision> {
+  private run(
+    engine: DecisionEngine,
+    input: DecisionInput,
+    sharedOnly: boolean,
+  ): Decision | Promise<Decision> {
     const deadline = this.timeoutMs;
-    const decision = await withTimeout(engine.decide(input, { timeoutMs: deadline, sharedOnly }), deadline);
-    if (!isDecision(decision)) throw new Error('the engine returned something that is not a decision');
-    return { ...decision, reasons: decision.reasons ?? [], redactions: decision.redactions ?? [] };
+    const answer = engine.decide(input, { timeoutMs: deadline, sharedOnly });
+    // Any thenable counts as asynchronous (an engine need not return a native promise).
+    if (typeof (answer as { then?: unknown } | null)?.then === 'function')
+      return withTimeout(Promise.resolve(answer), deadline).then(checked);
+    return checked(answer);
   }
 
   private fail(
@@ -137,8 +170,7 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function withTimeout<T>(value: T | Promise<T>, ms: number): Promise<T> {
-  if (!(value instanceof Promise)) return Promise.resolve(value);
+function withTimeout<T>(value: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new TimeoutError('timeout')), ms);
     value.then(
@@ -152,6 +184,12 @@ function withTimeout<T>(value: T | Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+/** The engine's answer as a Decision, or an error when it is not one. */
+function checked(decision: unknown): Decision {
+  if (!isDecision(decision)) throw new Error('the engine returned something that is not a decision');
+  return { ...decision, reasons: decision.reasons ?? [], redactions: decision.redactions ?? [] };
 }
 
 function isDecision(d: unknown): d is Decision {

@@ -9,7 +9,7 @@ import {
   primaryMessage,
   primaryRule,
 } from '../../policy/decision.js';
-import type { PolicyHolder } from '../../policy/holder.js';
+import type { DecisionOutcome, PolicyHolder } from '../../policy/holder.js';
 import { requestFor } from '../../policy/input-needs.js';
 import type { PauseReporter } from '../../policy/pause-reporter.js';
 import type { ChainServices, RequestContext } from '../types.js';
@@ -61,27 +61,33 @@ export function enforce(
   }
 }
 
-/** Builds the decision input, asks the holder with the request's captured engine, records metrics. */
-export async function decidePhase(
+/**
+ * Builds the decision input, asks the holder with the request's captured engine, records metrics.
+ * Synchronous when the engine is (see PolicyHolder.decide).
+ */
+export function decidePhase(
   ctx: RequestContext,
   holder: PolicyHolder,
   services: Pick<ChainServices, 'metrics'>,
   input: DecisionInput,
-): Promise<Decision> {
+): Decision | Promise<Decision> {
   const t0 = performance.now();
   // Both phases go through here: the conversation's text goes in only for a policy that reads it.
   const needs = engineNeeds(ctx.engine);
   if (!needs.text || !needs.messages) input = { ...input, request: requestFor(input.request, needs) };
-  const outcome = await holder.decide(input, ctx.engine);
-  const seconds = (performance.now() - t0) / 1000;
-  if (!outcome.ok) {
-    services.metrics.decision('ERROR', input.phase, seconds);
-    throw outcome.error;
-  }
-  if (outcome.failOpen) ctx.failOpen = true;
-  ctx.revision = outcome.revision;
-  services.metrics.decision(outcome.decision.action, input.phase, seconds);
-  return outcome.decision;
+  const settle = (outcome: DecisionOutcome): Decision => {
+    const seconds = (performance.now() - t0) / 1000;
+    if (!outcome.ok) {
+      services.metrics.decision('ERROR', input.phase, seconds);
+      throw outcome.error;
+    }
+    if (outcome.failOpen) ctx.failOpen = true;
+    ctx.revision = outcome.revision;
+    services.metrics.decision(outcome.decision.action, input.phase, seconds);
+    return outcome.decision;
+  };
+  const outcome = holder.decide(input, ctx.engine);
+  return outcome instanceof Promise ? outcome.then(settle) : settle(outcome);
 }
 
 export function requestInput(ctx: RequestContext): DecisionInput {
