@@ -28,6 +28,7 @@ import {
   NEG_PARTICLE,
   NEGATE,
   NEGATION_REACH,
+  negates,
   PASSIVE_AUX,
   PAST_PARTICIPLE,
   PERFECTIVE,
@@ -421,7 +422,7 @@ export function negated(items: Item[], from: number, at: number, opener: Set<num
     }
     if (it.kind === 'comma' || pos - it.pos > NEGATION_REACH || NEG_END.has(it.s)) break;
     if (CANCEL.has(it.s) || CANCEL.has(it.key)) cancelled = true;
-    if (NEGATE.has(it.key) && !opener.has(j)) {
+    if (negates(it.key) && !opener.has(j)) {
       // "n'oublie pas de supprimer": the canceller may come right before the negation, or one
       // adverb before it ("n'oublie surtout pas").
       const cancels = (k: number) => k >= from && (CANCEL.has(items[k].s) || CANCEL.has(items[k].key));

@@ -14,6 +14,7 @@ import {
   DETERMINER,
   DIRECTION,
   GERUND_PASSIVE,
+  HEAD_FIRST,
   HEAD_NOUN,
   IMPLIED,
   INFINITIVE_MARKER,
@@ -91,7 +92,9 @@ export function objectsFor(
   }
   // "监控先关掉", "旧的命名空间，全部删除": a Chinese or Japanese verb closing its clause takes a
   // topic before it, as verb-final languages do.
-  if (VERB_FINAL.has(it.key) || CJK_WORD.test(it.key) || inVerbFinalClause(items, from, i)) {
+  // "Podをkillして": a borrowed verb made Japanese by する is verb-final too.
+  const borrowed = i + 1 < to && CJK_WORD.test(items[i + 1].key) && TRAILING.has(items[i + 1].key);
+  if (VERB_FINAL.has(it.key) || CJK_WORD.test(it.key) || borrowed || inVerbFinalClause(items, from, i)) {
     // "den Namespace löschen", "データベースを削除してください", "the db to be gone", "wenn ich das
     // Volume lösche": the object comes first; auxiliaries and particles may follow the verb, and
     // so may a canceller ("…するのを忘れないで") or a condition ending the clause ("削除したら").
@@ -118,6 +121,8 @@ export function objectsFor(
       if (before.length > 0 || !CJK_WORD.test(it.key)) return { objects: before, rule: 'verb-final' };
       const topic = topicBefore(items, from, i);
       if (topic.length > 0) return { objects: topic, rule: 'topic before a comma' };
+      const reason = reasonTopic(items, from, i);
+      if (reason !== undefined) return { objects: [reason], rule: 'topic before a reason' };
     }
   }
   // "把生产数据库删了": after 把 the object precedes the verb.
@@ -163,6 +168,23 @@ function topicBefore(items: Item[], from: number, i: number): number[] {
   while (k > from && items[k].kind === 'word' && (STOP.has(items[k].s) || QUANTIFIER.has(items[k].s))) k--;
   if (k <= from || items[k].kind !== 'comma') return [];
   return backward(items, from, k, false, true);
+}
+
+/** Japanese reason connectives closing a clause ("…ので", "…から", "…ため"), as item keys. */
+const REASON_CONNECTIVE = new Set(['から', 'ため', 'んで', 'だから', 'ので']);
+
+/**
+ * "古いネームスペースはもう要らないので、なくして": a verb after a reason clause ("…ので", "…から")
+ * acts on the nearest object before that clause's end — the topic the reason was given about.
+ */
+function reasonTopic(items: Item[], from: number, i: number): number | undefined {
+  let k = i - 1;
+  while (k > from && items[k].kind === 'comma') k--;
+  const key = items[k]?.key;
+  const reason = REASON_CONNECTIVE.has(key) || (key === 'で' && items[k - 1]?.key === 'の');
+  if (k <= from || !reason) return undefined;
+  for (let j = k - 1; j >= Math.max(from, k - 2 * LOOK); j--) if (items[j].kind === 'object') return j;
+  return undefined;
 }
 
 /** Whether a modal ("tienen que", "debe", "muss") comes before the action at i in its clause. */
@@ -223,6 +245,12 @@ function forward(
       // "delete /var/lib/data", "wipe /dev/sdb": the path is the object.
       if (it.path !== '' && j === start) found.push(it.path);
       break;
+    }
+    // "Mata o processo node": in a head-first language the object after a head noun names it.
+    if (isObject(it) && j > start && HEAD_FIRST.has(items[j - 1].w)) {
+      content++;
+      j++;
+      continue;
     }
     if (isObject(it)) {
       let end = j;

@@ -70,6 +70,15 @@ for (const [lang, words] of L.LANGUAGE_CUES)
 const ALWAYS = ['en', ...L.CJK_LANGUAGES];
 /** The key of a text with no other language's cues (most texts): one string, hashed once. */
 const ALWAYS_KEY = [...ALWAYS].sort().join(',');
+/** The same for a text with kana: Japanese, not Chinese. */
+const ALWAYS_JAPANESE = ALWAYS.filter((l) => l !== 'zh');
+const ALWAYS_JAPANESE_KEY = [...ALWAYS_JAPANESE].sort().join(',');
+/** English cue stems that are also another language's function words ("a", "do", "no"). */
+const SHARED = new Set(
+  [...L.FUNCTION_WORDS].flatMap(([lang, classes]) =>
+    lang === 'en' ? [] : [...stems(Object.values(classes).flat())].filter((k) => ENGLISH.has(k)),
+  ),
+);
 let selection = '*';
 
 /**
@@ -80,15 +89,28 @@ let selection = '*';
 export function languagesOf(stemsOfText: Iterable<string>): string {
   const counts = new Map<string, number>();
   let english = 0;
+  let kana = false;
   for (const s of stemsOfText) {
-    if (ENGLISH.has(s)) english++;
+    // Words English shares with another language's function words ("a", "do", "no") count for neither.
+    if (ENGLISH.has(s) && !SHARED.has(s)) english++;
     const cues = CUES.get(s);
     if (cues !== undefined) for (const l of cues) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const c = s.charCodeAt(0);
+    if (c >= 0x3040 && c <= 0x30ff) kana = true;
   }
-  if (counts.size === 0) return ALWAYS_KEY;
+  // Kana make a text Japanese: Chinese words (不要 "don't") no longer apply to it.
+  const always = kana ? ALWAYS_JAPANESE : ALWAYS;
+  if (counts.size === 0) return kana ? ALWAYS_JAPANESE_KEY : ALWAYS_KEY;
   const best = Math.max(0, ...counts.values());
   const chosen = best * 2 > english ? [...counts].filter(([, n]) => n === best).map(([l]) => l) : [];
-  return [...ALWAYS, ...chosen].sort().join(',');
+  return [...always, ...chosen].sort().join(',');
+}
+
+/** Whether a negation word negates in the text being read: a CJK language's own ones only in its texts. */
+export function negates(key: string): boolean {
+  if (!NEGATE.has(key)) return false;
+  const only = CJK_ONLY_NEGATION.get(key);
+  return only === undefined || selection === '*' || selection.split(',').includes(only);
 }
 
 /** Runs `read` with the function words of `languages` (from `languagesOf`), restoring the previous choice. */
@@ -138,6 +160,7 @@ export const STOP = functionWords('stopwords');
 // Negations, about words and report markers also match without accents: the bare reading of an
 // accented text (canonicalize.ts) must not lose them.
 export const NEGATE = bothStems(L.NEGATIONS);
+const CJK_ONLY_NEGATION = new Map([...L.CJK_ONLY_NEGATIONS].map(([w, l]) => [phraseKey(w), l]));
 export const CANCEL = bothStems(L.NEGATION_CANCELLERS);
 export const VERB_FINAL_CLAUSE = stems(L.VERB_FINAL_CLAUSES);
 export const INFINITIVE_MARKER = stems(L.INFINITIVE_MARKERS);
@@ -196,8 +219,15 @@ export const DO_IT = [...stems(L.DO_IT)];
 export const PERMANENT = stems(L.PERMANENT);
 export const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' ')));
 /** Surface forms (plurals listed; also without accents, for the bare reading): stems would confuse "named" with "name". */
+const HEAD_NOUN_EN = new Set(L.LANGUAGES.find((l) => l.language === 'en')?.headNouns ?? []);
 export const HEAD_NOUN = new Set(
   L.HEAD_NOUNS.flatMap((w) => [w.toLowerCase(), stripDiacritics(w.toLowerCase())]),
+);
+/** Head nouns of languages that put the head first ("o processo node"): an object right after one names it. */
+export const HEAD_FIRST = new Set(
+  L.LANGUAGES.filter((l) => ['es', 'fr', 'pt'].includes(l.language))
+    .flatMap((l) => l.headNouns.map((w) => w.toLowerCase()))
+    .filter((w) => !HEAD_NOUN_EN.has(w)),
 );
 export const REPORT = bothStems(L.REPORT_MARKERS);
 export const TRAILING = stems(L.TRAILING);
