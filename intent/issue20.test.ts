@@ -452,3 +452,55 @@ test('material presented before a colon and asked about after it is described', 
   assert.ok(c.pairs('Here is what I want: wipe the scratch bucket.').includes('delete:bucket'));
   assert.ok(c.pairs('Here is the plan: drop the old schema. Then rerun the job.').includes('delete:schema'));
 });
+
+test('Japanese is told from Chinese by its kana: 不要 is "unneeded" there, "don\'t" in Chinese', () => {
+  assert.deepEqual(c.pairs('不要なユーザーを削除しといて'), ['delete:user']);
+  assert.deepEqual(c.pairs('不要删除生产数据库'), []);
+  assert.ok(
+    !languagesOf(lex('不要なユーザーを削除').map((t) => t.s))
+      .split(',')
+      .includes('zh'),
+  );
+  assert.ok(
+    languagesOf(lex('不要删除数据库').map((t) => t.s))
+      .split(',')
+      .includes('zh'),
+  );
+});
+
+test('a Japanese verb after a reason clause acts on the topic the reason was given about', () => {
+  for (const [text, pair] of [
+    ['古いネームスペースはもう要らないので、なくして。', 'delete:namespace'],
+    ['stagingのネームスペース、もう要らないから消して', 'delete:namespace'],
+    ['古いデータベースは不要なので削除してください', 'delete:database'],
+  ])
+    assert.deepEqual(c.pairs(text), [pair], text);
+  assert.deepEqual(c.pairs('データベースは大事なので削除しないでください'), []);
+});
+
+test("Japanese must and can't-not forms request, should-not forms forbid, borrowed verbs take する", () => {
+  for (const [text, pair] of [
+    ['データベースを削除しなければなりません', 'delete:database'],
+    ['データベースを削除しないわけにはいかない', 'delete:database'],
+    ['テスト用のバケットを消さなきゃ', 'delete:bucket'],
+    ['Podを全部killして', 'delete:pod'],
+    ['テーブルをドロップして', 'delete:table'],
+  ])
+    assert.deepEqual(c.pairs(text), [pair], text);
+  for (const text of [
+    'データベースを削除すべきではない',
+    'バックアップは消しちゃだめ',
+    'データベースを消さないでください',
+  ])
+    assert.deepEqual(c.pairs(text), [], text);
+});
+
+test('a head-first language\'s head noun makes the object after it a name ("o processo node")', () => {
+  assert.deepEqual(c.pairs('Mata o processo node que escuta na porta 3000'), []);
+  assert.deepEqual(c.pairs('Mata o pod travado'), ['delete:pod']);
+  assert.deepEqual(c.pairs('Drop the name column'), ['delete:column']);
+});
+
+test('a short Portuguese request is read as Portuguese: its objects are cues too', () => {
+  assert.deepEqual(c.pairs('Desativa a auditoria do cluster'), ['disable:log']);
+});
