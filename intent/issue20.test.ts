@@ -504,3 +504,10 @@ test('a head-first language\'s head noun makes the object after it a name ("o pr
 test('a short Portuguese request is read as Portuguese: its objects are cues too', () => {
   assert.deepEqual(c.pairs('Desativa a auditoria do cluster'), ['disable:log']);
 });
+
+test('a Portuguese clause that is the verb alone acts on the object named before its comma', () => {
+  assert.deepEqual(c.pairs('Não há razão para manter o banco de testes, apaga'), ['delete:database']);
+  assert.deepEqual(c.pairs('O namespace de testes já era, pode apagar'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('O banco de produção é importante, não apaga'), []);
+  assert.deepEqual(c.pairs('Pode sumir com os backups velhos'), ['delete:backup']);
+});

@@ -136,7 +136,35 @@ export function objectsFor(
   if (it.canon !== 'stop' && from > 0 && !it.w.endsWith('ing') && bareVerb(items, from, to, i))
     for (let k = from - 2; k >= Math.max(0, from - PRONOUN_REACH) && items[k].kind !== 'end'; k--)
       if (items[k].kind === 'object') return { objects: [k], rule: 'ellipsis' };
+  // "Não há razão para manter o banco de testes, apaga": a clause that is the verb alone, after a
+  // comma, acts on the object its sentence named before (a null object, as Portuguese speaks).
+  if (it.key !== 'stop' && !it.w.endsWith('ing')) {
+    const object = nullObject(items, from, to, i);
+    if (object !== undefined) return { objects: [object], rule: 'ellipsis' };
+  }
   return { objects: [], rule: 'implied by the action' };
+}
+
+/**
+ * The object before the comma opening the action's clause, when that clause is the verb with stop
+ * words and at most one other plain word ("apaga logo", "pode apagar sem medo" is not).
+ */
+function nullObject(items: Item[], from: number, to: number, i: number): number | undefined {
+  let c = i - 1;
+  let plain = 0;
+  const bare = (k: number) => {
+    const x = items[k];
+    if (x.kind !== 'word' || x.path !== undefined) return false;
+    return STOP.has(x.s) || MODAL.has(x.s) || ++plain <= 1;
+  };
+  while (c > from && items[c].kind !== 'comma') if (!bare(c--)) return undefined;
+  if (c <= from || items[c].kind !== 'comma') return undefined;
+  for (let k = i + 1; k < to && items[k].kind !== 'comma'; k++) if (!bare(k)) return undefined;
+  for (let k = c - 1; k >= Math.max(from, c - 2 * LOOK); k--) {
+    if (items[k].kind === 'object') return k;
+    if (items[k].kind === 'action') return undefined;
+  }
+  return undefined;
 }
 
 /**

@@ -251,6 +251,21 @@ export const SENSE = stems(L.SENSE_CONTEXT);
 export const AMBIGUOUS = stems(L.AMBIGUOUS_OBJECTS);
 export const WEAK = stems(L.WEAK_OBJECTS);
 export const IMPLIED = new Map(Object.entries(L.IMPLIED_OBJECTS).map(([k, v]) => [phraseKey(k), v]));
+/**
+ * Function words of languages other than English whose stem is an object's ("pode" stems to "pod"):
+ * as written, they are never that object.
+ */
+export const NOT_OBJECT = (() => {
+  const objects = new Set(
+    L.LANGUAGES.flatMap((l) => Object.values(l.objects).flat()).map((w) => w.toLowerCase()),
+  );
+  return new Set(
+    L.LANGUAGES.filter((l) => l.language !== 'en')
+      .flatMap((l) => [...l.modals, ...l.requestOpeners, ...l.stopwords, ...l.subjectPronouns])
+      .flatMap((w) => w.toLowerCase().split(' '))
+      .filter((w) => !objects.has(w)),
+  );
+})();
 /** Surface forms listed in the lexicon: "shred" ends in -ed but is not a past tense. */
 export const LEXICON_SURFACE = new Set(
   Object.values(L.ACTIONS)

@@ -43,6 +43,7 @@ import {
   INTERROGATIVE,
   languagesOf,
   NEGATE,
+  NOT_OBJECT,
   OBJECT_PRONOUN,
   PERMANENT,
   PERMANENT_WORDS,
@@ -206,7 +207,11 @@ export class ProseReader {
   ): Map<string, Evidence> {
     const items = classify(this.table, toks);
     // A false friend takes the sense of the text's language ("apaga" switches off in Spanish).
-    for (const it of items) if (it.kind === 'action') it.canon = senseOf(it.key)?.action ?? it.canon;
+    for (const it of items) {
+      if (it.kind === 'action') it.canon = senseOf(it.key)?.action ?? it.canon;
+      // "Pode apagar": a function word is not the object its stem spells ("pode" → pod).
+      else if (it.kind === 'object' && NOT_OBJECT.has(it.w)) it.kind = 'word';
+    }
     const clitics = this.enclitics(toks, items);
     this.last = { text, toks, items };
     const ctx: Ctx = { toks, items, opts, found: new Map(), rejected, clitics, romance: !this.english };
