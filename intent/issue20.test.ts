@@ -511,3 +511,15 @@ test('a Portuguese clause that is the verb alone acts on the object named before
   assert.deepEqual(c.pairs('O banco de produção é importante, não apaga'), []);
   assert.deepEqual(c.pairs('Pode sumir com os backups velhos'), ['delete:backup']);
 });
+
+test('a subject before a Romance or German verb describes a job; a phrase of time is no subject', () => {
+  for (const text of [
+    'El cron borra los logs viejos cada noche',
+    'Le cron supprime les vieux logs chaque nuit',
+    'O cron apaga os logs antigos toda noite',
+    'Der Cronjob löscht jeden Abend die alten Logs',
+  ])
+    assert.deepEqual(c.pairs(text), [], text);
+  assert.deepEqual(c.pairs('Esta noche borra los logs viejos'), ['delete:log']);
+  assert.deepEqual(c.pairs('Löscht bitte den Namespace'), ['delete:namespace']);
+});

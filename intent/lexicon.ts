@@ -231,6 +231,12 @@ export const REASON_NOUNS = merged([], (l) => l.reasonNouns);
 export const SUBJECT_PREDICATES = merged([], (l) => l.subjectPredicates);
 /** Openers presenting material after a colon ("here is the cron entry: …"). */
 export const PRESENTATIVES = merged([], (l) => l.presentatives);
+/** Articles, demonstratives and possessives opening a subject, in the languages whose imperative has none. */
+export const SUBJECT_LEADS = LANGUAGES.flatMap((l) =>
+  l.subjectLeads.length > 0 ? [...l.determiners, ...l.subjectLeads] : [],
+);
+/** Nouns of time ("noche", "Abend"): a phrase of one opening a clause is an adverbial, not a subject. */
+export const TIME_NOUNS = merged([], (l) => l.timeNouns);
 /** Separable verbs: "verb particle" → action (German "Fahre den Server herunter"). */
 export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
   {},

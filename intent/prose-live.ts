@@ -41,9 +41,12 @@ import {
   SEPARABLE,
   STATE_CHANGE,
   STOP,
+  SUBJECT_LEAD,
   SUBJECT_PREDICATE,
   SUBJECT_PRONOUN,
   SUBORDINATOR,
+  subjectlessImperative,
+  TIME_NOUN,
   WISH,
 } from './prose-words.js';
 
@@ -287,6 +290,9 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
         return reject(ctx, i, 'described (third person)');
     }
   }
+  // "El cron borra los logs", "Der Cronjob löscht …": a subject before the verb describes it, in a
+  // language whose imperative has none.
+  if (subjectBefore(ctx, from, i)) return reject(ctx, i, 'described (a subject before the verb)');
   // An interrogative before the action in the same clause: "explain what kubectl delete does".
   for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
     const p = items[j];
@@ -294,6 +300,34 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     if (INTERROGATIVE.has(p.s) && !opener.has(j)) return reject(ctx, i, 'asked about');
   }
   return negated(items, from, i, opener) ? reject(ctx, i, 'negated') : true;
+}
+
+/**
+ * Whether the clause of the action at i opens with a subject: an article, demonstrative or
+ * possessive, then one to three plain words (no object, no noun of time), then the verb — in a
+ * Romance or German text, and not an infinitive.
+ */
+function subjectBefore(ctx: Ctx, from: number, i: number): boolean {
+  const { items } = ctx;
+  const w = items[i].w;
+  if (/(ar|er|ir|re|en)$/.test(w)) return false;
+  // A verb in -t is a third person ("löscht", "détruit"): its subject may be an object word ("der Cronjob").
+  const third = w.endsWith('t');
+  let c = i - 1;
+  while (c >= from && items[c].kind !== 'comma') c--;
+  c++;
+  if (i - c < 2 || i - c > 4 || !SUBJECT_LEAD.has(items[c].w)) return false;
+  let plain = 0;
+  for (let k = c + 1; k < i; k++) {
+    const it = items[k];
+    if (it.kind === 'object' && third) {
+      plain++;
+      continue;
+    }
+    if (it.kind !== 'word' || TIME_NOUN.has(it.s) || NEGATE.has(it.key) || MODAL.has(it.s)) return false;
+    if (!STOP.has(it.s)) plain++;
+  }
+  return plain > 0 && subjectlessImperative();
 }
 
 /** Whether the action at i is a gerund or infinitive opening its sentence and followed by a predicate. */

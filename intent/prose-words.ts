@@ -16,6 +16,8 @@ export const PRONOUN_REACH = 60;
 export const LOOK = 16;
 
 export const stems = (words: readonly string[]) => new Set(words.map((w) => phraseKey(w)));
+/** Surface forms, lower-cased: for short function words whose stems would confuse them. */
+const functionWordsOf = (words: readonly string[]) => new Set(words.map((w) => w.toLowerCase()));
 /** Stems with and without accents: a text with accents is also read without them (canonicalize.ts). */
 const bothStems = (words: readonly string[]) => stems([...words, ...words.map(stripDiacritics)]);
 
@@ -105,6 +107,14 @@ export function languagesOf(stemsOfText: Iterable<string>): string {
   const chosen = best * 2 > english ? [...counts].filter(([, n]) => n === best).map(([l]) => l) : [];
   return [...always, ...chosen].sort().join(',');
 }
+
+/** Whether the text being read is in a language whose imperative has no subject (Romance, German). */
+export function subjectlessImperative(): boolean {
+  return selection !== '*' && SUBJECTLESS.some((l) => selection.includes(l));
+}
+const SUBJECTLESS = L.LANGUAGES.filter((l) => l.subjectLeads.length > 0).map((l) => l.language);
+export const SUBJECT_LEAD = functionWordsOf(L.SUBJECT_LEADS);
+export const TIME_NOUN = bothStems(L.TIME_NOUNS);
 
 /** Whether a negation word negates in the text being read: a CJK language's own ones only in its texts. */
 export function negates(key: string): boolean {
