@@ -523,3 +523,9 @@ test('a subject before a Romance or German verb describes a job; a phrase of tim
   assert.deepEqual(c.pairs('Esta noche borra los logs viejos'), ['delete:log']);
   assert.deepEqual(c.pairs('Löscht bitte den Namespace'), ['delete:namespace']);
 });
+
+test('Spanish "vamos a" + infinitive and a politeness parenthesis keep the verb and its object', () => {
+  assert.deepEqual(c.pairs('Vamos a borrar el namespace de pruebas'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Borra, por favor, el namespace de pruebas'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Arrête de supprimer les pods à la main.'), []);
+});

@@ -174,7 +174,9 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     prev.kind !== 'action' &&
     DETERMINER.has(prev.s) &&
     !it.ident &&
-    !(governed && PREPOSITION.has(prev.s))
+    !(governed && PREPOSITION.has(prev.s)) &&
+    // "Vamos a borrar": a Romance infinitive after "a" is a verb, "a" its preposition.
+    !(ctx.romance === true && prev.w === 'a' && /(ar|er|ir)$/.test(it.w))
   ) {
     // "the deletion of the namespace"
     if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) return !aboutIt(items, from, i);

@@ -335,6 +335,15 @@ function forward(
       terse = false;
       continue;
     }
+    // "Borra, por favor, el namespace": a parenthesis of two plain words between commas is skipped.
+    if (it.kind === 'comma' && content === 0 && found.length === 0) {
+      let k = j + 1;
+      while (k < limit && k <= j + 2 && items[k].kind === 'word' && !NEGATE.has(items[k].s)) k++;
+      if (k > j + 1 && items[k]?.kind === 'comma') {
+        j = k + 1;
+        continue;
+      }
+    }
     if (it.kind === 'comma' || it.kind === 'end') break;
     if (it.kind === 'action' && live[j - from]) break;
     // "add a rule that forbids deleting namespaces": a verb after other words opens another clause
