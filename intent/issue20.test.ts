@@ -529,3 +529,9 @@ test('Spanish "vamos a" + infinitive and a politeness parenthesis keep the verb 
   assert.deepEqual(c.pairs('Borra, por favor, el namespace de pruebas'), ['delete:namespace']);
   assert.deepEqual(c.pairs('Arrête de supprimer les pods à la main.'), []);
 });
+
+test('a Romance wish opened by "que" asks for its state change; a reported "que" does not', () => {
+  assert.deepEqual(c.pairs("Que la base de données de démo n'existe plus demain."), ['delete:database']);
+  assert.deepEqual(c.pairs('Que el namespace de pruebas deje de existir'), ['delete:namespace']);
+  assert.deepEqual(c.pairs("Je pense que la base de démo n'existe plus."), []);
+});

@@ -118,6 +118,8 @@ export interface Language {
   subjectLeads: readonly string[];
   /** Nouns of time: a phrase of one before an imperative is no subject ("Esta noche borra …"). */
   timeNouns: readonly string[];
+  /** Words opening a sentence that is a wish ("Que la base n'existe plus"): its state change is asked for. */
+  optatives: readonly string[];
 }
 
 const LISTS = [
@@ -167,6 +169,7 @@ const LISTS = [
   'presentatives',
   'subjectLeads',
   'timeNouns',
+  'optatives',
 ] as const;
 /** The function-word lists: kept per language, never merged (prose-words.ts). */
 export const FUNCTION_WORD_LISTS = [
@@ -305,6 +308,7 @@ export function parseLanguage(
     presentatives: [],
     subjectLeads: [],
     timeNouns: [],
+    optatives: [],
   };
   const mutable = lang as unknown as Record<string, unknown>;
   for (const k of LISTS) if (doc[k] !== undefined) mutable[k] = words(doc[k], `${file}: ${k}`);

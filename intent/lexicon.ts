@@ -237,6 +237,8 @@ export const SUBJECT_LEADS = LANGUAGES.flatMap((l) =>
 );
 /** Nouns of time ("noche", "Abend"): a phrase of one opening a clause is an adverbial, not a subject. */
 export const TIME_NOUNS = merged([], (l) => l.timeNouns);
+/** Words opening a wish ("Que …"): a state change in one is requested. */
+export const OPTATIVES = merged([], (l) => l.optatives);
 /** Separable verbs: "verb particle" → action (German "Fahre den Server herunter"). */
 export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
   {},

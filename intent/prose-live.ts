@@ -29,6 +29,7 @@ import {
   NEGATE,
   NEGATION_REACH,
   negates,
+  OPTATIVE,
   PASSIVE_AUX,
   PAST_PARTICIPLE,
   PERFECTIVE,
@@ -252,6 +253,8 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     let directed = false;
     for (let j = Math.max(from, i - LOOK); j < i && !directed; j++)
       directed = DIRECTIVE.has(items[j].key) || opener.has(j);
+    // "Que la base de démo n'existe plus demain": a wish opened by "que" is a directive.
+    directed ||= OPTATIVE.has(items[from].s);
     // Verb-final languages put the directive after the predicate ("消えてほしい", "…ようにして").
     for (let j = i + 1; j < Math.min(to, i + LOOK) && !directed && CJK_WORD.test(it.key); j++)
       directed = DIRECTIVE.has(items[j].key);

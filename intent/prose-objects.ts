@@ -34,6 +34,7 @@ import {
   REQUEST_CLOSER,
   STOP,
   SUBORDINATOR,
+  TIME_NOUN,
   TRAILING,
   VERB_FINAL,
   VERB_FINAL_CLAUSE,
@@ -104,6 +105,7 @@ export function objectsFor(
       (TRAILING.has(items[k].key) ||
         REQUEST_CLOSER.has(items[k].key) ||
         CANCEL.has(items[k].key) ||
+        TIME_NOUN.has(items[k].s) ||
         STOP.has(items[k].s)) &&
       items[k].kind !== 'object'
     )

@@ -115,6 +115,7 @@ export function subjectlessImperative(): boolean {
 const SUBJECTLESS = L.LANGUAGES.filter((l) => l.subjectLeads.length > 0).map((l) => l.language);
 export const SUBJECT_LEAD = functionWordsOf(L.SUBJECT_LEADS);
 export const TIME_NOUN = bothStems(L.TIME_NOUNS);
+export const OPTATIVE = functionWordsOf(L.OPTATIVES);
 
 /** Whether a negation word negates in the text being read: a CJK language's own ones only in its texts. */
 export function negates(key: string): boolean {
