@@ -535,3 +535,9 @@ test('a Romance wish opened by "que" asks for its state change; a reported "que"
   assert.deepEqual(c.pairs('Que el namespace de pruebas deje de existir'), ['delete:namespace']);
   assert.deepEqual(c.pairs("Je pense que la base de démo n'existe plus."), []);
 });
+
+test('Chinese: a reported request and what a button will do are described; a time span may close the clause', () => {
+  assert.deepEqual(c.pairs('有人让我删除生产数据库，我拒绝了'), []);
+  assert.deepEqual(c.pairs('这个按钮会删除整个集群'), []);
+  assert.deepEqual(c.pairs('监控先关掉一小时。'), ['disable:monitoring']);
+});

@@ -318,6 +318,7 @@ function LISTS_OF(l: Language): string[] {
     ...l.prepositions,
     ...l.coordinators,
     ...l.placeholders,
+    ...l.timeNouns,
   ];
 }
 /** Compound rules (German): known heads that may close a longer word. */
