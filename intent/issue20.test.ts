@@ -541,3 +541,10 @@ test('Chinese: a reported request and what a button will do are described; a tim
   assert.deepEqual(c.pairs('这个按钮会删除整个集群'), []);
   assert.deepEqual(c.pairs('监控先关掉一小时。'), ['disable:monitoring']);
 });
+
+test('Japanese: a ます statement describes, しまって/ちゃおう forms request, activity nouns after の stand for their object', () => {
+  assert.deepEqual(c.pairs('このコマンドはデータベースを削除します'), []);
+  assert.deepEqual(c.pairs('古いログは全部消してしまってください'), ['delete:log']);
+  assert.deepEqual(c.pairs('テスト用クラスタは消しちゃおう'), ['delete:cluster']);
+  assert.deepEqual(c.pairs('監査ログの記録を止めてください'), ['disable:log']);
+});
