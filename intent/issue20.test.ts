@@ -548,3 +548,9 @@ test('Japanese: a ます statement describes, しまって/ちゃおう forms re
   assert.deepEqual(c.pairs('テスト用クラスタは消しちゃおう'), ['delete:cluster']);
   assert.deepEqual(c.pairs('監査ログの記録を止めてください'), ['disable:log']);
 });
+
+test('a Romance participle after a passive auxiliary is the action of its infinitive, listed or not', () => {
+  assert.deepEqual(c.pairs('O cluster de testes precisa ser derrubado'), ['stop:cluster']);
+  assert.deepEqual(c.pairs('Os logs de auditoria precisam ser desativados'), ['disable:log']);
+  assert.deepEqual(c.pairs('O cluster de testes foi derrubado ontem'), []);
+});

@@ -286,6 +286,7 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     !LEXICON_SURFACE.has(w) &&
     it.key.split(' ').length === 1 &&
     !it.ident &&
+    !passive &&
     !ctx.clitics?.has(i);
   if (third) {
     // "the job removes files", "packet drops": described, not requested.
