@@ -4,7 +4,7 @@
 //    every request, through the parse, tokens and intent filters (CPU ms per request, each filter);
 //  - a 1 KB chat (one fresh message) through the same filters (CPU µs per request);
 //  - the analyser on fresh 7 KB texts (MB per CPU-second), as bench/adversarial.ts --perf builds them,
-//    as it ships: intent/ compiled to JavaScript (tsc's transpiler, as `npm run build`), each
+//    and on their French counterpart (accented text: read twice, with and without accents), as it ships: intent/ compiled to JavaScript (tsc's transpiler, as `npm run build`), each
 //    checkout in processes of its own, alternating. (Through tsx, in one process, it measured ~35%
 //    lower — tsx names every closure it creates — and the checkout loaded first ~15% lower than
 //    the other, with the same code on both sides.)
@@ -82,17 +82,22 @@ const conversation = () =>
   Buffer.from(`${prefix}${JSON.stringify(`What changed in review number ${++turn} of the plan?`)}${suffix}`);
 
 /**
- * One process's analyser measurement (a module of its own, run with node): fresh 7 KB texts through
- * JSON, as the waypoint gets them (flat strings, not concatenations); the JIT warmed on 2,000 texts
- * first (a running waypoint's steady state). Prints characters read and CPU µs spent.
+ * One process's analyser measurement (a module of its own, run with node): fresh 7 KB texts (English,
+ * or French with argv[3] = fr) through JSON, as the waypoint gets them (flat strings, not
+ * concatenations); the JIT warmed on 2,000 texts first (a running waypoint's steady state). Prints
+ * characters read and CPU µs spent.
  */
 const ANALYSER_RUN = `
 const { defaultCanonicalizer } = await import(process.argv[2]);
 const c = defaultCanonicalizer();
-const filler = 'Please look at the checkout pods in the payments namespace and tell me why they restart. ';
+const [filler, request, please] = process.argv[3] === 'fr'
+  ? ["Merci de regarder les pods de paiement dans l'espace de noms payments et de me dire pourquoi ils redémarrent. ",
+     'Ensuite supprime la base de données de préproduction', "s'il te plaît."]
+  : ['Please look at the checkout pods in the payments namespace and tell me why they restart. ',
+     'Then drop the staging database', 'please.'];
 let fresh = 0;
 const freshText = () =>
-  JSON.parse(JSON.stringify(\`\${filler.repeat(40)} Then drop the staging database \${fresh++} please. \${filler.repeat(40)}\`));
+  JSON.parse(JSON.stringify(\`\${filler.repeat(40)} \${request} \${fresh++} \${please} \${filler.repeat(40)}\`));
 for (let i = 0; i < 2000; i++) c.pairs(freshText());
 let chars = 0;
 let us = 0;
@@ -192,20 +197,33 @@ for (let round = 0; round < 8; round++)
   }
 // The analyser, compiled, one process per side and run, the order alternating.
 const work = mkdtempSync(join(tmpdir(), 'semamesh-analysis-cpu-'));
-const analyser: { entry: string; chars: number; us: number; rates: number[] }[] = [];
+interface AnalyserSide {
+  entry: string;
+  chars: number;
+  us: number;
+  rates: number[];
+}
+const LANGUAGES = [
+  { lang: 'en', title: 'fresh 7 KB texts', runs: 6 },
+  { lang: 'fr', title: 'fresh 9 KB French texts', runs: 4 },
+];
+const analyser: Record<string, AnalyserSide[]> = {};
 try {
   writeFileSync(join(work, 'run.mjs'), ANALYSER_RUN);
-  for (const [k, root] of roots.entries())
-    analyser.push({ entry: compileIntent(root, join(work, `side${k}`)), chars: 0, us: 0, rates: [] });
-  for (let run = 0; run < 6; run++)
-    for (const a of run % 2 ? [...analyser].reverse() : analyser) {
-      const r = JSON.parse(
-        execFileSync(process.execPath, [join(work, 'run.mjs'), a.entry], { encoding: 'utf8' }),
-      );
-      a.chars += r.chars;
-      a.us += r.us;
-      a.rates.push(r.chars / r.us);
-    }
+  const entries = roots.map((root, k) => compileIntent(root, join(work, `side${k}`)));
+  for (const { lang, runs } of LANGUAGES) {
+    const sides = entries.map((entry) => ({ entry, chars: 0, us: 0, rates: [] as number[] }));
+    analyser[lang] = sides;
+    for (let run = 0; run < runs; run++)
+      for (const a of run % 2 ? [...sides].reverse() : sides) {
+        const r = JSON.parse(
+          execFileSync(process.execPath, [join(work, 'run.mjs'), a.entry, lang], { encoding: 'utf8' }),
+        );
+        a.chars += r.chars;
+        a.us += r.us;
+        a.rates.push(r.chars / r.us);
+      }
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -217,8 +235,10 @@ for (const s of sides) {
 }
 console.log('1 KB chat: CPU µs per request (parse, tokens, intent filters)');
 for (const s of sides) console.log(`  ${s.name.padEnd(14)} ${(s.smallUs / s.small).toFixed(1)} µs`);
-console.log('analyser on fresh 7 KB texts, compiled: MB per CPU-second (all runs; each run)');
-for (const [k, a] of analyser.entries())
-  console.log(
-    `  ${sides[k]!.name.padEnd(14)} ${(a.chars / a.us).toFixed(2)}  (${a.rates.map((r) => r.toFixed(2)).join(' ')})`,
-  );
+for (const { lang, title } of LANGUAGES) {
+  console.log(`analyser on ${title}, compiled: MB per CPU-second (all runs; each run)`);
+  for (const [k, a] of (analyser[lang] ?? []).entries())
+    console.log(
+      `  ${sides[k]!.name.padEnd(14)} ${(a.chars / a.us).toFixed(2)}  (${a.rates.map((r) => r.toFixed(2)).join(' ')})`,
+    );
+}

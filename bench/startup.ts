@@ -2,7 +2,11 @@
 // for `semamesh waypoint --workers 1`, `semamesh up --workers 1` and `up --workers 2`, of this
 // checkout and of a baseline in the same run, the wall time from spawn to the first chat completion
 // served, the CPU time the process tree spent by then, and the RSS of each process once it serves.
-// Every command runs `runs` times, alternating head and baseline.
+// What runs is the bin as `npm run build` leaves it (dist/cli/semamesh.js: the bundled CLI).
+// Every command runs `runs` times, alternating head and baseline. Then memory (bench/startup-memory.ts):
+// each checkout's `waypoint --workers 1` after 10 s of 1 KB chats at 1,000 req/s and after 500
+// requests of the 200-message (~400 KB) conversation (MEMORY=0 skips it; MEMORY_NODE_OPTIONS adds a
+// row of this checkout run with those Node options, e.g. --max-semi-space-size=8).
 // The baseline is a revision (checked out in a temporary git worktree and built here) or the path
 // of a checkout already built with `npm run build` (e.g. `git worktree add /tmp/base main`, its
 // node_modules a symlink to this one's): that one is used as it is.
@@ -11,6 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type MemorySample, measureMemory } from './startup-memory.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const [baseRev = 'main', runsArg = '3'] = process.argv.slice(2);
@@ -128,9 +133,9 @@ async function measure(
   }
 }
 
+/** `npm run build`, the revision's own build steps (tsc, assets, and from issue 18 on the bundle). */
 function build(dir: string) {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit' });
-  execFileSync(process.execPath, ['scripts/copy-assets.mjs'], { cwd: dir, stdio: 'ignore' });
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 try {
@@ -138,7 +143,7 @@ try {
     execFileSync('git', ['worktree', 'add', '--detach', '-q', baseDir, baseRev], { cwd: root });
     symlinkSync(join(root, 'node_modules'), join(baseDir, 'node_modules'));
   }
-  console.error(`… building this checkout${given ? '' : ` and ${baseRev}`} (tsc)`);
+  console.error(`… building this checkout${given ? '' : ` and ${baseRev}`} (npm run build)`);
   build(root);
   if (!given) build(baseDir);
   const checkouts = [
@@ -177,6 +182,28 @@ try {
           `  CPU ${median(ss.map((s) => s.cpu)).toFixed(2)} s  RSS ${rss} MB (primary + workers)`,
       );
     }
+  }
+  if (process.env.MEMORY !== '0') {
+    const mem = new Map<string, MemorySample>();
+    const options = process.env.MEMORY_NODE_OPTIONS;
+    const rows = [
+      ...checkouts.map((c) => ({ ...c, options: '' })),
+      ...(options ? [{ name: `head ${options}`, dir: root, options }] : []),
+    ];
+    for (const c of rows) mem.set(c.name, await measureMemory(c.dir, port, 10, 500, c.options));
+    const mb = (x: number) => x.toFixed(0).padStart(4);
+    for (const c of rows) {
+      const { paced: p, conversation: v, errors } = mem.get(c.name)!;
+      lines.push(
+        `${'waypoint memory'.padEnd(22)} ${c.name.padEnd(14)} 1 KB at ${p.rate.toFixed(0)} req/s: ${p.cpuUs.toFixed(0)} µs CPU/req RSS ${mb(p.rss)} MB heap ${mb(p.heapUsed)}/${mb(p.heapTotal)} MB ${p.threads} threads;` +
+          ` after 500 × 400 KB: RSS ${mb(v.rss)} MB heap ${mb(v.heapUsed)}/${mb(v.heapTotal)} MB ${v.threads} threads` +
+          (Object.keys(errors).length ? `  non-200: ${JSON.stringify(errors)}` : ''),
+      );
+    }
+    const [h, b] = checkouts.map((c) => mem.get(c.name)!);
+    lines.push(
+      `${'RSS ratio head/base'.padEnd(37)} paced ${(h!.paced.rss / b!.paced.rss).toFixed(2)}, conversation ${(h!.conversation.rss / b!.conversation.rss).toFixed(2)}`,
+    );
   }
   // Timings under load are upper bounds: the load average says how busy the machine was.
   lines.push(`load average (1, 5, 15 min): ${loadBefore} before the runs, ${load()} after`);

@@ -1,10 +1,4 @@
 #!/usr/bin/env node
-// Entry point of the `semamesh` binary: parses argv and dispatches to the subcommands.
-import { programFor } from './program-for.js';
-
-programFor(process.argv)
-  .then((program) => program.parseAsync(process.argv))
-  .catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
-  });
+// Entry point of the `semamesh` binary as tsc emits it (and as tsx runs it from source). `npm run
+// build` replaces dist/cli/semamesh.js with a loader of the bundled CLI (scripts/bundle.mjs).
+import './main.js';

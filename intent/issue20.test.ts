@@ -160,7 +160,7 @@ test('language files are validated, with the file and the entry named', () => {
 });
 
 test('function words belong to their language: those of another language do not apply', () => {
-  const of = (t: string) => languagesOf(lex(t).map((x) => x.s));
+  const of = (t: string) => languagesOf(lex(t));
   assert.equal(of('Borra el namespace de pruebas'), 'en,es,ja,zh');
   assert.equal(of('Lösche den Namespace prod'), 'de,en,ja,zh');
   assert.equal(of('Erkläre, was kubectl delete namespace macht'), 'de,en,ja,zh');
@@ -456,16 +456,8 @@ test('material presented before a colon and asked about after it is described', 
 test('Japanese is told from Chinese by its kana: 不要 is "unneeded" there, "don\'t" in Chinese', () => {
   assert.deepEqual(c.pairs('不要なユーザーを削除しといて'), ['delete:user']);
   assert.deepEqual(c.pairs('不要删除生产数据库'), []);
-  assert.ok(
-    !languagesOf(lex('不要なユーザーを削除').map((t) => t.s))
-      .split(',')
-      .includes('zh'),
-  );
-  assert.ok(
-    languagesOf(lex('不要删除数据库').map((t) => t.s))
-      .split(',')
-      .includes('zh'),
-  );
+  assert.ok(!languagesOf(lex('不要なユーザーを削除')).split(',').includes('zh'));
+  assert.ok(languagesOf(lex('不要删除数据库')).split(',').includes('zh'));
 });
 
 test('a Japanese verb after a reason clause acts on the topic the reason was given about', () => {

@@ -522,6 +522,7 @@ const runs: PhraseNode[] = [];
 
 export function classify(table: PhraseTable, toks: Tok[]): Item[] {
   const out: Item[] = [];
+  const firstWords = table.prefixes.next;
   let i = 0;
   while (i < toks.length) {
     const t = toks[i];
@@ -538,7 +539,7 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
       continue;
     }
     let matched = 0;
-    let node = table.prefixes.next.get(t.s);
+    let node = firstWords.get(t.s);
     if (node === undefined) {
       out.push(wordItem(t, i));
       i++;

@@ -38,7 +38,8 @@ export function isAscii(text: string): boolean {
  * normalises it again): normalising it again would give it back unchanged, so it is returned as is.
  */
 let normalized = '';
-const WORD = /[\p{L}\p{N}]+/gu;
+/** A word (letters and digits) with a letter or digit outside ASCII: the words `foldWord` may change. */
+const WIDE_WORD = /(?<![\p{L}\p{N}])[\p{L}\p{N}]*(?:[^\p{ASCII}\P{L}]|[^\p{ASCII}\P{N}])[\p{L}\p{N}]*/gu;
 const ASCII_LETTERS = /[A-Za-z]/;
 const ALL_ASCII = /^[\u0000-\u007f]*$/;
 const ACCENTED_LATIN = /^[A-Za-z][\u0300-\u036f]+$/;
@@ -99,7 +100,7 @@ export function normalizeUnicode(text: string): string {
   // NFKC spells a spacing accent (´ ¨ ˜ ¯ ‾ …) as a space and a combining mark: dropped too, so the
   // result is final (normalising it again changes nothing: tested over every code point).
   if (HAS_DIACRITIC.test(t)) t = t.replace(DIACRITICS, '').normalize('NFKC');
-  if (!isAscii(t)) t = t.replace(WORD, (w) => (NON_ASCII.test(w) ? foldWord(w) : w));
+  if (!isAscii(t)) t = t.replace(WIDE_WORD, foldWord);
   normalized = t;
   return t;
 }
@@ -119,6 +120,23 @@ const LEET: Record<string, string> = { '0': 'o', '3': 'e', '4': 'a', '5': 's', '
 const VOWEL = /[aeiou]/i;
 const LEET_TEST = /\p{L}[0134578]+\p{L}|[0134578]\p{L}+[0134578]/u;
 const LEET_WORD = /[\p{L}\p{N}]+/gu;
+/** LEET_TEST, sticky: tried only around the digits a match needs (most texts have none). */
+const LEET_AT = new RegExp(LEET_TEST.source, 'uy');
+
+/** Whether LEET_AT matches t at p. */
+function leetAt(t: string, p: number): boolean {
+  if (p < 0) return false;
+  LEET_AT.lastIndex = p;
+  return LEET_AT.test(t);
+}
+
+/** LEET_TEST.test(t): a match starts at one of its digits or at the letter (one or two code units) before. */
+function hasLeet(t: string): boolean {
+  for (const digit of '0134578')
+    for (let d = t.indexOf(digit); d >= 0; d = t.indexOf(digit, d + 1))
+      if (leetAt(t, d) || leetAt(t, d - 1) || leetAt(t, d - 2)) return true;
+  return false;
+}
 
 /**
  * Leetspeak in a word with letters on both sides of its digits (`dr0p`, `del3te`, `k1ll`); digits
@@ -150,6 +168,6 @@ function foldLeet(word: string): string {
 export function normalizeText(text: string): string {
   let t = normalizeUnicode(text);
   if (SPACED_TEST.test(t)) t = t.replace(SPACED, (m, sep: string) => m.split(sep).join(''));
-  if (LEET_TEST.test(t)) t = t.replace(LEET_WORD, foldLeet);
+  if (hasLeet(t)) t = t.replace(LEET_WORD, foldLeet);
   return t;
 }

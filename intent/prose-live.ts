@@ -45,6 +45,7 @@ import {
   SUBJECT_LEAD,
   SUBJECT_PREDICATE,
   SUBJECT_PRONOUN,
+  SUBJECT_PRONOUN_FIRST,
   SUBORDINATOR,
   subjectlessImperative,
   TIME_NOUN,
@@ -192,7 +193,9 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     prev !== undefined &&
     ((SUBJECT_PRONOUN.has(prev.s) &&
       !(before && (BACKWARD_MARKER.has(before.key) || SUBORDINATOR.has(before.s)))) ||
-      (before !== undefined && SUBJECT_PRONOUN.has(`${before.s} ${prev.s}`)))
+      (before !== undefined &&
+        SUBJECT_PRONOUN_FIRST.has(before.s) &&
+        SUBJECT_PRONOUN.has(`${before.s} ${prev.s}`)))
   )
     return reject(ctx, i, 'described (a subject pronoun)');
   // "un cambio que borra namespaces", "une migration qui supprime …": a relative clause describes

@@ -62,12 +62,27 @@ const functionWords = (cls: L.FunctionWordClass) => {
 };
 /** Stems of English function and frequent words, counted as English. */
 const ENGLISH = bothStems(L.LANGUAGE_CUES.get('en') ?? []);
-/** Cue stem → the other languages it points to; never an English stem (Portuguese "dos" stems to "do"). */
-const CUES = new Map<string, string[]>();
+/** The languages other than English that have cues, by index. */
+const CUE_LANGUAGES = [...L.LANGUAGE_CUES.keys()].filter((l) => l !== 'en');
+/** A stem counted as English (no other language's cue: Portuguese "dos" stems to "do"). */
+const ENGLISH_CUE: readonly number[] = [];
+/**
+ * Cue stem → the other languages (indices into CUE_LANGUAGES) it points to, or ENGLISH_CUE: one
+ * lookup a token.
+ */
+/** English cue stems that are also another language's function words ("a", "do", "no"). */
+const SHARED = new Set(
+  [...L.FUNCTION_WORDS].flatMap(([lang, classes]) =>
+    lang === 'en' ? [] : [...stems(Object.values(classes).flat())].filter((k) => ENGLISH.has(k)),
+  ),
+);
+const CUES = new Map<string, readonly number[]>();
+// Words English shares with another language's function words ("a", "do", "no") count for neither.
+for (const k of ENGLISH) if (!SHARED.has(k)) CUES.set(k, ENGLISH_CUE);
 const borrowed = stems(L.BORROWED);
-for (const [lang, words] of L.LANGUAGE_CUES)
-  for (const k of lang === 'en' ? [] : bothStems(words))
-    if (!ENGLISH.has(k) && !borrowed.has(k)) CUES.set(k, [...(CUES.get(k) ?? []), lang]);
+for (const [index, lang] of CUE_LANGUAGES.entries())
+  for (const k of bothStems(L.LANGUAGE_CUES.get(lang) ?? []))
+    if (!ENGLISH.has(k) && !borrowed.has(k)) CUES.set(k, [...(CUES.get(k) ?? []), index]);
 /** Languages whose function words apply to every text. */
 const ALWAYS = ['en', ...L.CJK_LANGUAGES];
 /** The key of a text with no other language's cues (most texts): one string, hashed once. */
@@ -75,37 +90,33 @@ const ALWAYS_KEY = [...ALWAYS].sort().join(',');
 /** The same for a text with kana: Japanese, not Chinese. */
 const ALWAYS_JAPANESE = ALWAYS.filter((l) => l !== 'zh');
 const ALWAYS_JAPANESE_KEY = [...ALWAYS_JAPANESE].sort().join(',');
-/** English cue stems that are also another language's function words ("a", "do", "no"). */
-const SHARED = new Set(
-  [...L.FUNCTION_WORDS].flatMap(([lang, classes]) =>
-    lang === 'en' ? [] : [...stems(Object.values(classes).flat())].filter((k) => ENGLISH.has(k)),
-  ),
-);
 let selection = '*';
 
 /**
- * The languages of a text, from its tokens' stems: English and the CJK languages always, plus
+ * The languages of a text, from its tokens' stems (`s`): English and the CJK languages always, plus
  * each other language with the most cues (ties kept) when it has more than half as many cues as
  * English has words of its own — a French "comment" in an English sentence does not make it French.
  */
-export function languagesOf(stemsOfText: Iterable<string>): string {
-  const counts = new Map<string, number>();
+export function languagesOf(toks: readonly { s: string }[]): string {
+  const counts = new Array<number>(CUE_LANGUAGES.length).fill(0);
   let english = 0;
+  let best = 0;
   let kana = false;
-  for (const s of stemsOfText) {
-    // Words English shares with another language's function words ("a", "do", "no") count for neither.
-    if (ENGLISH.has(s) && !SHARED.has(s)) english++;
+  for (let i = 0; i < toks.length; i++) {
+    const s = toks[i].s;
+    if (!kana) {
+      const c = s.charCodeAt(0);
+      kana = c >= 0x3040 && c <= 0x30ff;
+    }
     const cues = CUES.get(s);
-    if (cues !== undefined) for (const l of cues) counts.set(l, (counts.get(l) ?? 0) + 1);
-    const c = s.charCodeAt(0);
-    if (c >= 0x3040 && c <= 0x30ff) kana = true;
+    if (cues === undefined) continue;
+    if (cues === ENGLISH_CUE) english++;
+    else for (const l of cues) best = Math.max(best, ++counts[l]);
   }
   // Kana make a text Japanese: Chinese words (不要 "don't") no longer apply to it.
-  const always = kana ? ALWAYS_JAPANESE : ALWAYS;
-  if (counts.size === 0) return kana ? ALWAYS_JAPANESE_KEY : ALWAYS_KEY;
-  const best = Math.max(0, ...counts.values());
-  const chosen = best * 2 > english ? [...counts].filter(([, n]) => n === best).map(([l]) => l) : [];
-  return [...always, ...chosen].sort().join(',');
+  if (best === 0) return kana ? ALWAYS_JAPANESE_KEY : ALWAYS_KEY;
+  const chosen = best * 2 > english ? CUE_LANGUAGES.filter((_, l) => counts[l] === best) : [];
+  return [...(kana ? ALWAYS_JAPANESE : ALWAYS), ...chosen].sort().join(',');
 }
 
 /** Whether the text being read is in a language whose imperative has no subject (Romance, German). */
@@ -204,6 +215,10 @@ export const SUBORDINATOR = functionWords('subordinators');
 export const CONTENT_TOOL = stems(L.CONTENT_TOOLS);
 export const CONTENT_VERB = bothStems(L.CONTENT_WORDS);
 export const SUBJECT_PRONOUN = bothStems(L.SUBJECT_PRONOUNS);
+/** First words of the two-word subject pronouns ("il va"): the pair is looked up only after one. */
+export const SUBJECT_PRONOUN_FIRST = new Set(
+  [...SUBJECT_PRONOUN].filter((k) => k.includes(' ')).map((k) => k.slice(0, k.indexOf(' '))),
+);
 export const NEG_PARTICLE = stems(L.NEGATION_PARTICLES);
 export const PERFECTIVE = stems(L.PERFECTIVE);
 export const PLACEHOLDER = stems(L.PLACEHOLDERS);
@@ -229,6 +244,61 @@ export const REQUEST_CLOSER = stems(L.REQUEST_CLOSERS);
 export const DO_IT = [...stems(L.DO_IT)];
 export const PERMANENT = stems(L.PERMANENT);
 export const PERMANENT_WORDS = new Set([...PERMANENT].flatMap((k) => k.split(' ')));
+
+/** The words of item keys, reused by `hasPhrase` (a key may be several words); stale past its count. */
+const keyWords: string[] = [];
+/** The words of keys of several words (lexicon phrases: a bounded set), split once each. */
+const splitKeys = new Map<string, readonly string[]>();
+
+function wordsOfKey(key: string): readonly string[] {
+  let words = splitKeys.get(key);
+  if (words === undefined) {
+    if (splitKeys.size >= 4096) splitKeys.clear();
+    words = key.split(' ');
+    splitKeys.set(key, words);
+  }
+  return words;
+}
+
+/**
+ * Whether the keys of items[from, to) joined by spaces contain one of `phrases` as whole words,
+ * as a search for ` ${phrase} ` in ` ${keys} ` would find it: phrases are looked up by the word
+ * they start with, not each searched for in turn.
+ */
+export function hasPhrase(
+  phrases: ReadonlyMap<string, readonly (readonly string[])[]>,
+  items: readonly Item[],
+  from: number,
+  to: number,
+): boolean {
+  let count = 0;
+  for (let i = from; i < to; i++) {
+    const key = items[i].key;
+    if (key.indexOf(' ') < 0) keyWords[count++] = key;
+    else for (const w of wordsOfKey(key)) keyWords[count++] = w;
+  }
+  for (let j = 0; j < count; j++) {
+    const candidates = phrases.get(keyWords[j]);
+    if (candidates === undefined) continue;
+    for (const words of candidates) {
+      let n = 1;
+      while (n < words.length && j + n < count && keyWords[j + n] === words[n]) n++;
+      if (n === words.length) return true;
+    }
+  }
+  return false;
+}
+
+/** Phrases by their first word, as `hasPhrase` looks for them. */
+export function byFirstWord(phrases: Iterable<string>): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  for (const p of phrases) {
+    const words = p.split(' ');
+    out.set(words[0], [...(out.get(words[0]) ?? []), words]);
+  }
+  return out;
+}
+export const PERMANENT_BY_FIRST = byFirstWord(PERMANENT);
 /** Surface forms (plurals listed; also without accents, for the bare reading): stems would confuse "named" with "name". */
 const HEAD_NOUN_EN = new Set(L.LANGUAGES.find((l) => l.language === 'en')?.headNouns ?? []);
 export const HEAD_NOUN = new Set(
@@ -289,13 +359,30 @@ export const CONDITIONAL = functionWords('conditionals');
 export const CORE_CONDITIONAL = stems(['if', 'whenever', 'unless']);
 export const WISH = stems(['want', 'need', 'like', 'have', 'get', 'prefer', 'wish']);
 
+/**
+ * L.PAST_ENDINGS by their last character (language files list no empty word): a word is compared
+ * only with the endings it may have.
+ */
+const PAST_ENDINGS_BY_LAST = new Map<string, string[]>();
+for (const e of L.PAST_ENDINGS) {
+  const last = e.charAt(e.length - 1);
+  PAST_ENDINGS_BY_LAST.set(last, [...(PAST_ENDINGS_BY_LAST.get(last) ?? []), e]);
+}
+
 /** Whether an action word is a past form ("dropped", "eliminó"); "shred" ends in -ed but is listed as is. */
 export function isPast(it: Item): boolean {
-  return L.PAST_ENDINGS.some((e) => it.w.endsWith(e)) && !LEXICON_SURFACE.has(it.w);
+  const w = it.w;
+  const endings = PAST_ENDINGS_BY_LAST.get(w.charAt(w.length - 1));
+  return endings?.some((e) => w.endsWith(e)) === true && !LEXICON_SURFACE.has(w);
 }
 
 const ACCENTED_PAST = L.PAST_ENDINGS.filter((e) => stripDiacritics(e) !== e);
-const ACCENTED_WORD = /\p{L}*[^\p{ASCII}]\p{L}*/gu;
+/**
+ * A word with a character outside ASCII: letters, one non-ASCII character, letters. A match
+ * starts where no letter precedes or (right after the previous match) at the non-ASCII character:
+ * the same matches as without the look-behind, without retrying from every letter of every word.
+ */
+const ACCENTED_WORD = /(?<!\p{L})\p{L}*[^\p{ASCII}]\p{L}*|[^\p{ASCII}]\p{L}*/gu;
 
 /**
  * The text without accents, for the second reading that defeats camouflage ("dròp the dätabase"),

@@ -39,6 +39,7 @@ import {
   ENCLITIC,
   ENCLITIC_LANGUAGES,
   ENCLITIC_LENGTHS,
+  hasPhrase,
   INFINITIVE_MARKER,
   INTERROGATIVE,
   languagesOf,
@@ -47,6 +48,7 @@ import {
   OBJECT_PRONOUN,
   PASSIVE_AUX,
   PERMANENT,
+  PERMANENT_BY_FIRST,
   PERMANENT_WORDS,
   POST_NEGATE,
   PREPOSITION,
@@ -94,6 +96,13 @@ function heading(text: string, at: number | undefined): boolean {
   if (k < 0 || text.charCodeAt(k) !== 35) return false;
   while (k >= 0 && text.charCodeAt(k) === 35) k--;
   return k < 0 || text.charCodeAt(k) === 10;
+}
+
+/** n times false (a loop: cheaper than Array.prototype.fill for a sentence's few items). */
+function falses(n: number): boolean[] {
+  const out: boolean[] = [];
+  for (let i = 0; i < n; i++) out.push(false);
+  return out;
 }
 
 /** An `action:object` pair; "stop" of a service-like object means disabling it. */
@@ -193,8 +202,11 @@ export class ProseReader {
   private english = true;
 
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
+    // The last text's tokens are garbage from here on (this reading replaces them): not kept alive,
+    // and copied by the collector, while this one is lexed.
+    this.last = undefined;
     const toks = lex(text);
-    const languages = languagesOf(toks.map((t) => t.s));
+    const languages = languagesOf(toks);
     this.enclitic = ENCLITIC_LANGUAGES.some((l) => languages.includes(l));
     this.english = !ROMANCE.some((l) => languages.includes(l));
     return readingLanguages(languages, () => this.readItems(text, toks, opts, rejected));
@@ -415,31 +427,29 @@ export class ProseReader {
         for (let i = from; i < to; i++) if (items[i].kind === 'action') reject(ctx, i, 'question');
       return this.hypothetical(ctx, from, to);
     }
-    let permanent = false;
-    const mayBePermanent = (cues & CUE_PERMANENT) !== 0;
-    if (mayBePermanent) {
-      const words = ` ${items
-        .slice(from, to)
-        .map((it) => it.key)
-        .join(' ')} `;
-      for (const k of PERMANENT) if (words.includes(` ${k} `)) permanent = true;
-    }
+    const permanent = (cues & CUE_PERMANENT) !== 0 && hasPhrase(PERMANENT_BY_FIRST, items, from, to);
     // "To remove a namespace, open a change request": a purpose clause describes, it does not ask.
     let purposeEnd = from;
     if (items[from]?.s === 'to' && items[from + 1]?.kind === 'action') {
       purposeEnd = from + 1;
       while (purposeEnd < to && items[purposeEnd].kind !== 'comma') purposeEnd++;
     }
-    const live = new Array<boolean>(to - from).fill(false);
+    const live = falses(to - from);
     let conditional = false;
     let anyConditional = false;
     for (let i = Math.max(from, purposeEnd); i < to; i++) {
       const it = items[i];
       // "If the user asks you to delete a namespace, refuse": a condition describes, until its comma.
       const clauseStart = i === from || items[i - 1].kind === 'comma';
-      if (CONDITIONAL.has(it.s) && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
+      // One lookup for a word whose key is its stem (most words).
+      const conditionalWord = CONDITIONAL.has(it.s);
+      if (conditionalWord && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
         conditional = anyConditional = true;
-      else if (CONDITIONAL.has(it.key) && CJK_WORD.test(it.key) && !clauseStart) {
+      else if (
+        (it.key === it.s ? conditionalWord : CONDITIONAL.has(it.key)) &&
+        CJK_WORD.test(it.key) &&
+        !clauseStart
+      ) {
         // "名前空間を削除すると、…": a verb-final language closes its condition after the verb.
         for (let k = i - 1; k >= from && items[k].kind !== 'comma'; k--)
           if (items[k].kind === 'action' && live[k - from]) {
@@ -518,7 +528,7 @@ export class ProseReader {
    */
   private hypothetical(ctx: Ctx, from: number, to: number): Evidence[] {
     const quiet: Ctx = { ...ctx, rejected: undefined };
-    const live = new Array<boolean>(to - from).fill(false);
+    const live = falses(to - from);
     for (let i = from; i < to; i++)
       if (ctx.items[i].kind === 'action')
         live[i - from] = !negated(ctx.items, from, i, new Set()) && !ctx.items[i].quoted;
