@@ -452,3 +452,97 @@ test('material presented before a colon and asked about after it is described', 
   assert.ok(c.pairs('Here is what I want: wipe the scratch bucket.').includes('delete:bucket'));
   assert.ok(c.pairs('Here is the plan: drop the old schema. Then rerun the job.').includes('delete:schema'));
 });
+
+test('Japanese is told from Chinese by its kana: 不要 is "unneeded" there, "don\'t" in Chinese', () => {
+  assert.deepEqual(c.pairs('不要なユーザーを削除しといて'), ['delete:user']);
+  assert.deepEqual(c.pairs('不要删除生产数据库'), []);
+  assert.ok(!languagesOf(lex('不要なユーザーを削除')).split(',').includes('zh'));
+  assert.ok(languagesOf(lex('不要删除数据库')).split(',').includes('zh'));
+});
+
+test('a Japanese verb after a reason clause acts on the topic the reason was given about', () => {
+  for (const [text, pair] of [
+    ['古いネームスペースはもう要らないので、なくして。', 'delete:namespace'],
+    ['stagingのネームスペース、もう要らないから消して', 'delete:namespace'],
+    ['古いデータベースは不要なので削除してください', 'delete:database'],
+  ])
+    assert.deepEqual(c.pairs(text), [pair], text);
+  assert.deepEqual(c.pairs('データベースは大事なので削除しないでください'), []);
+});
+
+test("Japanese must and can't-not forms request, should-not forms forbid, borrowed verbs take する", () => {
+  for (const [text, pair] of [
+    ['データベースを削除しなければなりません', 'delete:database'],
+    ['データベースを削除しないわけにはいかない', 'delete:database'],
+    ['テスト用のバケットを消さなきゃ', 'delete:bucket'],
+    ['Podを全部killして', 'delete:pod'],
+    ['テーブルをドロップして', 'delete:table'],
+  ])
+    assert.deepEqual(c.pairs(text), [pair], text);
+  for (const text of [
+    'データベースを削除すべきではない',
+    'バックアップは消しちゃだめ',
+    'データベースを消さないでください',
+  ])
+    assert.deepEqual(c.pairs(text), [], text);
+});
+
+test('a head-first language\'s head noun makes the object after it a name ("o processo node")', () => {
+  assert.deepEqual(c.pairs('Mata o processo node que escuta na porta 3000'), []);
+  assert.deepEqual(c.pairs('Mata o pod travado'), ['delete:pod']);
+  assert.deepEqual(c.pairs('Drop the name column'), ['delete:column']);
+});
+
+test('a short Portuguese request is read as Portuguese: its objects are cues too', () => {
+  assert.deepEqual(c.pairs('Desativa a auditoria do cluster'), ['disable:log']);
+});
+
+test('a Portuguese clause that is the verb alone acts on the object named before its comma', () => {
+  assert.deepEqual(c.pairs('Não há razão para manter o banco de testes, apaga'), ['delete:database']);
+  assert.deepEqual(c.pairs('O namespace de testes já era, pode apagar'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('O banco de produção é importante, não apaga'), []);
+  assert.deepEqual(c.pairs('Pode sumir com os backups velhos'), ['delete:backup']);
+});
+
+test('a subject before a Romance or German verb describes a job; a phrase of time is no subject', () => {
+  for (const text of [
+    'El cron borra los logs viejos cada noche',
+    'Le cron supprime les vieux logs chaque nuit',
+    'O cron apaga os logs antigos toda noite',
+    'Der Cronjob löscht jeden Abend die alten Logs',
+  ])
+    assert.deepEqual(c.pairs(text), [], text);
+  assert.deepEqual(c.pairs('Esta noche borra los logs viejos'), ['delete:log']);
+  assert.deepEqual(c.pairs('Löscht bitte den Namespace'), ['delete:namespace']);
+});
+
+test('Spanish "vamos a" + infinitive and a politeness parenthesis keep the verb and its object', () => {
+  assert.deepEqual(c.pairs('Vamos a borrar el namespace de pruebas'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Borra, por favor, el namespace de pruebas'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Arrête de supprimer les pods à la main.'), []);
+});
+
+test('a Romance wish opened by "que" asks for its state change; a reported "que" does not', () => {
+  assert.deepEqual(c.pairs("Que la base de données de démo n'existe plus demain."), ['delete:database']);
+  assert.deepEqual(c.pairs('Que el namespace de pruebas deje de existir'), ['delete:namespace']);
+  assert.deepEqual(c.pairs("Je pense que la base de démo n'existe plus."), []);
+});
+
+test('Chinese: a reported request and what a button will do are described; a time span may close the clause', () => {
+  assert.deepEqual(c.pairs('有人让我删除生产数据库，我拒绝了'), []);
+  assert.deepEqual(c.pairs('这个按钮会删除整个集群'), []);
+  assert.deepEqual(c.pairs('监控先关掉一小时。'), ['disable:monitoring']);
+});
+
+test('Japanese: a ます statement describes, しまって/ちゃおう forms request, activity nouns after の stand for their object', () => {
+  assert.deepEqual(c.pairs('このコマンドはデータベースを削除します'), []);
+  assert.deepEqual(c.pairs('古いログは全部消してしまってください'), ['delete:log']);
+  assert.deepEqual(c.pairs('テスト用クラスタは消しちゃおう'), ['delete:cluster']);
+  assert.deepEqual(c.pairs('監査ログの記録を止めてください'), ['disable:log']);
+});
+
+test('a Romance participle after a passive auxiliary is the action of its infinitive, listed or not', () => {
+  assert.deepEqual(c.pairs('O cluster de testes precisa ser derrubado'), ['stop:cluster']);
+  assert.deepEqual(c.pairs('Os logs de auditoria precisam ser desativados'), ['disable:log']);
+  assert.deepEqual(c.pairs('O cluster de testes foi derrubado ontem'), []);
+});

@@ -114,6 +114,12 @@ export interface Language {
   subjectPredicates: readonly string[];
   /** Openers presenting material ("here is", "voici", 以下是): after their colon comes content, not a request. */
   presentatives: readonly string[];
+  /** Words opening a subject besides articles ("este", "ce", "unser"): "El cron borra …" describes. */
+  subjectLeads: readonly string[];
+  /** Nouns of time: a phrase of one before an imperative is no subject ("Esta noche borra …"). */
+  timeNouns: readonly string[];
+  /** Words opening a sentence that is a wish ("Que la base n'existe plus"): its state change is asked for. */
+  optatives: readonly string[];
 }
 
 const LISTS = [
@@ -161,6 +167,9 @@ const LISTS = [
   'adverbials',
   'subjectPredicates',
   'presentatives',
+  'subjectLeads',
+  'timeNouns',
+  'optatives',
 ] as const;
 /** The function-word lists: kept per language, never merged (prose-words.ts). */
 export const FUNCTION_WORD_LISTS = [
@@ -297,6 +306,9 @@ export function parseLanguage(
     adverbials: [],
     subjectPredicates: [],
     presentatives: [],
+    subjectLeads: [],
+    timeNouns: [],
+    optatives: [],
   };
   const mutable = lang as unknown as Record<string, unknown>;
   for (const k of LISTS) if (doc[k] !== undefined) mutable[k] = words(doc[k], `${file}: ${k}`);

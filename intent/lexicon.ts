@@ -111,6 +111,17 @@ export const ACTIONS = mergeTables(CORE_ACTIONS, (l) => l.actions);
 export const OBJECTS = mergeTables(CORE_OBJECTS, (l) => l.objects);
 /** Words that negate a following action within a short window ("do not delete", "never drop"). */
 export const NEGATIONS = merged(CORE_NEGATIONS, (l) => l.negations);
+/**
+ * Negations of one CJK language only, with that language: Chinese 不要 ("don't") is Japanese 不要
+ * ("unneeded"), so each negates only in a text of its own language (prose-words.ts).
+ */
+export const CJK_ONLY_NEGATIONS: ReadonlyMap<string, string> = new Map(
+  LANGUAGES.filter((l) => l.script === 'cjk').flatMap((l) =>
+    l.negations
+      .filter((w) => !LANGUAGES.some((o) => o !== l && o.negations.includes(w)))
+      .map((w) => [w, l.language] as [string, string]),
+  ),
+);
 /** After a negation these request the action after all ("don't forget to delete", "no olvides"). */
 export const NEGATION_CANCELLERS = merged(CORE_NEGATION_CANCELLERS, (l) => l.negationCancellers);
 /** Words opening a clause whose verb comes last (German "wenn", "dass"). */
@@ -168,7 +179,7 @@ export const CJK_LANGUAGES: readonly string[] = LANGUAGES.filter((l) => l.script
 /**
  * Words that tell the languages written with spaces apart, for choosing which function words
  * apply: each language's function words, frequent words, negations, cue words (about, request,
- * directive, report) and single-word actions (not English ones: every text borrows them).
+ * directive, report) and single-word actions and objects (not English ones: every text borrows them).
  */
 export const LANGUAGE_CUES: ReadonlyMap<string, readonly string[]> = new Map(
   LANGUAGES.filter((l) => l.script !== 'cjk').map((l) => [
@@ -182,6 +193,7 @@ export const LANGUAGE_CUES: ReadonlyMap<string, readonly string[]> = new Map(
       ...l.directives,
       ...l.report,
       ...(l.language === 'en' ? [] : Object.values(l.actions).flat()),
+      ...(l.language === 'en' ? [] : Object.values(l.objects).flat()),
     ].filter((w) => !w.includes(' ')),
   ]),
 );
@@ -219,6 +231,14 @@ export const REASON_NOUNS = merged([], (l) => l.reasonNouns);
 export const SUBJECT_PREDICATES = merged([], (l) => l.subjectPredicates);
 /** Openers presenting material after a colon ("here is the cron entry: …"). */
 export const PRESENTATIVES = merged([], (l) => l.presentatives);
+/** Articles, demonstratives and possessives opening a subject, in the languages whose imperative has none. */
+export const SUBJECT_LEADS = LANGUAGES.flatMap((l) =>
+  l.subjectLeads.length > 0 ? [...l.determiners, ...l.subjectLeads] : [],
+);
+/** Nouns of time ("noche", "Abend"): a phrase of one opening a clause is an adverbial, not a subject. */
+export const TIME_NOUNS = merged([], (l) => l.timeNouns);
+/** Words opening a wish ("Que …"): a state change in one is requested. */
+export const OPTATIVES = merged([], (l) => l.optatives);
 /** Separable verbs: "verb particle" → action (German "Fahre den Server herunter"). */
 export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
   {},
@@ -297,6 +317,8 @@ function LISTS_OF(l: Language): string[] {
     ...l.subordinators,
     ...l.prepositions,
     ...l.coordinators,
+    ...l.placeholders,
+    ...l.timeNouns,
   ];
 }
 /** Compound rules (German): known heads that may close a longer word. */

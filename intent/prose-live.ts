@@ -28,6 +28,8 @@ import {
   NEG_PARTICLE,
   NEGATE,
   NEGATION_REACH,
+  negates,
+  OPTATIVE,
   PASSIVE_AUX,
   PAST_PARTICIPLE,
   PERFECTIVE,
@@ -40,10 +42,13 @@ import {
   SEPARABLE,
   STATE_CHANGE,
   STOP,
+  SUBJECT_LEAD,
   SUBJECT_PREDICATE,
   SUBJECT_PRONOUN,
   SUBJECT_PRONOUN_FIRST,
   SUBORDINATOR,
+  subjectlessImperative,
+  TIME_NOUN,
   WISH,
 } from './prose-words.js';
 
@@ -171,7 +176,9 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     prev.kind !== 'action' &&
     DETERMINER.has(prev.s) &&
     !it.ident &&
-    !(governed && PREPOSITION.has(prev.s))
+    !(governed && PREPOSITION.has(prev.s)) &&
+    // "Vamos a borrar": a Romance infinitive after "a" is a verb, "a" its preposition.
+    !(ctx.romance === true && prev.w === 'a' && /(ar|er|ir)$/.test(it.w))
   ) {
     // "the deletion of the namespace"
     if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) return !aboutIt(items, from, i);
@@ -249,6 +256,8 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     let directed = false;
     for (let j = Math.max(from, i - LOOK); j < i && !directed; j++)
       directed = DIRECTIVE.has(items[j].key) || opener.has(j);
+    // "Que la base de démo n'existe plus demain": a wish opened by "que" is a directive.
+    directed ||= OPTATIVE.has(items[from].s);
     // Verb-final languages put the directive after the predicate ("消えてほしい", "…ようにして").
     for (let j = i + 1; j < Math.min(to, i + LOOK) && !directed && CJK_WORD.test(it.key); j++)
       directed = DIRECTIVE.has(items[j].key);
@@ -280,6 +289,7 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     !LEXICON_SURFACE.has(w) &&
     it.key.split(' ').length === 1 &&
     !it.ident &&
+    !passive &&
     !ctx.clitics?.has(i);
   if (third) {
     // "the job removes files", "packet drops": described, not requested.
@@ -289,6 +299,9 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
         return reject(ctx, i, 'described (third person)');
     }
   }
+  // "El cron borra los logs", "Der Cronjob löscht …": a subject before the verb describes it, in a
+  // language whose imperative has none.
+  if (subjectBefore(ctx, from, i)) return reject(ctx, i, 'described (a subject before the verb)');
   // An interrogative before the action in the same clause: "explain what kubectl delete does".
   for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
     const p = items[j];
@@ -296,6 +309,34 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     if (INTERROGATIVE.has(p.s) && !opener.has(j)) return reject(ctx, i, 'asked about');
   }
   return negated(items, from, i, opener) ? reject(ctx, i, 'negated') : true;
+}
+
+/**
+ * Whether the clause of the action at i opens with a subject: an article, demonstrative or
+ * possessive, then one to three plain words (no object, no noun of time), then the verb — in a
+ * Romance or German text, and not an infinitive.
+ */
+function subjectBefore(ctx: Ctx, from: number, i: number): boolean {
+  const { items } = ctx;
+  const w = items[i].w;
+  if (/(ar|er|ir|re|en)$/.test(w)) return false;
+  // A verb in -t is a third person ("löscht", "détruit"): its subject may be an object word ("der Cronjob").
+  const third = w.endsWith('t');
+  let c = i - 1;
+  while (c >= from && items[c].kind !== 'comma') c--;
+  c++;
+  if (i - c < 2 || i - c > 4 || !SUBJECT_LEAD.has(items[c].w)) return false;
+  let plain = 0;
+  for (let k = c + 1; k < i; k++) {
+    const it = items[k];
+    if (it.kind === 'object' && third) {
+      plain++;
+      continue;
+    }
+    if (it.kind !== 'word' || TIME_NOUN.has(it.s) || NEGATE.has(it.key) || MODAL.has(it.s)) return false;
+    if (!STOP.has(it.s)) plain++;
+  }
+  return plain > 0 && subjectlessImperative();
 }
 
 /** Whether the action at i is a gerund or infinitive opening its sentence and followed by a predicate. */
@@ -424,7 +465,7 @@ export function negated(items: Item[], from: number, at: number, opener: Set<num
     }
     if (it.kind === 'comma' || pos - it.pos > NEGATION_REACH || NEG_END.has(it.s)) break;
     if (CANCEL.has(it.s) || CANCEL.has(it.key)) cancelled = true;
-    if (NEGATE.has(it.key) && !opener.has(j)) {
+    if (negates(it.key) && !opener.has(j)) {
       // "n'oublie pas de supprimer": the canceller may come right before the negation, or one
       // adverb before it ("n'oublie surtout pas").
       const cancels = (k: number) => k >= from && (CANCEL.has(items[k].s) || CANCEL.has(items[k].key));

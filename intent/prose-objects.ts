@@ -14,6 +14,7 @@ import {
   DETERMINER,
   DIRECTION,
   GERUND_PASSIVE,
+  HEAD_FIRST,
   HEAD_NOUN,
   IMPLIED,
   INFINITIVE_MARKER,
@@ -33,6 +34,7 @@ import {
   REQUEST_CLOSER,
   STOP,
   SUBORDINATOR,
+  TIME_NOUN,
   TRAILING,
   VERB_FINAL,
   VERB_FINAL_CLAUSE,
@@ -91,7 +93,9 @@ export function objectsFor(
   }
   // "监控先关掉", "旧的命名空间，全部删除": a Chinese or Japanese verb closing its clause takes a
   // topic before it, as verb-final languages do.
-  if (VERB_FINAL.has(it.key) || CJK_WORD.test(it.key) || inVerbFinalClause(items, from, i)) {
+  // "Podをkillして": a borrowed verb made Japanese by する is verb-final too.
+  const borrowed = i + 1 < to && CJK_WORD.test(items[i + 1].key) && TRAILING.has(items[i + 1].key);
+  if (VERB_FINAL.has(it.key) || CJK_WORD.test(it.key) || borrowed || inVerbFinalClause(items, from, i)) {
     // "den Namespace löschen", "データベースを削除してください", "the db to be gone", "wenn ich das
     // Volume lösche": the object comes first; auxiliaries and particles may follow the verb, and
     // so may a canceller ("…するのを忘れないで") or a condition ending the clause ("削除したら").
@@ -101,6 +105,7 @@ export function objectsFor(
       (TRAILING.has(items[k].key) ||
         REQUEST_CLOSER.has(items[k].key) ||
         CANCEL.has(items[k].key) ||
+        TIME_NOUN.has(items[k].s) ||
         STOP.has(items[k].s)) &&
       items[k].kind !== 'object'
     )
@@ -118,6 +123,8 @@ export function objectsFor(
       if (before.length > 0 || !CJK_WORD.test(it.key)) return { objects: before, rule: 'verb-final' };
       const topic = topicBefore(items, from, i);
       if (topic.length > 0) return { objects: topic, rule: 'topic before a comma' };
+      const reason = reasonTopic(items, from, i);
+      if (reason !== undefined) return { objects: [reason], rule: 'topic before a reason' };
     }
   }
   // "把生产数据库删了": after 把 the object precedes the verb.
@@ -131,7 +138,35 @@ export function objectsFor(
   if (it.canon !== 'stop' && from > 0 && !it.w.endsWith('ing') && bareVerb(items, from, to, i))
     for (let k = from - 2; k >= Math.max(0, from - PRONOUN_REACH) && items[k].kind !== 'end'; k--)
       if (items[k].kind === 'object') return { objects: [k], rule: 'ellipsis' };
+  // "Não há razão para manter o banco de testes, apaga": a clause that is the verb alone, after a
+  // comma, acts on the object its sentence named before (a null object, as Portuguese speaks).
+  if (it.key !== 'stop' && !it.w.endsWith('ing')) {
+    const object = nullObject(items, from, to, i);
+    if (object !== undefined) return { objects: [object], rule: 'ellipsis' };
+  }
   return { objects: [], rule: 'implied by the action' };
+}
+
+/**
+ * The object before the comma opening the action's clause, when that clause is the verb with stop
+ * words and at most one other plain word ("apaga logo", "pode apagar sem medo" is not).
+ */
+function nullObject(items: Item[], from: number, to: number, i: number): number | undefined {
+  let c = i - 1;
+  let plain = 0;
+  const bare = (k: number) => {
+    const x = items[k];
+    if (x.kind !== 'word' || x.path !== undefined) return false;
+    return STOP.has(x.s) || MODAL.has(x.s) || ++plain <= 1;
+  };
+  while (c > from && items[c].kind !== 'comma') if (!bare(c--)) return undefined;
+  if (c <= from || items[c].kind !== 'comma') return undefined;
+  for (let k = i + 1; k < to && items[k].kind !== 'comma'; k++) if (!bare(k)) return undefined;
+  for (let k = c - 1; k >= Math.max(from, c - 2 * LOOK); k--) {
+    if (items[k].kind === 'object') return k;
+    if (items[k].kind === 'action') return undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -163,6 +198,23 @@ function topicBefore(items: Item[], from: number, i: number): number[] {
   while (k > from && items[k].kind === 'word' && (STOP.has(items[k].s) || QUANTIFIER.has(items[k].s))) k--;
   if (k <= from || items[k].kind !== 'comma') return [];
   return backward(items, from, k, false, true);
+}
+
+/** Japanese reason connectives closing a clause ("…ので", "…から", "…ため"), as item keys. */
+const REASON_CONNECTIVE = new Set(['から', 'ため', 'んで', 'だから', 'ので']);
+
+/**
+ * "古いネームスペースはもう要らないので、なくして": a verb after a reason clause ("…ので", "…から")
+ * acts on the nearest object before that clause's end — the topic the reason was given about.
+ */
+function reasonTopic(items: Item[], from: number, i: number): number | undefined {
+  let k = i - 1;
+  while (k > from && items[k].kind === 'comma') k--;
+  const key = items[k]?.key;
+  const reason = REASON_CONNECTIVE.has(key) || (key === 'で' && items[k - 1]?.key === 'の');
+  if (k <= from || !reason) return undefined;
+  for (let j = k - 1; j >= Math.max(from, k - 2 * LOOK); j--) if (items[j].kind === 'object') return j;
+  return undefined;
 }
 
 /** Whether a modal ("tienen que", "debe", "muss") comes before the action at i in its clause. */
@@ -224,6 +276,12 @@ function forward(
       if (it.path !== '' && j === start) found.push(it.path);
       break;
     }
+    // "Mata o processo node": in a head-first language the object after a head noun names it.
+    if (isObject(it) && j > start && HEAD_FIRST.has(items[j - 1].w)) {
+      content++;
+      j++;
+      continue;
+    }
     if (isObject(it)) {
       let end = j;
       // "Log-Bucket": a hyphenated compound of object words continues the run (its head is last).
@@ -278,6 +336,15 @@ function forward(
       j = k;
       terse = false;
       continue;
+    }
+    // "Borra, por favor, el namespace": a parenthesis of two plain words between commas is skipped.
+    if (it.kind === 'comma' && content === 0 && found.length === 0) {
+      let k = j + 1;
+      while (k < limit && k <= j + 2 && items[k].kind === 'word' && !NEGATE.has(items[k].s)) k++;
+      if (k > j + 1 && items[k]?.kind === 'comma') {
+        j = k + 1;
+        continue;
+      }
     }
     if (it.kind === 'comma' || it.kind === 'end') break;
     if (it.kind === 'action' && live[j - from]) break;

@@ -16,6 +16,8 @@ export const PRONOUN_REACH = 60;
 export const LOOK = 16;
 
 export const stems = (words: readonly string[]) => new Set(words.map((w) => phraseKey(w)));
+/** Surface forms, lower-cased: for short function words whose stems would confuse them. */
+const functionWordsOf = (words: readonly string[]) => new Set(words.map((w) => w.toLowerCase()));
 /** Stems with and without accents: a text with accents is also read without them (canonicalize.ts). */
 const bothStems = (words: readonly string[]) => stems([...words, ...words.map(stripDiacritics)]);
 
@@ -68,8 +70,15 @@ const ENGLISH_CUE: readonly number[] = [];
  * Cue stem → the other languages (indices into CUE_LANGUAGES) it points to, or ENGLISH_CUE: one
  * lookup a token.
  */
+/** English cue stems that are also another language's function words ("a", "do", "no"). */
+const SHARED = new Set(
+  [...L.FUNCTION_WORDS].flatMap(([lang, classes]) =>
+    lang === 'en' ? [] : [...stems(Object.values(classes).flat())].filter((k) => ENGLISH.has(k)),
+  ),
+);
 const CUES = new Map<string, readonly number[]>();
-for (const k of ENGLISH) CUES.set(k, ENGLISH_CUE);
+// Words English shares with another language's function words ("a", "do", "no") count for neither.
+for (const k of ENGLISH) if (!SHARED.has(k)) CUES.set(k, ENGLISH_CUE);
 const borrowed = stems(L.BORROWED);
 for (const [index, lang] of CUE_LANGUAGES.entries())
   for (const k of bothStems(L.LANGUAGE_CUES.get(lang) ?? []))
@@ -78,6 +87,9 @@ for (const [index, lang] of CUE_LANGUAGES.entries())
 const ALWAYS = ['en', ...L.CJK_LANGUAGES];
 /** The key of a text with no other language's cues (most texts): one string, hashed once. */
 const ALWAYS_KEY = [...ALWAYS].sort().join(',');
+/** The same for a text with kana: Japanese, not Chinese. */
+const ALWAYS_JAPANESE = ALWAYS.filter((l) => l !== 'zh');
+const ALWAYS_JAPANESE_KEY = [...ALWAYS_JAPANESE].sort().join(',');
 let selection = '*';
 
 /**
@@ -89,15 +101,38 @@ export function languagesOf(toks: readonly { s: string }[]): string {
   const counts = new Array<number>(CUE_LANGUAGES.length).fill(0);
   let english = 0;
   let best = 0;
+  let kana = false;
   for (let i = 0; i < toks.length; i++) {
-    const cues = CUES.get(toks[i].s);
+    const s = toks[i].s;
+    if (!kana) {
+      const c = s.charCodeAt(0);
+      kana = c >= 0x3040 && c <= 0x30ff;
+    }
+    const cues = CUES.get(s);
     if (cues === undefined) continue;
     if (cues === ENGLISH_CUE) english++;
     else for (const l of cues) best = Math.max(best, ++counts[l]);
   }
-  if (best === 0) return ALWAYS_KEY;
+  // Kana make a text Japanese: Chinese words (不要 "don't") no longer apply to it.
+  if (best === 0) return kana ? ALWAYS_JAPANESE_KEY : ALWAYS_KEY;
   const chosen = best * 2 > english ? CUE_LANGUAGES.filter((_, l) => counts[l] === best) : [];
-  return [...ALWAYS, ...chosen].sort().join(',');
+  return [...(kana ? ALWAYS_JAPANESE : ALWAYS), ...chosen].sort().join(',');
+}
+
+/** Whether the text being read is in a language whose imperative has no subject (Romance, German). */
+export function subjectlessImperative(): boolean {
+  return selection !== '*' && SUBJECTLESS.some((l) => selection.includes(l));
+}
+const SUBJECTLESS = L.LANGUAGES.filter((l) => l.subjectLeads.length > 0).map((l) => l.language);
+export const SUBJECT_LEAD = functionWordsOf(L.SUBJECT_LEADS);
+export const TIME_NOUN = bothStems(L.TIME_NOUNS);
+export const OPTATIVE = functionWordsOf(L.OPTATIVES);
+
+/** Whether a negation word negates in the text being read: a CJK language's own ones only in its texts. */
+export function negates(key: string): boolean {
+  if (!NEGATE.has(key)) return false;
+  const only = CJK_ONLY_NEGATION.get(key);
+  return only === undefined || selection === '*' || selection.split(',').includes(only);
 }
 
 /** Runs `read` with the function words of `languages` (from `languagesOf`), restoring the previous choice. */
@@ -147,6 +182,7 @@ export const STOP = functionWords('stopwords');
 // Negations, about words and report markers also match without accents: the bare reading of an
 // accented text (canonicalize.ts) must not lose them.
 export const NEGATE = bothStems(L.NEGATIONS);
+const CJK_ONLY_NEGATION = new Map([...L.CJK_ONLY_NEGATIONS].map(([w, l]) => [phraseKey(w), l]));
 export const CANCEL = bothStems(L.NEGATION_CANCELLERS);
 export const VERB_FINAL_CLAUSE = stems(L.VERB_FINAL_CLAUSES);
 export const INFINITIVE_MARKER = stems(L.INFINITIVE_MARKERS);
@@ -264,8 +300,15 @@ export function byFirstWord(phrases: Iterable<string>): Map<string, string[][]> 
 }
 export const PERMANENT_BY_FIRST = byFirstWord(PERMANENT);
 /** Surface forms (plurals listed; also without accents, for the bare reading): stems would confuse "named" with "name". */
+const HEAD_NOUN_EN = new Set(L.LANGUAGES.find((l) => l.language === 'en')?.headNouns ?? []);
 export const HEAD_NOUN = new Set(
   L.HEAD_NOUNS.flatMap((w) => [w.toLowerCase(), stripDiacritics(w.toLowerCase())]),
+);
+/** Head nouns of languages that put the head first ("o processo node"): an object right after one names it. */
+export const HEAD_FIRST = new Set(
+  L.LANGUAGES.filter((l) => ['es', 'fr', 'pt'].includes(l.language))
+    .flatMap((l) => l.headNouns.map((w) => w.toLowerCase()))
+    .filter((w) => !HEAD_NOUN_EN.has(w)),
 );
 export const REPORT = bothStems(L.REPORT_MARKERS);
 export const TRAILING = stems(L.TRAILING);
@@ -289,6 +332,21 @@ export const SENSE = stems(L.SENSE_CONTEXT);
 export const AMBIGUOUS = stems(L.AMBIGUOUS_OBJECTS);
 export const WEAK = stems(L.WEAK_OBJECTS);
 export const IMPLIED = new Map(Object.entries(L.IMPLIED_OBJECTS).map(([k, v]) => [phraseKey(k), v]));
+/**
+ * Function words of languages other than English whose stem is an object's ("pode" stems to "pod"):
+ * as written, they are never that object.
+ */
+export const NOT_OBJECT = (() => {
+  const objects = new Set(
+    L.LANGUAGES.flatMap((l) => Object.values(l.objects).flat()).map((w) => w.toLowerCase()),
+  );
+  return new Set(
+    L.LANGUAGES.filter((l) => l.language !== 'en')
+      .flatMap((l) => [...l.modals, ...l.requestOpeners, ...l.stopwords, ...l.subjectPronouns])
+      .flatMap((w) => w.toLowerCase().split(' '))
+      .filter((w) => !objects.has(w)),
+  );
+})();
 /** Surface forms listed in the lexicon: "shred" ends in -ed but is not a past tense. */
 export const LEXICON_SURFACE = new Set(
   Object.values(L.ACTIONS)

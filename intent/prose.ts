@@ -44,7 +44,9 @@ import {
   INTERROGATIVE,
   languagesOf,
   NEGATE,
+  NOT_OBJECT,
   OBJECT_PRONOUN,
+  PASSIVE_AUX,
   PERMANENT,
   PERMANENT_BY_FIRST,
   PERMANENT_WORDS,
@@ -218,7 +220,12 @@ export class ProseReader {
   ): Map<string, Evidence> {
     const items = classify(this.table, toks);
     // A false friend takes the sense of the text's language ("apaga" switches off in Spanish).
-    for (const it of items) if (it.kind === 'action') it.canon = senseOf(it.key)?.action ?? it.canon;
+    for (const it of items) {
+      if (it.kind === 'action') it.canon = senseOf(it.key)?.action ?? it.canon;
+      // "Pode apagar": a function word is not the object its stem spells ("pode" → pod).
+      else if (it.kind === 'object' && NOT_OBJECT.has(it.w)) it.kind = 'word';
+    }
+    if (!this.english) this.participles(items);
     const clitics = this.enclitics(toks, items);
     this.last = { text, toks, items };
     const ctx: Ctx = { toks, items, opts, found: new Map(), rejected, clitics, romance: !this.english };
@@ -303,6 +310,27 @@ export class ProseReader {
       );
     }
     return out;
+  }
+
+  /**
+   * "precisa ser derrubado", "debe ser vaciada", "doivent être détruits": a Romance participle after a
+   * passive auxiliary is the action of its infinitive, listed or not.
+   */
+  private participles(items: Item[]): void {
+    for (let i = 1; i < items.length; i++) {
+      const it = items[i];
+      if (it.kind !== 'word' || !PASSIVE_AUX.has(items[i - 1].s)) continue;
+      const m = /^(.{3,}?)(ad[oa]s?|id[oa]s?|ée?s?)$/.exec(it.w);
+      if (m === null) continue;
+      const infinitives = m[2].startsWith('a') ? ['ar'] : m[2].startsWith('i') ? ['er', 'ir'] : ['er'];
+      for (const ending of infinitives) {
+        const key = phraseKey(m[1] + ending);
+        const canon = this.table.action.get(key);
+        if (canon === undefined) continue;
+        items[i] = { ...it, kind: 'action', canon, key };
+        break;
+      }
+    }
   }
 
   /** Whether the end mark at `end` is a colon and the sentence after it an informational question. */
