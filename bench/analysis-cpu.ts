@@ -23,6 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { conversationBodyParts } from './conversation.js';
 
 interface Filter {
   name: string;
@@ -39,27 +40,7 @@ interface Side {
   small: number;
 }
 
-const SENTENCES = [
-  'The quarterly report shows steady growth in the operations budget.',
-  'Please summarise the main points for the team in plain words.',
-  'Revenue in the northern region rose while costs stayed flat.',
-  'The support queue was shorter than last month, and response times improved.',
-  'We should plan the next review for early in the new quarter.',
-  'Customer feedback mentions faster delivery and clearer invoices.',
-  'The hiring plan keeps two open roles for the data team.',
-  'Training sessions were well attended and rated useful.',
-];
-const history = [{ role: 'system', content: 'You are a helpful assistant for an operations team.' }];
-for (let i = 0; i < 199; i++) {
-  let t = `Message ${i}: `;
-  for (let k = 0; t.length < 2000; k++) t += `${SENTENCES[(i * 7 + k) % SENTENCES.length]} `;
-  history.push({ role: i % 2 ? 'assistant' : 'user', content: t.trim() });
-}
-const [prefix, suffix] = JSON.stringify({
-  model: 'gpt-4o',
-  max_tokens: 64,
-  messages: [...history, { role: 'user', content: '@@' }],
-}).split('"@@"');
+const [prefix, suffix] = conversationBodyParts();
 let turn = 0;
 // As bench/adversarial.ts --perf sends it: one user message of 1,000 characters.
 const kb = () =>

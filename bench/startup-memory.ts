@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Pool } from 'undici';
+import { conversationHistory } from './conversation.js';
 
 const REPLY = JSON.stringify({
   id: 'chatcmpl-1',
@@ -28,27 +29,6 @@ const CHAT = JSON.stringify({
     { role: 'user', content: FILLER },
   ],
 });
-
-/** The 199 ~2 KB messages of bench/waypoint-wrk.sh's conversation (after its system message). */
-function conversation(): { role: string; content: string }[] {
-  const s = [
-    'The quarterly report shows steady growth in the operations budget.',
-    'Please summarise the main points for the team in plain words.',
-    'Revenue in the northern region rose while costs stayed flat.',
-    'The support queue was shorter than last month, and response times improved.',
-    'We should plan the next review for early in the new quarter.',
-    'Customer feedback mentions faster delivery and clearer invoices.',
-    'The hiring plan keeps two open roles for the data team.',
-    'Training sessions were well attended and rated useful.',
-  ];
-  const msgs = [{ role: 'system', content: 'You are a helpful assistant for an operations team.' }];
-  for (let i = 0; i < 199; i++) {
-    let t = `Message ${i}: `;
-    for (let k = 0; t.length < 2000; k++) t += `${s[(i * 7 + k) % s.length]} `;
-    msgs.push({ role: i % 2 ? 'assistant' : 'user', content: t.trim() });
-  }
-  return msgs;
-}
 
 export interface MemorySample {
   /** After the paced 1 KB chats: RSS MB, heap used / committed MB, the rate reached, threads. */
@@ -159,7 +139,7 @@ export async function measureMemory(
     const rate = sent / ((performance.now() - start) / 1000);
     const cpuUs = ((cpuOf(child.pid!) - cpu0) / sent) * 1e6;
     const paced = { rss: rssOf(child.pid!), ...(await heapOf(admin)), rate, threads: threads(), cpuUs };
-    const msgs = conversation();
+    const msgs = conversationHistory();
     for (let i = 0; i < conversationRequests; i++)
       await post(
         JSON.stringify({

@@ -79,19 +79,7 @@ cp "$WORK/post.lua" "$WORK/paced.lua"
 echo 'function delay() return 10 end' >>"$WORK/paced.lua"
 
 # --- the conversation: 200 distinct ~2 KB messages, then a new question on every request -----------
-node -e '
-const fs = require("fs");
-const s = ["The quarterly report shows steady growth in the operations budget.", "Please summarise the main points for the team in plain words.", "Revenue in the northern region rose while costs stayed flat.", "The support queue was shorter than last month, and response times improved.", "We should plan the next review for early in the new quarter.", "Customer feedback mentions faster delivery and clearer invoices.", "The hiring plan keeps two open roles for the data team.", "Training sessions were well attended and rated useful."];
-const msgs = [{ role: "system", content: "You are a helpful assistant for an operations team." }];
-for (let i = 0; i < 199; i++) {
-  let t = `Message ${i}: `;
-  for (let k = 0; t.length < 2000; k++) t += s[(i * 7 + k) % s.length] + " ";
-  msgs.push({ role: i % 2 ? "assistant" : "user", content: t.trim() });
-}
-const [a, b] = JSON.stringify({ model: "gpt-4o", max_tokens: 64, messages: [...msgs, { role: "user", content: "@@" }] }).split("\"@@\"");
-fs.writeFileSync(process.argv[1] + "/conv-prefix.json", a);
-fs.writeFileSync(process.argv[1] + "/conv-suffix.json", b);
-' "$WORK"
+npx tsx bench/conversation.ts "$WORK"
 cat >"$WORK/conv.lua" <<EOF
 local function slurp(p) local f = io.open(p, "r"); local s = f:read("*a"); f:close(); return s end
 local prefix, suffix = slurp("$WORK/conv-prefix.json"), slurp("$WORK/conv-suffix.json")
