@@ -180,6 +180,9 @@ test('hostile input is bounded and never throws', () => {
     `kubectl delete ${'-n x '.repeat(10_000)}`,
     `DROP TABLE ${'('.repeat(30_000)}`,
     `echo '${'x'.repeat(60_000)}`,
+    // One long clause of verbs: each verb's look back for its subject or condition stays local.
+    'borra el '.repeat(60_000),
+    '削除すると'.repeat(40_000),
   ]) {
     assert.ok(Array.isArray(c.pairs(text)));
   }

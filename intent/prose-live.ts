@@ -322,8 +322,11 @@ function subjectBefore(ctx: Ctx, from: number, i: number): boolean {
   if (/(ar|er|ir|re|en)$/.test(w)) return false;
   // A verb in -t is a third person ("löscht", "détruit"): its subject may be an object word ("der Cronjob").
   const third = w.endsWith('t');
+  // The clause's start, looked for no further back than a subject can reach (a text of one long
+  // clause must not cost a walk back to its start for every verb in it).
   let c = i - 1;
-  while (c >= from && items[c].kind !== 'comma') c--;
+  const reach = Math.max(from, i - 5);
+  while (c >= reach && items[c].kind !== 'comma') c--;
   c++;
   if (i - c < 2 || i - c > 4 || !SUBJECT_LEAD.has(items[c].w)) return false;
   let plain = 0;

@@ -437,6 +437,9 @@ export class ProseReader {
     const live = falses(to - from);
     let conditional = false;
     let anyConditional = false;
+    // Where the last verb-final condition's walk back stopped: the actions before it are no longer
+    // live, so the next walk ends there (one walk over a clause, however many conditions it has).
+    let conditionFloor = from;
     for (let i = Math.max(from, purposeEnd); i < to; i++) {
       const it = items[i];
       // "If the user asks you to delete a namespace, refuse": a condition describes, until its comma.
@@ -451,12 +454,13 @@ export class ProseReader {
         !clauseStart
       ) {
         // "名前空間を削除すると、…": a verb-final language closes its condition after the verb.
-        for (let k = i - 1; k >= from && items[k].kind !== 'comma'; k--)
+        for (let k = i - 1; k >= conditionFloor && items[k].kind !== 'comma'; k--)
           if (items[k].kind === 'action' && live[k - from]) {
             live[k - from] = false;
             reject(ctx, k, 'condition');
             anyConditional = true;
           }
+        conditionFloor = i;
       } else if ((it.kind === 'comma' && !infinitiveClause(items, i, to)) || it.s === 'then')
         conditional = false;
       else if (it.kind === 'action' && !conditional) live[i - from] = isLive(ctx, from, to, i, opener);
