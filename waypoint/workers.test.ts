@@ -1,12 +1,11 @@
 // The default number of event loops reads the container's limits: cgroup v2 and v1 CPU quotas and
-// memory limits of a cgroup and its ancestors, from fake /proc and cgroup files; and the Node flags
-// of a forked event loop.
+// memory limits of a cgroup and its ancestors, from fake /proc and cgroup files.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { cgroupCpuLimit, cgroupMemoryLimit, WORKER_SEMI_SPACE_MB, workerExecArgv } from './workers.js';
+import { cgroupCpuLimit, cgroupMemoryLimit } from './workers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'workers-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,11 +56,4 @@ test('no limits, or nothing readable: undefined', () => {
   assert.equal(cgroupCpuLimit(...files), undefined);
   assert.equal(cgroupMemoryLimit(...files), undefined);
   assert.equal(cgroupMemoryLimit(join(dir, 'missing'), join(dir, 'missing')), undefined);
-});
-
-test('forked event loops get a smaller semi-space unless the operator chose one', () => {
-  const flag = `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`;
-  assert.deepEqual(workerExecArgv(['--enable-source-maps'], ''), ['--enable-source-maps', flag]);
-  assert.deepEqual(workerExecArgv(['--max-semi-space-size=32'], ''), ['--max-semi-space-size=32']);
-  assert.deepEqual(workerExecArgv([], '--max-old-space-size=400 --max_semi_space_size=4'), []);
 });

@@ -149,28 +149,6 @@ function mountFor(
   return undefined;
 }
 
-/**
- * The young generation's semi-space each forked event loop gets, in MB. V8's default lets it grow
- * to 16 MB or more under load; at 1,000 req/s 8 MB kept one event loop's RSS under 150 MB at the
- * same CPU per request (issue 18, bench/startup.ts with MEMORY_NODE_OPTIONS). Run-time
- * v8.setFlagsFromString does not shrink it, so it is a flag of the forked process.
- */
-export const WORKER_SEMI_SPACE_MB = 8;
-
-/**
- * The Node flags of a forked event loop: the primary's own, plus the semi-space size unless the
- * operator chose one (on node's command line or in NODE_OPTIONS, which the workers inherit).
- */
-export function workerExecArgv(
-  execArgv = process.execArgv,
-  nodeOptions = process.env.NODE_OPTIONS ?? '',
-): string[] {
-  const chosen = [...execArgv, ...nodeOptions.split(/\s+/)].some((f) =>
-    /^--(max[-_])?semi[-_]space[-_]size/.test(f),
-  );
-  return chosen ? [...execArgv] : [...execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
-}
-
 export interface PrimaryOptions {
   workers: number;
   /** Where the primary serves /metrics (summed over workers), /healthz and /readyz. */
@@ -210,7 +188,6 @@ export interface Primary {
 export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   // Round-robin hand-off from the primary balances keep-alive connections evenly across workers.
   cluster.schedulingPolicy = cluster.SCHED_RR;
-  cluster.setupPrimary({ execArgv: workerExecArgv() });
   const aggregator = new AggregatorRegistry();
   const listening = new Map<number, string>();
   let closing = false;
