@@ -2,6 +2,7 @@
 
 import * as L from './lexicon.js';
 import { isAscii, normalizeText } from './normalize.js';
+import { vocabularyKey } from './phrase-keys.js';
 import { splitChunk } from './segment.js';
 
 /** Longest phrase matched, in words (lexicon phrases are shorter; bundle vocabulary may not be). */
@@ -448,27 +449,32 @@ export function phraseKey(phrase: string): string {
     .join(' ');
 }
 
-/** The phrase table of the built-in lexicon plus a bundle's extra vocabulary. */
+/**
+ * The phrase table of the built-in lexicon plus a bundle's extra vocabulary. The lexicon's keys come
+ * from the build's store (vocabularyKey: lexing each of them was a tenth of the waypoint's start-up);
+ * a bundle's extra phrases are lexed here, and not kept in that store's process-wide map.
+ */
 export function phraseTable(extra: Vocabulary): PhraseTable {
-  const actions: Record<string, readonly string[]> = { ...L.ACTIONS };
-  const objects: Record<string, readonly string[]> = { ...L.OBJECTS };
-  for (const [k, v] of Object.entries(extra.actions ?? {})) actions[k] = [...(actions[k] ?? []), ...v];
-  for (const [k, v] of Object.entries(extra.objects ?? {})) objects[k] = [...(objects[k] ?? []), ...v];
   const action = new Map<string, string>();
   const object = new Map<string, string>();
-  const idiom = new Set(L.IDIOMS.map(phraseKey));
-  const add = (map: Map<string, string>, canon: string, phrase: string) => {
-    const key = phraseKey(phrase);
+  const idiom = new Set(L.IDIOMS.map(vocabularyKey));
+  const add = (map: Map<string, string>, canon: string, key: string) => {
     if (key && !map.has(key)) map.set(key, canon);
   };
-  for (const [canon, phrases] of Object.entries(actions)) {
-    add(action, canon, canon);
-    for (const p of phrases) add(action, canon, p);
-  }
-  for (const [canon, phrases] of Object.entries(objects)) {
-    add(object, canon, canon);
-    for (const p of phrases) add(object, canon, p);
-  }
+  const fill = (
+    map: Map<string, string>,
+    builtIn: Record<string, readonly string[]>,
+    more: Record<string, readonly string[]> = {},
+  ) => {
+    // Per canonical name: the name, its built-in phrases, then the bundle's (the first key wins).
+    for (const canon of Object.keys({ ...builtIn, ...more })) {
+      add(map, canon, Object.hasOwn(builtIn, canon) ? vocabularyKey(canon) : phraseKey(canon));
+      for (const p of Object.hasOwn(builtIn, canon) ? builtIn[canon]! : []) add(map, canon, vocabularyKey(p));
+      for (const p of more[canon] ?? []) add(map, canon, phraseKey(p));
+    }
+  };
+  fill(action, L.ACTIONS, extra.actions);
+  fill(object, L.OBJECTS, extra.objects);
   let longest = 1;
   const prefixes: PhraseNode = { next: new Map() };
   for (const key of [...action.keys(), ...object.keys(), ...idiom]) {

@@ -65,9 +65,10 @@ for (const enc of ['o200k_base', 'cl100k_base']) {
   if (path) writeFileSync(path, storedEncoding(requireRanks(`js-tiktoken/ranks/${enc}`)));
 }
 // The intent vocabulary's phrase keys (read back by dist/intent/phrase-keys.js instead of lexing
-// every word at start-up): computed by loading the word lists once, here.
+// every word at start-up): computed by loading the word lists and building the phrase table once, here.
 const { storedKeysFile } = await import(join(root, 'dist/intent/phrase-keys.js'));
 await import(join(root, 'dist/intent/prose-words.js'));
+(await import(join(root, 'dist/intent/lexing.js'))).phraseTable({});
 writeFileSync(phraseKeys, storedKeysFile());
 console.log(
   `copied ${assets.length} assets into dist/, wrote dist/build-id, the rank tables and the phrase keys`,

@@ -1,5 +1,6 @@
 // The analysis worker pool: results equal the event loop's own analysis, and a worker that
-// overruns its time refuses the batch with a coded error (fail closed) and is replaced.
+// overruns its time refuses the batch with a coded error (fail closed) and is replaced; an idle
+// worker is stopped and the next batch starts a new one.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Canonicalizer } from '../../../intent/index.js';
@@ -59,4 +60,17 @@ test('a batch that overruns its time is refused with a code and counted', async 
     },
   );
   assert.equal(pool.failures, 1);
+});
+
+test('an idle worker is stopped and the next batch starts a new one', async () => {
+  const pool = new AnalysisPool({ size: 1, idleMs: 50 });
+  pools.push(pool);
+  const first = await pool.run({}, jobs);
+  assert.equal(pool.workers, 1);
+  for (let i = 0; i < 250 && pool.idleStops === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(pool.idleStops, 1);
+  assert.equal(pool.workers, 0);
+  assert.deepEqual(await pool.run({}, jobs), first);
+  assert.equal(pool.completed, 2);
+  assert.equal(pool.failures, 0);
 });

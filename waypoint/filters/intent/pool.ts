@@ -1,7 +1,9 @@
 // A small pool of analysis worker threads: the cache misses of a request with much fresh text are
 // analysed off the event loop, so one 2 MB prompt does not stall the requests beside it. Fail
 // closed: a worker that errors, dies or overruns its time refuses the request with
-// SM_ERR_WAYPOINT_ANALYSIS_FAILED (never a partial or skipped check) and is replaced.
+// SM_ERR_WAYPOINT_ANALYSIS_FAILED (never a partial or skipped check) and is replaced. A worker left
+// idle for `idleMs` is stopped (its heap is ~26 MB of the event loop's RSS) and started again by the
+// next batch that needs one.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Vocabulary } from '../../../intent/index.js';
@@ -18,6 +20,12 @@ export interface AnalysisPoolOptions {
    * worker's start-up is not counted.
    */
   timeoutMs?: number;
+  /**
+   * How long a worker may sit idle before it is stopped (default 60 s: a burst of large requests
+   * keeps its workers warm, a waypoint that saw one large request an hour ago does not keep paying
+   * for them). The next batch starts a new one, whose start-up is not counted against its time.
+   */
+  idleMs?: number;
 }
 
 type Reply = { ready: true } | { id: number; results: TextFeatures[] } | { id: number; error: string };
@@ -33,6 +41,8 @@ interface Slot {
   worker: Worker;
   task?: Task;
   timer?: NodeJS.Timeout;
+  /** Stops the worker once it has been idle for idleMs. */
+  idle?: NodeJS.Timeout;
   dead: boolean;
   /** The worker has loaded the analyser (its start-up is not counted against a batch's time). */
   ready: boolean;
@@ -52,6 +62,7 @@ function bootstrap(): string {
 export class AnalysisPool {
   private readonly size: number;
   private readonly timeoutMs: number;
+  private readonly idleMs: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 1;
@@ -59,10 +70,18 @@ export class AnalysisPool {
   failures = 0;
   /** Batches analysed in a worker. */
   completed = 0;
+  /** Workers stopped after idleMs without work. */
+  idleStops = 0;
 
   constructor(options: AnalysisPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.idleMs = options.idleMs ?? 60_000;
+  }
+
+  /** Live workers (started and not stopped). */
+  get workers(): number {
+    return this.slots.length;
   }
 
   /** Analyses one request's jobs in a worker; rejects with a coded error, never resolves partially. */
@@ -87,6 +106,7 @@ export class AnalysisPool {
       if (!slot) return;
       const task = this.queue.shift()!;
       slot.task = task;
+      clearTimeout(slot.idle);
       // A busy worker keeps the process alive until it answers; an idle one does not.
       slot.worker.ref();
       if (slot.ready) this.startTimer(slot);
@@ -116,6 +136,7 @@ export class AnalysisPool {
         this.completed++;
         task.resolve(m.results);
       }
+      this.stopWhenIdle(slot);
       this.dispatch();
     });
     worker.on('error', (err) => void this.retire(slot, err.message));
@@ -132,11 +153,22 @@ export class AnalysisPool {
     }, this.timeoutMs);
   }
 
+  private stopWhenIdle(slot: Slot): void {
+    clearTimeout(slot.idle);
+    slot.idle = setTimeout(() => {
+      if (slot.task || slot.dead) return;
+      this.idleStops++;
+      void this.retire(slot, 'idle');
+    }, this.idleMs);
+    slot.idle.unref();
+  }
+
   /** Drops a worker, refusing the batch it held; the next batch starts a fresh one. */
   private async retire(slot: Slot, reason: string): Promise<void> {
     if (slot.dead) return;
     slot.dead = true;
     clearTimeout(slot.timer);
+    clearTimeout(slot.idle);
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     if (slot.task) {
