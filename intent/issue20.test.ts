@@ -546,3 +546,16 @@ test('a Romance participle after a passive auxiliary is the action of its infini
   assert.deepEqual(c.pairs('Os logs de auditoria precisam ser desativados'), ['disable:log']);
   assert.deepEqual(c.pairs('O cluster de testes foi derrubado ontem'), []);
 });
+
+test('a one-kana particle inside a kana word is left to ICU: "もう" stays one word', () => {
+  assert.deepEqual(segmentCJK('もう二度と見たくない').slice(0, 1), ['もう']);
+  assert.deepEqual(segmentCJK('本番データベースを削除して').slice(0, 3), ['本番', 'データベース', 'を']);
+});
+
+test('English: "never want to see … again" destroys, "quit" + gerund forbids, "blow … away" is separable', () => {
+  assert.deepEqual(c.pairs("I don't ever want to see the staging namespace again."), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Blow the dev database away.'), ['delete:database']);
+  assert.deepEqual(c.pairs('Quit dropping tables in the down migrations.'), []);
+  assert.deepEqual(c.pairs('Quit the editor, then delete the staging namespace.'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('I never want to see this error in the logs again.'), []);
+});

@@ -482,9 +482,11 @@ export class ProseReader {
       const it = items[i];
       // "stop deleting pods": stop negates the action it governs.
       // "arrête de supprimer", "pare de apagar": also with the preposition that introduces the verb.
+      // "quit dropping tables": a negation word read as an action in another language (Spanish
+      // "quitar") does the same.
       const governed = PREPOSITION.has(items[i + 1]?.s ?? '') || INFINITIVE_MARKER.has(items[i + 1]?.s ?? '');
       const stopped = governed ? i + 2 : i + 1;
-      if (it.canon === 'stop' && items[stopped]?.kind === 'action') {
+      if ((it.canon === 'stop' || NEGATE.has(it.key)) && items[stopped]?.kind === 'action') {
         if (stopped < to) live[stopped - from] = false;
         continue;
       }
