@@ -182,6 +182,12 @@ export const STOP = functionWords('stopwords');
 // Negations, about words and report markers also match without accents: the bare reading of an
 // accented text (canonicalize.ts) must not lose them.
 export const NEGATE = bothStems(L.NEGATIONS);
+/**
+ * English verbs of ceasing that the merged vocabulary reads as an action of another language
+ * ("quit" is the stem of Spanish "quitar"): before a gerund they forbid it, like "stop". Matched on
+ * the surface word, since "quite" shares the stem.
+ */
+export const CEASE_GERUND: ReadonlySet<string> = new Set(['quit', 'quits']);
 const CJK_ONLY_NEGATION = new Map([...L.CJK_ONLY_NEGATIONS].map(([w, l]) => [phraseKey(w), l]));
 export const CANCEL = bothStems(L.NEGATION_CANCELLERS);
 export const VERB_FINAL_CLAUSE = stems(L.VERB_FINAL_CLAUSES);

@@ -30,6 +30,7 @@ import { objectsFor } from './prose-objects.js';
 import {
   ABOUT,
   AMBIGUOUS,
+  CEASE_GERUND,
   CJK_WORD,
   CONDITIONAL,
   CONTENT_TOOL,
@@ -482,11 +483,12 @@ export class ProseReader {
       const it = items[i];
       // "stop deleting pods": stop negates the action it governs.
       // "arrête de supprimer", "pare de apagar": also with the preposition that introduces the verb.
-      // "quit dropping tables": a negation word read as an action in another language (Spanish
-      // "quitar") does the same.
+      // "quit dropping tables": English "quit" (read as Spanish "quitar") before a gerund too.
       const governed = PREPOSITION.has(items[i + 1]?.s ?? '') || INFINITIVE_MARKER.has(items[i + 1]?.s ?? '');
       const stopped = governed ? i + 2 : i + 1;
-      if ((it.canon === 'stop' || NEGATE.has(it.key)) && items[stopped]?.kind === 'action') {
+      const ceases =
+        it.canon === 'stop' || (CEASE_GERUND.has(it.w) && items[stopped]?.w.endsWith('ing') === true);
+      if (ceases && items[stopped]?.kind === 'action') {
         if (stopped < to) live[stopped - from] = false;
         continue;
       }
