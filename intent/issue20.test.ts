@@ -559,3 +559,10 @@ test('English: "never want to see … again" destroys, "quit" + gerund forbids, 
   assert.deepEqual(c.pairs('Quit the editor, then delete the staging namespace.'), ['delete:namespace']);
   assert.deepEqual(c.pairs('I never want to see this error in the logs again.'), []);
 });
+
+test('an object taken "from" a document or modifying a code noun is not the system object', () => {
+  assert.deepEqual(c.pairs('Drop the cost column from the weekly report.'), []);
+  assert.deepEqual(c.pairs('Remove the unused database helper function.'), []);
+  assert.deepEqual(c.pairs('Remove the prod namespace from the cluster.'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Drop the users table from the prod database.'), ['delete:table']);
+});

@@ -307,6 +307,11 @@ export function byFirstWord(phrases: Iterable<string>): Map<string, string[][]> 
 export const PERMANENT_BY_FIRST = byFirstWord(PERMANENT);
 /** Surface forms (plurals listed; also without accents, for the bare reading): stems would confuse "named" with "name". */
 const HEAD_NOUN_EN = new Set(L.LANGUAGES.find((l) => l.language === 'en')?.headNouns ?? []);
+/**
+ * Documents an object can be taken "from" without touching a system ("the column from the weekly
+ * report"); not head nouns, since "report" after an object is as often the verb ("…, report back").
+ */
+export const DOCUMENT_NOUN: ReadonlySet<string> = new Set(['report', 'reports']);
 export const HEAD_NOUN = new Set(
   L.HEAD_NOUNS.flatMap((w) => [w.toLowerCase(), stripDiacritics(w.toLowerCase())]),
 );
