@@ -555,6 +555,8 @@ test('a one-kana particle inside a kana word is left to ICU: "もう" stays one 
 test('English: "never want to see … again" destroys, "quit" + gerund forbids, "blow … away" is separable', () => {
   assert.deepEqual(c.pairs("I don't ever want to see the staging namespace again."), ['delete:namespace']);
   assert.deepEqual(c.pairs('Blow the dev database away.'), ['delete:database']);
+  assert.deepEqual(c.pairs('Pull the plug on the staging cluster.'), ['delete:cluster']);
+  assert.deepEqual(c.pairs('We pulled the plug on the staging cluster last year.'), []);
   assert.deepEqual(c.pairs('Quit dropping tables in the down migrations.'), []);
   assert.deepEqual(c.pairs('Quit the editor, then delete the staging namespace.'), ['delete:namespace']);
   assert.deepEqual(c.pairs('I never want to see this error in the logs again.'), []);
