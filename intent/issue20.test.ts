@@ -546,3 +546,25 @@ test('a Romance participle after a passive auxiliary is the action of its infini
   assert.deepEqual(c.pairs('Os logs de auditoria precisam ser desativados'), ['disable:log']);
   assert.deepEqual(c.pairs('O cluster de testes foi derrubado ontem'), []);
 });
+
+test('a one-kana particle inside a kana word is left to ICU: "もう" stays one word', () => {
+  assert.deepEqual(segmentCJK('もう二度と見たくない').slice(0, 1), ['もう']);
+  assert.deepEqual(segmentCJK('本番データベースを削除して').slice(0, 3), ['本番', 'データベース', 'を']);
+});
+
+test('English: "never want to see … again" destroys, "quit" + gerund forbids, "blow … away" is separable', () => {
+  assert.deepEqual(c.pairs("I don't ever want to see the staging namespace again."), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Blow the dev database away.'), ['delete:database']);
+  assert.deepEqual(c.pairs('Pull the plug on the staging cluster.'), ['delete:cluster']);
+  assert.deepEqual(c.pairs('We pulled the plug on the staging cluster last year.'), []);
+  assert.deepEqual(c.pairs('Quit dropping tables in the down migrations.'), []);
+  assert.deepEqual(c.pairs('Quit the editor, then delete the staging namespace.'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('I never want to see this error in the logs again.'), []);
+});
+
+test('an object taken "from" a document or modifying a code noun is not the system object', () => {
+  assert.deepEqual(c.pairs('Drop the cost column from the weekly report.'), []);
+  assert.deepEqual(c.pairs('Remove the unused database helper function.'), []);
+  assert.deepEqual(c.pairs('Remove the prod namespace from the cluster.'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Drop the users table from the prod database.'), ['delete:table']);
+});

@@ -13,6 +13,7 @@ import {
   COORDINATOR,
   DETERMINER,
   DIRECTION,
+  DOCUMENT_NOUN,
   GERUND_PASSIVE,
   HEAD_FIRST,
   HEAD_NOUN,
@@ -384,11 +385,18 @@ function hyphenated(items: Item[], k: number): boolean {
   return items[k].name === true && items[k + 1].name === true && items[k + 1].pos === items[k].pos + 1;
 }
 
-/** Whether the object run ending at `end` is followed by a head noun (at most one word between). */
+/**
+ * Whether the object run ending at `end` is followed by a head noun (at most one word between), or
+ * taken "from" one (a report, a slide, an import statement).
+ */
 function modifiesHead(items: Item[], end: number, limit: number): boolean {
   const next = items[end + 1];
   if (end + 1 >= limit || next === undefined || next.kind !== 'word') return false;
   if (HEAD_NOUN.has(surface(items, end + 1))) return true;
+  // "Drop the cost column from the weekly report": taken out of a document, not out of a system.
+  if (next.w === 'from')
+    for (let k = end + 2; k < Math.min(limit, end + 5) && items[k].kind === 'word'; k++)
+      if (HEAD_NOUN.has(items[k].w) || DOCUMENT_NOUN.has(items[k].w)) return true;
   const after = items[end + 2];
   return (
     end + 2 < limit &&

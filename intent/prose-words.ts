@@ -182,6 +182,12 @@ export const STOP = functionWords('stopwords');
 // Negations, about words and report markers also match without accents: the bare reading of an
 // accented text (canonicalize.ts) must not lose them.
 export const NEGATE = bothStems(L.NEGATIONS);
+/**
+ * English verbs of ceasing that the merged vocabulary reads as an action of another language
+ * ("quit" is the stem of Spanish "quitar"): before a gerund they forbid it, like "stop". Matched on
+ * the surface word, since "quite" shares the stem.
+ */
+export const CEASE_GERUND: ReadonlySet<string> = new Set(['quit', 'quits']);
 const CJK_ONLY_NEGATION = new Map([...L.CJK_ONLY_NEGATIONS].map(([w, l]) => [phraseKey(w), l]));
 export const CANCEL = bothStems(L.NEGATION_CANCELLERS);
 export const VERB_FINAL_CLAUSE = stems(L.VERB_FINAL_CLAUSES);
@@ -301,6 +307,11 @@ export function byFirstWord(phrases: Iterable<string>): Map<string, string[][]> 
 export const PERMANENT_BY_FIRST = byFirstWord(PERMANENT);
 /** Surface forms (plurals listed; also without accents, for the bare reading): stems would confuse "named" with "name". */
 const HEAD_NOUN_EN = new Set(L.LANGUAGES.find((l) => l.language === 'en')?.headNouns ?? []);
+/**
+ * Documents an object can be taken "from" without touching a system ("the column from the weekly
+ * report"); not head nouns, since "report" after an object is as often the verb ("…, report back").
+ */
+export const DOCUMENT_NOUN: ReadonlySet<string> = new Set(['report', 'reports']);
 export const HEAD_NOUN = new Set(
   L.HEAD_NOUNS.flatMap((w) => [w.toLowerCase(), stripDiacritics(w.toLowerCase())]),
 );

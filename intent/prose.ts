@@ -30,6 +30,7 @@ import { objectsFor } from './prose-objects.js';
 import {
   ABOUT,
   AMBIGUOUS,
+  CEASE_GERUND,
   CJK_WORD,
   CONDITIONAL,
   CONTENT_TOOL,
@@ -486,9 +487,12 @@ export class ProseReader {
       const it = items[i];
       // "stop deleting pods": stop negates the action it governs.
       // "arrête de supprimer", "pare de apagar": also with the preposition that introduces the verb.
+      // "quit dropping tables": English "quit" (read as Spanish "quitar") before a gerund too.
       const governed = PREPOSITION.has(items[i + 1]?.s ?? '') || INFINITIVE_MARKER.has(items[i + 1]?.s ?? '');
       const stopped = governed ? i + 2 : i + 1;
-      if (it.canon === 'stop' && items[stopped]?.kind === 'action') {
+      const ceases =
+        it.canon === 'stop' || (CEASE_GERUND.has(it.w) && items[stopped]?.w.endsWith('ing') === true);
+      if (ceases && items[stopped]?.kind === 'action') {
         if (stopped < to) live[stopped - from] = false;
         continue;
       }

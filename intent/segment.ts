@@ -23,6 +23,10 @@ function icu(text: string): string[] {
   return out;
 }
 
+function isHiragana(c: number): boolean {
+  return c >= 0x3040 && c <= 0x309f;
+}
+
 /**
  * Splits a CJK run: the longest lexicon word at each position (so "数据库" stays one word whatever
  * ICU's dictionary says), everything between lexicon words through Intl.Segmenter.
@@ -34,6 +38,9 @@ export function segmentCJK(run: string): string[] {
   while (i < run.length) {
     let n = Math.min(longestWord, run.length - i);
     while (n > 0 && !dictionary.has(run.slice(i, i + n))) n--;
+    // A one-kana lexicon word (a particle: "も", "と") is left to ICU, which sees whether it is
+    // one ("データを") or the start of a longer word ("もう", "として").
+    if (n === 1 && isHiragana(run.charCodeAt(i))) n = 0;
     if (n === 0) {
       rest += run[i];
       i++;
