@@ -1,8 +1,9 @@
 // Whether the analyser's cost grows linearly with its input (no ReDoS, no walk back to a clause's
 // start for every word): each unit below, repeated n and 4n times as one text, through
-// `Canonicalizer.pairs` (the best of 3 runs); prints the times and their ratio, and flags a ratio above 8 where the
-// longer text took over 50 ms (linear is about 4). Units are shapes that make one long clause or sentence of verbs, conditions, negations,
-// subjects or commands, in the supported languages.
+// `Canonicalizer.pairs` (the best of 3 runs); prints the times and their ratio, and flags a ratio
+// above 8 where the longer text took over 50 ms (linear is about 4). Units are shapes that make one
+// long clause or sentence of verbs, conditions, negations, subjects or commands, in the supported
+// languages.
 //   npx tsx bench/analysis-scaling.ts [n=5000]
 import { defaultCanonicalizer } from '../intent/canonicalize.js';
 
