@@ -1,6 +1,14 @@
 // cgroup helpers for interception: find the cgroup2 mount, create/remove cgroups, move processes,
 // and the cgroup id BPF sees. Freezing and thawing belong to the pause flow (controller/pause/cgroup.ts).
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { BpfError, wrap } from './errors.js';
 
@@ -155,19 +163,42 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
 export function removeCgroup(cgroup: string, options: { evacuate?: boolean } = {}): void {
   const path = cgroupPath(cgroup);
   if (!existsSync(path)) return;
-  if (options.evacuate !== false) {
-    const parent = resolve(path, '..');
-    for (const pid of cgroupProcs(path)) {
-      try {
-        writeFileSync(join(parent, 'cgroup.procs'), `${pid}\n`);
-      } catch {
-        // The process may have exited meanwhile.
+  // A task that has exited but is not yet released still counts as populated: cgroup.procs no
+  // longer lists it, yet rmdir answers EBUSY for a few milliseconds. Retry for a bounded time.
+  const deadline = Date.now() + RMDIR_BUSY_MS;
+  for (;;) {
+    if (options.evacuate !== false) evacuate(path);
+    try {
+      rmdirSync(path);
+      return;
+    } catch (err) {
+      const busy = (err as NodeJS.ErrnoException).code === 'EBUSY' && !hasChildren(path);
+      if (!busy || Date.now() >= deadline) {
+        throw wrap('SM_ERR_BPF_CGROUP', `cannot remove cgroup ${path}`, err);
       }
+      Atomics.wait(SLEEP, 0, 0, 10);
     }
   }
+}
+
+const RMDIR_BUSY_MS = 2_000;
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
+
+function hasChildren(path: string): boolean {
   try {
-    rmdirSync(path);
-  } catch (err) {
-    throw wrap('SM_ERR_BPF_CGROUP', `cannot remove cgroup ${path}`, err);
+    return readdirSync(path, { withFileTypes: true }).some((e) => e.isDirectory());
+  } catch {
+    return false;
+  }
+}
+
+function evacuate(path: string): void {
+  const parent = resolve(path, '..');
+  for (const pid of cgroupProcs(path)) {
+    try {
+      writeFileSync(join(parent, 'cgroup.procs'), `${pid}\n`);
+    } catch {
+      // The process may have exited meanwhile.
+    }
   }
 }

@@ -185,7 +185,17 @@ export async function removeCgroup(path: string): Promise<void> {
   for (const e of await readdir(path, { withFileTypes: true })) {
     if (e.isDirectory()) await removeCgroup(join(path, e.name));
   }
-  await rmdir(path);
+  // An exited task not yet released keeps the cgroup populated for a few milliseconds after it
+  // leaves cgroup.procs; rmdir answers EBUSY meanwhile. Retry for a bounded time.
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    try {
+      return await rmdir(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY' || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
 }
 
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
