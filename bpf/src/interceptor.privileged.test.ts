@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { freeze, thaw } from '../../controller/pause/cgroup.js';
 import { createMockLlm, type MockLlm } from '../../test/mock-llm/index.js';
 import { loadAddon } from './addon.js';
-import { cgroupProcs, freezerV1Mount } from './cgroup.js';
+import { cgroupProcs, freezerV1Mount, removeCgroup } from './cgroup.js';
 import { Interceptor } from './interceptor.js';
 import { originalDestination } from './sockopt.js';
 import {
@@ -262,7 +262,7 @@ console.log(JSON.stringify(r));`;
       for (const pid of readFileSync(`${v1}/cgroup.procs`, 'utf8').split('\n').filter(Boolean))
         process.kill(Number(pid), 'SIGKILL');
       await child;
-      rmdirSync(v1);
+      removeCgroup(v1, { evacuate: false });
     }
   });
 

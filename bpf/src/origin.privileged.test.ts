@@ -149,7 +149,7 @@ describe('identity from the redirect (SM_SO_PEER_ORIGIN)', { skip }, () => {
       if (v1) {
         for (const pid of readFileSync(`${v1}/cgroup.procs`, 'utf8').split('\n').filter(Boolean))
           writeFileSync(`${freezer}/cgroup.procs`, pid);
-        rmdirSync(v1);
+        removeCgroup(v1, { evacuate: false });
       }
     }
   });
