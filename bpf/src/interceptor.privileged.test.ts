@@ -3,7 +3,7 @@
 // the original destination with getsockopt(SO_ORIGINAL_DST); clients outside are untouched; detach()
 // leaves no program, link, pin or map behind. Skips with a printed reason when BPF is unavailable.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { freeze, thaw } from '../../controller/pause/cgroup.js';

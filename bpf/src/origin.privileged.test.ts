@@ -4,7 +4,7 @@
 // process outside any agent cgroup; plus the hierarchy fact (the id is the cgroup v2 directory's
 // inode, whatever v1 cgroups the task is also in). Skips with a printed reason when BPF is unavailable.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
