@@ -58,6 +58,8 @@ export function segmentCJK(run: string): string[] {
 /** "produktionsdatenbank" → ["produktion", "datenbank"]: a known head closes it after a linker. */
 export function decompound(word: string): string[] | undefined {
   if (heads.size === 0 || word.length < shortestHead + 3) return undefined;
+  // A compound the data lists whole ("objektspeicher") is a word of its own, not modifier + head.
+  if (heads.has(word)) return undefined;
   for (let n = Math.min(longestHead, word.length - 3); n >= shortestHead; n--) {
     const rule = heads.get(word.slice(word.length - n));
     if (rule === undefined) continue;
