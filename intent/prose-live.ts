@@ -243,7 +243,7 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   // "fue eliminada", "wurde gelöscht", "被删除了", "削除されました": a report in the clause.
   for (let j = Math.max(from, i - LOOK); j < Math.min(to, i + 4); j++) {
     if (items[j].kind === 'comma' && j > i) break;
-    if (j !== i && REPORT.has(items[j].key) && !modalPassive(items, from, j))
+    if (j !== i && REPORT.has(items[j].key) && !modalPassive(items, from, j) && !attributive(items, from, j))
       return reject(ctx, i, 'a report of the past');
   }
   // "削除しないでください", "Fahre den Knoten nicht herunter": a negation after the verb.
@@ -448,6 +448,15 @@ function negatedReason(items: Item[], from: number, j: number): boolean {
     return false;
   }
   return false;
+}
+
+/**
+ * "das Backup von gestern", "les sauvegardes d'hier", "昨天的备份": a time word after an object and
+ * a preposition, or before a linker, names which object is meant; it reports nothing.
+ */
+function attributive(items: Item[], from: number, j: number): boolean {
+  if (LINKER.has(items[j + 1]?.key ?? '') && items[j + 2]?.kind === 'object') return true;
+  return j - 2 >= from && PREPOSITION.has(items[j - 1].s) && items[j - 2].kind === 'object';
 }
 
 /** Whether the action at `at` is negated (an odd number of negations before it in its clause). */
