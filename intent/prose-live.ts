@@ -29,6 +29,7 @@ import {
   NEGATE,
   NEGATION_REACH,
   negates,
+  OBJECT_PRONOUN,
   OPTATIVE,
   PASSIVE_AUX,
   PAST_PARTICIPLE,
@@ -142,6 +143,29 @@ export function separableVerbs(items: Item[], from: number, to: number): void {
   }
 }
 
+/** The last words of request openers ("tu peux", "peux-tu"): a proclitic may follow them. */
+const REQUEST_LAST = new Set([...REQUEST_BY_FIRST.values()].flat().map((w) => w[w.length - 1]));
+
+/**
+ * "tu peux le supprimer", "il faut les purger", "merci de les vider": an object pronoun between a
+ * modal, directive or request opener and an infinitive is the verb's object (a proclitic standing
+ * for the last object named), not an article ("avant de les supprimer" has no such governor).
+ */
+export function proclitic(items: Item[], i: number): boolean {
+  const pronoun = items[i - 1];
+  if (pronoun === undefined || !OBJECT_PRONOUN.has(pronoun.w) || items[i + 1]?.kind === 'object')
+    return false;
+  if (!/(er|ir|re)$/.test(items[i].w)) return false;
+  let k = i - 2;
+  if (items[k]?.s === 'de') k--;
+  const gov = items[k];
+  if (gov === undefined || gov.kind === 'comma') return false;
+  if (MODAL.has(gov.key) || DIRECTIVE.has(gov.key) || CANCEL.has(gov.key) || REQUEST_LAST.has(gov.s))
+    return true;
+  // "n'oublie pas de les supprimer"
+  return NEGATE.has(gov.key) && k >= 1 && CANCEL.has(items[k - 1].key);
+}
+
 /** Positions (item indices) of request openers: "can you …", "why don't you …", "how about …". */
 export function requestOpeners(items: Item[], from: number, to: number): Set<number> {
   const at = new Set<number>();
@@ -176,6 +200,7 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     prev.kind !== 'action' &&
     DETERMINER.has(prev.s) &&
     !it.ident &&
+    ctx.clitics?.get(i) !== 'object' &&
     !(governed && PREPOSITION.has(prev.s)) &&
     // "Vamos a borrar": a Romance infinitive after "a" is a verb, "a" its preposition.
     !(ctx.romance === true && prev.w === 'a' && /(ar|er|ir)$/.test(it.w))

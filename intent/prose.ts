@@ -21,6 +21,7 @@ import {
   isLive,
   modifiesAWord,
   negated,
+  proclitic,
   reject,
   requestOpeners,
   separableVerbs,
@@ -283,6 +284,11 @@ export class ProseReader {
           out ??= new Map();
           out.set(i, 'object');
         }
+        continue;
+      }
+      if (it.kind === 'action' && !this.english && proclitic(items, i)) {
+        out ??= new Map();
+        out.set(i, 'object');
         continue;
       }
       if (!this.enclitic || it.kind !== 'word' || it.ident || it.w.length < 5) continue;
