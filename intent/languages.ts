@@ -92,6 +92,11 @@ export interface Language {
   subordinators: readonly string[];
   /** Separable verbs: "verb particle" → action, the particle closing the clause ("Fahre … herunter"). */
   separable: Readonly<Record<string, string>>;
+  /**
+   * Imperatives spelt like a function word ("para": stop, or "for"), an action only when they open
+   * a sentence whose whole rest is the object phrase ("Para los nodos del grupo de cómputo").
+   */
+  initialVerbs: Readonly<Record<string, string>>;
   /** Frequent function words, used only to guess the language in explanations. */
   common: readonly string[];
   prepositions: readonly string[];
@@ -193,6 +198,7 @@ const KEYS = new Set<string>([
   'verbFinal',
   'compounds',
   'separable',
+  'initialVerbs',
 ]);
 
 /** A language file that does not follow the format; the message names the file and the entry. */
@@ -294,6 +300,7 @@ export function parseLanguage(
     stopwords: [],
     subordinators: [],
     separable: {},
+    initialVerbs: {},
     common: [],
     prepositions: [],
     coordinators: [],
@@ -370,6 +377,20 @@ export function parseLanguage(
       sep[phrase.toLowerCase()] = canon;
     }
     lang.separable = sep;
+  }
+  if (doc.initialVerbs !== undefined) {
+    const v = doc.initialVerbs;
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new LanguageDataError(`${file}: initialVerbs: expected {"word": action}`);
+    const out: Record<string, string> = {};
+    for (const [word, canon] of Object.entries(v)) {
+      if (typeof canon !== 'string' || !actions.has(canon))
+        throw new LanguageDataError(`${file}: initialVerbs.${word}: unknown action ${JSON.stringify(canon)}`);
+      if (!/^\p{L}+$/u.test(word))
+        throw new LanguageDataError(`${file}: initialVerbs.${word}: expected one word`);
+      out[word.toLowerCase()] = canon;
+    }
+    lang.initialVerbs = out;
   }
   if (doc.compounds !== undefined) {
     const c = doc.compounds as Record<string, unknown>;

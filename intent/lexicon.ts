@@ -244,6 +244,11 @@ export const SEPARABLE: Readonly<Record<string, string>> = Object.assign(
   {},
   ...LANGUAGES.map((l) => l.separable),
 );
+/** Sentence-opening imperatives spelt like function words: word → {action, language}s ("para": stop). */
+export const INITIAL_VERBS = new Map<string, { action: string; language: string }[]>();
+for (const l of LANGUAGES)
+  for (const [w, action] of Object.entries(l.initialVerbs))
+    INITIAL_VERBS.set(w, [...(INITIAL_VERBS.get(w) ?? []), { action, language: l.language }]);
 /** Words after an action that negate it (Japanese しないで). */
 export const POST_NEGATIONS = merged([], (l) => l.postNegations);
 /** Words that make a sentence about an operation, not a request to perform it ("forbid", "test"). */

@@ -3,11 +3,13 @@
 // (request openers, separable verbs, infinitive clauses, parentheticals). Plain functions over the
 // items prose.ts classified.
 
+import { INITIAL_VERBS } from './lexicon.js';
 import type { Item, Tok } from './lexing.js';
 import type { Evidence, ProseOptions, Rejection } from './prose.js';
 import {
   ABOUT,
   ADJECTIVE_LEAD,
+  ADVERBIAL,
   BACKWARD_MARKER,
   CANCEL,
   CJK_LOCATION,
@@ -140,6 +142,36 @@ export function separableVerbs(items: Item[], from: number, to: number): void {
       break;
     }
     start = i + 1;
+  }
+}
+
+/**
+ * "Para los nodos del grupo de cómputo", "Para o nó worker-1": a sentence opened by an imperative
+ * spelt like a function word (`initialVerbs`), then a determiner and an object, is a request when
+ * the object phrase is all it says: names, prepositional phrases of one word and adverbs of time
+ * may follow, a verb or a comma may not ("Para el despliegue necesito dos nodos", "Para o deploy,
+ * use …" keep the preposition). The word becomes the action.
+ */
+export function initialVerbs(items: Item[], languages: string): void {
+  for (let s = 0; s < items.length; s++) {
+    if (s > 0 && items[s - 1].kind !== 'end') continue;
+    const verb = INITIAL_VERBS.get(items[s].w)?.find((v) => languages.includes(v.language));
+    if (verb === undefined || items[s].kind !== 'word') continue;
+    if (!DETERMINER.has(items[s + 1]?.s ?? '') || items[s + 2]?.kind !== 'object') continue;
+    let m = s + 3;
+    for (; m < items.length && items[m].kind !== 'end'; m++) {
+      const it = items[m];
+      if (it.kind === 'object' || it.name || it.ident || /\d/.test(it.w)) continue;
+      if (ADVERBIAL.has(it.key) || TIME_NOUN.has(it.s)) continue;
+      if (!PREPOSITION.has(it.s)) break;
+      // "del grupo", "de staging": the preposition and the one word it governs.
+      m++;
+      while (m < items.length && DETERMINER.has(items[m].s)) m++;
+      if (m >= items.length || items[m].kind === 'end' || items[m].kind === 'comma') break;
+    }
+    // A question or a heading ("Para la base de producción: …") keeps the preposition.
+    if (m < items.length && (items[m].kind !== 'end' || items[m].s === '?' || items[m].w === ':')) continue;
+    items[s] = { ...items[s], kind: 'action', canon: verb.action };
   }
 }
 

@@ -18,6 +18,7 @@ import {
   type Clitic,
   type Ctx,
   infinitiveClause,
+  initialVerbs,
   isLive,
   modifiesAWord,
   negated,
@@ -202,6 +203,8 @@ export class ProseReader {
   private enclitic = false;
   /** Whether the text being read is English only (CJK aside): Romance infinitives end in -r. */
   private english = true;
+  /** The languages of the text being read (languagesOf). */
+  private languages = '';
 
   private reading(text: string, opts: ProseOptions, rejected?: Rejection[]): Map<string, Evidence> {
     // The last text's tokens are garbage from here on (this reading replaces them): not kept alive,
@@ -211,6 +214,7 @@ export class ProseReader {
     const languages = languagesOf(toks);
     this.enclitic = ENCLITIC_LANGUAGES.some((l) => languages.includes(l));
     this.english = !ROMANCE.some((l) => languages.includes(l));
+    this.languages = languages;
     return readingLanguages(languages, () => this.readItems(text, toks, opts, rejected));
   }
 
@@ -228,6 +232,7 @@ export class ProseReader {
       else if (it.kind === 'object' && NOT_OBJECT.has(it.w)) it.kind = 'word';
     }
     if (!this.english) this.participles(items);
+    if (L.INITIAL_VERBS.size > 0) initialVerbs(items, this.languages);
     const clitics = this.enclitics(toks, items);
     this.last = { text, toks, items };
     const ctx: Ctx = { toks, items, opts, found: new Map(), rejected, clitics, romance: !this.english };
