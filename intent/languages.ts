@@ -30,6 +30,8 @@ export interface Language {
   restrict: Readonly<Record<string, readonly string[]>>;
   /** true: every action of the language takes the object before it; a list: those infinitives do. */
   verbFinal: boolean | readonly string[];
+  /** Two nouns in a row put the head first: "la table users", "el namespace monitoring" (Romance). */
+  headFirst: boolean;
   negations: readonly string[];
   /** Words that, after a negation, request the action after all ("don't forget to", "no olvides", 别忘了). */
   negationCancellers: readonly string[];
@@ -196,6 +198,7 @@ const KEYS = new Set<string>([
   'objects',
   'restrict',
   'verbFinal',
+  'headFirst',
   'compounds',
   'separable',
   'initialVerbs',
@@ -267,6 +270,7 @@ export function parseLanguage(
     objects: table(doc.objects, `${file}: objects`, objects, 'object'),
     restrict: {},
     verbFinal: false,
+    headFirst: false,
     negations: [],
     negationCancellers: [],
     verbFinalClauses: [],
@@ -323,6 +327,11 @@ export function parseLanguage(
     for (const w of lang[k])
       if (!/^\p{L}{1,4}$/u.test(w))
         throw new LanguageDataError(`${file}: ${k}: "${w}" is not a short single word`);
+  if (doc.headFirst !== undefined) {
+    if (typeof doc.headFirst !== 'boolean')
+      throw new LanguageDataError(`${file}: "headFirst" must be true or false`);
+    lang.headFirst = doc.headFirst;
+  }
   if (doc.verbFinal !== undefined)
     lang.verbFinal =
       typeof doc.verbFinal === 'boolean' ? doc.verbFinal : words(doc.verbFinal, `${file}: verbFinal`);

@@ -17,6 +17,7 @@ import {
   GERUND_PASSIVE,
   HEAD_FIRST,
   HEAD_NOUN,
+  headFirstReading,
   IMPLIED,
   INFINITIVE_MARKER,
   INTERROGATIVE,
@@ -86,7 +87,9 @@ export function objectsFor(
   // "delete them", "supprime-les", "lösche sie", "bórralos": the last object named.
   if (cliticPronoun || (j < to && pronoun(j))) {
     for (let k = i - 1; k >= Math.max(0, i - PRONOUN_REACH); k--)
-      if (items[k].kind === 'object') return { objects: [k], rule: 'pronoun' };
+      // "den Bucket logs-archive …, lösch ihn": a word of a name after its type is not the antecedent.
+      if (items[k].kind === 'object' && !(items[k].name && items[k - 1]?.kind === 'object'))
+        return { objects: [k], rule: 'pronoun' };
     // "Bórralas todas, las tablas temporales", "Lösch sie alle: die alten Backups": with nothing
     // named before, the pronoun announces the object after a comma or colon (right dislocation).
     const dislocated = dislocatedObject(items, i, to);
@@ -297,7 +300,10 @@ function forward(
         continue;
       }
       // Terse style names the object after its type in Latin script; a CJK run is a compound noun.
-      found.push(head(items, j, end, terse && !CJK_WORD.test(items[end].key)));
+      // "la table users", "el namespace monitoring": a head-first language names the object after
+      // its type.
+      const apart = end > j && headFirstReading();
+      found.push(head(items, j, end, (terse || apart) && !CJK_WORD.test(items[end].key)));
       // Continue into a coordinated object ("the pods, deployments and services"), or to the
       // real head of a compound ("the redis cache pods"), never to a name ("bucket company-logs").
       let k = end + 1;

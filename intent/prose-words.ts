@@ -123,6 +123,11 @@ export function languagesOf(toks: readonly { s: string }[]): string {
 export function subjectlessImperative(): boolean {
   return selection !== '*' && SUBJECTLESS.some((l) => selection.includes(l));
 }
+/** Whether the text being read is in a language that puts a noun's head first ("la table users"). */
+export function headFirstReading(): boolean {
+  return selection !== '*' && HEAD_FIRST_LANGUAGES.some((l) => selection.includes(l));
+}
+const HEAD_FIRST_LANGUAGES = L.LANGUAGES.filter((l) => l.headFirst).map((l) => l.language);
 const SUBJECTLESS = L.LANGUAGES.filter((l) => l.subjectLeads.length > 0).map((l) => l.language);
 export const SUBJECT_LEAD = functionWordsOf(L.SUBJECT_LEADS);
 export const TIME_NOUN = bothStems(L.TIME_NOUNS);
@@ -317,7 +322,7 @@ export const HEAD_NOUN = new Set(
 );
 /** Head nouns of languages that put the head first ("o processo node"): an object right after one names it. */
 export const HEAD_FIRST = new Set(
-  L.LANGUAGES.filter((l) => ['es', 'fr', 'pt'].includes(l.language))
+  L.LANGUAGES.filter((l) => l.headFirst)
     .flatMap((l) => l.headNouns.map((w) => w.toLowerCase()))
     .filter((w) => !HEAD_NOUN_EN.has(w)),
 );
