@@ -52,6 +52,7 @@ import {
   SUBORDINATOR,
   subjectlessImperative,
   TIME_NOUN,
+  TRAILING,
   WISH,
 } from './prose-words.js';
 
@@ -284,7 +285,10 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   // "der Cronjob hat alle Pods gelöscht": a participle reports, unless a modal asks ("muss … gelöscht werden").
   if (PAST_PARTICIPLE.has(it.key) && !passive) {
     let modal = false;
-    for (let j = Math.max(from, i - LOOK); j < i && !modal; j++) modal = MODAL.has(items[j].s);
+    // "Ich möchte, dass der Bucket geleert wird": a passive under a directive is wished for.
+    const auxiliary = TRAILING.has(items[i + 1]?.key ?? '');
+    for (let j = Math.max(from, i - LOOK); j < i && !modal; j++)
+      modal = MODAL.has(items[j].s) || (auxiliary && DIRECTIVE.has(items[j].key));
     if (!modal) return reject(ctx, i, 'a report of the past');
   }
   // "定时任务删除了所有 pod": done, unless asked with 把 ("把数据库删除了") or softened with 吧.
