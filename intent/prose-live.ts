@@ -367,7 +367,9 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
     const p = items[j];
     if (p.kind === 'comma' || COORDINATOR.has(p.s)) break;
-    if (INTERROGATIVE.has(p.s) && !opener.has(j)) return reject(ctx, i, 'asked about');
+    // "Je voudrais qu'on supprime …": after a wish, "qu'" is "that", not "what".
+    const wish = j > from && DIRECTIVE.has(items[j - 1].key);
+    if (INTERROGATIVE.has(p.s) && !opener.has(j) && !wish) return reject(ctx, i, 'asked about');
   }
   return negated(items, from, i, opener) ? reject(ctx, i, 'negated') : true;
 }

@@ -38,6 +38,7 @@ import {
   CONTENT_TOOL,
   CONTENT_VERB,
   CORE_CONDITIONAL,
+  DIRECTIVE,
   DO_IT,
   ENCLITIC,
   ENCLITIC_LANGUAGES,
@@ -428,7 +429,9 @@ export class ProseReader {
     const question = to < items.length && items[to].s === '?';
     let firstContent: Item | undefined;
     for (let i = from; i < to && firstContent === undefined; i++)
-      if (!STOP.has(items[i].s) && items[i].kind !== 'comma') firstContent = items[i];
+      if (!STOP.has(items[i].s) && items[i].kind !== 'comma')
+        // "Je veux qu'on vide le bucket": after a wish, "qu'" is "that", not "what".
+        firstContent = i > from && DIRECTIVE.has(items[i - 1].key) ? items[i - 1] : items[i];
     const closer = (cues & CUE_CLOSER) !== 0;
     const informational =
       opener.size === 0 &&
