@@ -461,7 +461,9 @@ export class ProseReader {
       const clauseStart = i === from || items[i - 1].kind === 'comma';
       // One lookup for a word whose key is its stem (most words).
       const conditionalWord = CONDITIONAL.has(it.s);
-      if (conditionalWord && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
+      // "Es wäre super, wenn du … löschen könntest": a condition after a polite opener asks.
+      const polite = i - 2 >= from && items[i - 1].kind === 'comma' && opener.has(i - 2);
+      if (conditionalWord && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)) && !polite)
         conditional = anyConditional = true;
       else if (
         (it.key === it.s ? conditionalWord : CONDITIONAL.has(it.key)) &&
