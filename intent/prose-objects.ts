@@ -87,8 +87,13 @@ export function objectsFor(
   // "delete them", "supprime-les", "lösche sie", "bórralos": the last object named.
   if (cliticPronoun || (j < to && pronoun(j))) {
     for (let k = i - 1; k >= Math.max(0, i - PRONOUN_REACH); k--)
-      // "den Bucket logs-archive …, lösch ihn": a word of a name after its type is not the antecedent.
-      if (items[k].kind === 'object' && !(items[k].name && items[k - 1]?.kind === 'object'))
+      // "den Bucket logs-archive …, lösch ihn": a word of a name after its type is not the antecedent,
+      // nor, in a head-first language, the complement of a head ("le bucket de logs, … le vider").
+      if (
+        items[k].kind === 'object' &&
+        !(items[k].name && items[k - 1]?.kind === 'object') &&
+        !complement(items, k)
+      )
         return { objects: [k], rule: 'pronoun' };
     // "Bórralas todas, las tablas temporales", "Lösch sie alle: die alten Backups": with nothing
     // named before, the pronoun announces the object after a comma or colon (right dislocation).
@@ -387,6 +392,11 @@ function bareVerb(items: Item[], from: number, to: number, i: number): boolean {
 }
 
 /** Whether items k and k+1 are parts of one hyphenated word ("Log-Bucket"). */
+/** "le bucket de logs": in a head-first language, an object right after a head and a preposition. */
+function complement(items: Item[], k: number): boolean {
+  return k >= 2 && items[k - 2].kind === 'object' && PREPOSITION.has(items[k - 1].s) && headFirstReading();
+}
+
 function hyphenated(items: Item[], k: number): boolean {
   return items[k].name === true && items[k + 1].name === true && items[k + 1].pos === items[k].pos + 1;
 }
