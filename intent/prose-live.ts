@@ -256,6 +256,13 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
         SUBJECT_PRONOUN.has(`${before.s} ${prev.s}`)))
   )
     return reject(ctx, i, 'described (a subject pronoun)');
+  // "他把数据库删了": a subject pronoun before 把 describes what was done (not "你把…删了吧").
+  for (let j = i - 1; j > from && j >= i - LOOK; j--)
+    if (BACKWARD_MARKER.has(items[j].key)) {
+      if (SUBJECT_PRONOUN.has(items[j - 1].s) && !items.slice(i + 1, to).some((x) => x.key === '吧'))
+        return reject(ctx, i, 'described (a subject pronoun)');
+      break;
+    }
   // "un cambio que borra namespaces", "une migration qui supprime …": a relative clause describes
   // the noun it follows ("a" excepted: a preposition in "dile a Juan que borre …").
   if (

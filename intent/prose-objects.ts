@@ -138,8 +138,17 @@ export function objectsFor(
   }
   // "把生产数据库删了": after 把 the object precedes the verb.
   for (let k = i - 1; k >= Math.max(from, i - LOOK); k--)
-    if (BACKWARD_MARKER.has(items[k].key))
+    if (BACKWARD_MARKER.has(items[k].key)) {
+      // "旧的命名空间，把它删了", "把它删了，那个旧的命名空间": a pronoun after 把 stands for the
+      // object named before it, or else for the one its clause announces after a comma.
+      if (OBJECT_PRONOUN.has(items[k + 1]?.w ?? '')) {
+        for (let m = k - 1; m >= Math.max(0, k - PRONOUN_REACH); m--)
+          if (items[m].kind === 'object') return { objects: [m], rule: 'pronoun' };
+        const dislocated = dislocatedObject(items, i, to);
+        if (dislocated !== undefined) return { objects: [dislocated], rule: 'pronoun' };
+      }
       return { objects: backward(items, from, i, false), rule: 'object marked before the verb' };
+    }
   const implied = IMPLIED.get(it.key);
   if (implied) return { objects: [implied], rule: 'implied by the action' };
   // "O cluster antigo já não serve; apaga.": a sentence that is a bare imperative acts on the
