@@ -59,3 +59,41 @@ test('a compound the data lists whole stays whole', () => {
   assert.deepEqual(decompound('produktionsdatenbank'), ['produktion', 'datenbank']);
   assert.deepEqual(c.pairs('Leere den Objektspeicher komplett'), ['delete:bucket']);
 });
+
+test('headFirst is validated; in Romance a type noun before an object word names the type', () => {
+  const actions = new Set(Object.keys(ACTIONS));
+  const objects = new Set(Object.keys(OBJECTS));
+  assert.throws(
+    () =>
+      parseLanguage(
+        'xx.json',
+        JSON.stringify({ language: 'xx', name: 'X', headFirst: 'yes' }),
+        actions,
+        objects,
+      ),
+    /xx\.json: "headFirst" must be true or false/,
+  );
+  assert.deepEqual(c.pairs('On doit effacer la table users avant la migration'), ['delete:table']);
+  assert.deepEqual(c.pairs('Borra el namespace monitoring'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Le bucket de logs, on peut le vider'), ['delete:bucket']);
+  assert.deepEqual(c.pairs('Les logs du bucket, supprime-les'), ['delete:log']);
+});
+
+test('wishes and polite frames ask; the same frames around a report or a worry do not', () => {
+  assert.deepEqual(c.pairs('Ich möchte, dass alle Testnamespaces gelöscht werden'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('Ich möchte wissen, wer den Bucket geleert hat'), []);
+  assert.deepEqual(c.pairs('Es wäre super, wenn du die alten Snapshots löschen könntest'), ['delete:backup']);
+  assert.deepEqual(c.pairs('Es wäre schlimm, wenn jemand die Datenbank löschen würde'), []);
+  assert.deepEqual(c.pairs("Je voudrais qu'on supprime les anciens volumes"), ['delete:volume']);
+  assert.deepEqual(c.pairs("Je veux savoir qu'est-ce qui supprime le bucket chaque nuit"), []);
+});
+
+test('Chinese: 把 with a pronoun, a subject before 把, 前 after a verb', () => {
+  assert.deepEqual(c.pairs('把它删了，那个旧的命名空间'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('旧的命名空间，把它删了'), ['delete:namespace']);
+  assert.deepEqual(c.pairs('他把数据库删了'), []);
+  assert.deepEqual(c.pairs('你把测试数据库删了吧'), ['delete:database']);
+  assert.deepEqual(c.pairs('删除前记得先备份数据库'), []);
+  assert.deepEqual(c.pairs('删除目前的日志'), ['delete:log']);
+  assert.deepEqual(c.pairs('删掉旧前端的代码仓库'), ['delete:repository']);
+});
