@@ -18,6 +18,7 @@ import {
   COORDINATOR,
   DETERMINER,
   DIRECTIVE,
+  HEAD_NOUN,
   INFINITIVE_MARKER,
   INTERROGATIVE,
   INVOKER,
@@ -243,6 +244,17 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     return reject(ctx, i, 'a noun or adjective after a determiner');
   }
   if (it.quoted && quotedMaterial(items, from, i)) return reject(ctx, i, 'quoted material');
+  // "删除操作的日志", "削除ボタンの色": a Chinese or Japanese verb right before a head noun names it
+  // (not before a noun modifying an object: "删除报表模式").
+  const next = items[i + 1];
+  if (
+    next?.kind === 'word' &&
+    CJK_WORD.test(it.key) &&
+    CJK_WORD.test(next.key) &&
+    HEAD_NOUN.has(next.w) &&
+    items[i + 2]?.kind !== 'object'
+  )
+    return reject(ctx, i, 'a noun modifier');
   // "Review this migration: it drops the table", "elle supprime …", "它会删除 …": described
   // (a pronoun, or a pronoun and its auxiliary; not the object after 把 in "把它删除", nor a wish's
   // clause: "quiero que se elimine").
