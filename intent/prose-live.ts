@@ -245,14 +245,14 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   }
   if (it.quoted && quotedMaterial(items, from, i)) return reject(ctx, i, 'quoted material');
   // "删除操作的日志", "削除ボタンの色": a Chinese or Japanese verb right before a head noun names it
-  // (not before a noun modifying an object: "删除报表模式").
+  // (not before a noun modifying an object: "删除报表模式"); "删除的快照" (the deleted snapshots)
+  // modifies the noun after its linker.
   const next = items[i + 1];
   if (
     next?.kind === 'word' &&
     CJK_WORD.test(it.key) &&
     CJK_WORD.test(next.key) &&
-    HEAD_NOUN.has(next.w) &&
-    items[i + 2]?.kind !== 'object'
+    ((HEAD_NOUN.has(next.w) && items[i + 2]?.kind !== 'object') || LINKER.has(next.key))
   )
     return reject(ctx, i, 'a noun modifier');
   // "Review this migration: it drops the table", "elle supprime …", "它会删除 …": described
@@ -428,7 +428,9 @@ function subjectBefore(ctx: Ctx, from: number, i: number): boolean {
 function subjectOfStatement(ctx: Ctx, from: number, to: number, i: number): boolean {
   const { items } = ctx;
   const w = items[i].w;
-  if (!(w.endsWith('ing') || (ctx.romance === true && /(ar|er|ir|re)$/.test(w)))) return false;
+  // "删除命名空间会导致数据丢失": a Chinese verb opening its sentence may be its subject too.
+  const cjk = CJK_WORD.test(items[i].key);
+  if (!(w.endsWith('ing') || cjk || (ctx.romance === true && /(ar|er|ir|re)$/.test(w)))) return false;
   for (let k = from; k < i; k++) if (items[k].kind !== 'comma' && !STOP.has(items[k].s)) return false;
   for (let j = i + 1; j < Math.min(to, i + LOOK); j++) {
     const it = items[j];
