@@ -16,6 +16,7 @@ import {
   COORDINATOR,
   DETERMINER,
   DIRECTIVE,
+  IMPERATIVE_ONLY,
   INFINITIVE_MARKER,
   INTERROGATIVE,
   INVOKER,
@@ -185,6 +186,9 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     return reject(ctx, i, 'a noun or adjective after a determiner');
   }
   if (it.quoted && quotedMaterial(items, from, i)) return reject(ctx, i, 'quoted material');
+  // "Lose the temp bucket", "can we lose the snapshots?" ask; "you'll lose the volume" warns.
+  if (IMPERATIVE_ONLY.has(it.key) && !clauseHead(items, from, i, opener))
+    return reject(ctx, i, 'not at the head of its clause');
   // "Review this migration: it drops the table", "elle supprime …", "它会删除 …": described
   // (a pronoun, or a pronoun and its auxiliary; not the object after 把 in "把它删除", nor a wish's
   // clause: "quiero que se elimine").
@@ -309,6 +313,19 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     if (INTERROGATIVE.has(p.s) && !opener.has(j)) return reject(ctx, i, 'asked about');
   }
   return negated(items, from, i, opener) ? reject(ctx, i, 'negated') : true;
+}
+
+/**
+ * Whether the action at i heads its clause: only stop words, request openers, directives and
+ * modals ("let's", "you must") between it and the clause's comma, coordinator or start.
+ */
+function clauseHead(items: Item[], from: number, i: number, opener: Set<number>): boolean {
+  for (let j = i - 1; j >= from; j--) {
+    const p = items[j];
+    if (p.kind === 'comma' || COORDINATOR.has(p.s)) return true;
+    if (!STOP.has(p.s) && !opener.has(j) && !DIRECTIVE.has(p.key) && !MODAL.has(p.key)) return false;
+  }
+  return true;
 }
 
 /**

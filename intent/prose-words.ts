@@ -327,14 +327,16 @@ export const PASSIVE_AUX = stems(L.PASSIVE_AUXILIARIES);
 export const PAST_PARTICIPLE = stems(L.PAST_PARTICIPLES);
 export const LINKER = stems(L.LINKERS);
 export const BACKWARD_MARKER = stems(L.BACKWARD_MARKERS);
+// The verb is a word or a phrase read as one item ("dont want to see … again"); the particle is the last word.
 export const SEPARABLE = new Map(
   Object.entries(L.SEPARABLE).map(([k, v]) => {
-    const [verb, particle] = k.split(' ');
-    return [`${phraseKey(verb)} ${phraseKey(particle)}`, v];
+    const cut = k.lastIndexOf(' ');
+    return [`${phraseKey(k.slice(0, cut))} ${phraseKey(k.slice(cut + 1))}`, v];
   }),
 );
-/** First words of separable verbs: the clause scan runs only when one occurs. */
-export const SEPARABLE_VERB = new Set([...SEPARABLE.keys()].map((k) => k.split(' ')[0]));
+/** The verbs (item keys) of separable verbs: the clause scan runs only when one occurs. */
+export const SEPARABLE_VERB = new Set([...SEPARABLE.keys()].map((k) => k.slice(0, k.lastIndexOf(' '))));
+export const IMPERATIVE_ONLY = stems(L.IMPERATIVE_ONLY);
 export const CJK_WORD = /[\u3040-\u30ff\u3400-\u9fff]/;
 export const RESTRICT = new Map(
   Object.entries(L.ACTION_RESTRICTIONS).map(([k, v]) => [phraseKey(k), new Set(v)]),

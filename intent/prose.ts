@@ -419,10 +419,14 @@ export class ProseReader {
     for (let i = from; i < to && firstContent === undefined; i++)
       if (!STOP.has(items[i].s) && items[i].kind !== 'comma') firstContent = items[i];
     const closer = (cues & CUE_CLOSER) !== 0;
+    // "When the backup finishes, delete the volume": an interrogative that opens a condition asks nothing.
     const informational =
       opener.size === 0 &&
       !closer &&
-      (question || (firstContent !== undefined && INTERROGATIVE.has(firstContent.s)));
+      (question ||
+        (firstContent !== undefined &&
+          INTERROGATIVE.has(firstContent.s) &&
+          !CONDITIONAL.has(firstContent.s)));
     if (informational) {
       if (ctx.rejected)
         for (let i = from; i < to; i++) if (items[i].kind === 'action') reject(ctx, i, 'question');
@@ -447,7 +451,8 @@ export class ProseReader {
       const clauseStart = i === from || items[i - 1].kind === 'comma';
       // One lookup for a word whose key is its stem (most words).
       const conditionalWord = CONDITIONAL.has(it.s);
-      if (conditionalWord && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)))
+      // "I'd appreciate it if you could drop …": an "if" inside a request opener is no condition.
+      if (conditionalWord && !it.name && !opener.has(i) && (clauseStart || CORE_CONDITIONAL.has(it.s)))
         conditional = anyConditional = true;
       else if (
         (it.key === it.s ? conditionalWord : CONDITIONAL.has(it.key)) &&
