@@ -9,6 +9,7 @@ import {
   ABOUT,
   ADJECTIVE_LEAD,
   BACKWARD_MARKER,
+  BE_PRESENT,
   CANCEL,
   CJK_LOCATION,
   CJK_WORD,
@@ -227,7 +228,8 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     return reject(ctx, i, 'a participle used as an adjective');
   // "was dropped", "I deleted": a report; "should be dropped", "I want the db dropped": a request.
   const passive = prev !== undefined && PASSIVE_AUX.has(prev.s);
-  if (isPast(it) && !passive && !wantedDone(items, from, i)) return reject(ctx, i, 'a report of the past');
+  if (isPast(it) && !passive && !wantedDone(items, from, i) && !ensuredDone(items, from, i))
+    return reject(ctx, i, 'a report of the past');
   // "der Cronjob hat alle Pods gelöscht": a participle reports, unless a modal asks ("muss … gelöscht werden").
   if (PAST_PARTICIPLE.has(it.key) && !passive) {
     let modal = false;
@@ -312,7 +314,40 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     if (p.kind === 'comma' || COORDINATOR.has(p.s)) break;
     if (INTERROGATIVE.has(p.s) && !opener.has(j)) return reject(ctx, i, 'asked about');
   }
-  return negated(items, from, i, opener) ? reject(ctx, i, 'negated') : true;
+  if (negated(items, from, i, opener)) return reject(ctx, i, 'negated');
+  // "Nothing in the prod bucket should ever be deleted": a negated subject, however long, negates
+  // its passive predicate.
+  if ((passive || ensuredDone(items, from, i)) && negatedSubject(items, from, i))
+    return reject(ctx, i, 'negated');
+  return true;
+}
+
+/** Whether the clause of the action at i opens with a negation ("nothing", "no", "none of"). */
+function negatedSubject(items: Item[], from: number, i: number): boolean {
+  let c = i - 1;
+  while (c > from && items[c - 1].kind !== 'comma' && i - c < LOOK) c--;
+  return negates(items[c].key);
+}
+
+/**
+ * "Make sure the temp bucket is deleted", "ensure the snapshots are removed": a directive, the
+ * object's noun phrase, a present form of "be", then the participle at i.
+ */
+function ensuredDone(items: Item[], from: number, i: number): boolean {
+  if (i - 2 < from || !BE_PRESENT.has(items[i - 1].s) || items[i - 2].kind !== 'object') return false;
+  // Back over the noun phrase (objects, up to two modifiers, then stop words and "that") to the directive.
+  let j = i - 3;
+  const floor = Math.max(from, i - 8);
+  while (j >= floor && items[j].kind === 'object') j--;
+  for (
+    let modifiers = 0;
+    j >= floor && items[j].kind === 'word' && !STOP.has(items[j].s) && modifiers < 2;
+    j--
+  )
+    modifiers++;
+  while (j >= floor && items[j].kind === 'word' && (STOP.has(items[j].s) || items[j].s === 'that')) j--;
+  if (j < from) return false;
+  return DIRECTIVE.has(items[j].key) || (j > from && DIRECTIVE.has(`${items[j - 1].key} ${items[j].key}`));
 }
 
 /**

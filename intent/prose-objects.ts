@@ -6,6 +6,7 @@ import type { Clitic } from './prose-live.js';
 import {
   ADVERBIAL,
   BACKWARD_MARKER,
+  BE_PRESENT,
   CANCEL,
   CJK_WORD,
   CONDITIONAL,
@@ -64,7 +65,8 @@ export function objectsFor(
   const start = nominal ? i + 2 : i + 1; // skip "of" after "the deletion"
   const after = forward(items, from, to, start, live, !nominal && start === i + 1, it.ident || identifiers);
   if (after.length > 0) return { objects: after, rule: 'object after the action' };
-  if (prev !== undefined && PASSIVE_AUX.has(prev.s))
+  // "Make sure the temp bucket is deleted": a live participle after "is" (prose-live.ts) is passive too.
+  if (prev !== undefined && (PASSIVE_AUX.has(prev.s) || (BE_PRESENT.has(prev.s) && isPast(it))))
     return { objects: backward(items, from, i - 1, true), rule: 'passive' };
   // "The old snapshots need purging": a gerund after a verb of need is passive (not "needed": a report).
   if (prev !== undefined && GERUND_PASSIVE.has(prev.s) && !isPast(prev) && it.w.endsWith('ing'))

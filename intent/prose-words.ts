@@ -371,6 +371,8 @@ export const LEXICON_SURFACE = new Set(
 export const CONDITIONAL = functionWords('conditionals');
 export const CORE_CONDITIONAL = stems(['if', 'whenever', 'unless']);
 export const WISH = stems(['want', 'need', 'like', 'have', 'get', 'prefer', 'wish']);
+/** English present forms of "be": after a directive, "… is deleted" is the state asked for. */
+export const BE_PRESENT = stems(['is', 'are']);
 
 /**
  * L.PAST_ENDINGS by their last character (language files list no empty word): a word is compared
