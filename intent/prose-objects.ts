@@ -355,6 +355,8 @@ function forward(
     // (a participle is an adjective: "the partially created tables").
     if (it.kind === 'action' && content > 0 && !isPast(it)) break;
     if (PRONOUN.has(it.w) || NEGATE.has(it.s) || SUBORDINATOR.has(it.s)) break;
+    // "Add a git hook that rejects commits": "that" after a noun opens a relative clause.
+    if (it.s === 'that' && content > 0 && !placeholder) break;
     // "Add to the runbook how to restore a namespace": an embedded question has its own object.
     if (INTERROGATIVE.has(it.s)) break;
     terse = false;

@@ -249,7 +249,8 @@ export class ProseReader {
       const hypothetical =
         this.introducesQuestion(items, i) ||
         material ||
-        (presented && this.askedAboutNext(items, i)) ||
+        (presented &&
+          (this.askedAboutNext(items, i) || this.opensMaterial(items, i + 1, this.sentenceEnd(items, i)))) ||
         (i > start && heading(text, toks[items[start].pos]?.at) && !this.imperative(items, start, i))
           ? this.hypothetical(ctx, start, i)
           : this.sentence(ctx, start, i);
@@ -370,6 +371,13 @@ export class ProseReader {
     let k = end + 1;
     while (k < items.length && items[k].kind !== 'end') k++;
     return k > end + 1 && items[k]?.s === '?' && requestOpeners(items, end + 1, k).size === 0;
+  }
+
+  /** The end mark (or the end of the text) of the sentence after the end mark at `end`. */
+  private sentenceEnd(items: Item[], end: number): number {
+    let k = end + 1;
+    while (k < items.length && items[k].kind !== 'end') k++;
+    return k;
   }
 
   /** Whether items[from, to) opens with a verb of reviewing or explaining ("Review this diff", "Explica esto"). */
