@@ -182,8 +182,11 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     // "Vamos a borrar": a Romance infinitive after "a" is a verb, "a" its preposition.
     !(ctx.romance === true && prev.w === 'a' && /(ar|er|ir)$/.test(it.w))
   ) {
-    // "the deletion of the namespace"
-    if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) return !aboutIt(items, from, i);
+    // "the deletion of the namespace"; "The deletion of the namespace is scheduled …" describes.
+    if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) {
+      if (subjectOfStatement(ctx, from, to, i)) return reject(ctx, i, 'the subject of a statement');
+      return !aboutIt(items, from, i);
+    }
     return reject(ctx, i, 'a noun or adjective after a determiner');
   }
   if (it.quoted && quotedMaterial(items, from, i)) return reject(ctx, i, 'quoted material');
@@ -394,11 +397,15 @@ function subjectBefore(ctx: Ctx, from: number, i: number): boolean {
   return plain > 0 && subjectlessImperative();
 }
 
-/** Whether the action at i is a gerund or infinitive opening its sentence and followed by a predicate. */
+/**
+ * Whether the action at i is a gerund, infinitive or noun ("the deletion of …") opening its
+ * sentence and followed by a predicate.
+ */
 function subjectOfStatement(ctx: Ctx, from: number, to: number, i: number): boolean {
   const { items } = ctx;
   const w = items[i].w;
-  if (!(w.endsWith('ing') || (ctx.romance === true && /(ar|er|ir|re)$/.test(w)))) return false;
+  const nominal = i > from && DETERMINER.has(items[i - 1].s) && items[i + 1]?.s === 'of';
+  if (!(w.endsWith('ing') || nominal || (ctx.romance === true && /(ar|er|ir|re)$/.test(w)))) return false;
   for (let k = from; k < i; k++) if (items[k].kind !== 'comma' && !STOP.has(items[k].s)) return false;
   for (let j = i + 1; j < Math.min(to, i + LOOK); j++) {
     const it = items[j];
