@@ -6,6 +6,7 @@
 import type { Item, Tok } from './lexing.js';
 import type { Evidence, ProseOptions, Rejection } from './prose.js';
 import {
+  ABILITY,
   ABOUT,
   ADJECTIVE_LEAD,
   BACKWARD_MARKER,
@@ -35,6 +36,7 @@ import {
   PASSIVE_AUX,
   PAST_PARTICIPLE,
   PERFECTIVE,
+  PERSONAL,
   PLACEHOLDER,
   POST_NEGATE,
   PREPOSITION,
@@ -42,6 +44,7 @@ import {
   REPORT,
   REQUEST_BY_FIRST,
   SEPARABLE,
+  SEQUENCE,
   STATE_CHANGE,
   STOP,
   SUBJECT_LEAD,
@@ -226,6 +229,18 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   )
     return reject(ctx, i, 'an instruction reported (says to …)');
   const w = it.w;
+  // "before users can delete their account", "the script can drop tables": an ability described;
+  // "you can delete it", "we can drop it" give permission.
+  if (
+    prev !== undefined &&
+    ABILITY.has(prev.s) &&
+    i - 2 >= from &&
+    !opener.has(i - 1) &&
+    (items[i - 2].kind === 'object' || (items[i - 2].kind === 'word' && !STOP.has(items[i - 2].s))) &&
+    !PERSONAL.has(items[i - 2].s) &&
+    !NEGATE.has(items[i - 2].key)
+  )
+    return reject(ctx, i, 'described (an ability)');
   // "all running jobs", "every failing pod": a participle used as an adjective.
   if (w.endsWith('ing') && prev !== undefined && ADJECTIVE_LEAD.has(prev.s))
     return reject(ctx, i, 'a participle used as an adjective');
@@ -452,9 +467,14 @@ export function aboutIt(items: Item[], from: number, i: number, acrossCommas = f
   };
   for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
     const p = items[j];
-    // "explain the difference between stopping and deleting a pod": coordinated verbs share it.
-    if (COORDINATOR.has(p.s) && items[j - 1]?.kind === 'action') continue;
+    // "explain the difference between stopping and deleting a pod": coordinated verbs share it
+    // (not a noun: "Cancel the rollout and delete the namespace").
+    if (COORDINATOR.has(p.s) && items[j - 1]?.kind === 'action' && !DETERMINER.has(items[j - 2]?.s ?? ''))
+      continue;
     if ((p.kind === 'comma' && !acrossCommas) || COORDINATOR.has(p.s)) break;
+    // "Email the owner before deleting the bucket", "… before you drop it": a step of the request
+    // of its own ("warns before anyone runs …" describes someone else's).
+    if (SEQUENCE.has(p.s) && (j + 1 === i || PERSONAL.has(items[j + 1].s))) break;
     if (ABOUT.has(p.key) && p.kind !== 'object' && !modifies(j)) return true;
   }
   // Verb-final languages put the verb that governs the clause after it: "…削除…を説明して".

@@ -373,6 +373,12 @@ export const CORE_CONDITIONAL = stems(['if', 'whenever', 'unless']);
 export const WISH = stems(['want', 'need', 'like', 'have', 'get', 'prefer', 'wish']);
 /** English present forms of "be": after a directive, "… is deleted" is the state asked for. */
 export const BE_PRESENT = stems(['is', 'are']);
+/** English words ordering two steps: an about-word before one does not reach the other. */
+export const SEQUENCE = stems(['before', 'after']);
+/** English modals of ability; after a subject other than the speaker or the agent they describe. */
+export const ABILITY = stems(['can', 'could', 'may']);
+/** English personal pronouns of the speaker and the agent ("you can delete …" gives permission). */
+export const PERSONAL = stems(['i', 'you', 'we', 'u']);
 
 /**
  * L.PAST_ENDINGS by their last character (language files list no empty word): a word is compared
