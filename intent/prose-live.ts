@@ -18,6 +18,7 @@ import {
   COORDINATOR,
   DETERMINER,
   DIRECTIVE,
+  HYPOTHETICAL,
   IMPERATIVE_ONLY,
   INFINITIVE_MARKER,
   INTERROGATIVE,
@@ -40,7 +41,9 @@ import {
   PLACEHOLDER,
   POST_NEGATE,
   PREPOSITION,
+  presupposed,
   REASON_NOUN,
+  RELATIVE,
   REPORT,
   REQUEST_BY_FIRST,
   SEPARABLE,
@@ -246,8 +249,17 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     return reject(ctx, i, 'a participle used as an adjective');
   // "was dropped", "I deleted": a report; "should be dropped", "I want the db dropped": a request.
   const passive = prev !== undefined && PASSIVE_AUX.has(prev.s);
-  if (isPast(it) && !passive && !wantedDone(items, from, i) && !ensuredDone(items, from, i))
+  if (
+    isPast(it) &&
+    !passive &&
+    !wantedDone(items, from, i) &&
+    !ensuredDone(items, from, i) &&
+    !presupposed(items, from, i)
+  )
     return reject(ctx, i, 'a report of the past');
+  // "the pods that would be deleted", "the snapshots that will be removed": described.
+  if (passive && i - 2 >= from && hypotheticalPassive(items, i - 2))
+    return reject(ctx, i, 'described (a hypothetical or relative clause)');
   // "der Cronjob hat alle Pods gelöscht": a participle reports, unless a modal asks ("muss … gelöscht werden").
   if (PAST_PARTICIPLE.has(it.key) && !passive) {
     let modal = false;
@@ -326,8 +338,9 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   // "El cron borra los logs", "Der Cronjob löscht …": a subject before the verb describes it, in a
   // language whose imperative has none.
   if (subjectBefore(ctx, from, i)) return reject(ctx, i, 'described (a subject before the verb)');
-  // An interrogative before the action in the same clause: "explain what kubectl delete does".
-  for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
+  // An interrogative before the action in the same clause: "explain what kubectl delete does"
+  // (not "tell me when you've deleted it", which presupposes the deletion).
+  for (let j = i - 1; j >= Math.max(from, i - LOOK) && !presupposed(items, from, i); j--) {
     const p = items[j];
     if (p.kind === 'comma' || COORDINATOR.has(p.s)) break;
     if (INTERROGATIVE.has(p.s) && !opener.has(j)) return reject(ctx, i, 'asked about');
@@ -338,6 +351,12 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   if ((passive || ensuredDone(items, from, i)) && negatedSubject(items, from, i))
     return reject(ctx, i, 'negated');
   return true;
+}
+
+/** Whether the word at k (before "be") is "would"/"might", or a modal after "that"/"which". */
+function hypotheticalPassive(items: Item[], k: number): boolean {
+  if (HYPOTHETICAL.has(items[k].s)) return true;
+  return k >= 1 && MODAL.has(items[k].key) && RELATIVE.has(items[k - 1].s);
 }
 
 /** Whether the clause of the action at i opens with a negation ("nothing", "no", "none of"). */

@@ -379,6 +379,25 @@ export const SEQUENCE = stems(['before', 'after']);
 export const ABILITY = stems(['can', 'could', 'may']);
 /** English personal pronouns of the speaker and the agent ("you can delete …" gives permission). */
 export const PERSONAL = stems(['i', 'you', 'we', 'u']);
+/** English modals of a hypothesis: "the pods that would be deleted" describes. */
+export const HYPOTHETICAL = stems(['would', 'might']);
+/** English relative pronouns: "the pods that will be deleted" describes them. */
+export const RELATIVE = stems(['that', 'which']);
+/** English words opening a clause of time: "tell me when you've deleted it" presupposes the deletion. */
+export const TIME_CLAUSE = stems(['when', 'once', 'after']);
+const [YOUVE, YOU, HAVE] = ['youve', 'you', 'have'].map((w) => phraseKey(w));
+
+/**
+ * Whether the participle at i follows "you've" or "you have" opening a clause of time ("when
+ * you've deleted the namespace", "once you have dropped it"): the deletion is asked for.
+ */
+export function presupposed(items: readonly { s: string }[], from: number, i: number): boolean {
+  let k = i - 1;
+  if (k >= from && items[k].s === YOUVE) k--;
+  else if (k - 1 >= from && items[k].s === HAVE && items[k - 1].s === YOU) k -= 2;
+  else return false;
+  return k >= from && TIME_CLAUSE.has(items[k].s);
+}
 
 /**
  * L.PAST_ENDINGS by their last character (language files list no empty word): a word is compared

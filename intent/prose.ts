@@ -54,6 +54,7 @@ import {
   POST_NEGATE,
   PREPOSITION,
   PRESENTATIVE,
+  presupposed,
   REFLEXIVE_ENCLITIC,
   REQUEST_CLOSER,
   RESTRICT,
@@ -477,7 +478,9 @@ export class ProseReader {
         conditionFloor = i;
       } else if ((it.kind === 'comma' && !infinitiveClause(items, i, to)) || it.s === 'then')
         conditional = false;
-      else if (it.kind === 'action' && !conditional) live[i - from] = isLive(ctx, from, to, i, opener);
+      // "Once you've dropped the table, rerun the migration": the clause presupposes the drop.
+      else if (it.kind === 'action' && (!conditional || presupposed(items, from, i)))
+        live[i - from] = isLive(ctx, from, to, i, opener);
       else if (it.kind === 'action') reject(ctx, i, 'condition');
     }
     if (ctx.rejected && purposeEnd > from) reject(ctx, from + 1, 'purpose clause');
