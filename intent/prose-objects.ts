@@ -34,6 +34,7 @@ import {
   PRONOUN_REACH,
   QUANTIFIER,
   REQUEST_CLOSER,
+  SCREEN_NOUN,
   STOP,
   SUBORDINATOR,
   TIME_NOUN,
@@ -397,10 +398,18 @@ function modifiesHead(items: Item[], end: number, limit: number): boolean {
   const next = items[end + 1];
   if (end + 1 >= limit || next === undefined || next.kind !== 'word') return false;
   if (HEAD_NOUN.has(surface(items, end + 1))) return true;
-  // "Drop the cost column from the weekly report": taken out of a document, not out of a system.
-  if (next.w === 'from')
-    for (let k = end + 2; k < Math.min(limit, end + 5) && items[k].kind === 'word'; k++)
-      if (HEAD_NOUN.has(items[k].w) || DOCUMENT_NOUN.has(items[k].w)) return true;
+  // "Drop the cost column from the weekly report", "Clear the table in the UI": taken out of a
+  // document or a screen, not out of a system.
+  if (next.w === 'from' || next.w === 'in') {
+    const nouns = next.w === 'from' ? DOCUMENT_NOUN : SCREEN_NOUN;
+    // ("the list" is read as an action word: it is still the document.)
+    for (
+      let k = end + 2;
+      k < Math.min(limit, end + 5) && (items[k].kind === 'word' || items[k].kind === 'action');
+      k++
+    )
+      if ((next.w === 'from' && HEAD_NOUN.has(items[k].w)) || nouns.has(items[k].w)) return true;
+  }
   const after = items[end + 2];
   return (
     end + 2 < limit &&

@@ -311,7 +311,27 @@ const HEAD_NOUN_EN = new Set(L.LANGUAGES.find((l) => l.language === 'en')?.headN
  * Documents an object can be taken "from" without touching a system ("the column from the weekly
  * report"); not head nouns, since "report" after an object is as often the verb ("…, report back").
  */
-export const DOCUMENT_NOUN: ReadonlySet<string> = new Set(['report', 'reports']);
+export const DOCUMENT_NOUN: ReadonlySet<string> = new Set([
+  'report',
+  'reports',
+  'list',
+  'lists',
+  'array',
+  'arrays',
+  'ui',
+  'form',
+  'slide',
+  'slides',
+]);
+/** Of those, the ones that also hold it: "Clear the table in the UI" (not "the pods in the list below"). */
+export const SCREEN_NOUN: ReadonlySet<string> = new Set([
+  'report',
+  'reports',
+  'ui',
+  'form',
+  'slide',
+  'slides',
+]);
 export const HEAD_NOUN = new Set(
   L.HEAD_NOUNS.flatMap((w) => [w.toLowerCase(), stripDiacritics(w.toLowerCase())]),
 );
