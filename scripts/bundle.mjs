@@ -1,23 +1,30 @@
 #!/usr/bin/env node
 // The last step of `npm run build`: bundles the compiled CLI (dist/cli/main.js and everything it
-// imports, our modules and the pure-JS packages) with esbuild into dist/cli/bundle/, split at each
-// dynamic import() so a command loads only its own chunks, and replaces the bin
-// dist/cli/semamesh.js with a loader of that bundle. Resolving, reading and compiling each module
-// file on its own was most of the waypoint's start-up (issue 18); from the bundle it takes about two
-// thirds of the CPU time to its first request (bench/startup.ts).
+// imports, our modules and the pure-JS packages) with esbuild into one function expression,
+// dist/cli/bundle/main.cjs, with a V8 code cache of it, and replaces the bin dist/cli/semamesh.js
+// with scripts/bundle-loader.mjs, which compiles the bundle with that cache and runs it. Resolving,
+// reading and compiling each module file on its own was most of the waypoint's start-up (issue 18);
+// Node 20 has no compile cache for ES modules (module.enableCompileCache is Node 22+), vm.Script has
+// one, hence CommonJS. Modules reached only by a dynamic import() stay lazy: esbuild wraps each in a
+// function run at its first import.
 // A tsc run rewrites dist/cli/semamesh.js with its own output (cli/semamesh.ts, which imports the
 // unbundled dist/cli/main.js), so a bundle left from an older build is never the one that runs.
+import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { Script } from 'node:vm';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = join(root, 'dist');
 const outdir = join(dist, 'cli', 'bundle');
+const bundle = join(outdir, 'main.cjs');
 /**
  * Packages left to Node's own loader: native addons (found through their own paths at run time),
  * and large packages no server start-up loads (the Kubernetes client, Git, the browser driver,
- * tsx for running sources, js-tiktoken's rank modules that only the mock LLM reads).
+ * tsx for running sources, js-tiktoken's rank modules that only the mock LLM reads). A static import
+ * of one becomes require(), which loads an ES module too from Node 20.19 on.
  */
 const external = [
   '*.node',
@@ -32,12 +39,19 @@ const external = [
   'js-tiktoken',
   'js-tiktoken/*',
 ];
+/**
+ * A dynamic import() of one of those packages: code compiled by vm.Script has no module loader of
+ * its own, so it calls the loader's import() instead (for a bare name the module is the same).
+ */
+const EXTERNAL_IMPORT =
+  /\bimport\((?=\s*['"](?:better-sqlite3|@kubernetes\/client-node|isomorphic-git|playwright-core|tsx|js-tiktoken)[/'"])/g;
 
 /**
  * Our modules find their data files, workers and packages from their own location
- * (`new URL('./data/', import.meta.url)`, `createRequire(import.meta.url)`): inside the bundle each
- * module's import.meta.url is replaced by the URL of its file in dist/, worked out from the chunk's
- * own URL, so those files are read where tsc and copy-assets put them.
+ * (`new URL('./data/', import.meta.url)`, `createRequire(import.meta.url)`,
+ * `import.meta.resolve('preact')`): inside the bundle each module's import.meta.url is the URL of its
+ * file in dist/ (worked out from the bundle's own URL), so those files are read where tsc and
+ * copy-assets put them, and import.meta.resolve is the loader's (the same for a package name).
  */
 const ownLocation = {
   name: 'own-location',
@@ -45,10 +59,13 @@ const ownLocation = {
     b.onLoad({ filter: /\.js$/ }, async (args) => {
       if (!args.path.startsWith(dist)) return undefined;
       const source = await readFile(args.path, 'utf8');
-      if (!source.includes('import.meta.url')) return undefined;
-      const url = `new URL(${JSON.stringify(relative(outdir, args.path))}, import.meta.url).href`;
+      if (!source.includes('import.meta') && !source.match(EXTERNAL_IMPORT)) return undefined;
+      const url = `__bundleUrl(${JSON.stringify(relative(outdir, args.path))})`;
       return {
-        contents: source.replaceAll('import.meta.url', url),
+        contents: source
+          .replaceAll('import.meta.url', url)
+          .replaceAll('import.meta.resolve(', '__bundleResolve(')
+          .replace(EXTERNAL_IMPORT, '__bundleImport('),
         loader: 'js',
         resolveDir: dirname(args.path),
       };
@@ -58,35 +75,35 @@ const ownLocation = {
 
 await rm(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { main: join(dist, 'cli', 'main.js') },
-  outdir,
+  entryPoints: [join(dist, 'cli', 'main.js')],
+  outfile: bundle,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20.19',
-  chunkNames: 'chunk-[hash]',
   external,
   plugins: [ownLocation],
-  // CommonJS packages inside an ES module bundle call require() for Node's builtins.
+  // One function expression, called by the loader with CommonJS's parameters and the three above.
   banner: {
-    js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
+    js: '(function (module, exports, require, __filename, __dirname, __bundleUrl, __bundleResolve, __bundleImport) {',
   },
+  footer: { js: '})' },
   legalComments: 'linked',
   logLevel: 'warning',
 });
-// Node 22+ keeps the compiled code of each chunk on disk (module.enableCompileCache, in the OS temp
-// directory unless NODE_COMPILE_CACHE says otherwise), so later starts skip most compiling; Node 20
-// has no such cache and the call is skipped.
-await writeFile(
-  join(dist, 'cli', 'semamesh.js'),
-  `#!/usr/bin/env node
-// The \`semamesh\` bin as \`npm run build\` writes it (scripts/bundle.mjs): loads the bundled CLI.
-import module from 'node:module';
 
-module.enableCompileCache?.();
-await import('./bundle/main.js');
-`,
-  { mode: 0o755 },
-);
-console.log(`bundled the CLI into ${relative(root, outdir)}/ and pointed dist/cli/semamesh.js at it`);
+const source = await readFile(bundle, 'utf8');
+// Any other import() of a module name would fail at run time, in the command that reaches it (the
+// bundle's code has its strings in double quotes; JSDoc types in comments are in single quotes).
+const stray = /\bimport\(\s*"[^"]+"\s*\)/.exec(source);
+if (stray) throw new Error(`bundle.mjs: ${stray[0]} is left in the bundle: add it to EXTERNAL_IMPORT`);
+// The build's own code cache, for the Node that builds (a container image's build and run stages use
+// the same one) and no Node options: the top-level code compiled, no function run yet (the loader
+// writes a fuller one once the CLI has run for a few seconds). The flag is the loader's.
+setFlagsFromString('--no-allocation-site-pretenuring');
+const script = new Script(source, { filename: bundle });
+await writeFile(join(outdir, `main-${process.version}-${process.arch}.cache`), script.createCachedData());
+const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+const loader = await readFile(join(root, 'scripts', 'bundle-loader.mjs'), 'utf8');
+await writeFile(join(dist, 'cli', 'semamesh.js'), loader.replace('__BUILD__', hash), { mode: 0o755 });
+console.log(`bundled the CLI into ${relative(root, bundle)} and pointed dist/cli/semamesh.js at it`);
