@@ -47,6 +47,25 @@ const EXTERNAL_IMPORT =
   /\bimport\((?=\s*['"](?:better-sqlite3|@kubernetes\/client-node|isomorphic-git|playwright-core|tsx|js-tiktoken)[/'"])/g;
 
 /**
+ * Packages our modules require through createRequire at their first use, that a server start reaches
+ * (a policy bundle's tar parser): bundled, still required at that first use, not read from
+ * node_modules by Node's loader without a code cache. Other such requires keep the module's own.
+ */
+const LAZY_PACKAGES = ['tar/parse', 'tar/header', 'tar/pax'];
+const OWN_REQUIRE = 'const require = createRequire(import.meta.url);';
+const lazyPackage = new RegExp(`__ownRequire\\((?=['"](?:${LAZY_PACKAGES.join('|')})['"]\\))`, 'g');
+
+/** A module's createRequire(import.meta.url) renamed, except in its calls that name LAZY_PACKAGES. */
+function bundleLazyPackages(source) {
+  if (!source.includes(OWN_REQUIRE) || !source.replaceAll('__ownRequire', '').match(/require\(['"]tar\//))
+    return source;
+  return source
+    .replace(OWN_REQUIRE, 'const __ownRequire = createRequire(import.meta.url);')
+    .replace(/\brequire(?=\(|\.resolve\b)/g, '__ownRequire')
+    .replace(lazyPackage, 'require(');
+}
+
+/**
  * Our modules find their data files, workers and packages from their own location
  * (`new URL('./data/', import.meta.url)`, `createRequire(import.meta.url)`,
  * `import.meta.resolve('preact')`): inside the bundle each module's import.meta.url is the URL of its
@@ -58,7 +77,7 @@ const ownLocation = {
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, async (args) => {
       if (!args.path.startsWith(dist)) return undefined;
-      const source = await readFile(args.path, 'utf8');
+      const source = bundleLazyPackages(await readFile(args.path, 'utf8'));
       if (!source.includes('import.meta') && !source.match(EXTERNAL_IMPORT)) return undefined;
       const url = `__bundleUrl(${JSON.stringify(relative(outdir, args.path))})`;
       return {
