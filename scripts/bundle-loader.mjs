@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { createHash } from 'node:crypto';
 // The `semamesh` bin as `npm run build` writes it (scripts/bundle.mjs copies this file to
 // dist/cli/semamesh.js and fills in BUILD): runs the bundled CLI, dist/cli/bundle/main.cjs, with a
 // V8 code cache, so a start does not parse and compile ~6 MB of JavaScript again (issue 18).
@@ -10,6 +9,8 @@ import { createHash } from 'node:crypto';
 // version, other V8 flags or another source, and the file names carry the build's content hash,
 // Node's version and the process's Node options, so a stale cache only costs the normal compile.
 // Nothing here may stop the CLI: every cache error is ignored.
+
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
