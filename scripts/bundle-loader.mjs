@@ -5,7 +5,7 @@
 // The bundle is one function expression compiled with vm.Script. Its code cache is read from, in
 // order: this user's cache directory (written by an earlier start, after its first seconds of
 // work, so it holds the functions a start-up runs) and the one `npm run build` made next to the
-// bundle (for a fresh container, made without Node options). V8 refuses a cache made by another V8
+// bundle (for a fresh container; made for no Node options and for our manifests'). V8 refuses a cache made by another V8
 // version, other V8 flags or another source, and the file names carry the build's content hash,
 // Node's version and the process's Node options, so a stale cache only costs the normal compile.
 // Nothing here may stop the CLI: every cache error is ignored.
@@ -25,7 +25,7 @@ const file = fileURLToPath(new URL('./bundle/main.cjs', import.meta.url));
 const options = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim();
 const flags = options && `-${createHash('sha256').update(options).digest('hex').slice(0, 8)}`;
 const tag = `${BUILD}-${process.version}-${process.arch}${flags}`;
-const shipped = `${file.slice(0, -'.cjs'.length)}-${process.version}-${process.arch}.cache`;
+const shipped = `${file.slice(0, -'.cjs'.length)}-${process.version}-${process.arch}${flags}.cache`;
 /** Like Node 22's module.enableCompileCache: NODE_COMPILE_CACHE, else a folder of the OS temp dir. */
 const cacheDir =
   process.env.NODE_COMPILE_CACHE || join(tmpdir(), `semamesh-code-cache-${process.getuid?.() ?? 'user'}`);
@@ -44,7 +44,7 @@ function readCache() {
     // no cache of ours yet
   }
   try {
-    if (!flags) return { data: readFileSync(shipped), trained: false };
+    return { data: readFileSync(shipped), trained: false };
   } catch {
     // not built, or by another Node
   }

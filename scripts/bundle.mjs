@@ -9,11 +9,11 @@
 // function run at its first import.
 // A tsc run rewrites dist/cli/semamesh.js with its own output (cli/semamesh.ts, which imports the
 // unbundled dist/cli/main.js), so a bundle left from an older build is never the one that runs.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { Script } from 'node:vm';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -120,6 +120,22 @@ const lazyBuiltins = {
 const LAZY_REQUIRE =
   'const __lazyRequire = (id) => { let m; const load = () => (m ??= require(id)); return new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() }); };';
 
+/** The loader's name for a process's Node options (none: empty), in its cache files' names. */
+const optionsTag = (options) =>
+  options.trim() && `-${createHash('sha256').update(options.trim()).digest('hex').slice(0, 8)}`;
+
+/** The NODE_OPTIONS values the manifests under `dir` give the CLI's containers. */
+function manifestNodeOptions(dir) {
+  const found = new Set();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !/\.ya?ml$/.test(entry.name)) continue;
+    const text = readFileSync(join(entry.parentPath ?? entry.path, entry.name), 'utf8');
+    for (const m of text.matchAll(/name: NODE_OPTIONS\s*\n\s*value: ["']?([^"'\n]+)/g))
+      found.add(m[1].trim());
+  }
+  return [...found].sort();
+}
+
 await rm(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [join(dist, 'cli', 'main.js')],
@@ -153,12 +169,24 @@ await writeFile(bundle, source);
 // bundle's code has its strings in double quotes; JSDoc types in comments are in single quotes).
 const stray = /\bimport\(\s*"[^"]+"\s*\)/.exec(source);
 if (stray) throw new Error(`bundle.mjs: ${stray[0]} is left in the bundle: add it to EXTERNAL_IMPORT`);
-// The build's own code cache, for the Node that builds (a container image's build and run stages use
-// the same one) and no Node options: the top-level code compiled, no function run yet (the loader
-// writes a fuller one once the CLI has run for a few seconds). The flag is the loader's.
-setFlagsFromString('--no-allocation-site-pretenuring');
-const script = new Script(source, { filename: bundle });
-await writeFile(join(outdir, `main-${process.version}-${process.arch}.cache`), script.createCachedData());
+// The build's own code caches, for the Node that builds (a container image's build and run stages
+// use the same one): the top-level code compiled, no function run yet (the loader writes a fuller
+// one once the CLI has run for a few seconds). V8 refuses a cache made under other V8 flags, so one
+// is made for no Node options and one for each NODE_OPTIONS our manifests set (deploy/), each in a
+// node process started with them; the flag is the loader's.
+const COMPILE = `
+const { readFileSync, writeFileSync } = require('node:fs');
+require('node:v8').setFlagsFromString('--no-allocation-site-pretenuring');
+const [bundle, out] = process.argv.slice(1);
+const script = new (require('node:vm').Script)(readFileSync(bundle, 'utf8'), { filename: bundle });
+writeFileSync(out, script.createCachedData());`;
+for (const options of ['', ...manifestNodeOptions(join(root, 'deploy'))]) {
+  const out = join(outdir, `main-${process.version}-${process.arch}${optionsTag(options)}.cache`);
+  execFileSync(process.execPath, ['-e', COMPILE, bundle, out], {
+    env: { ...process.env, NODE_OPTIONS: options },
+    stdio: 'inherit',
+  });
+}
 const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
 const loader = await readFile(join(root, 'scripts', 'bundle-loader.mjs'), 'utf8');
 await writeFile(join(dist, 'cli', 'semamesh.js'), loader.replace('__BUILD__', hash), { mode: 0o755 });
