@@ -9,7 +9,7 @@
 // function run at its first import.
 // A tsc run rewrites dist/cli/semamesh.js with its own output (cli/semamesh.ts, which imports the
 // unbundled dist/cli/main.js), so a bundle left from an older build is never the one that runs.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -170,22 +170,24 @@ await writeFile(bundle, source);
 const stray = /\bimport\(\s*"[^"]+"\s*\)/.exec(source);
 if (stray) throw new Error(`bundle.mjs: ${stray[0]} is left in the bundle: add it to EXTERNAL_IMPORT`);
 // The build's own code caches, for the Node that builds (a container image's build and run stages
-// use the same one): the top-level code compiled, no function run yet (the loader writes a fuller
-// one once the CLI has run for a few seconds). V8 refuses a cache made under other V8 flags, so one
-// is made for no Node options and one for each NODE_OPTIONS our manifests set (deploy/), each in a
-// node process started with them; the flag is the loader's.
-const COMPILE = `
-const { readFileSync, writeFileSync } = require('node:fs');
-require('node:v8').setFlagsFromString('--no-allocation-site-pretenuring');
-const [bundle, out] = process.argv.slice(1);
-const script = new (require('node:vm').Script)(readFileSync(bundle, 'utf8'), { filename: bundle });
-writeFileSync(out, script.createCachedData());`;
+// use the same one), holding the modules `up` loads (scripts/bundle-cache.cjs; the loader writes a
+// fuller one once the CLI has run for a few seconds). V8 refuses a cache made under other V8 flags,
+// so one is made for no Node options and one for each NODE_OPTIONS our manifests set (deploy/). A
+// command that fails there leaves a cache of the bundle's top-level code only, and says why.
 for (const options of ['', ...manifestNodeOptions(join(root, 'deploy'))]) {
   const out = join(outdir, `main-${process.version}-${process.arch}${optionsTag(options)}.cache`);
-  execFileSync(process.execPath, ['-e', COMPILE, bundle, out], {
-    env: { ...process.env, NODE_OPTIONS: options },
-    stdio: 'inherit',
-  });
+  const make = (...command) =>
+    spawnSync(process.execPath, [join(root, 'scripts', 'bundle-cache.cjs'), bundle, out, ...command], {
+      env: { ...process.env, NODE_OPTIONS: options },
+      encoding: 'utf8',
+    });
+  const trained = make('up', '--help');
+  if (trained.status === 0) continue;
+  console.warn(
+    `bundle.mjs: \`up --help\` failed (${trained.stderr.trim()}): shipping the top-level code only`,
+  );
+  const plain = make();
+  if (plain.status !== 0) throw new Error(`bundle.mjs: cannot make a code cache: ${plain.stderr}`);
 }
 const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
 const loader = await readFile(join(root, 'scripts', 'bundle-loader.mjs'), 'utf8');
