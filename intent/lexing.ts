@@ -43,12 +43,23 @@ export function stem(word: string): string {
   return w;
 }
 
-/** A word of a lexer chunk: stem, surface, identifier flag, and offset in the chunk. */
+/**
+ * A word of a lexer chunk: stem, surface, identifier flag, and offset in the chunk; and, filled by
+ * `classify`, the phrase-trie node its stem leads to in the last table it was classified against
+ * (a function of the stem and the table alone: a repeated word costs no map lookup).
+ */
 interface Part {
   s: string;
   w: string;
   ident: boolean;
   off: number;
+  table: PhraseTable | undefined;
+  first: PhraseNode | undefined;
+}
+
+/** A Part, every field set (one object shape). */
+function part(s: string, w: string, ident: boolean, off: number): Part {
+  return { s, w, ident, off, table: undefined, first: undefined };
 }
 
 /**
@@ -65,23 +76,34 @@ const cachedParts: (readonly Part[] | undefined)[] = new Array<readonly Part[] |
   undefined,
 );
 let cachedCount = 0;
+/**
+ * The Part each token of the last lexed text came from, by token index (marks leave stale entries:
+ * `classify` checks the stem before using one). Kept for the first TOKEN_PARTS tokens only.
+ */
+const TOKEN_PARTS = 1 << 16;
+const tokenParts: Part[] = [];
 
-/** Whether text has `key` at `start` (a loop: cheaper than startsWith for a word's few characters). */
-function sameAt(text: string, start: number, key: string): boolean {
-  for (let k = key.length - 1; k >= 0; k--)
-    if (text.charCodeAt(start + k) !== key.charCodeAt(k)) return false;
+/** Whether the text's code units have `key` at `start` (a loop: cheaper than startsWith for a word). */
+function sameAt(units: Uint16Array, start: number, key: string): boolean {
+  for (let k = key.length - 1; k >= 0; k--) if (units[start + k] !== key.charCodeAt(k)) return false;
   return true;
 }
 
 /** The words of text[start, end), whose scan hash is `hash`. */
-function wordsAt(text: string, start: number, end: number, hash: number): readonly Part[] {
+function wordsAt(
+  text: string,
+  units: Uint16Array,
+  start: number,
+  end: number,
+  hash: number,
+): readonly Part[] {
   const n = end - start;
   if (n > WORD_CACHE_MAX) return splitWords(text.slice(start, end));
   let slot = hash & (SLOTS - 1);
   for (let k = 0; k < PROBES; k++, slot = (slot + 1) & (SLOTS - 1)) {
     const key = cachedKeys[slot];
     if (key === undefined) break;
-    if (key.length === n && sameAt(text, start, key)) return cachedParts[slot] as readonly Part[];
+    if (key.length === n && sameAt(units, start, key)) return cachedParts[slot] as readonly Part[];
   }
   const chunk = text.slice(start, end);
   const parts = splitWords(chunk);
@@ -111,17 +133,17 @@ function splitWords(chunk: string): Part[] {
     for (const w of words) {
       const k = lower.indexOf(w, from);
       if (k >= 0) from = k + w.length;
-      out.push({ s: stem(w), w, ident: false, off: Math.max(k, 0) });
+      out.push(part(stem(w), w, false, Math.max(k, 0)));
     }
     return out;
   }
   if (!SPLIT_NEEDED.test(chunk) && lower.slice(1) === chunk.slice(1))
-    return [{ s: stem(lower), w: lower, ident: false, off: 0 }];
+    return [part(stem(lower), lower, false, 0)];
   const bare = chunk.replace(/['’]/g, '');
   const camel = bare.replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2');
   const parts = camel.toLowerCase().split('_').filter(Boolean);
   const ident = parts.length > 1;
-  return parts.map((w) => ({ s: stem(w), w, ident, off: 0 }));
+  return parts.map((w) => part(stem(w), w, ident, 0));
 }
 
 /** A clause boundary token in `tokenize` output: negation and pairing never cross it. */
@@ -246,10 +268,28 @@ function wordUnits(text: string, i: number, c: number): number {
   return w ? 2 : 0;
 }
 
+/**
+ * The code units of the text being lexed, copied natively in one call: the scanner reads them from
+ * a typed array, cheaper than a charCodeAt a read. One buffer, grown as needed (lex is not re-entered
+ * while it scans: nothing it calls lexes).
+ */
+let unitBuffer = Buffer.allocUnsafeSlow(1 << 16);
+let unitView = new Uint16Array(unitBuffer.buffer, unitBuffer.byteOffset, unitBuffer.length >> 1);
+
+/** text's UTF-16 code units (the first text.length entries of a shared view). */
+function codeUnits(text: string): Uint16Array {
+  if (text.length * 2 > unitBuffer.length) {
+    unitBuffer = Buffer.allocUnsafeSlow(text.length * 4);
+    unitView = new Uint16Array(unitBuffer.buffer, unitBuffer.byteOffset, unitBuffer.length >> 1);
+  }
+  unitBuffer.write(text, 0, 'utf16le');
+  return unitView;
+}
+
 /** Whether a sentence mark or comma may end at i: a space, the end, or an ideograph follows. */
-function markEndsAt(text: string, i: number): boolean {
-  if (i >= text.length) return true;
-  const c = text.charCodeAt(i);
+function markEndsAt(units: Uint16Array, n: number, i: number): boolean {
+  if (i >= n) return true;
+  const c = units[i];
   if (c < 128) return c === 32 || (c >= 9 && c <= 13);
   return (
     (c >= 0x3000 && c <= 0x9fff) ||
@@ -317,24 +357,25 @@ export function lex(text: string): Tok[] {
   let p = 0;
   const toks: Tok[] = [];
   const n = normalized.length;
+  const u = codeUnits(normalized);
   let i = 0;
   while (i < n) {
-    const code = normalized.charCodeAt(i);
+    const code = u[i];
     const cls = code < 128 ? ASCII_CLASS[code] : C_OTHER;
     if (cls === C_MARK) {
       let end = i + 1;
       let question = code === 63;
       while (end < n) {
-        const d = normalized.charCodeAt(end);
+        const d = u[end];
         if (d >= 128 || ASCII_CLASS[d] !== C_MARK) break;
         if (d === 63) question = true;
         end++;
       }
-      if (markEndsAt(normalized, end)) {
+      if (markEndsAt(u, n, end)) {
         // A run longer than eight marks counts its last eight.
         if (end - i > 8) {
           question = false;
-          for (let k = end - 8; k < end && !question; k++) question = normalized.charCodeAt(k) === 63;
+          for (let k = end - 8; k < end && !question; k++) question = u[k] === 63;
         }
         sentenceEnd(toks, question ? '?' : '.', code === 58);
       }
@@ -342,7 +383,7 @@ export function lex(text: string): Tok[] {
       continue;
     }
     if (cls === C_COMMA) {
-      if (markEndsAt(normalized, i + 1)) {
+      if (markEndsAt(u, n, i + 1)) {
         // A one-letter word before a comma is no clause ("a, b"); a one-ideograph Chinese word is (的话，).
         const last = toks[toks.length - 1];
         if (last !== undefined && (last.s.length > 1 || /[\u4e00-\u9fff]/.test(last.s))) toks.push(mark(','));
@@ -371,10 +412,10 @@ export function lex(text: string): Tok[] {
     // Each character is read once: its code is carried from the test that it continues the word.
     for (let d = code; ; ) {
       hash = (Math.imul(hash, 31) + d) | 0;
-      if (units === 2) hash = (Math.imul(hash, 31) + normalized.charCodeAt(i + 1)) | 0;
+      if (units === 2) hash = (Math.imul(hash, 31) + u[i + 1]) | 0;
       i += units;
       if (i >= n) break;
-      d = normalized.charCodeAt(i);
+      d = u[i];
       units = d < 128 ? ASCII_UNITS[d] : wordUnits(normalized, i, d);
       if (units === 0) break;
     }
@@ -382,13 +423,13 @@ export function lex(text: string): Tok[] {
     while (q < quoted.length && quoted[q][1] <= at) q++;
     while (p < paths.length && paths[p][1] <= at) p++;
     // In bounds only: a read past either end is a slow path in optimized code.
-    const name =
-      (at > 0 && normalized.charCodeAt(at - 1) === 45) || (i < n && normalized.charCodeAt(i) === 45);
+    const name = (at > 0 && u[at - 1] === 45) || (i < n && u[i] === 45);
     const inQuote = q < quoted.length && quoted[q][0] <= at;
     const path = p < paths.length && paths[p][0] <= at ? paths[p][2] : undefined;
-    const parts = wordsAt(normalized, at, i, hash);
+    const parts = wordsAt(normalized, u, at, i, hash);
     for (let k = 0; k < parts.length; k++) {
       const part = parts[k];
+      if (toks.length < TOKEN_PARTS) tokenParts[toks.length] = part;
       toks.push(token(part.s, part.w, part.ident, name, inQuote, path, at - shift + part.off));
     }
   }
@@ -526,9 +567,23 @@ function phraseItem(kind: Kind, canon: string, t: Tok, n: number, i: number, key
 /** The word runs `classify` is considering (one array, reused: at most MAX_PHRASE of them). */
 const runs: PhraseNode[] = [];
 
+/**
+ * The first words of a table's keys that word t (the k-th token) starts, from the memo on its Part
+ * when `lex` left one for that position with t's stem (any Part with that stem has the same
+ * answer; a stale or foreign one is never trusted), else looked up.
+ */
+function firstWord(table: PhraseTable, t: Tok, k: number): PhraseNode | undefined {
+  const p = k < TOKEN_PARTS ? tokenParts[k] : undefined;
+  if (p === undefined || p.s !== t.s) return table.prefixes.next.get(t.s);
+  if (p.table !== table) {
+    p.first = table.prefixes.next.get(t.s);
+    p.table = table;
+  }
+  return p.first;
+}
+
 export function classify(table: PhraseTable, toks: Tok[]): Item[] {
   const out: Item[] = [];
-  const firstWords = table.prefixes.next;
   let i = 0;
   while (i < toks.length) {
     const t = toks[i];
@@ -545,7 +600,7 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
       continue;
     }
     let matched = 0;
-    let node = firstWords.get(t.s);
+    let node = firstWord(table, t, i);
     if (node === undefined) {
       out.push(wordItem(t, i));
       i++;
