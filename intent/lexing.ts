@@ -304,7 +304,11 @@ function markEndsAt(units: Uint16Array, n: number, i: number): boolean {
   );
 }
 
-/** A token; every token has every field, so the readers see one object shape. */
+/**
+ * A token; every token has every field, so the readers see one object shape. It has an Item's
+ * fields too, unset (JSON and the token's readers do not see them): `classify` sets them on a token
+ * that is an item as it stands (a plain word, a mark) and returns the token itself, not a copy.
+ */
 function token(
   s: string,
   w: string,
@@ -314,7 +318,20 @@ function token(
   path: string | undefined,
   at: number | undefined,
 ): Tok {
-  return { s, w, ident, name, quoted, path, at };
+  const t = {
+    s,
+    w,
+    ident,
+    name,
+    quoted,
+    path,
+    at,
+    kind: undefined,
+    canon: undefined,
+    pos: undefined,
+    key: undefined,
+  };
+  return t;
 }
 
 /** A sentence or clause mark token ('.', '?', ','). */
@@ -536,8 +553,9 @@ export function phraseTable(extra: Vocabulary): PhraseTable {
 }
 
 /**
- * An item; every item has every field, in one order, so the readers (prose*.ts) see one object
- * shape. Values are as each kind always had them: a word's `name` is unset, a mark's `quoted`.
+ * An item; every item has every field, in one order (a token's, see `token`), so the readers
+ * (prose*.ts) see one object shape. Values are as each kind always had them: a word's `name` is
+ * unset (or false: readers test it for truth only), a mark's `quoted`.
  */
 function item(
   kind: Kind,
@@ -551,12 +569,34 @@ function item(
   pos: number,
   key: string,
 ): Item {
-  return { kind, canon, s, w, ident, name, quoted, path, pos, key };
+  return { s, w, ident, name, quoted, path, at: undefined, kind, canon, pos, key };
 }
 
-/** A token that starts no lexicon phrase. */
+/** Token t (the i-th) as an item: its item fields set (see `token`). */
+function reuse(t: Tok, i: number, kind: Kind, canon: string, key: string): Item {
+  const it = t as Item;
+  it.kind = kind;
+  it.canon = canon;
+  it.pos = i;
+  it.key = key;
+  return it;
+}
+
+/**
+ * A token that starts no lexicon phrase: the token itself when its fields are the item's (no path,
+ * no hyphen: a word item's `name` is unset, a token's false, the same to every reader).
+ */
 function wordItem(t: Tok, i: number): Item {
+  if (t.path === undefined && t.name !== true) return reuse(t, i, 'word', '', t.s);
   return item('word', '', t.s, t.w, t.ident, undefined, t.quoted, undefined, i, t.s);
+}
+
+/** A sentence or clause mark ('.', '?', ','): the token itself when its fields are the item's (always, from `lex`). */
+function markItem(t: Tok, i: number): Item {
+  const kind = t.s === ',' ? 'comma' : 'end';
+  if (!t.ident && t.name === undefined && t.quoted === undefined && t.path === undefined)
+    return reuse(t, i, kind, t.s, t.s);
+  return item(kind, t.s, t.s, t.w, false, undefined, undefined, undefined, i, t.s);
 }
 
 /** A lexicon phrase of n words starting at token i. */
@@ -588,9 +628,7 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
   while (i < toks.length) {
     const t = toks[i];
     if (t.s === '.' || t.s === '?' || t.s === ',') {
-      out.push(
-        item(t.s === ',' ? 'comma' : 'end', t.s, t.s, t.w, false, undefined, undefined, undefined, i, t.s),
-      );
+      out.push(markItem(t, i));
       i++;
       continue;
     }
