@@ -431,9 +431,15 @@ export function lex(text: string): Tok[] {
       hash = (Math.imul(hash, 31) + d) | 0;
       if (units === 2) hash = (Math.imul(hash, 31) + u[i + 1]) | 0;
       i += units;
+      // ASCII word characters, the common case, in a loop of their own.
+      while (i < n) {
+        d = u[i];
+        if (d >= 128 || ASCII_UNITS[d] === 0) break;
+        hash = (Math.imul(hash, 31) + d) | 0;
+        i++;
+      }
       if (i >= n) break;
-      d = u[i];
-      units = d < 128 ? ASCII_UNITS[d] : wordUnits(normalized, i, d);
+      units = d < 128 ? 0 : wordUnits(normalized, i, d);
       if (units === 0) break;
     }
     while (nextShift < shifts.length && shifts[nextShift][0] <= at) shift = shifts[nextShift++][1];
