@@ -43,23 +43,12 @@ export function stem(word: string): string {
   return w;
 }
 
-/**
- * A word of a lexer chunk: stem, surface, identifier flag, and offset in the chunk; and, filled by
- * `classify`, the phrase-trie node its stem leads to in the last table it was classified against
- * (a function of the stem and the table alone: a repeated word costs no map lookup).
- */
+/** A word of a lexer chunk: stem, surface, identifier flag, and offset in the chunk. */
 interface Part {
   s: string;
   w: string;
   ident: boolean;
   off: number;
-  table: PhraseTable | undefined;
-  first: PhraseNode | undefined;
-}
-
-/** A Part, every field set (one object shape). */
-function part(s: string, w: string, ident: boolean, off: number): Part {
-  return { s, w, ident, off, table: undefined, first: undefined };
 }
 
 /**
@@ -76,12 +65,6 @@ const cachedParts: (readonly Part[] | undefined)[] = new Array<readonly Part[] |
   undefined,
 );
 let cachedCount = 0;
-/**
- * The Part each token of the last lexed text came from, by token index (marks leave stale entries:
- * `classify` checks the stem before using one). Kept for the first TOKEN_PARTS tokens only.
- */
-const TOKEN_PARTS = 1 << 16;
-const tokenParts: Part[] = [];
 
 /** Whether the text's code units have `key` at `start` (a loop: cheaper than startsWith for a word). */
 function sameAt(units: Uint16Array, start: number, key: string): boolean {
@@ -133,17 +116,17 @@ function splitWords(chunk: string): Part[] {
     for (const w of words) {
       const k = lower.indexOf(w, from);
       if (k >= 0) from = k + w.length;
-      out.push(part(stem(w), w, false, Math.max(k, 0)));
+      out.push({ s: stem(w), w, ident: false, off: Math.max(k, 0) });
     }
     return out;
   }
   if (!SPLIT_NEEDED.test(chunk) && lower.slice(1) === chunk.slice(1))
-    return [part(stem(lower), lower, false, 0)];
+    return [{ s: stem(lower), w: lower, ident: false, off: 0 }];
   const bare = chunk.replace(/['’]/g, '');
   const camel = bare.replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2');
   const parts = camel.toLowerCase().split('_').filter(Boolean);
   const ident = parts.length > 1;
-  return parts.map((w) => part(stem(w), w, ident, 0));
+  return parts.map((w) => ({ s: stem(w), w, ident, off: 0 }));
 }
 
 /** A clause boundary token in `tokenize` output: negation and pairing never cross it. */
@@ -270,17 +253,24 @@ function wordUnits(text: string, i: number, c: number): number {
 
 /**
  * The code units of the text being lexed, copied natively in one call: the scanner reads them from
- * a typed array, cheaper than a charCodeAt a read. One buffer, grown as needed (lex is not re-entered
- * while it scans: nothing it calls lexes).
+ * a typed array, cheaper than a charCodeAt a read. One buffer, grown as needed up to KEPT_UNITS code
+ * units (a longer text gets one of its own, not kept); lex is not re-entered while it scans.
  */
+const KEPT_UNITS = 1 << 20;
 let unitBuffer = Buffer.allocUnsafeSlow(1 << 16);
 let unitView = new Uint16Array(unitBuffer.buffer, unitBuffer.byteOffset, unitBuffer.length >> 1);
 
-/** text's UTF-16 code units (the first text.length entries of a shared view). */
+/** text's UTF-16 code units (its first text.length entries). */
 function codeUnits(text: string): Uint16Array {
-  if (text.length * 2 > unitBuffer.length) {
-    unitBuffer = Buffer.allocUnsafeSlow(text.length * 4);
-    unitView = new Uint16Array(unitBuffer.buffer, unitBuffer.byteOffset, unitBuffer.length >> 1);
+  if (text.length > unitView.length) {
+    const buffer = Buffer.allocUnsafeSlow(text.length * 2);
+    const view = new Uint16Array(buffer.buffer, buffer.byteOffset, text.length);
+    if (text.length <= KEPT_UNITS) {
+      unitBuffer = buffer;
+      unitView = view;
+    }
+    buffer.write(text, 0, 'utf16le');
+    return view;
   }
   unitBuffer.write(text, 0, 'utf16le');
   return unitView;
@@ -452,7 +442,6 @@ export function lex(text: string): Tok[] {
     const parts = wordsAt(normalized, u, at, i, hash);
     for (let k = 0; k < parts.length; k++) {
       const part = parts[k];
-      if (toks.length < TOKEN_PARTS) tokenParts[toks.length] = part;
       toks.push(token(part.s, part.w, part.ident, name, inQuote, path, at - shift + part.off));
     }
   }
@@ -613,23 +602,9 @@ function phraseItem(kind: Kind, canon: string, t: Tok, n: number, i: number, key
 /** The word runs `classify` is considering (one array, reused: at most MAX_PHRASE of them). */
 const runs: PhraseNode[] = [];
 
-/**
- * The first words of a table's keys that word t (the k-th token) starts, from the memo on its Part
- * when `lex` left one for that position with t's stem (any Part with that stem has the same
- * answer; a stale or foreign one is never trusted), else looked up.
- */
-function firstWord(table: PhraseTable, t: Tok, k: number): PhraseNode | undefined {
-  const p = k < TOKEN_PARTS ? tokenParts[k] : undefined;
-  if (p === undefined || p.s !== t.s) return table.prefixes.next.get(t.s);
-  if (p.table !== table) {
-    p.first = table.prefixes.next.get(t.s);
-    p.table = table;
-  }
-  return p.first;
-}
-
 export function classify(table: PhraseTable, toks: Tok[]): Item[] {
   const out: Item[] = [];
+  const firstWords = table.prefixes.next;
   let i = 0;
   while (i < toks.length) {
     const t = toks[i];
@@ -644,7 +619,7 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
       continue;
     }
     let matched = 0;
-    let node = firstWord(table, t, i);
+    let node = firstWords.get(t.s);
     if (node === undefined) {
       out.push(wordItem(t, i));
       i++;
