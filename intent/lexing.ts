@@ -586,7 +586,10 @@ function wordItem(t: Tok, i: number): Item {
   return item('word', '', t.s, t.w, t.ident, undefined, t.quoted, undefined, i, t.s);
 }
 
-/** A sentence or clause mark ('.', '?', ','): the token itself when its fields are the item's (always, from `lex`). */
+/**
+ * A sentence or clause mark ('.', '?', ','): the token itself when its fields are the item's
+ * (always, for a mark from `lex`).
+ */
 function markItem(t: Tok, i: number): Item {
   const kind = t.s === ',' ? 'comma' : 'end';
   if (!t.ident && t.name === undefined && t.quoted === undefined && t.path === undefined)
