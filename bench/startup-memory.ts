@@ -41,8 +41,8 @@ export interface MemorySample {
     /** CPU µs the waypoint spent per request of the paced run (GC included). */
     cpuUs: number;
   };
-  /** The same after the conversation's requests. */
-  conversation: { rss: number; heapUsed: number; heapTotal: number; threads: number };
+  /** The same after the conversation's requests, and the CPU µs the waypoint spent per request of it. */
+  conversation: { rss: number; heapUsed: number; heapTotal: number; threads: number; cpuUs: number };
   /** Answers other than 200, by status (a broken run shows here). */
   errors: Record<string, number>;
 }
@@ -140,6 +140,7 @@ export async function measureMemory(
     const cpuUs = ((cpuOf(child.pid!) - cpu0) / sent) * 1e6;
     const paced = { rss: rssOf(child.pid!), ...(await heapOf(admin)), rate, threads: threads(), cpuUs };
     const msgs = conversationHistory();
+    const convCpu0 = cpuOf(child.pid!);
     for (let i = 0; i < conversationRequests; i++)
       await post(
         JSON.stringify({
@@ -148,7 +149,8 @@ export async function measureMemory(
           messages: [...msgs, { role: 'user', content: `Question ${i}: what changed in week ${i % 52}?` }],
         }),
       );
-    const conv = { rss: rssOf(child.pid!), ...(await heapOf(admin)), threads: threads() };
+    const convCpuUs = ((cpuOf(child.pid!) - convCpu0) / conversationRequests) * 1e6;
+    const conv = { rss: rssOf(child.pid!), ...(await heapOf(admin)), threads: threads(), cpuUs: convCpuUs };
     return { paced, conversation: conv, errors };
   } finally {
     await pool.close();

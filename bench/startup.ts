@@ -3,8 +3,9 @@
 // checkout and of a baseline in the same run, the wall time from spawn to the first chat completion
 // served, the CPU time the process tree spent by then, and the RSS of each process once it serves.
 // What runs is the bin as `npm run build` leaves it (dist/cli/semamesh.js: the bundled CLI).
-// Every command runs `runs` times, alternating head and baseline. Then memory (bench/startup-memory.ts):
-// each checkout's `waypoint --workers 1` after 10 s of 1 KB chats at 1,000 req/s and after 500
+// Every command runs `runs` times, alternating head and baseline; head twice, with the code cache
+// its build ships and with one a first start wrote (scripts/bundle-loader.mjs). Then memory
+// (bench/startup-memory.ts): each checkout's `waypoint --workers 1` after 10 s of 1 KB chats at 1,000 req/s and after 500
 // requests of the 200-message (~400 KB) conversation (MEMORY=0 skips it; MEMORY_NODE_OPTIONS adds a
 // row of this checkout run with those Node options, e.g. --max-semi-space-size=8).
 // The baseline is a revision (checked out in a temporary git worktree and built here) or the path
@@ -68,6 +69,8 @@ async function measure(
   command: 'up' | 'waypoint',
   workers: number,
   port: number,
+  env: NodeJS.ProcessEnv = {},
+  liveMs = 300,
 ): Promise<Sample> {
   const admin = port + 1;
   const mock = 'http://127.0.0.1:' + (port + 2);
@@ -98,7 +101,7 @@ async function measure(
     {
       cwd: dir,
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, SEMAMESH_INCIDENTS: join(work, `inc-${port}.json`) },
+      env: { ...process.env, SEMAMESH_INCIDENTS: join(work, `inc-${port}.json`), ...env },
     },
   );
   let stderr = '';
@@ -125,7 +128,7 @@ async function measure(
     const ms = performance.now() - t0;
     const pids = tree(child.pid!);
     const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, liveMs));
     return { ms, cpu, rss: pids.map(rssMb) };
   } finally {
     child.kill('SIGTERM');
@@ -146,9 +149,15 @@ try {
   console.error(`… building this checkout${given ? '' : ` and ${baseRev}`} (npm run build)`);
   build(root);
   if (!given) build(baseDir);
+  // The bundled CLI's code cache (scripts/bundle-loader.mjs): `head` starts with only the one the
+  // build ships (a fresh container: an empty cache folder), `head trained` with the one a first start
+  // that ran for 4 s wrote. Node 20 leaves a baseline without such a cache unaffected.
+  const fresh = join(work, 'code-cache-fresh');
+  const trained = join(work, 'code-cache-trained');
   const checkouts = [
-    { name: 'head', dir: root },
-    { name: `base ${given ? 'checkout' : baseRev}`, dir: baseDir },
+    { name: 'head', dir: root, env: { NODE_COMPILE_CACHE: fresh } },
+    { name: 'head trained', dir: root, env: { NODE_COMPILE_CACHE: trained } },
+    { name: `base ${given ? 'checkout' : baseRev}`, dir: baseDir, env: { NODE_COMPILE_CACHE: fresh } },
   ];
   const port = 19400 + (process.pid % 400) * 10;
   const load = () =>
@@ -163,10 +172,11 @@ try {
     ['up', 2],
   ] as const;
   for (const [command, workers] of cases) {
+    await measure(root, command, workers, port, { NODE_COMPILE_CACHE: trained }, 4000);
     const samples = new Map<string, Sample[]>();
     for (let r = 0; r < runs; r++)
       for (const c of checkouts) {
-        const s = await measure(c.dir, command, workers, port);
+        const s = await measure(c.dir, command, workers, port, c.env);
         samples.set(c.name, [...(samples.get(c.name) ?? []), s]);
       }
     for (const c of checkouts) {
@@ -187,7 +197,7 @@ try {
     const mem = new Map<string, MemorySample>();
     const options = process.env.MEMORY_NODE_OPTIONS;
     const rows = [
-      ...checkouts.map((c) => ({ ...c, options: '' })),
+      ...checkouts.filter((c) => c.name !== 'head trained').map((c) => ({ ...c, options: '' })),
       ...(options ? [{ name: `head ${options}`, dir: root, options }] : []),
     ];
     for (const c of rows) mem.set(c.name, await measureMemory(c.dir, port, 10, 500, c.options));
@@ -196,11 +206,11 @@ try {
       const { paced: p, conversation: v, errors } = mem.get(c.name)!;
       lines.push(
         `${'waypoint memory'.padEnd(22)} ${c.name.padEnd(14)} 1 KB at ${p.rate.toFixed(0)} req/s: ${p.cpuUs.toFixed(0)} µs CPU/req RSS ${mb(p.rss)} MB heap ${mb(p.heapUsed)}/${mb(p.heapTotal)} MB ${p.threads} threads;` +
-          ` after 500 × 400 KB: RSS ${mb(v.rss)} MB heap ${mb(v.heapUsed)}/${mb(v.heapTotal)} MB ${v.threads} threads` +
+          ` after 500 × 400 KB: ${v.cpuUs.toFixed(0)} µs CPU/req RSS ${mb(v.rss)} MB heap ${mb(v.heapUsed)}/${mb(v.heapTotal)} MB ${v.threads} threads` +
           (Object.keys(errors).length ? `  non-200: ${JSON.stringify(errors)}` : ''),
       );
     }
-    const [h, b] = checkouts.map((c) => mem.get(c.name)!);
+    const [h, b] = rows.map((c) => mem.get(c.name)!);
     lines.push(
       `${'RSS ratio head/base'.padEnd(37)} paced ${(h!.paced.rss / b!.paced.rss).toFixed(2)}, conversation ${(h!.conversation.rss / b!.conversation.rss).toFixed(2)}`,
     );

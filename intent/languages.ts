@@ -127,6 +127,8 @@ export interface Language {
   timeNouns: readonly string[];
   /** Words opening a sentence that is a wish ("Que la base n'existe plus"): its state change is asked for. */
   optatives: readonly string[];
+  /** Actions only at the head of their clause or after a request opener ("Lose the temp bucket", not "you'll lose it"). */
+  imperativeOnly: readonly string[];
 }
 
 const LISTS = [
@@ -177,6 +179,7 @@ const LISTS = [
   'subjectLeads',
   'timeNouns',
   'optatives',
+  'imperativeOnly',
 ] as const;
 /** The function-word lists: kept per language, never merged (prose-words.ts). */
 export const FUNCTION_WORD_LISTS = [
@@ -320,6 +323,7 @@ export function parseLanguage(
     subjectLeads: [],
     timeNouns: [],
     optatives: [],
+    imperativeOnly: [],
   };
   const mutable = lang as unknown as Record<string, unknown>;
   for (const k of LISTS) if (doc[k] !== undefined) mutable[k] = words(doc[k], `${file}: ${k}`);
@@ -381,7 +385,7 @@ export function parseLanguage(
     for (const [phrase, canon] of Object.entries(doc.separable)) {
       if (typeof canon !== 'string' || !actions.has(canon))
         throw new LanguageDataError(`${file}: separable.${phrase}: unknown action ${JSON.stringify(canon)}`);
-      if (phrase.trim().split(/\s+/).length !== 2)
+      if (phrase.trim().split(/\s+/).length < 2)
         throw new LanguageDataError(`${file}: separable.${phrase}: expected "verb particle"`);
       sep[phrase.toLowerCase()] = canon;
     }

@@ -235,6 +235,8 @@ export const PRESENTATIVES = merged([], (l) => l.presentatives);
 export const SUBJECT_LEADS = LANGUAGES.flatMap((l) =>
   l.subjectLeads.length > 0 ? [...l.determiners, ...l.subjectLeads] : [],
 );
+/** Actions that are requests only at the head of their clause or after a request opener ("lose"). */
+export const IMPERATIVE_ONLY = merged([], (l) => l.imperativeOnly);
 /** Nouns of time ("noche", "Abend"): a phrase of one opening a clause is an adverbial, not a subject. */
 export const TIME_NOUNS = merged([], (l) => l.timeNouns);
 /** Words opening a wish ("Que …"): a state change in one is requested. */

@@ -66,22 +66,27 @@ const cachedParts: (readonly Part[] | undefined)[] = new Array<readonly Part[] |
 );
 let cachedCount = 0;
 
-/** Whether text has `key` at `start` (a loop: cheaper than startsWith for a word's few characters). */
-function sameAt(text: string, start: number, key: string): boolean {
-  for (let k = key.length - 1; k >= 0; k--)
-    if (text.charCodeAt(start + k) !== key.charCodeAt(k)) return false;
+/** Whether the text's code units have `key` at `start` (a loop: cheaper than startsWith for a word). */
+function sameAt(units: Uint16Array, start: number, key: string): boolean {
+  for (let k = key.length - 1; k >= 0; k--) if (units[start + k] !== key.charCodeAt(k)) return false;
   return true;
 }
 
 /** The words of text[start, end), whose scan hash is `hash`. */
-function wordsAt(text: string, start: number, end: number, hash: number): readonly Part[] {
+function wordsAt(
+  text: string,
+  units: Uint16Array,
+  start: number,
+  end: number,
+  hash: number,
+): readonly Part[] {
   const n = end - start;
   if (n > WORD_CACHE_MAX) return splitWords(text.slice(start, end));
   let slot = hash & (SLOTS - 1);
   for (let k = 0; k < PROBES; k++, slot = (slot + 1) & (SLOTS - 1)) {
     const key = cachedKeys[slot];
     if (key === undefined) break;
-    if (key.length === n && sameAt(text, start, key)) return cachedParts[slot] as readonly Part[];
+    if (key.length === n && sameAt(units, start, key)) return cachedParts[slot] as readonly Part[];
   }
   const chunk = text.slice(start, end);
   const parts = splitWords(chunk);
@@ -246,10 +251,35 @@ function wordUnits(text: string, i: number, c: number): number {
   return w ? 2 : 0;
 }
 
+/**
+ * The code units of the text being lexed, copied natively in one call: the scanner reads them from
+ * a typed array, cheaper than a charCodeAt a read. One buffer, grown as needed up to KEPT_UNITS code
+ * units (a longer text gets one of its own, not kept); lex is not re-entered while it scans.
+ */
+const KEPT_UNITS = 1 << 20;
+let unitBuffer = Buffer.allocUnsafeSlow(1 << 16);
+let unitView = new Uint16Array(unitBuffer.buffer, unitBuffer.byteOffset, unitBuffer.length >> 1);
+
+/** text's UTF-16 code units (its first text.length entries). */
+function codeUnits(text: string): Uint16Array {
+  if (text.length > unitView.length) {
+    const buffer = Buffer.allocUnsafeSlow(text.length * 2);
+    const view = new Uint16Array(buffer.buffer, buffer.byteOffset, text.length);
+    if (text.length <= KEPT_UNITS) {
+      unitBuffer = buffer;
+      unitView = view;
+    }
+    buffer.write(text, 0, 'utf16le');
+    return view;
+  }
+  unitBuffer.write(text, 0, 'utf16le');
+  return unitView;
+}
+
 /** Whether a sentence mark or comma may end at i: a space, the end, or an ideograph follows. */
-function markEndsAt(text: string, i: number): boolean {
-  if (i >= text.length) return true;
-  const c = text.charCodeAt(i);
+function markEndsAt(units: Uint16Array, n: number, i: number): boolean {
+  if (i >= n) return true;
+  const c = units[i];
   if (c < 128) return c === 32 || (c >= 9 && c <= 13);
   return (
     (c >= 0x3000 && c <= 0x9fff) ||
@@ -264,7 +294,11 @@ function markEndsAt(text: string, i: number): boolean {
   );
 }
 
-/** A token; every token has every field, so the readers see one object shape. */
+/**
+ * A token; every token has every field, so the readers see one object shape. It has an Item's
+ * fields too, unset (JSON and the token's readers do not see them): `classify` sets them on a token
+ * that is an item as it stands (a plain word, a mark) and returns the token itself, not a copy.
+ */
 function token(
   s: string,
   w: string,
@@ -274,7 +308,20 @@ function token(
   path: string | undefined,
   at: number | undefined,
 ): Tok {
-  return { s, w, ident, name, quoted, path, at };
+  const t = {
+    s,
+    w,
+    ident,
+    name,
+    quoted,
+    path,
+    at,
+    kind: undefined,
+    canon: undefined,
+    pos: undefined,
+    key: undefined,
+  };
+  return t;
 }
 
 /** A sentence or clause mark token ('.', '?', ','). */
@@ -317,24 +364,25 @@ export function lex(text: string): Tok[] {
   let p = 0;
   const toks: Tok[] = [];
   const n = normalized.length;
+  const u = codeUnits(normalized);
   let i = 0;
   while (i < n) {
-    const code = normalized.charCodeAt(i);
+    const code = u[i];
     const cls = code < 128 ? ASCII_CLASS[code] : C_OTHER;
     if (cls === C_MARK) {
       let end = i + 1;
       let question = code === 63;
       while (end < n) {
-        const d = normalized.charCodeAt(end);
+        const d = u[end];
         if (d >= 128 || ASCII_CLASS[d] !== C_MARK) break;
         if (d === 63) question = true;
         end++;
       }
-      if (markEndsAt(normalized, end)) {
+      if (markEndsAt(u, n, end)) {
         // A run longer than eight marks counts its last eight.
         if (end - i > 8) {
           question = false;
-          for (let k = end - 8; k < end && !question; k++) question = normalized.charCodeAt(k) === 63;
+          for (let k = end - 8; k < end && !question; k++) question = u[k] === 63;
         }
         sentenceEnd(toks, question ? '?' : '.', code === 58);
       }
@@ -342,7 +390,7 @@ export function lex(text: string): Tok[] {
       continue;
     }
     if (cls === C_COMMA) {
-      if (markEndsAt(normalized, i + 1)) {
+      if (markEndsAt(u, n, i + 1)) {
         // A one-letter word before a comma is no clause ("a, b"); a one-ideograph Chinese word is (的话，).
         const last = toks[toks.length - 1];
         if (last !== undefined && (last.s.length > 1 || /[\u4e00-\u9fff]/.test(last.s))) toks.push(mark(','));
@@ -371,22 +419,27 @@ export function lex(text: string): Tok[] {
     // Each character is read once: its code is carried from the test that it continues the word.
     for (let d = code; ; ) {
       hash = (Math.imul(hash, 31) + d) | 0;
-      if (units === 2) hash = (Math.imul(hash, 31) + normalized.charCodeAt(i + 1)) | 0;
+      if (units === 2) hash = (Math.imul(hash, 31) + u[i + 1]) | 0;
       i += units;
+      // ASCII word characters, the common case, in a loop of their own.
+      while (i < n) {
+        d = u[i];
+        if (d >= 128 || ASCII_UNITS[d] === 0) break;
+        hash = (Math.imul(hash, 31) + d) | 0;
+        i++;
+      }
       if (i >= n) break;
-      d = normalized.charCodeAt(i);
-      units = d < 128 ? ASCII_UNITS[d] : wordUnits(normalized, i, d);
+      units = d < 128 ? 0 : wordUnits(normalized, i, d);
       if (units === 0) break;
     }
     while (nextShift < shifts.length && shifts[nextShift][0] <= at) shift = shifts[nextShift++][1];
     while (q < quoted.length && quoted[q][1] <= at) q++;
     while (p < paths.length && paths[p][1] <= at) p++;
     // In bounds only: a read past either end is a slow path in optimized code.
-    const name =
-      (at > 0 && normalized.charCodeAt(at - 1) === 45) || (i < n && normalized.charCodeAt(i) === 45);
+    const name = (at > 0 && u[at - 1] === 45) || (i < n && u[i] === 45);
     const inQuote = q < quoted.length && quoted[q][0] <= at;
     const path = p < paths.length && paths[p][0] <= at ? paths[p][2] : undefined;
-    const parts = wordsAt(normalized, at, i, hash);
+    const parts = wordsAt(normalized, u, at, i, hash);
     for (let k = 0; k < parts.length; k++) {
       const part = parts[k];
       toks.push(token(part.s, part.w, part.ident, name, inQuote, path, at - shift + part.off));
@@ -495,8 +548,9 @@ export function phraseTable(extra: Vocabulary): PhraseTable {
 }
 
 /**
- * An item; every item has every field, in one order, so the readers (prose*.ts) see one object
- * shape. Values are as each kind always had them: a word's `name` is unset, a mark's `quoted`.
+ * An item; every item has every field, in one order (a token's, see `token`), so the readers
+ * (prose*.ts) see one object shape. Values are as each kind always had them: a word's `name` is
+ * unset (or false: readers test it for truth only), a mark's `quoted`.
  */
 function item(
   kind: Kind,
@@ -510,12 +564,37 @@ function item(
   pos: number,
   key: string,
 ): Item {
-  return { kind, canon, s, w, ident, name, quoted, path, pos, key };
+  return { s, w, ident, name, quoted, path, at: undefined, kind, canon, pos, key };
 }
 
-/** A token that starts no lexicon phrase. */
+/** Token t (the i-th) as an item: its item fields set (see `token`). */
+function reuse(t: Tok, i: number, kind: Kind, canon: string, key: string): Item {
+  const it = t as Item;
+  it.kind = kind;
+  it.canon = canon;
+  it.pos = i;
+  it.key = key;
+  return it;
+}
+
+/**
+ * A token that starts no lexicon phrase: the token itself when its fields are the item's (no path,
+ * no hyphen: a word item's `name` is unset, a token's false, the same to every reader).
+ */
 function wordItem(t: Tok, i: number): Item {
+  if (t.path === undefined && t.name !== true) return reuse(t, i, 'word', '', t.s);
   return item('word', '', t.s, t.w, t.ident, undefined, t.quoted, undefined, i, t.s);
+}
+
+/**
+ * A sentence or clause mark ('.', '?', ','): the token itself when its fields are the item's
+ * (always, for a mark from `lex`).
+ */
+function markItem(t: Tok, i: number): Item {
+  const kind = t.s === ',' ? 'comma' : 'end';
+  if (!t.ident && t.name === undefined && t.quoted === undefined && t.path === undefined)
+    return reuse(t, i, kind, t.s, t.s);
+  return item(kind, t.s, t.s, t.w, false, undefined, undefined, undefined, i, t.s);
 }
 
 /** A lexicon phrase of n words starting at token i. */
@@ -533,9 +612,7 @@ export function classify(table: PhraseTable, toks: Tok[]): Item[] {
   while (i < toks.length) {
     const t = toks[i];
     if (t.s === '.' || t.s === '?' || t.s === ',') {
-      out.push(
-        item(t.s === ',' ? 'comma' : 'end', t.s, t.s, t.w, false, undefined, undefined, undefined, i, t.s),
-      );
+      out.push(markItem(t, i));
       i++;
       continue;
     }

@@ -7,10 +7,12 @@ import { INITIAL_VERBS } from './lexicon.js';
 import type { Item, Tok } from './lexing.js';
 import type { Evidence, ProseOptions, Rejection } from './prose.js';
 import {
+  ABILITY,
   ABOUT,
   ADJECTIVE_LEAD,
   ADVERBIAL,
   BACKWARD_MARKER,
+  BE_PRESENT,
   CANCEL,
   CJK_LOCATION,
   CJK_WORD,
@@ -19,6 +21,8 @@ import {
   DETERMINER,
   DIRECTIVE,
   HEAD_NOUN,
+  HYPOTHETICAL,
+  IMPERATIVE_ONLY,
   INFINITIVE_MARKER,
   INTERROGATIVE,
   INVOKER,
@@ -37,13 +41,17 @@ import {
   PASSIVE_AUX,
   PAST_PARTICIPLE,
   PERFECTIVE,
+  PERSONAL,
   PLACEHOLDER,
   POST_NEGATE,
   PREPOSITION,
+  presupposed,
   REASON_NOUN,
+  RELATIVE,
   REPORT,
   REQUEST_BY_FIRST,
   SEPARABLE,
+  SEQUENCE,
   STATE_CHANGE,
   STOP,
   SUBJECT_LEAD,
@@ -239,11 +247,17 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
     // "Vamos a borrar": a Romance infinitive after "a" is a verb, "a" its preposition.
     !(ctx.romance === true && prev.w === 'a' && /(ar|er|ir)$/.test(it.w))
   ) {
-    // "the deletion of the namespace"
-    if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) return !aboutIt(items, from, i);
+    // "the deletion of the namespace"; "The deletion of the namespace is scheduled …" describes.
+    if (items[i + 1]?.s === 'of' && !opener.has(i - 1)) {
+      if (subjectOfStatement(ctx, from, to, i)) return reject(ctx, i, 'the subject of a statement');
+      return !aboutIt(items, from, i);
+    }
     return reject(ctx, i, 'a noun or adjective after a determiner');
   }
   if (it.quoted && quotedMaterial(items, from, i)) return reject(ctx, i, 'quoted material');
+  // "Lose the temp bucket", "can we lose the snapshots?" ask; "you'll lose the volume" warns.
+  if (IMPERATIVE_ONLY.has(it.key) && !clauseHead(items, from, i, opener))
+    return reject(ctx, i, 'not at the head of its clause');
   // "删除操作的日志", "削除ボタンの色": a Chinese or Japanese verb right before a head noun names it
   // (not before a noun modifying an object: "删除报表模式"); "删除的快照" (the deleted snapshots)
   // modifies the noun after its linker.
@@ -295,12 +309,34 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   )
     return reject(ctx, i, 'an instruction reported (says to …)');
   const w = it.w;
+  // "before users can delete their account", "the script can drop tables": an ability described;
+  // "you can delete it", "we can drop it" give permission.
+  if (
+    prev !== undefined &&
+    ABILITY.has(prev.s) &&
+    i - 2 >= from &&
+    !opener.has(i - 1) &&
+    (items[i - 2].kind === 'object' || (items[i - 2].kind === 'word' && !STOP.has(items[i - 2].s))) &&
+    !PERSONAL.has(items[i - 2].s) &&
+    !NEGATE.has(items[i - 2].key)
+  )
+    return reject(ctx, i, 'described (an ability)');
   // "all running jobs", "every failing pod": a participle used as an adjective.
   if (w.endsWith('ing') && prev !== undefined && ADJECTIVE_LEAD.has(prev.s))
     return reject(ctx, i, 'a participle used as an adjective');
   // "was dropped", "I deleted": a report; "should be dropped", "I want the db dropped": a request.
   const passive = prev !== undefined && PASSIVE_AUX.has(prev.s);
-  if (isPast(it) && !passive && !wantedDone(items, from, i)) return reject(ctx, i, 'a report of the past');
+  if (
+    isPast(it) &&
+    !passive &&
+    !wantedDone(items, from, i) &&
+    !ensuredDone(items, from, i) &&
+    !presupposed(items, from, i)
+  )
+    return reject(ctx, i, 'a report of the past');
+  // "the pods that would be deleted", "the snapshots that will be removed": described.
+  if (passive && i - 2 >= from && hypotheticalPassive(items, i - 2))
+    return reject(ctx, i, 'described (a hypothetical or relative clause)');
   // "der Cronjob hat alle Pods gelöscht": a participle reports, unless a modal asks ("muss … gelöscht werden").
   if (PAST_PARTICIPLE.has(it.key) && !passive) {
     let modal = false;
@@ -382,15 +418,68 @@ export function isLive(ctx: Ctx, from: number, to: number, i: number, opener: Se
   // "El cron borra los logs", "Der Cronjob löscht …": a subject before the verb describes it, in a
   // language whose imperative has none.
   if (subjectBefore(ctx, from, i)) return reject(ctx, i, 'described (a subject before the verb)');
-  // An interrogative before the action in the same clause: "explain what kubectl delete does".
-  for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
+  // An interrogative before the action in the same clause: "explain what kubectl delete does"
+  // (not "tell me when you've deleted it", which presupposes the deletion).
+  for (let j = i - 1; j >= Math.max(from, i - LOOK) && !presupposed(items, from, i); j--) {
     const p = items[j];
     if (p.kind === 'comma' || COORDINATOR.has(p.s)) break;
     // "Je voudrais qu'on supprime …": after a wish, "qu'" is "that", not "what".
     const wish = j > from && DIRECTIVE.has(items[j - 1].key);
     if (INTERROGATIVE.has(p.s) && !opener.has(j) && !wish) return reject(ctx, i, 'asked about');
   }
-  return negated(items, from, i, opener) ? reject(ctx, i, 'negated') : true;
+  if (negated(items, from, i, opener)) return reject(ctx, i, 'negated');
+  // "Nothing in the prod bucket should ever be deleted": a negated subject, however long, negates
+  // its passive predicate.
+  if ((passive || ensuredDone(items, from, i)) && negatedSubject(items, from, i))
+    return reject(ctx, i, 'negated');
+  return true;
+}
+
+/** Whether the word at k (before "be") is "would"/"might", or a modal after "that"/"which". */
+function hypotheticalPassive(items: Item[], k: number): boolean {
+  if (HYPOTHETICAL.has(items[k].s)) return true;
+  return k >= 1 && MODAL.has(items[k].key) && RELATIVE.has(items[k - 1].s);
+}
+
+/** Whether the clause of the action at i opens with a negation ("nothing", "no", "none of"). */
+function negatedSubject(items: Item[], from: number, i: number): boolean {
+  let c = i - 1;
+  while (c > from && items[c - 1].kind !== 'comma' && i - c < LOOK) c--;
+  return negates(items[c].key);
+}
+
+/**
+ * "Make sure the temp bucket is deleted", "ensure the snapshots are removed": a directive, the
+ * object's noun phrase, a present form of "be", then the participle at i.
+ */
+function ensuredDone(items: Item[], from: number, i: number): boolean {
+  if (i - 2 < from || !BE_PRESENT.has(items[i - 1].s) || items[i - 2].kind !== 'object') return false;
+  // Back over the noun phrase (objects, up to two modifiers, then stop words and "that") to the directive.
+  let j = i - 3;
+  const floor = Math.max(from, i - 8);
+  while (j >= floor && items[j].kind === 'object') j--;
+  for (
+    let modifiers = 0;
+    j >= floor && items[j].kind === 'word' && !STOP.has(items[j].s) && modifiers < 2;
+    j--
+  )
+    modifiers++;
+  while (j >= floor && items[j].kind === 'word' && (STOP.has(items[j].s) || items[j].s === 'that')) j--;
+  if (j < from) return false;
+  return DIRECTIVE.has(items[j].key) || (j > from && DIRECTIVE.has(`${items[j - 1].key} ${items[j].key}`));
+}
+
+/**
+ * Whether the action at i heads its clause: only stop words, request openers, directives and
+ * modals ("let's", "you must") between it and the clause's comma, coordinator or start.
+ */
+function clauseHead(items: Item[], from: number, i: number, opener: Set<number>): boolean {
+  for (let j = i - 1; j >= from; j--) {
+    const p = items[j];
+    if (p.kind === 'comma' || COORDINATOR.has(p.s)) return true;
+    if (!STOP.has(p.s) && !opener.has(j) && !DIRECTIVE.has(p.key) && !MODAL.has(p.key)) return false;
+  }
+  return true;
 }
 
 /**
@@ -424,13 +513,18 @@ function subjectBefore(ctx: Ctx, from: number, i: number): boolean {
   return plain > 0 && subjectlessImperative();
 }
 
-/** Whether the action at i is a gerund or infinitive opening its sentence and followed by a predicate. */
+/**
+ * Whether the action at i is a gerund, infinitive or noun ("the deletion of …") opening its
+ * sentence and followed by a predicate.
+ */
 function subjectOfStatement(ctx: Ctx, from: number, to: number, i: number): boolean {
   const { items } = ctx;
   const w = items[i].w;
   // "删除命名空间会导致数据丢失": a Chinese verb opening its sentence may be its subject too.
   const cjk = CJK_WORD.test(items[i].key);
-  if (!(w.endsWith('ing') || cjk || (ctx.romance === true && /(ar|er|ir|re)$/.test(w)))) return false;
+  const nominal = i > from && DETERMINER.has(items[i - 1].s) && items[i + 1]?.s === 'of';
+  if (!(w.endsWith('ing') || nominal || cjk || (ctx.romance === true && /(ar|er|ir|re)$/.test(w))))
+    return false;
   for (let k = from; k < i; k++) if (items[k].kind !== 'comma' && !STOP.has(items[k].s)) return false;
   for (let j = i + 1; j < Math.min(to, i + LOOK); j++) {
     const it = items[j];
@@ -477,9 +571,14 @@ export function aboutIt(items: Item[], from: number, i: number, acrossCommas = f
   };
   for (let j = i - 1; j >= Math.max(from, i - LOOK); j--) {
     const p = items[j];
-    // "explain the difference between stopping and deleting a pod": coordinated verbs share it.
-    if (COORDINATOR.has(p.s) && items[j - 1]?.kind === 'action') continue;
+    // "explain the difference between stopping and deleting a pod": coordinated verbs share it
+    // (not a noun: "Cancel the rollout and delete the namespace").
+    if (COORDINATOR.has(p.s) && items[j - 1]?.kind === 'action' && !DETERMINER.has(items[j - 2]?.s ?? ''))
+      continue;
     if ((p.kind === 'comma' && !acrossCommas) || COORDINATOR.has(p.s)) break;
+    // "Email the owner before deleting the bucket", "… before you drop it": a step of the request
+    // of its own ("warns before anyone runs …" describes someone else's).
+    if (SEQUENCE.has(p.s) && (j + 1 === i || PERSONAL.has(items[j + 1].s))) break;
     if (ABOUT.has(p.key) && p.kind !== 'object' && !modifies(j)) return true;
   }
   // Verb-final languages put the verb that governs the clause after it: "…削除…を説明して".

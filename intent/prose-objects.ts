@@ -6,6 +6,7 @@ import type { Clitic } from './prose-live.js';
 import {
   ADVERBIAL,
   BACKWARD_MARKER,
+  BE_PRESENT,
   CANCEL,
   CJK_WORD,
   CONDITIONAL,
@@ -34,6 +35,7 @@ import {
   PRONOUN_REACH,
   QUANTIFIER,
   REQUEST_CLOSER,
+  SCREEN_NOUN,
   STOP,
   SUBORDINATOR,
   TIME_NOUN,
@@ -65,7 +67,8 @@ export function objectsFor(
   const start = nominal ? i + 2 : i + 1; // skip "of" after "the deletion"
   const after = forward(items, from, to, start, live, !nominal && start === i + 1, it.ident || identifiers);
   if (after.length > 0) return { objects: after, rule: 'object after the action' };
-  if (prev !== undefined && PASSIVE_AUX.has(prev.s))
+  // "Make sure the temp bucket is deleted": a live participle after "is" (prose-live.ts) is passive too.
+  if (prev !== undefined && (PASSIVE_AUX.has(prev.s) || (BE_PRESENT.has(prev.s) && isPast(it))))
     return { objects: backward(items, from, i - 1, true), rule: 'passive' };
   // "The old snapshots need purging": a gerund after a verb of need is passive (not "needed": a report).
   if (prev !== undefined && GERUND_PASSIVE.has(prev.s) && !isPast(prev) && it.w.endsWith('ing'))
@@ -373,6 +376,8 @@ function forward(
     // (a participle is an adjective: "the partially created tables").
     if (it.kind === 'action' && content > 0 && !isPast(it)) break;
     if (PRONOUN.has(it.w) || NEGATE.has(it.s) || SUBORDINATOR.has(it.s)) break;
+    // "Add a git hook that rejects commits": "that" after a noun opens a relative clause.
+    if (it.s === 'that' && content > 0 && !placeholder) break;
     // "Add to the runbook how to restore a namespace": an embedded question has its own object.
     if (INTERROGATIVE.has(it.s)) break;
     terse = false;
@@ -418,10 +423,18 @@ function modifiesHead(items: Item[], end: number, limit: number): boolean {
   const next = items[end + 1];
   if (end + 1 >= limit || next === undefined || next.kind !== 'word') return false;
   if (HEAD_NOUN.has(surface(items, end + 1))) return true;
-  // "Drop the cost column from the weekly report": taken out of a document, not out of a system.
-  if (next.w === 'from')
-    for (let k = end + 2; k < Math.min(limit, end + 5) && items[k].kind === 'word'; k++)
-      if (HEAD_NOUN.has(items[k].w) || DOCUMENT_NOUN.has(items[k].w)) return true;
+  // "Drop the cost column from the weekly report", "Clear the table in the UI": taken out of a
+  // document or a screen, not out of a system.
+  if (next.w === 'from' || next.w === 'in') {
+    const nouns = next.w === 'from' ? DOCUMENT_NOUN : SCREEN_NOUN;
+    // ("the list" is read as an action word: it is still the document.)
+    for (
+      let k = end + 2;
+      k < Math.min(limit, end + 5) && (items[k].kind === 'word' || items[k].kind === 'action');
+      k++
+    )
+      if ((next.w === 'from' && HEAD_NOUN.has(items[k].w)) || nouns.has(items[k].w)) return true;
+  }
   const after = items[end + 2];
   return (
     end + 2 < limit &&

@@ -316,7 +316,27 @@ const HEAD_NOUN_EN = new Set(L.LANGUAGES.find((l) => l.language === 'en')?.headN
  * Documents an object can be taken "from" without touching a system ("the column from the weekly
  * report"); not head nouns, since "report" after an object is as often the verb ("…, report back").
  */
-export const DOCUMENT_NOUN: ReadonlySet<string> = new Set(['report', 'reports']);
+export const DOCUMENT_NOUN: ReadonlySet<string> = new Set([
+  'report',
+  'reports',
+  'list',
+  'lists',
+  'array',
+  'arrays',
+  'ui',
+  'form',
+  'slide',
+  'slides',
+]);
+/** Of those, the ones that also hold it: "Clear the table in the UI" (not "the pods in the list below"). */
+export const SCREEN_NOUN: ReadonlySet<string> = new Set([
+  'report',
+  'reports',
+  'ui',
+  'form',
+  'slide',
+  'slides',
+]);
 export const HEAD_NOUN = new Set(
   L.HEAD_NOUNS.flatMap((w) => [w.toLowerCase(), stripDiacritics(w.toLowerCase())]),
 );
@@ -332,14 +352,16 @@ export const PASSIVE_AUX = stems(L.PASSIVE_AUXILIARIES);
 export const PAST_PARTICIPLE = stems(L.PAST_PARTICIPLES);
 export const LINKER = stems(L.LINKERS);
 export const BACKWARD_MARKER = stems(L.BACKWARD_MARKERS);
+// The verb is a word or a phrase read as one item ("dont want to see … again"); the particle is the last word.
 export const SEPARABLE = new Map(
   Object.entries(L.SEPARABLE).map(([k, v]) => {
-    const [verb, particle] = k.split(' ');
-    return [`${phraseKey(verb)} ${phraseKey(particle)}`, v];
+    const cut = k.lastIndexOf(' ');
+    return [`${phraseKey(k.slice(0, cut))} ${phraseKey(k.slice(cut + 1))}`, v];
   }),
 );
-/** First words of separable verbs: the clause scan runs only when one occurs. */
-export const SEPARABLE_VERB = new Set([...SEPARABLE.keys()].map((k) => k.split(' ')[0]));
+/** The verbs (item keys) of separable verbs: the clause scan runs only when one occurs. */
+export const SEPARABLE_VERB = new Set([...SEPARABLE.keys()].map((k) => k.slice(0, k.lastIndexOf(' '))));
+export const IMPERATIVE_ONLY = stems(L.IMPERATIVE_ONLY);
 export const CJK_WORD = /[\u3040-\u30ff\u3400-\u9fff]/;
 export const RESTRICT = new Map(
   Object.entries(L.ACTION_RESTRICTIONS).map(([k, v]) => [phraseKey(k), new Set(v)]),
@@ -374,6 +396,33 @@ export const LEXICON_SURFACE = new Set(
 export const CONDITIONAL = functionWords('conditionals');
 export const CORE_CONDITIONAL = stems(['if', 'whenever', 'unless']);
 export const WISH = stems(['want', 'need', 'like', 'have', 'get', 'prefer', 'wish']);
+/** English present forms of "be": after a directive, "… is deleted" is the state asked for. */
+export const BE_PRESENT = stems(['is', 'are']);
+/** English words ordering two steps: an about-word before one does not reach the other. */
+export const SEQUENCE = stems(['before', 'after']);
+/** English modals of ability; after a subject other than the speaker or the agent they describe. */
+export const ABILITY = stems(['can', 'could', 'may']);
+/** English personal pronouns of the speaker and the agent ("you can delete …" gives permission). */
+export const PERSONAL = stems(['i', 'you', 'we', 'u']);
+/** English modals of a hypothesis: "the pods that would be deleted" describes. */
+export const HYPOTHETICAL = stems(['would', 'might']);
+/** English relative pronouns: "the pods that will be deleted" describes them. */
+export const RELATIVE = stems(['that', 'which']);
+/** English words opening a clause of time: "tell me when you've deleted it" presupposes the deletion. */
+export const TIME_CLAUSE = stems(['when', 'once', 'after']);
+const [YOUVE, YOU, HAVE] = ['youve', 'you', 'have'].map((w) => phraseKey(w));
+
+/**
+ * Whether the participle at i follows "you've" or "you have" opening a clause of time ("when
+ * you've deleted the namespace", "once you have dropped it"): the deletion is asked for.
+ */
+export function presupposed(items: readonly { s: string }[], from: number, i: number): boolean {
+  let k = i - 1;
+  if (k >= from && items[k].s === YOUVE) k--;
+  else if (k - 1 >= from && items[k].s === HAVE && items[k - 1].s === YOU) k -= 2;
+  else return false;
+  return k >= from && TIME_CLAUSE.has(items[k].s);
+}
 
 /**
  * L.PAST_ENDINGS by their last character (language files list no empty word): a word is compared

@@ -57,6 +57,7 @@ import {
   POST_NEGATE,
   PREPOSITION,
   PRESENTATIVE,
+  presupposed,
   REFLEXIVE_ENCLITIC,
   REQUEST_CLOSER,
   RESTRICT,
@@ -256,7 +257,8 @@ export class ProseReader {
       const hypothetical =
         this.introducesQuestion(items, i) ||
         material ||
-        (presented && this.askedAboutNext(items, i)) ||
+        (presented &&
+          (this.askedAboutNext(items, i) || this.opensMaterial(items, i + 1, this.sentenceEnd(items, i)))) ||
         (i > start && heading(text, toks[items[start].pos]?.at) && !this.imperative(items, start, i))
           ? this.hypothetical(ctx, start, i)
           : this.sentence(ctx, start, i);
@@ -384,6 +386,13 @@ export class ProseReader {
     return k > end + 1 && items[k]?.s === '?' && requestOpeners(items, end + 1, k).size === 0;
   }
 
+  /** The end mark (or the end of the text) of the sentence after the end mark at `end`. */
+  private sentenceEnd(items: Item[], end: number): number {
+    let k = end + 1;
+    while (k < items.length && items[k].kind !== 'end') k++;
+    return k;
+  }
+
   /** Whether items[from, to) opens with a verb of reviewing or explaining ("Review this diff", "Explica esto"). */
   private opensMaterial(items: Item[], from: number, to: number): boolean {
     let content = 0;
@@ -433,10 +442,14 @@ export class ProseReader {
         // "Je veux qu'on vide le bucket": after a wish, "qu'" is "that", not "what".
         firstContent = i > from && DIRECTIVE.has(items[i - 1].key) ? items[i - 1] : items[i];
     const closer = (cues & CUE_CLOSER) !== 0;
+    // "When the backup finishes, delete the volume": an interrogative that opens a condition asks nothing.
     const informational =
       opener.size === 0 &&
       !closer &&
-      (question || (firstContent !== undefined && INTERROGATIVE.has(firstContent.s)));
+      (question ||
+        (firstContent !== undefined &&
+          INTERROGATIVE.has(firstContent.s) &&
+          !CONDITIONAL.has(firstContent.s)));
     if (informational) {
       if (ctx.rejected)
         for (let i = from; i < to; i++) if (items[i].kind === 'action') reject(ctx, i, 'question');
@@ -461,9 +474,16 @@ export class ProseReader {
       const clauseStart = i === from || items[i - 1].kind === 'comma';
       // One lookup for a word whose key is its stem (most words).
       const conditionalWord = CONDITIONAL.has(it.s);
+      // "I'd appreciate it if you could drop …": an "if" inside a request opener is no condition;
       // "Es wäre super, wenn du … löschen könntest": a condition after a polite opener asks.
       const polite = i - 2 >= from && items[i - 1].kind === 'comma' && opener.has(i - 2);
-      if (conditionalWord && !it.name && (clauseStart || CORE_CONDITIONAL.has(it.s)) && !polite)
+      if (
+        conditionalWord &&
+        !it.name &&
+        !opener.has(i) &&
+        (clauseStart || CORE_CONDITIONAL.has(it.s)) &&
+        !polite
+      )
         conditional = anyConditional = true;
       else if (
         (it.key === it.s ? conditionalWord : CONDITIONAL.has(it.key)) &&
@@ -480,7 +500,9 @@ export class ProseReader {
         conditionFloor = i;
       } else if ((it.kind === 'comma' && !infinitiveClause(items, i, to)) || it.s === 'then')
         conditional = false;
-      else if (it.kind === 'action' && !conditional) live[i - from] = isLive(ctx, from, to, i, opener);
+      // "Once you've dropped the table, rerun the migration": the clause presupposes the drop.
+      else if (it.kind === 'action' && (!conditional || presupposed(items, from, i)))
+        live[i - from] = isLive(ctx, from, to, i, opener);
       else if (it.kind === 'action') reject(ctx, i, 'condition');
     }
     if (ctx.rejected && purposeEnd > from) reject(ctx, from + 1, 'purpose clause');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -11,6 +11,10 @@ import OpenAI from 'openai';
 
 const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'up-workers-test-'));
+// The run's own temp directory, so other tests' temp files (run in parallel) cannot blur the check
+// that the shared directory is removed.
+const runTmp = join(dir, 'tmp');
+mkdirSync(runTmp);
 let child: ChildProcess;
 let url = '';
 let adminUrl = '';
@@ -68,7 +72,7 @@ before(async () => {
       '--policies',
       join(dir, 'quota.yaml'),
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: runTmp } },
   );
   let out = '';
   child.stderr!.on('data', (d) => {
@@ -153,10 +157,14 @@ test('a killed worker is replaced; SIGTERM stops everything and removes the shar
     workers = await readyWorkers();
   }
   assert.equal(workers, 2, 'the primary forked a replacement');
-  const before = readdirSync(tmpdir()).filter((f) => f.startsWith('semamesh-up-'));
+  const shared = readdirSync(runTmp).filter((f) => f.startsWith('semamesh-up-'));
+  assert.equal(shared.length, 1, `one shared directory while running: ${shared}`);
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
   assert.equal(code, 0);
-  const left = readdirSync(tmpdir()).filter((f) => f.startsWith('semamesh-up-'));
-  assert.ok(left.length < before.length, 'the shared directory is gone');
+  assert.deepEqual(
+    readdirSync(runTmp).filter((f) => f.startsWith('semamesh-up-')),
+    [],
+    'the shared directory is gone',
+  );
 });

@@ -71,7 +71,7 @@ test('the tarball holds the built CLI, the console and the examples, not the tes
   for (const f of [
     'dist/cli/semamesh.js',
     // the bin loads the bundled CLI (scripts/bundle.mjs); the commands below run from it
-    'dist/cli/bundle/main.js',
+    'dist/cli/bundle/main.cjs',
     'dist/cli/kubectl-sema.js',
     'dist/console/web/app.js',
     'examples/sample-policy.yaml',
