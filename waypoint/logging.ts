@@ -16,3 +16,46 @@ export function logOptions(component: string, level = 'info'): LoggerOptions {
 export function createLogger(component: string, destination?: DestinationStream, level?: string): Logger {
   return pino(logOptions(component, level), destination ?? process.stderr);
 }
+
+/** Bytes of audit lines gathered before one write to stdout. */
+const AUDIT_BATCH_BYTES = 8192;
+/** Longest an audit line waits for others before it is written anyway. */
+const AUDIT_BATCH_MS = 20;
+
+export interface AuditStdout {
+  write(line: string): void;
+  /** Writes what is gathered, synchronously (close; pino's exit hook does the same at exit). */
+  flushSync(): void;
+}
+
+/**
+ * Audit lines to stdout through sonic-boom's asynchronous writes (a write to a pipe from
+ * process.stdout is synchronous on Linux and would hold the event loop), gathered into one write of
+ * AUDIT_BATCH_BYTES or every AUDIT_BATCH_MS: an asynchronous fs.write costs ~8 µs of CPU whatever
+ * its size up to a few KiB (one per ~650-byte record was ~3 % of a request's CPU), ~1 µs a record
+ * in 8 KiB writes.
+ */
+export function auditStdout(): AuditStdout {
+  const dest = pino.destination({ dest: 1, sync: false, minLength: AUDIT_BATCH_BYTES });
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    try {
+      dest.flush();
+    } catch {
+      // Destroyed (stdout closed): nothing is left to write to.
+    }
+  };
+  return {
+    write(line) {
+      dest.write(line);
+      // A timer only while lines wait; sonic-boom writes by itself once AUDIT_BATCH_BYTES gathered.
+      timer ??= setTimeout(flush, AUDIT_BATCH_MS).unref();
+    },
+    flushSync() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      dest.flushSync();
+    },
+  };
+}

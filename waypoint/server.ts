@@ -6,7 +6,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import Fastify, { type FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { defaultCanonicalizer } from '../intent/index.js';
 import { bodyInvalid, bodyTooLarge, contentType, internalError, type WaypointError } from './errors.js';
 import type { CacheOptions } from './filters/cache/index.js';
@@ -16,7 +15,7 @@ import type { Identify } from './filters/identity/index.js';
 import type { QuotaBackend } from './filters/quota/index.js';
 import type { RedactOptions } from './filters/redact/index.js';
 import type { Canonicalizer, Filter, RequestContext } from './filters/types.js';
-import { logOptions } from './logging.js';
+import { auditStdout, logOptions } from './logging.js';
 import { createMetrics, type WaypointMetrics } from './metrics.js';
 import { Pipeline, sendError } from './pipeline.js';
 import { BundleLoader, type BundleSource } from './policy/bundle-source.js';
@@ -188,9 +187,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     schemaController: lazySchemaCompilers(),
   });
   const log = app.log;
-  // Audit lines go to stdout through sonic-boom's buffered asynchronous writes: a write to a pipe
-  // from process.stdout is synchronous on Linux and would hold the event loop on every request.
-  const auditDestination = options.auditStream ? undefined : pino.destination({ dest: 1, sync: false });
+  const auditDestination = options.auditStream ? undefined : auditStdout();
   const auditOut: { write(line: string): unknown } = options.auditStream ?? auditDestination!;
 
   const filters = defaultChain({
