@@ -1,7 +1,8 @@
 // Prometheus metrics of one waypoint instance (its own registry, so several can share a process).
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { PriceBook } from '../quota/prices.js';
 import type { WaypointMetricsSink } from './filters/types.js';
+import { LazyCounter, LazyHistogram } from './lazy-metrics.js';
 
 export interface WaypointMetrics extends WaypointMetricsSink {
   readonly registry: Registry;
@@ -22,66 +23,6 @@ export function registerProcessMetrics(registry: Registry): void {
   collectDefaultMetrics({ register: registry });
   for (const what of ['handles', 'requests', 'resources'])
     registry.removeSingleMetric(`nodejs_active_${what}_total`);
-}
-
-/** One series of a counter kept as a plain number: its labels and its total so far. */
-interface Series {
-  labels: Record<string, string>;
-  value: number;
-}
-
-/**
- * A Prometheus counter whose series are plain numbers found through nested maps of their label
- * values (the first two strings, then any key), handed to prom-client only when it is collected
- * (a scrape, or the primary summing its workers). prom-client's own inc() builds and hashes a
- * string of all labels on every call: ~2 % of a request's CPU with the per-request counters.
- */
-export class LazyCounter {
-  private readonly root = new Map<string, Map<string, Map<string | number, Series>>>();
-  private readonly series: Series[] = [];
-
-  constructor(
-    registry: Registry,
-    private readonly config: { name: string; help: string; labelNames: readonly string[] },
-  ) {
-    const series = this.series;
-    new Counter({
-      name: config.name,
-      help: config.help,
-      labelNames: config.labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const s of series) this.inc(s.labels, s.value);
-      },
-    });
-  }
-
-  /** Adds `n` to the series of these label values, given in the order of labelNames. */
-  inc(n: number, a: string, b = '', c: string | number = ''): void {
-    let second = this.root.get(a);
-    if (second === undefined) {
-      second = new Map();
-      this.root.set(a, second);
-    }
-    let third = second.get(b);
-    if (third === undefined) {
-      third = new Map();
-      second.set(b, third);
-    }
-    let s = third.get(c);
-    if (s === undefined) {
-      const values = [a, b, String(c)];
-      const labels: Record<string, string> = {};
-      this.config.labelNames.forEach((name, i) => {
-        labels[name] = values[i]!;
-      });
-      s = { labels, value: 0 };
-      third.set(c, s);
-      this.series.push(s);
-    }
-    s.value += n;
-  }
 }
 
 export function createMetrics(options: { prices?: PriceBook } = {}): WaypointMetrics {
@@ -109,12 +50,11 @@ export function createMetrics(options: { prices?: PriceBook } = {}): WaypointMet
     help: 'Spend in US dollars from provider-reported usage at list prices (the built-in table; quota price overrides are not applied)',
     labelNames: ['provider', 'model'],
   });
-  const duration = new Histogram({
+  const duration = new LazyHistogram(registry, {
     name: 'semamesh_waypoint_request_duration_seconds',
     help: 'End-to-end time of an exchange, from the request arriving to the last response byte',
     labelNames: ['provider', 'api'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
-    registers: [registry],
   });
   const failOpen = new Counter({
     name: 'semamesh_waypoint_fail_open_total',
@@ -128,19 +68,17 @@ export function createMetrics(options: { prices?: PriceBook } = {}): WaypointMet
     labelNames: ['reason', 'scope', 'namespace'],
     registers: [registry],
   });
-  const upstream = new Histogram({
+  const upstream = new LazyHistogram(registry, {
     name: 'semamesh_waypoint_upstream_duration_seconds',
     help: 'Time from sending a request upstream to its response headers',
     labelNames: ['provider'],
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
   });
-  const policy = new Histogram({
+  const policy = new LazyHistogram(registry, {
     name: 'semamesh_waypoint_policy_eval_duration_seconds',
     help: 'Policy decision latency, by phase',
     labelNames: ['phase'],
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
-    registers: [registry],
   });
   const cache = new Counter({
     name: 'semamesh_waypoint_cache_requests_total',
@@ -168,11 +106,11 @@ export function createMetrics(options: { prices?: PriceBook } = {}): WaypointMet
     },
     request(provider, api, status, seconds) {
       requests.inc(1, provider, api, status);
-      if (seconds !== undefined) duration.observe({ provider, api }, seconds);
+      if (seconds !== undefined) duration.observe(seconds, provider, api);
     },
     decision(action, phase, seconds) {
       decisions.inc(1, action, phase);
-      policy.observe({ phase }, seconds);
+      policy.observe(seconds, phase);
     },
     failOpen: (reason) => failOpen.inc({ reason }),
     policyFailure: (reason, scope, namespace) => policyFailures.inc({ reason, scope, namespace }),
@@ -187,7 +125,7 @@ export function createMetrics(options: { prices?: PriceBook } = {}): WaypointMet
       const per1M = kind === 'prompt' ? price.inputPer1M : price.outputPer1M;
       cost.inc((n * per1M) / 1e6, provider, label);
     },
-    upstream: (provider, seconds) => upstream.observe({ provider }, seconds),
+    upstream: (provider, seconds) => upstream.observe(seconds, provider),
   };
 }
 

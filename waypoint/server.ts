@@ -6,9 +6,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import Fastify, { type FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { defaultCanonicalizer } from '../intent/index.js';
 import { bodyInvalid, bodyTooLarge, contentType, internalError, type WaypointError } from './errors.js';
+import { readFastBody, takesFastPath } from './fast-path.js';
 import type { CacheOptions } from './filters/cache/index.js';
 import { defaultChain } from './filters/chain.js';
 import type { ClassifierRule } from './filters/classifier/index.js';
@@ -16,7 +16,7 @@ import type { Identify } from './filters/identity/index.js';
 import type { QuotaBackend } from './filters/quota/index.js';
 import type { RedactOptions } from './filters/redact/index.js';
 import type { Canonicalizer, Filter, RequestContext } from './filters/types.js';
-import { logOptions } from './logging.js';
+import { auditStdout, logOptions } from './logging.js';
 import { createMetrics, type WaypointMetrics } from './metrics.js';
 import { Pipeline, sendError } from './pipeline.js';
 import { BundleLoader, type BundleSource } from './policy/bundle-source.js';
@@ -149,6 +149,10 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
 
+  // Set when the app starts closing: from then on every request goes through fastify, which answers
+  // 503 (return503OnClosing) as it did before the fast path existed.
+  let closing = false;
+
   // The request target is parsed once, here: every later stage (routing, filters, forwarding) sees
   // the canonical path, so what is inspected is exactly what is forwarded.
   const canonical =
@@ -164,7 +168,9 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
         sendError(res, router.refusalProvider(req.method ?? 'GET', '/', req.socket), e);
         return;
       }
-      handler(req, res);
+      if (!closing && takesFastPath(req, bodyLimit))
+        readFastBody(req, (body) => fastExchange(req, res, body));
+      else handler(req, res);
     };
 
   const serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
@@ -188,9 +194,11 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     schemaController: lazySchemaCompilers(),
   });
   const log = app.log;
-  // Audit lines go to stdout through sonic-boom's buffered asynchronous writes: a write to a pipe
-  // from process.stdout is synchronous on Linux and would hold the event loop on every request.
-  const auditDestination = options.auditStream ? undefined : pino.destination({ dest: 1, sync: false });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  const auditDestination = options.auditStream ? undefined : auditStdout();
   const auditOut: { write(line: string): unknown } = options.auditStream ?? auditDestination!;
 
   const filters = defaultChain({
@@ -236,74 +244,94 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
     sendError(reply.raw, provider, e);
   });
 
+  /** One exchange, from the routed request and its whole body to the end of the response. */
+  const exchange = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const socket = req.socket as Socket;
+    let route: RequestContext['route'];
+    try {
+      route = router.resolve(method, url, socket, req.headers.host);
+    } catch (err) {
+      const e = err as WaypointError;
+      metrics.request(generic.name, 'http', e.status ?? 500);
+      sendError(res, router.refusalProvider(method, url, socket), e);
+      return;
+    }
+    const abort = new ExchangeAbort();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const q = url.indexOf('?');
+    const ctx: RequestContext = {
+      id: randomUUID(),
+      startedAt: performance.now(),
+      method,
+      path: q < 0 ? url : url.slice(0, q),
+      headers: req.headers,
+      remoteAddress: socket.remoteAddress ?? '',
+      socket,
+      route,
+      provider: route.provider,
+      api: route.api,
+      signal: abort,
+      rawBody: body,
+      body: undefined,
+      bodyChanged: false,
+      agent: { namespace: '', pod: '', serviceAccount: '', labels: {}, cgroup: '' },
+      request: {
+        provider: route.provider.name,
+        api: route.api,
+        model: '',
+        stream: false,
+        max_tokens: null,
+        text: '',
+        messages: [],
+        tools: [],
+        tool_calls: [],
+      },
+      features: { intents: [], pii: [], tokens: { prompt: 0, max_completion: null } },
+      quota: {},
+      // Captured once: both decision phases and the canonicalizer use this request's engine.
+      engine: holder.current(),
+      revision: '',
+      decision: undefined,
+      responseDecisions: [],
+      failOpen: false,
+      redact: false,
+      stripUsage: false,
+      usage: {},
+      upstream: undefined,
+      tracker: undefined,
+      status: 0,
+      error: undefined,
+      audit: false,
+    };
+    // Lets a client (or its owner) find the exchange in the audit log.
+    res.setHeader('x-semamesh-request-id', ctx.id);
+    await pipeline.run(ctx, res);
+  };
+  // What fastify's error handler would do with an exchange that threw past the pipeline's own catch.
+  const fastExchange = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
+    exchange(req, res, body).catch((err: unknown) => {
+      log.error({ err }, 'semamesh:waypoint:exchange failed');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const provider = router.refusalProvider(req.method ?? 'GET', req.url ?? '/', req.socket);
+      const e = internalError(err);
+      metrics.request(provider.name, 'unknown', e.status);
+      sendError(res, provider, e);
+    });
+  };
+
   app.route({
     method: [...METHODS],
     url: '/*',
     handler: async (req, reply) => {
       reply.hijack();
-      const res = reply.raw;
-      const socket = req.raw.socket as Socket;
-      let route: RequestContext['route'];
-      try {
-        route = router.resolve(req.method, req.url, socket, req.headers.host);
-      } catch (err) {
-        const e = err as WaypointError;
-        metrics.request(generic.name, 'http', e.status ?? 500);
-        sendError(res, router.refusalProvider(req.method, req.url, socket), e);
-        return;
-      }
-      const abort = new ExchangeAbort();
-      res.on('close', () => {
-        if (!res.writableFinished) abort.abort();
-      });
-      const q = req.url.indexOf('?');
-      const ctx: RequestContext = {
-        id: randomUUID(),
-        startedAt: performance.now(),
-        method: req.method,
-        path: q < 0 ? req.url : req.url.slice(0, q),
-        headers: req.headers,
-        remoteAddress: socket.remoteAddress ?? '',
-        socket,
-        route,
-        provider: route.provider,
-        api: route.api,
-        signal: abort,
-        rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-        body: undefined,
-        bodyChanged: false,
-        agent: { namespace: '', pod: '', serviceAccount: '', labels: {}, cgroup: '' },
-        request: {
-          provider: route.provider.name,
-          api: route.api,
-          model: '',
-          stream: false,
-          max_tokens: null,
-          text: '',
-          messages: [],
-          tools: [],
-          tool_calls: [],
-        },
-        features: { intents: [], pii: [], tokens: { prompt: 0, max_completion: null } },
-        quota: {},
-        // Captured once: both decision phases and the canonicalizer use this request's engine.
-        engine: holder.current(),
-        revision: '',
-        decision: undefined,
-        responseDecisions: [],
-        failOpen: false,
-        redact: false,
-        stripUsage: false,
-        usage: {},
-        upstream: undefined,
-        tracker: undefined,
-        status: 0,
-        error: undefined,
-        audit: false,
-      };
-      // Lets a client (or its owner) find the exchange in the audit log.
-      res.setHeader('x-semamesh-request-id', ctx.id);
-      await pipeline.run(ctx, res);
+      await exchange(req.raw, reply.raw, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
     },
   });
 
