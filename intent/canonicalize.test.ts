@@ -183,6 +183,9 @@ test('hostile input is bounded and never throws', () => {
     // One long clause of verbs: each verb's look back for its subject or condition stays local.
     'borra el '.repeat(60_000),
     '削除すると'.repeat(40_000),
+    // One CJK run longer than a spread's argument limit (segmentation returned it through push(...)).
+    `请${'不要删除'.repeat(160_000)}`,
+    `rm ${'a '.repeat(200_000)}`,
   ]) {
     assert.ok(Array.isArray(c.pairs(text)));
   }

@@ -137,7 +137,7 @@ export function conversationIntents(
     }
     if (data.size > 0 && m.role !== 'assistant' && asksToActOnData(m.text)) {
       for (const p of data) intents.add(p);
-      actedOn.push(...pending);
+      for (const p of pending) actedOn.push(p);
       data = new Set();
       pending = [];
     }

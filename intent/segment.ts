@@ -46,12 +46,12 @@ export function segmentCJK(run: string): string[] {
       i++;
       continue;
     }
-    if (rest !== '') out.push(...icu(rest));
+    if (rest !== '') for (const w of icu(rest)) out.push(w);
     rest = '';
     out.push(run.slice(i, i + n));
     i += n;
   }
-  if (rest !== '') out.push(...icu(rest));
+  if (rest !== '') for (const w of icu(rest)) out.push(w);
   return out;
 }
 
@@ -89,7 +89,7 @@ export function splitChunk(chunk: string, lower: string): string[] | undefined {
     const out: string[] = [];
     for (const part of lower.split(/([\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]+)/)) {
       if (part === '') continue;
-      if (CJK.test(part)) out.push(...segmentCJK(part));
+      if (CJK.test(part)) for (const w of segmentCJK(part)) out.push(w);
       else out.push(part);
     }
     return out;

@@ -363,7 +363,7 @@ function simpleCommandPairs(c: CommandReader, all: ShellWord[], depth: number, f
   }
   if (!action) return;
   if (objects.length === 0 && !unknownNoun && spec.object) objects.push(spec.object);
-  if (spec.paths) objects.push(...pathObjects(args));
+  if (spec.paths) for (const o of pathObjects(args)) objects.push(o);
   const headIndex = objects.length - 1;
   for (let k = 0; k < objects.length; k++) {
     if (k === headIndex || spec.paths || spec.flagObjects) found.add(pair(action, objects[k]));

@@ -149,7 +149,8 @@ export const anthropic: Provider = {
       throw requestInvalid('stream must be a boolean');
     const messages = messagesFromSlots(messageSlots(body));
     const history: ToolCall[] = [];
-    for (const m of body.messages as unknown[]) if (isRecord(m)) history.push(...contentToolCalls(m.content));
+    for (const m of body.messages as unknown[])
+      if (isRecord(m)) for (const call of contentToolCalls(m.content)) history.push(call);
     const tools = Array.isArray(body.tools)
       ? body.tools
           .filter((t) => isRecord(t) && typeof t.name === 'string')

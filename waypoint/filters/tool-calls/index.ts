@@ -80,10 +80,10 @@ export function toolCalls(options: ToolCallsOptions): Filter {
       }
       if (st?.holding) {
         st.held.push(item);
-        if (item.obs.done) out.push(...(await releaseText(ctx, st)));
+        if (item.obs.done) for (const held of await releaseText(ctx, st)) out.push(held);
       } else out.push(item);
     }
-    if (end && st?.holding) out.push(...(await releaseText(ctx, st)));
+    if (end && st?.holding) for (const held of await releaseText(ctx, st)) out.push(held);
     return out;
   }
 
@@ -102,7 +102,7 @@ export function toolCalls(options: ToolCallsOptions): Filter {
     async onResponse(ctx, res) {
       const calls = [...res.parsed.toolCalls];
       for (const slot of ctx.provider.responseSlots(ctx.api, res.body))
-        calls.push(...actionCalls(slot.get()));
+        for (const call of actionCalls(slot.get())) calls.push(call);
       if (calls.length > 0) await check(ctx, calls);
     },
     async onStreamEvent(ctx, item) {
