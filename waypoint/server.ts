@@ -24,6 +24,7 @@ import type { DecisionEngine } from './policy/decision.js';
 import { PolicyHolder } from './policy/holder.js';
 import { loggingPauseReporter, type PauseReporter } from './policy/pause-reporter.js';
 import { generic } from './providers/generic.js';
+import { emptyRequest } from './providers/types.js';
 import { type OriginalDestination, type RouteConfig, Router } from './routing.js';
 import { lazySchemaCompilers } from './server-compilers.js';
 import { canonicalTarget } from './target.js';
@@ -279,17 +280,7 @@ export async function createWaypoint(options: WaypointOptions = {}): Promise<Way
       body: undefined,
       bodyChanged: false,
       agent: { namespace: '', pod: '', serviceAccount: '', labels: {}, cgroup: '' },
-      request: {
-        provider: route.provider.name,
-        api: route.api,
-        model: '',
-        stream: false,
-        max_tokens: null,
-        text: '',
-        messages: [],
-        tools: [],
-        tool_calls: [],
-      },
+      request: emptyRequest(route.provider.name, route.api),
       features: { intents: [], pii: [], tokens: { prompt: 0, max_completion: null } },
       quota: {},
       // Captured once: both decision phases and the canonicalizer use this request's engine.

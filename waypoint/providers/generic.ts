@@ -1,6 +1,6 @@
 // Any other HTTP traffic: forwarded byte for byte, audited, and policy-checked by method, host and path.
 import { jsonEvent } from '../streaming/sse.js';
-import { errorFields, type Provider, type StreamTracker } from './types.js';
+import { emptyRequest, errorFields, type Provider, type StreamTracker } from './types.js';
 
 const passTracker: StreamTracker = {
   observe: () => ({}),
@@ -13,19 +13,7 @@ export const generic: Provider = {
   apiFor: () => 'http',
   hasJsonBody: () => false,
   requestSlots: () => [],
-  parse(api) {
-    return {
-      provider: 'generic',
-      api,
-      model: '',
-      stream: false,
-      max_tokens: null,
-      text: '',
-      messages: [],
-      tools: [],
-      tool_calls: [],
-    };
-  },
+  parse: (api) => emptyRequest('generic', api),
   inspectsResponse: () => false,
   parseResponse: () => ({ toolCalls: [], usage: undefined }),
   responseSlots: () => [],

@@ -127,6 +127,21 @@ export function optionalNumber(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
+/** A request with nothing read from it yet: what a provider or route without a body starts from. */
+export function emptyRequest(provider: string, api: string, text = ''): DecisionRequest {
+  return {
+    provider,
+    api,
+    model: '',
+    stream: false,
+    max_tokens: null,
+    text,
+    messages: [],
+    tools: [],
+    tool_calls: [],
+  };
+}
+
 /** The messages of a request, read from its slots: the shape every provider's parse() returns. */
 export function messagesFromSlots(slots: TextSlot[]): { role: string; text: string }[] {
   return slots.map((s) => ({ role: s.role, text: s.get() }));

@@ -1,7 +1,7 @@
 // Parses the provider request into the normalized decision request, and asks OpenAI streams for
 // usage upstream (include_usage) so completion tokens are always counted.
 import { contentType } from '../../errors.js';
-import { isRecord } from '../../providers/types.js';
+import { emptyRequest, isRecord } from '../../providers/types.js';
 import type { Filter } from '../types.js';
 import { decodeJsonBody } from './json.js';
 
@@ -17,16 +17,8 @@ export function parse(options: ParseOptions = {}): Filter {
     onRequest(ctx) {
       const { provider, api, method } = ctx;
       const base = {
-        provider: provider.name,
-        api,
-        model: '',
-        stream: false,
-        max_tokens: null,
         // Path segments as words, so `DELETE /api/v1/namespaces/prod` reads as delete + namespace.
-        text: `${method} ${ctx.path.replace(/[/_.-]+/g, ' ').trim()}`,
-        messages: [],
-        tools: [],
-        tool_calls: [],
+        ...emptyRequest(provider.name, api, `${method} ${ctx.path.replace(/[/_.-]+/g, ' ').trim()}`),
         method,
         host: ctx.route.host,
         path: ctx.path,
